@@ -1,0 +1,39 @@
+"""channelkg: a knowledge graph of how frontier AI models reach markets.
+
+Public API (imported lazily, so ``import channelkg`` is cheap)::
+
+    kg = channelkg.load()                       # bundled graph on Oxigraph
+    res = channelkg.query(kg, "seed-table")     # named query, .rq file or SPARQL text
+    print(channelkg.render(res, "md"))
+    report = channelkg.validate()               # syntax, terms, SHACL
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import Any
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "load": "channelkg.store",
+    "KnowledgeGraph": "channelkg.store",
+    "query": "channelkg.query",
+    "list_queries": "channelkg.query",
+    "QueryResult": "channelkg.query",
+    "render": "channelkg.formats",
+    "validate": "channelkg.validate",
+    "Report": "channelkg.validate",
+    "ChannelKGError": "channelkg.errors",
+    "InputError": "channelkg.errors",
+    "QueryError": "channelkg.errors",
+}
+
+__all__ = sorted(_EXPORTS)
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'channelkg' has no attribute {name!r}")
+    return getattr(importlib.import_module(module), name)

@@ -1,0 +1,6 @@
+"""Run the command-line interface: ``python -m channelkg``."""
+
+from channelkg.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,253 @@
+"""The ``channelkg`` command line: a thin layer over the library.
+
+Each command parses its options, makes one library call and prints the result.
+Exit codes: 0 success, 1 a check failed, 2 usage or input error.
+"""
+
+from __future__ import annotations
+
+import functools
+import importlib
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from channelkg.errors import ChannelKGError
+
+CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+
+
+class _Group(click.Group):
+    """Keeps commands in the order they are added in ``--help``."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return list(self.commands)
+
+
+@click.group(cls=_Group, context_settings=CONTEXT)
+@click.version_option(package_name="channelkg")
+def cli() -> None:
+    """channelkg: how frontier AI models reach markets, as a sourced knowledge graph.
+
+    Every command reads the bundled graph (graphs/*.ttl plus the ontology) unless
+    you pass --data FILE (repeatable). Exit codes: 0 ok, 1 check failed, 2 bad input.
+    """
+
+
+def graph_options(func: Callable[..., Any]) -> Callable[..., Any]:
+    """Options shared by every command that reads the graph.
+
+    The decorated command receives ``data, engine, store, as_of, reason`` keyword
+    arguments; pass them all to :func:`open_graph`.
+    """
+
+    @click.option(
+        "--data",
+        "-d",
+        "data",
+        multiple=True,
+        type=click.Path(path_type=Path),
+        help="RDF file or folder to read (repeatable). Default: the bundled graphs/*.ttl.",
+    )
+    @click.option(
+        "--engine",
+        type=click.Choice(["oxigraph", "rdflib"]),
+        default="oxigraph",
+        show_default=True,
+        help="Query engine for file data.",
+    )
+    @click.option(
+        "--store",
+        metavar="STORE",
+        default=None,
+        help="Read from a store instead of files: oxigraph:PATH or sparql:URL.",
+    )
+    @click.option(
+        "--as-of",
+        "as_of",
+        metavar="YYYY-MM-DD",
+        default=None,
+        help="See only facts valid on that date (validFrom <= date < validTo).",
+    )
+    @click.option(
+        "--reason",
+        type=click.Choice(["none", "rdfs", "owlrl"]),
+        default="none",
+        show_default=True,
+        help="Add RDFS or OWL-RL entailments (never written back).",
+    )
+    @functools.wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        return func(*args, **kwargs)
+
+    return wrapper
+
+
+def open_graph(
+    data: tuple[Path, ...] = (),
+    engine: str = "oxigraph",
+    store: str | None = None,
+    as_of: str | None = None,
+    reason: str = "none",
+    **_: Any,
+) -> Any:
+    """Load the graph selected by :func:`graph_options`: files or a store, then
+    the as-of filter, then reasoning."""
+    if store:
+        if data:
+            raise click.UsageError("use either --data or --store, not both")
+        from channelkg.remote import open_store
+
+        kg = open_store(store)
+    else:
+        from channelkg.store import load
+
+        kg = load(list(data) or None, engine=engine)
+    if as_of:
+        from channelkg.time import as_of as filter_as_of
+
+        kg = filter_as_of(kg, as_of)
+    if reason != "none":
+        from channelkg.reason import expand
+
+        kg = expand(kg, reason)
+    return kg
+
+
+def parse_params(values: tuple[str, ...]) -> dict[str, str]:
+    out: dict[str, str] = {}
+    for v in values:
+        if "=" not in v:
+            raise click.BadParameter(f"{v!r} is not NAME=VALUE", param_hint="--param")
+        k, val = v.split("=", 1)
+        out[k.strip()] = val
+    return out
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("query_spec", metavar="QUERY")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="Bind a query parameter (repeatable).")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "csv", "tsv", "json", "md", "turtle", "json-ld", "nt"]),
+    default="table",
+    show_default=True,
+    help="Output format: table/csv/tsv/json/md for SELECT, turtle/json-ld/nt for CONSTRUCT.",
+)
+@click.option("--allow-service", is_flag=True, help="Permit SPARQL SERVICE (contacts other hosts).")
+@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead.")
+@graph_options
+def query(
+    query_spec: str,
+    params: tuple[str, ...],
+    fmt: str,
+    allow_service: bool,
+    output: Path | None,
+    **graph: Any,
+) -> None:
+    """Run QUERY: a shipped query name, a .rq file, or inline SPARQL text.
+
+    \b
+    Examples:
+      channelkg query seed-table
+      channelkg query routes-into --param market=HK --format csv
+      channelkg query my.rq
+      channelkg query 'SELECT ?s WHERE { ?s a <https://w3id.org/channelkg/ontology#Market> }'
+    """
+    from channelkg.formats import render
+    from channelkg.query import query as run_query
+
+    kg = open_graph(**graph)
+    result = run_query(kg, query_spec, parse_params(params), allow_service=allow_service)
+    emit(render(result, fmt), output)
+    if result.kind == "ASK" and not result.boolean:
+        sys.exit(1)
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Print, or write atomically to ``output``."""
+    if output is None:
+        click.echo(text, nl=False)
+        return
+    from channelkg.fileio import atomic_write_text
+
+    atomic_write_text(output, text)
+    click.echo(f"wrote {output}", err=True)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--format", "-f", "fmt", type=click.Choice(["table", "md"]), default="table",
+              show_default=True)
+def queries(fmt: str) -> None:
+    """List the shipped named queries with their description and parameters."""
+    from channelkg.formats import markdown, table
+    from channelkg.query import list_queries
+
+    rows = []
+    for nq in list_queries():
+        params = "; ".join(
+            f"{p.name} ({p.type}"
+            + (f', default "{p.default}"' if p.default is not None else "")
+            + (", optional" if p.optional else "")
+            + (", required" if p.required else "")
+            + f"): {p.description}"
+            for p in nq.params
+        )
+        rows.append([nq.name, f"{nq.title}. {nq.description}", params or "none"])
+    render = markdown if fmt == "md" else table
+    click.echo(render(["name", "description", "parameters"], rows), nl=False)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option(
+    "--shapes", type=click.Path(path_type=Path), help="SHACL shapes (default: ontology/shapes.ttl)."
+)
+@click.option(
+    "--ontology", type=click.Path(path_type=Path), help="Ontology (default: ontology/channelkg.ttl)."
+)
+def validate(files: tuple[Path, ...], shapes: Path | None, ontology: Path | None) -> None:
+    """Check FILES (default: the bundled graph): syntax, literals, ckg: terms, SHACL.
+
+    Prints one line per problem (file:line, focus node, property, message) and exits 1
+    if there is any.
+    """
+    from channelkg.validate import validate as run_validate
+
+    for p in (shapes, ontology):
+        if p is not None and not p.exists():
+            raise click.BadParameter(f"no such file: {p}")
+    report = run_validate(list(files) or None, shapes=shapes, ontology=ontology)
+    click.echo(report.text, nl=False)
+    if not report.conforms:
+        sys.exit(1)
+
+
+# Commands defined in other modules register themselves on ``cli`` when imported.
+for _name in ("view", "edit", "analysis", "serve"):
+    importlib.import_module(f"channelkg.commands.{_name}")
+
+
+def main() -> None:
+    """Entry point: run the CLI and turn library errors into one-line messages."""
+    try:
+        cli.main(standalone_mode=False)
+    except ChannelKGError as err:
+        click.echo(f"error: {err}", err=True)
+        sys.exit(err.exit_code)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as err:
+        err.show()
+        sys.exit(err.exit_code)
+    except click.exceptions.Exit as err:
+        sys.exit(err.exit_code)
+    except BrokenPipeError:
+        sys.exit(0)

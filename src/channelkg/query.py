@@ -1,0 +1,322 @@
+"""Run SPARQL on a loaded graph: inline text, ``.rq`` files or shipped named queries.
+
+Named queries are ``src/channelkg/queries/*.rq`` files whose header comment
+declares a title, a description and parameters::
+
+    # title: Access routes into a market
+    # description: Every route by which a model reaches the market, with its sources.
+    # param: market (string, default "CN"): ISO 3166 code of the market
+    # param: model (iri, optional): a model or model family, e.g. kgid:gpt
+
+Parameters are bound as RDF terms through the engine's own binding mechanism
+(pyoxigraph ``substitutions``, rdflib ``initBindings``), never pasted into the text.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, Variable
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from channelkg import resources
+from channelkg.errors import InputError, QueryError
+from channelkg.store import KnowledgeGraph, new_rdflib_graph
+from channelkg.terms import expand, to_oxigraph, to_rdflib
+
+PARAM_TYPES = ("string", "iri", "date", "integer", "boolean")
+
+_HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
+_PARAM = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>\w+)"
+    r"(?:\s*,\s*(?:(?P<optional>optional)|default\s+\"(?P<default>[^\"]*)\"))?\)\s*:\s*(?P<desc>.*)$"
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared query parameter."""
+
+    name: str
+    type: str
+    description: str
+    default: str | None = None
+    optional: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is None and not self.optional
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A shipped query with its header metadata."""
+
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    text: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The result of a query: rows for SELECT, a boolean for ASK, a graph otherwise."""
+
+    kind: str  # "SELECT" | "ASK" | "GRAPH"
+    vars: tuple[str, ...] = ()
+    rows: tuple[tuple[Node | None, ...], ...] = ()
+    boolean: bool | None = None
+    graph: Graph | None = None
+    meta: dict[str, object] = field(default_factory=dict, compare=False)
+
+
+def parse_header(path: Path) -> NamedQuery:
+    """Read a named query and its header; raise :class:`QueryError` on a bad header."""
+    text = path.read_text(encoding="utf-8")
+    title = description = ""
+    params: list[Param] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#"):
+            break
+        m = _HEADER.match(line)
+        if not m:
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        if key == "title":
+            title = value
+        elif key == "description":
+            description = (description + " " + value).strip()
+        else:
+            pm = _PARAM.match(value)
+            if not pm or pm.group("type") not in PARAM_TYPES:
+                raise QueryError(f"{path}:{lineno}: bad param declaration {value!r}")
+            params.append(
+                Param(
+                    name=pm.group("name"),
+                    type=pm.group("type"),
+                    description=pm.group("desc").strip(),
+                    default=pm.group("default"),
+                    optional=bool(pm.group("optional")),
+                )
+            )
+    if not title or not description:
+        raise QueryError(f"{path}: named query needs '# title:' and '# description:' lines")
+    return NamedQuery(path.stem, title, description, tuple(params), text, path)
+
+
+@cache
+def _named_queries(folder: str) -> dict[str, NamedQuery]:
+    return {p.stem: parse_header(p) for p in sorted(Path(folder).glob("*.rq"))}
+
+
+def list_queries() -> list[NamedQuery]:
+    """All shipped named queries, sorted by name."""
+    return list(_named_queries(str(resources.queries_dir())).values())
+
+
+def get_query(name: str) -> NamedQuery:
+    """Return a named query; raise :class:`QueryError` (with suggestions) if unknown."""
+    queries = _named_queries(str(resources.queries_dir()))
+    if name in queries:
+        return queries[name]
+    close = difflib.get_close_matches(name, list(queries), n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise QueryError(f"unknown named query {name!r}{hint}; `channelkg queries` lists them")
+
+
+def resolve(spec: str) -> tuple[str, NamedQuery | None]:
+    """Turn the QUERY argument into SPARQL text: inline text, a file, or a query name."""
+    stripped = spec.strip()
+    if re.match(r"^[A-Za-z0-9_.-]+$", stripped) and not stripped.endswith((".rq", ".sparql")):
+        return (nq := get_query(stripped)).text, nq
+    if stripped.endswith((".rq", ".sparql")) and "\n" not in stripped and "{" not in stripped:
+        path = Path(stripped)
+        if not path.is_file():
+            raise InputError("no such query file", str(path))
+        return path.read_text(encoding="utf-8"), None
+    return spec, None
+
+
+def convert_param(param: Param, raw: str) -> Node:
+    """Convert a ``--param`` value to an RDF term of the declared type."""
+    try:
+        if param.type == "iri":
+            return expand(raw)
+        if param.type == "date":
+            dt.date.fromisoformat(raw)
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+                raise ValueError("not YYYY-MM-DD")
+            return Literal(raw, datatype=XSD.date)
+        if param.type == "integer":
+            return Literal(str(int(raw)), datatype=XSD.integer)
+        if param.type == "boolean":
+            if raw.lower() not in ("true", "false"):
+                raise ValueError("not true or false")
+            return Literal(raw.lower(), datatype=XSD.boolean)
+        return Literal(raw)
+    except ValueError as err:
+        raise QueryError(
+            f"bad value {raw!r} for parameter {param.name!r} ({param.type}): {err}"
+        ) from None
+
+
+def bind(nq: NamedQuery | None, raw: Mapping[str, str]) -> dict[str, Node]:
+    """Check ``--param`` values against a named query's declaration and convert them.
+
+    Without a named query (inline text or a file) every value is bound as a plain
+    string literal unless written ``<iri>`` or ``prefix:local``.
+    """
+    if nq is None:
+        out: dict[str, Node] = {}
+        for k, v in raw.items():
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k):
+                raise QueryError(f"bad parameter name {k!r}")
+            try:
+                out[k] = expand(v) if (v.startswith("<") or ":" in v) else Literal(v)
+            except ValueError as err:
+                raise QueryError(f"parameter {k!r}: {err}") from None
+        return out
+    declared = {p.name: p for p in nq.params}
+    unknown = sorted(set(raw) - set(declared))
+    if unknown:
+        names = ", ".join(declared) or "none"
+        raise QueryError(
+            f"unknown parameter {unknown[0]!r} for query {nq.name!r} (its parameters: {names})"
+        )
+    out = {}
+    for p in nq.params:
+        if p.name in raw:
+            out[p.name] = convert_param(p, raw[p.name])
+        elif p.default is not None:
+            out[p.name] = convert_param(p, p.default)
+        elif p.required:
+            raise QueryError(f"query {nq.name!r} needs --param {p.name}=… ({p.description})")
+    return out
+
+
+_STRIP = re.compile(
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*',
+)
+
+
+def uses_service(text: str) -> bool:
+    """True if the query has a ``SERVICE`` clause (outside strings, IRIs and comments)."""
+    return re.search(r"\bSERVICE\b", _STRIP.sub(" ", text), re.IGNORECASE) is not None
+
+
+def run(
+    kg: KnowledgeGraph,
+    text: str,
+    bindings: Mapping[str, Node] | None = None,
+    *,
+    allow_service: bool = False,
+) -> QueryResult:
+    """Run a SPARQL query on the graph's engine.
+
+    Raises:
+        QueryError: syntax error, or a ``SERVICE`` clause without ``allow_service``.
+    """
+    if not allow_service and uses_service(text):
+        raise QueryError(
+            "the query uses SERVICE, which would contact another host; "
+            "pass --allow-service to permit it"
+        )
+    bindings = dict(bindings or {})
+    runner = _RUNNERS.get(kg.engine)
+    if runner is None:
+        raise QueryError(f"no query runner for engine {kg.engine!r}")
+    return runner(kg, text, bindings)
+
+
+def _run_oxigraph(kg: KnowledgeGraph, text: str, bindings: dict[str, Node]) -> QueryResult:
+    assert kg.store is not None
+    subs = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
+    try:
+        res = kg.store.query(text, substitutions=subs or None)
+    except SyntaxError as err:
+        raise QueryError(f"SPARQL syntax error: {err}") from None
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QueryError(f"query failed: {err}") from None
+    if isinstance(res, ox.QueryBoolean):
+        return QueryResult("ASK", boolean=bool(res))
+    if isinstance(res, ox.QuerySolutions):
+        names = tuple(v.value for v in res.variables)
+        try:
+            rows = tuple(tuple(to_rdflib(sol[i]) for i in range(len(names))) for sol in res)
+        except (OSError, ValueError, RuntimeError) as err:
+            raise QueryError(f"query failed: {err}") from None
+        return QueryResult("SELECT", vars=names, rows=rows)
+    g = new_rdflib_graph()
+    for t in res:
+        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+    return QueryResult("GRAPH", graph=g)
+
+
+def _run_rdflib(kg: KnowledgeGraph, text: str, bindings: dict[str, Node]) -> QueryResult:
+    from pyparsing import ParseException
+
+    assert kg.graph is not None
+    init = {Variable(k): v for k, v in bindings.items()}
+    try:
+        res = kg.graph.query(text, initBindings=init)
+    except ParseException as err:
+        raise QueryError(f"SPARQL syntax error: {err}") from None
+    except Exception as err:  # rdflib raises many exception types from evaluation
+        raise QueryError(f"query failed: {err}") from None
+    if res.type == "ASK":
+        return QueryResult("ASK", boolean=bool(res.askAnswer))
+    if res.type == "SELECT":
+        names = tuple(str(v) for v in (res.vars or []))
+        rows = tuple(tuple(row[i] for i in range(len(names))) for row in res)  # type: ignore[index]
+        return QueryResult("SELECT", vars=names, rows=rows)
+    g = new_rdflib_graph()
+    assert res.graph is not None
+    for t in res.graph:
+        g.add(t)
+    return QueryResult("GRAPH", graph=g)
+
+
+_RUNNERS = {"oxigraph": _run_oxigraph, "rdflib": _run_rdflib}
+
+
+def register_runner(engine: str, runner: object) -> None:
+    """Register the query runner of another engine (e.g. a remote SPARQL store)."""
+    _RUNNERS[engine] = runner  # type: ignore[assignment]
+
+
+def query(
+    kg: KnowledgeGraph,
+    spec: str,
+    params: Mapping[str, str] | None = None,
+    *,
+    allow_service: bool = False,
+) -> QueryResult:
+    """Resolve QUERY (inline SPARQL, a ``.rq`` file or a named query), bind, and run it."""
+    text, nq = resolve(spec)
+    return run(kg, text, bind(nq, params or {}), allow_service=allow_service)
+
+
+__all__ = [
+    "NamedQuery",
+    "Param",
+    "QueryResult",
+    "bind",
+    "get_query",
+    "list_queries",
+    "query",
+    "register_runner",
+    "resolve",
+    "run",
+    "uses_service",
+]

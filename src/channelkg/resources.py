@@ -1,0 +1,51 @@
+"""Where the shipped ontology, shapes, curated graph and named queries live.
+
+In a source checkout (or an editable install) these are the repository's
+``ontology/`` and ``graphs/`` folders; in a wheel they are packaged under
+``channelkg/_data``. ``CHANNELKG_HOME`` points at another checkout.
+"""
+
+from __future__ import annotations
+
+import os
+from functools import cache
+from pathlib import Path
+
+_PKG = Path(__file__).resolve().parent
+
+
+@cache
+def project_root() -> Path:
+    """Return the folder that holds ``ontology/`` and ``graphs/``."""
+    env = os.environ.get("CHANNELKG_HOME")
+    if env:
+        return Path(env)
+    repo = _PKG.parent.parent
+    if (repo / "ontology" / "channelkg.ttl").is_file():
+        return repo
+    return _PKG / "_data"
+
+
+def ontology_dir() -> Path:
+    return project_root() / "ontology"
+
+
+def ontology_file() -> Path:
+    return ontology_dir() / "channelkg.ttl"
+
+
+def shapes_file() -> Path:
+    return ontology_dir() / "shapes.ttl"
+
+
+def graphs_dir() -> Path:
+    return project_root() / "graphs"
+
+
+def default_data_files() -> list[Path]:
+    """The curated graph: every ``graphs/*.ttl`` file, sorted."""
+    return sorted(graphs_dir().glob("*.ttl"))
+
+
+def queries_dir() -> Path:
+    return _PKG / "queries"
