@@ -21,10 +21,19 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class _Group(click.Group):
-    """Keeps commands in the order they are added in ``--help``."""
+    """Lists commands in the order they were added, and turns library errors
+    (:class:`ChannelKGError`) into one-line click errors with the right exit code."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ChannelKGError as err:
+            exc = click.ClickException(str(err))
+            exc.exit_code = err.exit_code
+            raise exc from None
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
@@ -183,7 +192,7 @@ def emit(text: str, output: Path | None) -> None:
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "md"]), default="table",
-              show_default=True)
+              show_default=True, help="Aligned table, or a Markdown table.")
 def queries(fmt: str) -> None:
     """List the shipped named queries with their description and parameters."""
     from channelkg.formats import markdown, table
@@ -210,7 +219,7 @@ def queries(fmt: str) -> None:
     "--shapes", type=click.Path(path_type=Path), help="SHACL shapes (default: ontology/shapes.ttl)."
 )
 @click.option(
-    "--ontology", type=click.Path(path_type=Path), help="Ontology (default: ontology/channelkg.ttl)."
+    "--ontology", type=click.Path(path_type=Path), help="Ontology (default: channelkg.ttl)."
 )
 def validate(files: tuple[Path, ...], shapes: Path | None, ontology: Path | None) -> None:
     """Check FILES (default: the bundled graph): syntax, literals, ckg: terms, SHACL.
@@ -235,19 +244,8 @@ for _name in ("view", "edit", "analysis", "serve"):
 
 
 def main() -> None:
-    """Entry point: run the CLI and turn library errors into one-line messages."""
+    """Entry point of the ``channelkg`` script and ``python -m channelkg``."""
     try:
-        cli.main(standalone_mode=False)
-    except ChannelKGError as err:
-        click.echo(f"error: {err}", err=True)
-        sys.exit(err.exit_code)
-    except click.exceptions.Abort:
-        click.echo("aborted", err=True)
-        sys.exit(130)
-    except click.ClickException as err:
-        err.show()
-        sys.exit(err.exit_code)
-    except click.exceptions.Exit as err:
-        sys.exit(err.exit_code)
+        cli(prog_name="channelkg")
     except BrokenPipeError:
         sys.exit(0)

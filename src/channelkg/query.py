@@ -8,8 +8,10 @@ declares a title, a description and parameters::
     # param: market (string, default "CN"): ISO 3166 code of the market
     # param: model (iri, optional): a model or model family, e.g. kgid:gpt
 
-Parameters are bound as RDF terms through the engine's own binding mechanism
-(pyoxigraph ``substitutions``, rdflib ``initBindings``), never pasted into the text.
+Parameters are converted to RDF terms of the declared type and bound by a
+``VALUES`` block of escaped terms (see :func:`bind_values`): a value can never
+change the structure of the query, and every engine (Oxigraph, rdflib, a remote
+SPARQL 1.1 server) sees the same query.
 """
 
 from __future__ import annotations
@@ -23,21 +25,22 @@ from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
-from rdflib import Graph, Literal, Variable
+from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from channelkg import resources
 from channelkg.errors import InputError, QueryError
 from channelkg.store import KnowledgeGraph, new_rdflib_graph
-from channelkg.terms import expand, to_oxigraph, to_rdflib
+from channelkg.terms import expand, to_rdflib
 
 PARAM_TYPES = ("string", "iri", "date", "integer", "boolean")
 
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
 _PARAM = re.compile(
     r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>\w+)"
-    r"(?:\s*,\s*(?:(?P<optional>optional)|default\s+\"(?P<default>[^\"]*)\"))?\)\s*:\s*(?P<desc>.*)$"
+    r"(?:\s*,\s*(?:(?P<optional>optional)|required|default\s+\"(?P<default>[^\"]*)\"))?\)"
+    r"\s*:\s*(?P<desc>.*)$"
 )
 
 
@@ -204,15 +207,92 @@ def bind(nq: NamedQuery | None, raw: Mapping[str, str]) -> dict[str, Node]:
     return out
 
 
-_STRIP = re.compile(
-    r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*',
+_TOKEN = re.compile(
+    r'(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+    r"|[?$][A-Za-z0-9_]+|[A-Za-z_][A-Za-z0-9_.-]*:[A-Za-z0-9_.:%-]*|:[A-Za-z0-9_.:%-]*)"
+    r"|(?P<word>[A-Za-z]+)|(?P<open>\{)|(?P<close>\})",
+    re.DOTALL,
 )
+
+
+def _keywords(text: str) -> list[tuple[str, int, int]]:
+    """Keywords and braces outside strings, IRIs, comments, variables and prefixed names:
+    (token, position, brace depth before it)."""
+    out: list[tuple[str, int, int]] = []
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        if m.group("skip"):
+            continue
+        if m.group("open"):
+            out.append(("{", m.start(), depth))
+            depth += 1
+        elif m.group("close"):
+            depth -= 1
+            out.append(("}", m.start(), depth))
+        else:
+            out.append((m.group("word").upper(), m.start(), depth))
+    return out
 
 
 def uses_service(text: str) -> bool:
     """True if the query has a ``SERVICE`` clause (outside strings, IRIs and comments)."""
-    return re.search(r"\bSERVICE\b", _STRIP.sub(" ", text), re.IGNORECASE) is not None
+    return any(tok == "SERVICE" for tok, _, _ in _keywords(text))
+
+
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def _sparql_term(term: Node) -> str:
+    """Serialise a term for a VALUES block; refuse IRIs that could break out of <...>."""
+    if isinstance(term, URIRef) and _IRI_FORBIDDEN.search(str(term)):
+        raise QueryError(f"invalid IRI {str(term)!r}")
+    if isinstance(term, Literal):
+        # Escape like N-Triples: the literal can never end early or inject syntax.
+        lex = (
+            str(term).replace("\\", "\\\\").replace('"', '\\"')
+            .replace("\n", "\\n").replace("\r", "\\r")
+        )
+        if term.language:
+            return f'"{lex}"@{term.language}'
+        if term.datatype is not None:
+            return f'"{lex}"^^<{term.datatype}>'
+        return f'"{lex}"'
+    return term.n3()
+
+
+def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
+    """Bind variables by a ``VALUES`` block placed first in the query's WHERE clause.
+
+    Each value is an RDF term serialised with N-Triples escaping, so a value can
+    never change the structure of the query. The block is joined with the whole
+    WHERE pattern: the variable is bound everywhere in it, also in FILTERs,
+    OPTIONALs and aggregates, on every engine (also remote SPARQL 1.1 servers).
+    """
+    if not bindings:
+        return text
+    for k in bindings:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k):
+            raise QueryError(f"bad parameter name {k!r}")
+    toks = _keywords(text)
+    pos = None
+    for i, (tok, _at, depth) in enumerate(toks):
+        if tok == "WHERE" and depth == 0:
+            pos = next((at for t, at, _ in toks[i + 1 :] if t == "{"), None)
+            break
+    if pos is None:  # SELECT ... { } without the optional WHERE keyword
+        query_forms = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+        forms = [t for t, _, d in toks if d == 0 and t in query_forms]
+        if forms and forms[0] in ("SELECT", "ASK"):
+            pos = next((at for t, at, d in toks if t == "{" and d == 0), None)
+    if pos is None:
+        raise QueryError("cannot bind parameters: the query has no WHERE clause")
+    names = sorted(bindings)
+    block = (
+        " VALUES (" + " ".join("?" + n for n in names) + ") { ("
+        + " ".join(_sparql_term(bindings[n]) for n in names) + ") } "
+    )
+    return text[: pos + 1] + block + text[pos + 1 :]
 
 
 def run(
@@ -241,9 +321,8 @@ def run(
 
 def _run_oxigraph(kg: KnowledgeGraph, text: str, bindings: dict[str, Node]) -> QueryResult:
     assert kg.store is not None
-    subs = {ox.Variable(k): to_oxigraph(v) for k, v in bindings.items()}
     try:
-        res = kg.store.query(text, substitutions=subs or None)
+        res = kg.store.query(bind_values(text, bindings))
     except SyntaxError as err:
         raise QueryError(f"SPARQL syntax error: {err}") from None
     except (OSError, ValueError, RuntimeError) as err:
@@ -267,9 +346,8 @@ def _run_rdflib(kg: KnowledgeGraph, text: str, bindings: dict[str, Node]) -> Que
     from pyparsing import ParseException
 
     assert kg.graph is not None
-    init = {Variable(k): v for k, v in bindings.items()}
     try:
-        res = kg.graph.query(text, initBindings=init)
+        res = kg.graph.query(bind_values(text, bindings))
     except ParseException as err:
         raise QueryError(f"SPARQL syntax error: {err}") from None
     except Exception as err:  # rdflib raises many exception types from evaluation
@@ -312,6 +390,7 @@ __all__ = [
     "Param",
     "QueryResult",
     "bind",
+    "bind_values",
     "get_query",
     "list_queries",
     "query",

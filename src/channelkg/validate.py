@@ -35,7 +35,7 @@ class Problem:
 
     def line(self) -> str:
         """One readable line: ``location: [kind] focus path: message``."""
-        parts = [f"{self.location}:" if self.location else "", f"[{self.kind}]"]
+        parts = [f"{self.location}:" if self.location else "", self.kind]
         if self.focus:
             parts.append(self.focus)
         if self.path:
@@ -114,6 +114,9 @@ def validate(
         shacl: run SHACL (syntax, literal and term checks always run).
     """
     files = expand_paths(paths)
+    for f in files:
+        if not f.exists():
+            raise InputError("no such file", str(f))
     onto_path = ontology or resources.ontology_file()
     shapes_path = shapes or resources.shapes_file()
     problems: list[Problem] = []
@@ -122,7 +125,9 @@ def validate(
         try:
             quads = parse_file(f)
         except InputError as err:
-            problems.append(Problem("syntax", err.message, err.location or str(f)))
+            problems.append(
+                Problem("syntax", err.message.removeprefix("syntax error: "), err.location or str(f))
+            )
             continue
         for q in quads:
             data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
@@ -136,7 +141,9 @@ def validate(
             for q in parse_file(path):
                 graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
         except InputError as err:
-            problems.append(Problem("syntax", err.message, err.location or str(path)))
+            problems.append(
+                Problem("syntax", err.message.removeprefix("syntax error: "), err.location or str(path))
+            )
     if problems:
         return Report(False, tuple(problems), tuple(files), len(data), data)
 
@@ -172,10 +179,18 @@ def validate(
                         index.node(term),
                     )
                 )
-    if shacl and not problems:
-        problems.extend(_shacl(data, shape_graph, onto, index))
-    problems.sort(key=lambda p: (p.location, p.focus, p.path, p.message))
+    if shacl:
+        reported = {(p.focus, p.path) for p in problems if p.kind == "literal"}
+        problems.extend(
+            p for p in _shacl(data, shape_graph, onto, index) if (p.focus, p.path) not in reported
+        )
+    problems.sort(key=_sort_key)
     return Report(not problems, tuple(problems), tuple(files), len(data), data)
+
+
+def _sort_key(p: Problem) -> tuple[object, ...]:
+    file, *nums = p.location.split(":") if p.location else ("",)
+    return (file, [int(n) for n in nums if n.isdigit()], p.focus, p.path, p.message)
 
 
 def _shacl(data: Graph, shapes: Graph, onto: Graph, index: _LineIndex) -> list[Problem]:

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Install everything the test suite needs, then run it. `.ci/run` runs exactly this.
+# Needs root (or sudo) for the Debian packages: Chromium for the browser tests,
+# Virtuoso Open Source for the remote-store tests.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+SUDO=""
+if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
+export DEBIAN_FRONTEND=noninteractive
+
+need=()
+[ -x /usr/bin/chromium ] || need+=(chromium)
+[ -x /usr/bin/virtuoso-t ] || need+=(virtuoso-opensource)
+if [ "${#need[@]}" -gt 0 ]; then
+  echo "installing Debian packages: ${need[*]}" >&2
+  # Preseed Virtuoso's dba password so the install asks nothing.
+  printf '%s\n' \
+    "virtuoso-opensource-7 virtuoso-opensource-7/dba-password password dba" \
+    "virtuoso-opensource-7 virtuoso-opensource-7/dba-password-again password dba" \
+    | $SUDO debconf-set-selections
+  # Do not start system services during the install: the tests start their own
+  # servers on 127.0.0.1.
+  policy_created=0
+  if [ ! -e /usr/sbin/policy-rc.d ]; then
+    printf '#!/bin/sh\nexit 101\n' | $SUDO tee /usr/sbin/policy-rc.d >/dev/null
+    $SUDO chmod +x /usr/sbin/policy-rc.d
+    policy_created=1
+  fi
+  $SUDO apt-get update -q
+  $SUDO apt-get install -y -q --no-install-recommends "${need[@]}"
+  if [ "$policy_created" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
+fi
+
+python3 -m pip install -q --disable-pip-version-check -e '.[test]'
+python3 -m ruff check src tests
+python3 -m pytest "$@"

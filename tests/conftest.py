@@ -1,0 +1,41 @@
+"""Shared fixtures. Data lives in tests/data (see its README)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from channelkg.store import KnowledgeGraph, load
+
+DATA = Path(__file__).parent / "data"
+ROOT = Path(__file__).parent.parent
+TINY = DATA / "tiny.ttl"
+BAD = DATA / "bad"
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+@pytest.fixture(scope="session")
+def tiny_kg() -> KnowledgeGraph:
+    return load([TINY])
+
+
+@pytest.fixture(scope="session", params=["oxigraph", "rdflib"])
+def bundled(request: pytest.FixtureRequest) -> KnowledgeGraph:
+    """The curated graph (graphs/*.ttl + ontology) on each engine."""
+    return load(engine=request.param)
+
+
+@pytest.fixture(scope="session")
+def bundled_ox() -> KnowledgeGraph:
+    return load(engine="oxigraph")
+
+
+@pytest.fixture(scope="session")
+def bundled_rdflib() -> KnowledgeGraph:
+    return load(engine="rdflib")

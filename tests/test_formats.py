@@ -1,0 +1,84 @@
+"""Rendering of results: table, CSV, TSV, SPARQL JSON, Markdown, Turtle, JSON-LD."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import XSD
+
+from channelkg.errors import InputError
+from channelkg.formats import _width, render, table
+from channelkg.query import QueryResult
+
+ROWS = QueryResult(
+    "SELECT",
+    vars=("s", "label", "n"),
+    rows=(
+        (URIRef("https://w3id.org/channelkg/id/x"), Literal("中国大陆", lang="zh"), Literal(3)),
+        (BNode("b1"), Literal('a "quoted",\ttab'), None),
+    ),
+)
+
+
+def test_table_aligns_wide_characters() -> None:
+    out = render(ROWS, "table").splitlines()
+    assert out[0].split() == ["s", "label", "n"]
+    # "中国大陆" is 4 characters but 8 columns wide: the next column starts aligned.
+    assert _width(out[2][: out[2].index("3")]) == out[0].index("n")
+    assert out[2].index("3") == out[0].index("n") - 4
+    assert out[2].startswith("kgid:x")
+
+
+def test_csv_follows_sparql_csv() -> None:
+    rows = list(csv.reader(io.StringIO(render(ROWS, "csv"))))
+    assert rows[0] == ["s", "label", "n"]
+    assert rows[1] == ["https://w3id.org/channelkg/id/x", "中国大陆", "3"]
+    assert rows[2] == ["b1", 'a "quoted",\ttab', ""]
+
+
+def test_tsv_uses_rdf_terms() -> None:
+    lines = render(ROWS, "tsv").splitlines()
+    assert lines[0] == "?s\t?label\t?n"
+    assert lines[1].split("\t")[0] == "<https://w3id.org/channelkg/id/x>"
+    assert lines[1].split("\t")[1] == '"中国大陆"@zh'
+    assert lines[2].count("\t") == 2
+
+
+def test_json_follows_sparql_results_json() -> None:
+    doc = json.loads(render(ROWS, "json"))
+    assert doc["head"]["vars"] == ["s", "label", "n"]
+    b = doc["results"]["bindings"]
+    assert b[0]["s"] == {"type": "uri", "value": "https://w3id.org/channelkg/id/x"}
+    assert b[0]["label"] == {"type": "literal", "value": "中国大陆", "xml:lang": "zh"}
+    assert b[0]["n"]["datatype"] == str(XSD.integer)
+    assert b[1]["s"]["type"] == "bnode" and "n" not in b[1]
+
+
+def test_markdown_escapes_pipes() -> None:
+    res = QueryResult("SELECT", vars=("a",), rows=((Literal("x|y"),),))
+    assert render(res, "md").splitlines() == ["| a |", "|---|", "| x\\|y |"]
+
+
+def test_ask_and_graph() -> None:
+    assert render(QueryResult("ASK", boolean=True), "table") == "true\n"
+    assert json.loads(render(QueryResult("ASK", boolean=False), "json")) == {
+        "head": {},
+        "boolean": False,
+    }
+    g = Graph()
+    g.add((URIRef("https://e/s"), URIRef("https://e/p"), Literal("o")))
+    res = QueryResult("GRAPH", graph=g)
+    assert Graph().parse(data=render(res, "turtle"), format="turtle").__len__() == 1
+    assert Graph().parse(data=render(res, "json-ld"), format="json-ld").__len__() == 1
+    with pytest.raises(InputError, match="CONSTRUCT"):
+        render(res, "csv")
+    with pytest.raises(InputError, match="fits CONSTRUCT"):
+        render(ROWS, "turtle")
+
+
+def test_empty_table() -> None:
+    assert table(["a", "b"], []) == "a  b\n-  -\n"
