@@ -50,8 +50,9 @@ def test_query_json_and_csv(runner: CliRunner) -> None:
     assert code == 0
     doc = json.loads(out)
     assert len(doc["results"]["bindings"]) == 2
-    code, out, _ = invoke(runner, "query", "routes-into", "-d", str(TINY), "-p", "market=TL",
-                          "--format", "csv")
+    code, out, _ = invoke(
+        runner, "query", "routes-into", "-d", str(TINY), "-p", "market=TL", "--format", "csv"
+    )
     assert out.splitlines()[0].startswith("route,modelLabel,serviceLabel")
     assert len(out.splitlines()) == 3
 
@@ -66,7 +67,12 @@ def test_query_inline_and_file(runner: CliRunner, tmp_path: Path) -> None:
     code, out, _ = invoke(runner, "query", str(q), "-d", str(TINY), "-f", "tsv")
     assert (code, out) == (0, '?code\n"TL"\n')
     code, out, _ = invoke(
-        runner, "query", "-d", str(TINY), "-f", "csv",
+        runner,
+        "query",
+        "-d",
+        str(TINY),
+        "-f",
+        "csv",
         "SELECT ?code WHERE { ?m <https://w3id.org/channelkg/ontology#isoCode> ?code }",
     )
     assert out.splitlines() == ["code", "TL"]
@@ -102,8 +108,10 @@ def test_ask_false_exits_1(runner: CliRunner) -> None:
         (["query", "seed-table", "-d", str(BAD / "broken-syntax.ttl")], "broken-syntax.ttl:6:1"),
         (["query", "seed-table", "-d", str(BAD / "unknown-prefix.ttl")], "foo: has not been"),
         (["query", "missing.rq"], "missing.rq: no such query file"),
-        (["query", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"],
-         "--allow-service"),
+        (
+            ["query", "SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }"],
+            "--allow-service",
+        ),
         (["query", "entity"], "needs --param entity"),
         (["validate", "missing.ttl"], "missing.ttl: no such file"),
     ],
@@ -133,12 +141,12 @@ def test_validate_bundled_graph_is_clean(runner: CliRunner) -> None:
 def test_script_entry_points() -> None:
     """The installed script and `python -m channelkg` run the same CLI, without tracebacks."""
     for cmd in (["channelkg"], [sys.executable, "-m", "channelkg"]):
-        ok = subprocess.run([*cmd, "query", "seed-table", "-f", "csv"], capture_output=True,
-                            text=True, check=False)
+        ok = subprocess.run(
+            [*cmd, "query", "seed-table", "-f", "csv"], capture_output=True, text=True, check=False
+        )
         assert ok.returncode == 0, ok.stderr
         assert "Microsoft,Yes,Azure China,Lower" in ok.stdout
-        bad = subprocess.run([*cmd, "query", "nope"], capture_output=True, text=True,
-                             check=False)
+        bad = subprocess.run([*cmd, "query", "nope"], capture_output=True, text=True, check=False)
         assert bad.returncode == 2
         assert bad.stderr.startswith("Error: unknown named query 'nope'")
         assert "Traceback" not in bad.stderr

@@ -30,7 +30,8 @@ def test_at_least_ten_documented_queries() -> None:
     assert len(queries) >= 10
     for nq in queries:
         assert nq.title and nq.description
-        assert "ORDER BY" in nq.text or nq.text.lstrip("# \n").count("CONSTRUCT") or "ASK" in nq.text
+        # Deterministic output: every SELECT ends with an ORDER BY.
+        assert "ORDER BY" in nq.text or "CONSTRUCT" in nq.text
 
 
 def test_every_declared_param_is_a_variable_of_its_query() -> None:
@@ -85,7 +86,7 @@ def test_iri_param_cannot_break_out() -> None:
 
 def test_bind_values_places_block_in_where() -> None:
     text = "CONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }"
-    out = bind_values(text, {"s": URIRef("https://e/x"), "o": Literal("a\"b\nc")})
+    out = bind_values(text, {"s": URIRef("https://e/x"), "o": Literal('a"b\nc')})
     assert out.startswith("CONSTRUCT { ?s ?p ?o } WHERE { VALUES (?o ?s)")
     assert '"a\\"b\\nc"' in out
     assert bind_values("SELECT * { ?s ?p ?o }", {"s": URIRef("https://e/x")}).startswith(

@@ -83,10 +83,11 @@ def graph_options(func: Callable[..., Any]) -> Callable[..., Any]:
     )
     @click.option(
         "--reason",
-        type=click.Choice(["none", "rdfs", "owlrl"]),
+        type=click.Choice(["none", "rdfs", "owlrl", "rules", "owlrl+rules"]),
         default="none",
         show_default=True,
-        help="Add RDFS or OWL-RL entailments (never written back).",
+        help="Add RDFS or OWL-RL entailments, or what the rules in rules/*.rq derive "
+        "(never written back).",
     )
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -138,8 +139,14 @@ def parse_params(values: tuple[str, ...]) -> dict[str, str]:
 
 @cli.command(context_settings=CONTEXT)
 @click.argument("query_spec", metavar="QUERY")
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-              help="Bind a query parameter (repeatable).")
+@click.option(
+    "--param",
+    "-p",
+    "params",
+    multiple=True,
+    metavar="NAME=VALUE",
+    help="Bind a query parameter (repeatable).",
+)
 @click.option(
     "--format",
     "-f",
@@ -191,8 +198,15 @@ def emit(text: str, output: Path | None) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "md"]), default="table",
-              show_default=True, help="Aligned table, or a Markdown table.")
+@click.option(
+    "--format",
+    "-f",
+    "fmt",
+    type=click.Choice(["table", "md"]),
+    default="table",
+    show_default=True,
+    help="Aligned table, or a Markdown table.",
+)
 def queries(fmt: str) -> None:
     """List the shipped named queries with their description and parameters."""
     from channelkg.formats import markdown, table
@@ -221,7 +235,16 @@ def queries(fmt: str) -> None:
 @click.option(
     "--ontology", type=click.Path(path_type=Path), help="Ontology (default: channelkg.ttl)."
 )
-def validate(files: tuple[Path, ...], shapes: Path | None, ontology: Path | None) -> None:
+@click.option(
+    "--reason",
+    type=click.Choice(["none", "rdfs", "owlrl", "rules", "owlrl+rules"]),
+    default="none",
+    show_default=True,
+    help="Also validate what RDFS/OWL-RL/the rules entail from FILES (never written).",
+)
+def validate(
+    files: tuple[Path, ...], shapes: Path | None, ontology: Path | None, reason: str = "none"
+) -> None:
     """Check FILES (default: the bundled graph): syntax, literals, ckg: terms, SHACL.
 
     Prints one line per problem (file:line, focus node, property, message) and exits 1
@@ -232,7 +255,17 @@ def validate(files: tuple[Path, ...], shapes: Path | None, ontology: Path | None
     for p in (shapes, ontology):
         if p is not None and not p.exists():
             raise click.BadParameter(f"no such file: {p}")
-    report = run_validate(list(files) or None, shapes=shapes, ontology=ontology)
+    extra = None
+    if reason != "none":
+        from channelkg.errors import InputError
+        from channelkg.reason import entailments
+        from channelkg.store import load
+
+        try:
+            extra = entailments(load(list(files) or None), reason)
+        except InputError:
+            extra = None  # unreadable input: the syntax check below reports it
+    report = run_validate(list(files) or None, shapes=shapes, ontology=ontology, extra=extra)
     click.echo(report.text, nl=False)
     if not report.conforms:
         sys.exit(1)

@@ -250,8 +250,11 @@ def _sparql_term(term: Node) -> str:
     if isinstance(term, Literal):
         # Escape like N-Triples: the literal can never end early or inject syntax.
         lex = (
-            str(term).replace("\\", "\\\\").replace('"', '\\"')
-            .replace("\n", "\\n").replace("\r", "\\r")
+            str(term)
+            .replace("\\", "\\\\")
+            .replace('"', '\\"')
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
         )
         if term.language:
             return f'"{lex}"@{term.language}'
@@ -289,8 +292,11 @@ def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
         raise QueryError("cannot bind parameters: the query has no WHERE clause")
     names = sorted(bindings)
     block = (
-        " VALUES (" + " ".join("?" + n for n in names) + ") { ("
-        + " ".join(_sparql_term(bindings[n]) for n in names) + ") } "
+        " VALUES ("
+        + " ".join("?" + n for n in names)
+        + ") { ("
+        + " ".join(_sparql_term(bindings[n]) for n in names)
+        + ") } "
     )
     return text[: pos + 1] + block + text[pos + 1 :]
 

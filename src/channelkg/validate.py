@@ -66,8 +66,11 @@ class _LineIndex:
     """Find the line that defines or first mentions a node in the source files."""
 
     def __init__(self, files: Sequence[Path]) -> None:
-        self._texts = {f: f.read_text(encoding="utf-8", errors="replace").splitlines()
-                       for f in files if f.suffix.lower() in (".ttl", ".turtle", ".nt", ".n3")}
+        self._texts = {
+            f: f.read_text(encoding="utf-8", errors="replace").splitlines()
+            for f in files
+            if f.suffix.lower() in (".ttl", ".turtle", ".nt", ".n3")
+        }
 
     def find(self, needles: Sequence[str]) -> str:
         best = ""
@@ -126,7 +129,9 @@ def validate(
             quads = parse_file(f)
         except InputError as err:
             problems.append(
-                Problem("syntax", err.message.removeprefix("syntax error: "), err.location or str(f))
+                Problem(
+                    "syntax", err.message.removeprefix("syntax error: "), err.location or str(f)
+                )
             )
             continue
         for q in quads:
@@ -142,7 +147,9 @@ def validate(
                 graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
         except InputError as err:
             problems.append(
-                Problem("syntax", err.message.removeprefix("syntax error: "), err.location or str(path))
+                Problem(
+                    "syntax", err.message.removeprefix("syntax error: "), err.location or str(path)
+                )
             )
     if problems:
         return Report(False, tuple(problems), tuple(files), len(data), data)
