@@ -1,0 +1,355 @@
+"""A persistent on-disk Oxigraph store that mirrors a set of RDF files.
+
+``channelkg load --into oxigraph:PATH [FILES]`` builds the store; ``--store
+oxigraph:PATH`` on any reading command opens it. The layout:
+
+* every source file is loaded into its own named graph, named by the file's
+  ``file:`` URI, so that a changed file can be replaced without touching the others;
+* ``PATH/channelkg-manifest.json`` records, per file, its named graph, size,
+  modification time and SHA-256. On ``load`` and on every open the files are
+  compared with the manifest and only the changed ones are parsed again (a file
+  whose time changed but whose SHA-256 did not is not reloaded); deleted files
+  have their graph dropped;
+* queries see the union of the named graphs (pyoxigraph
+  ``use_default_graph_as_union=True``), i.e. the same triples as the files loaded
+  in memory. The engine name is ``oxigraph-disk``; its query runner is registered
+  with :func:`channelkg.query.register_runner` when this module is imported.
+
+Changed files are all parsed before the store is touched, so a syntax error leaves
+the store and its manifest as they were. While files are being replaced the
+manifest marks them as pending, so an interrupted load is repaired by the next one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from channelkg import resources
+from channelkg.errors import InputError, QueryError
+from channelkg.store import KnowledgeGraph, expand_paths, parse_file
+
+MANIFEST = "channelkg-manifest.json"
+ENGINE = "oxigraph-disk"
+_UNION_TRIPLES = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class LoadReport:
+    """What :func:`load_into` did."""
+
+    path: Path
+    added: list[Path] = field(default_factory=list)
+    reloaded: list[Path] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    triples: int = 0
+    quads_loaded: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.reloaded or self.removed)
+
+    def summary(self) -> str:
+        return (
+            f"{self.path}: {len(self.added)} added, {len(self.reloaded)} reloaded, "
+            f"{len(self.removed)} removed, {len(self.unchanged)} unchanged; "
+            f"{self.quads_loaded} triples parsed, {self.triples} quads in the store"
+        )
+
+
+class DiskKnowledgeGraph(KnowledgeGraph):
+    """A :class:`KnowledgeGraph` over a persistent store: the union of its named graphs."""
+
+    def __len__(self) -> int:
+        assert self.store is not None
+        res = self.store.query(
+            "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
+            use_default_graph_as_union=True,
+        )
+        return int(next(iter(res))[0].value)  # type: ignore[index,union-attr]
+
+    def triples(self) -> Iterable[tuple[object, object, object]]:
+        """Iterate over the distinct triples of all the file graphs, as rdflib terms."""
+        from channelkg.terms import to_rdflib
+
+        assert self.store is not None
+        for sol in self.store.query(_UNION_TRIPLES, use_default_graph_as_union=True):
+            yield to_rdflib(sol[0]), to_rdflib(sol[1]), to_rdflib(sol[2])  # type: ignore[index]
+
+
+def graph_name(path: Path) -> ox.NamedNode:
+    """The named graph that holds one file: its absolute ``file:`` URI."""
+    return ox.NamedNode(path.resolve().as_uri())
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_manifest(folder: Path) -> dict[str, dict[str, object]]:
+    """Return the ``file -> {graph, sha256, size, mtime_ns}`` records of a store."""
+    path = folder / MANIFEST
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as err:
+        raise InputError(f"unreadable store manifest: {err}", str(path)) from None
+    files = doc.get("files", {}) if isinstance(doc, dict) else {}
+    return {str(k): dict(v) for k, v in files.items()}
+
+
+def _write_manifest(folder: Path, files: Mapping[str, Mapping[str, object]]) -> None:
+    from channelkg.fileio import atomic_write_text
+
+    doc = {"format": "channelkg-oxigraph-store", "version": 1, "files": dict(sorted(files.items()))}
+    atomic_write_text(folder / MANIFEST, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+
+
+def _open_rw(folder: Path) -> ox.Store:
+    try:
+        return ox.Store(str(folder))
+    except OSError as err:
+        if "lock" in str(err).lower():
+            raise InputError(
+                "the store is open in another process (a running `channelkg serve` "
+                "or `load`?); stop it first",
+                str(folder),
+            ) from None
+        raise InputError(f"cannot open the Oxigraph store: {err}", str(folder)) from None
+
+
+def is_store(folder: Path) -> bool:
+    """True if ``folder`` holds a store built by :func:`load_into`."""
+    return (folder / MANIFEST).is_file()
+
+
+def load_into(
+    folder: Path | str,
+    paths: Sequence[Path | str] | None = None,
+    *,
+    ontology: bool = True,
+    files: Sequence[Path] | None = None,
+    progress: Progress | None = None,
+    store: ox.Store | None = None,
+) -> LoadReport:
+    """Make the store at ``folder`` hold exactly the given files, reloading only changes.
+
+    Args:
+        folder: the store folder (created if missing).
+        paths: RDF files or folders; ``None`` means the bundled graph (like :func:`load`).
+        ontology: also load ``ontology/channelkg.ttl`` (as :func:`channelkg.store.load` does).
+        files: the exact file list (skips ``paths``/``ontology`` expansion).
+        progress: called with a line of text per step (e.g. to print on stderr).
+        store: an already open read-write store of ``folder``.
+
+    Raises:
+        InputError: a file is missing or has a syntax error (the store is left as it was).
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("exists and is not a folder", str(folder))
+    if files is None:
+        files = expand_paths(paths)
+        if ontology:
+            onto = resources.ontology_file()
+            if onto.resolve() not in {f.resolve() for f in files}:
+                files = [onto, *files]
+    wanted = {str(Path(f).resolve()): Path(f) for f in files}
+    report = LoadReport(path=folder)
+    say = progress or (lambda _msg: None)
+
+    old = read_manifest(folder) if folder.is_dir() else {}
+    new: dict[str, dict[str, object]] = {}
+    changed: list[tuple[str, Path, list[ox.Quad]]] = []
+    for key, f in wanted.items():
+        if not f.is_file():
+            raise InputError("no such file", str(f))
+        st = f.stat()
+        rec = old.get(key)
+        stat = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        if rec and not rec.get("pending") and all(rec.get(k) == v for k, v in stat.items()):
+            new[key] = rec
+            report.unchanged.append(f)
+            continue
+        digest = _sha256(f)
+        if rec and not rec.get("pending") and rec.get("sha256") == digest:
+            new[key] = {**rec, **stat}
+            report.unchanged.append(f)
+            continue
+        say(f"parsing {f}")
+        quads = parse_file(f)
+        changed.append((key, f, quads))
+        new[key] = {"graph": graph_name(f).value, "sha256": digest, **stat}
+        (report.reloaded if rec else report.added).append(f)
+    gone = sorted(set(old) - set(wanted))
+
+    own = store is None
+    if own:
+        folder.mkdir(parents=True, exist_ok=True)
+        store = _open_rw(folder)
+    try:
+        if changed or gone:
+            pending = {k: v for k, v in old.items() if k not in gone}
+            for key, _f, _q in changed:
+                pending[key] = {"graph": new[key]["graph"], "pending": True}
+            _write_manifest(folder, pending)
+            for key in gone:
+                g = old[key].get("graph")
+                if isinstance(g, str):
+                    say(f"dropping {key}")
+                    store.remove_graph(ox.NamedNode(g))
+                report.removed.append(key)
+            for key, f, quads in changed:
+                g = ox.NamedNode(str(new[key]["graph"]))
+                say(f"loading {len(quads)} triples from {f}")
+                if store.contains_named_graph(g):
+                    store.remove_graph(g)
+                store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, g) for q in quads)
+                report.quads_loaded += len(quads)
+            store.flush()
+        if new != old or not is_store(folder):
+            _write_manifest(folder, new)
+        report.triples = len(store)
+    finally:
+        if own:
+            del store
+    return report
+
+
+def open_disk(folder: Path | str, *, refresh: bool = True, read_only: bool = False,
+              progress: Progress | None = None) -> DiskKnowledgeGraph:
+    """Open a store built by :func:`load_into`; first reload the files that changed.
+
+    Args:
+        folder: the store folder.
+        refresh: compare the recorded files with the manifest and reload changed ones
+            (deleted files have their graph dropped).
+        read_only: open read-only (several processes may do so at once; no refresh).
+        progress: called with a line of text per reloaded file.
+
+    Raises:
+        InputError: no store there, the store is locked by another process, or a
+            changed file has a syntax error.
+    """
+    folder = Path(folder)
+    if not is_store(folder):
+        raise InputError(
+            "no channelkg Oxigraph store here; build it with "
+            f"`channelkg load --into oxigraph:{folder}`",
+            str(folder),
+        )
+    manifest = read_manifest(folder)
+    if read_only:
+        try:
+            store = ox.Store.read_only(str(folder))
+        except OSError as err:
+            raise InputError(f"cannot open the Oxigraph store: {err}", str(folder)) from None
+    else:
+        store = _open_rw(folder)
+        if refresh:
+            present = [Path(k) for k in manifest if Path(k).is_file()]
+            for k in manifest:
+                if not Path(k).is_file() and progress:
+                    progress(f"{k} is gone; dropping its graph")
+            report = load_into(folder, files=present, store=store, progress=progress)
+            if report.changed and progress:
+                progress(report.summary())
+            manifest = read_manifest(folder)
+    files = tuple(Path(k) for k in manifest)
+    return DiskKnowledgeGraph(
+        engine=ENGINE, files=files, store=store, meta={"path": str(folder), "read_only": read_only}
+    )
+
+
+def run_store(
+    store: ox.Store,
+    text: str,
+    bindings: Mapping[str, object] | None = None,
+    *,
+    union: bool = False,
+    max_rows: int | None = None,
+) -> object:
+    """Run SPARQL on a pyoxigraph store and return a :class:`channelkg.query.QueryResult`.
+
+    Args:
+        store: the store.
+        text: the query.
+        bindings: variable name -> rdflib term, applied as SEP-0007 substitutions.
+        union: query the union of the named graphs as the default graph.
+        max_rows: keep at most this many rows (or triples); ``meta["truncated"]`` says
+            whether more were available. Rows beyond the limit are never converted.
+    """
+    from channelkg.query import QueryResult
+    from channelkg.store import new_rdflib_graph
+    from channelkg.terms import to_oxigraph, to_rdflib
+
+    subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}  # type: ignore[arg-type]
+    try:
+        res = store.query(text, substitutions=subs or None, use_default_graph_as_union=union)
+    except SyntaxError as err:
+        raise QueryError(f"SPARQL syntax error: {err}") from None
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QueryError(f"query failed: {err}") from None
+    truncated = False
+    try:
+        if isinstance(res, ox.QueryBoolean):
+            return QueryResult("ASK", boolean=bool(res))
+        if isinstance(res, ox.QuerySolutions):
+            names = tuple(v.value for v in res.variables)
+            rows = []
+            for sol in res:
+                if max_rows is not None and len(rows) >= max_rows:
+                    truncated = True
+                    break
+                rows.append(tuple(to_rdflib(sol[i]) for i in range(len(names))))
+            return QueryResult("SELECT", vars=names, rows=tuple(rows),
+                               meta={"truncated": truncated})
+        g = new_rdflib_graph()
+        for t in res:
+            if max_rows is not None and len(g) >= max_rows:
+                truncated = True
+                break
+            g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+        return QueryResult("GRAPH", graph=g, meta={"truncated": truncated})
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QueryError(f"query failed: {err}") from None
+
+
+def _run_disk(kg: KnowledgeGraph, text: str, bindings: dict[str, object]) -> object:
+    assert kg.store is not None
+    return run_store(kg.store, text, bindings, union=True)
+
+
+def _register() -> None:
+    from channelkg.query import register_runner
+
+    register_runner(ENGINE, _run_disk)
+
+
+_register()
+
+__all__ = [
+    "ENGINE",
+    "MANIFEST",
+    "DiskKnowledgeGraph",
+    "LoadReport",
+    "graph_name",
+    "is_store",
+    "load_into",
+    "open_disk",
+    "read_manifest",
+    "run_store",
+]
