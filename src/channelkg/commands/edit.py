@@ -1,3 +1,258 @@
-"""Commands of this area register on the CLI group here."""
+"""Commands to extend the graph and to look at it through time:
+``add``, ``import``, ``format``, ``diff``, ``timeline``, ``explain``."""
 
 from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any
+
+import click
+
+from channelkg.cli import CONTEXT, cli, emit, graph_options, open_graph, parse_params
+
+_FILE_HELP = "Theme file to add to (default: graphs/additions.ttl)."
+
+
+def _write_options(func: Any) -> Any:
+    func = click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")(func)
+    func = click.option("--skip-duplicates", is_flag=True,
+                        help="Skip facts that are already in the graph instead of failing.")(func)
+    func = click.option("--data", "-d", "data", multiple=True, type=click.Path(path_type=Path),
+                        help="Graph files the facts are checked against (default: graphs/*.ttl)."
+                        )(func)
+    func = click.option("--file", "target", type=click.Path(path_type=Path), default=None,
+                        help=_FILE_HELP)(func)
+    return func
+
+
+@cli.group(context_settings=CONTEXT)
+def add() -> None:
+    """Add one fact (or entity) from the command line, after validating it.
+
+    Entity references accept slugs (gpt), CURIEs (kgid:gpt), full IRIs, and for
+    markets ISO codes (CN). Every fact needs a source (--source-title … or
+    --source REF) and a date (--stated-on or --valid-from). Nothing is written
+    if anything is wrong. Labels in several languages: --label en=… --label zh=….
+
+    \b
+    Example:
+      channelkg add route --model gpt --market CN --service azure-china \\
+        --kind CloudPartner --seller microsoft --open true --status reported \\
+        --source-title "Microsoft sells OpenAI models to Chinese firms" \\
+        --source-url https://example.org/a --source-date 2026-06-17 \\
+        --stated-on 2026-06-17 --comment "Microsoft sells GPT models in China via Azure."
+    """
+
+
+def _make_add_command(kind: str) -> None:
+    from channelkg.edit import FACT_CLASSES, IRI_TEMPLATES, fields_of
+
+    fields = fields_of(kind)
+    template = "-".join(
+        p if p in FACT_CLASSES else ("<date>" if p == "DATE" else f"<{p}>")
+        for p in IRI_TEMPLATES.get(kind, ("<slug of the English label>",))
+    )
+
+    def command(target: Path | None, data: tuple[Path, ...], skip_duplicates: bool,
+                dry_run: bool, **values: Any) -> None:
+        from channelkg.edit import add_records, record_from_mapping
+
+        mapping = {k: v for k, v in values.items() if v not in (None, ())}
+        record = record_from_mapping(mapping, "command line", kind=kind)
+        # Field locations name the option, as the user typed it.
+        record.field_locations = {k: "command line" for k in record.values}
+        result = add_records([record], file=target, data=list(data) or None,
+                             skip_duplicates=skip_duplicates, dry_run=dry_run)
+        click.echo(result.text, nl=False)
+
+    command.__doc__ = (
+        f"Add one {kind}." + (
+            f"\n\nIts IRI is kgid:{template} unless you give --id." if kind != "entity" else
+            "\n\nIts IRI is kgid:<slug of its English label> unless you give --id."
+        )
+    )
+    for f in reversed(fields):
+        opt = f"--{f.name}"
+        help_text = f.help + (" [required]" if f.required else "")
+        command = click.option(opt, f.name.replace("-", "_"), multiple=f.multiple,
+                               help=help_text)(command)
+    command = _write_options(command)
+    add.command(name=kind, context_settings=CONTEXT)(command)
+
+
+for _kind in ("route", "partnership", "restriction", "assessment", "claim", "entity"):
+    _make_add_command(_kind)
+
+
+@cli.command("import", context_settings=CONTEXT)
+@click.argument("source_file", metavar="FILE", type=click.Path(path_type=Path))
+@click.option("--format", "fmt", type=click.Choice(["yaml", "csv", "ttl", "jsonld", "nt"]),
+              default=None, help="Input format (default: from the file extension).")
+@_write_options
+def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple[Path, ...],
+            skip_duplicates: bool, dry_run: bool) -> None:
+    """Add many facts from FILE: YAML, CSV, Turtle or JSON-LD.
+
+    YAML and CSV use the fields of `channelkg add` (underscores or dashes):
+    a `type` (route, partnership, restriction, assessment, claim, entity) and
+    the options of `channelkg add TYPE`. In CSV, multi-valued cells use `;`,
+    and label_en / label_zh columns give labels. Every problem is reported with
+    its line or row and field; nothing is written unless all facts pass.
+    """
+    from channelkg.edit import import_file
+
+    if fmt == "ttl":
+        fmt = "turtle"
+    result = import_file(source_file, file=target, data=list(data) or None,
+                         skip_duplicates=skip_duplicates, dry_run=dry_run, fmt=fmt)
+    click.echo(result.text, nl=False)
+
+
+@cli.command("format", context_settings=CONTEXT)
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.option("--check", is_flag=True,
+              help="Write nothing; exit 1 listing the files that would change.")
+def format_(files: tuple[Path, ...], check: bool) -> None:
+    """Rewrite Turtle FILES (default: graphs/*.ttl) in canonical, sorted order.
+
+    Prefixes sorted, subjects sorted, rdf:type then labels then the other
+    predicates sorted, one predicate per line. A file's leading comment lines
+    are kept; comments further down are dropped (a warning says how many).
+    """
+    from channelkg.resources import default_data_files
+    from channelkg.serialize import dropped_comments, format_file
+
+    paths = list(files) or default_data_files()
+    changed = []
+    for p in paths:
+        if format_file(p, check=True):
+            dropped = dropped_comments(p.read_text(encoding="utf-8"))
+            if dropped:
+                verb = "would drop" if check else "dropped"
+                click.echo(f"{p}: {verb} {dropped} comment line(s) below the header", err=True)
+            if not check:
+                format_file(p)
+            changed.append(p)
+    for p in changed:
+        click.echo(f"{'would reformat' if check else 'reformatted'} {p}")
+    if not changed:
+        click.echo(f"{len(paths)} file(s) already canonical", err=True)
+    if check and changed:
+        sys.exit(1)
+
+
+def _rows_output(headers: list[str], rows: list[list[str]], fmt: str) -> str:
+    from channelkg.formats import markdown, table
+
+    if fmt == "table":
+        return table(headers, rows)
+    if fmt == "md":
+        return markdown(headers, rows)
+    if fmt == "csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\r\n")
+        w.writerow(headers)
+        w.writerows(rows)
+        return buf.getvalue()
+    import json
+
+    return json.dumps([dict(zip(headers, r, strict=True)) for r in rows], ensure_ascii=False,
+                      indent=1) + "\n"
+
+
+_FMT = click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "json", "md"]),
+                    default="table", show_default=True, help="Output format.")
+_OUT = click.option("--output", "-o", type=click.Path(path_type=Path),
+                    help="Write to a file instead.")
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--from", "date_from", required=True, metavar="YYYY-MM-DD", help="Earlier date.")
+@click.option("--to", "date_to", required=True, metavar="YYYY-MM-DD", help="Later date.")
+@_FMT
+@_OUT
+@graph_options
+def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: Any) -> None:
+    """List facts that started, ended or changed status between two dates.
+
+    A fact "started" if it is visible on --to but not on --from (see --as-of for
+    the rule), "ended" in the opposite case, and "status" if it became disputed
+    or superseded because a contradicting or replacing claim appeared.
+    """
+    from channelkg.time import CHANGE_HEADERS, parse_date
+    from channelkg.time import diff as run_diff
+
+    parse_date(date_from, "--from date")
+    parse_date(date_to, "--to date")
+    graph["as_of"] = None
+    kg = open_graph(**graph)
+    changes = run_diff(kg, date_from, date_to)
+    emit(_rows_output(CHANGE_HEADERS, [c.row() for c in changes], fmt), output)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.option("--market", metavar="MARKET", help="Only facts about this market (ISO code or id).")
+@click.option("--provider", metavar="ORG", help="Only facts that involve this organization.")
+@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only events on or after.")
+@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only events before.")
+@_FMT
+@_OUT
+@graph_options
+def timeline(market: str | None, provider: str | None, date_from: str | None,
+             date_to: str | None, fmt: str, output: Path | None, **graph: Any) -> None:
+    """List dated events in order: when claims were stated, started and ended.
+
+    \b
+    Examples:
+      channelkg timeline --market CN
+      channelkg timeline --provider openai --format md
+    """
+    from channelkg.time import EVENT_HEADERS
+    from channelkg.time import timeline as run_timeline
+
+    kg = open_graph(**graph)
+    events = run_timeline(kg, market=market, provider=provider, date_from=date_from,
+                          date_to=date_to)
+    emit(_rows_output(EVENT_HEADERS, [e.row() for e in events], fmt), output)
+
+
+@cli.command(context_settings=CONTEXT)
+@click.argument("node", required=False)
+@click.option("--query", "query_spec", metavar="QUERY",
+              help="Explain a row of this query (name, .rq file or SPARQL) instead of NODE.")
+@click.option("--row", type=int, default=1, show_default=True, help="Row of --query (from 1).")
+@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
+              help="Parameter of --query (repeatable).")
+@click.option("--format", "-f", "fmt", type=click.Choice(["text", "md", "json"]), default="text",
+              show_default=True, help="Output format.")
+@_OUT
+@graph_options
+def explain(node: str | None, query_spec: str | None, row: int, params: tuple[str, ...],
+            fmt: str, output: Path | None, **graph: Any) -> None:
+    """Show the chain of sourced facts behind NODE, with status, dates and sources.
+
+    NODE is a claim (IRI, CURIE, slug or fact id such as AZ-8), an access route
+    or an entity. Disputed and superseded facts are marked with the claims that
+    contradict or replace them.
+
+    \b
+    Examples:
+      channelkg explain route-seed-azure-china-gpt
+      channelkg explain AZ-8
+      channelkg explain --query seed-table --row 2
+    """
+    from channelkg.provenance import RENDERERS, explain_row
+    from channelkg.provenance import explain as run_explain
+
+    if bool(node) == bool(query_spec):
+        raise click.UsageError("give either NODE or --query QUERY [--row N]")
+    kg = open_graph(**graph)
+    if query_spec:
+        explanations = explain_row(kg, query_spec, row, parse_params(params))
+    else:
+        explanations = [run_explain(kg, node or "")]
+    emit(RENDERERS[fmt](explanations), output)

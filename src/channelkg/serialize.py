@@ -1,0 +1,374 @@
+"""A canonical Turtle writer: the same graph always gives the same bytes.
+
+The curated files in ``graphs/`` are reviewed in git, so their text must change
+only where the facts change. :func:`serialize` writes Turtle 1.1
+(https://www.w3.org/TR/turtle/) in one fixed layout:
+
+* ``@prefix`` lines sorted by prefix name (the file's own prefixes are kept);
+* subjects sorted by IRI, then top-level blank nodes sorted by their text;
+* predicates in a fixed order: ``rdf:type`` (written ``a``) first, then labels
+  (``rdfs:label``, ``skos:prefLabel``, ``skos:altLabel``), then the rest sorted
+  by their written form; one predicate per line, ``;`` between predicates;
+* objects sorted by their written form, separated by `` , ``;
+* literals escaped (``\\``, ``"``, control characters); text with line breaks is
+  written as a long string (``\"\"\"…\"\"\"``); other Unicode is written as is;
+* blank nodes never get a label: a blank node used once as an object is written
+  inline as ``[ … ]`` (and an RDF list as ``( … )``), in a canonical order that
+  does not depend on parser-generated ids. A blank node used twice, or in a
+  cycle, cannot be written without a label and is refused.
+
+:func:`format_text` adds the file's leading comment block, so re-formatting a
+formatted file changes no byte.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
+
+from channelkg.errors import InputError
+
+Triple = tuple[Node, Node, Node]
+
+LABEL_PREDICATES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+INDENT = "    "
+
+# PN_LOCAL of Turtle 1.1, restricted to the characters we are sure every
+# parser accepts unescaped (ASCII letters, digits, '_', '-', '.', not last '.').
+_LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
+_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9_-]|[A-Za-z]?)$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
+_DOUBLE = re.compile(r"^[+-]?([0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+$")
+_IRI_BAD = set('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
+
+
+def _escape_iri(iri: str) -> str:
+    out = []
+    for ch in iri:
+        if ch in _IRI_BAD:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _escape_short(text: str) -> str:
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append("\\n")
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif code < 0x20 or code == 0x7F or 0xFFFE <= code <= 0xFFFF or 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04X}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _escape_long(text: str) -> str:
+    # Inside """…""" a newline stands for itself; every quote is escaped so that
+    # no run of quotes can end the string early.
+    return _escape_short(text).replace("\\n", "\n")
+
+
+class _Writer:
+    def __init__(self, graph: Graph, prefixes: Mapping[str, str]) -> None:
+        self.graph = graph
+        # Longest namespace first, so the most specific prefix wins.
+        self.prefixes = sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        self.used: set[str] = set()
+        self._bnode_text: dict[BNode, str] = {}
+        self.list_cells: set[BNode] = set()
+        self._refs: dict[BNode, int] = defaultdict(int)
+        for _, _, o in graph:
+            if isinstance(o, BNode):
+                self._refs[o] += 1
+
+    # -- terms ------------------------------------------------------------------
+    def iri(self, iri: URIRef) -> str:
+        s = str(iri)
+        for prefix, ns in self.prefixes:
+            if s.startswith(ns):
+                local = s[len(ns) :]
+                if local == "" or _LOCAL.match(local):
+                    self.used.add(prefix)
+                    return f"{prefix}:{local}"
+        return f"<{_escape_iri(s)}>"
+
+    def literal(self, lit: Literal) -> str:
+        text = str(lit)
+        dt = lit.datatype
+        if lit.language is None and dt is not None:
+            if dt == XSD.boolean and text in ("true", "false"):
+                return text
+            if dt == XSD.integer and _INTEGER.match(text):
+                return text
+            if dt == XSD.decimal and _DECIMAL.match(text):
+                return text
+            if dt == XSD.double and _DOUBLE.match(text):
+                return text
+        body = f'"""{_escape_long(text)}"""' if "\n" in text else f'"{_escape_short(text)}"'
+        if lit.language:
+            return f"{body}@{lit.language.lower()}"
+        if dt is not None and dt != XSD.string:
+            return f"{body}^^{self.iri(dt)}"
+        return body
+
+    def term(self, node: Node, stack: tuple[BNode, ...] = ()) -> str:
+        if isinstance(node, URIRef):
+            return "a" if node == RDF.type else self.iri(node)
+        if isinstance(node, Literal):
+            return self.literal(node)
+        if isinstance(node, BNode):
+            return self.inline(node, stack)
+        raise InputError(f"cannot write term {node!r} as Turtle")
+
+    # -- blank nodes ------------------------------------------------------------
+    def _list_items(self, node: BNode) -> list[Node] | None:
+        """Items of a well-formed RDF list starting at ``node``, else ``None``."""
+        items: list[Node] = []
+        seen: set[Node] = set()
+        cur: Node = node
+        while cur != RDF.nil:
+            if not isinstance(cur, BNode) or cur in seen:
+                return None
+            seen.add(cur)
+            preds = list(self.graph.predicate_objects(cur))
+            firsts = [o for p, o in preds if p == RDF.first]
+            rests = [o for p, o in preds if p == RDF.rest]
+            if len(preds) != 2 or len(firsts) != 1 or len(rests) != 1:
+                return None
+            if cur != node and self._refs[cur] != 1:
+                return None
+            items.append(firsts[0])
+            cur = rests[0]
+        self.list_cells |= seen  # type: ignore[arg-type]
+        return items
+
+    def inline(self, node: BNode, stack: tuple[BNode, ...]) -> str:
+        if node in stack:
+            raise InputError("a blank node refers to itself (a cycle); give it an IRI")
+        if node in self._bnode_text:
+            return self._bnode_text[node]
+        items = self._list_items(node)
+        if items is not None:
+            inner = " ".join(self.term(i, (*stack, node)) for i in items)
+            text = f"( {inner} )" if inner else "()"
+        else:
+            body = self.predicate_lines(node, (*stack, node), depth=len(stack) + 2)
+            if not body:
+                text = "[]"
+            else:
+                pad = INDENT * (len(stack) + 1)
+                text = "[\n" + " ;\n".join(body) + f"\n{pad}]"
+        self._bnode_text[node] = text
+        return text
+
+    # -- statements -------------------------------------------------------------
+    def predicate_order(self, pred: URIRef) -> tuple[int, int, str]:
+        if pred == RDF.type:
+            return (0, 0, "")
+        if pred in LABEL_PREDICATES:
+            return (1, LABEL_PREDICATES.index(pred), "")
+        return (2, 0, self.iri(pred))
+
+    def predicate_lines(self, subject: Node, stack: tuple[BNode, ...], depth: int) -> list[str]:
+        by_pred: dict[URIRef, list[Node]] = defaultdict(list)
+        for p, o in self.graph.predicate_objects(subject):
+            by_pred[p].append(o)  # type: ignore[index]
+        lines = []
+        pad = INDENT * depth
+        for pred in sorted(by_pred, key=self.predicate_order):
+            objs = sorted(self.term(o, stack) for o in by_pred[pred])
+            lines.append(f"{pad}{self.term(pred)} {' , '.join(objs)}")
+        return lines
+
+    def statement(self, subject: Node) -> str:
+        lines = self.predicate_lines(subject, (subject,) if isinstance(subject, BNode) else (), 1)
+        if isinstance(subject, BNode):
+            head = "[]" if not lines else "[\n" + " ;\n".join(lines) + "\n]"
+            return head + " ."
+        first, *rest = lines
+        text = self.term(subject) + " " + first.lstrip()
+        if rest:
+            text += " ;\n" + " ;\n".join(rest)
+        return text + " ."
+
+
+def serialize(
+    graph: Graph | Iterable[Triple],
+    prefixes: Mapping[str, str] | None = None,
+    header: str = "",
+    *,
+    optional: Mapping[str, str] | None = None,
+    known: Mapping[str, str] | None = None,
+) -> str:
+    """Write triples as canonical Turtle.
+
+    Args:
+        graph: an rdflib graph or any iterable of triples.
+        prefixes: prefix → namespace; all are declared (sorted), whether used or not.
+            Default: none always declared, and the project's
+            :data:`channelkg.namespaces.PREFIXES` declared when used.
+        header: comment lines to put first (each must start with ``#``).
+        optional: more prefixes, declared only when used.
+        known: prefixes that may be used but are declared elsewhere (never declared here).
+
+    Returns:
+        The Turtle text, ending with one newline.
+
+    Raises:
+        InputError: a blank node cannot be written without a label (shared or cyclic).
+
+    Examples:
+        >>> from rdflib import Graph
+        >>> g = Graph().parse(data='<http://x/b> <http://x/p> "b", "a" .', format="turtle")
+        >>> print(serialize(g, {"x": "http://x/"}), end="")
+        @prefix x: <http://x/> .
+        <BLANKLINE>
+        x:b x:p "a" , "b" .
+    """
+    if not isinstance(graph, Graph):
+        g = Graph()
+        for t in graph:
+            g.add(t)  # type: ignore[arg-type]
+        graph = g
+    if prefixes is None:
+        from channelkg.namespaces import PREFIXES
+
+        prefixes, optional = {}, {**PREFIXES, **(optional or {})}
+    usable = {**(known or {}), **(optional or {}), **prefixes}
+    for name in usable:
+        if not _PREFIX.match(name):
+            raise InputError(f"bad prefix name {name!r}")
+    writer = _Writer(graph, usable)
+    subjects = set(graph.subjects())
+    iris = sorted((s for s in subjects if isinstance(s, URIRef)), key=str)
+    for s in subjects:
+        if isinstance(s, BNode) and writer._refs.get(s, 0) > 1:
+            raise InputError(
+                "a blank node is the object of more than one triple; "
+                "it cannot be written without a label (give it an IRI)"
+            )
+        if not isinstance(s, URIRef | BNode):
+            raise InputError(f"a literal cannot be a subject: {s!r}")
+    blocks = [writer.statement(s) for s in iris]
+    top_bnodes = [s for s in subjects if isinstance(s, BNode) and writer._refs.get(s, 0) == 0]
+    blocks += sorted(writer.statement(s) for s in top_bnodes)
+    # Every blank-node subject must have been written exactly once, inline or on top.
+    written = set(writer._bnode_text) | writer.list_cells | set(top_bnodes)
+    orphans = [s for s in subjects if isinstance(s, BNode) and s not in written]
+    if orphans:
+        raise InputError("blank nodes form a cycle that cannot be written inline; give them IRIs")
+    declared = set(prefixes) | {n for n in writer.used if n in (optional or {})}
+    names = sorted(n for n in declared if n not in (known or {}) or n in prefixes)
+    out: list[str] = []
+    if header:
+        out.append(header.rstrip("\n") + "\n")
+    if names:
+        out.append("".join(f"@prefix {n}: <{_escape_iri(usable[n])}> .\n" for n in names))
+    if blocks:
+        out.append("\n\n".join(blocks) + "\n")
+    return "\n".join(out)
+
+
+def leading_comments(text: str) -> str:
+    """The file's leading block of comment lines (blank lines inside it kept)."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#") or (stripped == "" and lines):
+            lines.append(line.rstrip())
+        elif stripped == "":
+            continue
+        else:
+            break
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+def dropped_comments(text: str) -> int:
+    """How many comment lines after the leading block a reformat would drop."""
+    head = leading_comments(text).count("\n")
+    count = 0
+    seen = 0
+    for line in text.splitlines():
+        if line.strip().startswith("#"):
+            seen += 1
+            if seen > head:
+                count += 1
+    return count
+
+
+def parse_text(text: str, name: str = "<text>") -> tuple[Graph, dict[str, str]]:
+    """Parse Turtle text with pyoxigraph; return the triples and the declared prefixes."""
+    import io
+
+    import pyoxigraph as ox
+
+    from channelkg.store import new_rdflib_graph, parse_error_location
+    from channelkg.terms import to_rdflib
+
+    g = new_rdflib_graph()
+    try:
+        parser = ox.parse(io.BytesIO(text.encode("utf-8")), format=ox.RdfFormat.TURTLE)
+        for q in parser:
+            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+        prefixes = dict(parser.prefixes)
+    except SyntaxError as err:
+        loc, msg = parse_error_location(Path(name), err)
+        raise InputError(f"syntax error: {msg}", loc) from None
+    return g, prefixes
+
+
+def format_text(text: str, name: str = "<text>") -> str:
+    """Re-write Turtle text canonically, keeping its leading comments and prefixes."""
+    graph, prefixes = parse_text(text, name)
+    return serialize(graph, prefixes, leading_comments(text))
+
+
+def format_file(path: Path, *, check: bool = False) -> bool:
+    """Re-write a Turtle file canonically (atomically); return True if it changed.
+
+    With ``check`` nothing is written; the return value says whether it would change.
+    """
+    from channelkg.fileio import atomic_write_text
+
+    path = Path(path)
+    if path.suffix.lower() not in (".ttl", ".turtle"):
+        raise InputError("only Turtle files (.ttl) can be formatted", str(path))
+    if not path.is_file():
+        raise InputError("no such file", str(path))
+    old = path.read_text(encoding="utf-8")
+    new = format_text(old, str(path))
+    if new == old:
+        return False
+    if not check:
+        atomic_write_text(path, new)
+    return True
+
+
+__all__ = [
+    "dropped_comments",
+    "format_file",
+    "format_text",
+    "leading_comments",
+    "parse_text",
+    "serialize",
+]

@@ -1,0 +1,519 @@
+"""Time: the graph as it stood on a date, what changed between two dates, a timeline.
+
+Visibility rule (used by ``--as-of D``, :func:`diff` and :func:`timeline`)
+--------------------------------------------------------------------------
+A *dated fact* is any node with ``ckg:validFrom``, ``ckg:validTo`` or
+``ckg:statedOn`` (in practice a ``ckg:Claim``). It is visible on day ``D`` when
+
+* ``validFrom <= D`` (or it has no ``validFrom``), and
+* ``D < validTo`` (or it has no ``validTo``; ``validTo`` is exclusive), and
+* when it has no ``validFrom``: ``statedOn <= D`` (or no ``statedOn``).
+
+So the as-of view is *the world as it stood on D, as the graph knows it today*:
+a claim that gives its own start date (``validFrom``) is shown from that date,
+even if the source said so later (a 2026 article reporting a 2023 deal puts the
+deal in the 2024 view). A claim with only a statement date is known from that
+date onward. Undated facts (``ckg:snapshot true``, entities, sources) are
+timeless and always visible.
+
+Pass ``known=True`` to :func:`as_of` for the stricter *what had been said by D*
+view, which also hides every claim whose ``statedOn`` is after ``D``.
+
+Hiding a fact removes every triple whose subject it is and every triple that
+points to it (e.g. ``ckg:dependsOn``, ``ckg:blocks``, ``ckg:supersededBy``).
+The input graph is never modified: the result is a filtered copy on the same engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
+from rdflib.term import Node
+
+from channelkg.errors import InputError
+from channelkg.namespaces import CKG
+from channelkg.store import KnowledgeGraph, new_rdflib_graph
+from channelkg.terms import display, expand
+
+DATE_PROPS = (CKG.validFrom, CKG.validTo, CKG.statedOn)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(value: str, what: str = "date") -> dt.date:
+    """Parse ``YYYY-MM-DD``; raise :class:`InputError` (exit 2) otherwise."""
+    text = str(value).strip()
+    try:
+        if not _DATE.match(text):
+            raise ValueError("expected YYYY-MM-DD")
+        return dt.date.fromisoformat(text)
+    except ValueError as err:
+        raise InputError(f"bad {what} {value!r}: {err} (use YYYY-MM-DD, e.g. 2024-07-09)") from None
+
+
+def _as_date(term: Node | None) -> dt.date | None:
+    if not isinstance(term, Literal):
+        return None
+    text = str(term)
+    if not _DATE.match(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Dates:
+    """The dates of one fact (``None`` when absent or not a valid date)."""
+
+    stated_on: dt.date | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    def visible(self, day: dt.date, *, known: bool = False) -> bool:
+        """True if the fact is visible on ``day`` (see the module docstring)."""
+        if self.valid_from is not None and self.valid_from > day:
+            return False
+        if self.valid_to is not None and day >= self.valid_to:
+            return False
+        needs_statement = known or self.valid_from is None
+        return not (needs_statement and self.stated_on is not None and self.stated_on > day)
+
+
+def _first_date(values: Iterable[Node]) -> dt.date | None:
+    dates = [d for d in (_as_date(v) for v in values) if d is not None]
+    return min(dates) if dates else None
+
+
+def fact_dates(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Dates]:
+    """Collect the dates of every dated fact from ``(s, p, o)`` triples."""
+    raw: dict[Node, dict[Node, list[Node]]] = {}
+    for s, p, o in triples:
+        if p in DATE_PROPS:
+            raw.setdefault(s, {}).setdefault(p, []).append(o)
+    return {
+        s: Dates(
+            _first_date(d.get(CKG.statedOn, [])),
+            _first_date(d.get(CKG.validFrom, [])),
+            _first_date(d.get(CKG.validTo, [])),
+        )
+        for s, d in raw.items()
+    }
+
+
+def _dated_triples(kg: KnowledgeGraph) -> list[tuple[Node, Node, Node]]:
+    if kg.store is not None:
+        import pyoxigraph as ox
+
+        from channelkg.terms import to_oxigraph, to_rdflib
+
+        out = []
+        for p in DATE_PROPS:
+            for q in kg.store.quads_for_pattern(None, to_oxigraph(p), None, ox.DefaultGraph()):  # type: ignore[arg-type]
+                out.append((to_rdflib(q.subject), p, to_rdflib(q.object)))
+        return out  # type: ignore[return-value]
+    if kg.graph is not None:
+        return [t for p in DATE_PROPS for t in kg.graph.triples((None, p, None))]
+    return [t for t in kg.triples() if t[1] in DATE_PROPS]  # type: ignore[misc]
+
+
+def hidden_facts(kg: KnowledgeGraph, day: dt.date, *, known: bool = False) -> set[Node]:
+    """The dated facts that are not visible on ``day``."""
+    return {s for s, d in fact_dates(_dated_triples(kg)).items() if not d.visible(day, known=known)}
+
+
+def as_of(kg: KnowledgeGraph, date_str: str, *, known: bool = False) -> KnowledgeGraph:
+    """Return a copy of ``kg`` holding only what is visible on ``date_str``.
+
+    Args:
+        kg: the loaded graph (not modified).
+        date_str: ``YYYY-MM-DD``.
+        known: also hide claims stated after the date ("what had been said by then").
+
+    Raises:
+        InputError: the date is not ``YYYY-MM-DD`` (exit code 2).
+    """
+    day = parse_date(date_str, "--as-of date")
+    hidden = hidden_facts(kg, day, known=known)
+    meta = {**kg.meta, "as_of": day.isoformat(), "hidden": len(hidden)}
+    if kg.store is not None:
+        import pyoxigraph as ox
+
+        from channelkg.terms import to_oxigraph
+
+        gone = {to_oxigraph(n) for n in hidden}
+        store = ox.Store()
+        store.bulk_extend(
+            q
+            for q in kg.store.quads_for_pattern(None, None, None, None)
+            if q.subject not in gone and q.object not in gone
+        )
+        return KnowledgeGraph(engine=kg.engine, files=kg.files, store=store, meta=meta)
+    if kg.graph is not None:
+        g = new_rdflib_graph()
+        for prefix, ns in kg.graph.namespaces():
+            g.bind(prefix, ns, override=True, replace=True)
+        for s, p, o in kg.graph:
+            if s not in hidden and o not in hidden:
+                g.add((s, p, o))
+        return KnowledgeGraph(engine=kg.engine, files=kg.files, graph=g, meta=meta)
+    # Any other engine: materialise the visible triples in a local store.
+    from channelkg.store import from_rdflib
+
+    g = new_rdflib_graph()
+    for s, p, o in kg.triples():
+        if s not in hidden and o not in hidden:
+            g.add((s, p, o))  # type: ignore[arg-type]
+    out = from_rdflib(g, "oxigraph")
+    out.meta = meta
+    return out
+
+
+# ---------------------------------------------------------------------------
+# Fact descriptions shared by diff, timeline and explain
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactInfo:
+    """What the graph says about one fact: class, status, dates, statement, sources."""
+
+    node: Node
+    classes: tuple[str, ...]
+    status: str
+    dates: Dates
+    statement: str
+    sources: tuple[str, ...]
+    superseded_by: tuple[Node, ...] = ()
+    conflicts_with: tuple[Node, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def _local(node: Node | None) -> str:
+    if node is None:
+        return ""
+    text = display(node)
+    return text.split(":", 1)[1] if text.startswith("ckg:") else text
+
+
+def _text(graph: Graph, node: Node, pred: URIRef) -> str:
+    vals = list(graph.objects(node, pred))  # type: ignore[arg-type]
+    en = [v for v in vals if isinstance(v, Literal) and v.language in (None, "en")]
+    pick = sorted(map(str, en or vals))
+    return pick[0] if pick else ""
+
+
+def source_text(graph: Graph, src: Node) -> str:
+    """``title (publisher, date) url`` of a source, or its IRI when it has no title."""
+    title = _text(graph, src, DCTERMS.title) or display(src)
+    bits = [b for b in (_text(graph, src, DCTERMS.publisher), _text(graph, src, DCTERMS.date)) if b]
+    from channelkg.namespaces import SCHEMA
+
+    url = _text(graph, src, SCHEMA.url)
+    return title + (f" ({', '.join(bits)})" if bits else "") + (f" {url}" if url else "")
+
+
+def fact_info(graph: Graph, node: Node) -> FactInfo:
+    """Describe one fact (or any node) from an rdflib graph."""
+    classes = tuple(sorted(_local(c) for c in graph.objects(node, RDF.type)))  # type: ignore[arg-type]
+    status = ", ".join(sorted(_local(s) for s in graph.objects(node, CKG.status)))  # type: ignore[arg-type]
+    dates = fact_dates((node, p, o) for p in DATE_PROPS for o in graph.objects(node, p))  # type: ignore[arg-type]
+    statement = _text(graph, node, RDFS.comment) or _text(graph, node, RDFS.label)
+    sources = tuple(
+        sorted(source_text(graph, s) for s in graph.objects(node, PROV.wasDerivedFrom))  # type: ignore[arg-type]
+    )
+    sup = tuple(sorted(graph.objects(node, CKG.supersededBy), key=str))  # type: ignore[arg-type]
+    conf = set(graph.objects(node, CKG.conflictsWith)) | set(  # type: ignore[arg-type]
+        graph.subjects(CKG.conflictsWith, node)  # type: ignore[arg-type]
+    )
+    return FactInfo(
+        node,
+        classes,
+        status,
+        dates.get(node, Dates()),
+        statement,
+        sources,
+        sup,
+        tuple(sorted(conf, key=str)),
+        {"factId": _text(graph, node, CKG.factId)},
+    )
+
+
+def _claim_classes(graph: Graph) -> set[Node]:
+    out = {CKG.Claim}
+    frontier = [CKG.Claim]
+    while frontier:
+        c = frontier.pop()
+        for sub in graph.subjects(RDFS.subClassOf, c):
+            if sub not in out:
+                out.add(sub)
+                frontier.append(sub)
+    return out
+
+
+def dated_facts(graph: Graph) -> dict[Node, Dates]:
+    """Every dated fact of an rdflib graph with its dates."""
+    return fact_dates(t for p in DATE_PROPS for t in graph.triples((None, p, None)))
+
+
+# ---------------------------------------------------------------------------
+# diff
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One fact that started, ended or changed status between two dates."""
+
+    change: str  # "started" | "ended" | "status"
+    date: str  # when it happened, if the graph says
+    fact: Node
+    cls: str
+    before: str
+    after: str
+    statement: str
+    sources: str
+
+    def row(self) -> list[str]:
+        return [
+            self.change,
+            self.date,
+            display(self.fact),
+            self.cls,
+            self.before,
+            self.after,
+            self.statement,
+            self.sources,
+        ]
+
+
+CHANGE_HEADERS = ["change", "date", "fact", "class", "before", "after", "statement", "sources"]
+
+
+def effective_status(
+    info: FactInfo, visible: set[Node], dates: dict[Node, Dates], day: dt.date
+) -> str:
+    """The status of a fact as it stood on ``day``.
+
+    A fact is ``superseded`` only once a claim that supersedes it is visible, and
+    ``disputed`` only once a conflicting claim is visible; before that its recorded
+    superseded/disputed status is shown as ``not yet superseded``/``not yet disputed``.
+    """
+    if info.node not in visible:
+        return "absent"
+    if any(n in visible for n in info.superseded_by):
+        return "superseded"
+    if any(n in visible for n in info.conflicts_with):
+        return "disputed"
+    if info.status in ("superseded", "disputed") and (info.superseded_by or info.conflicts_with):
+        return f"not yet {info.status}"
+    return info.status
+
+
+def _main_class(info: FactInfo) -> str:
+    specific = [c for c in info.classes if c != "Claim"]
+    return (specific or list(info.classes) or [""])[0]
+
+
+def diff(kg: KnowledgeGraph, date_from: str, date_to: str) -> list[Change]:
+    """Facts that started, ended or changed status between two dates.
+
+    Args:
+        kg: the graph (not an as-of view: the function looks at both dates itself).
+        date_from: ``YYYY-MM-DD`` (the earlier date).
+        date_to: ``YYYY-MM-DD`` (the later date).
+
+    Returns:
+        Changes sorted by date, then fact.
+    """
+    d1 = parse_date(date_from, "--from date")
+    d2 = parse_date(date_to, "--to date")
+    if d2 < d1:
+        raise InputError(f"--to {d2} is before --from {d1}")
+    graph = kg.to_rdflib()
+    dates = dated_facts(graph)
+    vis1 = {n for n, d in dates.items() if d.visible(d1)}
+    vis2 = {n for n, d in dates.items() if d.visible(d2)}
+    infos = {n: fact_info(graph, n) for n in dates}
+    out: list[Change] = []
+    for node, info in infos.items():
+        before = effective_status(info, vis1, dates, d1)
+        after = effective_status(info, vis2, dates, d2)
+        d = info.dates
+        if before == "absent" and after != "absent":
+            kind = "started"
+            when = d.valid_from if d.valid_from and d.valid_from > d1 else d.stated_on
+        elif before != "absent" and after == "absent":
+            kind = "ended"
+            when = d.valid_to
+        elif before != after:
+            kind = "status"
+            causes = [n for n in (*info.superseded_by, *info.conflicts_with) if n in vis2]
+            starts = [
+                dates[n].valid_from or dates[n].stated_on
+                for n in causes
+                if n in dates and (dates[n].valid_from or dates[n].stated_on)
+            ]
+            when = min((s for s in starts if s is not None and s > d1), default=None)
+        else:
+            continue
+        out.append(
+            Change(
+                kind,
+                when.isoformat() if when else "",
+                node,
+                _main_class(info),
+                before,
+                after,
+                info.statement,
+                "; ".join(info.sources),
+            )
+        )
+    out.sort(key=lambda c: (c.date or "9999", c.change, str(c.fact)))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# timeline
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated event of a fact: it was stated, it started, or it ended."""
+
+    date: str
+    event: str  # "stated" | "started" | "ended"
+    fact: Node
+    cls: str
+    status: str
+    statement: str
+    sources: str
+
+    def row(self) -> list[str]:
+        return [
+            self.date,
+            self.event,
+            display(self.fact),
+            self.cls,
+            self.status,
+            self.statement,
+            self.sources,
+        ]
+
+
+EVENT_HEADERS = ["date", "event", "claim", "class", "status", "statement", "source"]
+_EVENT_ORDER = {"ended": 0, "started": 1, "stated": 2}
+
+# Properties that link a fact to the organizations it involves (directly, or
+# through its model's developer or its service's provider and operator).
+_ORG_LINKS = (CKG.party, CKG.seller, CKG.imposedBy, CKG.assessedEntity, CKG.appliesTo, CKG.about)
+_VIA = ((CKG.model, CKG.developer), (CKG.service, CKG.provider), (CKG.service, CKG.operator))
+
+
+def resolve_market(graph: Graph, value: str) -> Node:
+    """A market by ISO code (``CN``), slug, CURIE or IRI."""
+    code = value.strip()
+    for m in graph.subjects(CKG.isoCode, Literal(code.upper())):
+        return m
+    return resolve_node(graph, value, "market")
+
+
+def resolve_node(graph: Graph, value: str, what: str = "node") -> Node:
+    """Expand a slug, CURIE or IRI and check the graph mentions it."""
+    try:
+        node = expand(value)
+    except ValueError as err:
+        raise InputError(f"bad {what} {value!r}: {err}") from None
+    if (node, None, None) in graph or (None, None, node) in graph:
+        return node
+    import difflib
+
+    names = sorted({display(s) for s in graph.subjects() if isinstance(s, URIRef)})
+    close = difflib.get_close_matches(display(node), names, n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise InputError(
+        f"unknown {what} {value!r}: nothing in the graph is called {display(node)}{hint}"
+    )
+
+
+def involves(graph: Graph, fact: Node, org: Node) -> bool:
+    """True if the fact names ``org`` directly or through its model or service."""
+    for p in _ORG_LINKS:
+        if (fact, p, org) in graph:
+            return True
+    for first, second in _VIA:
+        for mid in graph.objects(fact, first):  # type: ignore[arg-type]
+            if (mid, second, org) in graph:
+                return True
+    return False
+
+
+def timeline(
+    kg: KnowledgeGraph,
+    *,
+    market: str | None = None,
+    provider: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> list[Event]:
+    """Every dated event (stated, started, ended) in date order.
+
+    Args:
+        kg: the graph.
+        market: only facts about this market (ISO code, slug, CURIE or IRI).
+        provider: only facts that involve this organization.
+        date_from: only events on or after this date.
+        date_to: only events before this date.
+    """
+    graph = kg.to_rdflib()
+    lo = parse_date(date_from, "--from date") if date_from else None
+    hi = parse_date(date_to, "--to date") if date_to else None
+    m = resolve_market(graph, market) if market else None
+    org = resolve_node(graph, provider, "provider") if provider else None
+    events: list[Event] = []
+    for node, d in dated_facts(graph).items():
+        if m is not None and (node, CKG.market, m) not in graph:
+            continue
+        if org is not None and not involves(graph, node, org):
+            continue
+        info = fact_info(graph, node)
+        sources = "; ".join(info.sources)
+        marks = (("stated", d.stated_on), ("started", d.valid_from), ("ended", d.valid_to))
+        for kind, day in marks:
+            if day is None or (lo and day < lo) or (hi and day >= hi):
+                continue
+            events.append(
+                Event(
+                    day.isoformat(),
+                    kind,
+                    node,
+                    _main_class(info),
+                    info.status,
+                    info.statement,
+                    sources,
+                )
+            )
+    events.sort(key=lambda e: (e.date, _EVENT_ORDER[e.event], str(e.fact)))
+    return events
+
+
+__all__ = [
+    "CHANGE_HEADERS",
+    "EVENT_HEADERS",
+    "Change",
+    "Dates",
+    "Event",
+    "FactInfo",
+    "as_of",
+    "diff",
+    "fact_info",
+    "hidden_facts",
+    "parse_date",
+    "timeline",
+]
