@@ -133,6 +133,11 @@ class Index:
         title = self.value(node, DCTERMS.title)
         if title is not None:
             return str(title)
+        parties = self.objects(node, CKG.party)
+        if parties:  # an unlabelled partnership: "A – B (kind)"
+            names = " – ".join(sorted(self.label(p, lang) for p in parties))
+            kind = self.value(node, CKG.kind)
+            return f"{names} ({self.label(kind, lang)})" if kind is not None else names
         return display(node)
 
     def date(self, node: Node, p: Node) -> dt.date | None:
@@ -808,9 +813,9 @@ def single_points_of_failure(
     kset = set(map(str, markets))
     for fam, models in groups:
         mset = set(map(str, models))
-        if not any(r.market in kset and mset.intersection(r.models) for r in pool):
-            if model is None:
-                continue
+        reaches = any(r.market in kset and mset.intersection(r.models) for r in pool)
+        if not reaches and model is None:
+            continue
         res = analyse_family(idx, fam, models, market_iri, markets, on, pool)
         if res.cut_off and not include_cut_off and model is None:
             continue
@@ -924,6 +929,7 @@ class AccessChange:
     model_label: str
     before: tuple[str, ...]
     after: tuple[str, ...]
+    developer_label: str = ""
 
     @property
     def effect(self) -> str:
@@ -951,11 +957,13 @@ class WhatIfResult:
     before_routes: tuple[Route, ...] = field(default=(), compare=False, repr=False)
     after_open: frozenset[str] = field(default=frozenset(), compare=False, repr=False)
 
-    HEADERS = ("market", "model", "effect", "open routes before", "open routes after")
+    HEADERS = ("market", "model", "developer", "effect", "open routes before",
+               "open routes after")
 
     def rows(self, all_rows: bool = False) -> list[list[str]]:
         return [
-            [c.market_label, c.model_label, c.effect, str(len(c.before)), str(len(c.after))]
+            [c.market_label, c.model_label, c.developer_label, c.effect, str(len(c.before)),
+             str(len(c.after))]
             for c in self.changes if all_rows or c.effect != "unchanged"
         ]
 
@@ -966,6 +974,7 @@ class WhatIfResult:
                 {
                     "market": shorten(c.market), "marketLabel": c.market_label,
                     "model": shorten(c.model), "modelLabel": c.model_label,
+                    "developer": c.developer_label,
                     "effect": c.effect,
                     "before": [shorten(r) for r in c.before],
                     "after": [shorten(r) for r in c.after],
@@ -977,7 +986,9 @@ class WhatIfResult:
         }
 
 
-def whatif(kg: KnowledgeGraph | Index, scenario: Scenario, *, on: dt.date | None = None) -> WhatIfResult:
+def whatif(
+    kg: KnowledgeGraph | Index, scenario: Scenario, *, on: dt.date | None = None
+) -> WhatIfResult:
     """Compute which markets lose or gain which models under a scenario.
 
     Nothing is written: the scenario is applied to the set of open routes only.
@@ -1047,10 +1058,10 @@ def whatif(kg: KnowledgeGraph | Index, scenario: Scenario, *, on: dt.date | None
                 after_open.add(r.iri)
             continue
         blockers = [x for x in r.restrictions if x.relation == "blocks"]
-        if lifted and blockers and all(x.iri in lifted for x in blockers):
-            if in_force(idx, URIRef(r.iri), on) and not reasons_closed(r):
-                after_open.add(r.iri)
-                opened.append((r.iri, "lifted " + ", ".join(shorten(x.iri) for x in blockers)))
+        liftable = bool(lifted and blockers) and all(x.iri in lifted for x in blockers)
+        if liftable and in_force(idx, URIRef(r.iri), on) and not reasons_closed(r):
+            after_open.add(r.iri)
+            opened.append((r.iri, "lifted " + ", ".join(shorten(x.iri) for x in blockers)))
     before: dict[tuple[str, str], list[str]] = defaultdict(list)
     after: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in pool:
@@ -1066,6 +1077,10 @@ def whatif(kg: KnowledgeGraph | Index, scenario: Scenario, *, on: dt.date | None
             market=mk, market_label=labels.get(mk) or idx.label(URIRef(mk)),
             model=m, model_label=labels.get(m) or idx.label(URIRef(m)),
             before=tuple(sorted(before.get(key, []))), after=tuple(sorted(after.get(key, []))),
+            developer_label=", ".join(sorted({
+                idx.label(d) for f in _family_closure(idx, URIRef(m), down=False)
+                for d in idx.objects(f, CKG.developer)
+            })),
         ))
     order = {"loses access": 0, "gains access": 1, "fewer routes": 2, "more routes": 3,
              "routes change": 4, "unchanged": 5}
@@ -1085,6 +1100,39 @@ def whatif(kg: KnowledgeGraph | Index, scenario: Scenario, *, on: dt.date | None
         before_routes=tuple(pool),
         after_open=frozenset(after_open),
     )
+
+
+def render_whatif_view(kg: KnowledgeGraph, result: WhatIfResult, path: Any) -> Any:
+    """Write an HTML view of the routes a scenario closes or opens, with their neighbourhood.
+
+    Uses :func:`channelkg.network.to_networkx` and :func:`channelkg.view.write_html`.
+    Routes that close are drawn dashed (``open`` false) with a ``✖`` before their label,
+    routes that open with a ``✚``; each tooltip has a "what if" row with the reason.
+
+    Raises:
+        InputError: the scenario changes no route (nothing to draw).
+    """
+    from channelkg.network import claim_closure, subgraph, to_networkx
+    from channelkg.view import write_html
+
+    changed = {shorten(r): ("closes", why) for r, why in result.closed}
+    changed |= {shorten(r): ("opens", why) for r, why in result.opened}
+    if not changed:
+        raise InputError("the scenario changes no route; nothing to draw")
+    graph = to_networkx(kg)
+    seeds = {n for n in changed if n in graph}
+    sub = subgraph(graph, claim_closure(graph, seeds))
+    for node, (effect, why) in changed.items():
+        if node not in sub:
+            continue
+        attrs = sub.nodes[node]
+        attrs["open"] = effect == "opens"
+        attrs["whatif"] = f"{effect}: {why}"
+        attrs["label"] = ("\u2716 " if effect == "closes" else "\u271a ") + str(
+            attrs.get("label", node)
+        )
+    title = "What if: " + "; ".join(result.scenario)
+    return write_html(sub, path, title=title)
 
 
 def parse_date(value: str | None) -> dt.date | None:
@@ -1114,6 +1162,7 @@ __all__ = [
     "families",
     "parse_date",
     "parse_restriction",
+    "render_whatif_view",
     "resolve",
     "resolve_market",
     "resolve_models",

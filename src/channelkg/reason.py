@@ -219,10 +219,7 @@ def entailments(
     current = base
     for part in parts:
         start = time.perf_counter()
-        if part == "rules":
-            new = apply_rules(current, rules)
-        else:
-            new = closure(current, part)
+        new = apply_rules(current, rules) if part == "rules" else closure(current, part)
         if progress:
             print(f"reason: {part}: {len(new)} new triples in "
                   f"{time.perf_counter() - start:.2f} s", file=sys.stderr)
