@@ -152,10 +152,12 @@ def _normalise(rows: tuple[tuple[object, ...], ...]) -> list[tuple[str, ...]]:
     for row in rows:
         cells = []
         for c in row:
-            s = "" if c is None else c.n3()  # type: ignore[attr-defined]
-            if "; " in s:
-                s = "; ".join(sorted(s.split("; ")))
-            cells.append(s)
+            if c is None:
+                cells.append("")
+            elif isinstance(c, Literal) and "; " in str(c):
+                cells.append("; ".join(sorted(str(c).split("; "))) + f"@{c.language}^^{c.datatype}")
+            else:
+                cells.append(c.n3())  # type: ignore[attr-defined]
         out.append(tuple(cells))
     return sorted(out)
 
