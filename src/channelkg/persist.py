@@ -287,18 +287,18 @@ def run_store(
     Args:
         store: the store.
         text: the query.
-        bindings: variable name -> rdflib term, applied as SEP-0007 substitutions.
+        bindings: variable name -> rdflib term, bound by :func:`channelkg.query.bind_values`.
         union: query the union of the named graphs as the default graph.
         max_rows: keep at most this many rows (or triples); ``meta["truncated"]`` says
             whether more were available. Rows beyond the limit are never converted.
     """
-    from channelkg.query import QueryResult
+    from channelkg.query import QueryResult, bind_values
     from channelkg.store import new_rdflib_graph
-    from channelkg.terms import to_oxigraph, to_rdflib
+    from channelkg.terms import to_rdflib
 
-    subs = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}  # type: ignore[arg-type]
+    text = bind_values(text, bindings or {})  # type: ignore[arg-type]
     try:
-        res = store.query(text, substitutions=subs or None, use_default_graph_as_union=union)
+        res = store.query(text, use_default_graph_as_union=union)
     except SyntaxError as err:
         raise QueryError(f"SPARQL syntax error: {err}") from None
     except (OSError, ValueError, RuntimeError) as err:

@@ -10,14 +10,9 @@
   so ``sparql:http://host/sparql?default-graph-uri=https://example.org/g`` queries one
   graph of a server that holds several.
 
-Remote servers do not implement SEP-0007 substitutions, so named-query parameters
-are applied as a ``VALUES`` block placed first inside the outer ``WHERE`` group
-(:func:`inject_values`). Each value is serialised by :func:`sparql_term`, which
-escapes literals and refuses IRIs with characters that could end the term, so a
-parameter can never change the structure of the query. A block placed first in the
-group is joined with the rest of the pattern before ``BIND``, ``FILTER``, ``GROUP BY``
-and projection, which gives the same answers as substitution for the shipped
-queries; a trailing ``VALUES`` clause would be joined only after grouping.
+Remote servers do not implement SEP-0007 substitutions; named-query parameters
+are bound the same way on every engine, by the escaped ``VALUES`` block that
+:func:`channelkg.query.bind_values` places first inside the outer ``WHERE`` group.
 
 Result terms are read back as rdflib terms. Two normalisations make answers
 comparable with the embedded engines: the legacy ``typed-literal`` result type is
@@ -52,6 +47,8 @@ READ_ONLY_ENV = "CHANNELKG_STORE_READ_ONLY"
 XSD = "http://www.w3.org/2001/XMLSchema#"
 RESULTS_JSON = "application/sparql-results+json"
 GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, text/plain;q=0.5"
+
+_IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 Progress = Callable[[str], None]
 
@@ -144,51 +141,7 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
             offset += self.page_size
 
 
-# --------------------------------------------------------------------------- terms
-
-
-_IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-_LANG = re.compile(r"^[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*$")
-_ECHAR = {"\\": "\\\\", '"': '\\"', "\n": "\\n", "\r": "\\r", "\t": "\\t", "\b": "\\b",
-          "\f": "\\f"}
-
-
-def _iri(value: str) -> str:
-    if _IRI_BAD.search(value):
-        raise QueryError(f"cannot use {value!r} as an IRI: it contains a forbidden character")
-    return f"<{value}>"
-
-
-def sparql_term(term: Any) -> str:
-    """Serialise an rdflib IRI or literal as SPARQL/N-Triples text, safely.
-
-    Literals are escaped with SPARQL ``ECHAR`` escapes; IRIs and language tags are
-    checked. Blank nodes are refused (they cannot be bound from outside a query).
-
-    Examples:
-        >>> from rdflib import Literal, URIRef
-        >>> sparql_term(Literal('say "hi"\\n'))
-        '"say \\\\"hi\\\\"\\\\n"'
-        >>> sparql_term(URIRef("https://w3id.org/channelkg/id/gpt"))
-        '<https://w3id.org/channelkg/id/gpt>'
-    """
-    from rdflib import Literal, URIRef
-
-    if isinstance(term, URIRef):
-        return _iri(str(term))
-    if isinstance(term, Literal):
-        text = "".join(_ECHAR.get(c, c) for c in str(term))
-        if term.language:
-            if not _LANG.match(term.language):
-                raise QueryError(f"bad language tag {term.language!r}")
-            return f'"{text}"@{term.language}'
-        if term.datatype is not None and str(term.datatype) != XSD + "string":
-            return f'"{text}"^^{_iri(str(term.datatype))}'
-        return f'"{text}"'
-    raise QueryError(f"cannot bind {term!r}: only IRIs and literals can be parameters")
-
-
-# --------------------------------------------------------------------------- VALUES
+# --------------------------------------------------------------------------- text
 
 
 _MASK = re.compile(
@@ -209,66 +162,6 @@ def query_form(text: str) -> str:
     """Return ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` (``UPDATE`` if none)."""
     m = _FORM.search(mask(text))
     return m.group(1).upper() if m else "UPDATE"
-
-
-def _top_level_braces(masked: str) -> list[int]:
-    """Positions of ``{`` that open a top-level group (not inside (), {} )."""
-    out: list[int] = []
-    depth = paren = 0
-    for i, c in enumerate(masked):
-        if c == "(":
-            paren += 1
-        elif c == ")":
-            paren -= 1
-        elif c == "{":
-            if depth == 0 and paren == 0:
-                out.append(i)
-            depth += 1
-        elif c == "}":
-            depth -= 1
-    return out
-
-
-def inject_values(text: str, bindings: Mapping[str, Any]) -> str:
-    """Apply parameter bindings as a ``VALUES`` block first inside the outer ``WHERE``.
-
-    Args:
-        text: a SPARQL query.
-        bindings: variable name (without ``?``) -> rdflib IRI or literal.
-
-    Raises:
-        QueryError: a bad variable name or value, or no ``WHERE`` group found.
-
-    Examples:
-        >>> from rdflib import Literal
-        >>> inject_values('SELECT ?x WHERE { ?x ?p ?code }', {"code": Literal("CN")})
-        'SELECT ?x WHERE { VALUES ?code { "CN" } ?x ?p ?code }'
-    """
-    if not bindings:
-        return text
-    parts = []
-    for name, value in bindings.items():
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", name):
-            raise QueryError(f"bad parameter name {name!r}")
-        parts.append(f"VALUES ?{name} {{ {sparql_term(value)} }}")
-    block = " ".join(parts)
-    masked = mask(text)
-    braces = _top_level_braces(masked)
-    form = query_form(text)
-    pos: int | None = None
-    if form == "CONSTRUCT":
-        m = re.search(r"\bCONSTRUCT\s+WHERE\b", masked, re.IGNORECASE)
-        if m:
-            raise QueryError(
-                "parameters cannot be bound in the short form CONSTRUCT WHERE { … }; "
-                "write CONSTRUCT { … } WHERE { … }"
-            )
-        pos = braces[1] if len(braces) > 1 else None
-    elif braces:
-        pos = braces[0]
-    if pos is None:
-        raise QueryError("cannot bind parameters: the query has no WHERE { … } group")
-    return f"{text[: pos + 1]} {block}{text[pos + 1 :]}"
 
 
 # --------------------------------------------------------------------------- client
@@ -356,7 +249,9 @@ class SparqlClient:
             body = err.read().decode("utf-8", "replace").strip()
             msg = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))[:500]
             if err.code in (400, 500) and msg:
-                raise QueryError(f"the server refused the request (HTTP {err.code}): {msg}") from None
+                raise QueryError(
+                    f"the server refused the request (HTTP {err.code}): {msg}"
+                ) from None
             raise RemoteError(f"{url}: HTTP {err.code} {err.reason}: {msg}") from None
         except urllib.error.URLError as err:
             raise RemoteError(f"cannot reach {url}: {err.reason}") from None
@@ -432,10 +327,10 @@ class SparqlClient:
 
 def run_remote(kg: KnowledgeGraph, text: str, bindings: Mapping[str, Any]) -> Any:
     """Query runner of the ``sparql`` engine (registered with :mod:`channelkg.query`)."""
-    from channelkg.query import QueryResult
+    from channelkg.query import QueryResult, bind_values
 
     client: SparqlClient = kg.meta["client"]  # type: ignore[assignment]
-    text = inject_values(text, bindings)
+    text = bind_values(text, bindings)
     form = query_form(text)
     if form == "SELECT":
         names, rows = client.select(text)
@@ -504,8 +399,8 @@ def push(
         graph: the IRI of the target named graph.
         paths: RDF files or folders (default: the bundled graph).
         method: ``gsp`` (SPARQL 1.1 Graph Store HTTP Protocol: ``PUT`` replaces, ``POST``
-            appends; the body is N-Triples, sent as Turtle) or ``update`` (``INSERT DATA`` in chunks,
-            preceded by ``DROP SILENT GRAPH`` when replacing).
+            appends; the body is N-Triples, sent as Turtle) or ``update`` (``INSERT DATA``
+            in chunks, preceded by ``DROP SILENT GRAPH`` when replacing).
         replace: replace the graph's content (default) instead of adding to it.
         ontology: also push ``ontology/channelkg.ttl``.
         user: HTTP user (default ``$CHANNELKG_SPARQL_USER``).
@@ -524,7 +419,8 @@ def push(
 
     if method not in ("gsp", "update"):
         raise InputError(f"unknown push method {method!r} (choose gsp or update)")
-    _iri(graph)
+    if _IRI_BAD.search(graph) or ":" not in graph:
+        raise InputError(f"not an IRI: {graph!r}")
     files = expand_paths(paths)
     if ontology:
         onto = resources.ontology_file()
@@ -545,7 +441,7 @@ def push(
                        headers={"Content-Type": "text/turtle"})
         requests = 1
     else:
-        g = _iri(graph)
+        g = f"<{graph}>"
         if replace:
             say(f"DROP SILENT GRAPH {g}")
             client.update(f"DROP SILENT GRAPH {g}", url)
@@ -573,10 +469,8 @@ __all__ = [
     "RemoteError",
     "RemoteKnowledgeGraph",
     "SparqlClient",
-    "inject_values",
     "open_store",
     "push",
     "query_form",
     "run_remote",
-    "sparql_term",
 ]
