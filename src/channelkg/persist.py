@@ -255,8 +255,12 @@ def open_disk(folder: Path | str, *, refresh: bool = True, read_only: bool = Fal
     if read_only:
         try:
             store = ox.Store.read_only(str(folder))
-        except OSError as err:
-            raise InputError(f"cannot open the Oxigraph store: {err}", str(folder)) from None
+        except (OSError, RuntimeError) as err:
+            raise InputError(
+                f"cannot open the Oxigraph store read-only (is another process writing "
+                f"to it?): {err}",
+                str(folder),
+            ) from None
     else:
         store = _open_rw(folder)
         if refresh:
