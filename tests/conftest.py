@@ -39,3 +39,23 @@ def bundled_ox() -> KnowledgeGraph:
 @pytest.fixture(scope="session")
 def bundled_rdflib() -> KnowledgeGraph:
     return load(engine="rdflib")
+
+
+@pytest.fixture
+def ckg_home(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, request: pytest.FixtureRequest
+) -> Path:
+    """A project root in tmp_path: a copy of ontology/ and a graphs/ folder holding a
+    copy of tests/data/openai-cn.ttl. CHANNELKG_HOME points at it (also for subprocesses)."""
+    import shutil
+
+    from channelkg import resources
+
+    root = tmp_path / "home"
+    shutil.copytree(ROOT / "ontology", root / "ontology")
+    (root / "graphs").mkdir()
+    shutil.copy(DATA / "openai-cn.ttl", root / "graphs" / "openai-cn.ttl")
+    monkeypatch.setenv("CHANNELKG_HOME", str(root))
+    resources.project_root.cache_clear()
+    request.addfinalizer(resources.project_root.cache_clear)
+    return root

@@ -339,9 +339,16 @@ def read_yaml(path: Path) -> list[Record]:
     """
     import yaml
 
+    class Loader(yaml.SafeLoader):
+        """Safe loader that keeps dates as text, so a bad date is reported, not a crash."""
+
+    Loader.yaml_implicit_resolvers = {
+        k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
+        for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
+    }
     text = _read_text(path)
     try:
-        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        root = yaml.compose(text, Loader=Loader)
     except yaml.YAMLError as err:
         mark = getattr(err, "problem_mark", None)
         loc = f"{path}:{mark.line + 1}" if mark is not None else str(path)
@@ -362,7 +369,7 @@ def read_yaml(path: Path) -> list[Record]:
         loc = f"{path}:{line} (fact {i})"
         if not isinstance(item, yaml.MappingNode):
             raise InputError(f"fact {i} is not a mapping of field: value", f"{path}:{line}")
-        data = yaml.safe_load(yaml.serialize(item))
+        data = yaml.load(yaml.serialize(item), Loader=Loader)  # noqa: S506 (a safe loader)
         locs = {}
         for k, v in item.value:
             name = _norm_key(str(k.value))
@@ -377,6 +384,11 @@ def read_yaml(path: Path) -> list[Record]:
 
 
 MULTI_SEPARATOR = ";"
+#: CSV columns never split on ``;`` (free text and the fact type).
+SINGLE_TEXT_COLUMNS = frozenset(
+    {"type", "id", "comment", "quote", "status-note", "source-title", "source-publisher",
+     "level", "label-en", "label-zh"}
+)
 
 
 def read_csv(path: Path) -> list[Record]:
@@ -411,9 +423,10 @@ def read_csv(path: Path) -> list[Record]:
             if not cell:
                 continue
             key = _norm_key(name)
-            parts = [p.strip() for p in cell.split(MULTI_SEPARATOR)] if key not in (
-                "comment", "quote", "status-note", "source-title", "level") else [cell]
-            data[name] = [p for p in parts if p]
+            if key in SINGLE_TEXT_COLUMNS:
+                data[name] = cell
+            else:
+                data[name] = [p.strip() for p in cell.split(MULTI_SEPARATOR) if p.strip()]
         locs = {_norm_key(h): loc for h in header}
         records.append(record_from_mapping(data, loc, locs))
     return records
@@ -529,8 +542,14 @@ class _Builder:
             self.problems.add(rec.where(f.name), f"bad reference {value!r}: {err}")
             return None
         if not self.ctx.known(node):
-            names = {shorten(str(s)) for s in g.subjects(RDF.type, None) if isinstance(s, URIRef)}
-            hint = self._suggest(shorten(str(node)), names)
+            names = {
+                str(s)[len(str(KGID)):]: shorten(str(s))
+                for s in g.subjects(RDF.type, None)
+                if isinstance(s, URIRef) and str(s).startswith(str(KGID))
+            }
+            local = str(node)[len(str(KGID)):] if str(node).startswith(str(KGID)) else str(node)
+            close = difflib.get_close_matches(local, list(names), n=3, cutoff=0.6)
+            hint = f" (did you mean {', '.join(names[c] for c in close)}?)" if close else ""
             what = "market (no such ISO code or entity)" if market else "entity"
             self.problems.add(
                 rec.where(f.name),
@@ -754,7 +773,7 @@ class _Builder:
                 props["status"] = [CKG.reported]
         if kind == "entity" and not props.get("label"):
             self.problems.add(rec.where("label"), "an entity needs a label (--label en=TEXT)")
-        if kind == "partnership" and 0 < len(props.get("party", [])) < 2:
+        if kind == "partnership" and len(rec.values.get("party", [])) == 1:
             self.problems.add(rec.where("party"), "a partnership needs at least two parties")
         if len(self.problems.items) > n_before:
             return None, [], props

@@ -50,13 +50,10 @@ _IRI_BAD = set('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
 
 
 def _escape_iri(iri: str) -> str:
-    out = []
-    for ch in iri:
-        if ch in _IRI_BAD:
-            out.append(f"\\u{ord(ch):04X}")
-        else:
-            out.append(ch)
-    return "".join(out)
+    bad = sorted({ch for ch in iri if ch in _IRI_BAD})
+    if bad:
+        raise InputError(f"cannot write IRI {iri!r}: it holds {', '.join(map(repr, bad))}")
+    return iri
 
 
 def _escape_short(text: str) -> str:
