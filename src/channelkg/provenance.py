@@ -144,9 +144,9 @@ def resolve(graph: Graph, value: str) -> Node:
         for fid in graph.objects(s, CKG.factId):
             if str(fid).lower() == text.lower():
                 return s
-    for s, _, lbl in graph.triples((None, RDFS.label, None)):
-        if str(lbl).lower() == text.lower() and str(s).startswith(str(KGID)):
-            return s
+    by_label = _by_label(graph, text)
+    if by_label is not None:
+        return by_label
     import difflib
 
     names = sorted({display(s) for s in graph.subjects() if str(s).startswith(str(KGID))})
@@ -154,6 +154,18 @@ def resolve(graph: Graph, value: str) -> Node:
     close = difflib.get_close_matches(display(node) if node else text, names, n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise InputError(f"nothing in the graph is called {value!r}{hint}")
+
+
+def _by_label(graph: Graph, text: str) -> Node | None:
+    want = text.strip().lower()
+    if not want:
+        return None
+    hits = sorted(
+        {s for s, _, lbl in graph.triples((None, RDFS.label, None))
+         if str(lbl).strip().lower() == want and str(s).startswith(str(KGID))},
+        key=str,
+    )
+    return hits[0] if len(hits) == 1 else None
 
 
 def _facts(graph: Graph, nodes: Iterable[Node], exclude: set[Node]) -> tuple[Fact, ...]:
@@ -178,13 +190,14 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
             sections.append((title, facts))
             done.update(f.node for f in facts)
 
+    market_wide: list[Node] = []
     if is_claim:
         if CKG.AccessRoute in types:
             add("depends on (partnerships)", graph.objects(node, CKG.dependsOn))  # type: ignore[arg-type]
             add("blocked by", graph.subjects(CKG.blocks, node))  # type: ignore[arg-type]
             markets = set(graph.objects(node, CKG.market))  # type: ignore[arg-type]
             targets = set(graph.objects(node, CKG.service)) | set(graph.objects(node, CKG.model))  # type: ignore[arg-type]
-            applying, market_wide = [], []
+            applying = []
             for r in graph.subjects(RDF.type, CKG.Restriction):
                 r_markets = set(graph.objects(r, CKG.market))
                 in_market = not r_markets or bool(r_markets & markets)
@@ -194,7 +207,6 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
                 elif not applies and r_markets & markets:
                     market_wide.append(r)
             add("restrictions on its service or model", applying)
-            add("restrictions across its market", market_wide)
         add("conflicts with", [*graph.objects(node, CKG.conflictsWith),  # type: ignore[arg-type]
                                *graph.subjects(CKG.conflictsWith, node)])  # type: ignore[arg-type]
         add("superseded by", graph.objects(node, CKG.supersededBy))  # type: ignore[arg-type]
@@ -203,6 +215,7 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
         add("corroborates", graph.objects(node, CKG.corroborates))  # type: ignore[arg-type]
         add("routes that depend on it", graph.subjects(CKG.dependsOn, node))  # type: ignore[arg-type]
         add("routes it blocks", graph.objects(node, CKG.blocks))  # type: ignore[arg-type]
+        add("restrictions across its market", market_wide)
         # Conflicts of the related facts, one level deep, so no dispute is hidden.
         related = [f.node for _, fs in sections for f in fs]
         add("claims that dispute or supersede the facts above", [
@@ -235,7 +248,11 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
 
 def explain_row(kg: KnowledgeGraph, spec: str, row: int,
                 params: dict[str, str] | None = None) -> list[Explanation]:
-    """Explain every ``kgid:`` IRI in row ``row`` (1-based) of a query's result."""
+    """Explain every ``kgid:`` IRI in row ``row`` (1-based) of a query's result.
+
+    A cell holding a label instead of an IRI (e.g. the seed table's "Anthropic")
+    is explained too when exactly one ``kgid:`` node carries that label.
+    """
     from channelkg.query import query
 
     result = query(kg, spec, params or {})
@@ -245,11 +262,19 @@ def explain_row(kg: KnowledgeGraph, spec: str, row: int,
         raise InputError(f"--row {row} is out of range: the query returned {len(result.rows)} "
                          "row(s) (rows count from 1)")
     nodes: list[Node] = []
+    graph = kg.to_rdflib()
     for term in result.rows[row - 1]:
-        if isinstance(term, URIRef) and str(term).startswith(str(KGID)) and term not in nodes:
-            nodes.append(term)
+        if isinstance(term, URIRef) and str(term).startswith(str(KGID)):
+            node: Node | None = term
+        elif isinstance(term, Literal):
+            # A query that shows labels: explain the node whose label it is, if any.
+            node = _by_label(graph, str(term))
+        else:
+            node = None
+        if node is not None and node not in nodes:
+            nodes.append(node)
     if not nodes:
-        raise InputError(f"row {row} holds no kgid: IRI to explain")
+        raise InputError(f"row {row} holds no kgid: IRI (nor a label of one) to explain")
     return [explain(kg, str(n)) for n in nodes]
 
 
