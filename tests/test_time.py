@@ -234,3 +234,18 @@ def test_timeline_cli(runner: CliRunner) -> None:
     # --as-of applies first: events of facts not yet visible are left out.
     res = runner.invoke(cli, ["timeline", "-d", str(FIXTURE), "--as-of", "2024-01-01"])
     assert "fact-oai-1" not in res.output and "fact-oai-8" in res.output
+
+
+def test_as_of_on_an_engine_without_local_triples() -> None:
+    """Engines that only stream triples (e.g. a SPARQL server) get a local filtered copy."""
+    src = load([FIXTURE])
+
+    class Streaming(KnowledgeGraph):
+        def triples(self):  # type: ignore[no-untyped-def]
+            return src.triples()
+
+    remote = Streaming(engine="stream")
+    view = as_of(remote, "2024-01-01")
+    assert view.engine == "oxigraph"
+    assert facts(view) == set()
+    assert facts(as_of(remote, "2026-07-01")) == facts(as_of(src, "2026-07-01"))

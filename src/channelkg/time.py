@@ -139,6 +139,21 @@ def as_of(kg: KnowledgeGraph, date_str: str, *, known: bool = False) -> Knowledg
         InputError: the date is not ``YYYY-MM-DD`` (exit code 2).
     """
     day = parse_date(date_str, "--as-of date")
+    if kg.store is None and kg.graph is None:
+        # Any other engine (e.g. a SPARQL server): fetch the triples once and
+        # answer from a local in-memory copy of the visible part.
+        from channelkg.store import from_rdflib
+
+        triples = list(kg.triples())
+        dates = fact_dates(t for t in triples if t[1] in DATE_PROPS)  # type: ignore[misc]
+        gone = {n for n, d in dates.items() if not d.visible(day, known=known)}
+        g = new_rdflib_graph()
+        for s, p, o in triples:
+            if s not in gone and o not in gone:
+                g.add((s, p, o))  # type: ignore[arg-type]
+        out = from_rdflib(g, "oxigraph")
+        out.meta = {"as_of": day.isoformat(), "hidden": len(gone), "from_engine": kg.engine}
+        return out
     hidden = hidden_facts(kg, day, known=known)
     meta = {**kg.meta, "as_of": day.isoformat(), "hidden": len(hidden)}
     if kg.store is not None:
@@ -154,24 +169,14 @@ def as_of(kg: KnowledgeGraph, date_str: str, *, known: bool = False) -> Knowledg
             if q.subject not in gone and q.object not in gone
         )
         return KnowledgeGraph(engine=kg.engine, files=kg.files, store=store, meta=meta)
-    if kg.graph is not None:
-        g = new_rdflib_graph()
-        for prefix, ns in kg.graph.namespaces():
-            g.bind(prefix, ns, override=True, replace=True)
-        for s, p, o in kg.graph:
-            if s not in hidden and o not in hidden:
-                g.add((s, p, o))
-        return KnowledgeGraph(engine=kg.engine, files=kg.files, graph=g, meta=meta)
-    # Any other engine: materialise the visible triples in a local store.
-    from channelkg.store import from_rdflib
-
+    assert kg.graph is not None
     g = new_rdflib_graph()
-    for s, p, o in kg.triples():
+    for prefix, ns in kg.graph.namespaces():
+        g.bind(prefix, ns, override=True, replace=True)
+    for s, p, o in kg.graph:
         if s not in hidden and o not in hidden:
-            g.add((s, p, o))  # type: ignore[arg-type]
-    out = from_rdflib(g, "oxigraph")
-    out.meta = meta
-    return out
+            g.add((s, p, o))
+    return KnowledgeGraph(engine=kg.engine, files=kg.files, graph=g, meta=meta)
 
 
 # ---------------------------------------------------------------------------
