@@ -46,7 +46,6 @@ SINK = "⊥market"
 
 #: Roles of nodes in the channel graph, in the order a route passes them.
 ROLE_RANK = {
-    "model": 0,
     "partnership": 1,
     "seller": 2,
     "provider": 3,
@@ -608,10 +607,15 @@ def routes(
 # ---------------------------------------------------------------------------
 
 
-def route_chain(route: Route) -> list[tuple[str, str]]:
-    """The (node, role) pairs a route passes, in route order (model first)."""
-    chain: list[tuple[str, str]] = [(m, "model") for m in route.models]
-    chain += [(p, "partnership") for p in route.depends_on]
+def route_chain(route: Route, exclude: Iterable[str] = ()) -> list[tuple[str, str]]:
+    """The (node, role) pairs a route passes between the family and the market.
+
+    Partnerships the route depends on, sellers, the service's provider, the service and
+    its operator, in that order. Nodes in ``exclude`` (the family's developers, which
+    form the source side) are left out.
+    """
+    skip = set(exclude)
+    chain: list[tuple[str, str]] = [(p, "partnership") for p in route.depends_on]
     chain += [(s, "seller") for s in route.sellers]
     if route.provider:
         chain.append((route.provider, "provider"))
@@ -619,32 +623,40 @@ def route_chain(route: Route) -> list[tuple[str, str]]:
         chain.append((route.service, "service"))
     if route.operator:
         chain.append((route.operator, "operator"))
-    return chain
+    return [(n, role) for n, role in chain if n not in skip]
 
 
-def channel_graph(open_routes: Sequence[Route], labels: dict[str, str] | None = None) -> nx.DiGraph:
+def channel_graph(
+    open_routes: Sequence[Route],
+    labels: dict[str, str] | None = None,
+    exclude: Iterable[str] = (),
+) -> nx.DiGraph:
     """Project routes into a directed graph from :data:`SOURCE` to :data:`SINK`.
 
-    Each route becomes a chain ``SOURCE → model → partnerships → seller → provider →
-    service → operator → SINK``. An organization that plays several roles is one node.
-    So that chains of different routes cannot splice into a path that no route
-    offers, every chain follows one global order of the nodes (role rank, then IRI);
-    with that, a node dominates the sink exactly when every route passes it.
+    :data:`SOURCE` stands for the model family and its developers, :data:`SINK` for the
+    market. Each route becomes a chain ``SOURCE → partnerships → seller → provider →
+    service → operator → SINK`` (nodes in ``exclude`` are left out; an organization
+    that plays several roles is one node). Edges carry the IRIs of the routes that
+    use them. Every chain follows one global order of the nodes (role rank, then IRI),
+    so no edge of a route that passes a node X jumps over X; hence paths spliced from
+    several routes can never avoid a node that all routes pass, and a node dominates
+    the sink exactly when every open route passes it.
     """
     import networkx as nx
 
+    exclude = set(exclude)
     g = nx.DiGraph()
     g.add_node(SOURCE, role="source", label="source")
     g.add_node(SINK, role="market", label="market")
     rank: dict[str, tuple[int, str]] = {}
     roles: dict[str, set[str]] = defaultdict(set)
     for r in open_routes:
-        for node, role in route_chain(r):
+        for node, role in route_chain(r, exclude):
             key = (ROLE_RANK[role], node)
             rank[node] = min(rank.get(node, key), key)
             roles[node].add(role)
     for r in open_routes:
-        nodes = sorted({n for n, _ in route_chain(r)}, key=lambda n: rank[n])
+        nodes = sorted({n for n, _ in route_chain(r, exclude)}, key=lambda n: rank[n])
         path = [SOURCE, *nodes, SINK]
         for n in nodes:
             g.add_node(
@@ -739,14 +751,18 @@ def analyse_family(
     labels = {}
     for r in open_routes:
         labels.update(r.labels)
-    g = channel_graph(open_routes, labels)
+    developers = {
+        str(d) for m in models for f in _family_closure(idx, m, down=False)
+        for d in idx.objects(f, CKG.developer)
+    }
+    g = channel_graph(open_routes, labels, exclude=developers)
 
     def node(n: str) -> CriticalNode:
         return CriticalNode(n, g.nodes[n]["label"], g.nodes[n]["role"])
 
-    critical = [node(n) for n in _dominators(g) if g.nodes[n]["role"] != "model"]
+    critical = [node(n) for n in _dominators(g)]
     cut: list[CriticalNode] = []
-    if open_routes and not critical:
+    if open_routes and not critical and not g.has_edge(SOURCE, SINK):
         cut = [node(n) for n in sorted(nx.minimum_node_cut(g, SOURCE, SINK))]
     # Corroboration: dependency-risk assessments on a critical node, in this market.
     notes = []

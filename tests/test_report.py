@@ -1,0 +1,144 @@
+"""Research briefs: the seed comparison table from the data, sections, sources, escaping."""
+
+from __future__ import annotations
+
+import contextlib
+import re
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from channelkg.cli import cli
+from channelkg.report import build_report
+from channelkg.store import KnowledgeGraph, load
+from conftest import DATA
+
+CHANNELS = DATA / "channels.ttl"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+        "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
+XSS = "<img src=x onerror=\"document.title='pwned'\">"
+
+
+@contextlib.contextmanager
+def open_page(path: Path) -> Iterator:
+    """Open a local HTML file in headless Chromium; fail on dialogs or network requests."""
+    from playwright.sync_api import sync_playwright
+
+    dialogs: list[str] = []
+    requests: list[str] = []
+    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
+        ctx = p.chromium.launch_persistent_context(
+            profile, executable_path=CHROMIUM, args=ARGS, headless=True
+        )
+        try:
+            page = ctx.new_page()
+            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+            page.on("request", lambda r: requests.append(r.url))
+            page.goto(path.resolve().as_uri())
+            page.wait_for_load_state("load")
+            yield page
+        finally:
+            ctx.close()
+    assert dialogs == []
+    assert [u for u in requests if not u.startswith(("file:", "data:", "about:"))] == []
+
+
+@pytest.fixture(scope="module")
+def kg() -> KnowledgeGraph:
+    return load([CHANNELS])
+
+
+def _xss_copy(tmp_path: Path) -> Path:
+    text = CHANNELS.read_text(encoding="utf-8").replace(
+        'rdfs:label "Microsoft"@en', f'rdfs:label "{XSS.replace(chr(34), chr(92) + chr(34))}"@en'
+    )
+    out = tmp_path / "xss.ttl"
+    out.write_text(text, encoding="utf-8")
+    return out
+
+
+def test_market_brief_reproduces_the_seed_table(kg: KnowledgeGraph) -> None:
+    md = build_report(kg, market="CN").to_markdown()
+    assert "| Microsoft | Yes | Azure China | Lower |" in md
+    assert "| OpenAI | No | None | High |" in md
+    assert "| Anthropic | No | None | High |" in md
+
+
+def test_market_brief_sections_and_sources(kg: KnowledgeGraph) -> None:
+    brief = build_report(kg, market="Mainland China")
+    md = brief.to_markdown()
+    headings = re.findall(r"^## (.+)$", md, re.M)
+    assert headings == ["Key findings", "Comparison table", "Access routes", "Restrictions",
+                        "Single points of failure", "Assessments", "Timeline", "Sources"]
+    # the computed finding names the partnership, with the data's assessment as corroboration
+    finding = next(ln for ln in md.splitlines() if ln.startswith("- GPT reaches"))
+    assert "Microsoft – OpenAI (model supply) (partnership)" in finding
+    assert "Dependency on one provider increases" in finding
+    assert "- No open route brings Claude into Mainland China" in md
+    # every cited number has an entry with its URL, numbered in order
+    cited = {int(n) for n in re.findall(r"\[(\d+)\]", md)}
+    listed = re.findall(r"^(\d+)\. .*?<(https://[^>]+)>$", md, re.M)
+    assert [int(n) for n, _ in listed] == list(range(1, len(listed) + 1))
+    assert cited == set(range(1, len(listed) + 1))
+    assert {u for _, u in listed} == {"https://example.org/seed", "https://example.org/register",
+                                      "https://example.org/computerworld"}
+    # timeline in date order, with the block's start date
+    timeline = md.split("## Timeline")[1].split("## Sources")[0]
+    dates = re.findall(r"^\| (\d{4}-\d{2}-\d{2}) \|", timeline, re.M)
+    assert dates == sorted(dates) and "2024-07-09" in dates
+
+
+def test_provider_brief(kg: KnowledgeGraph) -> None:
+    md = build_report(kg, provider="microsoft").to_markdown()
+    assert md.startswith("# Microsoft: channels, partnerships and restrictions")
+    assert "Mainland China depends on Microsoft for GPT" in md
+    assert "Hong Kong depends on Microsoft for GPT" in md
+    assert "## Partnerships" in md and "operating agreement" in md
+
+
+def test_markdown_escapes_labels(tmp_path: Path) -> None:
+    md = build_report(load([_xss_copy(tmp_path)]), market="CN").to_markdown()
+    assert re.search(r"(?<!\\)<img", md) is None
+    assert "\\<img src=x onerror=" in md
+
+
+def test_report_cli_writes_markdown_and_html(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "briefs" / "cn.md"
+    res = runner.invoke(cli, ["report", "-d", str(CHANNELS), "--market", "CN", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert "| Microsoft | Yes | Azure China | Lower |" in out.read_text(encoding="utf-8")
+    assert [p.name for p in out.parent.iterdir()] == ["cn.md"]  # no temp file left
+    res = runner.invoke(cli, ["report", "-d", str(CHANNELS), "--provider", "openai", "-o", "-"])
+    assert res.exit_code == 0 and res.output.startswith("# OpenAI:")
+    res = runner.invoke(cli, ["report", "-d", str(CHANNELS)])
+    assert res.exit_code == 2 and "exactly one" in res.output
+    res = runner.invoke(cli, ["report", "-d", str(CHANNELS), "--market", "ZZ", "-o",
+                              str(tmp_path / "zz.md")])
+    assert res.exit_code == 2 and not (tmp_path / "zz.md").exists()
+
+
+@pytest.mark.browser
+def test_html_brief_offline_escaped_in_browser(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "cn.html"
+    res = runner.invoke(cli, ["report", "-d", str(_xss_copy(tmp_path)), "--market", "CN",
+                              "--html", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    text = out.read_text(encoding="utf-8")
+    assert "<script" not in text and "<img" not in text
+    with open_page(out) as page:
+        assert page.title() == "Access to AI models in Mainland China (CN)"
+        assert page.locator("img").count() == 0
+        cells = page.locator("table").first.locator("tbody tr").all_inner_texts()
+        assert [c.split("\t") for c in cells] == [
+            [XSS, "Yes", "Azure China", "Lower"],
+            ["Anthropic", "No", "None", "High"],
+            ["OpenAI", "No", "None", "High"],
+        ]
+        # citations link to the numbered sources
+        href = page.locator("td a[href^='#src-']").first.get_attribute("href")
+        assert page.locator(href).count() == 1
+        assert page.locator("ol.sources a[href='https://example.org/seed']").count() == 1
