@@ -891,7 +891,7 @@ def write_graphml(graph: nx.MultiDiGraph, path: Path | str) -> Path:
     from channelkg.fileio import atomic_write_bytes
 
     buf = io.BytesIO()
-    nx.write_graphml(to_graphml_graph(graph), buf, named_key_ids=True)
+    nx.write_graphml(to_graphml_graph(graph), buf)
     path = Path(path)
     atomic_write_bytes(path, buf.getvalue())
     return path
@@ -932,7 +932,7 @@ class Selection:
         if self.classes:
             parts.append("class-" + "-".join(local_name(c) for c in self.classes))
         text = "_".join(parts) or "all"
-        text = re.sub(r"[^A-Za-z0-9_.-]+", "-", text.replace("kgid:", "")).strip("-.")
+        text = re.sub(r"[^A-Za-z0-9_]+", "-", text.replace("kgid:", "")).strip("-")
         return text.lower()[:120] or "view"
 
     def title(self) -> str:

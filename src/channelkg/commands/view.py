@@ -295,5 +295,5 @@ def export_graphml(
         click.echo(f"wrote {output}", err=True)
         return
     buf = io.BytesIO()
-    nx.write_graphml(to_graphml_graph(g), buf, named_key_ids=True)
+    nx.write_graphml(to_graphml_graph(g), buf)
     emit(buf.getvalue().decode("utf-8"), None)

@@ -1,0 +1,207 @@
+"""The HTML page without a browser: offline assets, escaping, styles, layout."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import networkx as nx
+import pytest
+from click.testing import CliRunner
+
+from channelkg import resources
+from channelkg.cli import cli
+from channelkg.network import Selection, select, to_networkx
+from channelkg.store import load
+from channelkg.view import (
+    compute_layout,
+    fast_layout,
+    render_html,
+    script_json,
+    view_payload,
+)
+from conftest import DATA, ROOT, TINY
+
+VIEW = DATA / "view.ttl"
+
+REMOTE = [
+    re.compile(r"<script[^>]*\bsrc\s*=\s*[\"']?\s*(https?:)?//", re.I),
+    re.compile(r"<link[^>]*\bhref\s*=\s*[\"']?\s*(https?:)?//", re.I),
+    re.compile(r"@import\s+(url\()?\s*[\"']?\s*(https?:)?//", re.I),
+    re.compile(r"url\(\s*[\"']?\s*(https?:)?//", re.I),
+]
+
+
+def _data_json(page: str) -> dict:
+    m = re.search(r'<script type="application/json" id="ckg-data">(.*?)</script>', page, re.S)
+    assert m
+    return json.loads(m.group(1))
+
+
+def test_page_is_self_contained_and_writes_nothing_else(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    work = tmp_path / "cwd"
+    work.mkdir()
+    monkeypatch.chdir(work)
+    out = tmp_path / "out" / "cn.html"
+    res = runner.invoke(cli, ["view", "-d", str(VIEW), "--market", "CN", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert list(work.iterdir()) == []  # no lib/ or anything else in the working directory
+    assert sorted(p.name for p in out.parent.iterdir()) == ["cn.html"]
+    page = out.read_text(encoding="utf-8")
+    for pattern in REMOTE:
+        assert not pattern.search(page), pattern.pattern
+    assert "<script src" not in page and "<link" not in page
+    assert "vis.Network" in page and "window.channelkg" in page
+    # every script is inline and allowed by hash in the Content-Security-Policy
+    csp = re.search(r'http-equiv="Content-Security-Policy" content="([^"]+)"', page)
+    assert csp and "default-src &#x27;none&#x27;" in csp.group(1)
+
+
+def test_default_output_goes_to_graphs_views(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    home = tmp_path / "home"
+    shutil.copytree(ROOT / "ontology", home / "ontology")
+    (home / "graphs").mkdir()
+    shutil.copy(VIEW, home / "graphs" / "view.ttl")
+    monkeypatch.setenv("CHANNELKG_HOME", str(home))
+    resources.project_root.cache_clear()
+    try:
+        res = runner.invoke(cli, ["view", "--market", "CN", "--collapse"])
+        assert res.exit_code == 0, res.output
+        assert (home / "graphs" / "views" / "market-cn-collapsed.html").is_file()
+        res = runner.invoke(
+            cli, ["view", "--provider", "v-cloud", "--graphml", str(tmp_path / "p.graphml")]
+        )
+        assert res.exit_code == 0, res.output
+        assert (home / "graphs" / "views" / "provider-v-cloud.html").is_file()
+        assert nx.read_graphml(tmp_path / "p.graphml").number_of_nodes() > 0
+    finally:
+        resources.project_root.cache_clear()
+
+
+def test_all_shipped_writes_the_three_views(runner: CliRunner, tmp_path: Path) -> None:
+    data = tmp_path / "data.ttl"
+    data.write_text(
+        VIEW.read_text(encoding="utf-8")
+        + '\nkgid:microsoft a ckg:CloudProvider ; rdfs:label "Microsoft"@en .\n'
+        "kgid:v-svc ckg:operator kgid:microsoft .\n",
+        encoding="utf-8",
+    )
+    res = runner.invoke(cli, ["view", "--all-shipped", "-d", str(data), "-o", str(tmp_path / "v")])
+    assert res.exit_code == 0, res.output
+    assert sorted(p.name for p in (tmp_path / "v").iterdir()) == [
+        "all.html",
+        "market-cn.html",
+        "provider-microsoft.html",
+    ]
+
+
+def test_script_json_escapes_markup_and_line_separators() -> None:
+    value = {"label": '</script><script>x=1</script><!-- & \u2028\u2029 "q"'}
+    text = script_json(value)
+    for bad in ("<", ">", "&", "\u2028", "\u2029"):
+        assert bad not in text
+    assert json.loads(text) == value
+
+
+def test_data_is_escaped_in_the_page() -> None:
+    graph = to_networkx(load([VIEW]))
+    page = render_html(graph, title="<b>t</b>")
+    assert "<title>&lt;b&gt;t&lt;/b&gt;</title>" in page
+    # the markup from the data appears only in escaped form
+    assert "<img src=x" not in page
+    assert "<script>window.__xss" not in page
+    data = _data_json(page)
+    labels = {n["label"] for n in data["nodes"]}
+    assert '<img src=x onerror="window.__xss=1">' in labels
+
+
+def test_styles_come_from_the_ontology() -> None:
+    from rdflib import Graph, Literal, URIRef
+
+    onto = Graph().parse(resources.ontology_file())
+    ckg = "https://w3id.org/channelkg/ontology#"
+    graph = to_networkx(load([TINY]))
+    data = view_payload(graph)
+    for entry in data["classes"]:
+        cls = URIRef(ckg + entry["id"].split(":", 1)[1])
+        colour = onto.value(cls, URIRef(ckg + "viewColor"))
+        if colour is None:  # styled by a superclass
+            parent = URIRef(ckg + entry["styledBy"].split(":", 1)[1])
+            colour = onto.value(parent, URIRef(ckg + "viewColor"))
+        assert Literal(entry["color"]) == colour
+        assert data["groups"][entry["id"]]["color"]["background"] == entry["color"]
+    counts = {e["id"]: e["count"] for e in data["classes"]}
+    assert sum(counts.values()) == graph.number_of_nodes()
+
+
+def test_new_class_gets_its_colour_without_code_changes(tmp_path: Path) -> None:
+    onto = tmp_path / "channelkg.ttl"
+    onto.write_text(
+        (ROOT / "ontology" / "channelkg.ttl").read_text(encoding="utf-8")
+        + '\nckg:Distributor a owl:Class ; rdfs:label "Distributor"@en ;\n'
+        '    rdfs:subClassOf ckg:Organization ; ckg:viewColor "#123456" ; ckg:viewShape "star" .\n'
+        "ckg:SubDistributor a owl:Class ; rdfs:subClassOf ckg:Distributor .\n",
+        encoding="utf-8",
+    )
+    data_file = tmp_path / "d.ttl"
+    data_file.write_text(
+        "@prefix ckg: <https://w3id.org/channelkg/ontology#> .\n"
+        "@prefix kgid: <https://w3id.org/channelkg/id/> .\n"
+        "kgid:d1 a ckg:Distributor . kgid:d2 a ckg:SubDistributor ; ckg:subsidiaryOf kgid:d1 .\n",
+        encoding="utf-8",
+    )
+    graph = to_networkx(load([onto, data_file], ontology=False))
+    data = view_payload(graph)
+    entries = {e["id"]: e for e in data["classes"]}
+    assert entries["ckg:Distributor"]["color"] == "#123456"
+    assert entries["ckg:Distributor"]["shape"] == "star"
+    assert entries["ckg:SubDistributor"]["color"] == "#123456"  # inherited
+    assert entries["ckg:SubDistributor"]["styledBy"] == "ckg:Distributor"
+
+
+def test_physics_off_and_fixed_layout_above_threshold() -> None:
+    graph = to_networkx(load([VIEW]))
+    small = view_payload(graph, physics_threshold=300)
+    big = view_payload(graph, physics_threshold=5)
+    assert small["physics"] is True and small["options"]["physics"]["enabled"] is True
+    assert big["physics"] is False and big["options"]["physics"]["enabled"] is False
+    assert big["options"]["edges"]["smooth"] is False
+
+
+def test_fast_layout_is_deterministic_and_spreads_nodes() -> None:
+    g = nx.barabasi_albert_graph(2000, 2, seed=3)
+    a = fast_layout(g, seed=7)
+    b = fast_layout(g, seed=7)
+    assert a == b
+    xs = [p[0] for p in a.values()]
+    ys = [p[1] for p in a.values()]
+    assert all(map(lambda v: v == v and abs(v) < 1e6, xs + ys))  # finite
+    # nodes do not collapse onto each other: few exact duplicates
+    assert len({(round(x, 2), round(y, 2)) for x, y in a.values()}) > 0.99 * len(a)
+    # neighbours end up closer than random pairs on average
+    import random
+
+    rnd = random.Random(1)
+    nodes = list(g)
+
+    def dist(u: int, v: int) -> float:
+        return ((a[u][0] - a[v][0]) ** 2 + (a[u][1] - a[v][1]) ** 2) ** 0.5
+
+    edge_mean = sum(dist(u, v) for u, v in g.edges()) / g.number_of_edges()
+    rand_mean = sum(dist(rnd.choice(nodes), rnd.choice(nodes)) for _ in range(2000)) / 2000
+    assert edge_mean < rand_mean / 1.6  # a random layout gives about 1
+
+
+def test_layout_switches_at_threshold() -> None:
+    graph = to_networkx(load([VIEW]))
+    sub = select(graph, Selection(market="CN"))
+    pos = compute_layout(sub, seed=1)
+    assert set(pos) == set(sub)
+    assert compute_layout(sub, seed=1) == pos
+    assert set(compute_layout(sub, seed=1, threshold=2)) == set(sub)
