@@ -155,6 +155,10 @@ def _without(args: list[str], *options: str) -> list[str]:
         ([*_without(ROUTE, "--market"), "--market", "nope:cn"], "unknown prefix 'nope'"),
         ([*_without(ROUTE, "--open"), "--open", "maybe"], "option --open: expected true or false"),
         (_without(ROUTE, "--comment"), "option --comment: missing statement"),
+        ([*ROUTE, "--set", "ckg:sanctionned=true"],
+         "option --set: unknown property ckg:sanctionned (did you mean ckg:sanctioned"),
+        ([*ROUTE, "--set", "ckg:sanctioned"], "expected PROPERTY=VALUE"),
+        ([*ROUTE, "--set", "ckg:sanctioned=perhaps"], "expected true or false"),
         ([*ROUTE, "--label", "GPT"], "a label is LANG=TEXT"),
         # Passes the field checks but fails SHACL: dates in the wrong order.
         ([*ROUTE, "--valid-from", "2026-07-01", "--valid-to", "2026-01-01"],
@@ -385,3 +389,24 @@ def test_concurrent_adds_lose_nothing(ckg_home: Path) -> None:
     for i in range(n):
         assert f"{KGID}claim-parallel-claim-number-{i}-2026-06-19" in claims
     assert validate([ckg_home / "graphs"]).conforms
+
+
+def test_library_add_and_view(ckg_home: Path, runner: CliRunner) -> None:
+    from channelkg.edit import EditError, add_records, record_from_mapping
+
+    rec = record_from_mapping({"type": "partnership", "party": ["microsoft", "bytedance"],
+                               "kind": "customer relation", "comment": "ByteDance buys via Azure.",
+                               "source": "kgid:source-seed-2026", "stated_on": "2026-06-18"})
+    result = add_records([rec])
+    assert result.written and len(result.added) == 1
+    iri = str(result.added[0])
+    assert iri == KGID + "partnership-bytedance-microsoft-customer-relation-2026-06-18"
+    with pytest.raises(EditError, match="duplicate"):
+        add_records([rec])
+    # The new fact appears in a view around it.
+    out = ckg_home / "view.html"
+    res = runner.invoke(cli, ["view", "--around", "kgid:bytedance", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    html = out.read_text(encoding="utf-8")
+    assert "kgid:partnership-bytedance-microsoft-customer-relation-2026-06-18" in html
+    assert "ByteDance buys via Azure." in html

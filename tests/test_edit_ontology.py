@@ -69,12 +69,16 @@ def test_new_class_needs_no_code_change(ckg_home: Path, runner: CliRunner) -> No
                for p in report.problems), report.text
     data.unlink()
 
-    # add: `--class Lawsuit` is found in the ontology.
+    # add: `--class Lawsuit` and `--set plaintiff=…` are found in the ontology.
     res = runner.invoke(cli, ["add", "claim", "--class", "Lawsuit", "--comment", "A lawsuit.",
                               "--about", "openai", "--source", "source-seed-2026",
+                              "--set", "ckg:plaintiff=microsoft",
                               "--stated-on", "2026-06-19", "--id", "lawsuit-added"])
     assert res.exit_code == 0, res.output
     assert validate([graphs]).conforms
+    asked = query(load(), f"ASK {{ <{KGID}lawsuit-added> "
+                  f"<https://w3id.org/channelkg/ontology#plaintiff> <{KGID}microsoft> }}")
+    assert asked.boolean
 
     # query: found as a Claim through rdfs:subClassOf, on both engines.
     q = ("PREFIX ckg: <https://w3id.org/channelkg/ontology#> "

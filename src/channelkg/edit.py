@@ -83,7 +83,7 @@ class Field:
 
     @property
     def multiple(self) -> bool:
-        return self.type in ("refs", "markets", "labels", "classes")
+        return self.type in ("refs", "markets", "labels", "classes", "pairs")
 
 
 COMMON = (
@@ -118,6 +118,8 @@ COMMON = (
     Field("source-reliability", "source-reliability",
           "primary, law-firm, press, secondary or community.", None),
     Field("id", "id", "Slug of the new fact's IRI (default: minted from its key fields).", None),
+    Field("set", "pairs", "Any other property as PROPERTY=VALUE, e.g. ckg:plaintiff=openai "
+          "(repeatable; the property must be defined in the ontology).", None),
 )
 
 KIND_FIELDS: dict[str, tuple[Field, ...]] = {
@@ -192,6 +194,8 @@ ENTITY_FIELDS: tuple[Field, ...] = (
     Field("subsidiary-of", "refs", "Parent organization.", CKG.subsidiaryOf),
     Field("part-of", "markets", "A market this market lies within.", CKG.partOf),
     Field("source", "refs", "An existing source describing the entity.", PROV.wasDerivedFrom),
+    Field("set", "pairs", "Any other property as PROPERTY=VALUE, e.g. skos:altLabel=AWS "
+          "(repeatable; ckg: properties must be defined in the ontology).", None),
 )
 
 FACT_CLASSES: dict[str, URIRef] = {
@@ -641,6 +645,57 @@ class _Builder:
                 out.append(node)
         return out
 
+    def pairs(self, rec: Record, f: Field | None) -> list[tuple[URIRef, Node]]:
+        """``--set PROPERTY=VALUE``: the value is read by the property's declaration."""
+        out: list[tuple[URIRef, Node]] = []
+        if f is None:
+            return out
+        onto = self.ctx.ontology
+        for raw in rec.values.get("set", []):
+            text = raw.strip()
+            cut = text.index(">") + 1 if text.startswith("<") and ">" in text else 0
+            eq = text.find("=", cut)
+            if eq <= 0:
+                self.problems.add(rec.where("set"), f"expected PROPERTY=VALUE, not {raw!r}")
+                continue
+            name, value = text[:eq].strip(), text[eq + 1:].strip()
+            try:
+                pred = expand(name if ":" in name or name.startswith("<") else f"ckg:{name}")
+            except ValueError as err:
+                self.problems.add(rec.where("set"), f"bad property {name!r}: {err}")
+                continue
+            kinds = set(onto.objects(pred, RDF.type))
+            if str(pred).startswith(str(CKG)) and not kinds & {
+                OWL.ObjectProperty, OWL.DatatypeProperty, OWL.AnnotationProperty
+            }:
+                known = sorted(
+                    shorten(str(x)) for k in (OWL.ObjectProperty, OWL.DatatypeProperty)
+                    for x in onto.subjects(RDF.type, k)
+                )
+                hint = self._suggest(shorten(str(pred)), known)
+                self.problems.add(rec.where("set"),
+                                  f"unknown property {shorten(str(pred))}{hint}")
+                continue
+            rng = onto.value(pred, RDFS.range)
+            node: Node | None
+            if OWL.ObjectProperty in kinds or value.startswith("<"):
+                node = self.ref(rec, f, value.strip("<>") if value.startswith("<") else value,
+                                market=rng == CKG.Market)
+            elif rng == XSD.date:
+                node = self.date(rec, f, value)
+            elif rng == XSD.boolean:
+                node = self.boolean(rec, f, value)
+            elif rng in (XSD.integer, XSD.decimal, XSD.double):
+                node = Literal(value, datatype=rng)
+                if node.ill_typed:
+                    self.problems.add(rec.where("set"), f"{name}: not a number: {value!r}")
+                    node = None
+            else:
+                node = Literal(value)
+            if node is not None:
+                out.append((pred, node))
+        return out
+
     # -- facts --------------------------------------------------------------------
     def source(self, rec: Record) -> tuple[URIRef | None, list[tuple[Node, Node, Node]]]:
         v = rec.values
@@ -741,7 +796,7 @@ class _Builder:
         cls = FACT_CLASSES.get(kind)
         props: dict[str, list[Node]] = {}
         for f in fields.values():
-            if f.type in ("id",) or f.type.startswith("source-"):
+            if f.type in ("id", "pairs") or f.type.startswith("source-"):
                 continue
             vals = self.objects(rec, f, cls)
             if vals:
@@ -753,6 +808,7 @@ class _Builder:
                 else:
                     msg = f"missing required field {f.name!r} ({f.help})"
                 self.problems.add(rec.where(f.name), msg)
+        extra = self.pairs(rec, fields.get("set"))
         src_iri, src_triples = (None, []) if kind == "entity" else self.source(rec)
         if kind != "entity":
             if src_iri is None and not props.get("source") and not rec.values.get("source"):
@@ -795,6 +851,7 @@ class _Builder:
             if pred is None:
                 continue
             triples += [(iri, pred, v) for v in vals]
+        triples += [(iri, p, o) for p, o in extra]
         return iri, triples, props
 
 
