@@ -118,7 +118,7 @@ COMMON = (
     Field("source-reliability", "source-reliability",
           "primary, law-firm, press, secondary or community.", None),
     Field("id", "id", "Slug of the new fact's IRI (default: minted from its key fields).", None),
-    Field("set", "pairs", "Any other property as PROPERTY=VALUE, e.g. ckg:plaintiff=openai "
+    Field("set", "pairs", "Any other property as PROPERTY=VALUE, e.g. ckg:hostedIn=SG "
           "(repeatable; the property must be defined in the ontology).", None),
 )
 

@@ -45,6 +45,14 @@ def add() -> None:
     """
 
 
+_METAVARS = {
+    "ref": "REF", "refs": "REF", "market": "MARKET", "markets": "MARKET", "kind": "KIND",
+    "status": "STATUS", "class": "CLASS", "classes": "CLASS", "bool": "true|false",
+    "date": "YYYY-MM-DD", "source-date": "YYYY-MM-DD", "source-url": "URL",
+    "labels": "LANG=TEXT", "pairs": "PROP=VALUE", "id": "SLUG",
+}
+
+
 def _make_add_command(kind: str) -> None:
     from channelkg.edit import FACT_CLASSES, IRI_TEMPLATES, fields_of
 
@@ -72,12 +80,18 @@ def _make_add_command(kind: str) -> None:
             "\n\nIts IRI is kgid:<slug of its English label> unless you give --id."
         )
     )
+    command = _write_options(command)
     for f in reversed(fields):
         opt = f"--{f.name}"
-        help_text = f.help + (" [required]" if f.required else "")
+        help_text = f.help
+        if f.multiple and "repeatable" not in help_text:
+            help_text += " (repeatable)"
+        if f.name == "status":
+            help_text += " [default: reported]"
+        if f.required:
+            help_text += " [required]"
         command = click.option(opt, f.name.replace("-", "_"), multiple=f.multiple,
-                               help=help_text)(command)
-    command = _write_options(command)
+                               metavar=_METAVARS.get(f.type, "TEXT"), help=help_text)(command)
     add.command(name=kind, context_settings=CONTEXT)(command)
 
 
