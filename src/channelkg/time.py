@@ -108,13 +108,13 @@ def fact_dates(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Dates]:
 
 def _dated_triples(kg: KnowledgeGraph) -> list[tuple[Node, Node, Node]]:
     if kg.store is not None:
-        import pyoxigraph as ox
 
         from channelkg.terms import to_oxigraph, to_rdflib
 
         out = []
         for p in DATE_PROPS:
-            for q in kg.store.quads_for_pattern(None, to_oxigraph(p), None, ox.DefaultGraph()):  # type: ignore[arg-type]
+            # All graphs: a persistent store keeps one named graph per file.
+            for q in kg.store.quads_for_pattern(None, to_oxigraph(p), None, None):  # type: ignore[arg-type]
                 out.append((to_rdflib(q.subject), p, to_rdflib(q.object)))
         return out  # type: ignore[return-value]
     if kg.graph is not None:
@@ -163,12 +163,15 @@ def as_of(kg: KnowledgeGraph, date_str: str, *, known: bool = False) -> Knowledg
 
         gone = {to_oxigraph(n) for n in hidden}
         store = ox.Store()
+        # Every graph of the source (a persistent store has one per file) goes into the
+        # default graph of an in-memory store: the union that queries on it see.
         store.bulk_extend(
-            q
+            ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
             for q in kg.store.quads_for_pattern(None, None, None, None)
             if q.subject not in gone and q.object not in gone
         )
-        return KnowledgeGraph(engine=kg.engine, files=kg.files, store=store, meta=meta)
+        meta["from_engine"] = kg.engine
+        return KnowledgeGraph(engine="oxigraph", files=kg.files, store=store, meta=meta)
     assert kg.graph is not None
     g = new_rdflib_graph()
     for prefix, ns in kg.graph.namespaces():
