@@ -108,7 +108,6 @@ def fact_dates(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Dates]:
 
 def _dated_triples(kg: KnowledgeGraph) -> list[tuple[Node, Node, Node]]:
     if kg.store is not None:
-
         from channelkg.terms import to_oxigraph, to_rdflib
 
         out = []
