@@ -410,3 +410,18 @@ def test_library_add_and_view(ckg_home: Path, runner: CliRunner) -> None:
     html = out.read_text(encoding="utf-8")
     assert "kgid:partnership-bytedance-microsoft-customer-relation-2026-06-18" in html
     assert "ByteDance buys via Azure." in html
+
+
+def test_the_same_fact_twice_in_one_import_is_a_duplicate(
+    ckg_home: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    y = tmp_path / "twice.yaml"
+    fact = ("- type: claim\n  id: {id}\n  about: microsoft\n  comment: Said twice.\n"
+            "  source: source-seed-2026\n  stated_on: 2026-06-19\n")
+    y.write_text(fact.format(id="first") + fact.format(id="second"), encoding="utf-8")
+    res = runner.invoke(cli, ["import", str(y)])
+    assert res.exit_code == 2
+    assert f"{y}:7 (fact 2): duplicate: kgid:first already states the same claim" in res.output
+    res = runner.invoke(cli, ["import", str(y), "--skip-duplicates"])
+    assert res.exit_code == 0, res.output
+    assert "added kgid:first" in res.output and "skipped kgid:second" in res.output

@@ -478,6 +478,7 @@ class Context:
     ontology: Graph
     shapes: Graph
     new_subjects: set[URIRef] = field(default_factory=set)
+    key_index: dict[str, dict[Any, list[tuple[Node, set[Node]]]]] = field(default_factory=dict)
 
     def known(self, node: Node) -> bool:
         return (
@@ -871,21 +872,31 @@ def _key(graph: Graph, node: Node, kind: str) -> tuple[Any, ...]:
 
 
 def find_duplicate(ctx: Context, kind: str, iri: URIRef, new: Graph) -> str | None:
-    """Describe why the new fact duplicates an existing one, or return ``None``."""
-    g = ctx.graph
-    if (iri, RDF.type, None) in g:
+    """Describe why the new fact duplicates an existing one, or return ``None``.
+
+    A duplicate has the same IRI, or the same key properties (:data:`KEY_FIELDS`)
+    and a shared source, as a fact in the graph or added earlier in the same batch.
+    """
+    if (iri, RDF.type, None) in ctx.graph:
         return f"{shorten(str(iri))} already exists"
     if kind == "entity":
         return None
-    cls = FACT_CLASSES[kind]
+    index = ctx.key_index.get(kind)
+    if index is None:
+        index = {}
+        for other in ctx.graph.subjects(RDF.type, FACT_CLASSES[kind]):
+            index.setdefault(_key(ctx.graph, other, kind), []).append(
+                (other, set(ctx.graph.objects(other, PROV.wasDerivedFrom))))
+        ctx.key_index[kind] = index
     key = _key(new, iri, kind)
     sources = set(new.objects(iri, PROV.wasDerivedFrom))
-    for other in g.subjects(RDF.type, cls):
-        if _key(g, other, kind) == key and sources & set(g.objects(other, PROV.wasDerivedFrom)):
+    for other, other_sources in index.get(key, []):
+        if sources & other_sources:
             return (
                 f"{shorten(str(other))} already states the same {kind} "
                 f"({', '.join(KEY_FIELDS[kind])}) from the same source"
             )
+    index.setdefault(key, []).append((iri, sources))
     return None
 
 
