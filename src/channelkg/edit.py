@@ -763,7 +763,7 @@ class _Builder:
                 d = props.get("stated-on") or props.get("valid-from") or []
                 if d:
                     parts.append(str(d[0]))
-            elif part in FACT_CLASSES or part in ("route",):
+            elif part in FACT_CLASSES:
                 parts.append(part)
             else:
                 for node in sorted(props.get(part, []), key=str):

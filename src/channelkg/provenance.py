@@ -29,7 +29,7 @@ from channelkg.errors import InputError
 from channelkg.namespaces import CKG, KGID
 from channelkg.store import KnowledgeGraph
 from channelkg.terms import display, expand
-from channelkg.time import Dates, _claim_classes, fact_info
+from channelkg.time import Dates, claim_classes, fact_info
 
 #: Properties shown as "key: value" lines for a fact.
 DETAIL_PROPS = (
@@ -177,9 +177,9 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
     """Explain a claim, fact id, route or entity (see the module docstring)."""
     graph = kg.to_rdflib()
     node = resolve(graph, value)
-    claim_classes = _claim_classes(graph)
+    claim_types = claim_classes(graph)
     types = set(graph.objects(node, RDF.type))  # type: ignore[arg-type]
-    is_claim = bool(types & claim_classes) or (node, CKG.status, None) in graph
+    is_claim = bool(types & claim_types) or (node, CKG.status, None) in graph
     focus = describe(graph, node)
     sections: list[tuple[str, tuple[Fact, ...]]] = []
     done = {node}
@@ -230,7 +230,7 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
     else:
         by_class: dict[str, list[Node]] = {}
         for s, p, _ in graph.triples((None, None, node)):
-            if p == RDF.type or not (set(graph.objects(s, RDF.type)) & claim_classes):
+            if p == RDF.type or not (set(graph.objects(s, RDF.type)) & claim_types):
                 continue
             cls = describe(graph, s).classes
             main = next((c for c in cls if c != "Claim"), "Claim")

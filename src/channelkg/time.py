@@ -251,7 +251,8 @@ def fact_info(graph: Graph, node: Node) -> FactInfo:
     )
 
 
-def _claim_classes(graph: Graph) -> set[Node]:
+def claim_classes(graph: Graph) -> set[Node]:
+    """``ckg:Claim`` and all its subclasses declared in the graph (``rdfs:subClassOf``)."""
     out = {CKG.Claim}
     frontier = [CKG.Claim]
     while frontier:
