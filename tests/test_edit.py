@@ -425,3 +425,28 @@ def test_the_same_fact_twice_in_one_import_is_a_duplicate(
     res = runner.invoke(cli, ["import", str(y), "--skip-duplicates"])
     assert res.exit_code == 0, res.output
     assert "added kgid:first" in res.output and "skipped kgid:second" in res.output
+
+
+def test_import_json_ld_without_fetching(ckg_home: Path, runner: CliRunner, tmp_path: Path) -> None:
+    doc = tmp_path / "claim.jsonld"
+    doc.write_text(
+        '{"@context": {"ckg": "https://w3id.org/channelkg/ontology#",'
+        ' "kgid": "https://w3id.org/channelkg/id/", "prov": "http://www.w3.org/ns/prov#",'
+        ' "rdfs": "http://www.w3.org/2000/01/rdf-schema#",'
+        ' "xsd": "http://www.w3.org/2001/XMLSchema#"},'
+        ' "@id": "kgid:claim-jsonld", "@type": "ckg:Claim",'
+        ' "rdfs:comment": {"@value": "From JSON-LD.", "@language": "en"},'
+        ' "ckg:status": {"@id": "ckg:reported"},'
+        ' "ckg:statedOn": {"@value": "2026-06-19", "@type": "xsd:date"},'
+        ' "prov:wasDerivedFrom": {"@id": "kgid:source-seed-2026"}}',
+        encoding="utf-8",
+    )
+    res = runner.invoke(cli, ["import", str(doc)])
+    assert res.exit_code == 0, res.output
+    assert KGID + "claim-jsonld" in subjects_of(ckg_home, "Claim")
+    remote = tmp_path / "remote.jsonld"
+    remote.write_text('{"@context": "https://example.org/ctx.jsonld", "@id": "x"}')
+    before = snapshot(ckg_home)
+    res = runner.invoke(cli, ["import", str(remote)])
+    assert res.exit_code == 2 and "remote contexts" in res.output
+    assert snapshot(ckg_home) == before
