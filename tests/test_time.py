@@ -194,6 +194,8 @@ def test_diff_cli_formats(runner: CliRunner) -> None:
     assert bad.exit_code == 2 and "before --from" in bad.output
     bad = runner.invoke(cli, ["diff", "--from", "2026-7-1", "--to", "2027-01-01"])
     assert bad.exit_code == 2 and "bad --from date" in bad.output
+    bad = runner.invoke(cli, [*args, "--as-of", "2025-01-01"])
+    assert bad.exit_code == 2 and "drop --as-of" in bad.output
 
 
 # -- timeline ---------------------------------------------------------------------------

@@ -202,7 +202,8 @@ def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: A
 
     parse_date(date_from, "--from date")
     parse_date(date_to, "--to date")
-    graph["as_of"] = None
+    if graph.get("as_of"):
+        raise click.UsageError("diff compares --from and --to itself; drop --as-of")
     kg = open_graph(**graph)
     changes = run_diff(kg, date_from, date_to)
     emit(_rows_output(CHANGE_HEADERS, [c.row() for c in changes], fmt), output)
