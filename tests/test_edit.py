@@ -450,3 +450,28 @@ def test_import_json_ld_without_fetching(ckg_home: Path, runner: CliRunner, tmp_
     res = runner.invoke(cli, ["import", str(remote)])
     assert res.exit_code == 2 and "remote contexts" in res.output
     assert snapshot(ckg_home) == before
+
+
+def test_a_writer_waits_for_the_lock(ckg_home: Path, runner: CliRunner) -> None:
+    """While another process holds the lock, add/import wait for it (here: give up
+    after a short timeout, with a clear message and nothing written)."""
+    from filelock import FileLock
+
+    lock = FileLock(str(ckg_home / "graphs" / ".channelkg.lock"))
+    env = {**os.environ, "CHANNELKG_HOME": str(ckg_home)}
+    before = snapshot(ckg_home)
+    with lock:
+        proc = subprocess.run(
+            [sys.executable, "-m", "channelkg", *ROUTE, *SOURCE, "--lock-timeout", "0.5"],
+            env=env, capture_output=True, text=True, timeout=120,
+        )
+        assert proc.returncode == 2, proc.stderr
+        assert "another channelkg add/import is writing" in proc.stderr
+        assert snapshot(ckg_home) == before
+        res = runner.invoke(cli, ["import", str(EXAMPLES / "facts.yaml"), "--lock-timeout", "0"])
+        assert res.exit_code == 2 and "another channelkg add/import" in res.output
+    # Released: the same command now goes through.
+    proc = subprocess.run([sys.executable, "-m", "channelkg", *ROUTE, *SOURCE], env=env,
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    assert ROUTE_IRI in subjects_of(ckg_home, "AccessRoute")

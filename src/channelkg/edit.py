@@ -20,6 +20,7 @@ its location (``file:row N`` / ``file:line N`` and field).
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import difflib
@@ -27,7 +28,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -941,11 +942,26 @@ def _context_files(target: Path, data: Sequence[Path | str] | None) -> list[Path
     return files
 
 
-def _lock(target: Path, timeout: float) -> Any:
-    from filelock import FileLock
+@contextlib.contextmanager
+def _lock(target: Path, timeout: float) -> Iterator[None]:
+    """Hold the lock file beside the graphs (``.channelkg.lock``) for a whole add/import."""
+    from filelock import FileLock, Timeout
 
     target.parent.mkdir(parents=True, exist_ok=True)
-    return FileLock(str(target.parent / LOCK_NAME), timeout=timeout)
+    path = target.parent / LOCK_NAME
+    lock = FileLock(str(path), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise InputError(
+            f"another channelkg add/import is writing (lock held for more than {timeout:g} s); "
+            "nothing was written, try again",
+            str(path),
+        ) from None
+    try:
+        yield
+    finally:
+        lock.release()
 
 
 def _new_problems(files: list[Path], extra: Graph) -> list[str]:

@@ -15,6 +15,9 @@ _FILE_HELP = "Theme file to add to (default: graphs/additions.ttl)."
 
 
 def _write_options(func: Any) -> Any:
+    func = click.option("--lock-timeout", type=click.FloatRange(min=0), default=120.0,
+                        show_default=True, metavar="SECONDS",
+                        help="How long to wait for another add/import to finish.")(func)
     func = click.option("--dry-run", is_flag=True, help="Check everything, write nothing.")(func)
     func = click.option("--skip-duplicates", is_flag=True,
                         help="Skip facts that are already in the graph instead of failing.")(func)
@@ -63,7 +66,7 @@ def _make_add_command(kind: str) -> None:
     )
 
     def command(target: Path | None, data: tuple[Path, ...], skip_duplicates: bool,
-                dry_run: bool, **values: Any) -> None:
+                dry_run: bool, lock_timeout: float, **values: Any) -> None:
         from channelkg.edit import add_records, record_from_mapping
 
         mapping = {k: v for k, v in values.items() if v not in (None, ())}
@@ -71,7 +74,8 @@ def _make_add_command(kind: str) -> None:
         # Field locations name the option, as the user typed it.
         record.field_locations = {k: "command line" for k in record.values}
         result = add_records([record], file=target, data=list(data) or None,
-                             skip_duplicates=skip_duplicates, dry_run=dry_run)
+                             skip_duplicates=skip_duplicates, dry_run=dry_run,
+                             lock_timeout=lock_timeout)
         click.echo(result.text, nl=False)
 
     command.__doc__ = (
@@ -105,7 +109,7 @@ for _kind in ("route", "partnership", "restriction", "assessment", "claim", "ent
               default=None, help="Input format (default: from the file extension).")
 @_write_options
 def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple[Path, ...],
-            skip_duplicates: bool, dry_run: bool) -> None:
+            skip_duplicates: bool, dry_run: bool, lock_timeout: float) -> None:
     """Add many facts from FILE: YAML, CSV, Turtle or JSON-LD.
 
     YAML and CSV use the fields of `channelkg add` (underscores or dashes):
@@ -119,7 +123,8 @@ def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple
     if fmt == "ttl":
         fmt = "turtle"
     result = import_file(source_file, file=target, data=list(data) or None,
-                         skip_duplicates=skip_duplicates, dry_run=dry_run, fmt=fmt)
+                         skip_duplicates=skip_duplicates, dry_run=dry_run, fmt=fmt,
+                         lock_timeout=lock_timeout)
     click.echo(result.text, nl=False)
 
 
