@@ -353,7 +353,13 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
 
     b.h2("Key findings")
     findings = []
-    for s in spofs:
+
+    def weight(s: Any) -> tuple[int, str]:
+        third_party = any(c.role != "service" for c in s.critical)
+        rank = 0 if third_party else 1 if s.cut_off else 2 if s.critical else 3
+        return rank, s.family_label.casefold()
+
+    for s in sorted(spofs, key=weight):
         if s.cut_off:
             closed = [r for r in rres.routes if set(r.models) & _family_models(idx, s.family)]
             why = sorted({x.kind + " by " + x.imposed_by for r in closed for x in r.restrictions
