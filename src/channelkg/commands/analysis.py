@@ -289,7 +289,7 @@ def docs(output: Path, ontology: Path | None, shapes: Path | None, data: tuple[P
               help="Use these CONSTRUCT rule files or folders instead of the shipped rules "
               "(repeatable).")
 @click.option("--format", "-f", "fmt", type=click.Choice(["turtle", "nt", "json-ld"]),
-              default="turtle", show_default=True)
+              default="turtle", show_default=True, help="RDF syntax of the output.")
 @_output_option
 @graph_options
 def infer(profile: str, rule_files: tuple[Path, ...], fmt: str, output: Path | None,
@@ -319,7 +319,7 @@ def infer(profile: str, rule_files: tuple[Path, ...], fmt: str, output: Path | N
 
 @cli.command("rules", context_settings=CONTEXT)
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "md"]), default="table",
-              show_default=True)
+              show_default=True, help="Output format.")
 def rules_cmd(fmt: str) -> None:
     """List the shipped CONSTRUCT rules (used by --reason rules and `channelkg infer`)."""
     from channelkg.formats import markdown, table
