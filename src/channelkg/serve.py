@@ -73,8 +73,10 @@ _MEDIA = {
     "application/ld+json": "jsonld",
     "application/rdf+xml": "rdfxml",
 }
+# Every repetition starts with a keyword, so the match stays linear in the prologue's
+# length (a long prologue of masked IRIs must not cause catastrophic backtracking).
 _UPDATE = re.compile(
-    r"^\s*(?:(?:PREFIX\s+[\w.-]*:\s*|BASE\s*)\s*)*"
+    r"^\s*(?:(?:PREFIX\s+[\w.-]*:|BASE)\s*)*"
     r"(INSERT|DELETE|LOAD|CLEAR|CREATE|DROP|COPY|MOVE|ADD|WITH)\b",
     re.IGNORECASE,
 )
