@@ -12,7 +12,7 @@ import networkx as nx
 import pytest
 from click.testing import CliRunner
 from rdflib import Literal
-from rdflib.namespace import PROV, RDF, RDFS
+from rdflib.namespace import PROV, RDF, RDFS, XSD
 
 from channelkg.analysis import (
     SINK,
@@ -133,6 +133,18 @@ def test_routes_judged_on_a_day(kg: KnowledgeGraph) -> None:
     direct = routes(kg, "gpt", "CN", on=dt.date(2024, 7, 8))
     [d] = [r for r in direct.routes if r.iri.endswith("openai-direct-cn")]
     assert d.restrictions[0].in_force is False  # the block starts on 2024-07-09
+
+
+def test_route_closes_when_its_partnership_has_ended() -> None:
+    p = KGID["partnership-microsoft-21vianet"]
+    kg2 = _kg_with([(p, CKG.validTo, Literal("2026-01-01", datatype=XSD.date))])
+    by = {r.iri: r for r in routes(kg2, "gpt", "CN", on=TODAY).routes}
+    assert not by[str(KGID["route-seed-azure-china-gpt"])].open
+    assert by[str(KGID["route-az-8"])].open
+    assert by[str(KGID["route-seed-azure-china-gpt"])].state == (
+        "closed (partnership kgid:partnership-microsoft-21vianet not in force)")
+    early = {r.iri: r for r in routes(kg2, "gpt", "CN", on=dt.date(2025, 12, 31)).routes}
+    assert early[str(KGID["route-seed-azure-china-gpt"])].open
 
 
 def test_routes_cli_formats(runner: CliRunner) -> None:

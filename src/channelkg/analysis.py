@@ -16,8 +16,9 @@ an in-memory :class:`Index` and answer from it; nothing is ever written back.
   and reports which markets lose or gain which models.
 
 A route is *open* on a day when it says ``ckg:open true``, its status is not
-``superseded``, the day lies in ``[validFrom, validTo)`` where those are given, and no
-restriction in force on that day ``ckg:blocks`` it.
+``superseded``, the day lies in ``[validFrom, validTo)`` where those are given, no
+restriction in force on that day ``ckg:blocks`` it, and every partnership it
+``ckg:dependsOn`` holds on that day (same test as for the route).
 """
 
 from __future__ import annotations
@@ -327,6 +328,14 @@ class Route:
     restrictions: tuple[RestrictionRef, ...]
     conflicts_with: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    closed_because: str = ""  # why a route that says ckg:open true is closed on the day
+
+    @property
+    def state(self) -> str:
+        """``open``, ``closed`` or ``closed (<why>)``."""
+        if self.open:
+            return "open"
+        return f"closed ({self.closed_because})" if self.closed_because else "closed"
 
     def name(self, iri: str) -> str:
         """Label of one of the IRIs this route mentions."""
@@ -348,6 +357,7 @@ class Route:
             "operator": shorten(self.operator) if self.operator else None,
             "open": self.open,
             "declaredOpen": self.declared_open,
+            "closedBecause": self.closed_because or None,
             "sanctioned": self.sanctioned,
             "status": n(self.status),
             "validFrom": self.valid_from or None,
@@ -456,7 +466,14 @@ def route_record(idx: Index, r: Node, on: dt.date | None = None) -> Route:
         )
     restrictions.sort(key=lambda x: (x.relation != "blocks", x.valid_from, x.iri))
     declared = bool(idx.boolean(r, CKG.open))
-    is_open = declared and in_force(idx, r, on) and not blocked
+    ended = [p for p in deps if not in_force(idx, p, on)]  # a partnership ends: route closes
+    route_holds = in_force(idx, r, on)
+    is_open = declared and route_holds and not blocked and not ended
+    why_closed = ""
+    if declared and not is_open:
+        why_closed = ("blocked" if blocked else "not in force" if not route_holds
+                      else "partnership " + ", ".join(shorten(str(p)) for p in ended)
+                      + " not in force")
     kind = idx.value(r, CKG.kind)
     status = idx.value(r, CKG.status)
     mentioned = [*models, market, service, kind, *sellers, provider, operator, *deps, status]
@@ -484,6 +501,7 @@ def route_record(idx: Index, r: Node, on: dt.date | None = None) -> Route:
         restrictions=tuple(restrictions),
         conflicts_with=tuple(sorted(str(c) for c in idx.objects(r, CKG.conflictsWith))),
         labels=labels,
+        closed_because=why_closed,
     )
 
 
@@ -528,7 +546,7 @@ class RoutesResult:
                 r.name(r.service),
                 ", ".join(r.name(s) for s in r.sellers),
                 r.name(r.operator) if r.operator else "",
-                "open" if r.open else ("closed (blocked)" if r.declared_open else "closed"),
+                r.state,
                 r.name(r.status),
                 dates,
                 restr,

@@ -202,7 +202,7 @@ def _dates(r: Any) -> str:
 
 
 def _route_row(b: Brief, r: Route, with_market: bool = False) -> list[str]:
-    state = "open" if r.open else ("closed (blocked)" if r.declared_open else "closed")
+    state = r.state
     restr = "; ".join(
         f"{x.kind} by {x.imposed_by or '?'} ({x.relation}"
         f"{', from ' + x.valid_from if x.valid_from else ''}"
