@@ -160,6 +160,8 @@ def _without(args: list[str], *options: str) -> list[str]:
         ([*ROUTE, "--set", "ckg:sanctioned"], "expected PROPERTY=VALUE"),
         ([*ROUTE, "--set", "ckg:sanctioned=perhaps"], "expected true or false"),
         ([*ROUTE, "--label", "GPT"], "a label is LANG=TEXT"),
+        (["add", "claim", "--class", "Organization", "--comment", "x", "--stated-on",
+          "2026-06-01"], "option --class: unknown class 'Organization' (known: "),
         # Passes the field checks but fails SHACL: dates in the wrong order.
         ([*ROUTE, "--valid-from", "2026-07-01", "--valid-to", "2026-01-01"],
          "validFrom must be before validTo"),

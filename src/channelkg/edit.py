@@ -622,7 +622,12 @@ class _Builder:
                 node = self.vocab(rec, f, value, opts or self.ctx.vocabulary(CKG.Kind))
             elif t == "status":
                 node = self.vocab(rec, f, value, self.ctx.vocabulary(CKG.Status))
-            elif t in ("class", "classes"):
+            elif t == "class":  # the class of a claim: ckg:Claim or a subclass
+                from channelkg.time import claim_classes
+
+                subs = claim_classes(self.ctx.ontology)
+                node = self.vocab(rec, f, value, [c for c in self.classes() if c in subs])
+            elif t == "classes":
                 node = self.vocab(rec, f, value, self.classes())
             elif t == "bool":
                 node = self.boolean(rec, f, value)
