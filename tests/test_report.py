@@ -142,3 +142,13 @@ def test_html_brief_offline_escaped_in_browser(runner: CliRunner, tmp_path: Path
         href = page.locator("td a[href^='#src-']").first.get_attribute("href")
         assert page.locator(href).count() == 1
         assert page.locator("ol.sources a[href='https://example.org/seed']").count() == 1
+
+
+def test_report_default_output_under_graphs_reports(runner: CliRunner, ckg_home: Path) -> None:
+    res = runner.invoke(cli, ["report", "--market", "CN"])
+    assert res.exit_code == 0, res.output
+    out = ckg_home / "graphs" / "reports" / "mainland-china.md"
+    assert out.read_text(encoding="utf-8").startswith("# Access to AI models in Mainland China")
+    res = runner.invoke(cli, ["report", "--provider", "microsoft", "--html"])
+    assert res.exit_code == 0, res.output
+    assert (ckg_home / "graphs" / "reports" / "microsoft.html").is_file()
