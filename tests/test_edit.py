@@ -477,3 +477,24 @@ def test_a_writer_waits_for_the_lock(ckg_home: Path, runner: CliRunner) -> None:
                           capture_output=True, text=True, timeout=120)
     assert proc.returncode == 0, proc.stderr
     assert ROUTE_IRI in subjects_of(ckg_home, "AccessRoute")
+
+
+def test_yaml_set_mapping_and_bad_structure(
+    ckg_home: Path, runner: CliRunner, tmp_path: Path
+) -> None:
+    y = tmp_path / "set.yaml"
+    y.write_text("- type: entity\n  class: Customer\n  label: {en: Example Bank}\n"
+                 "  set: {skos:altLabel: ExBank, ckg:subsidiaryOf: bytedance}\n",
+                 encoding="utf-8")
+    res = runner.invoke(cli, ["import", str(y)])
+    assert res.exit_code == 0, res.output
+    kg = load([ckg_home / "graphs"])
+    ask = (f"ASK {{ <{KGID}example-bank> <http://www.w3.org/2004/02/skos/core#altLabel> "
+           f"'ExBank' ; <{CKG}subsidiaryOf> <{KGID}bytedance> }}")
+    assert query(kg, ask).boolean
+    bad = tmp_path / "bad.yaml"
+    bad.write_text("- type: claim\n  about: {id: microsoft}\n", encoding="utf-8")
+    res = runner.invoke(cli, ["import", str(bad)])
+    assert res.exit_code == 2
+    assert f"{bad}:2 (fact 1): field 'about': expected a value or a list, not a mapping" in (
+        res.output)

@@ -300,8 +300,8 @@ def record_from_mapping(
 
     Keys may use dashes or underscores. ``type`` names the fact kind.
     ``source`` may be a mapping (``title``, ``url``, ``date``, ``publisher``,
-    ``reliability``); ``label`` may be a mapping ``{lang: text}``;
-    ``label_<lang>`` keys are labels in that language.
+    ``reliability``); ``label`` may be a mapping ``{lang: text}``, ``set`` a
+    mapping ``{property: value}``; ``label_<lang>`` keys are labels in that language.
     """
     values: dict[str, list[str]] = {}
     locs = dict(field_locations or {})
@@ -320,6 +320,13 @@ def record_from_mapping(
             for lang, text in value.items():
                 values.setdefault("label", []).extend(f"{lang}={t}" for t in _raw_values(text))
             continue
+        if name == "set" and isinstance(value, Mapping):
+            for k, v in value.items():
+                values.setdefault("set", []).extend(f"{k}={t}" for t in _raw_values(v))
+            continue
+        if isinstance(value, Mapping):
+            raise InputError(f"field {name!r}: expected a value or a list, not a mapping",
+                             locs.get(name, location))
         m = re.fullmatch(r"label-([a-z]{2,3}(?:-[a-z0-9]+)*)", name)
         if m and m.group(1) not in ("en", "zh"):
             values.setdefault("label", []).extend(f"{m.group(1)}={t}" for t in _raw_values(value))
