@@ -348,3 +348,5 @@ def test_whatif_view_in_browser(runner: CliRunner, tmp_path: Path) -> None:
     assert "kgid:partnership-microsoft-openai" in labels
     assert not labels["kgid:microsoft"].startswith(("\u2716", "\u271a"))
     assert "kgid:route-qwen3-modelscope-cn" not in labels  # unaffected routes stay out
+    statuses = {s["label"]: s["count"] for s in data["statuses"]}
+    assert statuses["closes (what if)"] == 3

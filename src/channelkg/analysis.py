@@ -1140,13 +1140,17 @@ def render_whatif_view(kg: KnowledgeGraph, result: WhatIfResult, path: Any) -> A
     """Write an HTML view of the routes a scenario closes or opens, with their neighbourhood.
 
     Uses :func:`channelkg.network.to_networkx` and :func:`channelkg.view.write_html`.
-    Routes that close are drawn dashed (``open`` false) with a ``✖`` before their label,
-    routes that open with a ``✚``; each tooltip has a "what if" row with the reason.
+    The page shows the changed routes, what they link to (models, markets, services,
+    sellers, partnerships, restrictions) and the services' providers and operators.
+    Routes that close are drawn dashed (``open`` false) with a ``✖`` before their
+    label, routes that open with a ``✚``; their status in the legend becomes "closes
+    (what if)" / "opens (what if)", so the status filter isolates them, and the
+    tooltip keeps the recorded status and gives the reason.
 
     Raises:
         InputError: the scenario changes no route (nothing to draw).
     """
-    from channelkg.network import claim_closure, subgraph, to_networkx
+    from channelkg.network import subgraph, to_networkx
     from channelkg.view import write_html
 
     changed = {shorten(r): ("closes", why) for r, why in result.closed}
@@ -1155,11 +1159,19 @@ def render_whatif_view(kg: KnowledgeGraph, result: WhatIfResult, path: Any) -> A
         raise InputError("the scenario changes no route; nothing to draw")
     graph = to_networkx(kg)
     seeds = {n for n in changed if n in graph}
-    sub = subgraph(graph, claim_closure(graph, seeds))
+    keep = set(seeds)
+    for n in seeds:
+        keep |= set(graph.successors(n)) | set(graph.predecessors(n))
+    for n in list(keep - seeds):  # a service's provider and operator, a partnership's parties
+        keep |= {m for m in graph.successors(n) if not graph.nodes[m].get("claim")}
+    sub = subgraph(graph, keep)
     for node, (effect, why) in changed.items():
         if node not in sub:
             continue
         attrs = sub.nodes[node]
+        attrs["recorded status"] = attrs.get("status", "")
+        attrs["status"] = f"{effect} (what if)"
+        attrs["status_iri"] = f"whatif:{effect}"
         attrs["open"] = effect == "opens"
         attrs["whatif"] = f"{effect}: {why}"
         attrs["label"] = ("\u2716 " if effect == "closes" else "\u271a ") + str(
