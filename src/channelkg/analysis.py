@@ -378,21 +378,21 @@ def _s(node: Node | None) -> str:
     return "" if node is None else str(node)
 
 
+def source_ref(idx: Index, src: Node) -> SourceRef:
+    """The :class:`SourceRef` of one ``ckg:Source`` node."""
+    publisher = idx.value(src, DCTERMS.publisher)
+    return SourceRef(
+        iri=str(src),
+        title=_s(idx.value(src, DCTERMS.title)) or idx.label(src),
+        url=_s(idx.value(src, SCHEMA.url)),
+        date=_s(idx.value(src, DCTERMS.date)),
+        publisher=idx.label(publisher) if publisher is not None else "",
+    )
+
+
 def source_refs(idx: Index, claim: Node) -> tuple[SourceRef, ...]:
     """The sources of a claim, sorted by date then title."""
-    out = []
-    for src in idx.objects(claim, PROV.wasDerivedFrom):
-        out.append(
-            SourceRef(
-                iri=str(src),
-                title=_s(idx.value(src, DCTERMS.title)) or idx.label(src),
-                url=_s(idx.value(src, SCHEMA.url)),
-                date=_s(idx.value(src, DCTERMS.date)),
-                publisher=idx.label(idx.value(src, DCTERMS.publisher))
-                if idx.value(src, DCTERMS.publisher) is not None
-                else "",
-            )
-        )
+    out = [source_ref(idx, src) for src in idx.objects(claim, PROV.wasDerivedFrom)]
     return tuple(sorted(out, key=lambda s: (s.date, s.title, s.iri)))
 
 
@@ -1206,6 +1206,7 @@ __all__ = [
     "all_routes",
     "channel_graph",
     "families",
+    "in_force",
     "parse_date",
     "parse_restriction",
     "render_whatif_view",
@@ -1215,5 +1216,7 @@ __all__ = [
     "route_record",
     "routes",
     "single_points_of_failure",
+    "source_ref",
+    "source_refs",
     "whatif",
 ]

@@ -31,6 +31,7 @@ from channelkg.analysis import (
     resolve_market,
     routes,
     single_points_of_failure,
+    source_ref,
     source_refs,
 )
 from channelkg.errors import ChannelKGError
@@ -313,28 +314,15 @@ def _seed_table(b: Brief, kg: KnowledgeGraph, idx: Index, iso: str, source: str)
         return False
     if not res.rows:
         return False
-    try:
-        src = [r for r in source_refs(idx, _claim_with_source(idx, source))]
-    except ChannelKGError:
-        src = []
-    b.p("Comparison as the source states it, reproduced from the graph "
-        f"{b.cite(src)}:".replace(" :", ":"))
+    from channelkg.terms import expand
+
+    src_node = expand(source)
+    src = [source_ref(idx, src_node)] if idx.has_subject(src_node) else []
+    b.p(f"Comparison as the source states it, reproduced from the graph {b.cite(src)}"
+        .rstrip() + ":")
     headers = ["Provider", "Direct sales in market", "Model access route", "Geopolitical risk"]
     b.table(headers, [["" if c is None else str(c) for c in row] for row in res.rows])
     return True
-
-
-def _claim_with_source(idx: Index, source: str) -> Any:
-    """A claim derived from ``source`` (used to cite the source itself)."""
-    from rdflib.namespace import PROV
-
-    from channelkg.terms import expand
-
-    iri = expand(source)
-    claims = idx.subjects(PROV.wasDerivedFrom, iri)
-    if not claims:
-        raise ChannelKGError(f"no claim cites {source}")
-    return sorted(claims, key=str)[0]
 
 
 def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
