@@ -206,7 +206,22 @@ def compute_layout(
         raw = nx.spring_layout(simple, seed=seed, iterations=80)
         scale = max(250.0, math.sqrt(n) * 90.0)
         return {v: (float(p[0]) * scale, float(p[1]) * scale) for v, p in raw.items()}
-    return {v: (x * 110.0, y * 110.0) for v, (x, y) in fast_layout(graph, seed=seed).items()}
+    pos = fast_layout(graph, seed=seed)
+    scale = _spacing_scale(pos)
+    return {v: (x * scale, y * scale) for v, (x, y) in pos.items()}
+
+
+def _spacing_scale(pos: dict[Any, tuple[float, float]], target: float = 70.0) -> float:
+    """Pixels per layout unit so that the median nearest-neighbour gap is ``target`` px."""
+    import numpy as np
+    from scipy.spatial import cKDTree
+
+    pts = np.array(list(pos.values()))
+    if len(pts) < 2:
+        return target
+    dist, _ = cKDTree(pts).query(pts, k=2)
+    median = float(np.median(dist[:, 1]))
+    return target / median if median > 1e-9 else target
 
 
 # --------------------------------------------------------------------------- payload
@@ -411,6 +426,7 @@ def view_payload(
     return {
         "title": title,
         "physics": physics,
+        "lazyEdgeLabels": not physics,
         "nodes": nodes,
         "edges": edges,
         "ninfo": ninfo,
@@ -454,7 +470,7 @@ def vis_options(physics: bool, n_nodes: int, n_edges: int, seed: int = 1) -> dic
         "width": 1.2,
         "selectionWidth": 2,
     }
-    opts["nodes"] = {"font": {"size": 13}, "borderWidth": 1.5, "size": 14}
+    opts["nodes"] = {"font": {"size": 13, "color": "#222"}, "borderWidth": 1.5, "size": 14}
     opts["interaction"].update(
         {
             "hover": True,

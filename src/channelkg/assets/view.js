@@ -70,12 +70,17 @@
     return o;
   }));
   function edgeColor(e, alpha) {
-    return { color: e.color, highlight: e.color, hover: e.color, opacity: alpha };
+    var c = { color: e.color, highlight: e.color, hover: e.color };
+    if (alpha !== undefined) c.opacity = alpha;
+    return c;
   }
+  /* Large views draw edge labels only around the focused node: drawing tens of
+   * thousands of labels when zoomed in would take seconds per frame. */
+  var lazyLabels = !!data.lazyEdgeLabels;
   var edges = new vis.DataSet(data.edges.map(function (e) {
     var o = {
-      id: e.id, from: e.from, to: e.to, label: e.label,
-      arrows: e.arrows ? "to" : "", dashes: !!e.dashed, color: edgeColor(e, 1)
+      id: e.id, from: e.from, to: e.to, label: lazyLabels ? "" : e.label,
+      arrows: e.arrows ? "to" : "", dashes: !!e.dashed, color: edgeColor(e)
     };
     if (e.smooth) o.smooth = e.smooth;
     return o;
@@ -186,35 +191,64 @@
   var edgeById = {};
   data.edges.forEach(function (e) { edgeById[e.id] = e; });
 
+  /* Dimming sets one global opacity (cheap even for 10,000 nodes) and explicit
+   * overrides only on the focused neighbourhood (`bright`); ids brightened by an
+   * earlier focus are set dim explicitly (`darkened`), and a reset restores both. */
+  var bright = { nodes: [], edges: [] };
+  var darkened = { nodes: {}, edges: {} };  // ids set explicitly dim by an earlier focus
+  function setDimmed(on) {
+    var edgeOpts = { color: { opacity: on ? DIM / 2 : 1 } };
+    if (!lazyLabels) edgeOpts.font = { color: on ? "rgba(0,0,0,0.12)" : "#333" };
+    network.setOptions({
+      nodes: { opacity: on ? DIM : 1, font: { color: on ? "rgba(0,0,0,0.2)" : "#222" } },
+      edges: edgeOpts
+    });
+  }
+  function override(nodeIds, edgeIds, on) {
+    if (nodeIds.length) {
+      nodes.update(nodeIds.map(function (i) {
+        return { id: i, opacity: on ? 1 : DIM, font: { color: on ? "#222" : "rgba(0,0,0,0.2)" } };
+      }));
+    }
+    if (edgeIds.length) {
+      edges.update(edgeIds.map(function (i) {
+        var u = { id: i, color: edgeColor(edgeById[i], on ? 1 : DIM / 2),
+                  font: { color: on ? "#333" : "rgba(0,0,0,0.12)" } };
+        if (lazyLabels) u.label = on && state.focused !== null ? edgeById[i].label : "";
+        return u;
+      }));
+    }
+  }
   function focusNeighbourhood(id) {
-    var keep = {};
-    keep[id] = true;
-    network.getConnectedNodes(id).forEach(function (m) { keep[m] = true; });
-    var keepEdges = {};
-    network.getConnectedEdges(id).forEach(function (e) { keepEdges[e] = true; });
-    nodes.update(data.nodes.map(function (n) {
-      return { id: n.id, opacity: keep[n.id] ? 1 : DIM };
-    }));
-    edges.update(data.edges.map(function (e) {
-      return { id: e.id, color: edgeColor(e, keepEdges[e.id] ? 1 : DIM / 2),
-               font: { color: keepEdges[e.id] ? "#333" : "rgba(0,0,0,0.1)" } };
-    }));
+    var keepNodes = [id].concat(network.getConnectedNodes(id));
+    var keepEdges = network.getConnectedEdges(id);
+    override(bright.nodes, bright.edges, false);
+    bright.nodes.forEach(function (i) { darkened.nodes[i] = true; });
+    bright.edges.forEach(function (i) { darkened.edges[i] = true; });
     state.focused = byId[id] ? byId[id].key : null;
     api.focused = state.focused;
+    setDimmed(true);
+    override(keepNodes, keepEdges, true);
+    keepNodes.forEach(function (i) { delete darkened.nodes[i]; });
+    keepEdges.forEach(function (i) { delete darkened.edges[i]; });
+    bright = { nodes: keepNodes, edges: keepEdges };
     showDetails(data.ninfo[id]);
   }
   function resetFocus() {
     if (state.focused === null) return;
-    nodes.update(data.nodes.map(function (n) { return { id: n.id, opacity: 1 }; }));
-    edges.update(data.edges.map(function (e) {
-      return { id: e.id, color: edgeColor(e, 1), font: { color: "#333" } };
-    }));
     state.focused = null;
     api.focused = null;
+    setDimmed(false);
+    override(bright.nodes.concat(Object.keys(darkened.nodes).map(Number)),
+             bright.edges.concat(Object.keys(darkened.edges).map(Number)), true);
+    bright = { nodes: [], edges: [] };
+    darkened = { nodes: {}, edges: {} };
     network.unselectAll();
   }
   function dimmedCount() {
-    return nodes.get({ filter: function (n) { return n.opacity !== undefined && n.opacity < 1; } }).length;
+    var body = network.body.nodes, n = 0;
+    network.body.nodeIndices.forEach(function (i) { if (body[i].options.opacity < 1) n++; });
+    return n;
   }
   function focusNode(key, opts) {
     var n = byKey[key];
