@@ -350,3 +350,15 @@ def test_whatif_view_in_browser(runner: CliRunner, tmp_path: Path) -> None:
     assert "kgid:route-qwen3-modelscope-cn" not in labels  # unaffected routes stay out
     statuses = {s["label"]: s["count"] for s in data["statuses"]}
     assert statuses["closes (what if)"] == 3
+
+
+def test_as_of_sets_the_day_routes_are_judged_on(runner: CliRunner) -> None:
+    base = ["routes", "-d", str(CHANNELS), "-m", "qwen3", "-k", "CN", "-f", "json"]
+    res = runner.invoke(cli, [*base, "--as-of", "2026-07-01"])
+    assert res.exit_code == 0, res.output
+    doc = json.loads(res.output)
+    assert doc["on"] == "2026-07-01"
+    assert [r["open"] for r in doc["routes"]] == [True]
+    doc = json.loads(runner.invoke(cli, [*base, "--on", "2025-01-01"]).output)
+    assert doc["on"] == "2025-01-01"
+    assert [r["open"] for r in doc["routes"]] == [False]  # valid from 2025-04-29

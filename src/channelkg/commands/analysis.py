@@ -50,7 +50,7 @@ def _on_option(func: Any) -> Any:
     return click.option(
         "--on", "on", metavar="YYYY-MM-DD", default=None,
         help="Judge which routes are open and which restrictions are in force on this day "
-        "(default: today).",
+        "(default: the --as-of date, else today).",
     )(func)
 
 
@@ -86,7 +86,8 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
     if not model and not market:
         raise click.UsageError("give --model, --market or both")
     kg = open_graph(**graph)
-    res = find_routes(kg, model, market, on=parse_date(on), only_open=open_only)
+    day = parse_date(on or graph.get("as_of"))
+    res = find_routes(kg, model, market, on=day, only_open=open_only)
     emit(_render_rows(list(res.HEADERS), res.rows(), fmt, res.as_dict()), output)
 
 
@@ -121,7 +122,7 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
     from channelkg.terms import shorten
 
     kg = open_graph(**graph)
-    results = single_points_of_failure(kg, market, model, on=parse_date(on),
+    results = single_points_of_failure(kg, market, model, on=parse_date(on or graph.get("as_of")),
                                        include_cut_off=show_all)
     headers = ["family", "market", "open routes", "single points of failure",
                "minimum cut", "corroborated by"]
@@ -185,7 +186,7 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
     kg = open_graph(**graph)
     scenario = Scenario(end=end, restrictions=restrictions, block_services=block_services,
                         remove=remove, lift=lift)
-    res = run_whatif(kg, scenario, on=parse_date(on))
+    res = run_whatif(kg, scenario, on=parse_date(on or graph.get("as_of")))
     rows = res.rows(all_rows=show_all)
     if fmt == "table":
         from channelkg.formats import table
@@ -241,7 +242,8 @@ def report(market: str | None, provider: str | None, html: bool, source: str, on
     if bool(market) == bool(provider):
         raise click.UsageError("give exactly one of --market or --provider")
     kg = open_graph(**graph)
-    doc = build_report(kg, market=market, provider=provider, source=source, on=parse_date(on))
+    day = parse_date(on or graph.get("as_of"))
+    doc = build_report(kg, market=market, provider=provider, source=source, on=day)
     text = doc.to_html() if html else doc.to_markdown()
     if output is None:
         slug = shorten(doc.subject).split(":", 1)[-1]
