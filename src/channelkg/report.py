@@ -591,14 +591,4 @@ def build_report(
     return _provider_brief(kg, idx, provider, on)
 
 
-def whatif_view(kg: KnowledgeGraph, result: Any, path: Any) -> Any:
-    """Write an HTML view of the graph highlighting what a scenario changes.
-
-    Uses the view renderer of :mod:`channelkg.view`; raises an error if none is available.
-    """
-    from channelkg.analysis import render_whatif_view
-
-    return render_whatif_view(kg, result, path)
-
-
-__all__ = ["Block", "Brief", "build_report", "whatif_view"]
+__all__ = ["Block", "Brief", "build_report"]

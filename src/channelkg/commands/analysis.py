@@ -203,9 +203,9 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
         text = _render_rows(list(res.HEADERS), rows, fmt, res.as_dict())
     emit(text, output)
     if view is not None:
-        from channelkg.report import whatif_view
+        from channelkg.analysis import render_whatif_view
 
-        whatif_view(kg, res, view)
+        render_whatif_view(kg, res, view)
         click.echo(f"wrote {view}", err=True)
 
 
