@@ -319,3 +319,26 @@ def test_new_ontology_class_is_drawn_in_its_colour(
     legend = page.inner_text("#ckg-legend")
     assert "Distributor" in legend
     page.close()
+
+
+def test_large_mode_focus_dims_and_resets(browser: Browser, tmp_path: Path) -> None:
+    """Above the physics threshold: fixed layout, edge labels only around the focus,
+    and repeated focus followed by a reset leaves nothing dimmed."""
+    graph = to_networkx(load([VIEW]))
+    out = write_html(graph, tmp_path / "large.html", physics_threshold=3)
+    page = browser.open(out)
+    assert page.evaluate("() => window.channelkg.network.physics.physicsEnabled") is False
+    labelled = "() => window.channelkg.edges.get().filter(e => e.label).length"
+    assert page.evaluate(labelled) == 0
+    assert page.evaluate("() => window.channelkg.focusNode('kgid:v-op')")
+    around_op = graph.degree("kgid:v-op")
+    assert page.evaluate(labelled) == around_op
+    n = graph.number_of_nodes()
+    neighbours = len(set(graph.successors("kgid:v-op")) | set(graph.predecessors("kgid:v-op")))
+    assert page.evaluate("() => window.channelkg.dimmedCount()") == n - 1 - neighbours
+    assert page.evaluate("() => window.channelkg.focusNode('kgid:v-cn')")
+    assert page.evaluate(labelled) == graph.degree("kgid:v-cn")
+    page.evaluate("() => window.channelkg.resetFocus()")
+    assert page.evaluate("() => window.channelkg.dimmedCount()") == 0
+    assert page.evaluate(labelled) == 0
+    page.close()

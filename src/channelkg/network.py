@@ -656,24 +656,25 @@ def _neighbours(graph: nx.MultiDiGraph, n: str) -> set[str]:
 
 
 def claim_closure(graph: nx.MultiDiGraph, seeds: Iterable[str]) -> set[str]:
-    """Seeds, their neighbours, every claim's full neighbourhood (repeated until stable),
-    then one outgoing hop from each entity reached (a service's provider and operator,
-    a model's developer)."""
+    """The seeds, their neighbours, and around each claim among those its whole
+    neighbourhood (the entities it relates and the claims it links to: partnerships a
+    route depends on, restrictions that block it, conflicting claims). Claims reached
+    that second way bring their entities but no further claims, so chains of
+    corroborating or conflicting claims do not pull in the rest of the graph. Finally
+    one outgoing hop from each entity to other entities (a service's provider and
+    operator, a model's developer)."""
     keep = set(seeds)
     for s in list(keep):
         keep |= _neighbours(graph, s)
-    todo = deque(n for n in keep if graph.nodes[n].get("claim"))
-    done: set[str] = set()
-    while todo:
-        c = todo.popleft()
-        if c in done:
-            continue
-        done.add(c)
+    first = [n for n in keep if graph.nodes[n].get("claim")]
+    second: set[str] = set()
+    for c in first:
         for m in _neighbours(graph, c):
-            if m not in keep:
-                keep.add(m)
-            if graph.nodes[m].get("claim") and m not in done:
-                todo.append(m)
+            keep.add(m)
+            if graph.nodes[m].get("claim") and m not in first:
+                second.add(m)
+    for c in second:
+        keep |= {m for m in _neighbours(graph, c) if not graph.nodes[m].get("claim")}
     for n in list(keep):
         if graph.nodes[n].get("claim"):
             continue

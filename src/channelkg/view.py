@@ -459,7 +459,9 @@ def vis_options(physics: bool, n_nodes: int, n_edges: int, seed: int = 1) -> dic
     opts: dict[str, Any] = json.loads(net.options.to_json())
     big = n_nodes > PHYSICS_THRESHOLD or n_edges > 2 * PHYSICS_THRESHOLD
     opts["edges"] = {
-        "smooth": {"enabled": True, "type": "dynamic"} if physics and not big else False,
+        "smooth": {"enabled": True, "type": "continuous", "roundness": 0.3}
+        if physics and not big
+        else False,
         "font": {
             "size": 10,
             "align": "middle",
@@ -490,7 +492,7 @@ def vis_options(physics: bool, n_nodes: int, n_edges: int, seed: int = 1) -> dic
             "springLength": 110,
             "avoidOverlap": 0.3,
         },
-        "stabilization": {"enabled": physics, "iterations": 250, "fit": True, "updateInterval": 50},
+        "stabilization": {"enabled": physics, "iterations": 120, "fit": True, "updateInterval": 50},
     }
     return opts
 
