@@ -264,6 +264,40 @@ def claim_classes(graph: Graph) -> set[Node]:
     return out
 
 
+#: What diff and timeline read about facts (the rest of the graph is not copied).
+FACT_PREDICATES = (
+    RDF.type, RDFS.label, RDFS.comment, CKG.status, CKG.statedOn, CKG.validFrom, CKG.validTo,
+    CKG.factId, CKG.supersededBy, CKG.conflictsWith, CKG.market, CKG.isoCode,
+    PROV.wasDerivedFrom, DCTERMS.title, DCTERMS.publisher, DCTERMS.date,
+    URIRef("https://schema.org/url"),
+    CKG.party, CKG.seller, CKG.imposedBy, CKG.assessedEntity, CKG.appliesTo, CKG.about,
+    CKG.model, CKG.service, CKG.developer, CKG.provider, CKG.operator,
+)
+
+
+def fact_graph(kg: KnowledgeGraph, predicates: Iterable[URIRef] = FACT_PREDICATES) -> Graph:
+    """An rdflib graph with only the triples of ``predicates`` (the graph itself on rdflib).
+
+    On Oxigraph this reads each predicate with the store's index instead of copying
+    the whole graph, which keeps diff and timeline fast on large graphs.
+    """
+    if kg.graph is not None:
+        return kg.graph
+    preds = set(predicates)
+    g = new_rdflib_graph()
+    if kg.store is not None:
+        from channelkg.terms import to_oxigraph, to_rdflib
+
+        for p in preds:
+            for q in kg.store.quads_for_pattern(None, to_oxigraph(p), None, None):  # type: ignore[arg-type]
+                g.add((to_rdflib(q.subject), p, to_rdflib(q.object)))  # type: ignore[arg-type]
+        return g
+    for s, p, o in kg.triples():
+        if p in preds:
+            g.add((s, p, o))  # type: ignore[arg-type]
+    return g
+
+
 def dated_facts(graph: Graph) -> dict[Node, Dates]:
     """Every dated fact of an rdflib graph with its dates."""
     return fact_dates(t for p in DATE_PROPS for t in graph.triples((None, p, None)))
@@ -343,7 +377,7 @@ def diff(kg: KnowledgeGraph, date_from: str, date_to: str) -> list[Change]:
     d2 = parse_date(date_to, "--to date")
     if d2 < d1:
         raise InputError(f"--to {d2} is before --from {d1}")
-    graph = kg.to_rdflib()
+    graph = fact_graph(kg)
     dates = dated_facts(graph)
     vis1 = {n for n, d in dates.items() if d.visible(d1)}
     vis2 = {n for n, d in dates.items() if d.visible(d2)}
@@ -427,8 +461,9 @@ _VIA = ((CKG.model, CKG.developer), (CKG.service, CKG.provider), (CKG.service, C
 def resolve_market(graph: Graph, value: str) -> Node:
     """A market by ISO code (``CN``), slug, CURIE or IRI."""
     code = value.strip()
-    for m in graph.subjects(CKG.isoCode, Literal(code.upper())):
-        return m
+    hits = sorted(graph.subjects(CKG.isoCode, Literal(code.upper())), key=str)
+    if hits:
+        return hits[0]
     return resolve_node(graph, value, "market")
 
 
@@ -479,7 +514,7 @@ def timeline(
         date_from: only events on or after this date.
         date_to: only events before this date.
     """
-    graph = kg.to_rdflib()
+    graph = fact_graph(kg)
     lo = parse_date(date_from, "--from date") if date_from else None
     hi = parse_date(date_to, "--to date") if date_to else None
     m = resolve_market(graph, market) if market else None
