@@ -291,3 +291,10 @@ def test_view_command_errors_are_one_line(runner: CliRunner, tmp_path: Path) -> 
     assert res.exit_code == 2 and "no such query file" in res.output
     res = runner.invoke(cli, ["view", "--all-shipped", "--market", "CN"])
     assert res.exit_code == 2
+
+
+def test_both_engines_give_the_same_projection() -> None:
+    a = to_networkx(load([VIEW], engine="oxigraph"))
+    b = to_networkx(load([VIEW], engine="rdflib"))
+    assert dict(a.nodes(data=True)) == dict(b.nodes(data=True))
+    assert sorted(a.edges(keys=True, data=True)) == sorted(b.edges(keys=True, data=True))

@@ -51,8 +51,22 @@ ASSETS = Path(__file__).resolve().parent / "assets"
 COLLAPSE_RULES = ASSETS / "collapse.toml"
 
 _RDF_TYPE = str(RDF.type)
+_XSD_BOOLEAN = str(XSD.boolean)
+_XSD_INTS = frozenset((str(XSD.integer), str(XSD.int), str(XSD.long), str(XSD.nonNegativeInteger)))
+_XSD_FLOATS = frozenset((str(XSD.decimal), str(XSD.double), str(XSD.float)))
+_VIEW_COLOR = str(CKG.viewColor)
+_VIEW_SHAPE = str(CKG.viewShape)
+_VIEW_EDGE_LABEL = str(CKG.viewEdgeLabel)
+_NOTATION = str(SKOS.notation)
+_NAME_PROPS = (str(RDFS.label), str(SKOS.prefLabel))  # in order of preference
+_URL = str(SDO.url)
+_DATE = str(DCTERMS.date)
+_PUBLISHER = str(DCTERMS.publisher)
+_FACT_ID = str(CKG.factId)
+_RDFS_LABEL = str(RDFS.label)
+_CONCEPT_ID = "skos:Concept"
 _SUBCLASS = str(RDFS.subClassOf)
-_LABEL_PROPS = (str(RDFS.label), str(SKOS.prefLabel), str(DCTERMS.title), str(SDO.name))
+_LABEL_PROPS = (_RDFS_LABEL, str(SKOS.prefLabel), str(DCTERMS.title), str(SDO.name))
 _CLAIM = str(CKG.Claim)
 _SOURCE = str(CKG.Source)
 _DERIVED = str(PROV.wasDerivedFrom)
@@ -104,14 +118,14 @@ def _py(lit: Literal) -> Any:
     """A literal as a plain Python value: bool, int, float or str (dates stay ISO text)."""
     dt = str(lit.datatype) if lit.datatype is not None else ""
     text = str(lit)
-    if dt == str(XSD.boolean):
+    if dt == _XSD_BOOLEAN:
         return text.strip().lower() in ("true", "1")
-    if dt in (str(XSD.integer), str(XSD.int), str(XSD.long), str(XSD.nonNegativeInteger)):
+    if dt in _XSD_INTS:
         try:
             return int(text)
         except ValueError:
             return text
-    if dt in (str(XSD.decimal), str(XSD.double), str(XSD.float)):
+    if dt in _XSD_FLOATS:
         try:
             return float(text)
         except ValueError:
@@ -238,17 +252,17 @@ def _schema_from_index(
     for subj, pairs in lits.items():
         labels: dict[str, list[Literal]] = defaultdict(list)
         for p, o in pairs:
-            if p == str(CKG.viewColor):
+            if p == _VIEW_COLOR:
                 s.colors[subj] = str(o).strip()
-            elif p == str(CKG.viewShape):
+            elif p == _VIEW_SHAPE:
                 s.shapes[subj] = str(o).strip()
-            elif p == str(CKG.viewEdgeLabel):
+            elif p == _VIEW_EDGE_LABEL:
                 s.edge_labels[subj] = str(o)
-            elif p == str(SKOS.notation):
+            elif p == _NOTATION:
                 s.notations[subj] = str(o)
-            elif p in (str(RDFS.label), str(SKOS.prefLabel)):
+            elif p in _NAME_PROPS:
                 labels[p].append(o)
-        for p in (str(RDFS.label), str(SKOS.prefLabel)):
+        for p in _NAME_PROPS:
             best = _best_label(labels.get(p, []))
             if best:
                 s.labels[subj] = best
@@ -277,9 +291,31 @@ def load_schema(ontology: Path | str | None = None) -> Schema:
 
 
 def _iter_triples(source: KnowledgeGraph | Graph | Iterable[Triple]) -> Iterable[Triple]:
+    """Triples with rdflib literals and blank nodes; IRIs may be plain strings.
+
+    An Oxigraph store is read directly (IRIs as ``str``, which skips rdflib's IRI
+    validation: the store has already parsed them), which is several times faster.
+    """
+    store = getattr(source, "store", None)
+    if getattr(source, "engine", None) == "oxigraph" and store is not None:
+        return _oxigraph_triples(store)
     if hasattr(source, "triples") and hasattr(source, "engine"):
         return source.triples()  # type: ignore[union-attr,no-any-return]
     return iter(source)  # type: ignore[arg-type]
+
+
+def _oxigraph_triples(store: Any) -> Iterable[Triple]:
+    import pyoxigraph as ox
+
+    from channelkg.terms import to_rdflib
+
+    def conv(t: Any) -> Any:
+        if isinstance(t, ox.NamedNode):
+            return t.value
+        return to_rdflib(t)
+
+    for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+        yield conv(q.subject), q.predicate.value, conv(q.object)
 
 
 def to_networkx(
@@ -340,12 +376,14 @@ def to_networkx(
     if ontology is not None:
         schema = schema.merge(load_schema(ontology))
 
+    vocab_ids = {node_id(v) for v in _VOCAB_TYPES}
+
     @cache
     def type_is_vocab(t: str) -> bool:
-        if t in {node_id(v) for v in _VOCAB_TYPES}:
+        if t in vocab_ids:
             return True
         anc = schema.ancestors(t)
-        return node_id(str(SKOS.Concept)) in anc
+        return _CONCEPT_ID in anc
 
     def is_vocab(r: str) -> bool:
         if r in schema.parents and r not in types:
@@ -395,16 +433,16 @@ def to_networkx(
     def source_info(r: str) -> dict[str, Any]:
         info: dict[str, Any] = {"id": r, "title": label_of(r)}
         for p, o in lits.get(r, ()):
-            if p == str(SDO.url) and "url" not in info:
+            if p == _URL and "url" not in info:
                 info["url"] = str(o)
-            elif p == str(DCTERMS.date) and "date" not in info:
+            elif p == _DATE and "date" not in info:
                 info["date"] = str(o)
-            elif p == str(DCTERMS.publisher) and "publisher" not in info:
+            elif p == _PUBLISHER and "publisher" not in info:
                 info["publisher"] = str(o)
         for p, o in links.get(r, ()):
-            if p == str(SDO.url) and "url" not in info:
+            if p == _URL and "url" not in info:
                 info["url"] = iri_of.get(o, o)
-            elif p == str(DCTERMS.publisher) and "publisher" not in info:
+            elif p == _PUBLISHER and "publisher" not in info:
                 info["publisher"] = label_of(o)
         return info
 
@@ -412,7 +450,7 @@ def to_networkx(
         return any(p in _LABEL_PROPS for p, _ in lits.get(r, ()))
 
     def claim_label(r: str, cls: str) -> str:
-        fact = next((str(o) for p, o in lits.get(r, ()) if p == str(CKG.factId)), None)
+        fact = next((str(o) for p, o in lits.get(r, ()) if p == _FACT_ID), None)
         return f"{schema.label(cls)} {fact}" if fact else label_of(r)
 
     graph = nx.MultiDiGraph()
@@ -430,7 +468,7 @@ def to_networkx(
         }
         values: dict[str, list[Any]] = defaultdict(list)
         for p, o in lits.get(r, ()):
-            if p == str(RDFS.label) and o.language and not o.language.lower().startswith("en"):
+            if p == _RDFS_LABEL and o.language and not o.language.lower().startswith("en"):
                 values[f"label_{o.language.lower()}"].append(str(o))
             if p in label_keys:
                 continue
