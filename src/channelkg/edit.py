@@ -976,15 +976,69 @@ def _lock(target: Path, timeout: float) -> Iterator[None]:
         lock.release()
 
 
-def _new_problems(files: list[Path], extra: Graph) -> list[str]:
+def _new_problems(files: list[Path], extra: Graph, ctx: Context) -> list[str]:
+    """Problems that the new triples bring: syntax, literals and ``ckg:`` terms over the
+    whole graph, SHACL on the nodes the new triples touch. Problems the graph had
+    before are not the new facts' fault and do not block them."""
     from channelkg.validate import validate
 
-    report = validate(files, extra=extra)
-    if report.conforms:
+    report = validate(files, extra=extra, shacl=False)
+    if not report.conforms:
+        old = set(validate(files, shacl=False).problems)
+        new = [p.line() for p in report.problems if p not in old]
+        if new:
+            return new
+    assert report.graph is not None
+    data = report.graph
+    subjects = {s for s, _, _ in extra}
+    focus = subjects | {s for n in subjects for s in data.subjects(None, n)}
+    found = _shacl_lines(data, ctx, focus)
+    if not found:
         return []
-    baseline = validate(files)
-    old = set(baseline.problems)
-    return [p.line() for p in report.problems if p not in old]
+    before = new_graph_without(data, extra)
+    old_lines = set(_shacl_lines(before, ctx, {n for n in focus if (n, None, None) in before}))
+    return [line for line in found if line not in old_lines]
+
+
+def new_graph_without(data: Graph, extra: Graph) -> Graph:
+    """A copy of ``data`` without the triples of ``extra``."""
+    out = Graph()
+    for t in data:
+        if t not in extra:
+            out.add(t)
+    return out
+
+
+def _shacl_lines(data: Graph, ctx: Context, focus: set[Node]) -> list[str]:
+    """SHACL (pySHACL) on the given focus nodes, as ``[shacl] focus path: message`` lines."""
+    if not focus:
+        return []
+    import pyshacl
+
+    mixed = Graph()
+    for graph in (data, ctx.ontology):
+        for t in graph:
+            mixed.add(t)
+    _, results, _ = pyshacl.validate(
+        mixed,
+        shacl_graph=ctx.shapes,
+        inference="none",
+        advanced=True,
+        allow_warnings=True,
+        focus_nodes=sorted((n for n in focus if isinstance(n, URIRef)), key=str),
+    )
+    lines = []
+    for r in results.subjects(RDF.type, SH.ValidationResult):
+        node = results.value(r, SH.focusNode)
+        path = results.value(r, SH.resultPath)
+        msg = results.value(r, SH.resultMessage)
+        value = results.value(r, SH.value)
+        text = str(msg) if msg is not None else "violates a shape"
+        if value is not None and not isinstance(value, BNode) and value != node:
+            text += f" (value: {display(value)})"
+        where = display(node) + (f" {display(path)}" if isinstance(path, URIRef) else "")
+        lines.append(f"[shacl] {where}: {text}")
+    return sorted(set(lines))
 
 
 def _merge_and_write(target: Path, new: Graph, dry_run: bool) -> None:
@@ -1081,7 +1135,7 @@ def add_records(
             raise EditError(problems.items)
         if not added:
             return AddResult(target, (), tuple(skipped), 0, False)
-        found = _new_problems(files, new)
+        found = _new_problems(files, new, ctx)
         if found:
             raise EditError([_with_record(p, focus) for p in found])
         _merge_and_write(target, new, dry_run)
@@ -1179,7 +1233,7 @@ def import_rdf(
                              key=str))
         if len(new) == 0:
             return AddResult(target, (), tuple(skipped), 0, False)
-        found = _new_problems(files, new)
+        found = _new_problems(files, new, ctx)
         if found:
             raise EditError([f"{path}: {p}" for p in found])
         _merge_and_write(target, new, dry_run)
