@@ -498,3 +498,22 @@ def test_yaml_set_mapping_and_bad_structure(
     assert res.exit_code == 2
     assert f"{bad}:2 (fact 1): field 'about': expected a value or a list, not a mapping" in (
         res.output)
+
+
+def test_problems_the_graph_already_has_do_not_block_new_facts(
+    ckg_home: Path, runner: CliRunner
+) -> None:
+    (ckg_home / "graphs" / "draft.ttl").write_text(
+        "@prefix ckg: <https://w3id.org/channelkg/ontology#> .\n"
+        "@prefix kgid: <https://w3id.org/channelkg/id/> .\n"
+        "kgid:draft-claim a ckg:Claim ; ckg:status ckg:reported .\n",  # no source, date, text
+        encoding="utf-8",
+    )
+    assert not validate([ckg_home / "graphs"]).conforms
+    res = runner.invoke(cli, [*ROUTE, *SOURCE])
+    assert res.exit_code == 0, res.output
+    bad = runner.invoke(cli, [*ROUTE, *SOURCE, "--id", "r2", "--valid-from", "2027-01-01",
+                              "--valid-to", "2026-01-01", "--seller", "openai"])
+    assert bad.exit_code == 2
+    assert "validFrom must be before validTo" in bad.output
+    assert "draft-claim" not in bad.output
