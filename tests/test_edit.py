@@ -512,8 +512,9 @@ def test_problems_the_graph_already_has_do_not_block_new_facts(
     assert not validate([ckg_home / "graphs"]).conforms
     res = runner.invoke(cli, [*ROUTE, *SOURCE])
     assert res.exit_code == 0, res.output
-    bad = runner.invoke(cli, [*ROUTE, *SOURCE, "--id", "r2", "--valid-from", "2027-01-01",
-                              "--valid-to", "2026-01-01", "--seller", "openai"])
+    bad = runner.invoke(cli, [*_without(ROUTE, "--open"), "--open", "false", *SOURCE,
+                              "--id", "r2", "--valid-from", "2027-01-01",
+                              "--valid-to", "2026-01-01"])
     assert bad.exit_code == 2
     assert "validFrom must be before validTo" in bad.output
     assert "draft-claim" not in bad.output
