@@ -184,6 +184,12 @@ def test_bad_input_changes_no_file(
     assert not (ckg_home / "graphs" / "additions.ttl").exists()
 
 
+def test_target_must_be_a_turtle_file(ckg_home: Path, runner: CliRunner) -> None:
+    res = runner.invoke(cli, [*ROUTE, *SOURCE, "--file", str(ckg_home / "graphs" / "new.nt")])
+    assert res.exit_code == 2 and "only be added to a Turtle (.ttl) file" in res.output
+    assert not (ckg_home / "graphs" / "new.nt").exists()
+
+
 def test_failure_leaves_an_existing_target_byte_identical(
     ckg_home: Path, runner: CliRunner
 ) -> None:

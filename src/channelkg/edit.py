@@ -959,6 +959,11 @@ def _lock(target: Path, timeout: float) -> Iterator[None]:
     """Hold the lock file beside the graphs (``.channelkg.lock``) for a whole add/import."""
     from filelock import FileLock, Timeout
 
+    if target.suffix.lower() not in (".ttl", ".turtle"):
+        raise InputError("facts can only be added to a Turtle (.ttl) file", str(target))
+    if target.exists() and not target.is_file():
+        raise InputError("not a file", str(target))
+
     target.parent.mkdir(parents=True, exist_ok=True)
     path = target.parent / LOCK_NAME
     lock = FileLock(str(path), timeout=timeout)
@@ -1048,8 +1053,6 @@ def _merge_and_write(target: Path, new: Graph, dry_run: bool) -> None:
     project = dict(PREFIXES)
     if target.exists():
         old_text = _read_text(target)
-        if target.suffix.lower() not in (".ttl", ".turtle"):
-            raise InputError("facts can only be added to a Turtle (.ttl) file", str(target))
         old_graph, prefixes = parse_text(old_text, str(target))
         canonical = format_text(old_text, str(target)) == old_text
     else:
