@@ -127,7 +127,7 @@ def test_explain_cli(runner: CliRunner, tmp_path: Path) -> None:
 def test_markdown_escapes_nothing_it_should_not(kg: KnowledgeGraph) -> None:
     md = render_markdown([explain(kg, "fact-az-14")])
     assert "**kgid:fact-az-14**" in md
-    assert "DISPUTED: conflicts with kgid:route-seed-azure-china-gpt" in md
+    assert "⚠ CONFLICTS with kgid:route-seed-azure-china-gpt" in md  # status stays reported
 
 
 def test_bundled_graph_explain_seed_route(bundled_ox: KnowledgeGraph) -> None:

@@ -151,6 +151,8 @@ def test_diff_lists_started_ended_and_status_changes(fixture_kg: KnowledgeGraph)
     assert changes[("started", "fact-oai-1")].date == "2024-07-09"
     assert changes[("started", "route-seed-azure-china-gpt")].date == "2026-06-18"
     assert changes[("started", "route-seed-azure-china-gpt")].after == "disputed"
+    # The contradicting report keeps its own recorded status.
+    assert changes[("started", "fact-az-14")].after == "reported"
     status = changes[("status", "fact-oai-8")]
     assert (status.before, status.after, status.date) == (
         "not yet superseded", "superseded", "2024-07-09")

@@ -12,7 +12,8 @@ status, dates and sources when it is a fact) and sections of related facts:
   names it.
 
 Superseded and disputed facts are marked (``SUPERSEDED``, ``DISPUTED``) with the
-claims that supersede or contradict them, so an answer never hides a conflict.
+claims that supersede or contradict them, and any other claim that a claim conflicts
+with is marked ``CONFLICTS``, so an answer never hides a conflict.
 """
 
 from __future__ import annotations
@@ -106,9 +107,11 @@ def describe(graph: Graph, node: Node) -> Fact:
     supersedes = sorted(graph.subjects(CKG.supersededBy, node), key=str)  # type: ignore[arg-type]
     if supersedes:
         marks.append("supersedes " + ", ".join(display(n) for n in supersedes))
-    if info.conflicts_with or status == "disputed":
-        others = ", ".join(display(n) for n in info.conflicts_with) or "other sources"
-        marks.append(f"DISPUTED: conflicts with {others}")
+    others = ", ".join(display(n) for n in info.conflicts_with)
+    if status == "disputed":
+        marks.append(f"DISPUTED: conflicts with {others or 'other sources'}")
+    elif info.conflicts_with:
+        marks.append(f"CONFLICTS with {others}")
     details = []
     for p in DETAIL_PROPS:
         vals = sorted(graph.objects(node, p), key=str)  # type: ignore[arg-type]
@@ -283,6 +286,11 @@ def explain_row(kg: KnowledgeGraph, spec: str, row: int,
 # ---------------------------------------------------------------------------
 
 
+def _alarm(mark: str) -> bool:
+    """Marks that warn (SUPERSEDED, DISPUTED, CONFLICTS) start with a capitalised word."""
+    return mark.split(" ", 1)[0].rstrip(":").isupper()
+
+
 def _dates_text(d: Dates) -> str:
     bits = []
     if d.stated_on:
@@ -309,7 +317,7 @@ def _fact_lines(f: Fact, indent: str) -> list[str]:
     lines = [indent + head]
     sub = indent + "    "
     for mark in f.marks:
-        lines.append(f"{sub}!! {mark}" if mark.isupper() or mark[:5].isupper() else f"{sub}{mark}")
+        lines.append(f"{sub}!! {mark}" if _alarm(mark) else f"{sub}{mark}")
     if f.statement:
         lines.append(f"{sub}{f.statement}")
     elif f.label:
@@ -348,7 +356,7 @@ def render_markdown(explanations: Iterable[Explanation]) -> str:
                             _dates_text(f.dates)) if b]
         out.append(f"{pad}- {head} " + " · ".join(bits))
         for mark in f.marks:
-            out.append(f"{pad}  - ⚠ {mark}" if mark[:5].isupper() else f"{pad}  - {mark}")
+            out.append(f"{pad}  - ⚠ {mark}" if _alarm(mark) else f"{pad}  - {mark}")
         if f.statement or f.label:
             out.append(f"{pad}  - {f.statement or f.label}")
         for k, v in f.details:

@@ -342,18 +342,19 @@ def effective_status(
 ) -> str:
     """The status of a fact as it stood on ``day``.
 
-    A fact is ``superseded`` only once a claim that supersedes it is visible, and
-    ``disputed`` only once a conflicting claim is visible; before that its recorded
-    superseded/disputed status is shown as ``not yet superseded``/``not yet disputed``.
+    A fact recorded as ``superseded`` (``disputed``) reads so only once a claim that
+    supersedes (contradicts) it is visible; before that it reads ``not yet superseded``
+    (``not yet disputed``). Other statuses are as recorded: a conflict makes a claim
+    disputed only where the graph says so.
     """
     if info.node not in visible:
         return "absent"
-    if any(n in visible for n in info.superseded_by):
-        return "superseded"
-    if any(n in visible for n in info.conflicts_with):
-        return "disputed"
-    if info.status in ("superseded", "disputed") and (info.superseded_by or info.conflicts_with):
-        return f"not yet {info.status}"
+    if info.status == "superseded" and info.superseded_by:
+        return "superseded" if any(n in visible for n in info.superseded_by) else (
+            "not yet superseded")
+    if info.status == "disputed" and info.conflicts_with:
+        return "disputed" if any(n in visible for n in info.conflicts_with) else (
+            "not yet disputed")
     return info.status
 
 
