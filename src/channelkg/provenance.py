@@ -245,7 +245,11 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
             add("sources", sources)
     notes = []
     if kg.meta.get("as_of"):
-        notes.append(f"as of {kg.meta['as_of']}: facts not valid on that day are left out")
+        notes.append(
+            f"as of {kg.meta['as_of']}: facts not valid on that day are left out; statuses are "
+            "as recorded today (a claim marked superseded or disputed may not have been yet on "
+            "that day: see `channelkg diff`)"
+        )
     return Explanation(focus, tuple(sections), tuple(notes))
 
 
