@@ -28,7 +28,7 @@ import hashlib
 import io
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -1087,6 +1087,7 @@ def add_records(
     skip_duplicates: bool = False,
     dry_run: bool = False,
     lock_timeout: float = 120.0,
+    progress: Callable[[str], None] | None = None,
 ) -> AddResult:
     """Validate and add facts to a Turtle file, atomically and under a file lock.
 
@@ -1098,6 +1099,8 @@ def add_records(
             the target file is always included.
         skip_duplicates: skip duplicate facts instead of refusing the whole batch.
         dry_run: check everything but write nothing.
+        lock_timeout: seconds to wait for another writer.
+        progress: called with a line of text at each step (e.g. print to stderr).
 
     Raises:
         EditError: any problem (every one listed); no file is changed.
@@ -1106,7 +1109,10 @@ def add_records(
     problems = _Problems()
     with _lock(target, lock_timeout):
         files = _context_files(target, data)
+        say = progress or (lambda _msg: None)
+        say(f"reading {len(files)} graph file(s)")
         ctx = load_context(files)
+        say(f"checking {len(records)} fact(s)")
         builder = _Builder(ctx, problems)
         new = Graph()
         added: list[URIRef] = []
@@ -1138,9 +1144,12 @@ def add_records(
             raise EditError(problems.items)
         if not added:
             return AddResult(target, (), tuple(skipped), 0, False)
+        say(f"validating {len(new)} new triple(s) with the graph")
         found = _new_problems(files, new, ctx)
         if found:
             raise EditError([_with_record(p, focus) for p in found])
+        if not dry_run:
+            say(f"writing {target}")
         _merge_and_write(target, new, dry_run)
         return AddResult(target, tuple(added), tuple(skipped), len(new), not dry_run)
 
@@ -1161,6 +1170,7 @@ def import_file(
     dry_run: bool = False,
     fmt: str | None = None,
     lock_timeout: float = 120.0,
+    progress: Callable[[str], None] | None = None,
 ) -> AddResult:
     """Import facts from YAML (``.yaml``/``.yml``), CSV (``.csv``) or RDF (Turtle, JSON-LD …).
 
@@ -1176,11 +1186,11 @@ def import_file(
         records = read_csv(path)
     else:
         return import_rdf(path, file=file, data=data, skip_duplicates=skip_duplicates,
-                          dry_run=dry_run, lock_timeout=lock_timeout)
+                          dry_run=dry_run, lock_timeout=lock_timeout, progress=progress)
     if not records:
         raise InputError("no facts found", str(path))
     return add_records(records, file=file, data=data, skip_duplicates=skip_duplicates,
-                       dry_run=dry_run, lock_timeout=lock_timeout)
+                       dry_run=dry_run, lock_timeout=lock_timeout, progress=progress)
 
 
 def import_rdf(
@@ -1191,6 +1201,7 @@ def import_rdf(
     skip_duplicates: bool = False,
     dry_run: bool = False,
     lock_timeout: float = 120.0,
+    progress: Callable[[str], None] | None = None,
 ) -> AddResult:
     """Merge an RDF file's triples into the target file after validation.
 
@@ -1207,6 +1218,8 @@ def import_rdf(
     problems = _Problems()
     with _lock(target, lock_timeout):
         files = _context_files(target, data)
+        say = progress or (lambda _msg: None)
+        say(f"reading {len(files)} graph file(s)")
         ctx = load_context(files)
         typed = {s for s in incoming.subjects(RDF.type, None)}
         skipped: list[tuple[URIRef, str]] = []
@@ -1236,9 +1249,12 @@ def import_rdf(
                              key=str))
         if len(new) == 0:
             return AddResult(target, (), tuple(skipped), 0, False)
+        say(f"validating {len(new)} new triple(s) with the graph")
         found = _new_problems(files, new, ctx)
         if found:
             raise EditError([f"{path}: {p}" for p in found])
+        if not dry_run:
+            say(f"writing {target}")
         _merge_and_write(target, new, dry_run)
         return AddResult(target, added, tuple(skipped), len(new), not dry_run)
 

@@ -14,6 +14,10 @@ from channelkg.cli import CONTEXT, cli, emit, graph_options, open_graph, parse_p
 _FILE_HELP = "Theme file to add to (default: graphs/additions.ttl)."
 
 
+def _progress(message: str) -> None:
+    click.echo(f"… {message}", err=True)
+
+
 def _write_options(func: Any) -> Any:
     func = click.option("--lock-timeout", type=click.FloatRange(min=0), default=120.0,
                         show_default=True, metavar="SECONDS",
@@ -124,7 +128,7 @@ def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple
         fmt = "turtle"
     result = import_file(source_file, file=target, data=list(data) or None,
                          skip_duplicates=skip_duplicates, dry_run=dry_run, fmt=fmt,
-                         lock_timeout=lock_timeout)
+                         lock_timeout=lock_timeout, progress=_progress)
     click.echo(result.text, nl=False)
 
 
