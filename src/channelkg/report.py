@@ -127,9 +127,13 @@ class Brief:
         ]
         if self.subtitle:
             parts.append(f'<p class="subtitle">{e(self.subtitle)}</p>')
+        toc = [(_slug(b.text), b.text) for b in self.blocks if b.kind == "h2"]
+        toc.append(("sources", "Sources"))
+        parts.append('<nav class="toc">' + " · ".join(
+            f'<a href="#{a}">{html.escape(t)}</a>' for a, t in toc) + "</nav>")
         for b in self.blocks:
             if b.kind == "h2":
-                anchor = re.sub(r"[^a-z0-9]+", "-", b.text.lower()).strip("-")
+                anchor = _slug(b.text)
                 parts.append(f'<h2 id="{anchor}">{html.escape(b.text)}</h2>')
             elif b.kind == "p":
                 parts.append(f"<p>{e(b.text)}</p>")
@@ -162,8 +166,12 @@ _CSS = (
     "table{border-collapse:collapse;width:100%;margin:.6em 0;font-size:.9em}"
     "th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}"
     "th{background:#f0f0f0}tr:nth-child(even) td{background:#fcfcfc}"
-    "a{color:#1a5fb4}.sources li{margin:.2em 0}"
+    "a{color:#1a5fb4}.sources li{margin:.2em 0}.toc a{margin-right:.3em}"
 )
+
+
+def _slug(text: str) -> str:
+    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
 
 
 def _source_text(s: SourceRef) -> str:
