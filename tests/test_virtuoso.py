@@ -47,11 +47,25 @@ XSD = "http://www.w3.org/2001/XMLSchema#"
 INTEGERS = {XSD + t for t in ("integer", "int", "long", "short", "byte", "nonNegativeInteger",
                               "positiveInteger", "unsignedInt", "unsignedLong")}
 
-# Named queries that Virtuoso 7.2 cannot run as written (the reason is the assertion).
-VIRTUOSO_KNOWN: dict[str, str] = {
-    "seed-table": "Virtuoso 7.2 fails with SQ156 'Bad dfe in sqlo_place_exp' on an aggregate "
-                  "inside IF() in the projection (IF(MAX(STRLEN(?x)) > 0, …))",
+# Named queries that Virtuoso 7.2 cannot run as written: name -> (construct still in the
+# query text, what happens). While the construct is there the case is reported as an
+# expected failure without running it (it can wedge the server for every later test);
+# once the query is rewritten without it, the case runs like every other.
+VIRTUOSO_KNOWN: dict[str, tuple[str, str]] = {
+    "seed-table": (
+        "MAX(STRLEN(",
+        "Virtuoso 7.2 returns wrong rows or never ends on an aggregate over an OPTIONAL in a "
+        "sub-select (and fails with SQ156 on an aggregate inside IF()); the portable form is "
+        "in docs/readme/scale.md",
+    ),
 }
+
+
+def known_problem(name: str) -> str | None:
+    from channelkg.query import get_query
+
+    construct, reason = VIRTUOSO_KNOWN.get(name, ("", ""))
+    return reason if construct and construct in get_query(name).text else None
 
 
 def datasets() -> dict[str, list[Path]]:
@@ -83,8 +97,9 @@ def cases() -> list[Any]:
                         variants.append({**base, p.name: m.group(1)})
             for params in variants:
                 marks = []
-                if nq.name in VIRTUOSO_KNOWN:
-                    marks.append(pytest.mark.xfail(reason=VIRTUOSO_KNOWN[nq.name], strict=True))
+                problem = known_problem(nq.name)
+                if problem:
+                    marks.append(pytest.mark.xfail(reason=problem, run=False))
                 label = ",".join(f"{k}={v}" for k, v in params.items()) or "defaults"
                 out.append(pytest.param(ds, nq.name, params, id=f"{ds}-{nq.name}-{label}",
                                         marks=marks))
@@ -153,7 +168,9 @@ def engines(pushed: dict[str, str], server: virtuoso.Virtuoso,
         out[ds] = {
             "files": load(files),
             "oxigraph-store": remote.open_store(f"oxigraph:{folder}"),
-            "virtuoso": remote.open_store(f"sparql:{server.sparql}?default-graph-uri={pushed[ds]}"),
+            "virtuoso": remote.open_store(
+                f"sparql:{server.sparql}?default-graph-uri={pushed[ds]}", timeout=20
+            ),
         }
     return out
 
@@ -172,7 +189,7 @@ def test_fixture_queries_are_not_all_empty(engines: dict[str, dict[str, Any]]) -
     """The comparison above means something: most named queries have rows on the fixtures."""
     kg = engines["fixtures"]["virtuoso"]
     nonempty = [nq.name for nq in list_queries()
-                if nq.name not in VIRTUOSO_KNOWN and not any(p.required for p in nq.params)
+                if not known_problem(nq.name) and not any(p.required for p in nq.params)
                 and query(kg, nq.name).rows]
     assert len(nonempty) >= 8, nonempty
 

@@ -15,9 +15,11 @@ oxigraph:PATH`` on any reading command opens it. The layout:
   in memory. The engine name is ``oxigraph-disk``; its query runner is registered
   with :func:`channelkg.query.register_runner` when this module is imported.
 
-Changed files are all parsed before the store is touched, so a syntax error leaves
-the store and its manifest as they were. While files are being replaced the
-manifest marks them as pending, so an interrupted load is repaired by the next one.
+Changed files are all parsed (a syntax check) before the store is touched, so a
+syntax error leaves the store and its manifest as they were; then pyoxigraph's bulk
+loader reads them again straight into their graphs (no Python objects per triple).
+While files are being replaced the manifest marks them as pending, so an interrupted
+load is repaired by the next one.
 """
 
 from __future__ import annotations
@@ -32,7 +34,13 @@ import pyoxigraph as ox
 
 from channelkg import resources
 from channelkg.errors import InputError, QueryError
-from channelkg.store import KnowledgeGraph, expand_paths, parse_file
+from channelkg.store import (
+    KnowledgeGraph,
+    expand_paths,
+    parse_error_location,
+    parse_file,
+    rdf_format,
+)
 
 MANIFEST = "channelkg-manifest.json"
 ENGINE = "oxigraph-disk"
@@ -136,6 +144,40 @@ def is_store(folder: Path) -> bool:
     return (folder / MANIFEST).is_file()
 
 
+_DATASETS = (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
+
+
+def check_file(path: Path) -> int:
+    """Parse a file without keeping it (syntax check); return its number of triples.
+
+    Raises:
+        InputError: missing, unknown type, or a syntax error (with file:line:col).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file" if not path.exists() else "not a file", str(path))
+    fmt = rdf_format(path)
+    try:
+        with path.open("rb") as fh:
+            return sum(1 for _ in ox.parse(fh, format=fmt, base_iri=path.resolve().as_uri()))
+    except SyntaxError as err:
+        loc, msg = parse_error_location(path, err)
+        raise InputError(f"syntax error: {msg}", loc) from None
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot read: {err}", str(path)) from None
+
+
+def _bulk_load(store: ox.Store, path: Path, graph: ox.NamedNode) -> None:
+    """Load a checked file into one named graph (Rust-side parsing for triple formats)."""
+    fmt = rdf_format(path)
+    base = path.resolve().as_uri()
+    if fmt in _DATASETS:  # quads: every graph of the file goes into the file's graph
+        quads = parse_file(path)
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
+    else:
+        store.bulk_load(path=str(path), format=fmt, base_iri=base, to_graph=graph)
+
+
 def load_into(
     folder: Path | str,
     paths: Sequence[Path | str] | None = None,
@@ -173,7 +215,7 @@ def load_into(
 
     old = read_manifest(folder) if folder.is_dir() else {}
     new: dict[str, dict[str, object]] = {}
-    changed: list[tuple[str, Path, list[ox.Quad]]] = []
+    changed: list[tuple[str, Path, int]] = []
     for key, f in wanted.items():
         if not f.is_file():
             raise InputError("no such file", str(f))
@@ -190,8 +232,7 @@ def load_into(
             report.unchanged.append(f)
             continue
         say(f"parsing {f}")
-        quads = parse_file(f)
-        changed.append((key, f, quads))
+        changed.append((key, f, check_file(f)))
         new[key] = {"graph": graph_name(f).value, "sha256": digest, **stat}
         (report.reloaded if rec else report.added).append(f)
     gone = sorted(set(old) - set(wanted))
@@ -212,13 +253,13 @@ def load_into(
                     say(f"dropping {key}")
                     store.remove_graph(ox.NamedNode(g))
                 report.removed.append(key)
-            for key, f, quads in changed:
+            for key, f, n in changed:
                 g = ox.NamedNode(str(new[key]["graph"]))
-                say(f"loading {len(quads)} triples from {f}")
+                say(f"loading {n} triples from {f}")
                 if store.contains_named_graph(g):
                     store.remove_graph(g)
-                store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, g) for q in quads)
-                report.quads_loaded += len(quads)
+                _bulk_load(store, f, g)
+                report.quads_loaded += n
             store.flush()
         if new != old or not is_store(folder):
             _write_manifest(folder, new)

@@ -252,7 +252,10 @@ class SparqlClient:
                 raise QueryError(
                     f"the server refused the request (HTTP {err.code}): {msg}"
                 ) from None
-            raise RemoteError(f"{url}: HTTP {err.code} {err.reason}: {msg}") from None
+            hint = " (check --user and --password)" if err.code in (401, 403) else ""
+            raise RemoteError(
+                f"{url}: HTTP {err.code} {err.reason}{': ' + msg if msg else ''}{hint}"
+            ) from None
         except urllib.error.URLError as err:
             raise RemoteError(f"cannot reach {url}: {err.reason}") from None
         except (TimeoutError, OSError) as err:

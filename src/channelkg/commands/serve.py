@@ -52,7 +52,8 @@ def load(files: tuple[Path, ...], into: str, no_ontology: bool, quiet: bool) -> 
 @click.option("--method", type=click.Choice(["gsp", "update"]), default="gsp", show_default=True,
               help="SPARQL 1.1 Graph Store Protocol, or INSERT DATA requests.")
 @click.option("--append", is_flag=True, help="Add to the graph instead of replacing it.")
-@click.option("--user", envvar="CHANNELKG_SPARQL_USER", help="HTTP user [env CHANNELKG_SPARQL_USER].")
+@click.option("--user", envvar="CHANNELKG_SPARQL_USER",
+              help="HTTP user [env CHANNELKG_SPARQL_USER].")
 @click.option("--password", envvar="CHANNELKG_SPARQL_PASSWORD",
               help="HTTP password [env CHANNELKG_SPARQL_PASSWORD].")
 @click.option("--auth", type=click.Choice(["auto", "basic", "digest"]), default="auto",
@@ -88,7 +89,8 @@ def push(files: tuple[Path, ...], url: str, graph: str, method: str, append: boo
 @cli.command(context_settings=CONTEXT)
 @click.option("--host", default="127.0.0.1", show_default=True,
               help="Interface to listen on (0.0.0.0 exposes the endpoint to the network).")
-@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True)
+@click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
+              help="TCP port to listen on.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Seconds a query may run; its worker process is then killed (HTTP 503).")
 @click.option("--max-rows", type=click.IntRange(1), default=10000, show_default=True,
