@@ -24,7 +24,7 @@ from channelkg.network import (
 )
 from channelkg.store import KnowledgeGraph, load
 from channelkg.terms import shorten
-from conftest import DATA, TINY
+from conftest import DATA, ROOT, TINY
 
 VIEW = DATA / "view.ttl"
 
@@ -298,3 +298,27 @@ def test_both_engines_give_the_same_projection() -> None:
     b = to_networkx(load([VIEW], engine="rdflib"))
     assert dict(a.nodes(data=True)) == dict(b.nodes(data=True))
     assert sorted(a.edges(keys=True, data=True)) == sorted(b.edges(keys=True, data=True))
+
+
+def test_rules_are_inherited_along_subclass_of() -> None:
+    """ckg:Release has no rule of its own: it uses ckg:Claim's (about -> market)."""
+    from rdflib import Graph
+
+    g = Graph().parse(TINY)
+    g.parse(
+        format="turtle",
+        data="""
+        @prefix ckg: <https://w3id.org/channelkg/ontology#> .
+        @prefix kgid: <https://w3id.org/channelkg/id/> .
+        kgid:t-launch a ckg:Release ; ckg:factId "T-9" ; ckg:about kgid:t-model ;
+            ckg:market kgid:t-market ; ckg:status ckg:confirmed .
+        kgid:t-note a ckg:Claim ; ckg:factId "T-10" ; ckg:about kgid:t-model ;
+            ckg:status ckg:reported .
+        """,
+    )
+    g.parse(str(ROOT / "ontology" / "channelkg.ttl"))
+    graph = to_networkx(g, collapse=True)
+    launch = graph.get_edge_data("kgid:t-model", "kgid:t-market", key="kgid:t-launch")
+    assert launch is not None and launch["label"] == "T-9" and launch["status"] == "confirmed"
+    assert "kgid:t-launch" not in graph
+    assert "kgid:t-note" in graph  # no market: nothing to draw an edge to, stays a node
