@@ -342,3 +342,23 @@ def test_large_mode_focus_dims_and_resets(browser: Browser, tmp_path: Path) -> N
     assert page.evaluate("() => window.channelkg.dimmedCount()") == 0
     assert page.evaluate(labelled) == 0
     page.close()
+
+
+def test_collapsed_edge_tooltip_carries_the_claim(browser: Browser, tmp_path: Path) -> None:
+    graph = collapse_claims(select(to_networkx(load([VIEW])), Selection(market="CN")))
+    out = write_html(graph, tmp_path / "edges.html")
+    page = browser.open(out)
+    page.evaluate("() => window.channelkg.network.fit({animation: false})")
+    edge_id = page.evaluate(
+        """() => window.channelkg.data.edges.find(e => e.label.startsWith('provider block')).id"""
+    )
+    box = page.locator("#ckg-graph").bounding_box()
+    pos = page.evaluate("(i) => window.channelkg.edgeDomPosition(i)", edge_id)
+    page.mouse.move(box["x"] + pos["x"] + 30, box["y"] + pos["y"] + 30)
+    page.mouse.move(box["x"] + pos["x"], box["y"] + pos["y"], steps=3)
+    page.wait_for_selector("#ckg-tooltip .ckg-info", state="visible", timeout=5000)
+    text = page.inner_text("#ckg-tooltip")
+    claim = graph.edges["kgid:v-dev", "kgid:v-api", "kgid:v-block"]
+    assert claim["label"] in text and claim["validFrom"] in text and claim["status"] in text
+    assert page.locator("#ckg-tooltip a").get_attribute("href") == claim["sources"][0]["url"]
+    page.close()

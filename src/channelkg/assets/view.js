@@ -361,6 +361,10 @@
     visibleNodeCount: visibleNodeCount, visibleEdgeCount: visibleEdgeCount,
     dimmedCount: dimmedCount, focusNode: focusNode, resetFocus: resetFocus,
     nodeId: function (key) { return byKey[key] ? byKey[key].id : null; },
+    edgeDomPosition: function (edgeId) {
+      var e = network.body.edges[edgeId];
+      return e ? network.canvasToDOM(e.edgeType.getPoint(0.5)) : null;
+    },
     domPosition: function (key) {
       var n = byKey[key];
       if (!n) return null;
