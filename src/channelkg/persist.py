@@ -354,12 +354,20 @@ def run_store(
             return QueryResult("ASK", boolean=bool(res))
         if isinstance(res, ox.QuerySolutions):
             names = tuple(v.value for v in res.variables)
+            seen: dict[object, object] = {}  # terms repeat across rows: convert each once
+
+            def conv(term: object) -> object:
+                out = seen.get(term)
+                if out is None:
+                    out = seen[term] = to_rdflib(term)  # type: ignore[arg-type]
+                return out
+
             rows = []
             for sol in res:
                 if max_rows is not None and len(rows) >= max_rows:
                     truncated = True
                     break
-                rows.append(tuple(to_rdflib(sol[i]) for i in range(len(names))))
+                rows.append(tuple(conv(sol[i]) for i in range(len(names))))
             return QueryResult("SELECT", vars=names, rows=tuple(rows),
                                meta={"truncated": truncated})
         g = new_rdflib_graph()

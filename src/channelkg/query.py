@@ -337,8 +337,17 @@ def _run_oxigraph(kg: KnowledgeGraph, text: str, bindings: dict[str, Node]) -> Q
         return QueryResult("ASK", boolean=bool(res))
     if isinstance(res, ox.QuerySolutions):
         names = tuple(v.value for v in res.variables)
+        # Terms repeat across rows (labels, kinds, dates): convert each one once.
+        seen: dict[object, Node | None] = {}
+
+        def conv(term: object) -> Node | None:
+            out = seen.get(term)
+            if out is None:
+                out = seen[term] = to_rdflib(term)  # type: ignore[arg-type]
+            return out
+
         try:
-            rows = tuple(tuple(to_rdflib(sol[i]) for i in range(len(names))) for sol in res)
+            rows = tuple(tuple(conv(sol[i]) for i in range(len(names))) for sol in res)
         except (OSError, ValueError, RuntimeError) as err:
             raise QueryError(f"query failed: {err}") from None
         return QueryResult("SELECT", vars=names, rows=rows)
