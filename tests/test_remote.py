@@ -179,6 +179,8 @@ def test_query_form_and_update_detection() -> None:
 
     assert remote.query_form("PREFIX a: <http://x/select#> ASK { ?s ?p 'SELECT' }") == "ASK"
     assert remote.query_form("# SELECT\nCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }") == "CONSTRUCT"
+    assert remote.query_form("PREFIX ask: <x:> SELECT ?ask WHERE { ?ask ask:p ?o }") == "SELECT"
+    assert remote.query_form("INSERT DATA { <x:a> <x:b> <x:c> }") == "UPDATE"
     assert is_update("PREFIX ex: <http://ex/> INSERT DATA { ex:a ex:b ex:c }")
     assert is_update("  delete where { ?s ?p ?o }")
     assert is_update("BASE <http://x/> CLEAR ALL")
