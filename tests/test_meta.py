@@ -78,3 +78,9 @@ def test_shipped_paths_exist() -> None:
     assert resources.shapes_file().is_file()
     assert len(resources.default_data_files()) >= 5
     assert URIRef(CKG.AccessRoute)
+
+
+def test_curated_graph_is_in_canonical_form() -> None:
+    """graphs/*.ttl is kept sorted and canonical, so diffs review well."""
+    res = CliRunner().invoke(cli, ["format", "--check", *map(str, resources.default_data_files())])
+    assert res.exit_code == 0, res.output
