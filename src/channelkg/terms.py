@@ -12,6 +12,7 @@ from rdflib.term import Node
 from channelkg.namespaces import PREFIXES
 
 _XSD_STRING = str(XSD.string)
+_new_uriref = str.__new__
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 # rdflib logs a full traceback for every ill-typed literal (e.g. "2024-13-01"^^xsd:date).
@@ -24,7 +25,8 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | N
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
+        # pyoxigraph has validated the IRI: build the URIRef without re-checking it.
+        return _new_uriref(URIRef, term.value)
     if isinstance(term, ox.BlankNode):
         return BNode(term.value)
     if isinstance(term, ox.Literal):
