@@ -52,6 +52,33 @@ def markdown(headers: list[str], rows: list[list[str]]) -> str:
     return "\n".join(lines) + "\n"
 
 
+def csv_text(headers: list[str], rows: list[list[str]]) -> str:
+    """CSV with CRLF line ends (RFC 4180), header first."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(headers)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def render_rows(
+    headers: list[str], rows: list[list[str]], fmt: str, doc: object | None = None
+) -> str:
+    """Render display rows as ``table``, ``csv`` or ``md``; ``json`` dumps ``doc``
+    (default: one object per row, keyed by the headers)."""
+    if fmt == "json":
+        if doc is None:
+            doc = [dict(zip(headers, r, strict=True)) for r in rows]
+        return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "csv":
+        return csv_text(headers, rows)
+    if fmt == "md":
+        return markdown(headers, rows)
+    if fmt == "table":
+        return table(headers, rows)
+    raise InputError(f"unknown format {fmt!r}; choose table, csv, json or md")
+
+
 def _cell(term: Node | None) -> str:
     return display(term).replace("\n", " ")
 
@@ -109,12 +136,8 @@ def render(result: QueryResult, fmt: str = "table") -> str:
         }
         return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
     if fmt == "csv":
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(headers)
-        for row in result.rows:
-            w.writerow(["" if t is None else str(t) for t in row])
-        return buf.getvalue()
+        plain = [["" if t is None else str(t) for t in row] for row in result.rows]
+        return csv_text(headers, plain)
     if fmt == "tsv":
         lines = ["\t".join("?" + h for h in headers)]
         lines += ["\t".join(_tsv_term(t) for t in row) for row in result.rows]

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
@@ -15,22 +14,9 @@ ROW_FORMATS = ["table", "csv", "json", "md"]
 
 def _render_rows(headers: list[str], rows: list[list[str]], fmt: str, doc: Any) -> str:
     """Render display rows as table/csv/md, or ``doc`` as JSON."""
-    from channelkg.formats import markdown, table
+    from channelkg.formats import render_rows
 
-    if fmt == "json":
-        return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
-    if fmt == "csv":
-        import csv
-        import io
-
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(headers)
-        w.writerows(rows)
-        return buf.getvalue()
-    if fmt == "md":
-        return markdown(headers, rows)
-    return table(headers, rows)
+    return render_rows(headers, rows, fmt, doc)
 
 
 def _format_option(func: Any) -> Any:

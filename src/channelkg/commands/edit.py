@@ -166,25 +166,9 @@ def format_(files: tuple[Path, ...], check: bool) -> None:
 
 
 def _rows_output(headers: list[str], rows: list[list[str]], fmt: str) -> str:
-    from channelkg.formats import markdown, table
+    from channelkg.formats import render_rows
 
-    if fmt == "table":
-        return table(headers, rows)
-    if fmt == "md":
-        return markdown(headers, rows)
-    if fmt == "csv":
-        import csv
-        import io
-
-        buf = io.StringIO()
-        w = csv.writer(buf, lineterminator="\r\n")
-        w.writerow(headers)
-        w.writerows(rows)
-        return buf.getvalue()
-    import json
-
-    return json.dumps([dict(zip(headers, r, strict=True)) for r in rows], ensure_ascii=False,
-                      indent=1) + "\n"
+    return render_rows(headers, rows, fmt)
 
 
 _FMT = click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "json", "md"]),
