@@ -12,9 +12,10 @@ parser can follow ``owl:imports`` or fetch a remote JSON-LD context.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import BinaryIO, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph
@@ -24,6 +25,8 @@ from channelkg.errors import InputError
 from channelkg.terms import to_oxigraph, to_rdflib
 
 ENGINES = ("oxigraph", "rdflib")
+
+T = TypeVar("T")
 
 FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -66,8 +69,9 @@ def parse_error_location(path: Path, err: SyntaxError) -> tuple[str, str]:
     return loc, msg
 
 
-def parse_file(path: Path) -> list[ox.Quad]:
-    """Parse one RDF file into quads; raise :class:`InputError` with file:line:col."""
+def _read_rdf(path: Path, read: Callable[[BinaryIO, ox.RdfFormat, str], T]) -> T:
+    """Open an RDF file and hand it to ``read``; errors become :class:`InputError`
+    with file:line:col."""
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", str(path))
@@ -76,12 +80,17 @@ def parse_file(path: Path) -> list[ox.Quad]:
     fmt = rdf_format(path)
     try:
         with path.open("rb") as fh:
-            return list(ox.parse(fh, format=fmt, base_iri=path.resolve().as_uri()))
+            return read(fh, fmt, path.resolve().as_uri())
     except SyntaxError as err:
         loc, msg = parse_error_location(path, err)
         raise InputError(f"syntax error: {msg}", loc) from None
     except (OSError, ValueError) as err:
         raise InputError(f"cannot read: {err}", str(path)) from None
+
+
+def parse_file(path: Path) -> list[ox.Quad]:
+    """Parse one RDF file into quads; raise :class:`InputError` with file:line:col."""
+    return _read_rdf(path, lambda fh, fmt, base: list(ox.parse(fh, format=fmt, base_iri=base)))
 
 
 @dataclass
@@ -193,19 +202,7 @@ def load(
 
 def _bulk_load_file(store: ox.Store, path: Path) -> None:
     """Parse one triples file into the store's default graph; errors as :func:`parse_file`."""
-    if not path.exists():
-        raise InputError("no such file", str(path))
-    if path.is_dir():
-        raise InputError("is a folder, not an RDF file", str(path))
-    fmt = rdf_format(path)
-    try:
-        with path.open("rb") as fh:
-            store.bulk_load(fh, format=fmt, base_iri=path.resolve().as_uri())
-    except SyntaxError as err:
-        loc, msg = parse_error_location(path, err)
-        raise InputError(f"syntax error: {msg}", loc) from None
-    except (OSError, ValueError) as err:
-        raise InputError(f"cannot read: {err}", str(path)) from None
+    _read_rdf(path, lambda fh, fmt, base: store.bulk_load(fh, format=fmt, base_iri=base))
 
 
 def expand_paths(paths: Sequence[Path | str] | None) -> list[Path]:
