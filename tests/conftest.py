@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 from click.testing import CliRunner
@@ -59,3 +62,34 @@ def ckg_home(
     resources.project_root.cache_clear()
     request.addfinalizer(resources.project_root.cache_clear)
     return root
+
+
+CHROMIUM = "/usr/bin/chromium"
+#: Flags that let Debian's Chromium run headless as root with no network.
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-quic",
+    "--disable-sync",
+]
+
+
+@contextlib.contextmanager
+def chromium_context(profile: Path | str) -> Iterator[Any]:
+    """A headless Chromium (the Debian package, driven by playwright) with a fresh
+    profile. Fails, never skips, when Chromium is missing."""
+    from playwright.sync_api import sync_playwright
+
+    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the chromium package"
+    with sync_playwright() as p:
+        ctx = p.chromium.launch_persistent_context(
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+        )
+        try:
+            yield ctx
+        finally:
+            ctx.close()

@@ -14,35 +14,24 @@ from click.testing import CliRunner
 from channelkg.cli import cli
 from channelkg.report import build_report
 from channelkg.store import KnowledgeGraph, load
-from conftest import DATA
+from conftest import DATA, chromium_context
 
 CHANNELS = DATA / "channels.ttl"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
 XSS = "<img src=x onerror=\"document.title='pwned'\">"
 
 
 @contextlib.contextmanager
 def open_page(path: Path) -> Iterator:
     """Open a local HTML file in headless Chromium; fail on dialogs or network requests."""
-    from playwright.sync_api import sync_playwright
-
     dialogs: list[str] = []
     requests: list[str] = []
-    with sync_playwright() as p, tempfile.TemporaryDirectory() as profile:
-        ctx = p.chromium.launch_persistent_context(
-            profile, executable_path=CHROMIUM, args=ARGS, headless=True
-        )
-        try:
-            page = ctx.new_page()
-            page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
-            page.on("request", lambda r: requests.append(r.url))
-            page.goto(path.resolve().as_uri())
-            page.wait_for_load_state("load")
-            yield page
-        finally:
-            ctx.close()
+    with tempfile.TemporaryDirectory() as profile, chromium_context(profile) as ctx:
+        page = ctx.new_page()
+        page.on("dialog", lambda d: (dialogs.append(d.message), d.dismiss()))
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(path.resolve().as_uri())
+        page.wait_for_load_state("load")
+        yield page
     assert dialogs == []
     assert [u for u in requests if not u.startswith(("file:", "data:", "about:"))] == []
 

@@ -3,20 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
 
 from channelkg.query import query
 from channelkg.store import load
+from conftest import chromium_context
 from test_serve import FILES, Server, start_server, stop_server
 
 pytestmark = [pytest.mark.browser, pytest.mark.server]
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-        "--disable-component-update", "--no-first-run", "--disable-quic", "--disable-sync"]
 
 
 @pytest.fixture(scope="module")
@@ -28,9 +25,6 @@ def server() -> Iterator[Server]:
 
 @pytest.fixture(scope="module")
 def page(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the chromium package"
     elsewhere: list[str] = []
     errors: list[str] = []
 
@@ -41,19 +35,13 @@ def page(server: Server, tmp_path_factory: pytest.TempPathFactory) -> Iterator[A
             elsewhere.append(r.request.url)
             r.abort()
 
-    with sync_playwright() as p:
-        ctx = p.chromium.launch_persistent_context(
-            str(tmp_path_factory.mktemp("chromium")), executable_path=CHROMIUM, headless=True,
-            args=ARGS)
-        try:
-            ctx.route("**/*", route)
-            pg = ctx.new_page()
-            pg.on("pageerror", lambda e: errors.append(str(e)))
-            pg.goto(server.base + "/")
-            pg.wait_for_function("document.querySelectorAll('#examples option').length > 1")
-            yield pg
-        finally:
-            ctx.close()
+    with chromium_context(tmp_path_factory.mktemp("chromium")) as ctx:
+        ctx.route("**/*", route)
+        pg = ctx.new_page()
+        pg.on("pageerror", lambda e: errors.append(str(e)))
+        pg.goto(server.base + "/")
+        pg.wait_for_function("document.querySelectorAll('#examples option').length > 1")
+        yield pg
     assert elsewhere == [], f"the page tried to load {elsewhere}"
     assert errors == []
 

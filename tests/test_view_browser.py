@@ -20,21 +20,10 @@ from channelkg.cli import cli
 from channelkg.network import Selection, collapse_claims, select, to_networkx
 from channelkg.store import load
 from channelkg.view import write_html
-from conftest import DATA, ROOT
+from conftest import DATA, ROOT, chromium_context
 
 pytestmark = pytest.mark.browser
 
-CHROMIUM = "/usr/bin/chromium"
-ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-sync",
-]
 VIEW = DATA / "view.ttl"
 READY = "() => !!(window.channelkg && window.channelkg.ready)"
 
@@ -69,19 +58,9 @@ class Browser:
 
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
-    from playwright.sync_api import sync_playwright
-
-    assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the chromium package"
-    profile = tmp_path_factory.mktemp("chromium-profile")
-    with sync_playwright() as p:
-        context = p.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=ARGS
-        )
+    with chromium_context(tmp_path_factory.mktemp("chromium-profile")) as context:
         b = Browser(context)
-        try:
-            yield b
-        finally:
-            context.close()
+        yield b
     assert b.remote == [], f"the page tried to load {b.remote}"
 
 
