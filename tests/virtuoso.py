@@ -84,7 +84,7 @@ def binary() -> str:
             return found
     raise RuntimeError(
         "virtuoso-t not found: install the Debian package virtuoso-opensource "
-        "(see "Scale out" in README.md)"
+        "(see Scale out in README.md)"
     )
 
 
