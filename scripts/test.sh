@@ -28,7 +28,7 @@ if [ "${#need[@]}" -gt 0 ]; then
     policy_created=1
   fi
   $SUDO apt-get update -q
-  $SUDO apt-get install -y -q --no-install-recommends "${need[@]}"
+  $SUDO apt-get install -y -q "${need[@]}"
   if [ "$policy_created" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
 
