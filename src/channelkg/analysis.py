@@ -37,7 +37,7 @@ from rdflib.term import Node
 from channelkg.errors import InputError
 from channelkg.namespaces import CKG, SCHEMA
 from channelkg.store import KnowledgeGraph
-from channelkg.terms import display, expand, shorten
+from channelkg.terms import display, expand, shorten, subclass_closure
 
 if TYPE_CHECKING:
     import networkx as nx
@@ -94,15 +94,7 @@ class Index:
 
     def subclasses(self, cls: Node) -> set[Node]:
         """``cls`` and every class below it (``rdfs:subClassOf*``)."""
-        out = {cls}
-        todo = [cls]
-        while todo:
-            c = todo.pop()
-            for sub in self.subjects(RDFS.subClassOf, c):
-                if sub not in out:
-                    out.add(sub)
-                    todo.append(sub)
-        return out
+        return subclass_closure(self, cls)
 
     def instances(self, cls: Node) -> list[Node]:
         """Instances of ``cls`` or of its subclasses, sorted."""

@@ -27,7 +27,7 @@ from rdflib.term import Node
 from channelkg import resources
 from channelkg.namespaces import CKG, PREFIXES
 from channelkg.store import expand_paths, new_rdflib_graph, parse_file
-from channelkg.terms import shorten, to_rdflib
+from channelkg.terms import shorten, subclass_closure, to_rdflib
 
 PROPERTY_TYPES = (
     (OWL.ObjectProperty, "Object properties"),
@@ -227,24 +227,10 @@ class _Doc:
                 f"<table>{body}</table></section>")
 
     def superclasses(self, c: Node) -> set[Node]:
-        out = {c}
-        todo = [c]
-        while todo:
-            for s in self.onto.objects(todo.pop(), RDFS.subClassOf):
-                if s not in out:
-                    out.add(s)
-                    todo.append(s)
-        return out
+        return subclass_closure(self.onto, c, up=True)
 
     def subclasses(self, c: Node) -> set[Node]:
-        out = {c}
-        todo = [c]
-        while todo:
-            for s in self.onto.subjects(RDFS.subClassOf, todo.pop()):
-                if s not in out:
-                    out.add(s)
-                    todo.append(s)
-        return out
+        return subclass_closure(self.onto, c)
 
     def example(self, c: URIRef) -> str:
         """The richest direct instance of ``c`` in the data, as a small table."""

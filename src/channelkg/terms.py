@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
+from rdflib.namespace import RDFS, XSD
 from rdflib.term import Node
 
 from channelkg.namespaces import PREFIXES
@@ -52,6 +53,24 @@ def to_oxigraph(term: Node) -> ox.NamedNode | ox.BlankNode | ox.Literal:
             return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
         return ox.Literal(str(term))
     raise TypeError(f"unsupported term {term!r}")
+
+
+def subclass_closure(graph: Any, cls: Node, *, up: bool = False) -> set[Node]:
+    """``cls`` and every class below it (``rdfs:subClassOf*``), or above it with ``up``.
+
+    ``graph`` is anything with rdflib's ``subjects(p, o)`` / ``objects(s, p)``.
+    """
+    step = (lambda c: graph.objects(c, RDFS.subClassOf)) if up else (
+        lambda c: graph.subjects(RDFS.subClassOf, c)
+    )
+    out = {cls}
+    todo = [cls]
+    while todo:
+        for other in step(todo.pop()):
+            if other not in out:
+                out.add(other)
+                todo.append(other)
+    return out
 
 
 def shorten(iri: str) -> str:

@@ -38,7 +38,7 @@ from rdflib.term import Node
 from channelkg.errors import InputError
 from channelkg.namespaces import CKG
 from channelkg.store import KnowledgeGraph, new_rdflib_graph
-from channelkg.terms import display, expand
+from channelkg.terms import display, expand, subclass_closure
 
 DATE_PROPS = (CKG.validFrom, CKG.validTo, CKG.statedOn)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -253,15 +253,7 @@ def fact_info(graph: Graph, node: Node) -> FactInfo:
 
 def claim_classes(graph: Graph) -> set[Node]:
     """``ckg:Claim`` and all its subclasses declared in the graph (``rdfs:subClassOf``)."""
-    out = {CKG.Claim}
-    frontier = [CKG.Claim]
-    while frontier:
-        c = frontier.pop()
-        for sub in graph.subjects(RDFS.subClassOf, c):
-            if sub not in out:
-                out.add(sub)
-                frontier.append(sub)
-    return out
+    return subclass_closure(graph, CKG.Claim)
 
 
 #: What diff and timeline read about facts (the rest of the graph is not copied).
