@@ -205,3 +205,22 @@ def test_layout_switches_at_threshold() -> None:
     assert set(pos) == set(sub)
     assert compute_layout(sub, seed=1) == pos
     assert set(compute_layout(sub, seed=1, threshold=2)) == set(sub)
+
+
+def test_regenerating_a_view_changes_no_byte(tmp_path: Path) -> None:
+    """Views are committed under graphs/views: the same data gives the same file in every
+    process (string hashing, and so set order, differs between processes)."""
+    import os
+    import subprocess
+    import sys
+
+    outs = []
+    for seed in ("1", "2", "3"):
+        out = tmp_path / f"view-{seed}.html"
+        subprocess.run(
+            [sys.executable, "-m", "channelkg", "view", "--provider", "microsoft",
+             "-o", str(out)],
+            check=True, capture_output=True, env={**os.environ, "PYTHONHASHSEED": seed},
+        )
+        outs.append(out.read_bytes())
+    assert outs[0] == outs[1] == outs[2]

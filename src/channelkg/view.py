@@ -202,7 +202,12 @@ def compute_layout(
     if n == 0:
         return {}
     if n <= threshold:
-        simple = nx.Graph(graph.to_undirected(as_view=True))
+        # Insert nodes and edges in a fixed order: the seeded layout is then the same
+        # on every run, whatever order the projection produced them in.
+        simple = nx.Graph()
+        simple.add_nodes_from(sorted(graph.nodes, key=str))
+        simple.add_edges_from(sorted((tuple(sorted((u, v), key=str)) for u, v in graph.edges()),
+                                     key=lambda e: (str(e[0]), str(e[1]))))
         raw = nx.spring_layout(simple, seed=seed, iterations=80)
         scale = max(250.0, math.sqrt(n) * 90.0)
         return {v: (float(p[0]) * scale, float(p[1]) * scale) for v, p in raw.items()}
