@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import csv
 
-from rdflib import Literal
-
 from channelkg.query import query
 from channelkg.store import KnowledgeGraph
 from conftest import DATA
@@ -107,4 +105,3 @@ def test_openai_block_dates(bundled_ox: KnowledgeGraph) -> None:
         bundled_ox, "SELECT ?s ?v WHERE { kgid:fact-oai-1 ckg:statedOn ?s ; ckg:validFrom ?v }"
     )
     assert (stated, valid) == ("2024-06-25", "2024-07-09")
-    assert Literal("2024-07-09")

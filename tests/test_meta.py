@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 import pytest
 from click.testing import CliRunner
-from rdflib import Graph, URIRef
+from rdflib import Graph
 
 from channelkg import resources
 from channelkg.cli import cli
@@ -77,7 +77,6 @@ def test_shipped_paths_exist() -> None:
     assert resources.ontology_file().is_file()
     assert resources.shapes_file().is_file()
     assert len(resources.default_data_files()) >= 5
-    assert URIRef(CKG.AccessRoute)
 
 
 def test_curated_graph_is_in_canonical_form() -> None:
