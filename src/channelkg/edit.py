@@ -12,7 +12,9 @@ lose nothing):
    properties derived from the same source), or skip them when asked;
 4. validate the graph plus the new triples (Turtle syntax, known ``ckg:``
    terms, literals, SHACL) and refuse on any *new* problem;
-5. write the target file atomically in canonical Turtle (see :mod:`channelkg.serialize`).
+5. write the target file atomically in canonical Turtle (see :mod:`channelkg.serialize`),
+   or, for a SPARQL server (:class:`RemoteTarget`), send the new triples in one
+   SPARQL 1.1 ``INSERT DATA`` (the server's graph is read in step 1 instead of files).
 
 On any error nothing is written and :class:`EditError` lists every problem with
 its location (``file:row N`` / ``file:line N`` and field).
@@ -922,7 +924,7 @@ def find_duplicate(ctx: Context, kind: str, iri: URIRef, new: Graph) -> str | No
 class AddResult:
     """What :func:`add_records` / :func:`import_file` did."""
 
-    file: Path
+    file: Path | str
     added: tuple[URIRef, ...]
     skipped: tuple[tuple[URIRef, str], ...]
     triples: int
@@ -979,6 +981,124 @@ def _lock(target: Path, timeout: float) -> Iterator[None]:
         yield
     finally:
         lock.release()
+
+
+@dataclass(frozen=True)
+class RemoteTarget:
+    """A SPARQL 1.1 server to add facts to instead of a Turtle file.
+
+    Attributes:
+        store: ``sparql:QUERY_URL`` (or a bare ``http(s)://`` URL) read as the graph the
+            facts are checked against.
+        update_url: the SPARQL UPDATE endpoint the new triples are sent to.
+        graph: the named graph to read and write (``GRAPH <IRI>``); when the query URL
+            has no ``default-graph-uri``, it is added so that only this graph is read.
+            Without it, the server's default graph.
+        user: HTTP user (default ``$CHANNELKG_SPARQL_USER``).
+        password: HTTP password (default ``$CHANNELKG_SPARQL_PASSWORD``).
+        auth: ``basic``, ``digest`` or ``auto``.
+        timeout: seconds per request.
+    """
+
+    store: str
+    update_url: str
+    graph: str | None = None
+    user: str | None = None
+    password: str | None = None
+    auth: str = "auto"
+    timeout: float = 60.0
+
+    @property
+    def query_url(self) -> str:
+        import urllib.parse
+
+        kind, _, rest = self.store.partition(":")
+        if kind in ("http", "https"):
+            rest = self.store
+        elif kind != "sparql" or not rest:
+            raise InputError(f"facts can only be sent to a sparql:URL store, not {self.store!r}")
+        split = urllib.parse.urlsplit(rest)
+        params = urllib.parse.parse_qsl(split.query)
+        if self.graph and not any(k in ("default-graph-uri", "named-graph-uri")
+                                  for k, _ in params):
+            params.append(("default-graph-uri", self.graph))
+            rest = urllib.parse.urlunsplit(split._replace(query=urllib.parse.urlencode(params)))
+        return rest
+
+    def __str__(self) -> str:
+        return (f"graph <{self.graph}> at {self.update_url}" if self.graph
+                else self.update_url)
+
+
+Writer = Callable[[Graph, bool], None]
+
+
+def _remote_files(remote: RemoteTarget, folder: Path, say: Callable[[str], None]) -> Path:
+    """Pull the server's graph into an N-Triples file in ``folder`` (blank nodes relabelled)."""
+    from channelkg.remote import _IRI_BAD, open_store
+
+    url = remote.query_url
+    if not re.match(r"^https?://", remote.update_url):
+        raise InputError(f"--update-url is not an http(s) URL: {remote.update_url!r}")
+    if remote.graph is not None and (_IRI_BAD.search(remote.graph) or ":" not in remote.graph):
+        raise InputError(f"--graph is not an IRI: {remote.graph!r}")
+    kg = open_store(f"sparql:{url}", update_url=remote.update_url, user=remote.user,
+                    password=remote.password, auth=remote.auth, timeout=remote.timeout)
+    say(f"reading the graph at {url}")
+    labels: dict[Node, str] = {}
+
+    def nt(term: Node) -> str:
+        if isinstance(term, BNode):
+            return labels.setdefault(term, f"_:b{len(labels)}")
+        return term.n3()
+
+    path = folder / "remote-graph.nt"
+    with path.open("w", encoding="utf-8") as out:
+        for t in kg.triples():
+            out.write(" ".join(nt(x) for x in t) + " .\n")  # type: ignore[arg-type]
+    return path
+
+
+@contextlib.contextmanager
+def _session(
+    file: Path | str | None,
+    data: Sequence[Path | str] | None,
+    lock_timeout: float,
+    remote: RemoteTarget | None,
+    say: Callable[[str], None],
+) -> Iterator[tuple[list[Path], Path | str, Writer]]:
+    """Where facts are read from and written to: ``(context files, target label, writer)``.
+
+    Files: the lock is held throughout, the writer merges into the target Turtle file.
+    A SPARQL server: its graph is pulled into a temporary file, the writer sends
+    ``INSERT DATA`` (see :func:`channelkg.remote.insert_data`).
+    """
+    if remote is None:
+        target = Path(file) if file else default_target()
+        with _lock(target, lock_timeout):
+            files = _context_files(target, data)
+            say(f"reading {len(files)} graph file(s)")
+            yield files, target, lambda new, dry_run: _merge_and_write(target, new, dry_run)
+        return
+    if file is not None or data:
+        raise InputError("--file and --data do not apply when adding to a sparql: store")
+    import tempfile
+
+    def send(new: Graph, dry_run: bool) -> None:
+        from channelkg.remote import insert_data
+
+        if not dry_run:
+            insert_data(remote.update_url, sorted(new), remote.graph, user=remote.user,
+                        password=remote.password, auth=remote.auth, timeout=remote.timeout,
+                        progress=say)
+
+    with tempfile.TemporaryDirectory(prefix="channelkg-") as tmp:
+        path = _remote_files(remote, Path(tmp), say)
+        try:
+            yield [path], str(remote), send
+        except EditError as err:
+            url = remote.query_url
+            raise EditError([p.replace(str(path), url) for p in err.problems]) from None
 
 
 def _new_problems(files: list[Path], extra: Graph, ctx: Context) -> list[str]:
@@ -1088,6 +1208,7 @@ def add_records(
     dry_run: bool = False,
     lock_timeout: float = 120.0,
     progress: Callable[[str], None] | None = None,
+    remote: RemoteTarget | None = None,
 ) -> AddResult:
     """Validate and add facts to a Turtle file, atomically and under a file lock.
 
@@ -1101,16 +1222,15 @@ def add_records(
         dry_run: check everything but write nothing.
         lock_timeout: seconds to wait for another writer.
         progress: called with a line of text at each step (e.g. print to stderr).
+        remote: a SPARQL server to check against and send the new triples to, instead
+            of ``file`` and ``data``.
 
     Raises:
-        EditError: any problem (every one listed); no file is changed.
+        EditError: any problem (every one listed); no file is changed, nothing is sent.
     """
-    target = Path(file) if file else default_target()
     problems = _Problems()
-    with _lock(target, lock_timeout):
-        files = _context_files(target, data)
-        say = progress or (lambda _msg: None)
-        say(f"reading {len(files)} graph file(s)")
+    say = progress or (lambda _msg: None)
+    with _session(file, data, lock_timeout, remote, say) as (files, target, write):
         ctx = load_context(files)
         say(f"checking {len(records)} fact(s)")
         builder = _Builder(ctx, problems)
@@ -1150,7 +1270,7 @@ def add_records(
             raise EditError([_with_record(p, focus) for p in found])
         if not dry_run:
             say(f"writing {target}")
-        _merge_and_write(target, new, dry_run)
+        write(new, dry_run)
         return AddResult(target, tuple(added), tuple(skipped), len(new), not dry_run)
 
 
@@ -1171,12 +1291,13 @@ def import_file(
     fmt: str | None = None,
     lock_timeout: float = 120.0,
     progress: Callable[[str], None] | None = None,
+    remote: RemoteTarget | None = None,
 ) -> AddResult:
     """Import facts from YAML (``.yaml``/``.yml``), CSV (``.csv``) or RDF (Turtle, JSON-LD …).
 
     YAML and CSV rows use the fields of ``channelkg add`` (see :func:`fields_of`).
     RDF files are taken as they are: their triples are validated with the graph
-    and merged into the target file.
+    and merged into the target file (or sent to ``remote``, see :func:`add_records`).
     """
     path = Path(path)
     kind = (fmt or path.suffix.lstrip(".")).lower()
@@ -1186,11 +1307,13 @@ def import_file(
         records = read_csv(path)
     else:
         return import_rdf(path, file=file, data=data, skip_duplicates=skip_duplicates,
-                          dry_run=dry_run, lock_timeout=lock_timeout, progress=progress)
+                          dry_run=dry_run, lock_timeout=lock_timeout, progress=progress,
+                          remote=remote)
     if not records:
         raise InputError("no facts found", str(path))
     return add_records(records, file=file, data=data, skip_duplicates=skip_duplicates,
-                       dry_run=dry_run, lock_timeout=lock_timeout, progress=progress)
+                       dry_run=dry_run, lock_timeout=lock_timeout, progress=progress,
+                       remote=remote)
 
 
 def import_rdf(
@@ -1202,6 +1325,7 @@ def import_rdf(
     dry_run: bool = False,
     lock_timeout: float = 120.0,
     progress: Callable[[str], None] | None = None,
+    remote: RemoteTarget | None = None,
 ) -> AddResult:
     """Merge an RDF file's triples into the target file after validation.
 
@@ -1211,15 +1335,12 @@ def import_rdf(
     from channelkg.store import parse_file
     from channelkg.terms import to_rdflib
 
-    target = Path(file) if file else default_target()
     incoming = Graph()
     for q in parse_file(path):
         incoming.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
     problems = _Problems()
-    with _lock(target, lock_timeout):
-        files = _context_files(target, data)
-        say = progress or (lambda _msg: None)
-        say(f"reading {len(files)} graph file(s)")
+    say = progress or (lambda _msg: None)
+    with _session(file, data, lock_timeout, remote, say) as (files, target, write):
         ctx = load_context(files)
         typed = {s for s in incoming.subjects(RDF.type, None)}
         skipped: list[tuple[URIRef, str]] = []
@@ -1255,7 +1376,7 @@ def import_rdf(
             raise EditError([f"{path}: {p}" for p in found])
         if not dry_run:
             say(f"writing {target}")
-        _merge_and_write(target, new, dry_run)
+        write(new, dry_run)
         return AddResult(target, added, tuple(skipped), len(new), not dry_run)
 
 
@@ -1264,6 +1385,7 @@ __all__ = [
     "EditError",
     "Field",
     "Record",
+    "RemoteTarget",
     "add_records",
     "default_target",
     "fields_of",

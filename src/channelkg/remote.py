@@ -4,7 +4,8 @@
 
 * ``oxigraph:PATH``: a persistent Oxigraph store built by ``channelkg load --into``
   (see :mod:`channelkg.persist`); changed files are reloaded on open.
-* ``sparql:URL``: any SPARQL 1.1 Protocol endpoint, read only. Queries are POSTed
+* ``sparql:URL``: any SPARQL 1.1 Protocol endpoint, read only here (``channelkg add``
+  and ``import`` write to it with ``--update-url``, see :func:`insert_data`). Queries are POSTed
   (form encoded, https://www.w3.org/TR/sparql11-protocol/#query-via-post-urlencoded);
   query parameters of the URL such as ``default-graph-uri`` are kept and sent along,
   so ``sparql:http://host/sparql?default-graph-uri=https://example.org/g`` queries one
@@ -458,6 +459,54 @@ def push(
     return PushReport(url=url, graph=graph, method=method, triples=len(quads), requests=requests)
 
 
+def insert_data(
+    update_url: str,
+    triples: Iterable[tuple[Any, Any, Any]],
+    graph: str | None = None,
+    *,
+    user: str | None = None,
+    password: str | None = None,
+    auth: str = "auto",
+    chunk: int = 2000,
+    timeout: float = 120.0,
+    progress: Progress | None = None,
+) -> int:
+    """Send rdflib triples to a SPARQL UPDATE endpoint as ``INSERT DATA``.
+
+    Terms are written as N-Triples (escaped by pyoxigraph). Up to ``chunk`` triples
+    go in one request (triples with blank nodes all in the last one, see
+    :func:`_chunks`), into ``GRAPH <graph>`` when ``graph`` is given, else into the
+    server's default graph.
+
+    Returns:
+        The number of requests sent.
+
+    Raises:
+        InputError: ``graph`` is not an IRI (nothing is sent).
+        RemoteError: the server refused a request.
+    """
+    import pyoxigraph as ox
+
+    from channelkg.terms import to_oxigraph
+
+    if graph is not None and (_IRI_BAD.search(graph) or ":" not in graph):
+        raise InputError(f"not an IRI: {graph!r}")
+    quads = [ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+             for s, p, o in triples]
+    client = SparqlClient(update_url, update_url=update_url, user=user, password=password,
+                          auth=auth, timeout=timeout)
+    say = progress or (lambda _m: None)
+    requests = 0
+    for part in _chunks(quads, chunk):
+        body = "".join(_ntriples(part))
+        text = (f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}" if graph
+                else f"INSERT DATA {{\n{body}}}")
+        say(f"INSERT DATA: {len(part)} triples to {update_url}")
+        client.update(text, update_url)
+        requests += 1
+    return requests
+
+
 def _register() -> None:
     from channelkg.query import register_runner
 
@@ -473,6 +522,7 @@ __all__ = [
     "RemoteError",
     "RemoteKnowledgeGraph",
     "SparqlClient",
+    "insert_data",
     "open_store",
     "push",
     "query_form",

@@ -18,7 +18,44 @@ def _progress(message: str) -> None:
     click.echo(f"… {message}", err=True)
 
 
+def _remote_options(func: Any) -> Any:
+    func = click.option("--password", envvar="CHANNELKG_SPARQL_PASSWORD", default=None,
+                        help="HTTP password for the store (env CHANNELKG_SPARQL_PASSWORD).")(func)
+    func = click.option("--user", envvar="CHANNELKG_SPARQL_USER", default=None,
+                        help="HTTP user for the store (env CHANNELKG_SPARQL_USER).")(func)
+    func = click.option("--graph", "graph_iri", metavar="IRI", default=None,
+                        help="Named graph of the store to check against and insert into "
+                        "(default: the server's default graph).")(func)
+    func = click.option("--update-url", metavar="URL", default=None,
+                        help="SPARQL UPDATE endpoint of the --store: the new triples are sent "
+                        "there as one INSERT DATA instead of written to a file.")(func)
+    func = click.option("--store", metavar="sparql:URL", default=None,
+                        help="Add to a SPARQL 1.1 server instead of a file: its graph is read "
+                        "from this query URL (needs --update-url).")(func)
+    return func
+
+
+def _remote_target(store: str | None, update_url: str | None, graph_iri: str | None,
+                   user: str | None, password: str | None, target: Path | None,
+                   data: tuple[Path, ...]) -> Any:
+    """The :class:`~channelkg.edit.RemoteTarget` of the options, or None (write a file)."""
+    from channelkg.edit import RemoteTarget
+
+    if store is None:
+        if update_url or graph_iri:
+            raise click.UsageError("--update-url and --graph need --store sparql:URL")
+        return None
+    if not (store.startswith(("sparql:", "http://", "https://"))):
+        raise click.UsageError("only a sparql:URL store can be written to (with --update-url)")
+    if not update_url:
+        raise click.UsageError("--store sparql:URL is read only without --update-url URL")
+    if target is not None or data:
+        raise click.UsageError("use either --file/--data or --store, not both")
+    return RemoteTarget(store, update_url, graph_iri, user, password)
+
+
 def _write_options(func: Any) -> Any:
+    func = _remote_options(func)
     func = click.option("--lock-timeout", type=click.FloatRange(min=0), default=120.0,
                         show_default=True, metavar="SECONDS",
                         help="How long to wait for another add/import to finish.")(func)
@@ -70,16 +107,19 @@ def _make_add_command(kind: str) -> None:
     )
 
     def command(target: Path | None, data: tuple[Path, ...], skip_duplicates: bool,
-                dry_run: bool, lock_timeout: float, **values: Any) -> None:
+                dry_run: bool, lock_timeout: float, store: str | None, update_url: str | None,
+                graph_iri: str | None, user: str | None, password: str | None,
+                **values: Any) -> None:
         from channelkg.edit import add_records, record_from_mapping
 
+        remote = _remote_target(store, update_url, graph_iri, user, password, target, data)
         mapping = {k: v for k, v in values.items() if v not in (None, ())}
         record = record_from_mapping(mapping, "command line", kind=kind)
         # Field locations name the option, as the user typed it.
         record.field_locations = {k: "command line" for k in record.values}
         result = add_records([record], file=target, data=list(data) or None,
                              skip_duplicates=skip_duplicates, dry_run=dry_run,
-                             lock_timeout=lock_timeout)
+                             lock_timeout=lock_timeout, remote=remote)
         click.echo(result.text, nl=False)
 
     command.__doc__ = (
@@ -113,7 +153,9 @@ for _kind in ("route", "partnership", "restriction", "assessment", "claim", "ent
               default=None, help="Input format (default: from the file extension).")
 @_write_options
 def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple[Path, ...],
-            skip_duplicates: bool, dry_run: bool, lock_timeout: float) -> None:
+            skip_duplicates: bool, dry_run: bool, lock_timeout: float, store: str | None,
+            update_url: str | None, graph_iri: str | None, user: str | None,
+            password: str | None) -> None:
     """Add many facts from FILE: YAML, CSV, Turtle or JSON-LD.
 
     YAML and CSV use the fields of `channelkg add` (underscores or dashes):
@@ -121,14 +163,18 @@ def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple
     the options of `channelkg add TYPE`. In CSV, multi-valued cells use `;`,
     and label_en / label_zh columns give labels. Every problem is reported with
     its line or row and field; nothing is written unless all facts pass.
+
+    With --store sparql:URL --update-url URL the facts are checked against the
+    server's graph and sent as one SPARQL INSERT DATA instead of written to a file.
     """
     from channelkg.edit import import_file
 
+    remote = _remote_target(store, update_url, graph_iri, user, password, target, data)
     if fmt == "ttl":
         fmt = "turtle"
     result = import_file(source_file, file=target, data=list(data) or None,
                          skip_duplicates=skip_duplicates, dry_run=dry_run, fmt=fmt,
-                         lock_timeout=lock_timeout, progress=_progress)
+                         lock_timeout=lock_timeout, progress=_progress, remote=remote)
     click.echo(result.text, nl=False)
 
 
