@@ -369,6 +369,26 @@ def test_adding_to_a_hand_edited_file_keeps_its_text(ckg_home: Path, runner: Cli
     assert validate([ckg_home / "graphs"]).conforms
 
 
+def test_adding_to_a_canonical_file_keeps_comments_above_subjects(
+    ckg_home: Path, runner: CliRunner
+) -> None:
+    target = ckg_home / "graphs" / "notes.ttl"
+    target.write_text(
+        "# Notes kept by hand.\n\n@prefix kgid: <https://w3id.org/channelkg/id/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n\n"
+        "# Why this label: see the seed article.\n"
+        "kgid:zz-note rdfs:label \"a note\" .\n", encoding="utf-8")
+    chk = runner.invoke(cli, ["format", "--check", str(target)])
+    assert chk.exit_code == 0, chk.output  # canonical, comments and all
+    res = runner.invoke(cli, [*ROUTE, *SOURCE, "--file", str(target)])
+    assert res.exit_code == 0, res.output
+    after = target.read_text(encoding="utf-8")
+    assert after.startswith("# Notes kept by hand.\n")
+    assert "# Why this label: see the seed article.\nkgid:zz-note rdfs:label" in after
+    assert "kgid:route-gpt-cn-openai-api-2026-06-20 a ckg:AccessRoute" in after
+    assert runner.invoke(cli, ["format", "--check", str(target)]).exit_code == 0
+
+
 def test_slugify() -> None:
     assert slugify("OpenAI to pull plug on 'unsupported' nations – cough, China") == (
         "openai-to-pull-plug-on-unsupported-nations-cough-china")

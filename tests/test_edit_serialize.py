@@ -13,7 +13,7 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from channelkg.cli import cli
 from channelkg.errors import InputError
 from channelkg.resources import default_data_files
-from channelkg.serialize import format_text, leading_comments, serialize
+from channelkg.serialize import dropped_comments, format_text, leading_comments, serialize
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
@@ -174,12 +174,58 @@ def test_format_command(tmp_path: Path, runner: CliRunner) -> None:
     assert res.exit_code == 0, res.output
 
 
+COMMENTED = """# head line
+# second head line
+
+@prefix ex: <http://example.org/> .
+# above a prefix line: dropped
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+
+# About zeta,
+# in two lines.
+ex:zeta rdfs:label "z # not a comment" ; # inside a statement: dropped
+    ex:p ex:o.
+
+# About alpha.
+ex:alpha ex:p \"\"\"two
+# lines\"\"\" , 1.5 .
+# above a blank node: dropped
+[] ex:p ex:a.b .
+<http://example.org/beta> ex:q "x" .
+
+# the end
+"""
+
+
+def test_format_keeps_comments_with_their_subjects() -> None:
+    out = format_text(COMMENTED)
+    assert format_text(out) == out
+    assert_isomorphic(parse(COMMENTED), parse(out))
+    lines = out.splitlines()
+    assert lines[:2] == ["# head line", "# second head line"]
+    zeta = lines.index('ex:zeta rdfs:label "z # not a comment" ;')
+    assert lines[zeta - 2 : zeta] == ["# About zeta,", "# in two lines."]
+    alpha = next(k for k, ln in enumerate(lines) if ln.startswith("ex:alpha "))
+    assert lines[alpha - 1] == "# About alpha."
+    assert alpha < zeta  # subjects are sorted, and the comments moved with them
+    beta = lines.index('ex:beta ex:q "x" .')
+    assert not lines[beta - 1].startswith("#")
+    assert lines[-1] == "# the end"
+    assert "# lines" in out  # inside a string, untouched
+    assert "dropped" not in out
+    assert dropped_comments(COMMENTED) == 3
+    assert dropped_comments(out) == 0
+
+
 def test_format_reports_dropped_comments_and_bad_files(tmp_path: Path, runner: CliRunner) -> None:
     f = tmp_path / "c.ttl"
-    f.write_text("# head\n@prefix ex: <http://example.org/> .\n# inner\nex:a ex:b ex:c .\n")
+    f.write_text("# head\n@prefix ex: <http://example.org/> .\n# kept\n"
+                 "ex:a ex:b ex:c ; # inner\n ex:d ex:e .\n")
     res = runner.invoke(cli, ["format", str(f)])
     assert res.exit_code == 0
     assert "dropped 1 comment line(s)" in res.output
+    assert "# kept\nex:a ex:b ex:c ;" in f.read_text()
+    assert "# inner" not in f.read_text()
     bad = tmp_path / "bad.ttl"
     bad.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b .\n")
     before = bad.read_bytes()

@@ -1168,7 +1168,7 @@ def _shacl_lines(data: Graph, ctx: Context, focus: set[Node]) -> list[str]:
 
 def _merge_and_write(target: Path, new: Graph, dry_run: bool) -> None:
     from channelkg.fileio import atomic_write_text
-    from channelkg.serialize import format_text, leading_comments, parse_text, serialize
+    from channelkg.serialize import Comments, comment_layout, format_text, parse_text, serialize
 
     project = dict(PREFIXES)
     if target.exists():
@@ -1183,8 +1183,10 @@ def _merge_and_write(target: Path, new: Graph, dry_run: bool) -> None:
     for t in new:
         merged.add(t)
     if canonical:
-        header = leading_comments(old_text) if old_text else NEW_FILE_HEADER
-        text = serialize(merged, prefixes, header, optional=project)
+        layout = (comment_layout(old_text, old_graph, prefixes) if old_text
+                  else Comments(header=NEW_FILE_HEADER))
+        text = serialize(merged, prefixes, layout.header, optional=project,
+                         comments=layout.attached, footer=layout.footer)
     else:
         # Keep a hand-edited file's text (and comments) as it is: append a block.
         known = {k: v for k, v in prefixes.items()}

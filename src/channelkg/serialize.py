@@ -17,8 +17,9 @@ only where the facts change. :func:`serialize` writes Turtle 1.1
   does not depend on parser-generated ids. A blank node used twice, or in a
   cycle, cannot be written without a label and is refused.
 
-:func:`format_text` adds the file's leading comment block, so re-formatting a
-formatted file changes no byte.
+:func:`format_text` keeps the file's comments where it can (the header first, a
+block right above a subject with that subject, trailing ones last), so re-formatting
+a formatted file changes no byte.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -214,6 +216,8 @@ def serialize(
     *,
     optional: Mapping[str, str] | None = None,
     known: Mapping[str, str] | None = None,
+    comments: Mapping[str, str] | None = None,
+    footer: str = "",
 ) -> str:
     """Write triples as canonical Turtle.
 
@@ -225,6 +229,8 @@ def serialize(
         header: comment lines to put first (each must start with ``#``).
         optional: more prefixes, declared only when used.
         known: prefixes that may be used but are declared elsewhere (never declared here).
+        comments: subject IRI -> comment lines to put right above its statement.
+        footer: comment lines to put last.
 
     Returns:
         The Turtle text, ending with one newline.
@@ -264,7 +270,9 @@ def serialize(
             )
         if not isinstance(s, URIRef | BNode):
             raise InputError(f"a literal cannot be a subject: {s!r}")
-    blocks = [writer.statement(s) for s in iris]
+    above = comments or {}
+    blocks = [(above[str(s)].rstrip("\n") + "\n" if str(s) in above else "")
+              + writer.statement(s) for s in iris]
     top_bnodes = [s for s in subjects if isinstance(s, BNode) and writer._refs.get(s, 0) == 0]
     blocks += sorted(writer.statement(s) for s in top_bnodes)
     # Every blank-node subject must have been written exactly once, inline or on top.
@@ -281,6 +289,8 @@ def serialize(
         out.append("".join(f"@prefix {n}: <{_escape_iri(usable[n])}> .\n" for n in names))
     if blocks:
         out.append("\n\n".join(blocks) + "\n")
+    if footer.strip():
+        out.append(footer.rstrip("\n") + "\n")
     return "\n".join(out)
 
 
@@ -300,17 +310,157 @@ def leading_comments(text: str) -> str:
     return "\n".join(lines) + ("\n" if lines else "")
 
 
+@dataclass
+class Comments:
+    """Where a Turtle file's comments sit, so that a reformat can keep them.
+
+    ``header``: the comment lines above the first statement; ``attached``: subject IRI
+    -> the comment lines right above that subject's statement; ``footer``: comments
+    after the last statement; ``dropped``: how many comment lines a reformat cannot
+    keep (inside a statement, above a directive, or above a blank-node subject).
+    """
+
+    header: str = ""
+    attached: dict[str, str] = field(default_factory=dict)
+    footer: str = ""
+    dropped: int = 0
+
+
+_TOKEN = re.compile(r"[^\s;,()\[\]\"'<>#]+")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
+
+
+def _block(lines: list[str]) -> str:
+    while lines and lines[0] == "":
+        lines = lines[1:]
+    while lines and lines[-1] == "":
+        lines = lines[:-1]
+    return "\n".join(lines)
+
+
+def _subject_iri(token: str, prefixes: Mapping[str, str]) -> str | None:
+    if token.startswith("<"):
+        iri = token[1:-1]
+        return iri if _SCHEME.match(iri) else None
+    prefix, sep, local = token.partition(":")
+    if not sep or prefix not in prefixes:
+        return None
+    return prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
+
+
+def scan_comments(text: str, prefixes: Mapping[str, str]) -> Comments:
+    """Find the comments of Turtle ``text`` and the subjects they stand above.
+
+    A small scanner, not a parser, for text that parses: it skips strings and IRIs,
+    counts brackets, and ends a statement at a ``.`` outside them (a name never ends
+    with a dot). ``prefixes`` expand the subjects' prefixed names.
+    """
+    out = Comments()
+    i, n = 0, len(text)
+    depth = 0
+    in_statement = False
+    directive = ""  # "." for @prefix/@base, ">" for SPARQL-style PREFIX/BASE
+    pending: list[str] = []  # comment lines not yet placed; "" for a blank line
+    first = True
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = text.find("\n", i)
+            j = n if j < 0 else j
+            if in_statement:
+                out.dropped += 1
+            else:
+                pending.append(text[i:j].rstrip())
+            i = j
+            continue
+        if c == "\n":
+            start = text.rfind("\n", 0, i) + 1
+            if not in_statement and pending and text[start:i].strip() == "":
+                pending.append("")
+            i += 1
+            continue
+        if c.isspace():
+            i += 1
+            continue
+        if not in_statement:
+            # A statement starts here: place the comments above it.
+            token: str | None
+            if c in "[(" or text.startswith("_:", i):
+                token = None
+            elif c == "<":
+                token = text[i : text.find(">", i) + 1]
+            else:
+                m = _TOKEN.match(text, i)
+                token = m.group(0) if m else None
+            word = (token or "").lower()
+            directive = ("." if word in ("@prefix", "@base")
+                         else ">" if word in ("prefix", "base") else "")
+            if first:
+                cut = len(pending) if directive else max(
+                    (k for k, ln in enumerate(pending) if ln == ""), default=-1)
+                out.header = _block(pending[: max(cut, 0)])
+                pending = pending[cut + 1 :] if cut >= 0 else pending
+            kept = [ln for ln in pending if ln != ""]
+            iri = _subject_iri(token, prefixes) if token and not directive else None
+            if kept and iri is not None:
+                block = _block(pending)
+                out.attached[iri] = (out.attached[iri] + "\n" + block
+                                     if iri in out.attached else block)
+            else:
+                out.dropped += len(kept)
+            pending = []
+            first = False
+            in_statement = True
+        if text.startswith('"""', i) or text.startswith("'''", i):
+            quote = text[i : i + 3]
+            j = i + 3
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            i = j + 3
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] not in (c, "\n"):
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+        elif c == "<":
+            j = text.find(">", i)
+            i = n if j < 0 else j + 1
+            if directive == ">" and depth == 0:
+                in_statement = False  # PREFIX p: <iri> has no closing dot
+        elif c in "[(":
+            depth += 1
+            i += 1
+        elif c in "])":
+            depth -= 1
+            i += 1
+        else:
+            m = _TOKEN.match(text, i)
+            word = m.group(0) if m else c
+            i += len(word)
+            if word.endswith(".") and depth == 0:
+                in_statement = False
+    if first:
+        out.header = _block(pending)
+    else:
+        out.footer = _block(pending)
+    return out
+
+
+def comment_layout(text: str, graph: Graph, prefixes: Mapping[str, str]) -> Comments:
+    """:func:`scan_comments`, keeping only blocks above subjects that ``graph`` has."""
+    layout = scan_comments(text, prefixes)
+    subjects = {str(x) for x in graph.subjects() if isinstance(x, URIRef)}
+    for iri in [k for k in layout.attached if k not in subjects]:
+        block = layout.attached.pop(iri)
+        layout.dropped += sum(1 for ln in block.splitlines() if ln.strip())
+    return layout
+
+
 def dropped_comments(text: str) -> int:
-    """How many comment lines after the leading block a reformat would drop."""
-    head = leading_comments(text).count("\n")
-    count = 0
-    seen = 0
-    for line in text.splitlines():
-        if line.strip().startswith("#"):
-            seen += 1
-            if seen > head:
-                count += 1
-    return count
+    """How many comment lines a reformat of Turtle ``text`` would drop."""
+    graph, prefixes = parse_text(text)
+    return comment_layout(text, graph, prefixes).dropped
 
 
 def parse_text(text: str, name: str = "<text>") -> tuple[Graph, dict[str, str]]:
@@ -335,9 +485,17 @@ def parse_text(text: str, name: str = "<text>") -> tuple[Graph, dict[str, str]]:
 
 
 def format_text(text: str, name: str = "<text>") -> str:
-    """Re-write Turtle text canonically, keeping its leading comments and prefixes."""
+    """Re-write Turtle text canonically, keeping its prefixes and comments.
+
+    The comments above the first statement stay first, a comment block right above a
+    subject's statement moves with that subject, comments after the last statement stay
+    last; comments inside a statement or above a blank-node subject are dropped
+    (:func:`dropped_comments` counts them).
+    """
     graph, prefixes = parse_text(text, name)
-    return serialize(graph, prefixes, leading_comments(text))
+    layout = comment_layout(text, graph, prefixes)
+    return serialize(graph, prefixes, layout.header, comments=layout.attached,
+                     footer=layout.footer)
 
 
 def format_file(path: Path, *, check: bool = False) -> bool:
@@ -362,10 +520,13 @@ def format_file(path: Path, *, check: bool = False) -> bool:
 
 
 __all__ = [
+    "Comments",
+    "comment_layout",
     "dropped_comments",
     "format_file",
     "format_text",
     "leading_comments",
     "parse_text",
+    "scan_comments",
     "serialize",
 ]

@@ -186,8 +186,10 @@ def format_(files: tuple[Path, ...], check: bool) -> None:
     """Rewrite Turtle FILES (default: graphs/*.ttl) in canonical, sorted order.
 
     Prefixes sorted, subjects sorted, rdf:type then labels then the other
-    predicates sorted, one predicate per line. A file's leading comment lines
-    are kept; comments further down are dropped (a warning says how many).
+    predicates sorted, one predicate per line. Comments are kept: the file's
+    leading ones first, a block right above a subject moves with that subject,
+    trailing ones last. Comments inside a statement, above a prefix line or
+    above a blank-node subject are dropped (a warning says how many).
     """
     from channelkg.resources import default_data_files
     from channelkg.serialize import dropped_comments, format_file
@@ -199,7 +201,8 @@ def format_(files: tuple[Path, ...], check: bool) -> None:
             dropped = dropped_comments(p.read_text(encoding="utf-8"))
             if dropped:
                 verb = "would drop" if check else "dropped"
-                click.echo(f"{p}: {verb} {dropped} comment line(s) below the header", err=True)
+                click.echo(f"{p}: {verb} {dropped} comment line(s) that are inside a statement "
+                           "or above a prefix line or blank node", err=True)
             if not check:
                 format_file(p)
             changed.append(p)
