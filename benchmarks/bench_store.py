@@ -61,6 +61,8 @@ SELECT ?route ?service ?operator ?name WHERE {
   ?service ckg:operator ?operator .
   ?operator rdfs:label ?name .
 }"""
+JOIN_COUNT = JOIN.replace("SELECT ?route ?service ?operator ?name",
+                          "SELECT (COUNT(*) AS ?n)")
 TARGETS = {"load_triples_per_s": 250_000, "ckg_over_raw_join": 1.3,
            "rdflib_over_ckg_join_100k": 500, "cold_query_s": 0.6}
 
@@ -219,6 +221,17 @@ def bench_size(size_label: str, workdir: Path, repeat: int, rdflib_max: int,
         row["ckg_over_raw"] = row["channelkg"] / row["pyoxigraph"]
         if row.get("rdflib"):
             row["rdflib_over_ckg"] = row["rdflib"] / row["channelkg"]
+        if label.startswith("join"):
+            # The engines' own join, without turning rows into Python objects: the
+            # ceiling of any rdflib / channelkg ratio on this join.
+            counted = JOIN_COUNT
+            secs, _, _ = timed(lambda c=counted: list(raw.query(c)), repeat)
+            row["pyoxigraph_count"] = secs
+            if rdf is not None:
+                secs, _ = capped(lambda c=counted: len(rdf.graph.query(c)), cap)
+                row["rdflib_count"] = secs
+                if secs:
+                    row["count_rdflib_over_pyoxigraph"] = secs / row["pyoxigraph_count"]
         out["queries"][label] = row
         print(f"[{size_label}] {label}: {row['channelkg'] * 1000:.2f} ms "
               f"(raw {row['pyoxigraph'] * 1000:.2f} ms, rdflib "
@@ -340,6 +353,36 @@ def markdown(doc: dict[str, Any]) -> str:
                 f"| {name} | {q['rows']} | {fmt_ms(q['channelkg'])} | "
                 f"{fmt_ms(q['channelkg_disk'])} | {fmt_ms(q['pyoxigraph'])} | {rd_txt} | "
                 f"{q['ckg_over_raw']:.2f} | {f'{ratio:,.0f}' if ratio else '-'} |")
+    lines += ["", "## The 3-way join inside the engines", "",
+              "The same join as `SELECT (COUNT(*) AS ?n)`: the engines join, no row becomes a "
+              "Python object. channelkg runs on pyoxigraph, so it cannot answer the join faster "
+              "than pyoxigraph's COUNT: rdflib (rows) / pyoxigraph COUNT is the most "
+              "rdflib / channelkg can reach on this join.", "",
+              "| size | rows | pyoxigraph COUNT (ms) | rdflib COUNT (ms) | rdflib / pyoxigraph, "
+              "both COUNT | ceiling: rdflib rows / pyoxigraph COUNT |",
+              "|---|---|---|---|---|---|"]
+    for s in doc["sizes"]:
+        j = s["queries"]["join-route-service-operator"]
+        if "pyoxigraph_count" not in j:
+            continue
+        rc = j.get("rdflib_count")
+        ratio = j.get("count_rdflib_over_pyoxigraph")
+        ceiling = j["rdflib"] / j["pyoxigraph_count"] if j.get("rdflib") else None
+        rc_txt = "not run" if "rdflib_cap_s" not in j else ("capped" if rc is None
+                                                              else fmt_ms(rc))
+        lines.append(f"| {s['size']} | {j['rows']} | {fmt_ms(j['pyoxigraph_count'])} | "
+                     f"{rc_txt} | {f'x{ratio:,.1f}' if ratio else '-'} | "
+                     f"{f'x{ceiling:,.1f}' if ceiling else '-'} |")
+    for s in doc["sizes"]:
+        qs = {n: q for n, q in s["queries"].items()
+              if not n.startswith("join") and "rdflib_cap_s" in q}
+        if not qs:
+            continue
+        fast = sorted(n for n, q in qs.items()
+                      if (q.get("rdflib_over_ckg") or q["rdflib_cap_s"] / q["channelkg"]) >= 500)
+        lines += ["", f"Shipped named queries at {s['size']} where rdflib / channelkg >= x500 "
+                  f"(capped rdflib runs count at the cap): {len(fast)} of {len(qs)}"
+                  + (f" ({', '.join(fast)})." if fast else ".")]
     c = doc["cold_query"]
     lines += ["", "## Cold start", "",
               f"`channelkg query seed-table` on the bundled graph: median "
@@ -371,9 +414,11 @@ def targets(doc: dict[str, Any]) -> list[dict[str, Any]]:
         if s["size"] == "100k" and "rdflib_cap_s" in j:
             r = j.get("rdflib")
             val = (j["rdflib_cap_s"] / j["channelkg"]) if r is None else j["rdflib_over_ckg"]
+            ceiling = (f"; ceiling x{r / j['pyoxigraph_count']:,.0f}, see the join inside "
+                       "the engines" if r and j.get("pyoxigraph_count") else "")
             out.append({"name": "rdflib / channelkg >= x500 on the 100k join",
                         "value": f"x{val:,.0f}" + (" (lower bound: rdflib capped)" if r is None
-                                                   else ""),
+                                                   else "") + ceiling,
                         "met": val >= TARGETS["rdflib_over_ckg_join_100k"]})
     c = doc["cold_query"]["query_median_s"]
     out.append({"name": "cold channelkg query seed-table <= 0.6 s (wall, median)",
