@@ -105,3 +105,19 @@ def test_openai_block_dates(bundled_ox: KnowledgeGraph) -> None:
         bundled_ox, "SELECT ?s ?v WHERE { kgid:fact-oai-1 ckg:statedOn ?s ; ckg:validFrom ?v }"
     )
     assert (stated, valid) == ("2024-06-25", "2024-07-09")
+
+
+def test_a_route_is_never_dated_before_the_partnerships_it_depends_on(
+    bundled_ox: KnowledgeGraph,
+) -> None:
+    """Otherwise --as-of would show a route while hiding the partnership it needs."""
+    pairs = rows(bundled_ox, """
+        SELECT ?r ?rs ?p ?ps WHERE {
+          ?r ckg:dependsOn ?p .
+          OPTIONAL { ?r ckg:validFrom ?rv } OPTIONAL { ?r ckg:statedOn ?rst }
+          OPTIONAL { ?p ckg:validFrom ?pv } OPTIONAL { ?p ckg:statedOn ?pst }
+          BIND (COALESCE(?rv, ?rst) AS ?rs) BIND (COALESCE(?pv, ?pst) AS ?ps)
+        }""")
+    assert len(pairs) >= 5
+    assert all(rs and ps for _, rs, _, ps in pairs)
+    assert [(r, rs, p, ps) for r, rs, p, ps in pairs if ps > rs] == []
