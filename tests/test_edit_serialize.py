@@ -13,7 +13,13 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 from channelkg.cli import cli
 from channelkg.errors import InputError
 from channelkg.resources import default_data_files
-from channelkg.serialize import dropped_comments, format_text, leading_comments, serialize
+from channelkg.serialize import (
+    dropped_comments,
+    format_text,
+    leading_comments,
+    parse_text,
+    serialize,
+)
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"
@@ -233,3 +239,58 @@ def test_format_reports_dropped_comments_and_bad_files(tmp_path: Path, runner: C
     assert res.exit_code == 2
     assert f"{bad}:2" in res.output and "syntax error" in res.output
     assert bad.read_bytes() == before
+
+
+P = "@prefix ex: <http://example.org/> .\n"
+
+
+@pytest.mark.parametrize(
+    ("text", "above", "dropped"),
+    [
+        # escaped characters in names are part of the name
+        (P + "ex:s ex:p ex:o\\#x .\n#C1\nex:a ex:p 2 .\n", "ex:a ex:p 2 .", 0),
+        (P + "ex:s ex:p ex:o\\( .\n#C1\nex:a ex:p 2 .\n", "ex:a ex:p 2 .", 0),
+        (P + "ex:s ex:p ex:it\\'s , \"x' a. # not a comment\" .\n#C1\nex:b ex:p 2 .\n",
+         "ex:b ex:p 2 .", 0),
+        (P + "ex:s ex:p ( ex:a\\)\\.\n#C1 inside\nex:b ) .\nex:b ex:p 2 .\n", None, 1),
+        (P + "#C1\n<http://example.org/\\u0062> ex:p 1 .\n", "ex:b ex:p 1 .", 0),
+        # @base and a redefined prefix are followed
+        ("@base <http://example.org/> .\n#C1\n<a> <p> 1 .\n",
+         "<http://example.org/a> <http://example.org/p> 1 .", 0),
+        ("@prefix ex: <http://old.example/> .\n#C1\nex:a ex:p 1 .\n" + P + "ex:a ex:p 2 .\n",
+         "<http://old.example/a> <http://old.example/p> 1 .", 0),
+        # a lone CR ends a comment; a comment after a statement goes above it
+        ("<http://x.example/z> <http://x.example/p> 0 .\n#C1\r<http://x.example/a>"
+         " <http://x.example/p> 1 .\n", "<http://x.example/a> <http://x.example/p> 1 .", 0),
+        (P + "ex:a ex:p 1 . #C1\nex:b ex:p 2 .\n", "ex:a ex:p 1 .", 0),
+        (P + "#C1\n[] ex:p 1 .\n", None, 1),
+    ],
+)
+def test_comment_placement_edge_cases(text: str, above: str | None, dropped: int) -> None:
+    out = format_text(text)
+    assert format_text(out) == out
+    # pyoxigraph reads them as format does (rdflib ends a comment only at LF).
+    assert_isomorphic(parse_text(text)[0], parse_text(out)[0])
+    assert dropped_comments(text) == dropped
+    lines = out.splitlines()
+    if above is None:
+        assert "#C1" not in out
+    else:
+        assert lines[lines.index(above) - 1].startswith("#C1")
+
+
+def test_long_string_with_backslash_n_and_newline_round_trips() -> None:
+    g = Graph()
+    g.add((URIRef(EX + "a"), URIRef(EX + "p"), Literal("a\\nb\nc")))
+    text = serialize(g, {"ex": EX})
+    assert_isomorphic(g, parse(text))
+
+
+def test_shared_blank_node_object_without_properties_is_refused() -> None:
+    with pytest.raises(InputError, match="blank node"):
+        format_text(P + "ex:a ex:p _:b .\nex:c ex:p _:b .\n")
+
+
+def test_unicode_prefix_names_are_kept() -> None:
+    text = "@prefix é: <http://example.org/> .\n\né:a é:p 1 .\n"
+    assert format_text(text) == text

@@ -1183,7 +1183,7 @@ def _merge_and_write(target: Path, new: Graph, dry_run: bool) -> None:
     for t in new:
         merged.add(t)
     if canonical:
-        layout = (comment_layout(old_text, old_graph, prefixes) if old_text
+        layout = (comment_layout(old_text, old_graph) if old_text
                   else Comments(header=NEW_FILE_HEADER))
         text = serialize(merged, prefixes, layout.header, optional=project,
                          comments=layout.attached, footer=layout.footer)

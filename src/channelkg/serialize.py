@@ -44,7 +44,8 @@ INDENT = "    "
 # PN_LOCAL of Turtle 1.1, restricted to the characters we are sure every
 # parser accepts unescaped (ASCII letters, digits, '_', '-', '.', not last '.').
 _LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
-_PREFIX = re.compile(r"^([A-Za-z][A-Za-z0-9_.-]*[A-Za-z0-9_-]|[A-Za-z]?)$")
+# PN_PREFIX of Turtle 1.1: a letter first, no dot last (Unicode letters allowed).
+_PREFIX = re.compile(r"^([^\W\d_][\w.\-\u00B7]*[\w\-\u00B7]|[^\W\d_]?)$")
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
 _DOUBLE = re.compile(r"^[+-]?([0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+$")
@@ -58,7 +59,7 @@ def _escape_iri(iri: str) -> str:
     return iri
 
 
-def _escape_short(text: str) -> str:
+def _escape_short(text: str, newline: str = "\\n") -> str:
     out = []
     for ch in text:
         code = ord(ch)
@@ -67,7 +68,7 @@ def _escape_short(text: str) -> str:
         elif ch == '"':
             out.append('\\"')
         elif ch == "\n":
-            out.append("\\n")
+            out.append(newline)
         elif ch == "\r":
             out.append("\\r")
         elif ch == "\t":
@@ -82,7 +83,7 @@ def _escape_short(text: str) -> str:
 def _escape_long(text: str) -> str:
     # Inside """…""" a newline stands for itself; every quote is escaped so that
     # no run of quotes can end the string early.
-    return _escape_short(text).replace("\\n", "\n")
+    return _escape_short(text, newline="\n")
 
 
 class _Writer:
@@ -262,7 +263,7 @@ def serialize(
     writer = _Writer(graph, usable)
     subjects = set(graph.subjects())
     iris = sorted((s for s in subjects if isinstance(s, URIRef)), key=str)
-    for s in subjects:
+    for s in set(subjects) | set(writer._refs):
         if isinstance(s, BNode) and writer._refs.get(s, 0) > 1:
             raise InputError(
                 "a blank node is the object of more than one triple; "
@@ -326,9 +327,13 @@ class Comments:
     dropped: int = 0
 
 
-_TOKEN = re.compile(r"[^\s;,()\[\]\"'<>#]+")
+# A Turtle word outside strings and IRIs; a backslash escapes the next character.
+_TOKEN = re.compile(r"(?:[^\s;,()\[\]\"'<>#\\]|\\.)+")
 _SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
 _LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_PREFIX_LINE = re.compile(r"(@?prefix)\s+([^\s:]*):\s*<([^>]*)>", re.IGNORECASE)
+_BASE_LINE = re.compile(r"(@?base)\s+<([^>]*)>", re.IGNORECASE)
 
 
 def _block(lines: list[str]) -> str:
@@ -339,44 +344,85 @@ def _block(lines: list[str]) -> str:
     return "\n".join(lines)
 
 
-def _subject_iri(token: str, prefixes: Mapping[str, str]) -> str | None:
+def _iri(text: str, base: str) -> str | None:
+    from urllib.parse import urljoin
+
+    iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    if _SCHEME.match(iri):
+        return iri
+    return urljoin(base, iri) if base else None
+
+
+def _subject_iri(token: str, prefixes: Mapping[str, str], base: str) -> str | None:
     if token.startswith("<"):
-        iri = token[1:-1]
-        return iri if _SCHEME.match(iri) else None
+        return _iri(token[1:-1], base)
     prefix, sep, local = token.partition(":")
     if not sep or prefix not in prefixes:
         return None
     return prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
 
 
-def scan_comments(text: str, prefixes: Mapping[str, str]) -> Comments:
+def _ends_statement(word: str) -> bool:
+    """True if a word ends with an unescaped dot (a name never ends with one)."""
+    if not word.endswith("."):
+        return False
+    body = word[:-1]
+    return (len(body) - len(body.rstrip("\\"))) % 2 == 0
+
+
+def _line_before(text: str, i: int) -> str:
+    """The text of the line that ends at position ``i`` (a line break)."""
+    end = i - 1 if text[i] == "\n" and i > 0 and text[i - 1] == "\r" else i
+    start = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
+    return text[start:end]
+
+
+def scan_comments(text: str, prefixes: Mapping[str, str] | None = None) -> Comments:
     """Find the comments of Turtle ``text`` and the subjects they stand above.
 
     A small scanner, not a parser, for text that parses: it skips strings and IRIs,
-    counts brackets, and ends a statement at a ``.`` outside them (a name never ends
-    with a dot). ``prefixes`` expand the subjects' prefixed names.
+    counts brackets, follows ``@prefix`` and ``@base`` lines (``prefixes``: the ones
+    known before the text), and ends a statement at a ``.`` outside them (a name never
+    ends with an unescaped dot). A comment on the line where a statement ends goes
+    above that statement.
     """
     out = Comments()
+    known = dict(prefixes or {})
+    base = ""
     i, n = 0, len(text)
     depth = 0
     in_statement = False
     directive = ""  # "." for @prefix/@base, ">" for SPARQL-style PREFIX/BASE
     pending: list[str] = []  # comment lines not yet placed; "" for a blank line
     first = True
+    last_subject: str | None = None  # IRI of the statement that ended last
+    same_line = False  # no line break since that statement ended
+
+    def attach(iri: str, block: str) -> None:
+        out.attached[iri] = out.attached[iri] + "\n" + block if iri in out.attached else block
+
     while i < n:
         c = text[i]
         if c == "#":
-            j = text.find("\n", i)
-            j = n if j < 0 else j
+            j = i
+            while j < n and text[j] not in "\r\n":
+                j += 1
+            line = text[i:j].rstrip()
             if in_statement:
                 out.dropped += 1
+            elif same_line and not pending:
+                if last_subject is not None:
+                    attach(last_subject, line)
+                else:
+                    out.dropped += 1
             else:
-                pending.append(text[i:j].rstrip())
+                pending.append(line)
             i = j
             continue
-        if c == "\n":
-            start = text.rfind("\n", 0, i) + 1
-            if not in_statement and pending and text[start:i].strip() == "":
+        if c in "\r\n":
+            same_line = False
+            crlf = c == "\r" and text.startswith("\r\n", i)
+            if not crlf and not in_statement and pending and _line_before(text, i).strip() == "":
                 pending.append("")
             i += 1
             continue
@@ -396,22 +442,28 @@ def scan_comments(text: str, prefixes: Mapping[str, str]) -> Comments:
             word = (token or "").lower()
             directive = ("." if word in ("@prefix", "@base")
                          else ">" if word in ("prefix", "base") else "")
+            if directive:
+                pm = _PREFIX_LINE.match(text, i)
+                bm = _BASE_LINE.match(text, i)
+                if pm:
+                    known[pm.group(2)] = _iri(pm.group(3), base) or pm.group(3)
+                elif bm:
+                    base = _iri(bm.group(2), base) or bm.group(2)
             if first:
                 cut = len(pending) if directive else max(
                     (k for k, ln in enumerate(pending) if ln == ""), default=-1)
                 out.header = _block(pending[: max(cut, 0)])
                 pending = pending[cut + 1 :] if cut >= 0 else pending
             kept = [ln for ln in pending if ln != ""]
-            iri = _subject_iri(token, prefixes) if token and not directive else None
+            iri = _subject_iri(token, known, base) if token and not directive else None
             if kept and iri is not None:
-                block = _block(pending)
-                out.attached[iri] = (out.attached[iri] + "\n" + block
-                                     if iri in out.attached else block)
+                attach(iri, _block(pending))
             else:
                 out.dropped += len(kept)
             pending = []
             first = False
             in_statement = True
+            last_subject = iri
         if text.startswith('"""', i) or text.startswith("'''", i):
             quote = text[i : i + 3]
             j = i + 3
@@ -420,7 +472,7 @@ def scan_comments(text: str, prefixes: Mapping[str, str]) -> Comments:
             i = j + 3
         elif c in "\"'":
             j = i + 1
-            while j < n and text[j] not in (c, "\n"):
+            while j < n and text[j] not in (c, "\n", "\r"):
                 j += 2 if text[j] == "\\" else 1
             i = j + 1
         elif c == "<":
@@ -428,6 +480,7 @@ def scan_comments(text: str, prefixes: Mapping[str, str]) -> Comments:
             i = n if j < 0 else j + 1
             if directive == ">" and depth == 0:
                 in_statement = False  # PREFIX p: <iri> has no closing dot
+                same_line = True
         elif c in "[(":
             depth += 1
             i += 1
@@ -438,8 +491,9 @@ def scan_comments(text: str, prefixes: Mapping[str, str]) -> Comments:
             m = _TOKEN.match(text, i)
             word = m.group(0) if m else c
             i += len(word)
-            if word.endswith(".") and depth == 0:
+            if depth == 0 and (word == "." or _ends_statement(word)):
                 in_statement = False
+                same_line = True
     if first:
         out.header = _block(pending)
     else:
@@ -447,20 +501,20 @@ def scan_comments(text: str, prefixes: Mapping[str, str]) -> Comments:
     return out
 
 
-def comment_layout(text: str, graph: Graph, prefixes: Mapping[str, str]) -> Comments:
+def comment_layout(text: str, graph: Graph) -> Comments:
     """:func:`scan_comments`, keeping only blocks above subjects that ``graph`` has."""
-    layout = scan_comments(text, prefixes)
+    layout = scan_comments(text)
     subjects = {str(x) for x in graph.subjects() if isinstance(x, URIRef)}
     for iri in [k for k in layout.attached if k not in subjects]:
         block = layout.attached.pop(iri)
-        layout.dropped += sum(1 for ln in block.splitlines() if ln.strip())
+        layout.dropped += sum(1 for ln in block.split("\n") if ln.strip())
     return layout
 
 
 def dropped_comments(text: str) -> int:
     """How many comment lines a reformat of Turtle ``text`` would drop."""
     graph, prefixes = parse_text(text)
-    return comment_layout(text, graph, prefixes).dropped
+    return comment_layout(text, graph).dropped
 
 
 def parse_text(text: str, name: str = "<text>") -> tuple[Graph, dict[str, str]]:
@@ -481,6 +535,8 @@ def parse_text(text: str, name: str = "<text>") -> tuple[Graph, dict[str, str]]:
     except SyntaxError as err:
         loc, msg = parse_error_location(Path(name), err)
         raise InputError(f"syntax error: {msg}", loc) from None
+    except InputError as err:
+        raise InputError(err.message, err.location or name) from None
     return g, prefixes
 
 
@@ -493,7 +549,7 @@ def format_text(text: str, name: str = "<text>") -> str:
     (:func:`dropped_comments` counts them).
     """
     graph, prefixes = parse_text(text, name)
-    layout = comment_layout(text, graph, prefixes)
+    layout = comment_layout(text, graph)
     return serialize(graph, prefixes, layout.header, comments=layout.attached,
                      footer=layout.footer)
 

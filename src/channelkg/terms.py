@@ -37,6 +37,10 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | N
         if dt == _XSD_STRING:
             return Literal(term.value)
         return Literal(term.value, datatype=URIRef(dt))
+    if isinstance(term, ox.Triple):
+        from channelkg.errors import InputError
+
+        raise InputError(f"RDF 1.2 triple terms (<< … >>) are not supported: {term}")
     raise TypeError(f"unsupported term {term!r}")
 
 
