@@ -150,3 +150,22 @@ def test_script_entry_points() -> None:
         assert bad.returncode == 2
         assert bad.stderr.startswith("Error: unknown named query 'nope'")
         assert "Traceback" not in bad.stderr
+
+
+def test_library_api_can_be_called_again_and_in_any_order() -> None:
+    """channelkg.query / channelkg.validate stay callable after their modules load."""
+    code = (
+        "import channelkg\n"
+        "import channelkg.query as module\n"  # the module loads before the function is used
+        "kg = channelkg.load()\n"
+        "a = channelkg.query(kg, 'seed-table')\n"
+        "b = channelkg.query(kg, 'routes-into', {'market': 'CN'})\n"
+        "r1 = channelkg.validate(); r2 = channelkg.validate()\n"
+        "print(len(a.rows), len(b.rows), r1.conforms, r2.conforms, len(module.list_queries()))\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=False)
+    assert out.returncode == 0, out.stderr
+    n_seed, n_routes, ok1, ok2, n_queries = out.stdout.split()
+    assert int(n_seed) >= 3 and int(n_routes) >= 1 and int(n_queries) >= 10
+    assert ok1 == ok2 == "True"

@@ -19,10 +19,13 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
+import sys as _sys
+import types as _types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -414,3 +417,18 @@ __all__ = [
     "run",
     "uses_service",
 ]
+
+
+class _CallableModule(_types.ModuleType):
+    """This module, callable as :func:`query`.
+
+    ``channelkg.query`` is the function in the public API, but once this module is
+    imported the package attribute of the same name is the module; calling it must
+    still work.
+    """
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        return query(*args, **kwargs)
+
+
+_sys.modules[__name__].__class__ = _CallableModule

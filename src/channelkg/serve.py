@@ -201,19 +201,19 @@ def _error(status: int, message: str) -> Reply:
 
 def execute(kg: Any, job: Job) -> Reply:
     """Run one job on a loaded graph (in a worker process) and render the answer."""
-    from channelkg import query as q
+    from channelkg.query import bind, resolve, run, uses_service
 
     try:
         if job.name is not None:
-            text, nq = q.resolve(job.name) if re.fullmatch(r"[\w.-]+", job.name) else ("", None)
+            text, nq = resolve(job.name) if re.fullmatch(r"[\w.-]+", job.name) else ("", None)
             if nq is None:
                 return _error(404, f"unknown named query {job.name!r}")
-            bindings = q.bind(nq, job.params)
+            bindings = bind(nq, job.params)
         else:
             text, bindings = job.text or "", {}
         if is_update(text):
             return _error(403, "this endpoint is read-only: SPARQL UPDATE is refused")
-        if q.uses_service(text):
+        if uses_service(text):
             return _error(403, "SERVICE is refused: this endpoint does not contact other hosts")
         if kg.engine in ("oxigraph", "oxigraph-disk") and kg.store is not None:
             from channelkg.persist import run_store
@@ -221,7 +221,7 @@ def execute(kg: Any, job: Job) -> Reply:
             result: Any = run_store(kg.store, text, bindings,
                                     union=kg.engine == "oxigraph-disk", max_rows=job.max_rows)
         else:
-            result = q.run(kg, text, bindings)
+            result = run(kg, text, bindings)
             result = _truncate(result, job.max_rows)
     except QueryError as err:
         return _error(400, str(err))
