@@ -169,3 +169,19 @@ def test_library_api_can_be_called_again_and_in_any_order() -> None:
     n_seed, n_routes, ok1, ok2, n_queries = out.stdout.split()
     assert int(n_seed) >= 3 and int(n_routes) >= 1 and int(n_queries) >= 10
     assert ok1 == ok2 == "True"
+
+
+@pytest.mark.parametrize("args", [
+    ["query", "seed-table"],
+    ["view", "--market", "CN"],
+    ["report", "--market", "CN"],
+    ["docs"],
+])
+def test_output_to_a_folder_is_a_clear_error(
+    runner: CliRunner, tmp_path: Path, args: list[str]
+) -> None:
+    res = runner.invoke(cli, [*args, "-o", str(tmp_path)])
+    assert res.exit_code == 2, res.output
+    assert f"{tmp_path}: is a folder" in res.output
+    assert "Traceback" not in res.output
+    assert list(tmp_path.iterdir()) == []  # no temporary file left behind
