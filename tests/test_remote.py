@@ -99,6 +99,22 @@ def test_open_refreshes_changed_and_deleted_files(tmp_path: Path, files: list[Pa
     assert str(files[1].resolve()) not in manifest
 
 
+def test_open_loads_new_files_of_a_loaded_folder(tmp_path: Path, files: list[Path]) -> None:
+    src = tmp_path / "graphs"
+    src.mkdir()
+    shutil.move(files[0], src / files[0].name)
+    db = tmp_path / "db"
+    persist.load_into(db, [src])
+    assert rows(remote.open_store(f"oxigraph:{db}")) == rows(load([src]))
+    shutil.copy(files[1], src / files[1].name)  # a new file, e.g. from `channelkg add`
+    kg = remote.open_store(f"oxigraph:{db}")
+    assert rows(kg) == rows(load([src])) and rows(kg) > rows(load([src / files[0].name]))
+    del kg
+    gc.collect()
+    assert str((src / files[1].name).resolve()) in persist.read_manifest(db)
+    assert persist.read_folders(db) == [(str(src.resolve()), False)]
+
+
 def test_syntax_error_leaves_store_unchanged(tmp_path: Path, files: list[Path]) -> None:
     db = tmp_path / "db"
     persist.load_into(db, files)

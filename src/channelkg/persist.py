@@ -6,10 +6,11 @@ oxigraph:PATH`` on any reading command opens it. The layout:
 * every source file is loaded into its own named graph, named by the file's
   ``file:`` URI, so that a changed file can be replaced without touching the others;
 * ``PATH/channelkg-manifest.json`` records, per file, its named graph, size,
-  modification time and SHA-256. On ``load`` and on every open the files are
-  compared with the manifest and only the changed ones are parsed again (a file
-  whose time changed but whose SHA-256 did not is not reloaded); deleted files
-  have their graph dropped;
+  modification time and SHA-256, and the folders the files came from. On ``load``
+  and on every open the files are compared with the manifest and only the changed
+  ones are parsed again (a file whose time changed but whose SHA-256 did not is not
+  reloaded); deleted files have their graph dropped, and new files in those folders
+  are loaded;
 * queries see the union of the named graphs (pyoxigraph
   ``use_default_graph_as_union=True``), i.e. the same triples as the files loaded
   in memory. The engine name is ``oxigraph-disk``; its query runner is registered
@@ -35,6 +36,7 @@ import pyoxigraph as ox
 from channelkg import resources
 from channelkg.errors import InputError, QueryError
 from channelkg.store import (
+    FORMATS,
     KnowledgeGraph,
     expand_paths,
     parse_error_location,
@@ -119,10 +121,31 @@ def read_manifest(folder: Path) -> dict[str, dict[str, object]]:
     return {str(k): dict(v) for k, v in files.items()}
 
 
-def _write_manifest(folder: Path, files: Mapping[str, Mapping[str, object]]) -> None:
+def read_folders(folder: Path) -> list[tuple[str, bool]]:
+    """The folders a store was loaded from, each with ``True`` if only its ``*.ttl``
+    files count (the curated graph); their new files are loaded when the store opens."""
+    try:
+        doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return []
+    rows = doc.get("folders", []) if isinstance(doc, dict) else []
+    return [(str(r[0]), bool(r[1])) for r in rows if isinstance(r, list) and len(r) == 2]
+
+
+def _folder_files(path: Path, ttl_only: bool) -> list[Path]:
+    if ttl_only:
+        return sorted(path.glob("*.ttl"))
+    return sorted(f for f in path.iterdir() if f.suffix.lower() in FORMATS)
+
+
+def _write_manifest(folder: Path, files: Mapping[str, Mapping[str, object]],
+                    folders: Sequence[tuple[str, bool]] | None = None) -> None:
     from channelkg.fileio import atomic_write_text
 
-    doc = {"format": "channelkg-oxigraph-store", "version": 1, "files": dict(sorted(files.items()))}
+    if folders is None:
+        folders = read_folders(folder)
+    doc = {"format": "channelkg-oxigraph-store", "version": 1,
+           "folders": [list(f) for f in folders], "files": dict(sorted(files.items()))}
     atomic_write_text(folder / MANIFEST, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
 
 
@@ -203,7 +226,10 @@ def load_into(
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise InputError("exists and is not a folder", str(folder))
+    folders: list[tuple[str, bool]] | None = None
     if files is None:
+        folders = ([(str(resources.graphs_dir().resolve()), True)] if not paths else
+                   [(str(Path(p).resolve()), False) for p in paths if Path(p).is_dir()])
         files = expand_paths(paths)
         if ontology:
             onto = resources.ontology_file()
@@ -246,7 +272,7 @@ def load_into(
             pending = {k: v for k, v in old.items() if k not in gone}
             for key, _f, _q in changed:
                 pending[key] = {"graph": new[key]["graph"], "pending": True}
-            _write_manifest(folder, pending)
+            _write_manifest(folder, pending, folders)
             for key in gone:
                 g = old[key].get("graph")
                 if isinstance(g, str):
@@ -261,8 +287,9 @@ def load_into(
                 _bulk_load(store, f, g)
                 report.quads_loaded += n
             store.flush()
-        if new != old or not is_store(folder):
-            _write_manifest(folder, new)
+        if new != old or not is_store(folder) or (
+                folders is not None and folders != read_folders(folder)):
+            _write_manifest(folder, new, folders)
         report.triples = len(store)
     finally:
         if own:
@@ -309,6 +336,12 @@ def open_disk(folder: Path | str, *, refresh: bool = True, read_only: bool = Fal
             for k in manifest:
                 if not Path(k).is_file() and progress:
                     progress(f"{k} is gone; dropping its graph")
+            # New files in the folders the store was loaded from join it.
+            for source, ttl_only in read_folders(folder):
+                if Path(source).is_dir():
+                    for f in _folder_files(Path(source), ttl_only):
+                        if str(f.resolve()) not in manifest:
+                            present.append(f)
             report = load_into(folder, files=present, store=store, progress=progress)
             if report.changed and progress:
                 progress(report.summary())
