@@ -391,3 +391,12 @@ def test_serve_refuses_to_start_on_bad_data(tmp_path: Path) -> None:
          str(bad)], capture_output=True, timeout=60, env={**os.environ})
     assert res.returncode == 2
     assert b"bad.ttl:1" in res.stderr
+
+
+def test_a_port_in_use_is_a_clear_error(server: Server) -> None:
+    out = subprocess.run(
+        [sys.executable, "-m", "channelkg", "serve", "--port", str(server.port)],
+        capture_output=True, text=True, timeout=120, check=False)
+    assert out.returncode == 2, out.stderr
+    assert f"cannot listen on 127.0.0.1:{server.port}" in out.stderr
+    assert "serving" not in out.stderr + out.stdout and "Traceback" not in out.stderr

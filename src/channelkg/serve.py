@@ -36,7 +36,7 @@ from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
-from channelkg.errors import ChannelKGError, QueryError
+from channelkg.errors import ChannelKGError, InputError, QueryError
 
 STATIC = Path(__file__).resolve().parent / "static"
 READ_ONLY_ENV = "CHANNELKG_STORE_READ_ONLY"
@@ -523,23 +523,38 @@ def serve(
         workers: worker processes (parallel queries).
         announce: called with a line of text once the server is about to listen.
     """
+    import socket
+
     import uvicorn
 
     if timeout <= 0 or max_rows <= 0 or workers <= 0:
         raise ChannelKGError("--timeout, --max-rows and --workers must be positive")
-    prepare_graph(graph)
-    pool = WorkerPool(graph, size=workers, timeout=timeout)
-    pool.start()
+    # Bind first, so that a port in use is a clear error before anything is loaded.
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        app = create_app(pool, max_rows=max_rows)
-        if announce:
-            announce(f"serving SPARQL on http://{host}:{port}/sparql (query page: "
-                     f"http://{host}:{port}/); timeout {timeout:g} s, at most {max_rows} rows")
-        config = uvicorn.Config(app, host=host, port=port, log_level="warning",
-                                access_log=False, timeout_graceful_shutdown=5)
-        uvicorn.Server(config).run()
+        sock.bind((host, port))
+    except OSError as err:
+        sock.close()
+        raise InputError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    port = sock.getsockname()[1]
+    try:
+        prepare_graph(graph)
+        pool = WorkerPool(graph, size=workers, timeout=timeout)
+        pool.start()
+        try:
+            app = create_app(pool, max_rows=max_rows)
+            if announce:
+                announce(f"serving SPARQL on http://{host}:{port}/sparql (query page: "
+                         f"http://{host}:{port}/); timeout {timeout:g} s, at most {max_rows} rows")
+            config = uvicorn.Config(app, host=host, port=port, log_level="warning",
+                                    access_log=False, timeout_graceful_shutdown=5)
+            uvicorn.Server(config).run(sockets=[sock])
+        finally:
+            pool.close()
     finally:
-        pool.close()
+        sock.close()
 
 
 __all__ = [
