@@ -90,6 +90,8 @@ def test_market_by_iso_code_curie_and_iri_give_the_same_fact(
         outputs.append(res.output)
     assert outputs[0] == outputs[1] == outputs[2]
     assert "would write" in outputs[0]
+    assert "would add kgid:route-gpt-cn-openai-api-2026-06-20" in outputs[0]
+    assert "\nadded" not in "\n" + outputs[0]
     assert not (ckg_home / "graphs" / "additions.ttl").exists()
 
 
@@ -98,7 +100,8 @@ def test_same_iri_is_refused_then_skipped(ckg_home: Path, runner: CliRunner) -> 
     before = snapshot(ckg_home)
     again = runner.invoke(cli, [*ROUTE, *SOURCE])
     assert again.exit_code == 2
-    assert "duplicate" in again.output and "already exists" in again.output
+    assert "duplicate: kgid:route-gpt-cn-openai-api-2026-06-20 already states the same route" \
+        in again.output
     assert snapshot(ckg_home) == before
     skipped = runner.invoke(cli, [*ROUTE, *SOURCE, "--skip-duplicates"])
     assert skipped.exit_code == 0, skipped.output
@@ -119,6 +122,12 @@ def test_same_key_and_source_under_another_id_is_a_duplicate(
     other = ["--source-title", "Second report", "--source-date", "2026-06-21"]
     res = runner.invoke(cli, [*ROUTE, *other, "--id", "route-second-report"])
     assert res.exit_code == 0, res.output
+    # Without --id it gets the next free IRI.
+    third = ["--source-title", "Third report", "--source-date", "2026-06-22"]
+    res = runner.invoke(cli, [*ROUTE, *third])
+    assert res.exit_code == 0, res.output
+    assert "added kgid:route-gpt-cn-openai-api-2026-06-20-2" in res.output
+    assert validate([ckg_home / "graphs"]).conforms
 
 
 def _without(args: list[str], *options: str) -> list[str]:

@@ -88,7 +88,7 @@ def test_add_sends_the_fact_then_refuses_it_as_duplicate(pushed: virtuoso.Virtuo
     # The same fact again is a duplicate of what the server holds: refused, nothing sent.
     again = runner.invoke(cli, [*ROUTE, *SOURCE, *store_opts(pushed)])
     assert again.exit_code == 2, again.output
-    assert "duplicate" in again.output and "already exists" in again.output
+    assert "duplicate" in again.output and "already states the same route" in again.output
     assert count(pushed) == after
     # A second fact through `import` (YAML), checked against the server's graph.
     facts = tmp_path / "facts.yaml"

@@ -886,6 +886,23 @@ def _key(graph: Graph, node: Node, kind: str) -> tuple[Any, ...]:
     return tuple(out)
 
 
+_Triples = list[tuple[Node, Node, Node]]
+
+
+def _free_iri(ctx: Context, iri: URIRef, triples: _Triples) -> tuple[URIRef, _Triples]:
+    """``iri``, or ``iri-2``, ``iri-3`` … if it is taken, with the triples renamed."""
+    def taken(node: URIRef) -> bool:
+        return (node, RDF.type, None) in ctx.graph or node in ctx.new_subjects
+
+    if not taken(iri):
+        return iri, triples
+    n = 2
+    while taken(URIRef(f"{iri}-{n}")):
+        n += 1
+    new = URIRef(f"{iri}-{n}")
+    return new, [(new if s == iri else s, p, new if o == iri else o) for s, p, o in triples]
+
+
 def find_duplicate(ctx: Context, kind: str, iri: URIRef, new: Graph) -> str | None:
     """Describe why the new fact duplicates an existing one, or return ``None``.
 
@@ -932,7 +949,8 @@ class AddResult:
 
     @property
     def text(self) -> str:
-        lines = [f"added {shorten(str(n))}" for n in self.added]
+        lines = [f"{'added' if self.written else 'would add'} {shorten(str(n))}"
+                 for n in self.added]
         lines += [f"skipped {shorten(str(n))}: duplicate: {why}" for n, why in self.skipped]
         verb = "wrote" if self.written else "would write"
         if self.added:
@@ -1244,10 +1262,17 @@ def add_records(
             iri, triples, _ = builder.build(rec)
             if iri is None:
                 continue
+            minted = rec.kind != "entity" and not rec.values.get("id")
+            # A minted IRI that is taken (the same fact from another source, say) gets
+            # a number; the same fact from the same source is still a duplicate, by
+            # its key properties, and is reported under the IRI it was minted as.
+            free, free_triples = _free_iri(ctx, iri, triples) if minted else (iri, triples)
             one = Graph()
-            for t in triples:
+            for t in free_triples:
                 one.add(t)
-            dup = find_duplicate(ctx, rec.kind, iri, one)
+            dup = find_duplicate(ctx, rec.kind, free, one)
+            if dup is None:
+                iri, triples = free, free_triples
             if dup is None and iri in ctx.new_subjects:
                 dup = f"{shorten(str(iri))} is given twice in this input"
             if dup is not None:
