@@ -219,3 +219,27 @@ def test_remote_errors_are_clean(tmp_path: Path) -> None:
         remote.push(f"http://127.0.0.1:{port}/", "urn:g> <x", [TINY])
     with pytest.raises(QueryError, match="syntax"):
         persist.run_store(load([TINY]).store, "SELECT WHERE")  # type: ignore[arg-type]
+
+
+def test_validate_a_store(tmp_path: Path) -> None:
+    from channelkg.validate import validate
+
+    db = tmp_path / "db"
+    persist.load_into(db, [BAD / "no-source.ttl"])
+    spec = f"oxigraph:{db}"
+    res = CliRunner().invoke(cli, ["validate", "--store", spec])
+    assert res.exit_code == 1, res.output
+    from_files = validate([BAD / "no-source.ttl"])
+    want = sorted((p.kind, p.focus, p.path) for p in from_files.problems)
+    lines = res.output.splitlines()
+    assert lines[-1] == f"{len(want)} problem(s) in {spec}"
+    assert all(line.startswith(f"{spec}: ") for line in lines[:-1])
+    for kind, focus, path in want:
+        assert any(f"{kind} {focus} {path}".strip() in line for line in lines), (kind, focus)
+    gc.collect()
+    ok = tmp_path / "ok"
+    persist.load_into(ok, [TINY])
+    res = CliRunner().invoke(cli, ["validate", "--store", f"oxigraph:{ok}"])
+    assert res.exit_code == 0 and res.output.startswith(f"ok: oxigraph:{ok}, "), res.output
+    both = CliRunner().invoke(cli, ["validate", str(TINY), "--store", f"oxigraph:{ok}"])
+    assert both.exit_code == 2 and "not both" in both.output

@@ -240,3 +240,13 @@ def test_bad_query_on_server_is_a_query_error(engines: dict[str, dict[str, Any]]
 
     with pytest.raises(QueryError, match="HTTP 400|HTTP 500"):
         query(engines["fixtures"]["virtuoso"], "SELECT ?s WHERE { ?s ?p }")
+
+
+def test_validate_the_graph_on_the_server(pushed: dict[str, str],
+                                          server: virtuoso.Virtuoso) -> None:
+    store = f"sparql:{server.sparql}?default-graph-uri={pushed['bundled']}"
+    res = CliRunner().invoke(cli, ["validate", "--store", store])
+    assert res.exit_code == 0, (res.output, res.exception)
+    assert res.output.startswith(f"ok: {store}, ") and "no problems" in res.output
+    triples = int(res.output.removeprefix(f"ok: {store}, ").split()[0])
+    assert triples >= len(load(datasets()["bundled"], ontology=False)) > 2000

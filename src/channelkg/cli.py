@@ -242,8 +242,16 @@ def queries(fmt: str) -> None:
     show_default=True,
     help="Also validate what RDFS/OWL-RL/the rules entail from FILES (never written).",
 )
+@click.option(
+    "--store",
+    metavar="STORE",
+    default=None,
+    help="Validate the graph of a store instead of files: oxigraph:PATH or sparql:URL "
+    "(no syntax check or line numbers then).",
+)
 def validate(
-    files: tuple[Path, ...], shapes: Path | None, ontology: Path | None, reason: str = "none"
+    files: tuple[Path, ...], shapes: Path | None, ontology: Path | None, reason: str = "none",
+    store: str | None = None,
 ) -> None:
     """Check FILES (default: the bundled graph): syntax, literals, ckg: terms, SHACL.
 
@@ -255,6 +263,20 @@ def validate(
     for p in (shapes, ontology):
         if p is not None and not p.exists():
             raise click.BadParameter(f"no such file: {p}")
+    if store:
+        if files:
+            raise click.UsageError("give FILES or --store, not both")
+        from channelkg.reason import entailments
+
+        kg = open_graph(store=store)
+        graph = kg.to_rdflib()
+        extra = entailments(kg, reason) if reason != "none" else None
+        report = run_validate(graph=graph, source=store, shapes=shapes, ontology=ontology,
+                              extra=extra)
+        click.echo(report.text, nl=False)
+        if not report.conforms:
+            sys.exit(1)
+        return
     extra = None
     if reason != "none":
         from channelkg.errors import InputError

@@ -55,13 +55,15 @@ class Report:
     files: tuple[Path, ...]
     triples: int
     graph: Graph | None = field(default=None, compare=False, repr=False)
+    source: str = ""  # what was validated when it was not files (e.g. a store)
 
     @property
     def text(self) -> str:
+        what = self.source or f"{len(self.files)} file(s)"
         if self.conforms:
-            return f"ok: {len(self.files)} file(s), {self.triples} triples, no problems\n"
+            return f"ok: {what}, {self.triples} triples, no problems\n"
         lines = [p.line() for p in self.problems]
-        lines.append(f"{len(self.problems)} problem(s) in {len(self.files)} file(s)")
+        lines.append(f"{len(self.problems)} problem(s) in {what}")
         return "\n".join(lines) + "\n"
 
 
@@ -109,6 +111,8 @@ def validate(
     ontology: Path | None = None,
     extra: Graph | None = None,
     shacl: bool = True,
+    graph: Graph | None = None,
+    source: str = "",
 ) -> Report:
     """Validate RDF files (default: the curated graph) and report every problem.
 
@@ -118,8 +122,11 @@ def validate(
         ontology: ontology file (default ``ontology/channelkg.ttl``).
         extra: triples to validate together with the files (e.g. a fact about to be added).
         shacl: run SHACL (syntax, literal and term checks always run).
+        graph: validate these triples instead of files (e.g. a store's graph); problems
+            are located by ``source`` instead of file and line.
+        source: the name of ``graph`` in the report (e.g. ``oxigraph:kg``).
     """
-    files = expand_paths(paths)
+    files = [] if graph is not None else expand_paths(paths)
     for f in files:
         if not f.exists():
             raise InputError("no such file", str(f))
@@ -127,6 +134,9 @@ def validate(
     shapes_path = shapes or resources.shapes_file()
     problems: list[Problem] = []
     data = new_rdflib_graph()
+    if graph is not None:
+        for t in graph:
+            data.add(t)
     for f in files:
         try:
             quads = parse_file(f)
@@ -155,7 +165,7 @@ def validate(
                 )
             )
     if problems:
-        return Report(False, tuple(problems), tuple(files), len(data), data)
+        return Report(False, tuple(problems), tuple(files), len(data), data, source)
 
     index = _LineIndex(list(files))
     # Ill-typed literals, e.g. "2024-02-30"^^xsd:date.
@@ -194,8 +204,11 @@ def validate(
         problems.extend(
             p for p in _shacl(data, shape_graph, onto, index) if (p.focus, p.path) not in reported
         )
+    if graph is not None and source:
+        problems = [p if p.location else Problem(p.kind, p.message, source, p.focus, p.path)
+                    for p in problems]
     problems.sort(key=_sort_key)
-    return Report(not problems, tuple(problems), tuple(files), len(data), data)
+    return Report(not problems, tuple(problems), tuple(files), len(data), data, source)
 
 
 def _sort_key(p: Problem) -> tuple[object, ...]:
