@@ -224,3 +224,14 @@ def test_regenerating_a_view_changes_no_byte(tmp_path: Path) -> None:
         )
         outs.append(out.read_bytes())
     assert outs[0] == outs[1] == outs[2]
+
+
+def test_view_of_a_named_query(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "q.html"
+    res = runner.invoke(cli, ["view", "--query", "routes-into", "-p", "market=CN", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    keys = {n["key"] for n in _data_json(out.read_text(encoding="utf-8"))["nodes"]}
+    assert "kgid:route-seed-azure-china-gpt" in keys
+    bad = runner.invoke(cli, ["view", "--query", "no-such-query", "-o", str(tmp_path / "x.html")])
+    assert bad.exit_code == 2 and "unknown named query" in bad.output
+    assert not (tmp_path / "x.html").exists()

@@ -510,6 +510,8 @@ def timeline(
     graph = fact_graph(kg)
     lo = parse_date(date_from, "--from date") if date_from else None
     hi = parse_date(date_to, "--to date") if date_to else None
+    if lo is not None and hi is not None and hi < lo:
+        raise InputError(f"--to {hi} is before --from {lo}")
     m = resolve_market(graph, market) if market else None
     org = resolve_node(graph, provider, "provider") if provider else None
     events: list[Event] = []

@@ -55,8 +55,9 @@ def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--query",
         "query_file",
-        metavar="FILE.rq",
-        help="Draw the result of a CONSTRUCT, or the nodes in the IRI cells of a SELECT.",
+        metavar="QUERY",
+        help="Draw the result of a CONSTRUCT, or the nodes in the IRI cells of a SELECT "
+        "(a named query, a .rq file or SPARQL text).",
     )
     @click.option(
         "--param",
@@ -201,7 +202,6 @@ def view(
       channelkg view --all-shipped
     """
     from channelkg import resources
-    from channelkg.errors import InputError
     from channelkg.network import Selection, write_graphml
     from channelkg.view import write_html
 
@@ -212,8 +212,10 @@ def view(
         raise click.UsageError("--all-shipped draws fixed selections; drop the other options")
     if all_shipped and graphml:
         raise click.UsageError("--all-shipped cannot be combined with --graphml")
-    if query_file and not Path(query_file).is_file():
-        raise InputError("no such query file", query_file)
+    if query_file:
+        from channelkg.query import resolve
+
+        resolve(query_file)  # an unknown name or a missing file fails before loading
 
     kg = open_graph(**graph)
     suffix = _suffix(collapse, graph.get("as_of"))
@@ -282,12 +284,13 @@ def export_graphml(
 
     import networkx as nx
 
-    from channelkg.errors import InputError
     from channelkg.network import to_graphml_graph, write_graphml
 
     sel = _selection(market, provider, around, depth, classes, query_file, params)
-    if query_file and not Path(query_file).is_file():
-        raise InputError("no such query file", query_file)
+    if query_file:
+        from channelkg.query import resolve
+
+        resolve(query_file)  # an unknown name or a missing file fails before loading
     kg = open_graph(**graph)
     g = _project(kg, sel, collapse, with_sources)
     if output is not None:
