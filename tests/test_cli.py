@@ -185,3 +185,25 @@ def test_output_to_a_folder_is_a_clear_error(
     assert f"{tmp_path}: is a folder" in res.output
     assert "Traceback" not in res.output
     assert list(tmp_path.iterdir()) == []  # no temporary file left behind
+
+
+@pytest.mark.parametrize(("param", "message"), [
+    ("market=XX", "no market has ISO code 'XX' (codes: "),
+    ("market=cn", "did you mean CN?"),
+    ("market=kgid:hong-kong", "did you mean HK?"),
+    ("model=kgid:no-such-model", "kgid:no-such-model is not in the graph"),
+])
+def test_a_parameter_that_matches_nothing_is_named(
+    runner: CliRunner, param: str, message: str
+) -> None:
+    res = runner.invoke(cli, ["query", "routes-into", "-p", param])
+    assert res.exit_code == 2, res.output
+    assert "empty result: --param " + param in res.output and message in res.output
+
+
+def test_an_empty_answer_with_known_values_is_not_an_error(runner: CliRunner) -> None:
+    # North Korea and GPT are both in the graph; no route joins them: a true "none".
+    res = runner.invoke(cli, ["query", "routes-into", "-p", "market=KP", "-p", "model=kgid:gpt",
+                              "-f", "csv"])
+    assert res.exit_code == 0, res.output
+    assert res.output.splitlines()[0].startswith("route,") and len(res.output.splitlines()) == 1

@@ -180,7 +180,17 @@ def query(
     from channelkg.query import query as run_query
 
     kg = open_graph(**graph)
-    result = run_query(kg, query_spec, parse_params(params), allow_service=allow_service)
+    raw = parse_params(params)
+    result = run_query(kg, query_spec, raw, allow_service=allow_service)
+    empty = (not result.rows if result.kind == "SELECT"
+             else result.kind == "GRAPH" and result.graph is not None and len(result.graph) == 0)
+    if raw and empty:
+        from channelkg.errors import QueryError
+        from channelkg.query import unmatched_param
+
+        why = unmatched_param(kg, query_spec, raw)
+        if why:
+            raise QueryError(f"empty result: {why}")
     emit(render(result, fmt), output)
     if result.kind == "ASK" and not result.boolean:
         sys.exit(1)

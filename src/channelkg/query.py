@@ -391,6 +391,48 @@ def register_runner(engine: str, runner: object) -> None:
     _RUNNERS[engine] = runner  # type: ignore[assignment]
 
 
+_ISO_PARAM = re.compile(r"\bISO\b")
+
+
+def unmatched_param(kg: KnowledgeGraph, spec: str, raw: Mapping[str, str]) -> str | None:
+    """Why a named query's ``--param`` value can match nothing, or ``None``.
+
+    For an ``iri`` parameter: the IRI is nowhere in the graph. For an ISO-code
+    parameter: no market has that code. Meant for an empty answer, to tell a typo
+    from a true "none"; close matches are suggested.
+    """
+    _, nq = resolve(spec)
+    if nq is None:
+        return None
+    declared = {p.name: p for p in nq.params}
+    for name, value in raw.items():
+        p = declared.get(name)
+        if p is None:
+            continue
+        if p.type == "iri":
+            node = convert_param(p, value)
+            found = run(kg, "ASK { { ?x ?p ?o } UNION { ?s ?p ?x } }", {"x": node})
+            if not found.boolean:
+                return f"--param {name}={value}: {value} is not in the graph"
+        elif p.type == "string" and _ISO_PARAM.search(p.description):
+            res = run(kg, "SELECT DISTINCT ?c ?m WHERE { ?m <https://w3id.org/channelkg/"
+                          "ontology#isoCode> ?c }", {})
+            codes = {str(r[0]): r[1] for r in res.rows}
+            if value in codes:
+                continue
+            hint = [c for c in codes if c.upper() == value.upper()]
+            try:
+                iri = str(expand(value)) if ":" in value else None
+            except ValueError:
+                iri = None
+            hint += [c for c, m in codes.items() if iri is not None and str(m) == iri]
+            hint = hint or difflib.get_close_matches(value.upper(), list(codes), 3, 0.5)
+            known = ", ".join(sorted(codes))
+            return (f"--param {name}={value}: no market has ISO code {value!r}"
+                    + (f"; did you mean {', '.join(hint)}?" if hint else f" (codes: {known})"))
+    return None
+
+
 def query(
     kg: KnowledgeGraph,
     spec: str,
@@ -414,6 +456,7 @@ __all__ = [
     "query",
     "register_runner",
     "resolve",
+    "unmatched_param",
     "run",
     "uses_service",
 ]
