@@ -64,7 +64,7 @@ def test_market_brief_sections_and_sources(kg: KnowledgeGraph) -> None:
     assert headings == ["Key findings", "Comparison table", "Access routes", "Restrictions",
                         "Single points of failure", "Assessments", "Timeline", "Sources"]
     # the computed finding names the partnership, with the data's assessment as corroboration
-    finding = next(ln for ln in md.splitlines() if ln.startswith("- GPT reaches"))
+    finding = next(ln for ln in md.splitlines() if ln.startswith("- GPT → "))
     assert "Microsoft – OpenAI (model supply) (partnership)" in finding
     assert "Dependency on one provider increases" in finding
     assert "- No open route brings Claude into Mainland China" in md

@@ -371,13 +371,13 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
                 corr = (" The data's own dependency-risk assessment agrees: "
                         + "; ".join(f"\u201c{a['statement']}\u201d" for a in s.assessments))
             findings.append(
-                f"{s.family_label} reaches {label} by {len(s.open_routes)} open route(s), "
+                f"{s.family_label} → {label}: {len(s.open_routes)} open route(s), "
                 f"and every one passes through {names}: single point(s) of failure.{corr}"
             )
         else:
             cut = ", ".join(c.label for c in s.min_cut)
             findings.append(
-                f"{s.family_label} reaches {label} by {len(s.open_routes)} open route(s) with no "
+                f"{s.family_label} → {label}: {len(s.open_routes)} open route(s) and no "
                 f"single point of failure (smallest cut: {cut})."
             )
     b.bullets(findings or [f"No access routes into {label} in the graph."])
