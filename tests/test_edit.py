@@ -354,7 +354,19 @@ def test_import_turtle(ckg_home: Path, runner: CliRunner, tmp_path: Path) -> Non
     ), encoding="utf-8")
     res = runner.invoke(cli, ["import", str(bad)])
     assert res.exit_code == 2
-    assert "every claim needs at least one source" in res.output
+    assert f"{bad}:6: [shacl] kgid:claim-bad prov:wasDerivedFrom: every claim needs at least " \
+        "one source" in res.output
+    # A bad date and a missing source are reported together, each with its line.
+    bad.write_text(prefixes + (
+        'kgid:claim-bad a ckg:Claim ; rdfs:comment "No source."@en ; ckg:status ckg:reported ;\n'
+        '  ckg:statedOn "2026-02-30"^^xsd:date ; ckg:about kgid:openai .\n'
+    ), encoding="utf-8")
+    res = runner.invoke(cli, ["import", str(bad)])
+    assert res.exit_code == 2
+    assert f'{bad}:7: literal kgid:claim-bad ckg:statedOn: invalid xsd:date value "2026-02-30"' \
+        in res.output
+    assert f"{bad}:6: [shacl] kgid:claim-bad prov:wasDerivedFrom" in res.output
+    assert res.output.count("2026-02-30") == 1
     typo = tmp_path / "typo.ttl"
     typo.write_text(prefixes + "kgid:openai ckg:isoKode \"US\" .\n", encoding="utf-8")
     res = runner.invoke(cli, ["import", str(typo)])

@@ -1119,28 +1119,39 @@ def _session(
             raise EditError([p.replace(str(path), url) for p in err.problems]) from None
 
 
-def _new_problems(files: list[Path], extra: Graph, ctx: Context) -> list[str]:
+def _new_problems(files: list[Path], extra: Graph, ctx: Context,
+                  source: Path | None = None) -> list[str]:
     """Problems that the new triples bring: syntax, literals and ``ckg:`` terms over the
     whole graph, SHACL on the nodes the new triples touch. Problems the graph had
-    before are not the new facts' fault and do not block them."""
+    before are not the new facts' fault and do not block them. ``source``: the file the
+    new triples come from, to name the line of each problem in it."""
     from channelkg.validate import validate
 
-    report = validate(files, extra=extra, shacl=False)
+    locate = [source] if source is not None else []
+    report = validate(files, extra=extra, shacl=False, locate=locate)
+    out: list[str] = []
     if not report.conforms:
-        old = set(validate(files, shacl=False).problems)
-        new = [p.line() for p in report.problems if p not in old]
-        if new:
-            return new
+        old = {(p.kind, p.message, p.focus, p.path)
+               for p in validate(files, shacl=False).problems}
+        out = [p.line() for p in report.problems
+               if (p.kind, p.message, p.focus, p.path) not in old]
+        if any(p.kind == "syntax" for p in report.problems):
+            return out
     assert report.graph is not None
     data = report.graph
     subjects = {s for s, _, _ in extra}
     focus = subjects | {s for n in subjects for s in data.subjects(None, n)}
-    found = _shacl_lines(data, ctx, focus)
-    if not found:
-        return []
-    before = new_graph_without(data, extra)
-    old_lines = set(_shacl_lines(before, ctx, {n for n in focus if (n, None, None) in before}))
-    return [line for line in found if line not in old_lines]
+    found = _shacl_lines(data, ctx, focus, source)
+    if found:
+        before = new_graph_without(data, extra)
+        old_lines = set(_shacl_lines(before, ctx,
+                                     {n for n in focus if (n, None, None) in before}, source))
+        # An ill-typed literal is already reported as such; its shape violation is not news.
+        literal = {f"[shacl] {p.focus} {p.path}:" for p in report.problems
+                   if p.kind == "literal"}
+        out += [line for line in found if line not in old_lines
+                and not any(key in line for key in literal)]
+    return out
 
 
 def new_graph_without(data: Graph, extra: Graph) -> Graph:
@@ -1152,11 +1163,17 @@ def new_graph_without(data: Graph, extra: Graph) -> Graph:
     return out
 
 
-def _shacl_lines(data: Graph, ctx: Context, focus: set[Node]) -> list[str]:
-    """SHACL (pySHACL) on the given focus nodes, as ``[shacl] focus path: message`` lines."""
+def _shacl_lines(data: Graph, ctx: Context, focus: set[Node],
+                 source: Path | None = None) -> list[str]:
+    """SHACL (pySHACL) on the given focus nodes, as ``[shacl] focus path: message`` lines
+    (with ``file:line:`` first when the focus node is found in ``source``)."""
     if not focus:
         return []
     import pyshacl
+
+    from channelkg.validate import _LineIndex
+
+    index = _LineIndex([source]) if source is not None else None
 
     mixed = Graph()
     for graph in (data, ctx.ontology):
@@ -1180,7 +1197,8 @@ def _shacl_lines(data: Graph, ctx: Context, focus: set[Node]) -> list[str]:
         if value is not None and not isinstance(value, BNode) and value != node:
             text += f" (value: {display(value)})"
         where = display(node) + (f" {display(path)}" if isinstance(path, URIRef) else "")
-        lines.append(f"[shacl] {where}: {text}")
+        loc = index.node(node) if index is not None else ""
+        lines.append((f"{loc}: " if loc else "") + f"[shacl] {where}: {text}")
     return sorted(set(lines))
 
 
@@ -1398,9 +1416,9 @@ def import_rdf(
         if len(new) == 0:
             return AddResult(target, (), tuple(skipped), 0, False)
         say(f"validating {len(new)} new triple(s) with the graph")
-        found = _new_problems(files, new, ctx)
+        found = _new_problems(files, new, ctx, source=Path(path))
         if found:
-            raise EditError([f"{path}: {p}" for p in found])
+            raise EditError([p if p.startswith(f"{path}:") else f"{path}: {p}" for p in found])
         if not dry_run:
             say(f"writing {target}")
         write(new, dry_run)

@@ -113,6 +113,7 @@ def validate(
     shacl: bool = True,
     graph: Graph | None = None,
     source: str = "",
+    locate: Sequence[Path] = (),
 ) -> Report:
     """Validate RDF files (default: the curated graph) and report every problem.
 
@@ -125,6 +126,7 @@ def validate(
         graph: validate these triples instead of files (e.g. a store's graph); problems
             are located by ``source`` instead of file and line.
         source: the name of ``graph`` in the report (e.g. ``oxigraph:kg``).
+        locate: more files to find problem lines in (e.g. the file ``extra`` came from).
     """
     files = [] if graph is not None else expand_paths(paths)
     for f in files:
@@ -167,7 +169,7 @@ def validate(
     if problems:
         return Report(False, tuple(problems), tuple(files), len(data), data, source)
 
-    index = _LineIndex(list(files))
+    index = _LineIndex([*locate, *files])
     # Ill-typed literals, e.g. "2024-02-30"^^xsd:date.
     for s, p, o in data:
         if isinstance(o, Literal) and o.datatype is not None and o.ill_typed:
