@@ -81,7 +81,7 @@ def test_resolve_market(kg: KnowledgeGraph, text: str) -> None:
 
 
 def test_unknown_names_suggest(kg: KnowledgeGraph) -> None:
-    with pytest.raises(InputError, match="unknown model.*did you mean.*gpt"):
+    with pytest.raises(InputError, match="(?i)unknown model.*did you mean.*gpt"):
         resolve_models(Index.of(kg), "gtp")
     with pytest.raises(InputError, match="not a market"):
         resolve_market(Index.of(kg), "microsoft")
@@ -362,3 +362,15 @@ def test_as_of_sets_the_day_routes_are_judged_on(runner: CliRunner) -> None:
     doc = json.loads(runner.invoke(cli, [*base, "--on", "2025-01-01"]).output)
     assert doc["on"] == "2025-01-01"
     assert [r["open"] for r in doc["routes"]] == [False]  # valid from 2025-04-29
+
+
+def test_misspelt_names_suggest_close_entities(runner: CliRunner) -> None:
+    for args, hint in ((["routes", "--market", "Chna", "--model", "gpt"], "Mainland China"),
+                       (["spof", "--market", "HongKong"], "Hong Kong"),
+                       (["timeline", "--market", "hongkong"], "HK"),
+                       (["view", "--class", "accessroute"], "ckg:AccessRoute")):
+        res = runner.invoke(cli, args)
+        assert res.exit_code == 2, (args, res.output)
+        assert "did you mean" in res.output and hint in res.output, (args, res.output)
+    res = runner.invoke(cli, ["routes", "--market", "CN", "--model", "gpt", "--on", "2024-13-01"])
+    assert res.exit_code == 2 and "bad date --on '2024-13-01'" in res.output

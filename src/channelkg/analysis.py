@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import difflib
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -191,14 +192,23 @@ def resolve(idx: Index, text: str, classes: Sequence[Node] = (), what: str = "en
     if len(matches) > 1:
         names = ", ".join(sorted(shorten(str(m)) for m in matches))
         raise InputError(f"{what} {text!r} is ambiguous: {names}")
-    pool: dict[str, URIRef] = {}
+    # Close matches among the acceptable entities: their slugs, labels, ISO codes and the
+    # words of their labels, compared case-blind; each suggested by label and slug.
+    pool: dict[str, str] = {}
     for c in classes or ():
         for inst in idx.instances(c):
             if isinstance(inst, URIRef):
-                pool[shorten(str(inst)).split(":", 1)[-1]] = inst
-                pool[idx.label(inst)] = inst
-    close = difflib.get_close_matches(text, list(pool), n=3, cutoff=0.5)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+                slug = shorten(str(inst)).split(":", 1)[-1]
+                label = idx.label(inst)
+                shown = label if label.casefold() == slug.casefold() else f"{label} ({slug})"
+                keys = [slug, label,
+                        *(w for w in re.split(r"[\s()/,–-]+", label) if len(w) >= 4),
+                        *(str(o) for o in idx.objects(inst, CKG.isoCode))]
+                for key in keys:
+                    pool.setdefault(key.casefold(), shown)
+    close = difflib.get_close_matches(folded, list(pool), n=6, cutoff=0.6)
+    names = list(dict.fromkeys(pool[k] for k in close))[:3]
+    hint = f" (did you mean {', '.join(names)}?)" if names else ""
     if iri is not None and idx.has_subject(iri):
         raise InputError(f"{shorten(str(iri))} is not a {what}{hint}")
     raise InputError(f"unknown {what} {text!r}{hint}")
@@ -1173,14 +1183,18 @@ def render_whatif_view(kg: KnowledgeGraph, result: WhatIfResult, path: Any) -> A
     return write_html(sub, path, title=title)
 
 
-def parse_date(value: str | None) -> dt.date | None:
-    """Parse ``YYYY-MM-DD`` (``None`` passes through); raise :class:`InputError` if bad."""
+def parse_date(value: str | None, option: str = "") -> dt.date | None:
+    """Parse ``YYYY-MM-DD`` (``None`` passes through); raise :class:`InputError` if bad.
+
+    ``option`` names where the value came from (e.g. ``--on``) in the message.
+    """
     if value is None:
         return None
     try:
         return dt.date.fromisoformat(value)
     except ValueError:
-        raise InputError(f"bad date {value!r}; write YYYY-MM-DD") from None
+        where = f"{option} " if option else ""
+        raise InputError(f"bad date {where}{value!r}; write YYYY-MM-DD") from None
 
 
 __all__ = [

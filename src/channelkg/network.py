@@ -769,8 +769,12 @@ def resolve_class(graph: nx.MultiDiGraph, cls: str) -> str:
     if c not in known:
         import difflib
 
-        close = difflib.get_close_matches(c, sorted(k for k in known if k), n=3)
-        hint = f" (did you mean {', '.join(close)}?)" if close else ""
+        classes = set(schema.parents) | set(schema.colors)
+        classes |= {d.get("class") for _, d in graph.nodes(data=True)}
+        folded = {k.casefold(): k for k in classes if k}
+        close = difflib.get_close_matches(c.casefold(), sorted(folded), n=3, cutoff=0.5)
+        hint = (f" (did you mean {', '.join(folded[k] for k in close)}?)" if close
+                else f" (classes: {', '.join(sorted(folded.values()))})")
         raise InputError(f"unknown class {cls!r}{hint}")
     return c
 

@@ -457,7 +457,20 @@ def resolve_market(graph: Graph, value: str) -> Node:
     hits = sorted(graph.subjects(CKG.isoCode, Literal(code.upper())), key=str)
     if hits:
         return hits[0]
-    return resolve_node(graph, value, "market")
+    try:
+        return resolve_node(graph, value, "market")
+    except InputError:
+        import difflib
+
+        codes = {str(c): m for m, c in graph.subject_objects(CKG.isoCode)}
+        names = {**{display(m).casefold(): c for c, m in codes.items()},
+                 **{str(lbl).casefold(): c for c, m in codes.items()
+                    for lbl in graph.objects(m, RDFS.label)}}
+        close = difflib.get_close_matches(code.casefold(), list(names), n=3, cutoff=0.5)
+        hint = sorted({names[k] for k in close})
+        raise InputError(f"unknown market {value!r}: no market has that ISO code, slug or IRI"
+                         + (f" (did you mean {', '.join(hint)}?)" if hint
+                            else f" (codes: {', '.join(sorted(codes))})")) from None
 
 
 def resolve_node(graph: Graph, value: str, what: str = "node") -> Node:

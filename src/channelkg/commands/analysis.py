@@ -72,7 +72,7 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
     if not model and not market:
         raise click.UsageError("give --model, --market or both")
     kg = open_graph(**graph)
-    day = parse_date(on or graph.get("as_of"))
+    day = parse_date(on or graph.get("as_of"), "--on" if on else "--as-of")
     res = find_routes(kg, model, market, on=day, only_open=open_only)
     emit(_render_rows(list(res.HEADERS), res.rows(), fmt, res.as_dict()), output)
 
@@ -108,8 +108,8 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
     from channelkg.terms import shorten
 
     kg = open_graph(**graph)
-    results = single_points_of_failure(kg, market, model, on=parse_date(on or graph.get("as_of")),
-                                       include_cut_off=show_all)
+    day = parse_date(on or graph.get("as_of"), "--on" if on else "--as-of")
+    results = single_points_of_failure(kg, market, model, on=day, include_cut_off=show_all)
     headers = ["family", "market", "open routes", "single points of failure",
                "minimum cut", "corroborated by"]
     rows = []
@@ -172,7 +172,8 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
     kg = open_graph(**graph)
     scenario = Scenario(end=end, restrictions=restrictions, block_services=block_services,
                         remove=remove, lift=lift)
-    res = run_whatif(kg, scenario, on=parse_date(on or graph.get("as_of")))
+    day = parse_date(on or graph.get("as_of"), "--on" if on else "--as-of")
+    res = run_whatif(kg, scenario, on=day)
     rows = res.rows(all_rows=show_all)
     if fmt == "table":
         from channelkg.formats import table
@@ -228,7 +229,7 @@ def report(market: str | None, provider: str | None, html: bool, source: str, on
     if bool(market) == bool(provider):
         raise click.UsageError("give exactly one of --market or --provider")
     kg = open_graph(**graph)
-    day = parse_date(on or graph.get("as_of"))
+    day = parse_date(on or graph.get("as_of"), "--on" if on else "--as-of")
     doc = build_report(kg, market=market, provider=provider, source=source, on=day)
     text = doc.to_html() if html else doc.to_markdown()
     if output is None:
