@@ -159,6 +159,9 @@ def test_cli_reason_options(runner: CliRunner, tmp_path: Path) -> None:
     assert "available-in" in res.output
     res = runner.invoke(cli, ["infer", "-d", str(CHANNELS), "--profile", "nope"])
     assert res.exit_code == 2 and "unknown reasoning profile" in res.output
+    # --profile is infer's reasoning; there is no --reason to apply a second one.
+    res = runner.invoke(cli, ["infer", "-d", str(CHANNELS), "--reason", "owlrl"])
+    assert res.exit_code == 2 and "No such option '--reason'" in res.output
 
 
 def test_spof_and_routes_unchanged_by_reasoning() -> None:

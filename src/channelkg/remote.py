@@ -254,7 +254,10 @@ class SparqlClient:
                 raise QueryError(
                     f"the server refused the request (HTTP {err.code}): {msg}"
                 ) from None
-            hint = " (check --user and --password)" if err.code in (401, 403) else ""
+            hint = (" (check --user and --password)" if err.code == 401
+                    else " (the server refuses this request: a read-only endpoint, or a user "
+                    "without the right, or check --user and --password)" if err.code == 403
+                    else "")
             raise RemoteError(
                 f"{url}: HTTP {err.code} {err.reason}{': ' + msg if msg else ''}{hint}"
             ) from None

@@ -306,6 +306,10 @@ def infer(profile: str, rule_files: tuple[Path, ...], fmt: str, output: Path | N
     click.echo(f"{len(g)} inferred triples", err=True)
 
 
+# infer's --profile is its reasoning; graph_options' --reason would reason twice.
+infer.params[:] = [p for p in infer.params if p.name != "reason"]
+
+
 @cli.command("rules", context_settings=CONTEXT)
 @click.option("--format", "-f", "fmt", type=click.Choice(["table", "md"]), default="table",
               show_default=True, help="Output format.")

@@ -235,20 +235,23 @@ _OUT = click.option("--output", "-o", type=click.Path(path_type=Path),
 def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: Any) -> None:
     """List facts that started, ended or changed status between two dates.
 
-    A fact "started" if it is visible on --to but not on --from (see --as-of for
-    the rule), "ended" in the opposite case, and "status" if it became disputed
-    or superseded because a contradicting or replacing claim appeared.
+    A fact "started" if it is visible on --to but not on --from (by the rule
+    --as-of uses on other commands), "ended" in the opposite case, and "status"
+    if it became disputed or superseded because a contradicting or replacing
+    claim appeared.
     """
     from channelkg.time import CHANGE_HEADERS, parse_date
     from channelkg.time import diff as run_diff
 
     parse_date(date_from, "--from date")
     parse_date(date_to, "--to date")
-    if graph.get("as_of"):
-        raise click.UsageError("diff compares --from and --to itself; drop --as-of")
     kg = open_graph(**graph)
     changes = run_diff(kg, date_from, date_to)
     emit(_rows_output(CHANGE_HEADERS, [c.row() for c in changes], fmt), output)
+
+
+# diff compares two dates of its own; --as-of would only confuse it.
+diff.params[:] = [p for p in diff.params if p.name != "as_of"]
 
 
 @cli.command(context_settings=CONTEXT)
