@@ -367,6 +367,13 @@ def test_import_turtle(ckg_home: Path, runner: CliRunner, tmp_path: Path) -> Non
         in res.output
     assert f"{bad}:6: [shacl] kgid:claim-bad prov:wasDerivedFrom" in res.output
     assert res.output.count("2026-02-30") == 1
+    # A file whose name does not tell its syntax: --format says it.
+    txt = tmp_path / "bad.txt"
+    txt.write_bytes(bad.read_bytes())
+    res = runner.invoke(cli, ["import", str(txt)])
+    assert res.exit_code == 2 and "give --format" in res.output
+    res = runner.invoke(cli, ["import", str(txt), "--format", "ttl"])
+    assert res.exit_code == 2 and f"{txt}:7: literal kgid:claim-bad" in res.output
     typo = tmp_path / "typo.ttl"
     typo.write_text(prefixes + "kgid:openai ckg:isoKode \"US\" .\n", encoding="utf-8")
     res = runner.invoke(cli, ["import", str(typo)])

@@ -1173,7 +1173,7 @@ def _shacl_lines(data: Graph, ctx: Context, focus: set[Node],
 
     from channelkg.validate import _LineIndex
 
-    index = _LineIndex([source]) if source is not None else None
+    index = _LineIndex([], always=[source]) if source is not None else None
 
     mixed = Graph()
     for graph in (data, ctx.ontology):
@@ -1344,16 +1344,22 @@ def import_file(
     RDF files are taken as they are: their triples are validated with the graph
     and merged into the target file (or sent to ``remote``, see :func:`add_records`).
     """
+    from channelkg.store import FORMATS
+
     path = Path(path)
     kind = (fmt or path.suffix.lstrip(".")).lower()
     if kind in ("yaml", "yml"):
         records = read_yaml(path)
     elif kind == "csv":
         records = read_csv(path)
-    else:
+    elif f".{kind}" in FORMATS:
         return import_rdf(path, file=file, data=data, skip_duplicates=skip_duplicates,
                           dry_run=dry_run, lock_timeout=lock_timeout, progress=progress,
-                          remote=remote)
+                          remote=remote, suffix=f".{kind}")
+    else:
+        what = f"{path.suffix} file" if path.suffix else "file without an extension"
+        raise InputError(f"cannot tell the format of a {what}: give --format yaml, csv, ttl, "
+                         "jsonld or nt", str(path))
     if not records:
         raise InputError("no facts found", str(path))
     return add_records(records, file=file, data=data, skip_duplicates=skip_duplicates,
@@ -1364,6 +1370,7 @@ def import_file(
 def import_rdf(
     path: Path,
     *,
+    suffix: str | None = None,
     file: Path | str | None = None,
     data: Sequence[Path | str] | None = None,
     skip_duplicates: bool = False,
@@ -1376,12 +1383,13 @@ def import_rdf(
 
     A subject that has a type in both the file and the graph is a duplicate.
     Every ``kgid:`` IRI used as an object must be described in the graph or the file.
+    ``suffix`` (e.g. ``.ttl``) gives the file's syntax when its name does not.
     """
     from channelkg.store import parse_file
     from channelkg.terms import to_rdflib
 
     incoming = Graph()
-    for q in parse_file(path):
+    for q in parse_file(path, suffix):
         incoming.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
     problems = _Problems()
     say = progress or (lambda _msg: None)

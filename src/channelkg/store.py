@@ -69,15 +69,16 @@ def parse_error_location(path: Path, err: SyntaxError) -> tuple[str, str]:
     return loc, msg
 
 
-def _read_rdf(path: Path, read: Callable[[BinaryIO, ox.RdfFormat, str], T]) -> T:
+def _read_rdf(path: Path, read: Callable[[BinaryIO, ox.RdfFormat, str], T],
+              suffix: str | None = None) -> T:
     """Open an RDF file and hand it to ``read``; errors become :class:`InputError`
-    with file:line:col."""
+    with file:line:col. ``suffix`` (e.g. ``.ttl``) overrides the file's own."""
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", str(path))
     if path.is_dir():
         raise InputError("is a folder, not an RDF file", str(path))
-    fmt = rdf_format(path)
+    fmt = rdf_format(path.with_suffix(suffix) if suffix else path)
     try:
         with path.open("rb") as fh:
             return read(fh, fmt, path.resolve().as_uri())
@@ -88,9 +89,13 @@ def _read_rdf(path: Path, read: Callable[[BinaryIO, ox.RdfFormat, str], T]) -> T
         raise InputError(f"cannot read: {err}", str(path)) from None
 
 
-def parse_file(path: Path) -> list[ox.Quad]:
-    """Parse one RDF file into quads; raise :class:`InputError` with file:line:col."""
-    return _read_rdf(path, lambda fh, fmt, base: list(ox.parse(fh, format=fmt, base_iri=base)))
+def parse_file(path: Path, suffix: str | None = None) -> list[ox.Quad]:
+    """Parse one RDF file into quads; raise :class:`InputError` with file:line:col.
+
+    ``suffix`` (e.g. ``.ttl``) gives the syntax when the file's name does not.
+    """
+    return _read_rdf(path, lambda fh, fmt, base: list(ox.parse(fh, format=fmt, base_iri=base)),
+                     suffix)
 
 
 @dataclass

@@ -70,11 +70,12 @@ class Report:
 class _LineIndex:
     """Find the line that defines or first mentions a node in the source files."""
 
-    def __init__(self, files: Sequence[Path]) -> None:
+    def __init__(self, files: Sequence[Path], always: Sequence[Path] = ()) -> None:
+        """Index ``files`` of a line-based RDF syntax, and ``always`` whatever their name."""
         self._texts = {
             f: f.read_text(encoding="utf-8", errors="replace").splitlines()
-            for f in files
-            if f.suffix.lower() in (".ttl", ".turtle", ".nt", ".n3")
+            for f in [*always, *files]
+            if f in always or f.suffix.lower() in (".ttl", ".turtle", ".nt", ".n3")
         }
 
     def find(self, needles: Sequence[str]) -> str:
@@ -169,7 +170,7 @@ def validate(
     if problems:
         return Report(False, tuple(problems), tuple(files), len(data), data, source)
 
-    index = _LineIndex([*locate, *files])
+    index = _LineIndex(list(files), always=list(locate))
     # Ill-typed literals, e.g. "2024-02-30"^^xsd:date.
     for s, p, o in data:
         if isinstance(o, Literal) and o.datatype is not None and o.ill_typed:
