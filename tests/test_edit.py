@@ -341,32 +341,27 @@ def test_import_turtle(ckg_home: Path, runner: CliRunner, tmp_path: Path) -> Non
     assert runner.invoke(cli, ["import", str(good)]).exit_code == 2
     # A claim without a source, and a reference to an unknown entity.
     bad = tmp_path / "bad.ttl"
-    bad.write_text(prefixes + (
-        'kgid:claim-bad a ckg:Claim ; rdfs:comment "No source."@en ; ckg:status ckg:reported ;\n'
-        '  ckg:statedOn "2026-06-19"^^xsd:date ; ckg:about kgid:nobody .\n'
-    ), encoding="utf-8")
-    res = runner.invoke(cli, ["import", str(bad)])
-    assert res.exit_code == 2
-    assert "unknown entity reference kgid:nobody" in res.output
-    bad.write_text(prefixes + (
-        'kgid:claim-bad a ckg:Claim ; rdfs:comment "No source."@en ; ckg:status ckg:reported ;\n'
-        '  ckg:statedOn "2026-06-19"^^xsd:date ; ckg:about kgid:openai .\n'
-    ), encoding="utf-8")
-    res = runner.invoke(cli, ["import", str(bad)])
-    assert res.exit_code == 2
+
+    def import_unsourced(date: str, about: str) -> str:
+        bad.write_text(prefixes + (
+            'kgid:claim-bad a ckg:Claim ; rdfs:comment "No source."@en ;'
+            ' ckg:status ckg:reported ;\n'
+            f'  ckg:statedOn "{date}"^^xsd:date ; ckg:about {about} .\n'
+        ), encoding="utf-8")
+        res = runner.invoke(cli, ["import", str(bad)])
+        assert res.exit_code == 2
+        return res.output
+
+    assert "unknown entity reference kgid:nobody" in import_unsourced("2026-06-19", "kgid:nobody")
+    out = import_unsourced("2026-06-19", "kgid:openai")
     assert f"{bad}:6: [shacl] kgid:claim-bad prov:wasDerivedFrom: every claim needs at least " \
-        "one source" in res.output
+        "one source" in out
     # A bad date and a missing source are reported together, each with its line.
-    bad.write_text(prefixes + (
-        'kgid:claim-bad a ckg:Claim ; rdfs:comment "No source."@en ; ckg:status ckg:reported ;\n'
-        '  ckg:statedOn "2026-02-30"^^xsd:date ; ckg:about kgid:openai .\n'
-    ), encoding="utf-8")
-    res = runner.invoke(cli, ["import", str(bad)])
-    assert res.exit_code == 2
+    out = import_unsourced("2026-02-30", "kgid:openai")
     assert f'{bad}:7: literal kgid:claim-bad ckg:statedOn: invalid xsd:date value "2026-02-30"' \
-        in res.output
-    assert f"{bad}:6: [shacl] kgid:claim-bad prov:wasDerivedFrom" in res.output
-    assert res.output.count("2026-02-30") == 1
+        in out
+    assert f"{bad}:6: [shacl] kgid:claim-bad prov:wasDerivedFrom" in out
+    assert out.count("2026-02-30") == 1
     # A file whose name does not tell its syntax: --format says it.
     txt = tmp_path / "bad.txt"
     txt.write_bytes(bad.read_bytes())

@@ -19,13 +19,10 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-import sys as _sys
-import types as _types
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -462,16 +459,6 @@ __all__ = [
 ]
 
 
-class _CallableModule(_types.ModuleType):
-    """This module, callable as :func:`query`.
+from channelkg._callable import callable_module  # noqa: E402
 
-    ``channelkg.query`` is the function in the public API, but once this module is
-    imported the package attribute of the same name is the module; calling it must
-    still work.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return query(*args, **kwargs)
-
-
-_sys.modules[__name__].__class__ = _CallableModule
+callable_module(__name__, "query")

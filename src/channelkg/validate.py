@@ -8,12 +8,9 @@ of its subclasses (SHACL 1.0, section 2.1.3.3, "SHACL instance").
 from __future__ import annotations
 
 import re
-import sys as _sys
-import types as _types
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import RDF, SH
@@ -254,16 +251,6 @@ def _shacl(data: Graph, shapes: Graph, onto: Graph, index: _LineIndex) -> list[P
     return out
 
 
-class _CallableModule(_types.ModuleType):
-    """This module, callable as :func:`validate`.
+from channelkg._callable import callable_module  # noqa: E402
 
-    ``channelkg.validate`` is the function in the public API, but once this module is
-    imported the package attribute of the same name is the module; calling it must
-    still work.
-    """
-
-    def __call__(self, *args: Any, **kwargs: Any) -> Any:
-        return validate(*args, **kwargs)
-
-
-_sys.modules[__name__].__class__ = _CallableModule
+callable_module(__name__, "validate")
