@@ -368,7 +368,7 @@ def test_misspelt_names_suggest_close_entities(runner: CliRunner) -> None:
     for args, hint in ((["routes", "--market", "Chna", "--model", "gpt"], "Mainland China"),
                        (["spof", "--market", "HongKong"], "Hong Kong"),
                        (["timeline", "--market", "hongkong"], "HK"),
-                       (["view", "--class", "accessroute"], "ckg:AccessRoute")):
+                       (["view", "--class", "acessroute"], "ckg:AccessRoute")):
         res = runner.invoke(cli, args)
         assert res.exit_code == 2, (args, res.output)
         assert "did you mean" in res.output and hint in res.output, (args, res.output)

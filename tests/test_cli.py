@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -207,3 +208,21 @@ def test_an_empty_answer_with_known_values_is_not_an_error(runner: CliRunner) ->
                               "-f", "csv"])
     assert res.exit_code == 0, res.output
     assert res.output.splitlines()[0].startswith("route,") and len(res.output.splitlines()) == 1
+
+
+def test_a_value_that_exists_but_not_on_the_as_of_date_is_a_true_none(
+    runner: CliRunner,
+) -> None:
+    res = runner.invoke(cli, ["query", "route-dependencies", "-p",
+                              "partnership=kgid:partnership-microsoft-openai",
+                              "--as-of", "2020-01-01", "-f", "csv"])
+    assert res.exit_code == 0, res.output
+    assert len(res.output.splitlines()) == 1  # the header only
+
+
+def test_output_to_a_special_file_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    res = runner.invoke(cli, ["query", "seed-table", "-o", str(fifo)])
+    assert res.exit_code == 2 and "is not a regular file" in res.output
+    assert fifo.is_fifo()

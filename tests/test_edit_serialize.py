@@ -242,6 +242,9 @@ def test_format_reports_dropped_comments_and_bad_files(tmp_path: Path, runner: C
 
 
 P = "@prefix ex: <http://example.org/> .\n"
+# With no prefix line to stand between them, a comment above the subject that sorts
+# first is the header of the formatted file.
+HEADER = "header"
 
 
 @pytest.mark.parametrize(
@@ -255,12 +258,13 @@ P = "@prefix ex: <http://example.org/> .\n"
         (P + "ex:s ex:p ( ex:a\\)\\.\n#C1 inside\nex:b ) .\nex:b ex:p 2 .\n", None, 1),
         (P + "#C1\n<http://example.org/\\u0062> ex:p 1 .\n", "ex:b ex:p 1 .", 0),
         # @base and a redefined prefix are followed
-        ("@base <http://example.org/> .\n#C1\n<a> <p> 1 .\n",
-         "<http://example.org/a> <http://example.org/p> 1 .", 0),
+        ("@base <http://example.org/> .\n#C1\n<a> <p> 1 .\n", HEADER, 0),
         ("@prefix ex: <http://old.example/> .\n#C1\nex:a ex:p 1 .\n" + P + "ex:a ex:p 2 .\n",
          "<http://old.example/a> <http://old.example/p> 1 .", 0),
         # a lone CR ends a comment; a comment after a statement goes above it
         ("<http://x.example/z> <http://x.example/p> 0 .\n#C1\r<http://x.example/a>"
+         " <http://x.example/p> 1 .\n", HEADER, 0),
+        (P + "<http://x.example/z> <http://x.example/p> 0 .\n#C1\r<http://x.example/a>"
          " <http://x.example/p> 1 .\n", "<http://x.example/a> <http://x.example/p> 1 .", 0),
         (P + "ex:a ex:p 1 . #C1\nex:b ex:p 2 .\n", "ex:a ex:p 1 .", 0),
         (P + "#C1\n[] ex:p 1 .\n", None, 1),
@@ -275,8 +279,19 @@ def test_comment_placement_edge_cases(text: str, above: str | None, dropped: int
     lines = out.splitlines()
     if above is None:
         assert "#C1" not in out
+    elif above == HEADER:
+        assert lines[0].startswith("#C1") and lines[1] == ""
     else:
         assert lines[lines.index(above) - 1].startswith("#C1")
+
+
+def test_leading_comments_stay_first_without_prefix_lines() -> None:
+    text = "# Copyright line\n<http://x.example/z> <http://x.example/p> 1 .\n" \
+        "<http://x.example/a> <http://x.example/p> 2 .\n"
+    out = format_text(text)
+    assert out.startswith("# Copyright line\n\n<http://x.example/a> ")
+    assert format_text(out) == out
+    assert format_text("# only\n[] <http://x.example/p> 1 .\n").startswith("# only\n")
 
 
 def test_long_string_with_backslash_n_and_newline_round_trips() -> None:

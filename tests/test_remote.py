@@ -109,9 +109,21 @@ def test_open_loads_new_files_of_a_loaded_folder(tmp_path: Path, files: list[Pat
     shutil.copy(files[1], src / files[1].name)  # a new file, e.g. from `channelkg add`
     kg = remote.open_store(f"oxigraph:{db}")
     assert rows(kg) == rows(load([src])) and rows(kg) > rows(load([src / files[0].name]))
+    assert str((src / files[1].name).resolve()) in persist.read_manifest(db)
+    assert persist.read_folders(db) == [(str(src.resolve()), False)]
+    # A manifest that does not record its folders keeps not knowing them (no new files
+    # join) until the next load records them.
+    manifest = db / persist.MANIFEST
+    doc = json.loads(manifest.read_text())
+    del doc["folders"]
+    manifest.write_text(json.dumps(doc))
+    (src / files[1].name).write_text((src / files[1].name).read_text() + "\n")
     del kg
     gc.collect()
-    assert str((src / files[1].name).resolve()) in persist.read_manifest(db)
+    remote.open_store(f"oxigraph:{db}")
+    gc.collect()
+    assert persist.read_folders(db) is None
+    persist.load_into(db, [src])
     assert persist.read_folders(db) == [(str(src.resolve()), False)]
 
 

@@ -225,6 +225,8 @@ def test_timeline_filters(fixture_kg: KnowledgeGraph) -> None:
     assert {e.date for e in window} == {"2024-07-09"}
     with pytest.raises(InputError, match="unknown market"):
         timeline(fixture_kg, market="nowhere")
+    assert {str(e.fact) for e in timeline(fixture_kg, market="cn")} == {
+        str(e.fact) for e in timeline(fixture_kg, market="Mainland China")}
     with pytest.raises(InputError, match="--to 2024-07-01 is before --from 2024-08-01"):
         timeline(fixture_kg, date_from="2024-08-01", date_to="2024-07-01")
 

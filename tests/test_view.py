@@ -235,3 +235,11 @@ def test_view_of_a_named_query(runner: CliRunner, tmp_path: Path) -> None:
     bad = runner.invoke(cli, ["view", "--query", "no-such-query", "-o", str(tmp_path / "x.html")])
     assert bad.exit_code == 2 and "unknown named query" in bad.output
     assert not (tmp_path / "x.html").exists()
+
+
+def test_class_names_are_case_blind(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "routes.html"
+    res = runner.invoke(cli, ["view", "--class", "accessroute", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    classes = {n["cls"] for n in _data_json(out.read_text(encoding="utf-8"))["nodes"]}
+    assert "ckg:AccessRoute" in classes

@@ -188,7 +188,9 @@ def query(
         from channelkg.errors import QueryError
         from channelkg.query import unmatched_param
 
-        why = unmatched_param(kg, query_spec, raw)
+        # Check against the whole graph: under --as-of a value may exist but not yet.
+        full = open_graph(**{**graph, "as_of": None}) if graph.get("as_of") else kg
+        why = unmatched_param(full, query_spec, raw)
         if why:
             raise QueryError(f"empty result: {why}")
     emit(render(result, fmt), output)

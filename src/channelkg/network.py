@@ -771,10 +771,14 @@ def resolve_class(graph: nx.MultiDiGraph, cls: str) -> str:
 
         classes = set(schema.parents) | set(schema.colors)
         classes |= {d.get("class") for _, d in graph.nodes(data=True)}
-        folded = {k.casefold(): k for k in classes if k}
-        close = difflib.get_close_matches(c.casefold(), sorted(folded), n=3, cutoff=0.5)
-        hint = (f" (did you mean {', '.join(folded[k] for k in close)}?)" if close
-                else f" (classes: {', '.join(sorted(folded.values()))})")
+        # Compare local names case-blind: "accessroute" is ckg:AccessRoute.
+        local = {k.rsplit(":", 1)[-1].casefold(): k for k in sorted(classes, key=str) if k}
+        want = c.rsplit(":", 1)[-1].casefold()
+        if want in local:
+            return local[want]
+        close = difflib.get_close_matches(want, sorted(local), n=3, cutoff=0.6)
+        hint = (f" (did you mean {', '.join(local[k] for k in close)}?)" if close
+                else f" (classes: {', '.join(sorted(local.values()))})")
         raise InputError(f"unknown class {cls!r}{hint}")
     return c
 

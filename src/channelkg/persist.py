@@ -121,14 +121,17 @@ def read_manifest(folder: Path) -> dict[str, dict[str, object]]:
     return {str(k): dict(v) for k, v in files.items()}
 
 
-def read_folders(folder: Path) -> list[tuple[str, bool]]:
+def read_folders(folder: Path) -> list[tuple[str, bool]] | None:
     """The folders a store was loaded from, each with ``True`` if only its ``*.ttl``
-    files count (the curated graph); their new files are loaded when the store opens."""
+    files count (the curated graph); their new files are loaded when the store opens.
+    ``None`` for a store whose manifest does not record them (its next ``load`` does)."""
     try:
         doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
     except (OSError, ValueError):
-        return []
-    rows = doc.get("folders", []) if isinstance(doc, dict) else []
+        return None
+    rows = doc.get("folders") if isinstance(doc, dict) else None
+    if not isinstance(rows, list):
+        return None
     return [(str(r[0]), bool(r[1])) for r in rows if isinstance(r, list) and len(r) == 2]
 
 
@@ -144,8 +147,10 @@ def _write_manifest(folder: Path, files: Mapping[str, Mapping[str, object]],
 
     if folders is None:
         folders = read_folders(folder)
-    doc = {"format": "channelkg-oxigraph-store", "version": 1,
-           "folders": [list(f) for f in folders], "files": dict(sorted(files.items()))}
+    doc: dict[str, object] = {"format": "channelkg-oxigraph-store", "version": 1}
+    if folders is not None:
+        doc["folders"] = [list(f) for f in folders]
+    doc["files"] = dict(sorted(files.items()))
     atomic_write_text(folder / MANIFEST, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
 
 
@@ -337,7 +342,7 @@ def open_disk(folder: Path | str, *, refresh: bool = True, read_only: bool = Fal
                 if not Path(k).is_file() and progress:
                     progress(f"{k} is gone; dropping its graph")
             # New files in the folders the store was loaded from join it.
-            for source, ttl_only in read_folders(folder):
+            for source, ttl_only in read_folders(folder) or []:
                 if Path(source).is_dir():
                     for f in _folder_files(Path(source), ttl_only):
                         if str(f.resolve()) not in manifest:

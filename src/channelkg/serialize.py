@@ -283,6 +283,11 @@ def serialize(
         raise InputError("blank nodes form a cycle that cannot be written inline; give them IRIs")
     declared = set(prefixes) | {n for n in writer.used if n in (optional or {})}
     names = sorted(n for n in declared if n not in (known or {}) or n in prefixes)
+    if not names and iris and str(iris[0]) in above:
+        # With no prefix lines, comments above the first statement read back as the
+        # header: write them there, so that formatting twice changes nothing.
+        header = (header.rstrip("\n") + "\n\n" if header.strip() else "") + above[str(iris[0])]
+        blocks[0] = writer.statement(iris[0])
     out: list[str] = []
     if header:
         out.append(header.rstrip("\n") + "\n")
@@ -450,10 +455,9 @@ def scan_comments(text: str, prefixes: Mapping[str, str] | None = None) -> Comme
                 elif bm:
                     base = _iri(bm.group(2), base) or bm.group(2)
             if first:
-                cut = len(pending) if directive else max(
-                    (k for k, ln in enumerate(pending) if ln == ""), default=-1)
-                out.header = _block(pending[: max(cut, 0)])
-                pending = pending[cut + 1 :] if cut >= 0 else pending
+                # Every comment above the first statement is the file's header.
+                out.header = _block(pending)
+                pending = []
             kept = [ln for ln in pending if ln != ""]
             iri = _subject_iri(token, known, base) if token and not directive else None
             if kept and iri is not None:

@@ -530,15 +530,19 @@ def serve(
     if timeout <= 0 or max_rows <= 0 or workers <= 0:
         raise ChannelKGError("--timeout, --max-rows and --workers must be positive")
     # Bind first, so that a port in use is a clear error before anything is loaded.
-    family = socket.AF_INET6 if ":" in host else socket.AF_INET
-    sock = socket.socket(family, socket.SOCK_STREAM)
+    try:
+        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
+        sock = socket.socket(family, socket.SOCK_STREAM)
+    except OSError as err:
+        raise InputError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     try:
-        sock.bind((host, port))
+        sock.bind(address)
     except OSError as err:
         sock.close()
         raise InputError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
     port = sock.getsockname()[1]
+    shown = f"[{host}]" if ":" in host else host
     try:
         prepare_graph(graph)
         pool = WorkerPool(graph, size=workers, timeout=timeout)
@@ -546,8 +550,8 @@ def serve(
         try:
             app = create_app(pool, max_rows=max_rows)
             if announce:
-                announce(f"serving SPARQL on http://{host}:{port}/sparql (query page: "
-                         f"http://{host}:{port}/); timeout {timeout:g} s, at most {max_rows} rows")
+                announce(f"serving SPARQL on http://{shown}:{port}/sparql (query page: "
+                         f"http://{shown}:{port}/); timeout {timeout:g} s, at most {max_rows} rows")
             config = uvicorn.Config(app, host=host, port=port, log_level="warning",
                                     access_log=False, timeout_graceful_shutdown=5)
             uvicorn.Server(config).run(sockets=[sock])

@@ -452,21 +452,27 @@ _VIA = ((CKG.model, CKG.developer), (CKG.service, CKG.provider), (CKG.service, C
 
 
 def resolve_market(graph: Graph, value: str) -> Node:
-    """A market by ISO code (``CN``), slug, CURIE or IRI."""
+    """A market by ISO code (``CN``), label (``Mainland China``), slug, CURIE or IRI."""
     code = value.strip()
     hits = sorted(graph.subjects(CKG.isoCode, Literal(code.upper())), key=str)
     if hits:
         return hits[0]
+    codes = {str(c): m for m, c in graph.subject_objects(CKG.isoCode)}
+    labels = {str(lbl).casefold(): m for m in codes.values()
+              for lbl in graph.objects(m, RDFS.label)}
+    if code.casefold() in labels:
+        return labels[code.casefold()]
     try:
         return resolve_node(graph, value, "market")
     except InputError:
         import difflib
 
-        codes = {str(c): m for m, c in graph.subject_objects(CKG.isoCode)}
-        names = {**{display(m).casefold(): c for c, m in codes.items()},
-                 **{str(lbl).casefold(): c for c, m in codes.items()
-                    for lbl in graph.objects(m, RDFS.label)}}
-        close = difflib.get_close_matches(code.casefold(), list(names), n=3, cutoff=0.5)
+        names = {display(m).casefold(): c for c, m in codes.items()}
+        for c, m in codes.items():
+            for lbl in graph.objects(m, RDFS.label):
+                for word in [str(lbl), *str(lbl).split()]:
+                    names.setdefault(word.casefold(), c)
+        close = difflib.get_close_matches(code.casefold(), list(names), n=3, cutoff=0.6)
         hint = sorted({names[k] for k in close})
         raise InputError(f"unknown market {value!r}: no market has that ISO code, slug or IRI"
                          + (f" (did you mean {', '.join(hint)}?)" if hint

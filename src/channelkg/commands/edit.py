@@ -201,8 +201,9 @@ def format_(files: tuple[Path, ...], check: bool) -> None:
             dropped = dropped_comments(p.read_text(encoding="utf-8"))
             if dropped:
                 verb = "would drop" if check else "dropped"
-                click.echo(f"{p}: {verb} {dropped} comment line(s) that are inside a statement "
-                           "or above a prefix line or blank node", err=True)
+                click.echo(f"{p}: {verb} {dropped} comment line(s) with no subject to go with "
+                           "(inside a statement, on or above a prefix line, above a blank "
+                           "node or list)", err=True)
             if not check:
                 format_file(p)
             changed.append(p)
