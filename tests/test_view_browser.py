@@ -341,3 +341,41 @@ def test_collapsed_edge_tooltip_carries_the_claim(browser: Browser, tmp_path: Pa
     assert claim["label"] in text and claim["validFrom"] in text and claim["status"] in text
     assert page.locator("#ckg-tooltip a").get_attribute("href") == claim["sources"][0]["url"]
     page.close()
+
+
+def test_layout_settles_so_nodes_stay_under_the_pointer(browser: Browser, tmp_path: Path) -> None:
+    """Physics polishes the computed layout, then stops: no node drifts afterwards."""
+    out = tmp_path / "bundled-cn.html"
+    res = CliRunner().invoke(cli, ["view", "--market", "CN", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = browser.open(out)
+    assert page.evaluate("() => window.channelkg.data.physics") is True
+    page.wait_for_selector("body[data-settled='1']", timeout=30_000)
+    where = "() => window.channelkg.network.getPositions()"
+    before = page.evaluate(where)
+    page.wait_for_timeout(1500)
+    assert page.evaluate(where) == before
+    # A click where a node is drawn focuses that node.
+    key = "kgid:microsoft"
+    pos = page.evaluate(f"() => window.channelkg.domPosition('{key}')")
+    box = page.locator("#ckg-graph").bounding_box()
+    page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+    assert page.evaluate("() => window.channelkg.focused") == key
+    assert page.errors == []
+    page.close()
+
+
+def test_search_ranks_the_named_node_first(browser: Browser, tmp_path: Path) -> None:
+    out = tmp_path / "bundled-all.html"
+    res = CliRunner().invoke(cli, ["view", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = browser.open(out)
+    for text, key in (("openai", "kgid:openai"), ("microsoft", "kgid:microsoft"),
+                      ("OpenAI GPT models", "kgid:gpt")):
+        assert page.evaluate(f"() => window.channelkg.matches({text!r})")[0] == key, text
+    page.fill("#ckg-search", "china")
+    total = page.evaluate("() => window.channelkg.data.nodes.filter(n => "
+                          "(n.label + ' ' + n.key).toLowerCase().includes('china')).length")
+    assert total > 30
+    assert page.inner_text("#ckg-results").startswith(f"first 30 of {total} matches")
+    page.close()

@@ -106,6 +106,24 @@
   });
   if (!data.physics) network.fit({ animation: false });
 
+  /* ---------- settle: physics polishes the layout, then stops ----------
+   * The layout is computed in Python; physics only polishes it. Left running, the
+   * solver never quite rests and nodes drift under the pointer, so it is switched
+   * off once vis-network reports the layout stable, or after a few seconds. */
+  function settle() {
+    if (api.settled) return;
+    network.setOptions({ physics: { enabled: false } });
+    api.settled = true;
+    document.body.setAttribute("data-settled", "1");
+  }
+  if (data.physics) {
+    network.once("stabilized", settle);
+    setTimeout(settle, 3000);
+  } else {
+    api.settled = true;
+    document.body.setAttribute("data-settled", "1");
+  }
+
   /* ---------- filters ---------- */
   function nodeVisible(n) {
     if (n.cls && state.classOn[n.cls] === false) return false;
@@ -261,6 +279,7 @@
   }
 
   network.on("click", function (params) {
+    tip.style.display = "none";
     if (params.nodes.length) {
       focusNeighbourhood(params.nodes[0]);
     } else if (params.edges.length) {
@@ -311,22 +330,43 @@
   /* ---------- search ---------- */
   var search = document.getElementById("ckg-search");
   var results = document.getElementById("ckg-results");
-  function matches(q) {
+  var MAX_RESULTS = 30;
+  var degree = {};
+  data.edges.forEach(function (e) {
+    degree[e.from] = (degree[e.from] || 0) + 1;
+    degree[e.to] = (degree[e.to] || 0) + 1;
+  });
+  /* Every visible node whose label or id contains the text, best first: the label
+   * itself, then labels starting with it, then id matches, then the rest; within a
+   * rank, better-connected nodes first. */
+  function allMatches(q) {
     q = q.trim().toLowerCase();
     if (!q) return [];
     var out = [];
-    for (var i = 0; i < data.nodes.length && out.length < 30; i++) {
-      var n = data.nodes[i];
-      if (n._hidden) continue;
-      if (String(n.label).toLowerCase().indexOf(q) >= 0 || String(n.key).toLowerCase().indexOf(q) >= 0) {
-        out.push(n);
-      }
-    }
-    return out;
+    data.nodes.forEach(function (n) {
+      if (n._hidden) return;
+      var label = String(n.label).toLowerCase(), key = String(n.key).toLowerCase();
+      var local = key.slice(key.indexOf(":") + 1);
+      var rank = label === q || local === q ? 0
+        : label.indexOf(q) === 0 || local.indexOf(q) === 0 ? 1
+        : label.indexOf(q) >= 0 ? 2 : key.indexOf(q) >= 0 ? 3 : -1;
+      if (rank >= 0) out.push({ n: n, rank: rank });
+    });
+    out.sort(function (a, b) {
+      return a.rank - b.rank || (degree[b.n.id] || 0) - (degree[a.n.id] || 0) ||
+        (String(a.n.label) < String(b.n.label) ? -1 : String(a.n.label) > String(b.n.label) ? 1 : 0);
+    });
+    return out.map(function (m) { return m.n; });
   }
+  function matches(q) { return allMatches(q).slice(0, MAX_RESULTS); }
   function renderResults() {
     results.textContent = "";
-    matches(search.value).forEach(function (n) {
+    var all = allMatches(search.value);
+    if (all.length > MAX_RESULTS) {
+      results.appendChild(el("li", "ckg-muted",
+        "first " + MAX_RESULTS + " of " + all.length + " matches; type more to narrow"));
+    }
+    all.slice(0, MAX_RESULTS).forEach(function (n) {
       var li = el("li");
       var b = el("button", null);
       b.type = "button";
@@ -350,6 +390,11 @@
       resetFocus();
     }
   });
+  function zoomBy(f) {
+    network.moveTo({ scale: network.getScale() * f, animation: false });
+  }
+  document.getElementById("ckg-zoom-in").addEventListener("click", function () { zoomBy(1.5); });
+  document.getElementById("ckg-zoom-out").addEventListener("click", function () { zoomBy(1 / 1.5); });
   document.getElementById("ckg-reset").addEventListener("click", function () {
     resetFocus();
     showDetails(null);
@@ -360,6 +405,7 @@
     nodes: nodes, edges: edges, network: network, data: data,
     visibleNodeCount: visibleNodeCount, visibleEdgeCount: visibleEdgeCount,
     dimmedCount: dimmedCount, focusNode: focusNode, resetFocus: resetFocus,
+    matches: function (q) { return matches(q).map(function (n) { return n.key; }); },
     nodeId: function (key) { return byKey[key] ? byKey[key].id : null; },
     edgeDomPosition: function (edgeId) {
       var e = network.body.edges[edgeId];
