@@ -144,3 +144,18 @@ def test_report_default_output_under_graphs_reports(runner: CliRunner, ckg_home:
     res = runner.invoke(cli, ["report", "--provider", "microsoft", "--html"])
     assert res.exit_code == 0, res.output
     assert (ckg_home / "graphs" / "reports" / "microsoft.html").is_file()
+
+
+def test_bundled_brief_lists_each_conflict_once_with_fact_ids() -> None:
+    md = build_report(load(), market="CN").to_markdown()
+    section = md.split("## Disputed claims", 1)[1].split("\n## ", 1)[0]
+    rows = [ln for ln in section.splitlines() if ln.startswith("| ") and not ln.startswith(
+        ("| fact |", "|---"))]
+    assert rows
+    for row in rows:
+        cells = [c.strip() for c in row.strip("|").split(" | ")]
+        others = [part.split(":", 1)[0] for part in cells[3].split("; ")]
+        assert others and len(others) == len(set(others)), row
+        assert re.fullmatch(r"[A-Z]+-\d+", cells[0]), row
+    assert "| date | event | claim | status | sources |" in md
+    assert "route(s)" not in md

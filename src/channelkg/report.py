@@ -142,7 +142,9 @@ class Brief:
             elif b.kind == "table":
                 head = "".join(f"<th>{html.escape(h)}</th>" for h in b.headers)
                 body = "".join(
-                    "<tr>" + "".join(f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in b.rows
+                    "<tr>" + "".join(
+                        f'<td class="date">{e(c)}</td>' if _DATE.fullmatch(str(c))
+                        else f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in b.rows
                 )
                 parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
         parts.append('<h2 id="sources">Sources</h2><ol class="sources">')
@@ -158,7 +160,9 @@ class Brief:
         return "\n".join(parts) + "\n"
 
 
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 _CSS = (
+    "td.date{white-space:nowrap}"
     "body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#fafafa;color:#222}"
     "main{max-width:1100px;margin:0 auto;padding:1.5em 2em;background:#fff}"
     "h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}"
@@ -168,6 +172,11 @@ _CSS = (
     "th{background:#f0f0f0}tr:nth-child(even) td{background:#fcfcfc}"
     "a{color:#1a5fb4}.sources li{margin:.2em 0}.toc a{margin-right:.3em}"
 )
+
+
+def _n(count: int, noun: str) -> str:
+    """``1 open route``, ``2 open routes``."""
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _slug(text: str) -> str:
@@ -269,7 +278,7 @@ def _timeline(b: Brief, idx: Index, claims: Iterable[Any]) -> None:
                          str(c)))
     rows.sort()
     if rows:
-        b.table(["date", "", "claim", "status", "sources"], [list(r[:5]) for r in rows])
+        b.table(["date", "event", "claim", "status", "sources"], [list(r[:5]) for r in rows])
     else:
         b.p("No dated claims.")
 
@@ -330,6 +339,9 @@ def _seed_table(b: Brief, kg: KnowledgeGraph, idx: Index, iso: str, source: str)
         .rstrip() + ":")
     headers = ["Provider", "Direct sales in market", "Model access route", "Geopolitical risk"]
     b.table(headers, [["" if c is None else str(c) for c in row] for row in res.rows])
+    b.p("Each row is one provider's own channel: a developer whose models reach the market "
+        "only through a partner shows \u201cNone\u201d in its own row; the partner's row and "
+        "the routes below show how its models get in.")
     return True
 
 
@@ -371,13 +383,15 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
                 corr = (" The data's own dependency-risk assessment agrees: "
                         + "; ".join(f"\u201c{a['statement']}\u201d" for a in s.assessments))
             findings.append(
-                f"{s.family_label} → {label}: {len(s.open_routes)} open route(s), "
-                f"and every one passes through {names}: single point(s) of failure.{corr}"
+                f"{s.family_label} → {label}: {_n(len(s.open_routes), 'open route')}, "
+                f"and {'every one passes' if len(s.open_routes) > 1 else 'it passes'} through "
+                f"{names}: {'single points' if len(s.critical) > 1 else 'a single point'} "
+                f"of failure.{corr}"
             )
         else:
             cut = ", ".join(c.label for c in s.min_cut)
             findings.append(
-                f"{s.family_label} → {label}: {len(s.open_routes)} open route(s) and no "
+                f"{s.family_label} → {label}: {_n(len(s.open_routes), 'open route')} and no "
                 f"single point of failure (smallest cut: {cut})."
             )
     b.bullets(findings or [f"No access routes into {label} in the graph."])
@@ -388,7 +402,7 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
 
     b.h2("Access routes")
     b.p(f"{sum(r.open for r in rres.routes)} open and "
-        f"{sum(not r.open for r in rres.routes)} closed route(s); open routes first.")
+        f"{_n(sum(not r.open for r in rres.routes), 'closed route')}; open routes first.")
     if rres.routes:
         b.table(ROUTE_HEADERS, [_route_row(b, r) for r in rres.routes])
 
@@ -446,26 +460,38 @@ def _family_models(idx: Index, family: str) -> set[str]:
 
 
 def _disputes(b: Brief, idx: Index, claims: Iterable[Any]) -> None:
+    """One row per disputed claim (then per other claim in a conflict not yet shown),
+    with the claims it conflicts with, each once."""
+    def fact(c: Any) -> str:
+        fid = idx.value(c, CKG.factId)
+        return str(fid) if fid is not None else shorten(str(c))
+
+    def others_of(c: Any) -> list[Any]:
+        both = idx.objects(c, CKG.conflictsWith) + idx.subjects(CKG.conflictsWith, c)
+        return sorted(set(both), key=fact)
+
+    claims = list(claims)
+    order = ([c for c in claims if idx.value(c, CKG.status) == CKG.disputed]
+             + [c for c in claims if idx.value(c, CKG.status) != CKG.disputed and others_of(c)])
     rows = []
-    seen = set()
-    for c in claims:
-        others = idx.objects(c, CKG.conflictsWith) + idx.subjects(CKG.conflictsWith, c)
-        disputed = idx.value(c, CKG.status) == CKG.disputed
-        if not others and not disputed:
+    shown: set[str] = set()
+    for c in order:
+        if str(c) in shown:
             continue
-        key = frozenset([str(c), *map(str, others)])
-        if key in seen:
-            continue
-        seen.add(key)
+        others = others_of(c)
+        shown.add(str(c))
+        shown.update(str(o) for o in others)
         rows.append([
+            fact(c),
             _statement(idx, c) + " " + b.cite(source_refs(idx, c)),
             idx.label(idx.value(c, CKG.status)),
-            "; ".join(_statement(idx, o) + " " + b.cite(source_refs(idx, o)) for o in others),
+            "; ".join(f"{fact(o)}: {_statement(idx, o)} {b.cite(source_refs(idx, o))}"
+                      for o in others),
         ])
     if rows:
         b.h2("Disputed claims")
         b.p("Sources disagree on these claims; both sides are kept.")
-        b.table(["claim", "status", "conflicts with"], rows)
+        b.table(["fact", "claim", "status", "conflicts with"], rows)
 
 
 def _provider_brief(kg: KnowledgeGraph, idx: Index, provider: str, on: dt.date) -> Brief:
@@ -510,8 +536,8 @@ def _provider_brief(kg: KnowledgeGraph, idx: Index, provider: str, on: dt.date) 
                 findings.append(f"{s.market_label} depends on {label} for {s.family_label}: "
                                 f"every open route passes through {crit}.")
     n_open = sum(r.open for r, _ in involved)
-    findings.append(f"{label} takes part in {len(involved)} access route(s) ({n_open} open) "
-                    f"into {len(markets)} market(s).")
+    findings.append(f"{label} takes part in {_n(len(involved), 'access route')} ({n_open} open) "
+                    f"into {_n(len(markets), 'market')}.")
     b.bullets(findings)
 
     b.h2("Access routes")
