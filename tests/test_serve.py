@@ -400,3 +400,8 @@ def test_a_port_in_use_is_a_clear_error(server: Server) -> None:
     assert out.returncode == 2, out.stderr
     assert f"cannot listen on 127.0.0.1:{server.port}" in out.stderr
     assert "serving" not in out.stderr + out.stdout and "Traceback" not in out.stderr
+
+
+def test_favicon_is_answered_without_content(server: Server) -> None:
+    status, _, body, _ = http(f"{server.base}/favicon.ico")
+    assert (status, body) == (204, b"")

@@ -87,3 +87,19 @@ def test_edited_query_and_error_message(page: Any) -> None:
     page.fill("#editor", "DROP ALL")
     page.click("#run")
     page.wait_for_function("document.querySelector('#status').textContent.includes('403')")
+
+
+def test_parameters_are_disabled_once_the_example_is_edited(page: Any) -> None:
+    page.select_option("#examples", "routes-into")
+    assert page.is_enabled("#param-market") and page.is_hidden("#params-note")
+    page.focus("#editor")
+    page.keyboard.press("End")
+    page.keyboard.type("\n")
+    assert page.is_disabled("#param-market") and page.is_visible("#params-note")
+    page.select_option("#examples", "routes-into")  # picking it again restores it
+    assert page.is_enabled("#param-market") and page.is_hidden("#params-note")
+    page.select_option("#examples", "entity")
+    page.click("#run")  # its required parameter is missing
+    page.wait_for_function("document.querySelector('#status').classList.contains('error')")
+    status = page.text_content("#status")
+    assert "HTTP 400" in status and "URL parameter entity" in status and "--param" not in status

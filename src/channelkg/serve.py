@@ -224,7 +224,8 @@ def execute(kg: Any, job: Job) -> Reply:
             result = run(kg, text, bindings)
             result = _truncate(result, job.max_rows)
     except QueryError as err:
-        return _error(400, str(err))
+        # Parameters are URL parameters here, not command-line options.
+        return _error(400, re.sub(r"--param (\w+)=…", r"the URL parameter \1=…", str(err)))
     except ChannelKGError as err:
         return _error(502, str(err))
     fmt = negotiate(result.kind, job.accept, job.fmt)
@@ -487,6 +488,7 @@ def create_app(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channel
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/queries.json", queries),
         Route("/named/{name}", named),
+        Route("/favicon.ico", lambda _request: Response(status_code=204)),
         Mount("/static", app=StaticFiles(directory=str(STATIC)), name="static"),
     ])
 

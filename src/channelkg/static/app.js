@@ -38,6 +38,18 @@
     return null;
   }
 
+  /* The parameter boxes fill in the shipped example; once its text is edited they
+   * cannot apply, so they are disabled and a note says so. */
+  function syncParams() {
+    var nq = current();
+    var edited = !!nq && editor.value !== nq.text;
+    Array.prototype.forEach.call(paramsBox.querySelectorAll("input"), function (input) {
+      input.disabled = edited;
+    });
+    var note = document.getElementById("params-note");
+    if (note) { note.hidden = !edited; }
+  }
+
   function showParams(nq) {
     paramsBox.textContent = "";
     description.textContent = nq ? nq.title + ". " + nq.description : "";
@@ -53,6 +65,15 @@
       paramsBox.appendChild(label);
       paramsBox.appendChild(input);
     });
+    if (nq.params.length) {
+      var note = document.createElement("p");
+      note.id = "params-note";
+      note.className = "note";
+      note.hidden = true;
+      note.textContent = "The query text was edited, so these parameters no longer apply: " +
+        "write the values into the query, or pick the example again to restore it.";
+      paramsBox.appendChild(note);
+    }
   }
 
   function cell(term) {
@@ -145,7 +166,9 @@
     var nq = current();
     showParams(nq);
     if (nq) { editor.value = nq.text; }
+    syncParams();
   });
+  editor.addEventListener("input", syncParams);
   document.getElementById("run").addEventListener("click", run);
   editor.addEventListener("keydown", function (ev) {
     if (ev.key === "Enter" && (ev.ctrlKey || ev.metaKey)) { ev.preventDefault(); run(); }
