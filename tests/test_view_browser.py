@@ -379,3 +379,18 @@ def test_search_ranks_the_named_node_first(browser: Browser, tmp_path: Path) -> 
     assert total > 30
     assert page.inner_text("#ckg-results").startswith(f"first 30 of {total} matches")
     page.close()
+
+
+def test_around_view_opens_on_its_start_node(browser: Browser, tmp_path: Path) -> None:
+    out = tmp_path / "around.html"
+    res = CliRunner().invoke(cli, ["view", "-d", str(VIEW), "--around", "kgid:v-op",
+                                   "--depth", "1", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = browser.open(out)
+    label = page.evaluate("() => window.channelkg.data.nodes.find(n => n.key === 'kgid:v-op')"
+                          ".label")
+    assert page.title() == f"channelkg: around {label} (depth 1)"
+    selected = page.evaluate("() => window.channelkg.network.getSelectedNodes()")
+    assert selected == [page.evaluate("() => window.channelkg.nodeId('kgid:v-op')")]
+    assert label in page.inner_text("#ckg-details")
+    page.close()

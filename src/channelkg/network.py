@@ -982,15 +982,15 @@ class Selection:
         text = re.sub(r"[^A-Za-z0-9_]+", "-", text.replace("kgid:", "")).strip("-")
         return text.lower()[:120] or "view"
 
-    def title(self) -> str:
-        """A human title for the page."""
+    def title(self, around_label: str | None = None) -> str:
+        """A human title for the page (``around_label`` names the --around node)."""
         parts = []
         if self.market:
             parts.append(f"market {self.market}")
         if self.provider:
             parts.append(f"provider {self.provider}")
         if self.around:
-            parts.append(f"around {self.around} (depth {self.depth})")
+            parts.append(f"around {around_label or self.around} (depth {self.depth})")
         if self.query:
             parts.append(f"query {Path(self.query).name}")
         if self.classes:

@@ -277,8 +277,12 @@ def view_payload(
     seed: int = 1,
     ontology: Path | str | None = None,
     positions: dict[Any, tuple[float, float]] | None = None,
+    start: str | None = None,
 ) -> dict[str, Any]:
     """The JSON the page's script draws: nodes, edges, styles, legend, tooltips, options.
+
+    ``start``: the node a view was drawn around; the page selects it and shows its
+    details when it opens.
 
     Colours and shapes come from ``ckg:viewColor``/``ckg:viewShape`` of each node's
     class or its nearest styled superclass (``rdfs:subClassOf``), read from the
@@ -440,6 +444,7 @@ def view_payload(
         "classes": classes,
         "statuses": statuses,
         "options": vis_options(physics, n, graph.number_of_edges(), seed),
+        "start": start if start is not None and start in graph else None,
     }
 
 
@@ -556,6 +561,7 @@ def render_html(
     ontology: Path | str | None = None,
     positions: dict[Any, tuple[float, float]] | None = None,
     csp: bool = True,
+    start: str | None = None,
 ) -> str:
     """Return the self-contained HTML page for ``graph`` (see the module docstring).
 
@@ -567,6 +573,7 @@ def render_html(
         ontology: extra ontology file for class styles and labels.
         positions: precomputed positions in pixels (skips the layout).
         csp: add the Content-Security-Policy (only tests turn it off).
+        start: the node the view was drawn around (selected when the page opens).
     """
     from channelkg import __version__
 
@@ -577,6 +584,7 @@ def render_html(
         seed=seed,
         ontology=ontology,
         positions=positions,
+        start=start,
     )
     vis_js, vis_css = _vis_assets()
     view_js = (ASSETS / "view.js").read_text(encoding="utf-8")

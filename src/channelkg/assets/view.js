@@ -390,6 +390,12 @@
       resetFocus();
     }
   });
+  /* A view drawn around a node opens with that node selected and its details shown. */
+  if (data.start && byKey[data.start]) {
+    network.selectNodes([byKey[data.start].id]);
+    showDetails(data.ninfo[byKey[data.start].id]);
+  }
+
   function zoomBy(f) {
     network.moveTo({ scale: network.getScale() * f, animation: false });
   }

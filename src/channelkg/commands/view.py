@@ -228,10 +228,14 @@ def view(
         path = output or resources.graphs_dir() / "views" / f"{sel.slug()}{suffix}.html"
         jobs.append((sel, path))
 
+    from channelkg.network import find_node
+
     for s, path in jobs:
         g = _project(kg, s, collapse, with_sources)
         t0 = time.perf_counter()
-        page_title = title or (s.title() + (" (claims collapsed)" if collapse else ""))
+        start = find_node(g, s.around) if s.around else None
+        label = str(g.nodes[start].get("label") or start) if start in g else None
+        page_title = title or (s.title(label) + (" (claims collapsed)" if collapse else ""))
         if graph.get("as_of"):
             page_title += f", as of {graph['as_of']}"
         write_html(
@@ -241,6 +245,7 @@ def view(
             physics_threshold=physics_threshold,
             seed=seed,
             ontology=ontology_file,
+            start=start,
         )
         click.echo(f"wrote {path} ({time.perf_counter() - t0:.2f} s)", err=True)
         if graphml:
