@@ -39,6 +39,14 @@ def test_every_term_and_shape_has_a_section(page: str) -> None:
         terms |= set(onto.subjects(RDF.type, t))
     terms |= set(shapes.subjects(RDF.type, SH.NodeShape))
     assert terms and {_anchor(t) for t in terms} <= ids
+    # Every in-page link lands on a section; shapes are linked where they constrain a term.
+    links = set(re.findall(r'href="#([^"]+)"', page))
+    assert links <= ids
+    assert "t-ckgsh-ClaimShape" in links and "https://w3id.org/channelkg/shapes#" not in \
+        page.split('<h3>Prefixes</h3>', 1)[1].split("</table>", 1)[1]
+    prefixes = page.split('<h3>Prefixes</h3>', 1)[1].split("</table>", 1)[0]
+    for name in ("rdf:", "rdfs:", "sh:", "ckgsh:"):
+        assert f"<code>{name}</code>" in prefixes
 
 
 def test_definitions_domains_messages_and_hierarchy(page: str) -> None:

@@ -46,8 +46,19 @@ def _read(paths: Iterable[Path]) -> Graph:
     return g
 
 
+SHAPES_NS = "https://w3id.org/channelkg/shapes#"
+
+
+def _short(node: Node) -> str:
+    """``shorten`` that also knows the shapes' ``ckgsh:`` namespace."""
+    text = str(node)
+    if text.startswith(SHAPES_NS):
+        return "ckgsh:" + text[len(SHAPES_NS):]
+    return shorten(text)
+
+
 def _anchor(node: Node) -> str:
-    return "t-" + re.sub(r"[^A-Za-z0-9_-]+", "-", shorten(str(node)))
+    return "t-" + re.sub(r"[^A-Za-z0-9_-]+", "-", _short(node))
 
 
 class _Doc:
@@ -63,6 +74,8 @@ class _Doc:
         self.documented = set(self.classes) | {p for ps in self.props.values() for p in ps}
         self.documented |= {c for c in onto.subjects(RDF.type, SKOS.Concept)}
         self.documented |= {c for c in onto.subjects(RDF.type, SKOS.ConceptScheme)}
+        self.documented |= {c for c in shapes.subjects(RDF.type, SH.NodeShape)
+                            if isinstance(c, URIRef)}
 
     # -- small helpers ----------------------------------------------------
     def label(self, node: Node, lang: str = "en") -> str:
@@ -94,7 +107,7 @@ class _Doc:
                 items = [self.term(x, g) for x in Collection(g, node)]
                 return "( " + " ".join(items) + " )"
             return self.inline_shape(node, g)
-        name = html.escape(shorten(str(node)))
+        name = html.escape(_short(node))
         if node in self.documented:
             return f'<a href="#{_anchor(node)}"><code>{name}</code></a>'
         return f"<code>{name}</code>"
@@ -136,11 +149,12 @@ class _Doc:
             parts.append("<table class=meta>" + "".join(
                 f"<tr><th>{html.escape(k)}</th><td><code>{html.escape(v)}</code></td></tr>"
                 for k, v in meta) + "</table>")
-        used = {shorten(str(t)).split(":", 1)[0] for t in self.onto.all_nodes()
-                if isinstance(t, URIRef)}
+        used = {shorten(str(t)).split(":", 1)[0] for g in (self.onto, self.shapes)
+                for triple in g for t in triple if isinstance(t, URIRef)}
+        known = {**PREFIXES, "ckgsh": SHAPES_NS}
         rows = "".join(
             f"<tr><td><code>{html.escape(p)}:</code></td><td><code>{html.escape(ns)}</code></td></tr>"
-            for p, ns in PREFIXES.items() if p in used or p == "kgid"
+            for p, ns in known.items() if p in used or p in ("kgid", "ckgsh")
         )
         parts.append(f"<h3>Prefixes</h3><table class=meta>{rows}</table>")
         counts = [
@@ -335,7 +349,7 @@ class _Doc:
         ptable = ("<table><tr><th>path</th><th>constraints</th><th>message</th></tr>"
                   + "".join(prow) + "</table>") if prow else ""
         return (f'<section id="{_anchor(s)}" class=card><h3>{html.escape(title)} '
-                f"<small><code>{html.escape(shorten(str(s)))}</code></small></h3>"
+                f"<small><code>{html.escape(_short(s))}</code></small></h3>"
                 f"<table>{body}</table>{ptable}</section>")
 
     def shape_label(self, s: Node) -> str:
