@@ -517,7 +517,7 @@ def comment_layout(text: str, graph: Graph) -> Comments:
 
 def dropped_comments(text: str) -> int:
     """How many comment lines a reformat of Turtle ``text`` would drop."""
-    graph, prefixes = parse_text(text)
+    graph, _ = parse_text(text)
     return comment_layout(text, graph).dropped
 
 
