@@ -552,16 +552,23 @@ def format_text(text: str, name: str = "<text>") -> str:
     last; comments inside a statement or above a blank-node subject are dropped
     (:func:`dropped_comments` counts them).
     """
+    return _reformat(text, name)[0]
+
+
+def _reformat(text: str, name: str) -> tuple[str, int]:
+    """The canonical text, and how many comment lines it drops (one parse for both)."""
     graph, prefixes = parse_text(text, name)
     layout = comment_layout(text, graph)
-    return serialize(graph, prefixes, layout.header, comments=layout.attached,
-                     footer=layout.footer)
+    out = serialize(graph, prefixes, layout.header, comments=layout.attached,
+                    footer=layout.footer)
+    return out, layout.dropped
 
 
-def format_file(path: Path, *, check: bool = False) -> bool:
-    """Re-write a Turtle file canonically (atomically); return True if it changed.
+def reformat_file(path: Path, *, check: bool = False) -> tuple[bool, int]:
+    """Re-write a Turtle file canonically (atomically).
 
-    With ``check`` nothing is written; the return value says whether it would change.
+    Returns whether it changed and how many comment lines the new text drops. With
+    ``check`` nothing is written; the values say what a re-write would do.
     """
     from channelkg.fileio import atomic_write_text
 
@@ -571,12 +578,20 @@ def format_file(path: Path, *, check: bool = False) -> bool:
     if not path.is_file():
         raise InputError("no such file", str(path))
     old = path.read_text(encoding="utf-8")
-    new = format_text(old, str(path))
+    new, dropped = _reformat(old, str(path))
     if new == old:
-        return False
+        return False, 0
     if not check:
         atomic_write_text(path, new)
-    return True
+    return True, dropped
+
+
+def format_file(path: Path, *, check: bool = False) -> bool:
+    """Re-write a Turtle file canonically (atomically); return True if it changed.
+
+    With ``check`` nothing is written; the return value says whether it would change.
+    """
+    return reformat_file(path, check=check)[0]
 
 
 __all__ = [
@@ -587,6 +602,7 @@ __all__ = [
     "format_text",
     "leading_comments",
     "parse_text",
+    "reformat_file",
     "scan_comments",
     "serialize",
 ]

@@ -192,20 +192,18 @@ def format_(files: tuple[Path, ...], check: bool) -> None:
     above a blank-node subject are dropped (a warning says how many).
     """
     from channelkg.resources import default_data_files
-    from channelkg.serialize import dropped_comments, format_file
+    from channelkg.serialize import reformat_file
 
     paths = list(files) or default_data_files()
     changed = []
     for p in paths:
-        if format_file(p, check=True):
-            dropped = dropped_comments(p.read_text(encoding="utf-8"))
+        differs, dropped = reformat_file(p, check=check)
+        if differs:
             if dropped:
                 verb = "would drop" if check else "dropped"
                 click.echo(f"{p}: {verb} {dropped} comment line(s) with no subject to go with "
                            "(inside a statement, on or above a prefix line, above a blank "
                            "node or list)", err=True)
-            if not check:
-                format_file(p)
             changed.append(p)
     for p in changed:
         click.echo(f"{'would reformat' if check else 'reformatted'} {p}")
