@@ -25,11 +25,13 @@ from typing import Any
 from rdflib import Graph, Literal
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
-from channelkg import analysis, reason, resources
-from channelkg.fileio import atomic_write_text
-from channelkg.namespaces import CKG, KGID, SCHEMA
-from channelkg.store import KnowledgeGraph, from_rdflib, parse_file
-from channelkg.terms import to_rdflib
+from channelkg import resources
+from channelkg.analysis.routes import routes as analysis
+from channelkg.sparql import reason
+from channelkg.rdf.fileio import atomic_write_text
+from channelkg.rdf.namespaces import CKG, KGID, SCHEMA
+from channelkg.graph.memory import KnowledgeGraph, from_rdflib, parse_file
+from channelkg.rdf.terms import to_rdflib
 
 RESULTS = Path(__file__).resolve().parent / "results" / "analysis.json"
 

@@ -10,7 +10,7 @@ from typing import Any
 import pytest
 from click.testing import CliRunner
 
-from channelkg.store import KnowledgeGraph, load
+from channelkg.graph.memory import KnowledgeGraph, load
 
 DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent

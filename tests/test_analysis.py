@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from rdflib import Literal
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from channelkg.analysis import (
+from channelkg.analysis.routes import (
     SINK,
     SOURCE,
     Index,
@@ -30,8 +30,8 @@ from channelkg.analysis import (
 )
 from channelkg.cli import cli
 from channelkg.errors import InputError
-from channelkg.namespaces import CKG, KGID
-from channelkg.store import KnowledgeGraph, from_rdflib, load
+from channelkg.graph.memory import KnowledgeGraph, from_rdflib, load
+from channelkg.rdf.namespaces import CKG, KGID
 from conftest import DATA
 
 CHANNELS = DATA / "channels.ttl"

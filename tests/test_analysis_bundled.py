@@ -7,11 +7,11 @@ import re
 import pytest
 from click.testing import CliRunner
 
-from channelkg.analysis import Scenario, routes, single_points_of_failure, whatif
+from channelkg.analysis.routes import Scenario, routes, single_points_of_failure, whatif
 from channelkg.cli import cli
-from channelkg.namespaces import KGID
-from channelkg.report import build_report
-from channelkg.store import KnowledgeGraph
+from channelkg.graph.memory import KnowledgeGraph
+from channelkg.rdf.namespaces import KGID
+from channelkg.render.brief import build_report
 
 
 def test_routes_openai_models_into_china(bundled: KnowledgeGraph) -> None:

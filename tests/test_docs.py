@@ -12,7 +12,7 @@ from rdflib.namespace import OWL, RDF, SH, SKOS
 
 from channelkg import resources
 from channelkg.cli import cli
-from channelkg.docs import _anchor, render_docs
+from channelkg.render.docs import _anchor, render_docs
 from conftest import DATA
 
 CHANNELS = DATA / "channels.ttl"

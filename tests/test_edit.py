@@ -11,11 +11,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from channelkg.check.validate import validate
 from channelkg.cli import cli
-from channelkg.edit import slugify
-from channelkg.query import query
-from channelkg.store import load
-from channelkg.validate import validate
+from channelkg.edit.core import slugify
+from channelkg.graph.memory import load
+from channelkg.sparql.query import query
 
 ROOT = Path(__file__).parent.parent
 EXAMPLES = ROOT / "docs" / "examples"
@@ -443,7 +443,7 @@ def test_concurrent_adds_lose_nothing(ckg_home: Path) -> None:
 
 
 def test_library_add_and_view(ckg_home: Path, runner: CliRunner) -> None:
-    from channelkg.edit import EditError, add_records, record_from_mapping
+    from channelkg.edit.core import EditError, add_records, record_from_mapping
 
     rec = record_from_mapping({"type": "partnership", "party": ["microsoft", "bytedance"],
                                "kind": "customer relation", "comment": "ByteDance buys via Azure.",

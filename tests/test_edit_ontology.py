@@ -8,11 +8,11 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
+from channelkg.check.validate import validate
 from channelkg.cli import cli
-from channelkg.network import load_schema
-from channelkg.query import query
-from channelkg.store import load
-from channelkg.validate import validate
+from channelkg.graph.memory import load
+from channelkg.render.network import load_schema
+from channelkg.sparql.query import query
 
 KGID = "https://w3id.org/channelkg/id/"
 

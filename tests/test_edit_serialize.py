@@ -12,14 +12,14 @@ from rdflib.compare import graph_diff, isomorphic, to_isomorphic
 
 from channelkg.cli import cli
 from channelkg.errors import InputError
-from channelkg.resources import default_data_files
-from channelkg.serialize import (
+from channelkg.rdf.turtle import (
     dropped_comments,
     format_text,
     leading_comments,
     parse_text,
     serialize,
 )
+from channelkg.resources import default_data_files
 
 ROOT = Path(__file__).parent.parent
 DATA = Path(__file__).parent / "data"

@@ -11,8 +11,8 @@ from rdflib import BNode, Graph, Literal, URIRef
 from rdflib.namespace import XSD
 
 from channelkg.errors import InputError
-from channelkg.formats import _width, render, table
-from channelkg.query import QueryResult
+from channelkg.render.results import _width, render, table
+from channelkg.sparql.query import QueryResult
 
 ROWS = QueryResult(
     "SELECT",

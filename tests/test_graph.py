@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import csv
 
-from channelkg.query import query
-from channelkg.store import KnowledgeGraph
+from channelkg.graph.memory import KnowledgeGraph
+from channelkg.sparql.query import query
 from conftest import DATA
 
 PREFIXES = """

@@ -12,9 +12,9 @@ from rdflib import Graph
 
 from channelkg import resources
 from channelkg.cli import cli
-from channelkg.namespaces import CKG
-from channelkg.query import list_queries, query
-from channelkg.store import load
+from channelkg.graph.memory import load
+from channelkg.rdf.namespaces import CKG
+from channelkg.sparql.query import list_queries, query
 
 ROOT = Path(__file__).parent.parent
 COMMANDS = sorted(cli.commands)

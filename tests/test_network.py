@@ -11,8 +11,10 @@ from rdflib import RDF, URIRef
 
 from channelkg.cli import cli
 from channelkg.errors import InputError
-from channelkg.namespaces import CKG, KGID
-from channelkg.network import (
+from channelkg.graph.memory import KnowledgeGraph, load
+from channelkg.rdf.namespaces import CKG, KGID
+from channelkg.rdf.terms import shorten
+from channelkg.render.network import (
     CollapseRule,
     Selection,
     collapse_claims,
@@ -22,8 +24,6 @@ from channelkg.network import (
     to_networkx,
     write_graphml,
 )
-from channelkg.store import KnowledgeGraph, load
-from channelkg.terms import shorten
 from conftest import DATA, ROOT, TINY
 
 VIEW = DATA / "view.ttl"

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from channelkg.analysis.history import as_of
+from channelkg.analysis.provenance import explain, explain_row, render_markdown, render_text
 from channelkg.cli import cli
 from channelkg.errors import InputError
-from channelkg.provenance import explain, explain_row, render_markdown, render_text
-from channelkg.store import KnowledgeGraph, load
-from channelkg.time import as_of
+from channelkg.graph.memory import KnowledgeGraph, load
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "openai-cn.ttl"

@@ -9,7 +9,8 @@ from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from channelkg.errors import InputError, QueryError
-from channelkg.query import (
+from channelkg.graph.memory import KnowledgeGraph, load
+from channelkg.sparql.query import (
     bind,
     bind_values,
     get_query,
@@ -19,7 +20,6 @@ from channelkg.query import (
     run,
     uses_service,
 )
-from channelkg.store import KnowledgeGraph, load
 from conftest import TINY
 
 NAMES = [nq.name for nq in list_queries()]

@@ -10,11 +10,13 @@ from click.testing import CliRunner
 from rdflib import Literal
 from rdflib.namespace import OWL, PROV, RDF
 
+from channelkg.check.validate import validate
 from channelkg.cli import cli
 from channelkg.errors import InputError
-from channelkg.namespaces import CKG, KGID
-from channelkg.query import run
-from channelkg.reason import (
+from channelkg.graph.memory import KnowledgeGraph, from_rdflib, load
+from channelkg.rdf.namespaces import CKG, KGID
+from channelkg.sparql.query import run
+from channelkg.sparql.reason import (
     INFERRED_GRAPH,
     apply_rules,
     entailments,
@@ -23,8 +25,6 @@ from channelkg.reason import (
     is_inferred,
     list_rules,
 )
-from channelkg.store import KnowledgeGraph, from_rdflib, load
-from channelkg.validate import validate
 from conftest import DATA
 
 CHANNELS = DATA / "channels.ttl"
@@ -121,7 +121,7 @@ def test_bad_rules_and_profiles(tmp_path: Path) -> None:
         expand(kg, "owl-dl")
     bad = tmp_path / "bad.rq"
     bad.write_text("# title: x\n# description: y\nSELECT * WHERE { ?s ?p ?o }\n")
-    from channelkg.reason import load_rules
+    from channelkg.sparql.reason import load_rules
 
     with pytest.raises(InputError, match="must be a CONSTRUCT"):
         apply_rules(kg.to_rdflib(), load_rules([bad]))
@@ -165,7 +165,7 @@ def test_cli_reason_options(runner: CliRunner, tmp_path: Path) -> None:
 
 
 def test_spof_and_routes_unchanged_by_reasoning() -> None:
-    from channelkg.analysis import single_points_of_failure
+    from channelkg.analysis.routes import single_points_of_failure
 
     kg = load([CHANNELS])
     a = single_points_of_failure(kg, "CN", "gpt")[0]

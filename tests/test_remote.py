@@ -11,11 +11,12 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from channelkg import persist, remote
 from channelkg.cli import cli
 from channelkg.errors import InputError, QueryError
-from channelkg.query import query, run
-from channelkg.store import load
+from channelkg.graph import disk as persist
+from channelkg.graph import remote
+from channelkg.graph.memory import load
+from channelkg.sparql.query import query, run
 from conftest import BAD, DATA, TINY
 
 CHANNELS = DATA / "channels.ttl"
@@ -203,7 +204,7 @@ def test_cli_load_rejects_bad_target_and_bad_file(tmp_path: Path) -> None:
 
 
 def test_query_form_and_update_detection() -> None:
-    from channelkg.serve import is_update
+    from channelkg.serve.app import is_update
 
     assert remote.query_form("PREFIX a: <http://x/select#> ASK { ?s ?p 'SELECT' }") == "ASK"
     assert remote.query_form("# SELECT\nCONSTRUCT { ?s ?p ?o } WHERE { ?s ?p ?o }") == "CONSTRUCT"
@@ -234,7 +235,7 @@ def test_remote_errors_are_clean(tmp_path: Path) -> None:
 
 
 def test_validate_a_store(tmp_path: Path) -> None:
-    from channelkg.validate import validate
+    from channelkg.check.validate import validate
 
     db = tmp_path / "db"
     persist.load_into(db, [BAD / "no-source.ttl"])

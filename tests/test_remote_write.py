@@ -14,9 +14,9 @@ import pytest
 from click.testing import CliRunner
 
 import virtuoso
-from channelkg import remote
 from channelkg.cli import cli
-from channelkg.query import query
+from channelkg.graph import remote
+from channelkg.sparql.query import query
 from conftest import DATA
 
 pytestmark = pytest.mark.server

@@ -12,8 +12,8 @@ import pytest
 from click.testing import CliRunner
 
 from channelkg.cli import cli
-from channelkg.report import build_report
-from channelkg.store import KnowledgeGraph, load
+from channelkg.graph.memory import KnowledgeGraph, load
+from channelkg.render.brief import build_report
 from conftest import DATA, chromium_context
 
 CHANNELS = DATA / "channels.ttl"

@@ -26,8 +26,8 @@ from pathlib import Path
 
 import pytest
 
-from channelkg.query import query
-from channelkg.store import load
+from channelkg.graph.memory import load
+from channelkg.sparql.query import query
 from conftest import DATA, TINY
 
 pytestmark = pytest.mark.server
@@ -370,7 +370,7 @@ def test_load_two_threads_no_errors(server: Server) -> None:
 
 
 def test_serve_a_persistent_store(tmp_path: Path) -> None:
-    from channelkg.persist import load_into
+    from channelkg.graph.disk import load_into
 
     load_into(tmp_path / "db", FILES)
     srv = start_server("--store", f"oxigraph:{tmp_path / 'db'}", "--workers", "2")

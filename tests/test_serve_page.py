@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
-from channelkg.query import query
-from channelkg.store import load
+from channelkg.graph.memory import load
+from channelkg.sparql.query import query
 from conftest import chromium_context
 from test_serve import FILES, Server, start_server, stop_server
 
@@ -53,7 +53,7 @@ def table_rows(page: Any) -> list[list[str]]:
 
 
 def test_examples_list_every_named_query(page: Any) -> None:
-    from channelkg.query import list_queries
+    from channelkg.sparql.query import list_queries
 
     values = page.eval_on_selector_all("#examples option", "os => os.map(o => o.value)")
     assert set(values) - {""} == {nq.name for nq in list_queries()}

@@ -12,8 +12,8 @@ from rdflib.compare import isomorphic
 
 from channelkg import resources
 from channelkg.errors import InputError
-from channelkg.namespaces import CKG, KGID
-from channelkg.store import from_rdflib, load, parse_file
+from channelkg.graph.memory import from_rdflib, load, parse_file
+from channelkg.rdf.namespaces import CKG, KGID
 from conftest import BAD, TINY
 
 

@@ -8,11 +8,11 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from channelkg.analysis.history import Dates, as_of, diff, parse_date, timeline
 from channelkg.cli import cli
 from channelkg.errors import InputError
-from channelkg.query import query
-from channelkg.store import KnowledgeGraph, load
-from channelkg.time import Dates, as_of, diff, parse_date, timeline
+from channelkg.graph.memory import KnowledgeGraph, load
+from channelkg.sparql.query import query
 
 DATA = Path(__file__).parent / "data"
 FIXTURE = DATA / "openai-cn.ttl"

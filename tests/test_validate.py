@@ -8,9 +8,9 @@ import pytest
 from rdflib import Graph, Literal
 from rdflib.namespace import RDF, RDFS
 
+from channelkg.check.validate import validate
 from channelkg.errors import InputError
-from channelkg.namespaces import CKG, KGID
-from channelkg.validate import validate
+from channelkg.rdf.namespaces import CKG, KGID
 from conftest import BAD, TINY
 
 

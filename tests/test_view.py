@@ -13,9 +13,9 @@ from click.testing import CliRunner
 
 from channelkg import resources
 from channelkg.cli import cli
-from channelkg.network import Selection, select, to_networkx
-from channelkg.store import load
-from channelkg.view import (
+from channelkg.graph.memory import load
+from channelkg.render.network import Selection, select, to_networkx
+from channelkg.render.page import (
     compute_layout,
     fast_layout,
     render_html,

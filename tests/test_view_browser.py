@@ -17,9 +17,9 @@ from click.testing import CliRunner
 
 from channelkg import resources
 from channelkg.cli import cli
-from channelkg.network import Selection, collapse_claims, select, to_networkx
-from channelkg.store import load
-from channelkg.view import write_html
+from channelkg.graph.memory import load
+from channelkg.render.network import Selection, collapse_claims, select, to_networkx
+from channelkg.render.page import write_html
 from conftest import DATA, ROOT, chromium_context
 
 pytestmark = pytest.mark.browser
@@ -137,7 +137,7 @@ def test_legend_lists_classes_with_ontology_colours(browser: Browser, cn_page: P
     )
     classes = {d["class"] for _, d in expected.nodes(data=True)}
     assert {e["cls"] for e in entries} == classes
-    from channelkg.network import graph_schema
+    from channelkg.render.network import graph_schema
 
     schema = graph_schema(expected)
     for e in entries:

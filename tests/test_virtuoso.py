@@ -30,11 +30,11 @@ from click.testing import CliRunner
 from rdflib import BNode, Literal, URIRef
 
 import virtuoso
-from channelkg import remote
 from channelkg.cli import cli
-from channelkg.query import list_queries, query
+from channelkg.graph import remote
+from channelkg.graph.memory import load
 from channelkg.resources import default_data_files
-from channelkg.store import load
+from channelkg.sparql.query import list_queries, query
 from conftest import DATA
 
 pytestmark = pytest.mark.server
@@ -58,7 +58,7 @@ VIRTUOSO_KNOWN: dict[str, tuple[str, str]] = {
 
 
 def known_problem(name: str) -> str | None:
-    from channelkg.query import get_query
+    from channelkg.sparql.query import get_query
 
     construct, reason = VIRTUOSO_KNOWN.get(name, ("", ""))
     return reason if construct and construct in get_query(name).text else None
@@ -155,7 +155,7 @@ def pushed(server: virtuoso.Virtuoso) -> dict[str, str]:
 def engines(pushed: dict[str, str], server: virtuoso.Virtuoso,
             tmp_path_factory: pytest.TempPathFactory) -> dict[str, dict[str, Any]]:
     """dataset -> {engine name -> KnowledgeGraph}."""
-    from channelkg.persist import load_into
+    from channelkg.graph.disk import load_into
 
     out: dict[str, dict[str, Any]] = {}
     for ds, files in datasets().items():

@@ -16,14 +16,14 @@ from typing import Any
 __version__ = "0.1.0"
 
 _EXPORTS = {
-    "load": "channelkg.store",
-    "KnowledgeGraph": "channelkg.store",
-    "query": "channelkg.query",
-    "list_queries": "channelkg.query",
-    "QueryResult": "channelkg.query",
-    "render": "channelkg.formats",
-    "validate": "channelkg.validate",
-    "Report": "channelkg.validate",
+    "load": "channelkg.graph.memory",
+    "KnowledgeGraph": "channelkg.graph.memory",
+    "query": "channelkg.sparql.query",
+    "list_queries": "channelkg.sparql.query",
+    "QueryResult": "channelkg.sparql.query",
+    "render": "channelkg.render.results",
+    "validate": "channelkg.check.validate",
+    "Report": "channelkg.check.validate",
     "ChannelKGError": "channelkg.errors",
     "InputError": "channelkg.errors",
     "QueryError": "channelkg.errors",

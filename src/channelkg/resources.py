@@ -48,4 +48,20 @@ def default_data_files() -> list[Path]:
 
 
 def queries_dir() -> Path:
-    return _PKG / "queries"
+    """The shipped named queries (``*.rq``)."""
+    return _PKG / "sparql" / "queries"
+
+
+def rules_dir() -> Path:
+    """The shipped CONSTRUCT rules (``*.rq``)."""
+    return _PKG / "sparql" / "rules"
+
+
+def assets_dir() -> Path:
+    """The view page's script, style, template and collapse rules."""
+    return _PKG / "render" / "assets"
+
+
+def static_dir() -> Path:
+    """The query page served by ``channelkg serve``."""
+    return _PKG / "serve" / "static"

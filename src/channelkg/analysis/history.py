@@ -1,0 +1,576 @@
+"""Time: the graph as it stood on a date, what changed between two dates, a timeline.
+
+Visibility rule (used by ``--as-of D``, :func:`diff` and :func:`timeline`)
+--------------------------------------------------------------------------
+A *dated fact* is any node with ``ckg:validFrom``, ``ckg:validTo`` or
+``ckg:statedOn`` (in practice a ``ckg:Claim``). It is visible on day ``D`` when
+
+* ``validFrom <= D`` (or it has no ``validFrom``), and
+* ``D < validTo`` (or it has no ``validTo``; ``validTo`` is exclusive), and
+* when it has no ``validFrom``: ``statedOn <= D`` (or no ``statedOn``).
+
+So the as-of view is *the world as it stood on D, as the graph knows it today*:
+a claim that gives its own start date (``validFrom``) is shown from that date,
+even if the source said so later (a 2026 article reporting a 2023 deal puts the
+deal in the 2024 view). A claim with only a statement date is known from that
+date onward. Undated facts (``ckg:snapshot true``, entities, sources) are
+timeless and always visible.
+
+Pass ``known=True`` to :func:`as_of` for the stricter *what had been said by D*
+view, which also hides every claim whose ``statedOn`` is after ``D``.
+
+Hiding a fact removes every triple whose subject it is and every triple that
+points to it (e.g. ``ckg:dependsOn``, ``ckg:blocks``, ``ckg:supersededBy``).
+The input graph is never modified: the result is a filtered copy on the same engine.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
+from rdflib.term import Node
+
+from channelkg.errors import InputError
+from channelkg.graph.memory import KnowledgeGraph, new_rdflib_graph
+from channelkg.rdf.namespaces import CKG
+from channelkg.rdf.terms import display, expand, subclass_closure
+
+DATE_PROPS = (CKG.validFrom, CKG.validTo, CKG.statedOn)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+
+
+def parse_date(value: str, what: str = "date") -> dt.date:
+    """Parse ``YYYY-MM-DD``; raise :class:`InputError` (exit 2) otherwise."""
+    text = str(value).strip()
+    try:
+        if not _DATE.match(text):
+            raise ValueError("expected YYYY-MM-DD")
+        return dt.date.fromisoformat(text)
+    except ValueError as err:
+        raise InputError(f"bad {what} {value!r}: {err} (use YYYY-MM-DD, e.g. 2024-07-09)") from None
+
+
+def _as_date(term: Node | None) -> dt.date | None:
+    if not isinstance(term, Literal):
+        return None
+    text = str(term)
+    if not _DATE.match(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Dates:
+    """The dates of one fact (``None`` when absent or not a valid date)."""
+
+    stated_on: dt.date | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    def visible(self, day: dt.date, *, known: bool = False) -> bool:
+        """True if the fact is visible on ``day`` (see the module docstring)."""
+        if self.valid_from is not None and self.valid_from > day:
+            return False
+        if self.valid_to is not None and day >= self.valid_to:
+            return False
+        needs_statement = known or self.valid_from is None
+        return not (needs_statement and self.stated_on is not None and self.stated_on > day)
+
+
+def _first_date(values: Iterable[Node]) -> dt.date | None:
+    dates = [d for d in (_as_date(v) for v in values) if d is not None]
+    return min(dates) if dates else None
+
+
+def fact_dates(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Dates]:
+    """Collect the dates of every dated fact from ``(s, p, o)`` triples."""
+    raw: dict[Node, dict[Node, list[Node]]] = {}
+    for s, p, o in triples:
+        if p in DATE_PROPS:
+            raw.setdefault(s, {}).setdefault(p, []).append(o)
+    return {
+        s: Dates(
+            _first_date(d.get(CKG.statedOn, [])),
+            _first_date(d.get(CKG.validFrom, [])),
+            _first_date(d.get(CKG.validTo, [])),
+        )
+        for s, d in raw.items()
+    }
+
+
+def _dated_triples(kg: KnowledgeGraph) -> list[tuple[Node, Node, Node]]:
+    if kg.store is not None:
+        from channelkg.rdf.terms import to_oxigraph, to_rdflib
+
+        out = []
+        for p in DATE_PROPS:
+            # All graphs: a persistent store keeps one named graph per file.
+            for q in kg.store.quads_for_pattern(None, to_oxigraph(p), None, None):  # type: ignore[arg-type]
+                out.append((to_rdflib(q.subject), p, to_rdflib(q.object)))
+        return out  # type: ignore[return-value]
+    if kg.graph is not None:
+        return [t for p in DATE_PROPS for t in kg.graph.triples((None, p, None))]
+    return [t for t in kg.triples() if t[1] in DATE_PROPS]  # type: ignore[misc]
+
+
+def hidden_facts(kg: KnowledgeGraph, day: dt.date, *, known: bool = False) -> set[Node]:
+    """The dated facts that are not visible on ``day``."""
+    return {s for s, d in fact_dates(_dated_triples(kg)).items() if not d.visible(day, known=known)}
+
+
+def as_of(kg: KnowledgeGraph, date_str: str, *, known: bool = False) -> KnowledgeGraph:
+    """Return a copy of ``kg`` holding only what is visible on ``date_str``.
+
+    Args:
+        kg: the loaded graph (not modified).
+        date_str: ``YYYY-MM-DD``.
+        known: also hide claims stated after the date ("what had been said by then").
+
+    Raises:
+        InputError: the date is not ``YYYY-MM-DD`` (exit code 2).
+    """
+    day = parse_date(date_str, "--as-of date")
+    if kg.store is None and kg.graph is None:
+        # Any other engine (e.g. a SPARQL server): fetch the triples once and
+        # answer from a local in-memory copy of the visible part.
+        from channelkg.graph.memory import from_rdflib
+
+        triples = list(kg.triples())
+        dates = fact_dates(t for t in triples if t[1] in DATE_PROPS)  # type: ignore[misc]
+        gone = {n for n, d in dates.items() if not d.visible(day, known=known)}
+        g = new_rdflib_graph()
+        for s, p, o in triples:
+            if s not in gone and o not in gone:
+                g.add((s, p, o))  # type: ignore[arg-type]
+        out = from_rdflib(g, "oxigraph")
+        out.meta = {"as_of": day.isoformat(), "hidden": len(gone), "from_engine": kg.engine}
+        return out
+    hidden = hidden_facts(kg, day, known=known)
+    meta = {**kg.meta, "as_of": day.isoformat(), "hidden": len(hidden)}
+    if kg.store is not None:
+        import pyoxigraph as ox
+
+        from channelkg.rdf.terms import to_oxigraph
+
+        gone = {to_oxigraph(n) for n in hidden}
+        store = ox.Store()
+        # Every graph of the source (a persistent store has one per file) goes into the
+        # default graph of an in-memory store: the union that queries on it see.
+        store.bulk_extend(
+            ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
+            for q in kg.store.quads_for_pattern(None, None, None, None)
+            if q.subject not in gone and q.object not in gone
+        )
+        meta["from_engine"] = kg.engine
+        return KnowledgeGraph(engine="oxigraph", files=kg.files, store=store, meta=meta)
+    assert kg.graph is not None
+    g = new_rdflib_graph()
+    for prefix, ns in kg.graph.namespaces():
+        g.bind(prefix, ns, override=True, replace=True)
+    for s, p, o in kg.graph:
+        if s not in hidden and o not in hidden:
+            g.add((s, p, o))
+    return KnowledgeGraph(engine=kg.engine, files=kg.files, graph=g, meta=meta)
+
+
+# ---------------------------------------------------------------------------
+# Fact descriptions shared by diff, timeline and explain
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class FactInfo:
+    """What the graph says about one fact: class, status, dates, statement, sources."""
+
+    node: Node
+    classes: tuple[str, ...]
+    status: str
+    dates: Dates
+    statement: str
+    sources: tuple[str, ...]
+    superseded_by: tuple[Node, ...] = ()
+    conflicts_with: tuple[Node, ...] = ()
+    extra: dict[str, str] = field(default_factory=dict, compare=False)
+
+
+def _local(node: Node | None) -> str:
+    if node is None:
+        return ""
+    text = display(node)
+    return text.split(":", 1)[1] if text.startswith("ckg:") else text
+
+
+def _text(graph: Graph, node: Node, pred: URIRef) -> str:
+    vals = list(graph.objects(node, pred))  # type: ignore[arg-type]
+    en = [v for v in vals if isinstance(v, Literal) and v.language in (None, "en")]
+    pick = sorted(map(str, en or vals))
+    return pick[0] if pick else ""
+
+
+def source_text(graph: Graph, src: Node) -> str:
+    """``title (publisher, date) url`` of a source, or its IRI when it has no title."""
+    title = _text(graph, src, DCTERMS.title) or display(src)
+    bits = [b for b in (_text(graph, src, DCTERMS.publisher), _text(graph, src, DCTERMS.date)) if b]
+    from channelkg.rdf.namespaces import SCHEMA
+
+    url = _text(graph, src, SCHEMA.url)
+    return title + (f" ({', '.join(bits)})" if bits else "") + (f" {url}" if url else "")
+
+
+def fact_info(graph: Graph, node: Node) -> FactInfo:
+    """Describe one fact (or any node) from an rdflib graph."""
+    classes = tuple(sorted(_local(c) for c in graph.objects(node, RDF.type)))  # type: ignore[arg-type]
+    status = ", ".join(sorted(_local(s) for s in graph.objects(node, CKG.status)))  # type: ignore[arg-type]
+    dates = fact_dates((node, p, o) for p in DATE_PROPS for o in graph.objects(node, p))  # type: ignore[arg-type]
+    statement = _text(graph, node, RDFS.comment) or _text(graph, node, RDFS.label)
+    sources = tuple(
+        sorted(source_text(graph, s) for s in graph.objects(node, PROV.wasDerivedFrom))  # type: ignore[arg-type]
+    )
+    sup = tuple(sorted(graph.objects(node, CKG.supersededBy), key=str))  # type: ignore[arg-type]
+    conf = set(graph.objects(node, CKG.conflictsWith)) | set(  # type: ignore[arg-type]
+        graph.subjects(CKG.conflictsWith, node)  # type: ignore[arg-type]
+    )
+    return FactInfo(
+        node,
+        classes,
+        status,
+        dates.get(node, Dates()),
+        statement,
+        sources,
+        sup,
+        tuple(sorted(conf, key=str)),
+        {"factId": _text(graph, node, CKG.factId)},
+    )
+
+
+def claim_classes(graph: Graph) -> set[Node]:
+    """``ckg:Claim`` and all its subclasses declared in the graph (``rdfs:subClassOf``)."""
+    return subclass_closure(graph, CKG.Claim)
+
+
+#: What diff and timeline read about facts (the rest of the graph is not copied).
+FACT_PREDICATES = (
+    RDF.type, RDFS.label, RDFS.comment, CKG.status, CKG.statedOn, CKG.validFrom, CKG.validTo,
+    CKG.factId, CKG.supersededBy, CKG.conflictsWith, CKG.market, CKG.isoCode,
+    PROV.wasDerivedFrom, DCTERMS.title, DCTERMS.publisher, DCTERMS.date,
+    URIRef("https://schema.org/url"),
+    CKG.party, CKG.seller, CKG.imposedBy, CKG.assessedEntity, CKG.appliesTo, CKG.about,
+    CKG.model, CKG.service, CKG.developer, CKG.provider, CKG.operator,
+)
+
+
+def fact_graph(kg: KnowledgeGraph, predicates: Iterable[URIRef] = FACT_PREDICATES) -> Graph:
+    """An rdflib graph with only the triples of ``predicates`` (the graph itself on rdflib).
+
+    On Oxigraph this reads each predicate with the store's index instead of copying
+    the whole graph, which keeps diff and timeline fast on large graphs.
+    """
+    if kg.graph is not None:
+        return kg.graph
+    preds = set(predicates)
+    g = new_rdflib_graph()
+    if kg.store is not None:
+        from channelkg.rdf.terms import to_oxigraph, to_rdflib
+
+        for p in preds:
+            for q in kg.store.quads_for_pattern(None, to_oxigraph(p), None, None):  # type: ignore[arg-type]
+                g.add((to_rdflib(q.subject), p, to_rdflib(q.object)))  # type: ignore[arg-type]
+        return g
+    for s, p, o in kg.triples():
+        if p in preds:
+            g.add((s, p, o))  # type: ignore[arg-type]
+    return g
+
+
+def dated_facts(graph: Graph) -> dict[Node, Dates]:
+    """Every dated fact of an rdflib graph with its dates."""
+    return fact_dates(t for p in DATE_PROPS for t in graph.triples((None, p, None)))
+
+
+# ---------------------------------------------------------------------------
+# diff
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Change:
+    """One fact that started, ended or changed status between two dates."""
+
+    change: str  # "started" | "ended" | "status"
+    date: str  # when it happened, if the graph says
+    fact: Node
+    cls: str
+    before: str
+    after: str
+    statement: str
+    sources: str
+
+    def row(self) -> list[str]:
+        return [
+            self.change,
+            self.date,
+            display(self.fact),
+            self.cls,
+            self.before,
+            self.after,
+            self.statement,
+            self.sources,
+        ]
+
+
+CHANGE_HEADERS = ["change", "date", "fact", "class", "before", "after", "statement", "sources"]
+
+
+def effective_status(
+    info: FactInfo, visible: set[Node], dates: dict[Node, Dates], day: dt.date
+) -> str:
+    """The status of a fact as it stood on ``day``.
+
+    A fact recorded as ``superseded`` (``disputed``) reads so only once a claim that
+    supersedes (contradicts) it is visible; before that it reads ``not yet superseded``
+    (``not yet disputed``). Other statuses are as recorded: a conflict makes a claim
+    disputed only where the graph says so.
+    """
+    if info.node not in visible:
+        return "absent"
+    if info.status == "superseded" and info.superseded_by:
+        return "superseded" if any(n in visible for n in info.superseded_by) else (
+            "not yet superseded")
+    if info.status == "disputed" and info.conflicts_with:
+        return "disputed" if any(n in visible for n in info.conflicts_with) else (
+            "not yet disputed")
+    return info.status
+
+
+def _main_class(info: FactInfo) -> str:
+    specific = [c for c in info.classes if c != "Claim"]
+    return (specific or list(info.classes) or [""])[0]
+
+
+def diff(kg: KnowledgeGraph, date_from: str, date_to: str) -> list[Change]:
+    """Facts that started, ended or changed status between two dates.
+
+    Args:
+        kg: the graph (not an as-of view: the function looks at both dates itself).
+        date_from: ``YYYY-MM-DD`` (the earlier date).
+        date_to: ``YYYY-MM-DD`` (the later date).
+
+    Returns:
+        Changes sorted by date, then fact.
+    """
+    d1 = parse_date(date_from, "--from date")
+    d2 = parse_date(date_to, "--to date")
+    if d2 < d1:
+        raise InputError(f"--to {d2} is before --from {d1}")
+    graph = fact_graph(kg)
+    dates = dated_facts(graph)
+    vis1 = {n for n, d in dates.items() if d.visible(d1)}
+    vis2 = {n for n, d in dates.items() if d.visible(d2)}
+    infos = {n: fact_info(graph, n) for n in dates}
+    out: list[Change] = []
+    for node, info in infos.items():
+        before = effective_status(info, vis1, dates, d1)
+        after = effective_status(info, vis2, dates, d2)
+        d = info.dates
+        if before == "absent" and after != "absent":
+            kind = "started"
+            when = d.valid_from if d.valid_from and d.valid_from > d1 else d.stated_on
+        elif before != "absent" and after == "absent":
+            kind = "ended"
+            when = d.valid_to
+        elif before != after:
+            kind = "status"
+            causes = [n for n in (*info.superseded_by, *info.conflicts_with) if n in vis2]
+            starts = [
+                dates[n].valid_from or dates[n].stated_on
+                for n in causes
+                if n in dates and (dates[n].valid_from or dates[n].stated_on)
+            ]
+            when = min((s for s in starts if s is not None and s > d1), default=None)
+        else:
+            continue
+        out.append(
+            Change(
+                kind,
+                when.isoformat() if when else "",
+                node,
+                _main_class(info),
+                before,
+                after,
+                info.statement,
+                "; ".join(info.sources),
+            )
+        )
+    out.sort(key=lambda c: (c.date or "9999", c.change, str(c.fact)))
+    return out
+
+
+# ---------------------------------------------------------------------------
+# timeline
+# ---------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Event:
+    """A dated event of a fact: it was stated, it started, or it ended."""
+
+    date: str
+    event: str  # "stated" | "started" | "ended"
+    fact: Node
+    cls: str
+    status: str
+    statement: str
+    sources: str
+
+    def row(self) -> list[str]:
+        return [
+            self.date,
+            self.event,
+            display(self.fact),
+            self.cls,
+            self.status,
+            self.statement,
+            self.sources,
+        ]
+
+
+EVENT_HEADERS = ["date", "event", "claim", "class", "status", "statement", "source"]
+_EVENT_ORDER = {"ended": 0, "started": 1, "stated": 2}
+
+# Properties that link a fact to the organizations it involves (directly, or
+# through its model's developer or its service's provider and operator).
+_ORG_LINKS = (CKG.party, CKG.seller, CKG.imposedBy, CKG.assessedEntity, CKG.appliesTo, CKG.about)
+_VIA = ((CKG.model, CKG.developer), (CKG.service, CKG.provider), (CKG.service, CKG.operator))
+
+
+def resolve_market(graph: Graph, value: str) -> Node:
+    """A market by ISO code (``CN``), label (``Mainland China``), slug, CURIE or IRI."""
+    code = value.strip()
+    hits = sorted(graph.subjects(CKG.isoCode, Literal(code.upper())), key=str)
+    if hits:
+        return hits[0]
+    codes = {str(c): m for m, c in graph.subject_objects(CKG.isoCode)}
+    labels = {str(lbl).casefold(): m for m in codes.values()
+              for lbl in graph.objects(m, RDFS.label)}
+    if code.casefold() in labels:
+        return labels[code.casefold()]
+    try:
+        return resolve_node(graph, value, "market")
+    except InputError:
+        import difflib
+
+        names = {display(m).casefold(): c for c, m in codes.items()}
+        for c, m in codes.items():
+            for lbl in graph.objects(m, RDFS.label):
+                for word in [str(lbl), *str(lbl).split()]:
+                    names.setdefault(word.casefold(), c)
+        close = difflib.get_close_matches(code.casefold(), list(names), n=3, cutoff=0.6)
+        hint = sorted({names[k] for k in close})
+        raise InputError(f"unknown market {value!r}: no market has that ISO code, slug or IRI"
+                         + (f" (did you mean {', '.join(hint)}?)" if hint
+                            else f" (codes: {', '.join(sorted(codes))})")) from None
+
+
+def resolve_node(graph: Graph, value: str, what: str = "node") -> Node:
+    """Expand a slug, CURIE or IRI and check the graph mentions it."""
+    try:
+        node = expand(value)
+    except ValueError as err:
+        raise InputError(f"bad {what} {value!r}: {err}") from None
+    if (node, None, None) in graph or (None, None, node) in graph:
+        return node
+    import difflib
+
+    names = sorted({display(s) for s in graph.subjects() if isinstance(s, URIRef)})
+    close = difflib.get_close_matches(display(node), names, n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise InputError(
+        f"unknown {what} {value!r}: nothing in the graph is called {display(node)}{hint}"
+    )
+
+
+def involves(graph: Graph, fact: Node, org: Node) -> bool:
+    """True if the fact names ``org`` directly or through its model or service."""
+    for p in _ORG_LINKS:
+        if (fact, p, org) in graph:
+            return True
+    for first, second in _VIA:
+        for mid in graph.objects(fact, first):  # type: ignore[arg-type]
+            if (mid, second, org) in graph:
+                return True
+    return False
+
+
+def timeline(
+    kg: KnowledgeGraph,
+    *,
+    market: str | None = None,
+    provider: str | None = None,
+    date_from: str | None = None,
+    date_to: str | None = None,
+) -> list[Event]:
+    """Every dated event (stated, started, ended) in date order.
+
+    Args:
+        kg: the graph.
+        market: only facts about this market (ISO code, slug, CURIE or IRI).
+        provider: only facts that involve this organization.
+        date_from: only events on or after this date.
+        date_to: only events before this date.
+    """
+    graph = fact_graph(kg)
+    lo = parse_date(date_from, "--from date") if date_from else None
+    hi = parse_date(date_to, "--to date") if date_to else None
+    if lo is not None and hi is not None and hi < lo:
+        raise InputError(f"--to {hi} is before --from {lo}")
+    m = resolve_market(graph, market) if market else None
+    org = resolve_node(graph, provider, "provider") if provider else None
+    events: list[Event] = []
+    for node, d in dated_facts(graph).items():
+        if m is not None and (node, CKG.market, m) not in graph:
+            continue
+        if org is not None and not involves(graph, node, org):
+            continue
+        info = fact_info(graph, node)
+        sources = "; ".join(info.sources)
+        marks = (("stated", d.stated_on), ("started", d.valid_from), ("ended", d.valid_to))
+        for kind, day in marks:
+            if day is None or (lo and day < lo) or (hi and day >= hi):
+                continue
+            events.append(
+                Event(
+                    day.isoformat(),
+                    kind,
+                    node,
+                    _main_class(info),
+                    info.status,
+                    info.statement,
+                    sources,
+                )
+            )
+    events.sort(key=lambda e: (e.date, _EVENT_ORDER[e.event], str(e.fact)))
+    return events
+
+
+__all__ = [
+    "CHANGE_HEADERS",
+    "EVENT_HEADERS",
+    "Change",
+    "Dates",
+    "Event",
+    "FactInfo",
+    "as_of",
+    "diff",
+    "fact_info",
+    "hidden_facts",
+    "parse_date",
+    "timeline",
+]

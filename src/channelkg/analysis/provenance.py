@@ -1,0 +1,403 @@
+"""Explain a node: the chain of sourced facts behind a claim, an entity or a route.
+
+:func:`explain` returns an :class:`Explanation`: the node itself (with its
+status, dates and sources when it is a fact) and sections of related facts:
+
+* for an access route: the partnerships it ``ckg:dependsOn``, the restrictions
+  that ``ckg:blocks`` it or apply to its service or model (in its market, or
+  everywhere), and the market-wide restrictions of its market;
+* for any claim: the claims it conflicts with, that supersede it or that it
+  supersedes, that corroborate it, and the routes that depend on it or that it blocks;
+* for an entity (organization, model, service, market, source): every claim that
+  names it.
+
+Superseded and disputed facts are marked (``SUPERSEDED``, ``DISPUTED``) with the
+claims that supersede or contradict them, and any other claim that a claim conflicts
+with is marked ``CONFLICTS``, so an answer never hides a conflict.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import PROV, RDF, RDFS
+from rdflib.term import Node
+
+from channelkg.analysis.history import Dates, claim_classes, fact_info
+from channelkg.errors import InputError
+from channelkg.graph.memory import KnowledgeGraph
+from channelkg.rdf.namespaces import CKG, KGID
+from channelkg.rdf.terms import display, expand
+
+#: Properties shown as "key: value" lines for a fact.
+DETAIL_PROPS = (
+    CKG.model, CKG.market, CKG.service, CKG.kind, CKG.seller, CKG.open, CKG.sanctioned,
+    CKG.party, CKG.imposedBy, CKG.appliesTo, CKG.assessedEntity, CKG.level, CKG.about,
+)
+
+
+@dataclass(frozen=True)
+class Fact:
+    """One fact (or entity) in an explanation."""
+
+    node: Node
+    label: str
+    classes: tuple[str, ...]
+    status: str
+    dates: Dates
+    statement: str
+    sources: tuple[str, ...]
+    details: tuple[tuple[str, str], ...] = ()
+    marks: tuple[str, ...] = ()
+    fact_id: str = ""
+
+    def to_json(self) -> dict[str, object]:
+        d = self.dates
+        return {
+            "iri": str(self.node),
+            "id": display(self.node),
+            "label": self.label,
+            "classes": list(self.classes),
+            "status": self.status,
+            "factId": self.fact_id,
+            "statedOn": d.stated_on.isoformat() if d.stated_on else None,
+            "validFrom": d.valid_from.isoformat() if d.valid_from else None,
+            "validTo": d.valid_to.isoformat() if d.valid_to else None,
+            "statement": self.statement,
+            "details": dict(self.details),
+            "sources": list(self.sources),
+            "marks": list(self.marks),
+        }
+
+
+@dataclass(frozen=True)
+class Explanation:
+    """The node and the sections of facts behind it."""
+
+    focus: Fact
+    sections: tuple[tuple[str, tuple[Fact, ...]], ...] = ()
+    notes: tuple[str, ...] = field(default_factory=tuple)
+
+    def facts(self) -> list[Fact]:
+        return [self.focus] + [f for _, fs in self.sections for f in fs]
+
+
+def _label(graph: Graph, node: Node) -> str:
+    labels = list(graph.objects(node, RDFS.label))  # type: ignore[arg-type]
+    en = sorted(str(x) for x in labels if isinstance(x, Literal) and x.language in (None, "en"))
+    return (en or sorted(map(str, labels)) or [""])[0]
+
+
+def _name(graph: Graph, node: Node) -> str:
+    label = _label(graph, node)
+    return f"{display(node)} ({label})" if label else display(node)
+
+
+def describe(graph: Graph, node: Node) -> Fact:
+    """Describe one node as a :class:`Fact` with its marks."""
+    info = fact_info(graph, node)
+    marks: list[str] = []
+    status = info.status
+    if info.superseded_by or status == "superseded":
+        by = ", ".join(display(n) for n in info.superseded_by) or "a later claim"
+        marks.append(f"SUPERSEDED by {by}")
+    supersedes = sorted(graph.subjects(CKG.supersededBy, node), key=str)  # type: ignore[arg-type]
+    if supersedes:
+        marks.append("supersedes " + ", ".join(display(n) for n in supersedes))
+    others = ", ".join(display(n) for n in info.conflicts_with)
+    if status == "disputed":
+        marks.append(f"DISPUTED: conflicts with {others or 'other sources'}")
+    elif info.conflicts_with:
+        marks.append(f"CONFLICTS with {others}")
+    details = []
+    for p in DETAIL_PROPS:
+        vals = sorted(graph.objects(node, p), key=str)  # type: ignore[arg-type]
+        if vals:
+            details.append((display(p).split(":", 1)[1], ", ".join(_name(graph, v) for v in vals)))
+    note = next(iter(graph.objects(node, CKG.statusNote)), None)  # type: ignore[arg-type]
+    if note is not None:
+        status = f"{status} ({note})" if status else str(note)
+    return Fact(
+        node,
+        _label(graph, node),
+        info.classes,
+        status,
+        info.dates,
+        info.statement,
+        info.sources,
+        tuple(details),
+        tuple(marks),
+        info.extra.get("factId", ""),
+    )
+
+
+def resolve(graph: Graph, value: str) -> Node:
+    """Find a node by IRI, CURIE, slug, fact id (``AZ-8``) or exact label."""
+    text = value.strip()
+    try:
+        node = expand(text)
+    except ValueError:
+        node = None
+    if node is not None and ((node, None, None) in graph or (None, None, node) in graph):
+        return node
+    for s in graph.subjects(CKG.factId, None):
+        for fid in graph.objects(s, CKG.factId):
+            if str(fid).lower() == text.lower():
+                return s
+    by_label = _by_label(graph, text)
+    if by_label is not None:
+        return by_label
+    import difflib
+
+    names = sorted({display(s) for s in graph.subjects() if str(s).startswith(str(KGID))})
+    names += sorted({str(f) for f in graph.objects(None, CKG.factId)})
+    close = difflib.get_close_matches(display(node) if node else text, names, n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise InputError(f"nothing in the graph is called {value!r}{hint}")
+
+
+def _by_label(graph: Graph, text: str) -> Node | None:
+    want = text.strip().lower()
+    if not want:
+        return None
+    hits = sorted(
+        {s for s, _, lbl in graph.triples((None, RDFS.label, None))
+         if str(lbl).strip().lower() == want and str(s).startswith(str(KGID))},
+        key=str,
+    )
+    return hits[0] if len(hits) == 1 else None
+
+
+def _facts(graph: Graph, nodes: Iterable[Node], exclude: set[Node]) -> tuple[Fact, ...]:
+    seen = sorted({n for n in nodes if n not in exclude}, key=str)
+    return tuple(describe(graph, n) for n in seen)
+
+
+def explain(kg: KnowledgeGraph, value: str) -> Explanation:
+    """Explain a claim, fact id, route or entity (see the module docstring)."""
+    graph = kg.to_rdflib()
+    node = resolve(graph, value)
+    claim_types = claim_classes(graph)
+    types = set(graph.objects(node, RDF.type))  # type: ignore[arg-type]
+    is_claim = bool(types & claim_types) or (node, CKG.status, None) in graph
+    focus = describe(graph, node)
+    sections: list[tuple[str, tuple[Fact, ...]]] = []
+    done = {node}
+
+    def add(title: str, nodes: Iterable[Node]) -> None:
+        facts = _facts(graph, nodes, done)
+        if facts:
+            sections.append((title, facts))
+            done.update(f.node for f in facts)
+
+    market_wide: list[Node] = []
+    if is_claim:
+        if CKG.AccessRoute in types:
+            add("depends on (partnerships)", graph.objects(node, CKG.dependsOn))  # type: ignore[arg-type]
+            add("blocked by", graph.subjects(CKG.blocks, node))  # type: ignore[arg-type]
+            markets = set(graph.objects(node, CKG.market))  # type: ignore[arg-type]
+            targets = set(graph.objects(node, CKG.service)) | set(graph.objects(node, CKG.model))  # type: ignore[arg-type]
+            applying = []
+            for r in graph.subjects(RDF.type, CKG.Restriction):
+                r_markets = set(graph.objects(r, CKG.market))
+                in_market = not r_markets or bool(r_markets & markets)
+                applies = set(graph.objects(r, CKG.appliesTo))
+                if applies & targets and in_market:
+                    applying.append(r)
+                elif not applies and r_markets & markets:
+                    market_wide.append(r)
+            add("restrictions on its service or model", applying)
+        add("conflicts with", [*graph.objects(node, CKG.conflictsWith),  # type: ignore[arg-type]
+                               *graph.subjects(CKG.conflictsWith, node)])  # type: ignore[arg-type]
+        add("superseded by", graph.objects(node, CKG.supersededBy))  # type: ignore[arg-type]
+        add("supersedes", graph.subjects(CKG.supersededBy, node))  # type: ignore[arg-type]
+        add("corroborated by", graph.subjects(CKG.corroborates, node))  # type: ignore[arg-type]
+        add("corroborates", graph.objects(node, CKG.corroborates))  # type: ignore[arg-type]
+        add("routes that depend on it", graph.subjects(CKG.dependsOn, node))  # type: ignore[arg-type]
+        add("routes it blocks", graph.objects(node, CKG.blocks))  # type: ignore[arg-type]
+        add("restrictions across its market", market_wide)
+        # Conflicts of the related facts, one level deep, so no dispute is hidden.
+        related = [f.node for _, fs in sections for f in fs]
+        add("claims that dispute or supersede the facts above", [
+            o
+            for r in related
+            for o in (
+                *graph.objects(r, CKG.conflictsWith),  # type: ignore[arg-type]
+                *graph.subjects(CKG.conflictsWith, r),  # type: ignore[arg-type]
+                *graph.objects(r, CKG.supersededBy),  # type: ignore[arg-type]
+            )
+        ])
+    else:
+        by_class: dict[str, list[Node]] = {}
+        for s, p, _ in graph.triples((None, None, node)):
+            if p == RDF.type or not (set(graph.objects(s, RDF.type)) & claim_types):
+                continue
+            cls = describe(graph, s).classes
+            main = next((c for c in cls if c != "Claim"), "Claim")
+            by_class.setdefault(main, []).append(s)
+        for cls in sorted(by_class):
+            add(f"{cls} facts that name it", by_class[cls])
+        sources = [s for s in graph.objects(node, PROV.wasDerivedFrom)]  # type: ignore[arg-type]
+        if sources:
+            add("sources", sources)
+    notes = []
+    if kg.meta.get("as_of"):
+        notes.append(
+            f"as of {kg.meta['as_of']}: facts not valid on that day are left out; statuses are "
+            "as recorded today (a claim marked superseded or disputed may not have been yet on "
+            "that day: see `channelkg diff`)"
+        )
+    return Explanation(focus, tuple(sections), tuple(notes))
+
+
+def explain_row(kg: KnowledgeGraph, spec: str, row: int,
+                params: dict[str, str] | None = None) -> list[Explanation]:
+    """Explain every ``kgid:`` IRI in row ``row`` (1-based) of a query's result.
+
+    A cell holding a label instead of an IRI (e.g. the seed table's "Anthropic")
+    is explained too when exactly one ``kgid:`` node carries that label.
+    """
+    from channelkg.sparql.query import query
+
+    result = query(kg, spec, params or {})
+    if result.kind != "SELECT":
+        raise InputError("--query must be a SELECT query")
+    if not 1 <= row <= len(result.rows):
+        raise InputError(f"--row {row} is out of range: the query returned {len(result.rows)} "
+                         "row(s) (rows count from 1)")
+    nodes: list[Node] = []
+    graph = kg.to_rdflib()
+    for term in result.rows[row - 1]:
+        if isinstance(term, URIRef) and str(term).startswith(str(KGID)):
+            node: Node | None = term
+        elif isinstance(term, Literal):
+            # A query that shows labels: explain the node whose label it is, if any.
+            node = _by_label(graph, str(term))
+        else:
+            node = None
+        if node is not None and node not in nodes:
+            nodes.append(node)
+    if not nodes:
+        raise InputError(f"row {row} holds no kgid: IRI (nor a label of one) to explain")
+    return [explain(kg, str(n)) for n in nodes]
+
+
+# ---------------------------------------------------------------------------
+# Rendering
+# ---------------------------------------------------------------------------
+
+
+def _alarm(mark: str) -> bool:
+    """Marks that warn (SUPERSEDED, DISPUTED, CONFLICTS) start with a capitalised word."""
+    return mark.split(" ", 1)[0].rstrip(":").isupper()
+
+
+def _dates_text(d: Dates) -> str:
+    bits = []
+    if d.stated_on:
+        bits.append(f"stated {d.stated_on}")
+    if d.valid_from:
+        bits.append(f"valid from {d.valid_from}")
+    if d.valid_to:
+        bits.append(f"until {d.valid_to}")
+    return ", ".join(bits)
+
+
+def _fact_lines(f: Fact, indent: str) -> list[str]:
+    head = display(f.node)
+    cls = "/".join(c for c in f.classes if c != "Claim") or "/".join(f.classes)
+    if cls:
+        head += f"  [{cls}]"
+    if f.fact_id:
+        head += f"  {f.fact_id}"
+    if f.status:
+        head += f"  status: {f.status}"
+    dates = _dates_text(f.dates)
+    if dates:
+        head += f"  ({dates})"
+    lines = [indent + head]
+    sub = indent + "    "
+    for mark in f.marks:
+        lines.append(f"{sub}!! {mark}" if _alarm(mark) else f"{sub}{mark}")
+    if f.statement:
+        lines.append(f"{sub}{f.statement}")
+    elif f.label:
+        lines.append(f"{sub}{f.label}")
+    for k, v in f.details:
+        lines.append(f"{sub}{k}: {v}")
+    for s in f.sources:
+        lines.append(f"{sub}source: {s}")
+    return lines
+
+
+def render_text(explanations: Iterable[Explanation]) -> str:
+    """Plain-text rendering: the node, then each section indented."""
+    out: list[str] = []
+    for ex in explanations:
+        if out:
+            out.append("")
+        out.extend(_fact_lines(ex.focus, ""))
+        for title, facts in ex.sections:
+            out.append(f"  {title}:")
+            for f in facts:
+                out.extend(_fact_lines(f, "    "))
+        out.extend(f"note: {n}" for n in ex.notes)
+    return "\n".join(out) + "\n"
+
+
+def render_markdown(explanations: Iterable[Explanation]) -> str:
+    """Markdown rendering: one heading per node, one list per section."""
+    out: list[str] = []
+
+    def item(f: Fact, level: int) -> None:
+        pad = "  " * level
+        head = f"**{display(f.node)}**"
+        cls = "/".join(c for c in f.classes if c != "Claim")
+        bits = [b for b in (cls, f.fact_id, f"status: {f.status}" if f.status else "",
+                            _dates_text(f.dates)) if b]
+        out.append(f"{pad}- {head} " + " · ".join(bits))
+        for mark in f.marks:
+            out.append(f"{pad}  - ⚠ {mark}" if _alarm(mark) else f"{pad}  - {mark}")
+        if f.statement or f.label:
+            out.append(f"{pad}  - {f.statement or f.label}")
+        for k, v in f.details:
+            out.append(f"{pad}  - {k}: {v}")
+        for s in f.sources:
+            out.append(f"{pad}  - source: {s}")
+
+    for ex in explanations:
+        out.append(f"## {display(ex.focus.node)}")
+        out.append("")
+        item(ex.focus, 0)
+        for title, facts in ex.sections:
+            out.append("")
+            out.append(f"### {title}")
+            out.append("")
+            for f in facts:
+                item(f, 0)
+        for n in ex.notes:
+            out.append("")
+            out.append(f"_{n}_")
+        out.append("")
+    return "\n".join(out)
+
+
+def render_json(explanations: Iterable[Explanation]) -> str:
+    """JSON rendering: a list of ``{focus, sections: [{title, facts}], notes}``."""
+    doc = [
+        {
+            "focus": ex.focus.to_json(),
+            "sections": [{"title": t, "facts": [f.to_json() for f in fs]} for t, fs in ex.sections],
+            "notes": list(ex.notes),
+        }
+        for ex in explanations
+    ]
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+RENDERERS = {"text": render_text, "md": render_markdown, "json": render_json}
+
+__all__ = ["Explanation", "Fact", "describe", "explain", "explain_row", "resolve", "RENDERERS"]

@@ -1,0 +1,446 @@
+"""A persistent on-disk Oxigraph store that mirrors a set of RDF files.
+
+``channelkg load --into oxigraph:PATH [FILES]`` builds the store; ``--store
+oxigraph:PATH`` on any reading command opens it. The layout:
+
+* every source file is loaded into its own named graph, named by the file's
+  ``file:`` URI, so that a changed file can be replaced without touching the others;
+* ``PATH/channelkg-manifest.json`` records, per file, its named graph, size,
+  modification time and SHA-256, and the folders the files came from. On ``load``
+  and on every open the files are compared with the manifest and only the changed
+  ones are parsed again (a file whose time changed but whose SHA-256 did not is not
+  reloaded); deleted files have their graph dropped, and new files in those folders
+  are loaded;
+* queries see the union of the named graphs (pyoxigraph
+  ``use_default_graph_as_union=True``), i.e. the same triples as the files loaded
+  in memory. The engine name is ``oxigraph-disk``; its query runner is registered
+  with :func:`channelkg.query.register_runner` when this module is imported.
+
+Changed files are all parsed (a syntax check) before the store is touched, so a
+syntax error leaves the store and its manifest as they were; then pyoxigraph's bulk
+loader reads them again straight into their graphs (no Python objects per triple).
+While files are being replaced the manifest marks them as pending, so an interrupted
+load is repaired by the next one.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import pyoxigraph as ox
+
+from channelkg import resources
+from channelkg.errors import InputError, QueryError
+from channelkg.graph.memory import (
+    FORMATS,
+    KnowledgeGraph,
+    expand_paths,
+    parse_error_location,
+    parse_file,
+    rdf_format,
+)
+
+MANIFEST = "channelkg-manifest.json"
+ENGINE = "oxigraph-disk"
+_UNION_TRIPLES = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
+
+Progress = Callable[[str], None]
+
+
+@dataclass
+class LoadReport:
+    """What :func:`load_into` did."""
+
+    path: Path
+    added: list[Path] = field(default_factory=list)
+    reloaded: list[Path] = field(default_factory=list)
+    removed: list[str] = field(default_factory=list)
+    unchanged: list[Path] = field(default_factory=list)
+    triples: int = 0
+    quads_loaded: int = 0
+
+    @property
+    def changed(self) -> bool:
+        return bool(self.added or self.reloaded or self.removed)
+
+    def summary(self) -> str:
+        return (
+            f"{self.path}: {len(self.added)} added, {len(self.reloaded)} reloaded, "
+            f"{len(self.removed)} removed, {len(self.unchanged)} unchanged; "
+            f"{self.quads_loaded} triples parsed, {self.triples} quads in the store"
+        )
+
+
+class DiskKnowledgeGraph(KnowledgeGraph):
+    """A :class:`KnowledgeGraph` over a persistent store: the union of its named graphs."""
+
+    def __len__(self) -> int:
+        assert self.store is not None
+        res = self.store.query(
+            "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
+            use_default_graph_as_union=True,
+        )
+        return int(next(iter(res))[0].value)  # type: ignore[index,union-attr]
+
+    def triples(self) -> Iterable[tuple[object, object, object]]:
+        """Iterate over the distinct triples of all the file graphs, as rdflib terms."""
+        from channelkg.rdf.terms import to_rdflib
+
+        assert self.store is not None
+        for sol in self.store.query(_UNION_TRIPLES, use_default_graph_as_union=True):
+            yield to_rdflib(sol[0]), to_rdflib(sol[1]), to_rdflib(sol[2])  # type: ignore[index]
+
+
+def graph_name(path: Path) -> ox.NamedNode:
+    """The named graph that holds one file: its absolute ``file:`` URI."""
+    return ox.NamedNode(path.resolve().as_uri())
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def read_manifest(folder: Path) -> dict[str, dict[str, object]]:
+    """Return the ``file -> {graph, sha256, size, mtime_ns}`` records of a store."""
+    path = folder / MANIFEST
+    try:
+        doc = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        return {}
+    except (OSError, ValueError) as err:
+        raise InputError(f"unreadable store manifest: {err}", str(path)) from None
+    files = doc.get("files", {}) if isinstance(doc, dict) else {}
+    return {str(k): dict(v) for k, v in files.items()}
+
+
+def read_folders(folder: Path) -> list[tuple[str, bool]] | None:
+    """The folders a store was loaded from, each with ``True`` if only its ``*.ttl``
+    files count (the curated graph); their new files are loaded when the store opens.
+    ``None`` for a store whose manifest does not record them (its next ``load`` does)."""
+    try:
+        doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return None
+    rows = doc.get("folders") if isinstance(doc, dict) else None
+    if not isinstance(rows, list):
+        return None
+    return [(str(r[0]), bool(r[1])) for r in rows if isinstance(r, list) and len(r) == 2]
+
+
+def _folder_files(path: Path, ttl_only: bool) -> list[Path]:
+    if ttl_only:
+        return sorted(path.glob("*.ttl"))
+    return sorted(f for f in path.iterdir() if f.suffix.lower() in FORMATS)
+
+
+def _write_manifest(folder: Path, files: Mapping[str, Mapping[str, object]],
+                    folders: Sequence[tuple[str, bool]] | None = None) -> None:
+    from channelkg.rdf.fileio import atomic_write_text
+
+    if folders is None:
+        folders = read_folders(folder)
+    doc: dict[str, object] = {"format": "channelkg-oxigraph-store", "version": 1}
+    if folders is not None:
+        doc["folders"] = [list(f) for f in folders]
+    doc["files"] = dict(sorted(files.items()))
+    atomic_write_text(folder / MANIFEST, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+
+
+def _open_rw(folder: Path) -> ox.Store:
+    try:
+        return ox.Store(str(folder))
+    except OSError as err:
+        if "lock" in str(err).lower():
+            raise InputError(
+                "the store is open in another process (a running `channelkg serve` "
+                "or `load`?); stop it first",
+                str(folder),
+            ) from None
+        raise InputError(f"cannot open the Oxigraph store: {err}", str(folder)) from None
+
+
+def is_store(folder: Path) -> bool:
+    """True if ``folder`` holds a store built by :func:`load_into`."""
+    return (folder / MANIFEST).is_file()
+
+
+_DATASETS = (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
+
+
+def check_file(path: Path) -> int:
+    """Parse a file without keeping it (syntax check); return its number of triples.
+
+    Raises:
+        InputError: missing, unknown type, or a syntax error (with file:line:col).
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError("no such file" if not path.exists() else "not a file", str(path))
+    fmt = rdf_format(path)
+    try:
+        with path.open("rb") as fh:
+            return sum(1 for _ in ox.parse(fh, format=fmt, base_iri=path.resolve().as_uri()))
+    except SyntaxError as err:
+        loc, msg = parse_error_location(path, err)
+        raise InputError(f"syntax error: {msg}", loc) from None
+    except (OSError, ValueError) as err:
+        raise InputError(f"cannot read: {err}", str(path)) from None
+
+
+def _bulk_load(store: ox.Store, path: Path, graph: ox.NamedNode) -> None:
+    """Load a checked file into one named graph (Rust-side parsing for triple formats)."""
+    fmt = rdf_format(path)
+    base = path.resolve().as_uri()
+    if fmt in _DATASETS:  # quads: every graph of the file goes into the file's graph
+        quads = parse_file(path)
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
+    else:
+        store.bulk_load(path=str(path), format=fmt, base_iri=base, to_graph=graph)
+
+
+def load_into(
+    folder: Path | str,
+    paths: Sequence[Path | str] | None = None,
+    *,
+    ontology: bool = True,
+    files: Sequence[Path] | None = None,
+    progress: Progress | None = None,
+    store: ox.Store | None = None,
+) -> LoadReport:
+    """Make the store at ``folder`` hold exactly the given files, reloading only changes.
+
+    Args:
+        folder: the store folder (created if missing).
+        paths: RDF files or folders; ``None`` means the bundled graph (like :func:`load`).
+        ontology: also load ``ontology/channelkg.ttl`` (as :func:`channelkg.store.load` does).
+        files: the exact file list (skips ``paths``/``ontology`` expansion).
+        progress: called with a line of text per step (e.g. to print on stderr).
+        store: an already open read-write store of ``folder``.
+
+    Raises:
+        InputError: a file is missing or has a syntax error (the store is left as it was).
+    """
+    folder = Path(folder)
+    if folder.exists() and not folder.is_dir():
+        raise InputError("exists and is not a folder", str(folder))
+    folders: list[tuple[str, bool]] | None = None
+    if files is None:
+        folders = ([(str(resources.graphs_dir().resolve()), True)] if not paths else
+                   [(str(Path(p).resolve()), False) for p in paths if Path(p).is_dir()])
+        files = expand_paths(paths)
+        if ontology:
+            onto = resources.ontology_file()
+            if onto.resolve() not in {f.resolve() for f in files}:
+                files = [onto, *files]
+    wanted = {str(Path(f).resolve()): Path(f) for f in files}
+    report = LoadReport(path=folder)
+    say = progress or (lambda _msg: None)
+
+    old = read_manifest(folder) if folder.is_dir() else {}
+    new: dict[str, dict[str, object]] = {}
+    changed: list[tuple[str, Path, int]] = []
+    for key, f in wanted.items():
+        if not f.is_file():
+            raise InputError("no such file", str(f))
+        st = f.stat()
+        rec = old.get(key)
+        stat = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        if rec and not rec.get("pending") and all(rec.get(k) == v for k, v in stat.items()):
+            new[key] = rec
+            report.unchanged.append(f)
+            continue
+        digest = _sha256(f)
+        if rec and not rec.get("pending") and rec.get("sha256") == digest:
+            new[key] = {**rec, **stat}
+            report.unchanged.append(f)
+            continue
+        say(f"parsing {f}")
+        changed.append((key, f, check_file(f)))
+        new[key] = {"graph": graph_name(f).value, "sha256": digest, **stat}
+        (report.reloaded if rec else report.added).append(f)
+    gone = sorted(set(old) - set(wanted))
+
+    own = store is None
+    if own:
+        folder.mkdir(parents=True, exist_ok=True)
+        store = _open_rw(folder)
+    try:
+        if changed or gone:
+            pending = {k: v for k, v in old.items() if k not in gone}
+            for key, _f, _q in changed:
+                pending[key] = {"graph": new[key]["graph"], "pending": True}
+            _write_manifest(folder, pending, folders)
+            for key in gone:
+                g = old[key].get("graph")
+                if isinstance(g, str):
+                    say(f"dropping {key}")
+                    store.remove_graph(ox.NamedNode(g))
+                report.removed.append(key)
+            for key, f, n in changed:
+                g = ox.NamedNode(str(new[key]["graph"]))
+                say(f"loading {n} triples from {f}")
+                if store.contains_named_graph(g):
+                    store.remove_graph(g)
+                _bulk_load(store, f, g)
+                report.quads_loaded += n
+            store.flush()
+        if new != old or not is_store(folder) or (
+                folders is not None and folders != read_folders(folder)):
+            _write_manifest(folder, new, folders)
+        report.triples = len(store)
+    finally:
+        if own:
+            del store
+    return report
+
+
+def open_disk(folder: Path | str, *, refresh: bool = True, read_only: bool = False,
+              progress: Progress | None = None) -> DiskKnowledgeGraph:
+    """Open a store built by :func:`load_into`; first reload the files that changed.
+
+    Args:
+        folder: the store folder.
+        refresh: compare the recorded files with the manifest and reload changed ones
+            (deleted files have their graph dropped).
+        read_only: open read-only (several processes may do so at once; no refresh).
+        progress: called with a line of text per reloaded file.
+
+    Raises:
+        InputError: no store there, the store is locked by another process, or a
+            changed file has a syntax error.
+    """
+    folder = Path(folder)
+    if not is_store(folder):
+        raise InputError(
+            "no channelkg Oxigraph store here; build it with "
+            f"`channelkg load --into oxigraph:{folder}`",
+            str(folder),
+        )
+    manifest = read_manifest(folder)
+    if read_only:
+        try:
+            store = ox.Store.read_only(str(folder))
+        except (OSError, RuntimeError) as err:
+            raise InputError(
+                f"cannot open the Oxigraph store read-only (is another process writing "
+                f"to it?): {err}",
+                str(folder),
+            ) from None
+    else:
+        store = _open_rw(folder)
+        if refresh:
+            present = [Path(k) for k in manifest if Path(k).is_file()]
+            for k in manifest:
+                if not Path(k).is_file() and progress:
+                    progress(f"{k} is gone; dropping its graph")
+            # New files in the folders the store was loaded from join it.
+            for source, ttl_only in read_folders(folder) or []:
+                if Path(source).is_dir():
+                    for f in _folder_files(Path(source), ttl_only):
+                        if str(f.resolve()) not in manifest:
+                            present.append(f)
+            report = load_into(folder, files=present, store=store, progress=progress)
+            if report.changed and progress:
+                progress(report.summary())
+            manifest = read_manifest(folder)
+    files = tuple(Path(k) for k in manifest)
+    return DiskKnowledgeGraph(
+        engine=ENGINE, files=files, store=store, meta={"path": str(folder), "read_only": read_only}
+    )
+
+
+def run_store(
+    store: ox.Store,
+    text: str,
+    bindings: Mapping[str, object] | None = None,
+    *,
+    union: bool = False,
+    max_rows: int | None = None,
+) -> object:
+    """Run SPARQL on a pyoxigraph store and return a :class:`channelkg.query.QueryResult`.
+
+    Args:
+        store: the store.
+        text: the query.
+        bindings: variable name -> rdflib term, bound by :func:`channelkg.query.bind_values`.
+        union: query the union of the named graphs as the default graph.
+        max_rows: keep at most this many rows (or triples); ``meta["truncated"]`` says
+            whether more were available. Rows beyond the limit are never converted.
+    """
+    from channelkg.graph.memory import new_rdflib_graph
+    from channelkg.rdf.terms import to_rdflib
+    from channelkg.sparql.query import QueryResult, bind_values
+
+    text = bind_values(text, bindings or {})  # type: ignore[arg-type]
+    try:
+        res = store.query(text, use_default_graph_as_union=union)
+    except SyntaxError as err:
+        raise QueryError(f"SPARQL syntax error: {err}") from None
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QueryError(f"query failed: {err}") from None
+    truncated = False
+    try:
+        if isinstance(res, ox.QueryBoolean):
+            return QueryResult("ASK", boolean=bool(res))
+        if isinstance(res, ox.QuerySolutions):
+            names = tuple(v.value for v in res.variables)
+            seen: dict[object, object] = {}  # terms repeat across rows: convert each once
+
+            def conv(term: object) -> object:
+                out = seen.get(term)
+                if out is None:
+                    out = seen[term] = to_rdflib(term)  # type: ignore[arg-type]
+                return out
+
+            rows = []
+            for sol in res:
+                if max_rows is not None and len(rows) >= max_rows:
+                    truncated = True
+                    break
+                rows.append(tuple(conv(sol[i]) for i in range(len(names))))
+            return QueryResult("SELECT", vars=names, rows=tuple(rows),
+                               meta={"truncated": truncated})
+        g = new_rdflib_graph()
+        for t in res:
+            if max_rows is not None and len(g) >= max_rows:
+                truncated = True
+                break
+            g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+        return QueryResult("GRAPH", graph=g, meta={"truncated": truncated})
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QueryError(f"query failed: {err}") from None
+
+
+def _run_disk(kg: KnowledgeGraph, text: str, bindings: dict[str, object]) -> object:
+    assert kg.store is not None
+    return run_store(kg.store, text, bindings, union=True)
+
+
+def _register() -> None:
+    from channelkg.sparql.query import register_runner
+
+    register_runner(ENGINE, _run_disk)
+
+
+_register()
+
+__all__ = [
+    "ENGINE",
+    "MANIFEST",
+    "DiskKnowledgeGraph",
+    "LoadReport",
+    "graph_name",
+    "is_store",
+    "load_into",
+    "open_disk",
+    "read_manifest",
+    "run_store",
+]

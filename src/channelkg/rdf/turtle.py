@@ -1,0 +1,608 @@
+"""A canonical Turtle writer: the same graph always gives the same bytes.
+
+The curated files in ``graphs/`` are reviewed in git, so their text must change
+only where the facts change. :func:`serialize` writes Turtle 1.1
+(https://www.w3.org/TR/turtle/) in one fixed layout:
+
+* ``@prefix`` lines sorted by prefix name (the file's own prefixes are kept);
+* subjects sorted by IRI, then top-level blank nodes sorted by their text;
+* predicates in a fixed order: ``rdf:type`` (written ``a``) first, then labels
+  (``rdfs:label``, ``skos:prefLabel``, ``skos:altLabel``), then the rest sorted
+  by their written form; one predicate per line, ``;`` between predicates;
+* objects sorted by their written form, separated by `` , ``;
+* literals escaped (``\\``, ``"``, control characters); text with line breaks is
+  written as a long string (``\"\"\"…\"\"\"``); other Unicode is written as is;
+* blank nodes never get a label: a blank node used once as an object is written
+  inline as ``[ … ]`` (and an RDF list as ``( … )``), in a canonical order that
+  does not depend on parser-generated ids. A blank node used twice, or in a
+  cycle, cannot be written without a label and is refused.
+
+:func:`format_text` keeps the file's comments where it can (the header first, a
+block right above a subject with that subject, trailing ones last), so re-formatting
+a formatted file changes no byte.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.namespace import RDF, RDFS, SKOS, XSD
+from rdflib.term import Node
+
+from channelkg.errors import InputError
+
+Triple = tuple[Node, Node, Node]
+
+LABEL_PREDICATES = (RDFS.label, SKOS.prefLabel, SKOS.altLabel)
+INDENT = "    "
+
+# PN_LOCAL of Turtle 1.1, restricted to the characters we are sure every
+# parser accepts unescaped (ASCII letters, digits, '_', '-', '.', not last '.').
+_LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
+# PN_PREFIX of Turtle 1.1: a letter first, no dot last (Unicode letters allowed).
+_PREFIX = re.compile(r"^([^\W\d_][\w.\-\u00B7]*[\w\-\u00B7]|[^\W\d_]?)$")
+_INTEGER = re.compile(r"^[+-]?[0-9]+$")
+_DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
+_DOUBLE = re.compile(r"^[+-]?([0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+$")
+_IRI_BAD = set('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
+
+
+def _escape_iri(iri: str) -> str:
+    bad = sorted({ch for ch in iri if ch in _IRI_BAD})
+    if bad:
+        raise InputError(f"cannot write IRI {iri!r}: it holds {', '.join(map(repr, bad))}")
+    return iri
+
+
+def _escape_short(text: str, newline: str = "\\n") -> str:
+    out = []
+    for ch in text:
+        code = ord(ch)
+        if ch == "\\":
+            out.append("\\\\")
+        elif ch == '"':
+            out.append('\\"')
+        elif ch == "\n":
+            out.append(newline)
+        elif ch == "\r":
+            out.append("\\r")
+        elif ch == "\t":
+            out.append("\\t")
+        elif code < 0x20 or code == 0x7F or 0xFFFE <= code <= 0xFFFF or 0xD800 <= code <= 0xDFFF:
+            out.append(f"\\u{code:04X}")
+        else:
+            out.append(ch)
+    return "".join(out)
+
+
+def _escape_long(text: str) -> str:
+    # Inside """…""" a newline stands for itself; every quote is escaped so that
+    # no run of quotes can end the string early.
+    return _escape_short(text, newline="\n")
+
+
+class _Writer:
+    def __init__(self, graph: Graph, prefixes: Mapping[str, str]) -> None:
+        self.graph = graph
+        # Longest namespace first, so the most specific prefix wins.
+        self.prefixes = sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        self.used: set[str] = set()
+        self._bnode_text: dict[BNode, str] = {}
+        self.list_cells: set[BNode] = set()
+        self._refs: dict[BNode, int] = defaultdict(int)
+        for _, _, o in graph:
+            if isinstance(o, BNode):
+                self._refs[o] += 1
+
+    # -- terms ------------------------------------------------------------------
+    def iri(self, iri: URIRef) -> str:
+        s = str(iri)
+        for prefix, ns in self.prefixes:
+            if s.startswith(ns):
+                local = s[len(ns) :]
+                if local == "" or _LOCAL.match(local):
+                    self.used.add(prefix)
+                    return f"{prefix}:{local}"
+        return f"<{_escape_iri(s)}>"
+
+    def literal(self, lit: Literal) -> str:
+        text = str(lit)
+        dt = lit.datatype
+        if lit.language is None and dt is not None:
+            if dt == XSD.boolean and text in ("true", "false"):
+                return text
+            if dt == XSD.integer and _INTEGER.match(text):
+                return text
+            if dt == XSD.decimal and _DECIMAL.match(text):
+                return text
+            if dt == XSD.double and _DOUBLE.match(text):
+                return text
+        body = f'"""{_escape_long(text)}"""' if "\n" in text else f'"{_escape_short(text)}"'
+        if lit.language:
+            return f"{body}@{lit.language.lower()}"
+        if dt is not None and dt != XSD.string:
+            return f"{body}^^{self.iri(dt)}"
+        return body
+
+    def term(self, node: Node, stack: tuple[BNode, ...] = ()) -> str:
+        if isinstance(node, URIRef):
+            return "a" if node == RDF.type else self.iri(node)
+        if isinstance(node, Literal):
+            return self.literal(node)
+        if isinstance(node, BNode):
+            return self.inline(node, stack)
+        raise InputError(f"cannot write term {node!r} as Turtle")
+
+    # -- blank nodes ------------------------------------------------------------
+    def _list_items(self, node: BNode) -> list[Node] | None:
+        """Items of a well-formed RDF list starting at ``node``, else ``None``."""
+        items: list[Node] = []
+        seen: set[Node] = set()
+        cur: Node = node
+        while cur != RDF.nil:
+            if not isinstance(cur, BNode) or cur in seen:
+                return None
+            seen.add(cur)
+            preds = list(self.graph.predicate_objects(cur))
+            firsts = [o for p, o in preds if p == RDF.first]
+            rests = [o for p, o in preds if p == RDF.rest]
+            if len(preds) != 2 or len(firsts) != 1 or len(rests) != 1:
+                return None
+            if cur != node and self._refs[cur] != 1:
+                return None
+            items.append(firsts[0])
+            cur = rests[0]
+        self.list_cells |= seen  # type: ignore[arg-type]
+        return items
+
+    def inline(self, node: BNode, stack: tuple[BNode, ...]) -> str:
+        if node in stack:
+            raise InputError("a blank node refers to itself (a cycle); give it an IRI")
+        if node in self._bnode_text:
+            return self._bnode_text[node]
+        items = self._list_items(node)
+        if items is not None:
+            inner = " ".join(self.term(i, (*stack, node)) for i in items)
+            text = f"( {inner} )" if inner else "()"
+        else:
+            body = self.predicate_lines(node, (*stack, node), depth=len(stack) + 2)
+            if not body:
+                text = "[]"
+            else:
+                pad = INDENT * (len(stack) + 1)
+                text = "[\n" + " ;\n".join(body) + f"\n{pad}]"
+        self._bnode_text[node] = text
+        return text
+
+    # -- statements -------------------------------------------------------------
+    def predicate_order(self, pred: URIRef) -> tuple[int, int, str]:
+        if pred == RDF.type:
+            return (0, 0, "")
+        if pred in LABEL_PREDICATES:
+            return (1, LABEL_PREDICATES.index(pred), "")
+        return (2, 0, self.iri(pred))
+
+    def predicate_lines(self, subject: Node, stack: tuple[BNode, ...], depth: int) -> list[str]:
+        by_pred: dict[URIRef, list[Node]] = defaultdict(list)
+        for p, o in self.graph.predicate_objects(subject):
+            by_pred[p].append(o)  # type: ignore[index]
+        lines = []
+        pad = INDENT * depth
+        for pred in sorted(by_pred, key=self.predicate_order):
+            objs = sorted(self.term(o, stack) for o in by_pred[pred])
+            lines.append(f"{pad}{self.term(pred)} {' , '.join(objs)}")
+        return lines
+
+    def statement(self, subject: Node) -> str:
+        lines = self.predicate_lines(subject, (subject,) if isinstance(subject, BNode) else (), 1)
+        if isinstance(subject, BNode):
+            head = "[]" if not lines else "[\n" + " ;\n".join(lines) + "\n]"
+            return head + " ."
+        first, *rest = lines
+        text = self.term(subject) + " " + first.lstrip()
+        if rest:
+            text += " ;\n" + " ;\n".join(rest)
+        return text + " ."
+
+
+def serialize(
+    graph: Graph | Iterable[Triple],
+    prefixes: Mapping[str, str] | None = None,
+    header: str = "",
+    *,
+    optional: Mapping[str, str] | None = None,
+    known: Mapping[str, str] | None = None,
+    comments: Mapping[str, str] | None = None,
+    footer: str = "",
+) -> str:
+    """Write triples as canonical Turtle.
+
+    Args:
+        graph: an rdflib graph or any iterable of triples.
+        prefixes: prefix → namespace; all are declared (sorted), whether used or not.
+            Default: none always declared, and the project's
+            :data:`channelkg.namespaces.PREFIXES` declared when used.
+        header: comment lines to put first (each must start with ``#``).
+        optional: more prefixes, declared only when used.
+        known: prefixes that may be used but are declared elsewhere (never declared here).
+        comments: subject IRI -> comment lines to put right above its statement.
+        footer: comment lines to put last.
+
+    Returns:
+        The Turtle text, ending with one newline.
+
+    Raises:
+        InputError: a blank node cannot be written without a label (shared or cyclic).
+
+    Examples:
+        >>> from rdflib import Graph
+        >>> g = Graph().parse(data='<http://x/b> <http://x/p> "b", "a" .', format="turtle")
+        >>> print(serialize(g, {"x": "http://x/"}), end="")
+        @prefix x: <http://x/> .
+        <BLANKLINE>
+        x:b x:p "a" , "b" .
+    """
+    if not isinstance(graph, Graph):
+        g = Graph()
+        for t in graph:
+            g.add(t)  # type: ignore[arg-type]
+        graph = g
+    if prefixes is None:
+        from channelkg.rdf.namespaces import PREFIXES
+
+        prefixes, optional = {}, {**PREFIXES, **(optional or {})}
+    usable = {**(known or {}), **(optional or {}), **prefixes}
+    for name in usable:
+        if not _PREFIX.match(name):
+            raise InputError(f"bad prefix name {name!r}")
+    writer = _Writer(graph, usable)
+    subjects = set(graph.subjects())
+    iris = sorted((s for s in subjects if isinstance(s, URIRef)), key=str)
+    for s in set(subjects) | set(writer._refs):
+        if isinstance(s, BNode) and writer._refs.get(s, 0) > 1:
+            raise InputError(
+                "a blank node is the object of more than one triple; "
+                "it cannot be written without a label (give it an IRI)"
+            )
+        if not isinstance(s, URIRef | BNode):
+            raise InputError(f"a literal cannot be a subject: {s!r}")
+    above = comments or {}
+    blocks = [(above[str(s)].rstrip("\n") + "\n" if str(s) in above else "")
+              + writer.statement(s) for s in iris]
+    top_bnodes = [s for s in subjects if isinstance(s, BNode) and writer._refs.get(s, 0) == 0]
+    blocks += sorted(writer.statement(s) for s in top_bnodes)
+    # Every blank-node subject must have been written exactly once, inline or on top.
+    written = set(writer._bnode_text) | writer.list_cells | set(top_bnodes)
+    orphans = [s for s in subjects if isinstance(s, BNode) and s not in written]
+    if orphans:
+        raise InputError("blank nodes form a cycle that cannot be written inline; give them IRIs")
+    declared = set(prefixes) | {n for n in writer.used if n in (optional or {})}
+    names = sorted(n for n in declared if n not in (known or {}) or n in prefixes)
+    if not names and iris and str(iris[0]) in above:
+        # With no prefix lines, comments above the first statement read back as the
+        # header: write them there, so that formatting twice changes nothing.
+        header = (header.rstrip("\n") + "\n\n" if header.strip() else "") + above[str(iris[0])]
+        blocks[0] = writer.statement(iris[0])
+    out: list[str] = []
+    if header:
+        out.append(header.rstrip("\n") + "\n")
+    if names:
+        out.append("".join(f"@prefix {n}: <{_escape_iri(usable[n])}> .\n" for n in names))
+    if blocks:
+        out.append("\n\n".join(blocks) + "\n")
+    if footer.strip():
+        out.append(footer.rstrip("\n") + "\n")
+    return "\n".join(out)
+
+
+def leading_comments(text: str) -> str:
+    """The file's leading block of comment lines (blank lines inside it kept)."""
+    lines: list[str] = []
+    for line in text.splitlines():
+        stripped = line.strip()
+        if stripped.startswith("#") or (stripped == "" and lines):
+            lines.append(line.rstrip())
+        elif stripped == "":
+            continue
+        else:
+            break
+    while lines and lines[-1] == "":
+        lines.pop()
+    return "\n".join(lines) + ("\n" if lines else "")
+
+
+@dataclass
+class Comments:
+    """Where a Turtle file's comments sit, so that a reformat can keep them.
+
+    ``header``: the comment lines above the first statement; ``attached``: subject IRI
+    -> the comment lines right above that subject's statement; ``footer``: comments
+    after the last statement; ``dropped``: how many comment lines a reformat cannot
+    keep (inside a statement, above a directive, or above a blank-node subject).
+    """
+
+    header: str = ""
+    attached: dict[str, str] = field(default_factory=dict)
+    footer: str = ""
+    dropped: int = 0
+
+
+# A Turtle word outside strings and IRIs; a backslash escapes the next character.
+_TOKEN = re.compile(r"(?:[^\s;,()\[\]\"'<>#\\]|\\.)+")
+_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
+_LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
+_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+_PREFIX_LINE = re.compile(r"(@?prefix)\s+([^\s:]*):\s*<([^>]*)>", re.IGNORECASE)
+_BASE_LINE = re.compile(r"(@?base)\s+<([^>]*)>", re.IGNORECASE)
+
+
+def _block(lines: list[str]) -> str:
+    while lines and lines[0] == "":
+        lines = lines[1:]
+    while lines and lines[-1] == "":
+        lines = lines[:-1]
+    return "\n".join(lines)
+
+
+def _iri(text: str, base: str) -> str | None:
+    from urllib.parse import urljoin
+
+    iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
+    if _SCHEME.match(iri):
+        return iri
+    return urljoin(base, iri) if base else None
+
+
+def _subject_iri(token: str, prefixes: Mapping[str, str], base: str) -> str | None:
+    if token.startswith("<"):
+        return _iri(token[1:-1], base)
+    prefix, sep, local = token.partition(":")
+    if not sep or prefix not in prefixes:
+        return None
+    return prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
+
+
+def _ends_statement(word: str) -> bool:
+    """True if a word ends with an unescaped dot (a name never ends with one)."""
+    if not word.endswith("."):
+        return False
+    body = word[:-1]
+    return (len(body) - len(body.rstrip("\\"))) % 2 == 0
+
+
+def _line_before(text: str, i: int) -> str:
+    """The text of the line that ends at position ``i`` (a line break)."""
+    end = i - 1 if text[i] == "\n" and i > 0 and text[i - 1] == "\r" else i
+    start = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
+    return text[start:end]
+
+
+def scan_comments(text: str, prefixes: Mapping[str, str] | None = None) -> Comments:
+    """Find the comments of Turtle ``text`` and the subjects they stand above.
+
+    A small scanner, not a parser, for text that parses: it skips strings and IRIs,
+    counts brackets, follows ``@prefix`` and ``@base`` lines (``prefixes``: the ones
+    known before the text), and ends a statement at a ``.`` outside them (a name never
+    ends with an unescaped dot). A comment on the line where a statement ends goes
+    above that statement.
+    """
+    out = Comments()
+    known = dict(prefixes or {})
+    base = ""
+    i, n = 0, len(text)
+    depth = 0
+    in_statement = False
+    directive = ""  # "." for @prefix/@base, ">" for SPARQL-style PREFIX/BASE
+    pending: list[str] = []  # comment lines not yet placed; "" for a blank line
+    first = True
+    last_subject: str | None = None  # IRI of the statement that ended last
+    same_line = False  # no line break since that statement ended
+
+    def attach(iri: str, block: str) -> None:
+        out.attached[iri] = out.attached[iri] + "\n" + block if iri in out.attached else block
+
+    while i < n:
+        c = text[i]
+        if c == "#":
+            j = i
+            while j < n and text[j] not in "\r\n":
+                j += 1
+            line = text[i:j].rstrip()
+            if in_statement:
+                out.dropped += 1
+            elif same_line and not pending:
+                if last_subject is not None:
+                    attach(last_subject, line)
+                else:
+                    out.dropped += 1
+            else:
+                pending.append(line)
+            i = j
+            continue
+        if c in "\r\n":
+            same_line = False
+            crlf = c == "\r" and text.startswith("\r\n", i)
+            if not crlf and not in_statement and pending and _line_before(text, i).strip() == "":
+                pending.append("")
+            i += 1
+            continue
+        if c.isspace():
+            i += 1
+            continue
+        if not in_statement:
+            # A statement starts here: place the comments above it.
+            token: str | None
+            if c in "[(" or text.startswith("_:", i):
+                token = None
+            elif c == "<":
+                token = text[i : text.find(">", i) + 1]
+            else:
+                m = _TOKEN.match(text, i)
+                token = m.group(0) if m else None
+            word = (token or "").lower()
+            directive = ("." if word in ("@prefix", "@base")
+                         else ">" if word in ("prefix", "base") else "")
+            if directive:
+                pm = _PREFIX_LINE.match(text, i)
+                bm = _BASE_LINE.match(text, i)
+                if pm:
+                    known[pm.group(2)] = _iri(pm.group(3), base) or pm.group(3)
+                elif bm:
+                    base = _iri(bm.group(2), base) or bm.group(2)
+            if first:
+                # Every comment above the first statement is the file's header.
+                out.header = _block(pending)
+                pending = []
+            kept = [ln for ln in pending if ln != ""]
+            iri = _subject_iri(token, known, base) if token and not directive else None
+            if kept and iri is not None:
+                attach(iri, _block(pending))
+            else:
+                out.dropped += len(kept)
+            pending = []
+            first = False
+            in_statement = True
+            last_subject = iri
+        if text.startswith('"""', i) or text.startswith("'''", i):
+            quote = text[i : i + 3]
+            j = i + 3
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            i = j + 3
+        elif c in "\"'":
+            j = i + 1
+            while j < n and text[j] not in (c, "\n", "\r"):
+                j += 2 if text[j] == "\\" else 1
+            i = j + 1
+        elif c == "<":
+            j = text.find(">", i)
+            i = n if j < 0 else j + 1
+            if directive == ">" and depth == 0:
+                in_statement = False  # PREFIX p: <iri> has no closing dot
+                same_line = True
+        elif c in "[(":
+            depth += 1
+            i += 1
+        elif c in "])":
+            depth -= 1
+            i += 1
+        else:
+            m = _TOKEN.match(text, i)
+            word = m.group(0) if m else c
+            i += len(word)
+            if depth == 0 and (word == "." or _ends_statement(word)):
+                in_statement = False
+                same_line = True
+    if first:
+        out.header = _block(pending)
+    else:
+        out.footer = _block(pending)
+    return out
+
+
+def comment_layout(text: str, graph: Graph) -> Comments:
+    """:func:`scan_comments`, keeping only blocks above subjects that ``graph`` has."""
+    layout = scan_comments(text)
+    subjects = {str(x) for x in graph.subjects() if isinstance(x, URIRef)}
+    for iri in [k for k in layout.attached if k not in subjects]:
+        block = layout.attached.pop(iri)
+        layout.dropped += sum(1 for ln in block.split("\n") if ln.strip())
+    return layout
+
+
+def dropped_comments(text: str) -> int:
+    """How many comment lines a reformat of Turtle ``text`` would drop."""
+    graph, _ = parse_text(text)
+    return comment_layout(text, graph).dropped
+
+
+def parse_text(text: str, name: str = "<text>") -> tuple[Graph, dict[str, str]]:
+    """Parse Turtle text with pyoxigraph; return the triples and the declared prefixes."""
+    import io
+
+    import pyoxigraph as ox
+
+    from channelkg.graph.memory import new_rdflib_graph, parse_error_location
+    from channelkg.rdf.terms import to_rdflib
+
+    g = new_rdflib_graph()
+    try:
+        parser = ox.parse(io.BytesIO(text.encode("utf-8")), format=ox.RdfFormat.TURTLE)
+        for q in parser:
+            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+        prefixes = dict(parser.prefixes)
+    except SyntaxError as err:
+        loc, msg = parse_error_location(Path(name), err)
+        raise InputError(f"syntax error: {msg}", loc) from None
+    except InputError as err:
+        raise InputError(err.message, err.location or name) from None
+    return g, prefixes
+
+
+def format_text(text: str, name: str = "<text>") -> str:
+    """Re-write Turtle text canonically, keeping its prefixes and comments.
+
+    The comments above the first statement stay first, a comment block right above a
+    subject's statement moves with that subject, comments after the last statement stay
+    last; comments inside a statement or above a blank-node subject are dropped
+    (:func:`dropped_comments` counts them).
+    """
+    return _reformat(text, name)[0]
+
+
+def _reformat(text: str, name: str) -> tuple[str, int]:
+    """The canonical text, and how many comment lines it drops (one parse for both)."""
+    graph, prefixes = parse_text(text, name)
+    layout = comment_layout(text, graph)
+    out = serialize(graph, prefixes, layout.header, comments=layout.attached,
+                    footer=layout.footer)
+    return out, layout.dropped
+
+
+def reformat_file(path: Path, *, check: bool = False) -> tuple[bool, int]:
+    """Re-write a Turtle file canonically (atomically).
+
+    Returns whether it changed and how many comment lines the new text drops. With
+    ``check`` nothing is written; the values say what a re-write would do.
+    """
+    from channelkg.rdf.fileio import atomic_write_text
+
+    path = Path(path)
+    if path.suffix.lower() not in (".ttl", ".turtle"):
+        raise InputError("only Turtle files (.ttl) can be formatted", str(path))
+    if not path.is_file():
+        raise InputError("no such file", str(path))
+    old = path.read_text(encoding="utf-8")
+    new, dropped = _reformat(old, str(path))
+    if new == old:
+        return False, 0
+    if not check:
+        atomic_write_text(path, new)
+    return True, dropped
+
+
+def format_file(path: Path, *, check: bool = False) -> bool:
+    """Re-write a Turtle file canonically (atomically); return True if it changed.
+
+    With ``check`` nothing is written; the return value says whether it would change.
+    """
+    return reformat_file(path, check=check)[0]
+
+
+__all__ = [
+    "Comments",
+    "comment_layout",
+    "dropped_comments",
+    "format_file",
+    "format_text",
+    "leading_comments",
+    "parse_text",
+    "reformat_file",
+    "scan_comments",
+    "serialize",
+]

@@ -1,0 +1,150 @@
+"""Render query results: aligned table, CSV, TSV, SPARQL JSON, Markdown, Turtle, JSON-LD.
+
+CSV and TSV follow "SPARQL 1.1 Query Results CSV and TSV Formats"
+(https://www.w3.org/TR/sparql11-results-csv-tsv/); JSON follows "SPARQL 1.1 Query
+Results JSON Format" (https://www.w3.org/TR/sparql11-results-json/).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import unicodedata
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from channelkg.errors import InputError
+from channelkg.rdf.terms import display
+from channelkg.sparql.query import QueryResult
+
+ROW_FORMATS = ("table", "csv", "tsv", "json", "md")
+GRAPH_FORMATS = ("turtle", "json-ld", "nt")
+
+
+def _width(s: str) -> int:
+    return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
+
+
+def _pad(s: str, width: int) -> str:
+    return s + " " * (width - _width(s))
+
+
+def table(headers: list[str], rows: list[list[str]]) -> str:
+    """An aligned plain-text table (wide CJK characters count double)."""
+    widths = [_width(h) for h in headers]
+    for r in rows:
+        widths = [max(w, _width(c)) for w, c in zip(widths, r, strict=True)]
+    lines = ["  ".join(_pad(h, w) for h, w in zip(headers, widths, strict=True)).rstrip()]
+    lines.append("  ".join("-" * w for w in widths))
+    lines += ["  ".join(_pad(c, w) for c, w in zip(r, widths, strict=True)).rstrip() for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def markdown(headers: list[str], rows: list[list[str]]) -> str:
+    def esc(s: str) -> str:
+        return s.replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+    lines = ["| " + " | ".join(map(esc, headers)) + " |", "|" + "---|" * len(headers)]
+    lines += ["| " + " | ".join(map(esc, r)) + " |" for r in rows]
+    return "\n".join(lines) + "\n"
+
+
+def csv_text(headers: list[str], rows: list[list[str]]) -> str:
+    """CSV with CRLF line ends (RFC 4180), header first."""
+    buf = io.StringIO()
+    w = csv.writer(buf, lineterminator="\r\n")
+    w.writerow(headers)
+    w.writerows(rows)
+    return buf.getvalue()
+
+
+def render_rows(
+    headers: list[str], rows: list[list[str]], fmt: str, doc: object | None = None
+) -> str:
+    """Render display rows as ``table``, ``csv`` or ``md``; ``json`` dumps ``doc``
+    (default: one object per row, keyed by the headers)."""
+    if fmt == "json":
+        if doc is None:
+            doc = [dict(zip(headers, r, strict=True)) for r in rows]
+        return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "csv":
+        return csv_text(headers, rows)
+    if fmt == "md":
+        return markdown(headers, rows)
+    if fmt == "table":
+        return table(headers, rows)
+    raise InputError(f"unknown format {fmt!r}; choose table, csv, json or md")
+
+
+def _cell(term: Node | None) -> str:
+    return display(term).replace("\n", " ")
+
+
+def _json_term(term: Node) -> dict[str, str]:
+    if isinstance(term, URIRef):
+        return {"type": "uri", "value": str(term)}
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    assert isinstance(term, Literal)
+    out = {"type": "literal", "value": str(term)}
+    if term.language:
+        out["xml:lang"] = term.language
+    elif term.datatype is not None and term.datatype != XSD.string:
+        out["datatype"] = str(term.datatype)
+    return out
+
+
+def _tsv_term(term: Node | None) -> str:
+    if term is None:
+        return ""
+    return term.n3().replace("\t", "\\t").replace("\n", "\\n")
+
+
+def render(result: QueryResult, fmt: str = "table") -> str:
+    """Render a result in ``fmt``; raise :class:`InputError` if the format does not fit."""
+    if result.kind == "GRAPH":
+        assert result.graph is not None
+        if fmt in ("table", "turtle"):
+            return result.graph.serialize(format="turtle")
+        if fmt == "json-ld":
+            return result.graph.serialize(format="json-ld", auto_compact=True)
+        if fmt == "nt":
+            return "".join(sorted(result.graph.serialize(format="nt").splitlines(True)))
+        raise InputError(
+            f"format {fmt!r} does not fit a CONSTRUCT/DESCRIBE result; "
+            f"choose {', '.join(GRAPH_FORMATS)}"
+        )
+    if fmt in GRAPH_FORMATS:
+        raise InputError(f"format {fmt!r} fits CONSTRUCT/DESCRIBE; choose {', '.join(ROW_FORMATS)}")
+    if result.kind == "ASK":
+        if fmt == "json":
+            return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
+        return ("true" if result.boolean else "false") + "\n"
+    headers = list(result.vars)
+    if fmt == "json":
+        doc = {
+            "head": {"vars": headers},
+            "results": {
+                "bindings": [
+                    {v: _json_term(t) for v, t in zip(headers, row, strict=True) if t is not None}
+                    for row in result.rows
+                ]
+            },
+        }
+        return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+    if fmt == "csv":
+        plain = [["" if t is None else str(t) for t in row] for row in result.rows]
+        return csv_text(headers, plain)
+    if fmt == "tsv":
+        lines = ["\t".join("?" + h for h in headers)]
+        lines += ["\t".join(_tsv_term(t) for t in row) for row in result.rows]
+        return "\n".join(lines) + "\n"
+    cells = [[_cell(t) for t in row] for row in result.rows]
+    if fmt == "md":
+        return markdown(headers, cells)
+    if fmt == "table":
+        return table(headers, cells)
+    raise InputError(f"unknown format {fmt!r}; choose {', '.join(ROW_FORMATS + GRAPH_FORMATS)}")

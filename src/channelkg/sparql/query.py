@@ -1,0 +1,459 @@
+"""Run SPARQL on a loaded graph: inline text, ``.rq`` files or shipped named queries.
+
+Named queries are ``src/channelkg/queries/*.rq`` files whose header comment
+declares a title, a description and parameters::
+
+    # title: Access routes into a market
+    # description: Every route by which a model reaches the market, with its sources.
+    # param: market (string, default "CN"): ISO 3166 code of the market
+    # param: model (iri, optional): a model or model family, e.g. kgid:gpt
+
+Parameters are converted to RDF terms of the declared type and bound by a
+``VALUES`` block of escaped terms (see :func:`bind_values`): a value can never
+change the structure of the query, and every engine (Oxigraph, rdflib, a remote
+SPARQL 1.1 server) sees the same query.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import difflib
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from functools import cache
+from pathlib import Path
+
+import pyoxigraph as ox
+from rdflib import Graph, Literal, URIRef
+from rdflib.namespace import XSD
+from rdflib.term import Node
+
+from channelkg import resources
+from channelkg.errors import InputError, QueryError
+from channelkg.graph.memory import KnowledgeGraph, new_rdflib_graph
+from channelkg.rdf.terms import expand, to_rdflib
+
+PARAM_TYPES = ("string", "iri", "date", "integer", "boolean")
+
+_HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
+_PARAM = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s*\((?P<type>\w+)"
+    r"(?:\s*,\s*(?:(?P<optional>optional)|required|default\s+\"(?P<default>[^\"]*)\"))?\)"
+    r"\s*:\s*(?P<desc>.*)$"
+)
+
+
+@dataclass(frozen=True)
+class Param:
+    """A declared query parameter."""
+
+    name: str
+    type: str
+    description: str
+    default: str | None = None
+    optional: bool = False
+
+    @property
+    def required(self) -> bool:
+        return self.default is None and not self.optional
+
+
+@dataclass(frozen=True)
+class NamedQuery:
+    """A shipped query with its header metadata."""
+
+    name: str
+    title: str
+    description: str
+    params: tuple[Param, ...]
+    text: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The result of a query: rows for SELECT, a boolean for ASK, a graph otherwise."""
+
+    kind: str  # "SELECT" | "ASK" | "GRAPH"
+    vars: tuple[str, ...] = ()
+    rows: tuple[tuple[Node | None, ...], ...] = ()
+    boolean: bool | None = None
+    graph: Graph | None = None
+    meta: dict[str, object] = field(default_factory=dict, compare=False)
+
+
+def parse_header(path: Path) -> NamedQuery:
+    """Read a named query and its header; raise :class:`QueryError` on a bad header."""
+    text = path.read_text(encoding="utf-8")
+    title = description = ""
+    params: list[Param] = []
+    for lineno, line in enumerate(text.splitlines(), 1):
+        if not line.startswith("#"):
+            break
+        m = _HEADER.match(line)
+        if not m:
+            continue
+        key, value = m.group(1), m.group(2).strip()
+        if key == "title":
+            title = value
+        elif key == "description":
+            description = (description + " " + value).strip()
+        else:
+            pm = _PARAM.match(value)
+            if not pm or pm.group("type") not in PARAM_TYPES:
+                raise QueryError(f"{path}:{lineno}: bad param declaration {value!r}")
+            params.append(
+                Param(
+                    name=pm.group("name"),
+                    type=pm.group("type"),
+                    description=pm.group("desc").strip(),
+                    default=pm.group("default"),
+                    optional=bool(pm.group("optional")),
+                )
+            )
+    if not title or not description:
+        raise QueryError(f"{path}: named query needs '# title:' and '# description:' lines")
+    return NamedQuery(path.stem, title, description, tuple(params), text, path)
+
+
+@cache
+def _named_queries(folder: str) -> dict[str, NamedQuery]:
+    return {p.stem: parse_header(p) for p in sorted(Path(folder).glob("*.rq"))}
+
+
+def list_queries() -> list[NamedQuery]:
+    """All shipped named queries, sorted by name."""
+    return list(_named_queries(str(resources.queries_dir())).values())
+
+
+def get_query(name: str) -> NamedQuery:
+    """Return a named query; raise :class:`QueryError` (with suggestions) if unknown."""
+    queries = _named_queries(str(resources.queries_dir()))
+    if name in queries:
+        return queries[name]
+    close = difflib.get_close_matches(name, list(queries), n=3)
+    hint = f" (did you mean {', '.join(close)}?)" if close else ""
+    raise QueryError(f"unknown named query {name!r}{hint}; `channelkg queries` lists them")
+
+
+def resolve(spec: str) -> tuple[str, NamedQuery | None]:
+    """Turn the QUERY argument into SPARQL text: inline text, a file, or a query name."""
+    stripped = spec.strip()
+    if re.match(r"^[A-Za-z0-9_.-]+$", stripped) and not stripped.endswith((".rq", ".sparql")):
+        return (nq := get_query(stripped)).text, nq
+    if stripped.endswith((".rq", ".sparql")) and "\n" not in stripped and "{" not in stripped:
+        path = Path(stripped)
+        if not path.is_file():
+            raise InputError("no such query file", str(path))
+        return path.read_text(encoding="utf-8"), None
+    return spec, None
+
+
+def convert_param(param: Param, raw: str) -> Node:
+    """Convert a ``--param`` value to an RDF term of the declared type."""
+    try:
+        if param.type == "iri":
+            return expand(raw)
+        if param.type == "date":
+            dt.date.fromisoformat(raw)
+            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
+                raise ValueError("not YYYY-MM-DD")
+            return Literal(raw, datatype=XSD.date)
+        if param.type == "integer":
+            return Literal(str(int(raw)), datatype=XSD.integer)
+        if param.type == "boolean":
+            if raw.lower() not in ("true", "false"):
+                raise ValueError("not true or false")
+            return Literal(raw.lower(), datatype=XSD.boolean)
+        return Literal(raw)
+    except ValueError as err:
+        raise QueryError(
+            f"bad value {raw!r} for parameter {param.name!r} ({param.type}): {err}"
+        ) from None
+
+
+def bind(nq: NamedQuery | None, raw: Mapping[str, str]) -> dict[str, Node]:
+    """Check ``--param`` values against a named query's declaration and convert them.
+
+    Without a named query (inline text or a file) every value is bound as a plain
+    string literal unless written ``<iri>`` or ``prefix:local``.
+    """
+    if nq is None:
+        out: dict[str, Node] = {}
+        for k, v in raw.items():
+            if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k):
+                raise QueryError(f"bad parameter name {k!r}")
+            try:
+                out[k] = expand(v) if (v.startswith("<") or ":" in v) else Literal(v)
+            except ValueError as err:
+                raise QueryError(f"parameter {k!r}: {err}") from None
+        return out
+    declared = {p.name: p for p in nq.params}
+    unknown = sorted(set(raw) - set(declared))
+    if unknown:
+        names = ", ".join(declared) or "none"
+        raise QueryError(
+            f"unknown parameter {unknown[0]!r} for query {nq.name!r} (its parameters: {names})"
+        )
+    out = {}
+    for p in nq.params:
+        if p.name in raw:
+            out[p.name] = convert_param(p, raw[p.name])
+        elif p.default is not None:
+            out[p.name] = convert_param(p, p.default)
+        elif p.required:
+            raise QueryError(f"query {nq.name!r} needs --param {p.name}=… ({p.description})")
+    return out
+
+
+_TOKEN = re.compile(
+    r'(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
+    r"|[?$][A-Za-z0-9_]+|[A-Za-z_][A-Za-z0-9_.-]*:[A-Za-z0-9_.:%-]*|:[A-Za-z0-9_.:%-]*)"
+    r"|(?P<word>[A-Za-z]+)|(?P<open>\{)|(?P<close>\})",
+    re.DOTALL,
+)
+
+
+def _keywords(text: str) -> list[tuple[str, int, int]]:
+    """Keywords and braces outside strings, IRIs, comments, variables and prefixed names:
+    (token, position, brace depth before it)."""
+    out: list[tuple[str, int, int]] = []
+    depth = 0
+    for m in _TOKEN.finditer(text):
+        if m.group("skip"):
+            continue
+        if m.group("open"):
+            out.append(("{", m.start(), depth))
+            depth += 1
+        elif m.group("close"):
+            depth -= 1
+            out.append(("}", m.start(), depth))
+        else:
+            out.append((m.group("word").upper(), m.start(), depth))
+    return out
+
+
+def uses_service(text: str) -> bool:
+    """True if the query has a ``SERVICE`` clause (outside strings, IRIs and comments)."""
+    return any(tok == "SERVICE" for tok, _, _ in _keywords(text))
+
+
+_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
+
+
+def _sparql_term(term: Node) -> str:
+    """Serialise a term for a VALUES block; refuse IRIs that could break out of <...>."""
+    if isinstance(term, URIRef) and _IRI_FORBIDDEN.search(str(term)):
+        raise QueryError(f"invalid IRI {str(term)!r}")
+    if isinstance(term, Literal):
+        # Escape like N-Triples: the literal can never end early or inject syntax.
+        lex = (
+            str(term)
+            .replace("\\", "\\\\")
+            .replace('"', '\\"')
+            .replace("\n", "\\n")
+            .replace("\r", "\\r")
+        )
+        if term.language:
+            return f'"{lex}"@{term.language}'
+        if term.datatype is not None:
+            return f'"{lex}"^^<{term.datatype}>'
+        return f'"{lex}"'
+    return term.n3()
+
+
+def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
+    """Bind variables by a ``VALUES`` block placed first in the query's WHERE clause.
+
+    Each value is an RDF term serialised with N-Triples escaping, so a value can
+    never change the structure of the query. The block is joined with the whole
+    WHERE pattern: the variable is bound everywhere in it, also in FILTERs,
+    OPTIONALs and aggregates, on every engine (also remote SPARQL 1.1 servers).
+    """
+    if not bindings:
+        return text
+    for k in bindings:
+        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k):
+            raise QueryError(f"bad parameter name {k!r}")
+    toks = _keywords(text)
+    pos = None
+    for i, (tok, _at, depth) in enumerate(toks):
+        if tok == "WHERE" and depth == 0:
+            pos = next((at for t, at, _ in toks[i + 1 :] if t == "{"), None)
+            break
+    if pos is None:  # SELECT ... { } without the optional WHERE keyword
+        query_forms = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
+        forms = [t for t, _, d in toks if d == 0 and t in query_forms]
+        if forms and forms[0] in ("SELECT", "ASK"):
+            pos = next((at for t, at, d in toks if t == "{" and d == 0), None)
+    if pos is None:
+        raise QueryError("cannot bind parameters: the query has no WHERE clause")
+    names = sorted(bindings)
+    block = (
+        " VALUES ("
+        + " ".join("?" + n for n in names)
+        + ") { ("
+        + " ".join(_sparql_term(bindings[n]) for n in names)
+        + ") } "
+    )
+    return text[: pos + 1] + block + text[pos + 1 :]
+
+
+def run(
+    kg: KnowledgeGraph,
+    text: str,
+    bindings: Mapping[str, Node] | None = None,
+    *,
+    allow_service: bool = False,
+) -> QueryResult:
+    """Run a SPARQL query on the graph's engine.
+
+    Raises:
+        QueryError: syntax error, or a ``SERVICE`` clause without ``allow_service``.
+    """
+    if not allow_service and uses_service(text):
+        raise QueryError(
+            "the query uses SERVICE, which would contact another host; "
+            "pass --allow-service to permit it"
+        )
+    bindings = dict(bindings or {})
+    runner = _RUNNERS.get(kg.engine)
+    if runner is None:
+        raise QueryError(f"no query runner for engine {kg.engine!r}")
+    return runner(kg, text, bindings)
+
+
+def _run_oxigraph(kg: KnowledgeGraph, text: str, bindings: dict[str, Node]) -> QueryResult:
+    assert kg.store is not None
+    try:
+        res = kg.store.query(bind_values(text, bindings))
+    except SyntaxError as err:
+        raise QueryError(f"SPARQL syntax error: {err}") from None
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QueryError(f"query failed: {err}") from None
+    if isinstance(res, ox.QueryBoolean):
+        return QueryResult("ASK", boolean=bool(res))
+    if isinstance(res, ox.QuerySolutions):
+        names = tuple(v.value for v in res.variables)
+        # Terms repeat across rows (labels, kinds, dates): convert each one once.
+        seen: dict[object, Node | None] = {}
+
+        def conv(term: object) -> Node | None:
+            out = seen.get(term)
+            if out is None:
+                out = seen[term] = to_rdflib(term)  # type: ignore[arg-type]
+            return out
+
+        try:
+            rows = tuple(tuple(conv(sol[i]) for i in range(len(names))) for sol in res)
+        except (OSError, ValueError, RuntimeError) as err:
+            raise QueryError(f"query failed: {err}") from None
+        return QueryResult("SELECT", vars=names, rows=rows)
+    g = new_rdflib_graph()
+    for t in res:
+        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+    return QueryResult("GRAPH", graph=g)
+
+
+def _run_rdflib(kg: KnowledgeGraph, text: str, bindings: dict[str, Node]) -> QueryResult:
+    from pyparsing import ParseException
+
+    assert kg.graph is not None
+    try:
+        res = kg.graph.query(bind_values(text, bindings))
+    except ParseException as err:
+        raise QueryError(f"SPARQL syntax error: {err}") from None
+    except Exception as err:  # rdflib raises many exception types from evaluation
+        raise QueryError(f"query failed: {err}") from None
+    if res.type == "ASK":
+        return QueryResult("ASK", boolean=bool(res.askAnswer))
+    if res.type == "SELECT":
+        names = tuple(str(v) for v in (res.vars or []))
+        rows = tuple(tuple(row[i] for i in range(len(names))) for row in res)  # type: ignore[index]
+        return QueryResult("SELECT", vars=names, rows=rows)
+    g = new_rdflib_graph()
+    assert res.graph is not None
+    for t in res.graph:
+        g.add(t)
+    return QueryResult("GRAPH", graph=g)
+
+
+_RUNNERS = {"oxigraph": _run_oxigraph, "rdflib": _run_rdflib}
+
+
+def register_runner(engine: str, runner: object) -> None:
+    """Register the query runner of another engine (e.g. a remote SPARQL store)."""
+    _RUNNERS[engine] = runner  # type: ignore[assignment]
+
+
+_ISO_PARAM = re.compile(r"\bISO\b")
+
+
+def unmatched_param(kg: KnowledgeGraph, spec: str, raw: Mapping[str, str]) -> str | None:
+    """Why a named query's ``--param`` value can match nothing, or ``None``.
+
+    For an ``iri`` parameter: the IRI is nowhere in the graph. For an ISO-code
+    parameter: no market has that code. Meant for an empty answer, to tell a typo
+    from a true "none"; close matches are suggested.
+    """
+    _, nq = resolve(spec)
+    if nq is None:
+        return None
+    declared = {p.name: p for p in nq.params}
+    for name, value in raw.items():
+        p = declared.get(name)
+        if p is None:
+            continue
+        if p.type == "iri":
+            node = convert_param(p, value)
+            found = run(kg, "ASK { { ?x ?p ?o } UNION { ?s ?p ?x } }", {"x": node})
+            if not found.boolean:
+                return f"--param {name}={value}: {value} is not in the graph"
+        elif p.type == "string" and _ISO_PARAM.search(p.description):
+            res = run(kg, "SELECT DISTINCT ?c ?m WHERE { ?m <https://w3id.org/channelkg/"
+                          "ontology#isoCode> ?c }", {})
+            codes = {str(r[0]): r[1] for r in res.rows}
+            if value in codes:
+                continue
+            hint = [c for c in codes if c.upper() == value.upper()]
+            try:
+                iri = str(expand(value)) if ":" in value else None
+            except ValueError:
+                iri = None
+            hint += [c for c, m in codes.items() if iri is not None and str(m) == iri]
+            hint = hint or difflib.get_close_matches(value.upper(), list(codes), 3, 0.5)
+            known = ", ".join(sorted(codes))
+            return (f"--param {name}={value}: no market has ISO code {value!r}"
+                    + (f"; did you mean {', '.join(hint)}?" if hint else f" (codes: {known})"))
+    return None
+
+
+def query(
+    kg: KnowledgeGraph,
+    spec: str,
+    params: Mapping[str, str] | None = None,
+    *,
+    allow_service: bool = False,
+) -> QueryResult:
+    """Resolve QUERY (inline SPARQL, a ``.rq`` file or a named query), bind, and run it."""
+    text, nq = resolve(spec)
+    return run(kg, text, bind(nq, params or {}), allow_service=allow_service)
+
+
+__all__ = [
+    "NamedQuery",
+    "Param",
+    "QueryResult",
+    "bind",
+    "bind_values",
+    "get_query",
+    "list_queries",
+    "query",
+    "register_runner",
+    "resolve",
+    "unmatched_param",
+    "run",
+    "uses_service",
+]
