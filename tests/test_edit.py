@@ -354,13 +354,13 @@ def test_import_turtle(ckg_home: Path, runner: CliRunner, tmp_path: Path) -> Non
 
     assert "unknown entity reference kgid:nobody" in import_unsourced("2026-06-19", "kgid:nobody")
     out = import_unsourced("2026-06-19", "kgid:openai")
-    assert f"{bad}:6: [shacl] kgid:claim-bad prov:wasDerivedFrom: every claim needs at least " \
+    assert f"{bad}:6: shacl kgid:claim-bad prov:wasDerivedFrom: every claim needs at least " \
         "one source" in out
     # A bad date and a missing source are reported together, each with its line.
     out = import_unsourced("2026-02-30", "kgid:openai")
     assert f'{bad}:7: literal kgid:claim-bad ckg:statedOn: invalid xsd:date value "2026-02-30"' \
         in out
-    assert f"{bad}:6: [shacl] kgid:claim-bad prov:wasDerivedFrom" in out
+    assert f"{bad}:6: shacl kgid:claim-bad prov:wasDerivedFrom" in out
     assert out.count("2026-02-30") == 1
     # A file whose name does not tell its syntax: --format says it.
     txt = tmp_path / "bad.txt"

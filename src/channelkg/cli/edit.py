@@ -3,7 +3,6 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -70,7 +69,21 @@ def _write_options(func: Any) -> Any:
     return func
 
 
-@cli.group(context_settings=CONTEXT)
+class _AddGroup(click.Group):
+    """The ``add`` sub-commands, one per fact kind, built from the shapes when used."""
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        from channelkg.edit.fields import KINDS
+
+        return list(KINDS)
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        from channelkg.edit.fields import KINDS
+
+        return _make_add_command(cmd_name) if cmd_name in KINDS else None
+
+
+@cli.group(cls=_AddGroup, context_settings=CONTEXT)
 def add() -> None:
     """Add one fact (or entity) from the command line, after validating it.
 
@@ -78,6 +91,8 @@ def add() -> None:
     markets ISO codes (CN). Every fact needs a source (--source-title … or
     --source REF) and a date (--stated-on or --valid-from). Nothing is written
     if anything is wrong. Labels in several languages: --label en=… --label zh=….
+    The options of each kind, which are required and their help come from the
+    SHACL shapes (ontology/shapes.ttl).
 
     \b
     Example:
@@ -90,15 +105,32 @@ def add() -> None:
 
 
 _METAVARS = {
-    "ref": "REF", "refs": "REF", "market": "MARKET", "markets": "MARKET", "kind": "KIND",
-    "status": "STATUS", "class": "CLASS", "classes": "CLASS", "bool": "true|false",
-    "date": "YYYY-MM-DD", "source-date": "YYYY-MM-DD", "source-url": "URL",
-    "labels": "LANG=TEXT", "pairs": "PROP=VALUE", "id": "SLUG",
+    "ref": "REF", "refs": "REF", "link": "REF", "market": "MARKET", "markets": "MARKET",
+    "class": "CLASS", "classes": "CLASS", "bool": "true|false", "date": "YYYY-MM-DD",
+    "source-date": "YYYY-MM-DD", "source-url": "URL", "labels": "LANG=TEXT",
+    "pairs": "PROP=VALUE", "id": "SLUG",
 }
 
 
-def _make_add_command(kind: str) -> None:
-    from channelkg.edit.core import FACT_CLASSES, IRI_TEMPLATES, fields_of
+def _option(f: Any) -> click.Option:
+    """The click option of one field (see :class:`channelkg.edit.fields.Field`)."""
+    from channelkg.rdf.terms import shorten
+
+    help_text = f.help
+    if f.multiple and "repeatable" not in help_text:
+        help_text += " (repeatable)"
+    if f.default:
+        help_text += f" [default: {shorten(f.default).split(':', 1)[-1]}]"
+    elif f.required:
+        help_text += " [required]"
+    metavar = f.name.upper() if f.type == "vocab" else _METAVARS.get(f.type, "TEXT")
+    return click.Option([f"--{f.name}", f.name.replace("-", "_")], multiple=f.multiple,
+                        metavar=metavar, help=help_text)
+
+
+def _make_add_command(kind: str) -> click.Command:
+    from channelkg.edit.build import IRI_TEMPLATES
+    from channelkg.edit.fields import FACT_CLASSES, fields_of
 
     fields = fields_of(kind)
     template = "-".join(
@@ -128,35 +160,22 @@ def _make_add_command(kind: str) -> None:
             "\n\nIts IRI is kgid:<slug of its English label> unless you give --id."
         )
     )
-    command = _write_options(command)
-    for f in reversed(fields):
-        opt = f"--{f.name}"
-        help_text = f.help
-        if f.multiple and "repeatable" not in help_text:
-            help_text += " (repeatable)"
-        if f.name == "status":
-            help_text += " [default: reported]"
-        if f.required:
-            help_text += " [required]"
-        command = click.option(opt, f.name.replace("-", "_"), multiple=f.multiple,
-                               metavar=_METAVARS.get(f.type, "TEXT"), help=help_text)(command)
-    add.command(name=kind, context_settings=CONTEXT)(command)
-
-
-for _kind in ("route", "partnership", "restriction", "assessment", "claim", "entity"):
-    _make_add_command(_kind)
+    options = [_option(f) for f in fields]
+    return click.command(name=kind, context_settings=CONTEXT, params=options)(
+        _write_options(command))
 
 
 @cli.command("import", context_settings=CONTEXT)
 @click.argument("source_file", metavar="FILE", type=click.Path(path_type=Path))
 @click.option("--format", "fmt", type=click.Choice(["yaml", "csv", "ttl", "jsonld", "nt"]),
-              default=None, help="Input format (default: from the file extension).")
+              default=None, help="Input format (default: from the file extension; needed "
+              "when FILE is - for standard input).")
 @_write_options
 def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple[Path, ...],
             skip_duplicates: bool, dry_run: bool, lock_timeout: float, store: str | None,
             update_url: str | None, graph_iri: str | None, user: str | None,
             password: str | None) -> None:
-    """Add many facts from FILE: YAML, CSV, Turtle or JSON-LD.
+    """Add many facts from FILE (- for standard input): YAML, CSV, Turtle or JSON-LD.
 
     YAML and CSV use the fields of `channelkg add` (underscores or dashes):
     a `type` (route, partnership, restriction, assessment, claim, entity) and
@@ -172,7 +191,11 @@ def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple
     remote = _remote_target(store, update_url, graph_iri, user, password, target, data)
     if fmt == "ttl":
         fmt = "turtle"
-    result = import_file(source_file, file=target, data=list(data) or None,
+    if str(source_file) == "-" and fmt is None:
+        raise click.UsageError("reading standard input (-) needs --format yaml, csv, ttl, "
+                               "jsonld or nt")
+    result = import_file(str(source_file) if str(source_file) == "-" else source_file,
+                         file=target, data=list(data) or None,
                          skip_duplicates=skip_duplicates, dry_run=dry_run, fmt=fmt,
                          lock_timeout=lock_timeout, progress=_progress, remote=remote)
     click.echo(result.text, nl=False)
@@ -182,7 +205,10 @@ def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple
 @click.argument("files", nargs=-1, type=click.Path(path_type=Path))
 @click.option("--check", is_flag=True,
               help="Write nothing; exit 1 listing the files that would change.")
-def format_(files: tuple[Path, ...], check: bool) -> None:
+@click.option("--output", "-o", type=click.Path(path_type=Path), default=None,
+              help="Write the formatted text of the one FILE here instead of rewriting it "
+              "(- for standard output).")
+def format_(files: tuple[Path, ...], check: bool, output: Path | None) -> None:
     """Rewrite Turtle FILES (default: graphs/*.ttl) in canonical, sorted order.
 
     Prefixes sorted, subjects sorted, rdf:type then labels then the other
@@ -190,27 +216,58 @@ def format_(files: tuple[Path, ...], check: bool) -> None:
     leading ones first, a block right above a subject moves with that subject,
     trailing ones last. Comments inside a statement, above a prefix line or
     above a blank-node subject are dropped (a warning says how many).
+    FILE - reads standard input and writes the formatted text to standard output.
     """
+    from channelkg.errors import CheckFailedError
     from channelkg.rdf.turtle import reformat_file
     from channelkg.resources import default_data_files
 
+    if any(str(p) == "-" for p in files) or output is not None:
+        _format_stream(files, check, output)
+        return
     paths = list(files) or default_data_files()
     changed = []
     for p in paths:
         differs, dropped = reformat_file(p, check=check)
         if differs:
             if dropped:
-                verb = "would drop" if check else "dropped"
-                click.echo(f"{p}: {verb} {dropped} comment line(s) with no subject to go with "
-                           "(inside a statement, on or above a prefix line, above a blank "
-                           "node or list)", err=True)
+                click.echo(f"{p}: {_dropped(dropped, check)}", err=True)
             changed.append(p)
     for p in changed:
         click.echo(f"{'would reformat' if check else 'reformatted'} {p}")
     if not changed:
         click.echo(f"{len(paths)} file(s) already canonical", err=True)
     if check and changed:
-        sys.exit(1)
+        raise CheckFailedError(f"{len(changed)} of {len(paths)} file(s) not canonical")
+
+
+def _dropped(count: int, check: bool) -> str:
+    verb = "would drop" if check else "dropped"
+    return (f"{verb} {count} comment line(s) with no subject to go with (inside a statement, "
+            "on or above a prefix line, above a blank node or list)")
+
+
+def _format_stream(files: tuple[Path, ...], check: bool, output: Path | None) -> None:
+    """``format -`` or ``format FILE -o OUT``: one input, its formatted text written out."""
+    from channelkg.edit.records import read_text
+    from channelkg.edit.target import reformat_text
+    from channelkg.errors import CheckFailedError, InputError
+
+    if len(files) != 1:
+        raise click.UsageError("give exactly one FILE with - or --output")
+    name = "<stdin>" if str(files[0]) == "-" else str(files[0])
+    if name != "<stdin>" and files[0].suffix.lower() not in (".ttl", ".turtle"):
+        raise InputError("only Turtle files (.ttl) can be formatted", name)
+    text = read_text(files[0])
+    new, dropped = reformat_text(text, name)
+    if dropped:
+        click.echo(f"{name}: {_dropped(dropped, check)}", err=True)
+    if check:
+        if new != text:
+            click.echo(f"would reformat {name}")
+            raise CheckFailedError(f"{name} is not canonical")
+        return
+    emit(new, None if output is None or str(output) == "-" else output)
 
 
 def _rows_output(headers: list[str], rows: list[list[str]], fmt: str) -> str:
