@@ -57,9 +57,9 @@ def run_shacl(
 
     from channelkg.graph.memory import new_rdflib_graph
 
-    nodes = None
+    nodes: list[str | URIRef] | None = None
     if focus is not None:
-        nodes = sorted((n for n in focus if isinstance(n, URIRef)), key=str)
+        nodes = [n for n in sorted(focus, key=str) if isinstance(n, URIRef)]
         if not nodes:
             return []
     mixed = new_rdflib_graph()

@@ -319,7 +319,7 @@ class Builder:
                 node = self.date(rec, f, value)
             elif rng == XSD.boolean:
                 node = self.boolean(rec, f, value)
-            elif rng in (XSD.integer, XSD.decimal, XSD.double):
+            elif isinstance(rng, URIRef) and rng in (XSD.integer, XSD.decimal, XSD.double):
                 node = Literal(value, datatype=rng)
                 if node.ill_typed:
                     self.problems.add(rec.where("set"), f"{name}: not a number: {value!r}")
@@ -401,8 +401,7 @@ class Builder:
             elif part in FACT_CLASSES:
                 parts.append(part)
             else:
-                for node in sorted(props.get(part, []), key=str):
-                    parts.append(self._slug_of(node))
+                parts += [self._slug_of(n) for n in sorted(props.get(part, []), key=str)]
         slug = "-".join(p for p in parts if p)
         return KGID[slug]
 

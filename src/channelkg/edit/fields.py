@@ -196,7 +196,7 @@ def _english(graph: Graph, node: Node, preds: tuple[URIRef, ...]) -> str:
     from rdflib import Literal
 
     for pred in preds:
-        values = [v for v in graph.objects(node, pred) if isinstance(v, Literal)]  # type: ignore[arg-type]
+        values = [v for v in graph.objects(node, pred) if isinstance(v, Literal)]
         values.sort(key=lambda v: (v.language not in (None, "en"), str(v)))
         if values:
             return str(values[0])
@@ -226,7 +226,7 @@ def _constraints(shapes: Graph, classes: set[Node]) -> dict[Node, _Constraint]:
             c.cls = shapes.value(prop, SH["class"]) or c.cls
             listed = shapes.value(prop, SH["in"])
             if listed is not None:
-                values = tuple(Collection(shapes, listed))  # type: ignore[arg-type]
+                values = tuple(Collection(shapes, listed))
                 c.choices = (values if c.choices is None
                              else tuple(v for v in c.choices if v in values))
             c.help = c.help or _english(shapes, prop, (SH.description, SH.name))
