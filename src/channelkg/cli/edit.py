@@ -267,7 +267,13 @@ def _format_stream(files: tuple[Path, ...], check: bool, output: Path | None) ->
             click.echo(f"would reformat {name}")
             raise CheckFailedError(f"{name} is not canonical")
         return
-    emit(new, None if output is None or str(output) == "-" else output)
+    if output is None or str(output) == "-":
+        click.echo(new, nl=False)
+        return
+    from channelkg.rdf.fileio import atomic_write_text
+
+    atomic_write_text(output, new)
+    click.echo(f"wrote {output}", err=True)
 
 
 def _rows_output(headers: list[str], rows: list[list[str]], fmt: str) -> str:
