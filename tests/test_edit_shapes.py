@@ -211,3 +211,16 @@ def test_add_reads_the_shapes_only_when_used() -> None:
     assert _modules_after(["import", "--help"]) == set()
     assert _modules_after(["format", "--help"]) == set()
     assert "rdflib" in _modules_after(["add", "route", "--help"])
+
+
+def test_entity_fields_read_references_as_iris(ckg_home: Path, runner: CliRunner) -> None:
+    res = runner.invoke(cli, ["add", "entity", "--class", "CloudProvider", "--label",
+                              "en=Example Cloud", "--subsidiary-of", "microsoft",
+                              "--source", "source-seed-2026", "--source", "kgid:source-seed-2026"])
+    assert res.exit_code == 0, res.output
+    kg = load([ckg_home / "graphs"])
+    rows = query(kg, f"SELECT ?p ?o WHERE {{ <{KGID}example-cloud> ?p ?o }} ORDER BY ?p").rows
+    objects = {str(p).rsplit("/", 1)[-1].rsplit("#", 1)[-1]: o for p, o in rows}
+    assert str(objects["wasDerivedFrom"]) == KGID + "source-seed-2026"
+    assert not hasattr(objects["wasDerivedFrom"], "language")  # an IRI, not a literal
+    assert str(objects["subsidiaryOf"]) == KGID + "microsoft"

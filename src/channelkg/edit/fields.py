@@ -107,6 +107,7 @@ OPTION_NAMES: dict[str, str] = {"prov:wasDerivedFrom": "source", "rdf:type": "cl
 #: How values of these properties are read, whatever their declaration.
 PROPERTY_TYPES: dict[str, str] = {
     "rdfs:comment": "text", "rdfs:label": "labels", "rdf:type": "classes",
+    "prov:wasDerivedFrom": "ref",
 }
 
 #: Help of properties the ontology does not describe (the ``add`` words).
@@ -284,7 +285,7 @@ class Schema:
                 kind = "market" if rng == self.iri("ckg:Market") else "ref"
             else:
                 kind = "plain"
-        multiple = kind == "labels" or kind == "classes" or (
+        multiple = kind in ("labels", "classes") or (
             kind in ("ref", "market") and c.max_count != 1)
         if multiple and kind in ("ref", "market"):
             kind += "s"
@@ -331,6 +332,10 @@ def _entity_help(f: Field) -> Field:
         return replace(f, help="Slug of the new entity's IRI (default: from its English label).")
     if f.name == "class":
         return replace(f, required=True, min_count=1)
+    if f.name == "comment":
+        return replace(f, help="A description (English).")
+    if f.name == "label":
+        return replace(f, help=f.help + " Give at least one.")
     return f
 
 
