@@ -224,3 +224,41 @@ def test_entity_fields_read_references_as_iris(ckg_home: Path, runner: CliRunner
     assert str(objects["wasDerivedFrom"]) == KGID + "source-seed-2026"
     assert not hasattr(objects["wasDerivedFrom"], "language")  # an IRI, not a literal
     assert str(objects["subsidiaryOf"]) == KGID + "microsoft"
+
+
+OLD_ROUTE = """@prefix ckg: <https://w3id.org/channelkg/ontology#> .
+@prefix kgid: <https://w3id.org/channelkg/id/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+
+kgid:route-old a ckg:AccessRoute ;
+    rdfs:comment "An old route that names a partnership nobody described."@en ;
+    ckg:dependsOn kgid:partnership-later ;
+    ckg:kind ckg:Reseller ;
+    ckg:market kgid:mainland-china ;
+    ckg:model kgid:gpt ;
+    ckg:open true ;
+    ckg:service kgid:openai-api ;
+    ckg:statedOn "2026-01-01"^^xsd:date ;
+    ckg:status ckg:reported ;
+    prov:wasDerivedFrom kgid:source-seed-2026 .
+"""
+
+
+def test_a_problem_the_graph_had_before_does_not_block_a_new_fact(
+    ckg_home: Path, runner: CliRunner
+) -> None:
+    (ckg_home / "graphs" / "old.ttl").write_text(OLD_ROUTE, encoding="utf-8")
+    check = runner.invoke(cli, ["validate"])
+    assert check.exit_code == 1 and "kgid:route-old ckg:dependsOn" in check.output
+    res = runner.invoke(cli, ROUTE)
+    assert res.exit_code == 0, res.output
+    # A new problem on a node that was there before is the new fact's fault.
+    res = runner.invoke(cli, ["add", "claim", "--about", "microsoft", "--comment", "New.",
+                              "--source", "source-seed-2026", "--stated-on", "2026-06-19",
+                              "--supersedes", "route-old"])
+    assert res.exit_code == 2
+    assert "shacl kgid:route-old ckg:status: a claim with ckg:supersededBy must have status " \
+        "superseded" in res.output
+    assert "dependsOn" not in res.output

@@ -24,6 +24,8 @@ class Problem:
     path: str = ""
     value: Node | None = field(default=None, compare=False, repr=False)
     node: Node | None = field(default=None, compare=False, repr=False)
+    shape: Node | None = field(default=None, compare=False, repr=False)
+    predicate: Node | None = field(default=None, compare=False, repr=False)
 
     def line(self) -> str:
         """One readable line: ``location: [kind] focus path: message``."""

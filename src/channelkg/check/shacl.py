@@ -33,7 +33,8 @@ def result_problems(results: Graph, locate: Callable[[Node | None], str]) -> lis
             text += f" (value: {display(value)})"
         out.append(Problem("shacl", text, locate(focus), display(focus),
                            display(path) if isinstance(path, URIRef) else "",
-                           value=value, node=focus))
+                           value=value, node=focus,
+                           shape=results.value(r, SH.sourceShape), predicate=path))
     return out
 
 

@@ -79,14 +79,40 @@ def new_problems(ctx: Context, extra: Graph, source: Path | None = None) -> list
     out = [p for p in static if (p.kind, p.message, p.focus, p.path) not in old]
     subjects = {s for s, _, _ in extra}
     touched = {s for n in subjects for s in data.subjects(None, n)}
-    fresh = {n for n in subjects | touched if (n, None, None) not in ctx.graph}
     literal = {(p.focus, p.path) for p in static if p.kind == "literal"}
     for p in run_shacl(data, ctx.shapes, ctx.ontology, index.node, subjects | touched):
         if (p.focus, p.path) in literal:
             continue  # an ill-typed literal is already reported as such
-        if p.node in fresh or p.node in subjects or p.value in subjects:
+        if _caused_by(ctx, extra, p, subjects):
             out.append(p)
     return out
+
+
+def _caused_by(ctx: Context, extra: Graph, p: Problem, subjects: set[Node]) -> bool:
+    """Whether the new triples ``extra`` cause the SHACL problem ``p``.
+
+    A problem on a new node is new. On a node that was there before it is new when
+    the new triples give the offending value or property, or make the node a target of
+    the shape (``sh:targetClass``, ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``).
+    """
+    from rdflib.namespace import SH
+
+    node = p.node
+    if node is None or (node, None, None) not in ctx.graph:
+        return True
+    if p.value in subjects or (p.predicate is not None and (node, p.predicate, None) in extra):
+        return True
+    shapes = ctx.shapes
+    if p.shape is None:
+        return False
+    for shape in {p.shape, *shapes.subjects(SH.property, p.shape)}:
+        if any((node, q, None) in extra for q in shapes.objects(shape, SH.targetSubjectsOf)):
+            return True
+        if any((None, q, node) in extra for q in shapes.objects(shape, SH.targetObjectsOf)):
+            return True
+        if any((node, RDF.type, c) in extra for c in shapes.objects(shape, SH.targetClass)):
+            return True
+    return False
 
 
 def _with_record(line: str, focus: Mapping[str, str]) -> str:
