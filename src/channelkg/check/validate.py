@@ -158,6 +158,7 @@ def graph_problems(data: Graph, onto: Graph, index: LineIndex, onto_name: str) -
                         "term",
                         f"unknown term {shorten(str(term))} (not defined in {onto_name})",
                         index.node(term),
+                        node=term,
                     )
                 )
     return problems

@@ -30,6 +30,7 @@ from rdflib import BNode, Graph, URIRef
 from rdflib.namespace import RDF
 from rdflib.term import Node
 
+from channelkg import resources
 from channelkg.check.problems import LineIndex, Problem
 from channelkg.edit.build import IRI_TEMPLATES, Builder, Context, load_context, slugify
 from channelkg.edit.duplicates import KEY_FIELDS, find_duplicate, free_iri
@@ -55,8 +56,8 @@ Progress = Callable[[str], None]
 def new_problems(ctx: Context, extra: Graph, source: Path | None = None) -> list[Problem]:
     """The problems the new triples bring to the graph read in ``ctx``.
 
-    Literals and ``ckg:`` terms are checked over the graph with and without ``extra``
-    (no file is parsed again); SHACL runs once, on the nodes the new triples touch.
+    Literals and ``ckg:`` terms are checked in the triples ``extra`` adds (no file is
+    parsed again); SHACL runs once, on the nodes the new triples touch.
     Problems the graph had before are not the new facts' fault and do not block them:
     a SHACL result on a node that existed before counts only when the new triples
     describe that node or are its offending value. ``source``: the file the new
@@ -67,16 +68,17 @@ def new_problems(ctx: Context, extra: Graph, source: Path | None = None) -> list
     from channelkg.graph.memory import new_rdflib_graph
 
     index = LineIndex([], always=[source] if source is not None else [])
-    onto_name = "the ontology"
     data = new_rdflib_graph()
     for t in ctx.graph:
         data.add(t)
+    added = new_rdflib_graph()
     for t in extra:
         data.add(t)
-    old = {(p.kind, p.message, p.focus, p.path)
-           for p in graph_problems(ctx.graph, ctx.ontology, LineIndex([]), onto_name)}
-    static = graph_problems(data, ctx.ontology, index, onto_name)
-    out = [p for p in static if (p.kind, p.message, p.focus, p.path) not in old]
+        if t not in ctx.graph:
+            added.add(t)
+    # Only the added triples can bring an ill-typed literal or a new unknown term.
+    static = graph_problems(added, ctx.ontology, index, resources.ontology_file().name)
+    out = [p for p in static if not (p.kind == "term" and _used_in(ctx.graph, p.node))]
     subjects = {s for s, _, _ in extra}
     touched = {s for n in subjects for s in data.subjects(None, n)}
     literal = {(p.focus, p.path) for p in static if p.kind == "literal"}
@@ -86,6 +88,13 @@ def new_problems(ctx: Context, extra: Graph, source: Path | None = None) -> list
         if _caused_by(ctx, extra, p, subjects):
             out.append(p)
     return out
+
+
+def _used_in(graph: Graph, node: Node | None) -> bool:
+    """Whether ``node`` appears in ``graph`` in any position."""
+    return node is not None and any(
+        pattern in graph for pattern in ((node, None, None), (None, node, None), (None, None, node))
+    )
 
 
 def _caused_by(ctx: Context, extra: Graph, p: Problem, subjects: set[Node]) -> bool:
