@@ -262,3 +262,14 @@ def test_a_problem_the_graph_had_before_does_not_block_a_new_fact(
     assert "shacl kgid:route-old ckg:status: a claim with ckg:supersededBy must have status " \
         "superseded" in res.output
     assert "dependsOn" not in res.output
+
+
+def test_set_is_repeatable(ckg_home: Path, runner: CliRunner) -> None:
+    res = runner.invoke(cli, [*ROUTE, "--set", "ckg:sanctioned=true",
+                              "--set", "ckg:hostedIn=CN"])
+    assert res.exit_code == 0, res.output
+    kg = load([ckg_home / "graphs"])
+    iri = f"<{KGID}route-gpt-cn-openai-api-2026-06-20>"
+    rows = query(kg, f"SELECT ?s ?h WHERE {{ {iri} <{CKG}sanctioned> ?s ; "
+                     f"<{CKG}hostedIn> ?h }}").rows
+    assert [(str(s), str(h)) for s, h in rows] == [("true", KGID + "mainland-china")]

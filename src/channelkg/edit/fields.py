@@ -313,18 +313,26 @@ class Schema:
             curies = [*KIND_PROPERTIES[kind], *CLAIM_PROPERTIES]
             listed = {self.iri(x) for x in curies}
             curies += sorted(shorten(str(p)) for p in constraints if p not in listed)
-        out = [Field(n, t, h) for n, t, h in KIND_PSEUDO_FIELDS.get(kind, ())]
+        out = [_pseudo(*spec) for spec in KIND_PSEUDO_FIELDS.get(kind, ())]
         for curie in curies:
             f = self.field(curie, constraints.get(self.iri(curie)))
             out.append(f)
-            out += [Field(n, t, h) for n, t, h in PSEUDO_FIELDS.get(f.name, ())
-                    if not (kind == "entity" and n in ENTITY_SKIPS)]
-        out += [Field(n, t, h) for n, t, h in PSEUDO_FIELDS[""]
-                if not (kind == "entity" and n in ENTITY_SKIPS)]
+            out += [_pseudo(*spec) for spec in PSEUDO_FIELDS.get(f.name, ())
+                    if not (kind == "entity" and spec[0] in ENTITY_SKIPS)]
+        out += [_pseudo(*spec) for spec in PSEUDO_FIELDS[""]
+                if not (kind == "entity" and spec[0] in ENTITY_SKIPS)]
         if kind == "entity":
             out = [_entity_help(f) for f in out]
         self.cache[kind] = tuple(out)
         return self.cache[kind]
+
+
+#: Pseudo field types that take several values.
+MULTIPLE_PSEUDO_TYPES = frozenset({"link", "pairs"})
+
+
+def _pseudo(name: str, type_: str, help_text: str) -> Field:
+    return Field(name, type_, help_text, multiple=type_ in MULTIPLE_PSEUDO_TYPES)
 
 
 def _entity_help(f: Field) -> Field:
