@@ -114,6 +114,7 @@ _METAVARS = {
 
 def _option(f: Any) -> click.Option:
     """The click option of one field (see :class:`channelkg.edit.fields.Field`)."""
+    from channelkg.edit.fields import SATISFIED_BY
     from channelkg.rdf.terms import shorten
 
     help_text = f.help
@@ -121,6 +122,8 @@ def _option(f: Any) -> click.Option:
         help_text += " (repeatable)"
     if f.default:
         help_text += f" [default: {shorten(f.default).split(':', 1)[-1]}]"
+    elif f.required and f.name in SATISFIED_BY:
+        help_text += f" [required unless --{SATISFIED_BY[f.name]}]"
     elif f.required:
         help_text += " [required]"
     metavar = f.name.upper() if f.type == "vocab" else _METAVARS.get(f.type, "TEXT")
