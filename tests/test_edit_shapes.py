@@ -273,3 +273,47 @@ def test_set_is_repeatable(ckg_home: Path, runner: CliRunner) -> None:
     rows = query(kg, f"SELECT ?s ?h WHERE {{ {iri} <{CKG}sanctioned> ?s ; "
                      f"<{CKG}hostedIn> ?h }}").rows
     assert [(str(s), str(h)) for s, h in rows] == [("true", KGID + "mainland-china")]
+
+
+LAWSUIT_TERMS = """
+ckg:Lawsuit a owl:Class ;
+    rdfs:label "Lawsuit"@en ;
+    rdfs:subClassOf ckg:Claim .
+
+ckg:plaintiff a owl:ObjectProperty ;
+    rdfs:label "plaintiff"@en ;
+    skos:definition "The organization that brings the lawsuit."@en ;
+    rdfs:domain ckg:Lawsuit ;
+    rdfs:range ckg:Organization .
+"""
+
+LAWSUIT_SHAPE = """
+ckgsh:LawsuitShape a sh:NodeShape ;
+    sh:targetClass ckg:Lawsuit ;
+    sh:property [
+        sh:path ckg:plaintiff ;
+        sh:minCount 1 ;
+        sh:class ckg:Organization ;
+    ] .
+"""
+
+
+def test_a_shape_on_a_new_claim_class_is_a_new_kind(ckg_home: Path, runner: CliRunner) -> None:
+    assert "lawsuit" not in runner.invoke(cli, ["add", "--help"]).output
+    onto = ckg_home / "ontology" / "channelkg.ttl"
+    onto.write_text(onto.read_text(encoding="utf-8") + LAWSUIT_TERMS, encoding="utf-8")
+    shapes = ckg_home / "ontology" / "shapes.ttl"
+    shapes.write_text(shapes.read_text(encoding="utf-8") + LAWSUIT_SHAPE, encoding="utf-8")
+    assert "lawsuit" in runner.invoke(cli, ["add", "--help"]).output
+    line = _option_line(runner.invoke(cli, ["add", "lawsuit", "-h"]).output, "--plaintiff")
+    assert "The organization that brings the lawsuit." in line and "[required]" in line
+    args = ["add", "lawsuit", "--comment", "OpenAI is sued.", "--source", "source-seed-2026",
+            "--stated-on", "2026-06-19"]
+    res = runner.invoke(cli, args)
+    assert res.exit_code == 2 and "missing required field 'plaintiff'" in res.output
+    res = runner.invoke(cli, [*args, "--plaintiff", "microsoft"])
+    assert res.exit_code == 0, res.output
+    assert "added kgid:lawsuit-openai-is-sued-2026-06-19" in res.output
+    kg = load([ckg_home / "graphs"])
+    rows = query(kg, f"SELECT ?c WHERE {{ <{KGID}lawsuit-openai-is-sued-2026-06-19> a ?c }}").rows
+    assert [str(r[0]) for r in rows] == [CKG + "Lawsuit"]

@@ -73,14 +73,15 @@ class _AddGroup(click.Group):
     """The ``add`` sub-commands, one per fact kind, built from the shapes when used."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        from channelkg.edit.fields import KINDS
+        from channelkg.edit.fields import load_schema
 
-        return list(KINDS)
+        return list(load_schema().kind_names())
 
     def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
-        from channelkg.edit.fields import KINDS
+        from channelkg.edit.fields import load_schema
 
-        return _make_add_command(cmd_name) if cmd_name in KINDS else None
+        known = cmd_name in load_schema().kind_names()
+        return _make_add_command(cmd_name) if known else None
 
 
 @cli.group(cls=_AddGroup, context_settings=CONTEXT)
@@ -133,12 +134,12 @@ def _option(f: Any) -> click.Option:
 
 def _make_add_command(kind: str) -> click.Command:
     from channelkg.edit.build import IRI_TEMPLATES
-    from channelkg.edit.fields import FACT_CLASSES, fields_of
+    from channelkg.edit.fields import fields_of
 
     fields = fields_of(kind)
     template = "-".join(
-        p if p in FACT_CLASSES else ("<date>" if p == "DATE" else f"<{p}>")
-        for p in IRI_TEMPLATES.get(kind, ("<slug of the English label>",))
+        p if p == kind else ("<date>" if p == "DATE" else f"<{p}>")
+        for p in IRI_TEMPLATES.get(kind, (kind, "comment", "DATE"))
     )
 
     def command(target: Path | None, data: tuple[Path, ...], skip_duplicates: bool,

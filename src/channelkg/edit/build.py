@@ -21,8 +21,6 @@ from rdflib.namespace import DCTERMS, OWL, RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from channelkg.edit.fields import (
-    FACT_CLASSES,
-    KINDS,
     LINKS,
     MISSING,
     SATISFIED_BY,
@@ -393,12 +391,12 @@ class Builder:
                 return None
             return KGID[slug]
         parts: list[str] = []
-        for part in IRI_TEMPLATES[kind]:
+        for part in IRI_TEMPLATES.get(kind, (kind, "comment", "DATE")):
             if part == "DATE":
                 d = props.get("stated-on") or props.get("valid-from") or []
                 if d:
                     parts.append(str(d[0]))
-            elif part in FACT_CLASSES:
+            elif part == kind:
                 parts.append(part)
             else:
                 parts += [self._slug_of(n) for n in sorted(props.get(part, []), key=str)]
@@ -455,9 +453,11 @@ class Builder:
     def build(self, rec: Record) -> tuple[URIRef | None, Triples, dict[str, list[Node]]]:
         """The IRI and triples of one record (``None`` and no triples on any problem)."""
         kind = rec.kind
-        if kind not in KINDS:
+        kinds = self.ctx.schema.kinds()
+        if kind not in kinds and kind != "entity":
+            names = ", ".join(self.ctx.schema.kind_names())
             self.problems.add(rec.where("type"),
-                              f"unknown fact type {kind!r} (choose from {', '.join(KINDS)})")
+                              f"unknown fact type {kind!r} (choose from {names})")
             return None, [], {}
         fields = self.fields_of(kind)
         for name in sorted(set(rec.values) - set(fields)):
@@ -474,8 +474,8 @@ class Builder:
         if iri is None:
             return None, [], props
         triples: Triples = list(src_triples)
-        if kind in FACT_CLASSES:
-            cls = expand(FACT_CLASSES[kind])
+        if kind in kinds:
+            cls = kinds[kind]
             triples.append((iri, RDF.type, props.pop("class", [cls])[0]))
         if src_iri is not None:
             props.setdefault("source", []).append(src_iri)

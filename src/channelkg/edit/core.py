@@ -34,7 +34,7 @@ from channelkg import resources
 from channelkg.check.problems import LineIndex, Problem
 from channelkg.edit.build import IRI_TEMPLATES, Builder, Context, load_context, slugify
 from channelkg.edit.duplicates import KEY_FIELDS, find_duplicate, free_iri
-from channelkg.edit.fields import FACT_CLASSES, KINDS, Field, fields_of
+from channelkg.edit.fields import KINDS, Field, fields_of
 from channelkg.edit.records import (
     STDIN,
     EditError,
@@ -48,7 +48,7 @@ from channelkg.edit.records import (
 from channelkg.edit.target import AddResult, RemoteTarget, default_target, session
 from channelkg.errors import InputError
 from channelkg.rdf.namespaces import KGID
-from channelkg.rdf.terms import display, expand, shorten
+from channelkg.rdf.terms import display, shorten
 
 Progress = Callable[[str], None]
 
@@ -309,7 +309,7 @@ def _check_incoming(ctx: Context, incoming: Graph, name: str, skip_duplicates: b
         if t[0] not in drop:
             new.add(t)
     described = set(ctx.graph.subjects()) | set(new.subjects()) | set(ctx.ontology.subjects())
-    fact_classes = {expand(c) for c in FACT_CLASSES.values()}
+    fact_classes = set(ctx.schema.kinds().values())
     for s, p, o in new:
         if isinstance(o, URIRef) and str(o).startswith(str(KGID)) and o not in described:
             problems.add(name, f"unknown entity reference {shorten(str(o))} "

@@ -9,8 +9,7 @@ from rdflib.namespace import PROV, RDF
 from rdflib.term import Node
 
 from channelkg.edit.build import Context, Triples
-from channelkg.edit.fields import FACT_CLASSES
-from channelkg.rdf.terms import expand, shorten
+from channelkg.rdf.terms import shorten
 
 #: Key fields: a fact with the same values and a shared source is a duplicate.
 KEY_FIELDS: dict[str, tuple[str, ...]] = {
@@ -22,9 +21,14 @@ KEY_FIELDS: dict[str, tuple[str, ...]] = {
 }
 
 
+def key_fields(kind: str) -> tuple[str, ...]:
+    """The key fields of a kind (a kind the shapes added: its statement)."""
+    return KEY_FIELDS.get(kind, ("comment",))
+
+
 def _key_preds(ctx: Context, kind: str) -> list[Node | None]:
     fields = {f.name: f for f in ctx.schema.fields(kind)}
-    return [fields[n].pred if n in fields else None for n in KEY_FIELDS[kind]]
+    return [fields[n].pred if n in fields else None for n in key_fields(kind)]
 
 
 def _key(graph: Graph, node: Node, preds: list[Node | None]) -> tuple[Any, ...]:
@@ -62,7 +66,7 @@ def find_duplicate(ctx: Context, kind: str, iri: URIRef, new: Graph) -> str | No
     index = ctx.key_index.get(kind)
     if index is None:
         index = {}
-        for other in ctx.graph.subjects(RDF.type, expand(FACT_CLASSES[kind])):
+        for other in ctx.graph.subjects(RDF.type, ctx.schema.kinds()[kind]):
             index.setdefault(_key(ctx.graph, other, preds), []).append(
                 (other, set(ctx.graph.objects(other, PROV.wasDerivedFrom))))
         ctx.key_index[kind] = index
@@ -72,7 +76,7 @@ def find_duplicate(ctx: Context, kind: str, iri: URIRef, new: Graph) -> str | No
         if sources & other_sources:
             return (
                 f"{shorten(str(other))} already states the same {kind} "
-                f"({', '.join(KEY_FIELDS[kind])}) from the same source"
+                f"({', '.join(key_fields(kind))}) from the same source"
             )
     index.setdefault(key, []).append((iri, sources))
     return None

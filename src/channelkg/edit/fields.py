@@ -63,7 +63,8 @@ class Field:
     default: str = ""
 
 
-#: The class each fact kind of ``add`` makes.
+#: The name of the ``add`` kind of each class a shape targets (``ckg:Claim`` or below
+#: it); another such class gets the kebab-case of its local name (ckg:Lawsuit: lawsuit).
 FACT_CLASSES: dict[str, str] = {
     "route": "ckg:AccessRoute",
     "partnership": "ckg:Partnership",
@@ -72,6 +73,7 @@ FACT_CLASSES: dict[str, str] = {
     "claim": "ckg:Claim",
 }
 
+#: The kinds of ``add`` with the shipped shapes (see :meth:`Schema.kinds`).
 KINDS = (*FACT_CLASSES, "entity")
 
 #: Properties each kind offers, first in this order; any other property the shapes
@@ -241,6 +243,7 @@ class Schema:
     ontology: Graph
     shapes: Graph
     cache: dict[str, tuple[Field, ...]] = dc_field(default_factory=dict, compare=False)
+    kind_cache: dict[str, URIRef] = dc_field(default_factory=dict, compare=False)
 
     def iri(self, curie: str) -> URIRef:
         """The IRI of a CURIE of the project's prefixes."""
@@ -259,6 +262,29 @@ class Schema:
         from rdflib.namespace import RDF
 
         return tuple(sorted(self.ontology.subjects(RDF.type, cls), key=str))
+
+    def kinds(self) -> dict[str, URIRef]:
+        """The fact kinds of ``add``, name -> class: each class a shape targets that is
+        ``ckg:Claim`` or a subclass of it (``entity`` is not among them)."""
+        from rdflib import URIRef
+        from rdflib.namespace import SH
+
+        if self.kind_cache:
+            return self.kind_cache
+        claim = self.iri("ckg:Claim")
+        targeted = {c for c in self.shapes.objects(None, SH.targetClass)
+                    if isinstance(c, URIRef) and claim in self.superclasses(c)}
+        out = {name: self.iri(c) for name, c in FACT_CLASSES.items()
+               if self.iri(c) in targeted or self.iri(c) == claim}
+        named = set(out.values())
+        for c in sorted(targeted - named, key=str):
+            out.setdefault(kebab(local_name(c)), c)
+        self.kind_cache.update(out)
+        return out
+
+    def kind_names(self) -> tuple[str, ...]:
+        """Every kind ``add`` offers: the fact kinds, then ``entity``."""
+        return (*self.kinds(), "entity")
 
     def field(self, curie: str, c: _Constraint | None) -> Field:
         """The field of one property under the constraints ``c`` (``None``: no shape)."""
@@ -303,14 +329,16 @@ class Schema:
 
         if kind in self.cache:
             return self.cache[kind]
-        if kind not in KINDS:
-            raise InputError(f"unknown fact type {kind!r} (choose from {', '.join(KINDS)})")
+        kinds = self.kinds()
+        if kind not in kinds and kind != "entity":
+            raise InputError(f"unknown fact type {kind!r} "
+                             f"(choose from {', '.join(self.kind_names())})")
         if kind == "entity":
             constraints: dict[Node, _Constraint] = {}
             curies: list[str] = list(ENTITY_PROPERTIES)
         else:
-            constraints = _constraints(self.shapes, self.superclasses(self.iri(FACT_CLASSES[kind])))
-            curies = [*KIND_PROPERTIES[kind], *CLAIM_PROPERTIES]
+            constraints = _constraints(self.shapes, self.superclasses(kinds[kind]))
+            curies = [*KIND_PROPERTIES.get(kind, ()), *CLAIM_PROPERTIES]
             listed = {self.iri(x) for x in curies}
             curies += sorted(shorten(str(p)) for p in constraints if p not in listed)
         out = [_pseudo(*spec) for spec in KIND_PSEUDO_FIELDS.get(kind, ())]
