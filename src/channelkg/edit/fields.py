@@ -64,7 +64,7 @@ class Field:
 
 
 #: The name of the ``add`` kind of each class a shape targets (``ckg:Claim`` or below
-#: it); another such class gets the kebab-case of its local name (ckg:Lawsuit: lawsuit).
+#: it); another such class gets the kebab-case of its local name (a class Lawsuit: lawsuit).
 FACT_CLASSES: dict[str, str] = {
     "route": "ckg:AccessRoute",
     "partnership": "ckg:Partnership",
