@@ -279,3 +279,19 @@ def test_setup_reuses_the_checkouts_venv(tmp_path: Path) -> None:
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
     assert _ensure_python(tmp_path, env) == str(tmp_path / ".venv" / "bin" / "python")
     assert (tmp_path / ".venv" / "bin" / "python").read_text(encoding="utf-8").startswith("#!")
+
+
+def test_default_outputs_never_go_into_the_installed_package(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A packaged install writes views and briefs under the working directory; a checkout
+    (or CHANNELKG_HOME) under its own graphs/."""
+    from channelkg import resources
+
+    packaged = Path(resources.__file__).resolve().parent / "_data"
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setattr(resources, "project_root", lambda: packaged)
+    assert resources.output_dir("views") == tmp_path / "graphs" / "views"
+    home = tmp_path / "home"
+    monkeypatch.setattr(resources, "project_root", lambda: home)
+    assert resources.output_dir("reports") == home / "graphs" / "reports"
