@@ -275,10 +275,12 @@ def test_setup_uses_the_active_virtual_environment(tmp_path: Path) -> None:
 
 
 def test_setup_reuses_the_checkouts_venv(tmp_path: Path) -> None:
-    _fake_python(tmp_path / ".venv" / "bin" / "python")
+    python = tmp_path / ".venv" / "bin" / "python"
+    _fake_python(python)
+    before = python.read_bytes()
     env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
-    assert _ensure_python(tmp_path, env) == str(tmp_path / ".venv" / "bin" / "python")
-    assert (tmp_path / ".venv" / "bin" / "python").read_text(encoding="utf-8").startswith("#!")
+    assert _ensure_python(tmp_path, env) == str(python)
+    assert python.read_bytes() == before  # used as it is, not created again
 
 
 def test_default_outputs_never_go_into_the_installed_package(
@@ -295,3 +297,15 @@ def test_default_outputs_never_go_into_the_installed_package(
     home = tmp_path / "home"
     monkeypatch.setattr(resources, "project_root", lambda: home)
     assert resources.output_dir("reports") == home / "graphs" / "reports"
+
+
+def test_setup_replaces_a_broken_venv(tmp_path: Path) -> None:
+    """A .venv whose python cannot run pip (a half-made one) is created again."""
+    python = tmp_path / ".venv" / "bin" / "python"
+    python.parent.mkdir(parents=True)
+    python.write_text("#!/bin/sh\nexit 1\n", encoding="utf-8")
+    python.chmod(0o755)
+    env = {k: v for k, v in os.environ.items() if k != "VIRTUAL_ENV"}
+    assert _ensure_python(tmp_path, env) == str(python)
+    pip = subprocess.run([python, "-m", "pip", "--version"], capture_output=True, timeout=60)
+    assert pip.returncode == 0, pip.stderr
