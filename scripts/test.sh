@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs, then run it. `.ci/run` runs exactly this.
+# Install everything the test suite needs, then run ruff, mypy --strict and pytest
+# (extra arguments go to pytest). `.ci/run` runs exactly this.
 # Needs root (or sudo) for the Debian packages: Chromium for the browser tests,
-# Virtuoso Open Source for the remote-store tests.
+# Virtuoso Open Source for the remote-store tests. The Python packages go into the
+# active virtual environment, or into .venv/ of this checkout (see scripts/venv.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+. scripts/venv.sh
 
 SUDO=""
 if [ "$(id -u)" -ne 0 ]; then SUDO="sudo"; fi
@@ -32,6 +35,8 @@ if [ "${#need[@]}" -gt 0 ]; then
   if [ "$policy_created" = 1 ]; then $SUDO rm -f /usr/sbin/policy-rc.d; fi
 fi
 
-python3 -m pip install -q --disable-pip-version-check -e '.[test]'
-python3 -m ruff check src tests
-python3 -m pytest "$@"
+ensure_python
+"$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
+"$PY" -m ruff check src tests
+"$PY" -m mypy --strict src/channelkg
+"$PY" -m pytest "$@" </dev/null

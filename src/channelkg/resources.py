@@ -42,6 +42,24 @@ def graphs_dir() -> Path:
     return project_root() / "graphs"
 
 
+def output_dir(kind: str) -> Path:
+    """Where generated files of ``kind`` (``views``, ``reports``) go by default.
+
+    ``graphs/<kind>`` of the project (the checkout, or ``CHANNELKG_HOME``); when the
+    bundled data is packaged, ``graphs/<kind>`` of the working directory, never the
+    installed package.
+
+    Args:
+        kind: the sub-folder of ``graphs/``.
+
+    Returns:
+        The folder (not created).
+    """
+    root = project_root()
+    base = Path.cwd() if root == _PKG / "_data" else root
+    return base / "graphs" / kind
+
+
 def default_data_files() -> list[Path]:
     """The curated graph: every ``graphs/*.ttl`` file, sorted."""
     return sorted(graphs_dir().glob("*.ttl"))

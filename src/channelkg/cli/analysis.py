@@ -234,7 +234,7 @@ def report(market: str | None, provider: str | None, html: bool, source: str, on
     text = doc.to_html() if html else doc.to_markdown()
     if output is None:
         slug = shorten(doc.subject).split(":", 1)[-1]
-        output = resources.graphs_dir() / "reports" / f"{slug}.{'html' if html else 'md'}"
+        output = resources.output_dir("reports") / f"{slug}.{'html' if html else 'md'}"
     if str(output) == "-":
         emit(text, None)
         return

@@ -221,11 +221,11 @@ def view(
     suffix = _suffix(collapse, graph.get("as_of"))
     jobs: list[tuple[Any, Path]] = []
     if all_shipped:
-        folder = output or resources.graphs_dir() / "views"
+        folder = output or resources.output_dir("views")
         for stem, kwargs in SHIPPED_VIEWS:
             jobs.append((Selection(**kwargs), folder / f"{stem}{suffix}.html"))
     else:
-        path = output or resources.graphs_dir() / "views" / f"{sel.slug()}{suffix}.html"
+        path = output or resources.output_dir("views") / f"{sel.slug()}{suffix}.html"
         jobs.append((sel, path))
 
     from channelkg.render.network import find_node
