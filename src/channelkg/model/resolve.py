@@ -224,14 +224,16 @@ def suggest(index: NameIndex, text: str, classes: Sequence[URIRef] = ()) -> str:
     English labels, ISO codes and fact ids.
     """
     pool: dict[str, str] = {}
-    for node in index.members(classes):
-        keys = [_slug(node), shorten(node)]
-        for p, o in index.names.get(node, []):
-            keys.append(str(o))
-            if p in _WORDY:
-                keys += [w for w in re.split(r"[\s()/,–-]+", str(o)) if len(w) >= 4]
-        for k in keys:
+    members = index.members(classes)
+    for node in members:  # whole names first: they win over a word of another label
+        for k in (_slug(node), shorten(node), *(str(o) for _, o in index.names.get(node, []))):
             pool.setdefault(fold(k), node)
+    for node in members:
+        for p, o in index.names.get(node, []):
+            if p in _WORDY:
+                for w in re.split(r"[\s()/,–-]+", str(o)):
+                    if len(w) >= 4:
+                        pool.setdefault(fold(w), node)
     close = difflib.get_close_matches(fold(text), list(pool), n=8, cutoff=0.6)
     nodes = list(dict.fromkeys(pool[k] for k in close))[:3]
     if nodes:

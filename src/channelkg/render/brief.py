@@ -454,9 +454,9 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
 
 
 def _family_models(idx: Index, family: str) -> set[str]:
-    from channelkg.analysis.routes import _family_closure
+    from channelkg.analysis.index import family_closure
 
-    return {str(m) for m in _family_closure(idx, URIRef(family), down=True)}
+    return {str(m) for m in family_closure(idx, URIRef(family), down=True)}
 
 
 def _disputes(b: Brief, idx: Index, claims: Iterable[Any]) -> None:
