@@ -17,7 +17,13 @@ from rdflib.namespace import PROV, RDF, RDFS, XSD
 from channelkg.analysis.index import Index, resolve_market, resolve_models
 from channelkg.analysis.records import Route
 from channelkg.analysis.routes import routes
-from channelkg.analysis.spof import SINK, SOURCE, channel_graph, route_chain, single_points_of_failure
+from channelkg.analysis.spof import (
+    SINK,
+    SOURCE,
+    channel_graph,
+    route_chain,
+    single_points_of_failure,
+)
 from channelkg.analysis.whatif import Scenario, whatif
 from channelkg.cli import cli
 from channelkg.errors import InputError

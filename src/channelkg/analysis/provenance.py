@@ -29,8 +29,9 @@ from rdflib.term import Node
 from channelkg.analysis.history import Dates, claim_classes, fact_info
 from channelkg.errors import InputError
 from channelkg.graph.memory import KnowledgeGraph
+from channelkg.model.labels import explicit_label
 from channelkg.rdf.namespaces import CKG, KGID
-from channelkg.rdf.terms import display, expand
+from channelkg.rdf.terms import display
 
 #: Properties shown as "key: value" lines for a fact.
 DETAIL_PROPS = (
@@ -86,9 +87,8 @@ class Explanation:
 
 
 def _label(graph: Graph, node: Node) -> str:
-    labels = list(graph.objects(node, RDFS.label))  # type: ignore[arg-type]
-    en = sorted(str(x) for x in labels if isinstance(x, Literal) and x.language in (None, "en"))
-    return (en or sorted(map(str, labels)) or [""])[0]
+    """The label the graph states for ``node`` by the one label policy, or ``""``."""
+    return explicit_label(graph.objects, node) or ""  # type: ignore[arg-type]
 
 
 def _name(graph: Graph, node: Node) -> str:
@@ -135,28 +135,11 @@ def describe(graph: Graph, node: Node) -> Fact:
 
 
 def resolve(graph: Graph, value: str) -> Node:
-    """Find a node by IRI, CURIE, slug, fact id (``AZ-8``) or exact label."""
-    text = value.strip()
-    try:
-        node = expand(text)
-    except ValueError:
-        node = None
-    if node is not None and ((node, None, None) in graph or (None, None, node) in graph):
-        return node
-    for s in graph.subjects(CKG.factId, None):
-        for fid in graph.objects(s, CKG.factId):
-            if str(fid).lower() == text.lower():
-                return s
-    by_label = _by_label(graph, text)
-    if by_label is not None:
-        return by_label
-    import difflib
+    """Find a node by IRI, CURIE, slug, fact id (``AZ-8``) or label (the one resolver)."""
+    from channelkg.model.resolve import NameIndex
+    from channelkg.model.resolve import resolve as resolve_name
 
-    names = sorted({display(s) for s in graph.subjects() if str(s).startswith(str(KGID))})
-    names += sorted({str(f) for f in graph.objects(None, CKG.factId)})
-    close = difflib.get_close_matches(display(node) if node else text, names, n=3)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    raise InputError(f"nothing in the graph is called {value!r}{hint}")
+    return resolve_name(NameIndex.from_triples(graph), value, "entity")
 
 
 def _by_label(graph: Graph, text: str) -> Node | None:

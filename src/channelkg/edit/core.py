@@ -586,7 +586,7 @@ class _Builder:
         return None
 
     def date(self, rec: Record, f: Field, value: str) -> Literal | None:
-        from channelkg.analysis.history import parse_date
+        from channelkg.model.dates import parse_date
 
         try:
             return Literal(parse_date(value).isoformat(), datatype=XSD.date)

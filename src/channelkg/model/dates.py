@@ -52,6 +52,13 @@ def parse_optional_date(value: str | None, option: str = "") -> dt.date | None:
     return None if value is None else parse_date(value, option)
 
 
+def option_day(on: str | None, as_of: str | None) -> dt.date | None:
+    """The day ``--on`` gives, else the day ``--as-of`` gives, else ``None`` (today)."""
+    if on is not None:
+        return parse_date(on, "--on")
+    return parse_optional_date(as_of, "--as-of")
+
+
 def literal_date(value: object) -> dt.date | None:
     """The day an ``xsd:date`` value in the graph stands for, or ``None`` if it is none.
 
@@ -66,4 +73,4 @@ def literal_date(value: object) -> dt.date | None:
         return None
 
 
-__all__ = ["FORMS", "literal_date", "parse_date", "parse_optional_date"]
+__all__ = ["FORMS", "literal_date", "option_day", "parse_date", "parse_optional_date"]

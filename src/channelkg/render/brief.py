@@ -495,7 +495,7 @@ def _disputes(b: Brief, idx: Index, claims: Iterable[Any]) -> None:
 
 
 def _provider_brief(kg: KnowledgeGraph, idx: Index, provider: str, on: dt.date) -> Brief:
-    org = resolve(idx, provider, (CKG.Organization,), "organization")
+    org = resolve(idx, provider, "organization")
     label = idx.label(org)
     b = Brief(
         title=f"{label}: channels, partnerships and restrictions",
