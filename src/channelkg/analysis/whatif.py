@@ -308,8 +308,9 @@ def render_whatif_view(kg: KnowledgeGraph, result: WhatIfResult, path: Any) -> A
     Raises:
         InputError: the scenario changes no route (nothing to draw).
     """
-    from channelkg.render.network import subgraph, to_networkx
+    from channelkg.render.network import to_networkx
     from channelkg.render.page import write_html
+    from channelkg.render.selection import subgraph
 
     changed = {shorten(r): ("closes", why) for r, why in result.closed}
     changed |= {shorten(r): ("opens", why) for r, why in result.opened}
