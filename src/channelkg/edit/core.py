@@ -41,6 +41,7 @@ from rdflib.term import Node
 
 from channelkg import resources
 from channelkg.errors import InputError
+from channelkg.model.resolve import NameIndex, resolve
 from channelkg.rdf.namespaces import CKG, KGID, PREFIXES, SCHEMA
 from channelkg.rdf.terms import display, expand, shorten
 
@@ -538,6 +539,7 @@ class _Builder:
     def __init__(self, ctx: Context, problems: _Problems) -> None:
         self.ctx = ctx
         self.problems = problems
+        self.names: NameIndex | None = None  # built on the first reference
 
     # -- values -----------------------------------------------------------------
     def _suggest(self, value: str, candidates: Iterable[str]) -> str:
@@ -545,33 +547,23 @@ class _Builder:
         return f" (did you mean {', '.join(close)}?)" if close else ""
 
     def ref(self, rec: Record, f: Field, value: str, market: bool = False) -> URIRef | None:
-        g = self.ctx.graph
-        if market and re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?", value.strip()):
-            code = value.strip().upper()
-            hits = sorted(g.subjects(CKG.isoCode, Literal(code)), key=str)
-            if hits:
-                return hits[0]  # type: ignore[return-value]
+        """A reference by the one resolver (a market for ``market``); new facts' IRIs pass."""
+        from itertools import chain
+
         try:
-            node = expand(value)
-        except ValueError as err:
-            self.problems.add(rec.where(f.name), f"bad reference {value!r}: {err}")
+            node: URIRef | None = expand(value)
+        except ValueError:
+            node = None
+        if node is not None and (node in self.ctx.new_subjects
+                                 or (not market and self.ctx.known(node))):
+            return node
+        if self.names is None:
+            self.names = NameIndex.from_triples(chain(self.ctx.graph, self.ctx.ontology))
+        try:
+            return resolve(self.names, value, "market" if market else "entity")
+        except InputError as err:
+            self.problems.add(rec.where(f.name), err.message)
             return None
-        if not self.ctx.known(node):
-            names = {
-                str(s)[len(str(KGID)):]: shorten(str(s))
-                for s in g.subjects(RDF.type, None)
-                if isinstance(s, URIRef) and str(s).startswith(str(KGID))
-            }
-            local = str(node)[len(str(KGID)):] if str(node).startswith(str(KGID)) else str(node)
-            close = difflib.get_close_matches(local, list(names), n=3, cutoff=0.6)
-            hint = f" (did you mean {', '.join(names[c] for c in close)}?)" if close else ""
-            what = "market (no such ISO code or entity)" if market else "entity"
-            self.problems.add(
-                rec.where(f.name),
-                f"unknown {what} {value!r}: {shorten(str(node))} is not in the graph{hint}",
-            )
-            return None
-        return node
 
     def vocab(self, rec: Record, f: Field, value: str, options: list[URIRef]) -> URIRef | None:
         want = _fold(value.split(":", 1)[1] if value.startswith("ckg:") else value)
