@@ -479,8 +479,8 @@ def timeline(
         date_to: only events before this date.
     """
     graph = fact_graph(kg)
-    lo = parse_date(date_from, "--from") if date_from else None
-    hi = parse_date(date_to, "--to") if date_to else None
+    lo = parse_date(date_from, "--from") if date_from is not None else None
+    hi = parse_date(date_to, "--to") if date_to is not None else None
     if lo is not None and hi is not None and hi < lo:
         raise InputError(f"--to {hi} is before --from {lo}")
     m = org = None
