@@ -105,7 +105,7 @@ def _dated_triples(kg: KnowledgeGraph) -> list[tuple[Node, Node, Node]]:
         for p in DATE_PROPS:
             # All graphs: a persistent store keeps one named graph per file.
             for q in kg.store.quads_for_pattern(None, to_oxigraph(p), None, None):  # type: ignore[arg-type]
-                out.append((to_rdflib(q.subject), p, to_rdflib(q.object)))
+                out.append((to_rdflib(q.subject), p, to_rdflib(q.object)))  # type: ignore[arg-type]
         return out  # type: ignore[return-value]
     if kg.graph is not None:
         return [t for p in DATE_PROPS for t in kg.graph.triples((None, p, None))]
@@ -151,14 +151,14 @@ def as_of(kg: KnowledgeGraph, date_str: str, *, known: bool = False) -> Knowledg
 
         from channelkg.rdf.terms import to_oxigraph
 
-        gone = {to_oxigraph(n) for n in hidden}
+        gone_ox = {to_oxigraph(n) for n in hidden}
         store = ox.Store()
         # Every graph of the source (a persistent store has one per file) goes into the
         # default graph of an in-memory store: the union that queries on it see.
         store.bulk_extend(
             ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
             for q in kg.store.quads_for_pattern(None, None, None, None)
-            if q.subject not in gone and q.object not in gone
+            if q.subject not in gone_ox and q.object not in gone_ox
         )
         meta["from_engine"] = kg.engine
         return KnowledgeGraph(engine="oxigraph", files=kg.files, store=store, meta=meta)
@@ -201,7 +201,7 @@ def _local(node: Node | None) -> str:
 
 def _text(graph: Graph, node: Node, pred: URIRef) -> str:
     """The value of ``pred`` chosen by the label policy's language order, or ``""``."""
-    vals = list(graph.objects(node, pred))  # type: ignore[arg-type]
+    vals = list(graph.objects(node, pred))
     text = pick(vals)
     return text if text is not None else (min(map(str, vals)) if vals else "")
 
@@ -218,16 +218,16 @@ def source_text(graph: Graph, src: Node) -> str:
 
 def fact_info(graph: Graph, node: Node) -> FactInfo:
     """Describe one fact (or any node) from an rdflib graph."""
-    classes = tuple(sorted(_local(c) for c in graph.objects(node, RDF.type)))  # type: ignore[arg-type]
-    status = ", ".join(sorted(_local(s) for s in graph.objects(node, CKG.status)))  # type: ignore[arg-type]
-    dates = fact_dates((node, p, o) for p in DATE_PROPS for o in graph.objects(node, p))  # type: ignore[arg-type]
+    classes = tuple(sorted(_local(c) for c in graph.objects(node, RDF.type)))
+    status = ", ".join(sorted(_local(s) for s in graph.objects(node, CKG.status)))
+    dates = fact_dates((node, p, o) for p in DATE_PROPS for o in graph.objects(node, p))
     statement = _text(graph, node, RDFS.comment) or _text(graph, node, RDFS.label)
     sources = tuple(
-        sorted(source_text(graph, s) for s in graph.objects(node, PROV.wasDerivedFrom))  # type: ignore[arg-type]
+        sorted(source_text(graph, s) for s in graph.objects(node, PROV.wasDerivedFrom))
     )
-    sup = tuple(sorted(graph.objects(node, CKG.supersededBy), key=str))  # type: ignore[arg-type]
-    conf = set(graph.objects(node, CKG.conflictsWith)) | set(  # type: ignore[arg-type]
-        graph.subjects(CKG.conflictsWith, node)  # type: ignore[arg-type]
+    sup = tuple(sorted(graph.objects(node, CKG.supersededBy), key=str))
+    conf = set(graph.objects(node, CKG.conflictsWith)) | set(
+        graph.subjects(CKG.conflictsWith, node)
     )
     return FactInfo(
         node,
@@ -275,9 +275,9 @@ def fact_graph(kg: KnowledgeGraph, predicates: Iterable[URIRef] = FACT_PREDICATE
             for q in kg.store.quads_for_pattern(None, to_oxigraph(p), None, None):  # type: ignore[arg-type]
                 g.add((to_rdflib(q.subject), p, to_rdflib(q.object)))  # type: ignore[arg-type]
         return g
-    for s, p, o in kg.triples():
-        if p in preds:
-            g.add((s, p, o))  # type: ignore[arg-type]
+    for s, pred, o in kg.triples():
+        if pred in preds:
+            g.add((s, pred, o))  # type: ignore[arg-type]
     return g
 
 
@@ -455,7 +455,7 @@ def involves(graph: Graph, fact: Node, org: Node) -> bool:
         if (fact, p, org) in graph:
             return True
     for first, second in _VIA:
-        for mid in graph.objects(fact, first):  # type: ignore[arg-type]
+        for mid in graph.objects(fact, first):
             if (mid, second, org) in graph:
                 return True
     return False

@@ -116,8 +116,8 @@ def resolve(idx: Index, text: str, kind: str = "entity") -> URIRef:
 
 def family_closure(idx: Index, model: Node, down: bool) -> set[URIRef]:
     """``model`` and its family members (``down``) or the families it belongs to."""
-    out = {URIRef(model)}
-    todo = [URIRef(model)]
+    out = {URIRef(str(model))}
+    todo = [URIRef(str(model))]
     while todo:
         m = todo.pop()
         nxt = idx.subjects(CKG.family, m) if down else idx.objects(m, CKG.family)

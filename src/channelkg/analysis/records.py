@@ -174,7 +174,7 @@ def route_record(idx: Index, r: Node, on: dt.date | None = None) -> Route:
         if t is not None:
             targets.setdefault(t, why)
     for m in models:
-        for fam in family_closure(idx, m, down=False):  # type: ignore[arg-type]
+        for fam in family_closure(idx, m, down=False):
             targets.setdefault(fam, "model")
     for s in sellers:
         targets.setdefault(s, "seller")

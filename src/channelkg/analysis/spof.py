@@ -31,7 +31,7 @@ from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.terms import shorten
 
 if TYPE_CHECKING:
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped]
 
 SOURCE = "⊤source"
 SINK = "⊥market"

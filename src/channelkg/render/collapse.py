@@ -19,7 +19,7 @@ from channelkg.model.labels import local_name
 from channelkg.render.network import ASSETS, graph_schema
 
 if TYPE_CHECKING:
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped]
 
 COLLAPSE_RULES = ASSETS / "collapse.toml"
 
@@ -61,6 +61,11 @@ def load_rules(path: Path | str | None = None) -> list[CollapseRule]:
 
 
 _PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def _fill(template: str, values: dict[str, list[str]]) -> str:
+    """The template with each ``{name}`` replaced by its values, comma-joined."""
+    return _PLACEHOLDER.sub(lambda m: ", ".join(values[m.group(1)]), template)
 
 
 def collapse_claims(
@@ -124,7 +129,7 @@ def collapse_claims(
             names = _PLACEHOLDER.findall(tmpl)
             vals = {n: values_of(n) for n in names}
             if all(vals.values()):
-                label = _PLACEHOLDER.sub(lambda m, vals=vals: ", ".join(vals[m.group(1)]), tmpl)
+                label = _fill(tmpl, vals)
                 break
         related = []
         for _, o, k in sorted(graph.out_edges(c, keys=True)):

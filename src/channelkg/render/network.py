@@ -41,7 +41,7 @@ from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.terms import expand, shorten
 
 if TYPE_CHECKING:
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped]
     from rdflib import Graph
 
     from channelkg.graph.memory import KnowledgeGraph
@@ -141,9 +141,11 @@ def _iter_triples(source: KnowledgeGraph | Graph | Iterable[Triple]) -> Iterable
     store = getattr(source, "store", None)
     if getattr(source, "engine", None) == "oxigraph" and store is not None:
         return _oxigraph_triples(store)
-    if hasattr(source, "triples") and hasattr(source, "engine"):
-        return source.triples()  # type: ignore[union-attr,no-any-return]
-    return iter(source)  # type: ignore[arg-type]
+    from channelkg.graph.memory import KnowledgeGraph
+
+    if isinstance(source, KnowledgeGraph):
+        return source.triples()
+    return iter(source)
 
 
 def _oxigraph_triples(store: Any) -> Iterable[Triple]:
@@ -220,8 +222,8 @@ def to_networkx(
         schema = load_schema(None).merge(schema)
     if ontology is not None:
         schema = schema.merge(load_schema(ontology))
-    for c, ps in schema.parents.items():  # classes known from a shipped or extra ontology
-        for parent in ps:
+    for c, sups in schema.parents.items():  # classes known from a shipped or extra ontology
+        for parent in sups:
             names.tree.add(_full(c), _full(parent))
 
     vocab_ids = {node_id(v) for v in _VOCAB_TYPES}
@@ -287,11 +289,11 @@ def to_networkx(
                 info["date"] = str(o)
             elif p == _PUBLISHER and "publisher" not in info:
                 info["publisher"] = str(o)
-        for p, o in links.get(r, ()):
+        for p, target in links.get(r, ()):
             if p == _URL and "url" not in info:
-                info["url"] = iri_of.get(o, o)
+                info["url"] = iri_of.get(target, target)
             elif p == _PUBLISHER and "publisher" not in info:
-                info["publisher"] = label_of(o)
+                info["publisher"] = label_of(target)
         return info
 
     def has_label(r: str) -> bool:

@@ -23,7 +23,7 @@ from channelkg.model.resolve import NameIndex, resolve
 from channelkg.render.network import graph_schema, node_id, term_id
 
 if TYPE_CHECKING:
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped]
 
     from channelkg.graph.memory import KnowledgeGraph
 
