@@ -157,6 +157,28 @@ def _date(idx: Index, node: Node, p: Node) -> str:
     return "" if v is None else str(v)
 
 
+def bearing_restrictions(
+    idx: Index, r: Node, market: Node | None, targets: list[tuple[Node | None, str]]
+) -> dict[Node, str]:
+    """The restrictions that bear on route ``r`` and how: ``blocks`` it, or applies (in
+    its market) to one of ``targets`` (its service, provider, operator, models, sellers),
+    as ``applies to <role> <label>``; the first role of a target wins."""
+    roles: dict[Node, str] = {}
+    for t, why in targets:
+        if t is not None:
+            roles.setdefault(t, why)
+    rels: dict[Node, str] = {res: "blocks" for res in idx.subjects(CKG.blocks, r)}
+    for t, why in roles.items():
+        for res in idx.subjects(CKG.appliesTo, t):
+            if res in rels or not idx.is_a(res, CKG.Restriction):
+                continue
+            mkts = idx.objects(res, CKG.market)
+            if mkts and market not in mkts:
+                continue
+            rels[res] = f"applies to {why} {idx.label(t)}"
+    return rels
+
+
 def route_record(idx: Index, r: Node, on: dt.date | None = None) -> Route:
     """Build the :class:`Route` record of one ``ckg:AccessRoute`` node."""
     on = on or dt.date.today()
@@ -167,28 +189,11 @@ def route_record(idx: Index, r: Node, on: dt.date | None = None) -> Route:
     provider = idx.value(service, CKG.provider) if service is not None else None
     operator = idx.value(service, CKG.operator) if service is not None else None
     deps = idx.objects(r, CKG.dependsOn)
-    # Restrictions that bear on the route.
-    targets: dict[Node, str] = {}
-    for t, why in ((service, "service"), (provider, "service provider"),
-                   (operator, "operator")):
-        if t is not None:
-            targets.setdefault(t, why)
-    for m in models:
-        for fam in family_closure(idx, m, down=False):
-            targets.setdefault(fam, "model")
-    for s in sellers:
-        targets.setdefault(s, "seller")
-    rels: dict[Node, str] = {}
-    for res in idx.subjects(CKG.blocks, r):
-        rels[res] = "blocks"
-    for t, why in targets.items():
-        for res in idx.subjects(CKG.appliesTo, t):
-            if res in rels or not idx.is_a(res, CKG.Restriction):
-                continue
-            mkts = idx.objects(res, CKG.market)
-            if mkts and market not in mkts:
-                continue
-            rels[res] = f"applies to {why} {idx.label(t)}"
+    rels = bearing_restrictions(idx, r, market, [
+        (service, "service"), (provider, "service provider"), (operator, "operator"),
+        *((fam, "model") for m in models for fam in family_closure(idx, m, down=False)),
+        *((seller, "seller") for seller in sellers),
+    ])
     restrictions = []
     blocked = False
     for res, rel in rels.items():

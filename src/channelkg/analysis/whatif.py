@@ -203,57 +203,101 @@ def whatif(
     idx = Index.of(kg)
     on = on or dt.date.today()
     pool = all_routes(idx, on)
-    ends = {str(resolve(idx, p, "partnership")) for p in scenario.end}
-    hyps = [parse_restriction(idx, s) for s in scenario.restrictions]
-    blocked_services = {str(resolve(idx, s, "service"))
-                        for s in scenario.block_services}
-    removed = {str(resolve(idx, o, "organization")) for o in scenario.remove}
-    lifted = {str(resolve(idx, x, "restriction")) for x in scenario.lift}
-    removed_models = {str(m) for o in removed for m in idx.subjects(CKG.developer, URIRef(o))}
-    removed_models = {str(x) for m in removed_models
-                      for x in family_closure(idx, URIRef(m), down=True)}
-    ended_by_removal = {
-        str(p) for o in removed for p in idx.subjects(CKG.party, URIRef(o))
-    }
-    labels = {}
-    for r in pool:
-        labels.update(r.labels)
-
-    def reasons_closed(r: Route) -> list[str]:
-        why = []
-        for p in r.depends_on:
-            if p in ends:
-                why.append(f"partnership {shorten(p)} ends")
-            elif p in ended_by_removal:
-                why.append(f"partnership {shorten(p)} ends with its party")
-        for h in hyps:
-            if h.matches(r):
-                why.append(f"restriction {h.spec}")
-        if r.service in blocked_services:
-            why.append(f"service {shorten(r.service)} blocked")
-        on_route = {*r.sellers, r.provider, r.operator}
-        for o in sorted(removed & on_route):
-            why.append(f"{shorten(o)} removed")
-        if removed_models.intersection(r.models):
-            why.append("its model's developer removed")
-        return why
-
+    applied = AppliedScenario.of(idx, scenario)
     closed: list[tuple[str, str]] = []
     opened: list[tuple[str, str]] = []
     after_open: set[str] = set()
     for r in pool:
         if r.open:
-            why = reasons_closed(r)
+            why = applied.reasons_closed(r)
             if why:
                 closed.append((r.iri, "; ".join(why)))
             else:
                 after_open.add(r.iri)
             continue
         blockers = [x for x in r.restrictions if x.relation == "blocks"]
+        lifted = applied.lifted
         liftable = bool(lifted and blockers) and all(x.iri in lifted for x in blockers)
-        if liftable and in_force(idx, URIRef(r.iri), on) and not reasons_closed(r):
+        if liftable and in_force(idx, URIRef(r.iri), on) and not applied.reasons_closed(r):
             after_open.add(r.iri)
             opened.append((r.iri, "lifted " + ", ".join(shorten(x.iri) for x in blockers)))
+    return WhatIfResult(
+        scenario=tuple(applied.describe()),
+        changes=tuple(access_changes(idx, pool, after_open)),
+        closed=tuple(sorted(closed)),
+        opened=tuple(sorted(opened)),
+        before_routes=tuple(pool),
+        after_open=frozenset(after_open),
+    )
+
+
+@dataclass(frozen=True)
+class AppliedScenario:
+    """A :class:`Scenario` resolved against the graph: the IRIs it names."""
+
+    ends: frozenset[str]
+    hyps: tuple[HypotheticalRestriction, ...]
+    blocked_services: frozenset[str]
+    removed: frozenset[str]
+    lifted: frozenset[str]
+    removed_models: frozenset[str]  # models (with family members) of removed developers
+    ended_by_removal: frozenset[str]  # partnerships a removed organization is party to
+
+    @classmethod
+    def of(cls, idx: Index, scenario: Scenario) -> AppliedScenario:
+        """Resolve every name of the scenario (one resolver, the right kind each)."""
+        removed = {str(resolve(idx, o, "organization")) for o in scenario.remove}
+        developed = {m for o in removed for m in idx.subjects(CKG.developer, URIRef(o))}
+        return cls(
+            ends=frozenset(str(resolve(idx, p, "partnership")) for p in scenario.end),
+            hyps=tuple(parse_restriction(idx, s) for s in scenario.restrictions),
+            blocked_services=frozenset(str(resolve(idx, s, "service"))
+                                       for s in scenario.block_services),
+            removed=frozenset(removed),
+            lifted=frozenset(str(resolve(idx, x, "restriction")) for x in scenario.lift),
+            removed_models=frozenset(str(x) for m in developed
+                                     for x in family_closure(idx, m, down=True)),
+            ended_by_removal=frozenset(
+                str(p) for o in removed for p in idx.subjects(CKG.party, URIRef(o))),
+        )
+
+    def reasons_closed(self, r: Route) -> list[str]:
+        """Why the scenario closes route ``r`` (empty: it does not)."""
+        why = []
+        for p in r.depends_on:
+            if p in self.ends:
+                why.append(f"partnership {shorten(p)} ends")
+            elif p in self.ended_by_removal:
+                why.append(f"partnership {shorten(p)} ends with its party")
+        why += [f"restriction {h.spec}" for h in self.hyps if h.matches(r)]
+        if r.service in self.blocked_services:
+            why.append(f"service {shorten(r.service)} blocked")
+        on_route = {*r.sellers, r.provider, r.operator}
+        why += [f"{shorten(o)} removed" for o in sorted(self.removed & on_route)]
+        if self.removed_models.intersection(r.models):
+            why.append("its model's developer removed")
+        return why
+
+    def describe(self) -> list[str]:
+        """One phrase per change, in a fixed order."""
+        return (
+            [f"end {shorten(p)}" for p in sorted(self.ends)]
+            + [f"add restriction {h.spec}" for h in self.hyps]
+            + [f"block service {shorten(s)}" for s in sorted(self.blocked_services)]
+            + [f"remove {shorten(o)}" for o in sorted(self.removed)]
+            + [f"lift {shorten(x)}" for x in sorted(self.lifted)]
+        )
+
+
+_EFFECT_ORDER = {"loses access": 0, "gains access": 1, "fewer routes": 2, "more routes": 3,
+                 "routes change": 4, "unchanged": 5}
+
+
+def access_changes(idx: Index, pool: list[Route], after_open: set[str]) -> list[AccessChange]:
+    """How each (market, model) pair's open routes change, losses first."""
+    labels: dict[str, str] = {}
+    for r in pool:
+        labels.update(r.labels)
     before: dict[tuple[str, str], list[str]] = defaultdict(list)
     after: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in pool:
@@ -274,24 +318,8 @@ def whatif(
                 for d in idx.objects(f, CKG.developer)
             })),
         ))
-    order = {"loses access": 0, "gains access": 1, "fewer routes": 2, "more routes": 3,
-             "routes change": 4, "unchanged": 5}
-    changes.sort(key=lambda c: (order[c.effect], c.market_label, c.model_label))
-    desc = (
-        [f"end {shorten(p)}" for p in sorted(ends)]
-        + [f"add restriction {h.spec}" for h in hyps]
-        + [f"block service {shorten(s)}" for s in sorted(blocked_services)]
-        + [f"remove {shorten(o)}" for o in sorted(removed)]
-        + [f"lift {shorten(x)}" for x in sorted(lifted)]
-    )
-    return WhatIfResult(
-        scenario=tuple(desc),
-        changes=tuple(changes),
-        closed=tuple(sorted(closed)),
-        opened=tuple(sorted(opened)),
-        before_routes=tuple(pool),
-        after_open=frozenset(after_open),
-    )
+    changes.sort(key=lambda c: (_EFFECT_ORDER[c.effect], c.market_label, c.model_label))
+    return changes
 
 
 def render_whatif_view(kg: KnowledgeGraph, result: WhatIfResult, path: Any) -> Any:
