@@ -26,7 +26,8 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from functools import cache, lru_cache
+from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -191,169 +192,192 @@ def to_networkx(
     """
     import networkx as nx
 
-    types: dict[str, set[str]] = defaultdict(set)
-    lits: dict[str, list[tuple[str, Literal]]] = defaultdict(list)
-    links: dict[str, list[tuple[str, str]]] = defaultdict(list)
-    subclass: list[tuple[str, str]] = []
-    iri_of: dict[str, str] = {}
-    names = NameIndex()
-    for s, p, o in _iter_triples(source):
-        sid = term_id(s)
-        if sid not in iri_of:
-            iri_of[sid] = str(s) if not isinstance(s, BNode) else sid
-        ps = str(p)
-        if ps in _NAMED and not isinstance(s, BNode):
-            names.add(str(s), ps, o)
-        if isinstance(o, Literal):
-            lits[sid].append((ps, o))
-            continue
-        oid = term_id(o)
-        if ps == _RDF_TYPE:
-            types[sid].add(oid)
-        else:
-            if oid not in iri_of:
-                iri_of[oid] = str(o) if not isinstance(o, BNode) else oid
-            links[sid].append((ps, oid))
-            if ps == _SUBCLASS:
-                subclass.append((sid, oid))
-
-    schema = Schema.from_index(subclass, lits)
+    read = _Triples.read(source)
+    schema = Schema.from_index(read.subclass, read.lits)
     if not schema.colors:
         schema = load_schema(None).merge(schema)
     if ontology is not None:
         schema = schema.merge(load_schema(ontology))
     for c, sups in schema.parents.items():  # classes known from a shipped or extra ontology
         for parent in sups:
-            names.tree.add(_full(c), _full(parent))
-
-    vocab_ids = {node_id(v) for v in _VOCAB_TYPES}
-
-    @cache
-    def type_is_vocab(t: str) -> bool:
-        if t in vocab_ids:
-            return True
-        anc = schema.ancestors(t)
-        return _CONCEPT_ID in anc
-
-    def is_vocab(r: str) -> bool:
-        if r in schema.parents and r not in types:
-            return True  # a class declared only through rdfs:subClassOf
-        return any(type_is_vocab(t) for t in types.get(r, ()))
-
-    source_cls = node_id(_SOURCE)
-    claim_cls = node_id(_CLAIM)
-
-    @cache
-    def type_is_source(t: str) -> bool:
-        return source_cls in schema.ancestors(t)
-
-    def is_source(r: str) -> bool:
-        return any(type_is_source(t) for t in types.get(r, ()))
-
-    def keep(r: str) -> bool:
-        if is_vocab(r):
-            return False
-        return sources or not is_source(r)
-
-    nodes: set[str] = {r for r in types if keep(r)}
-    for s in list(nodes):
-        for _, o in links.get(s, ()):
-            if o not in nodes and keep(o):
-                nodes.add(o)
-
-    def label_of(r: str) -> str:
-        by_prop: dict[str, list[Literal]] = defaultdict(list)
-        for p, o in lits.get(r, ()):
-            if p in _LABEL_PROPS:
-                by_prop[p].append(o)
-        for p in _LABEL_PROPS:
-            best = pick(by_prop.get(p, []))
-            if best:
-                return best
-        if r in schema.labels:
-            return schema.labels[r]
-        return local_name(r) if not r.startswith("_:") else r
-
-    def main_class(r: str) -> str | None:
-        cands = [t for t in types.get(r, ()) if not t.startswith(("owl:", "rdfs:", "rdf:"))]
-        if not cands:
-            return None
-        return max(sorted(cands), key=schema.depth)
-
-    def source_info(r: str) -> dict[str, Any]:
-        info: dict[str, Any] = {"id": r, "title": label_of(r)}
-        for p, o in lits.get(r, ()):
-            if p == _URL and "url" not in info:
-                info["url"] = str(o)
-            elif p == _DATE and "date" not in info:
-                info["date"] = str(o)
-            elif p == _PUBLISHER and "publisher" not in info:
-                info["publisher"] = str(o)
-        for p, target in links.get(r, ()):
-            if p == _URL and "url" not in info:
-                info["url"] = iri_of.get(target, target)
-            elif p == _PUBLISHER and "publisher" not in info:
-                info["publisher"] = label_of(target)
-        return info
-
-    def has_label(r: str) -> bool:
-        return any(p in _LABEL_PROPS for p, _ in lits.get(r, ()))
-
-    def claim_label(r: str, cls: str) -> str:
-        fact = next((str(o) for p, o in lits.get(r, ()) if p == _FACT_ID), None)
-        return f"{schema.label(cls)} {fact}" if fact else label_of(r)
-
+            read.names.tree.add(_full(c), _full(parent))
+    proj = _Projector(read, schema, sources)
+    nodes = proj.nodes()
     graph = nx.MultiDiGraph()
-    label_keys = set(_LABEL_PROPS)
     for r in sorted(nodes):
-        cls = main_class(r)
-        is_claim = bool(cls) and schema.is_a(cls, claim_cls)  # type: ignore[arg-type]
-        attrs: dict[str, Any] = {
-            "iri": iri_of.get(r, r),
-            "label": claim_label(r, cls) if is_claim and not has_label(r) else label_of(r),  # type: ignore[arg-type]
-            "class": cls or "",
-            "class_label": schema.label(cls) if cls else "",
-            "classes": sorted(types.get(r, ())),
-            "claim": is_claim,
-        }
-        values: dict[str, list[Any]] = defaultdict(list)
-        for p, o in lits.get(r, ()):
-            if p == _RDFS_LABEL and o.language and not o.language.lower().startswith("en"):
-                values[f"label_{o.language.lower()}"].append(str(o))
-            if p in label_keys:
-                continue
-            values[local_name(p)].append(_py(o))
-        srcs = []
-        for p, o in links.get(r, ()):
-            if p == _DERIVED and is_source(o):
-                srcs.append(source_info(o))
-            elif o not in nodes and is_vocab(o):
-                name = local_name(p)
-                values[name].append(label_of(o))
-                values[f"{name}_iri"].append(o)
-        for k, vs in sorted(values.items()):
-            if k in attrs:
-                k = f"{k}_value"
-            attrs[k] = vs[0] if len(vs) == 1 else sorted(vs, key=str)
-        if srcs:
-            attrs["sources"] = sorted(srcs, key=lambda d: (d.get("date", ""), d["id"]))
-        graph.add_node(r, **attrs)
-
+        graph.add_node(r, **proj.attrs(r, nodes))
     for s in sorted(nodes):
-        for p, o in links.get(s, ()):
+        for p, o in read.links.get(s, ()):
             if o not in nodes or p == _SUBCLASS:
                 continue
             pid = node_id(p)
             graph.add_edge(s, o, key=pid, predicate=pid, label=schema.edge_label(pid))
-
     graph.graph["schema"] = schema.to_dict()
-    graph.graph["names"] = names
+    graph.graph["names"] = read.names
     graph.graph["collapsed"] = False
     if collapse:
         from channelkg.render.collapse import collapse_claims
 
         graph = collapse_claims(graph, rules)
     return graph
+
+
+@dataclass
+class _Triples:
+    """The triples of a graph sorted for the projection, keyed by node id."""
+
+    types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    lits: dict[str, list[tuple[str, Literal]]] = field(default_factory=lambda: defaultdict(list))
+    links: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
+    subclass: list[tuple[str, str]] = field(default_factory=list)
+    iri_of: dict[str, str] = field(default_factory=dict)
+    names: NameIndex = field(default_factory=NameIndex)
+
+    @classmethod
+    def read(cls, source: KnowledgeGraph | Graph | Iterable[Triple]) -> _Triples:
+        """Read every triple once (names for the resolver as well)."""
+        out = cls()
+        for s, p, o in _iter_triples(source):
+            sid = term_id(s)
+            if sid not in out.iri_of:
+                out.iri_of[sid] = str(s) if not isinstance(s, BNode) else sid
+            ps = str(p)
+            if ps in _NAMED and not isinstance(s, BNode):
+                out.names.add(str(s), ps, o)
+            if isinstance(o, Literal):
+                out.lits[sid].append((ps, o))
+                continue
+            oid = term_id(o)
+            if ps == _RDF_TYPE:
+                out.types[sid].add(oid)
+                continue
+            if oid not in out.iri_of:
+                out.iri_of[oid] = str(o) if not isinstance(o, BNode) else oid
+            out.links[sid].append((ps, oid))
+            if ps == _SUBCLASS:
+                out.subclass.append((sid, oid))
+        return out
+
+
+class _Projector:
+    """Decides which resources become nodes and what their attributes are."""
+
+    def __init__(self, read: _Triples, schema: Schema, sources: bool) -> None:
+        self.read = read
+        self.schema = schema
+        self.sources = sources
+        self.vocab_ids = {node_id(v) for v in _VOCAB_TYPES}
+        self._vocab_type: dict[str, bool] = {}
+        self._source_type: dict[str, bool] = {}
+
+    def type_is_vocab(self, t: str) -> bool:
+        if t not in self._vocab_type:
+            self._vocab_type[t] = (t in self.vocab_ids
+                                   or _CONCEPT_ID in self.schema.ancestors(t))
+        return self._vocab_type[t]
+
+    def is_vocab(self, r: str) -> bool:
+        if r in self.schema.parents and r not in self.read.types:
+            return True  # a class declared only through rdfs:subClassOf
+        return any(self.type_is_vocab(t) for t in self.read.types.get(r, ()))
+
+    def is_source(self, r: str) -> bool:
+        for t in self.read.types.get(r, ()):
+            if t not in self._source_type:
+                self._source_type[t] = node_id(_SOURCE) in self.schema.ancestors(t)
+            if self._source_type[t]:
+                return True
+        return False
+
+    def keep(self, r: str) -> bool:
+        return not self.is_vocab(r) and (self.sources or not self.is_source(r))
+
+    def nodes(self) -> set[str]:
+        """Typed resources that are kept, and what they link to that is kept."""
+        nodes = {r for r in self.read.types if self.keep(r)}
+        for s in list(nodes):
+            for _, o in self.read.links.get(s, ()):
+                if o not in nodes and self.keep(o):
+                    nodes.add(o)
+        return nodes
+
+    def label_of(self, r: str) -> str:
+        """The one label policy over the node's literals, then the ontology's, then the
+        local name."""
+        by_prop: dict[str, list[Literal]] = defaultdict(list)
+        for p, o in self.read.lits.get(r, ()):
+            if p in _LABEL_PROPS:
+                by_prop[p].append(o)
+        for p in _LABEL_PROPS:
+            best = pick(by_prop.get(p, []))
+            if best:
+                return best
+        if r in self.schema.labels:
+            return self.schema.labels[r]
+        return local_name(r) if not r.startswith("_:") else r
+
+    def main_class(self, r: str) -> str | None:
+        cands = [t for t in self.read.types.get(r, ())
+                 if not t.startswith(("owl:", "rdfs:", "rdf:"))]
+        if not cands:
+            return None
+        return max(sorted(cands), key=self.schema.depth)
+
+    def source_info(self, r: str) -> dict[str, Any]:
+        info: dict[str, Any] = {"id": r, "title": self.label_of(r)}
+        for p, o in self.read.lits.get(r, ()):
+            key = {_URL: "url", _DATE: "date", _PUBLISHER: "publisher"}.get(p)
+            if key and key not in info:
+                info[key] = str(o)
+        for p, target in self.read.links.get(r, ()):
+            if p == _URL and "url" not in info:
+                info["url"] = self.read.iri_of.get(target, target)
+            elif p == _PUBLISHER and "publisher" not in info:
+                info["publisher"] = self.label_of(target)
+        return info
+
+    def node_label(self, r: str, cls: str | None, is_claim: bool) -> str:
+        """A claim without a label is named by its class and fact id."""
+        lits = self.read.lits.get(r, ())
+        if is_claim and cls and not any(p in _LABEL_PROPS for p, _ in lits):
+            fact = next((str(o) for p, o in lits if p == _FACT_ID), None)
+            if fact:
+                return f"{self.schema.label(cls)} {fact}"
+        return self.label_of(r)
+
+    def attrs(self, r: str, nodes: set[str]) -> dict[str, Any]:
+        """The node attributes of ``r`` (see :func:`to_networkx`)."""
+        cls = self.main_class(r)
+        is_claim = bool(cls) and self.schema.is_a(cls or "", node_id(_CLAIM))
+        attrs: dict[str, Any] = {
+            "iri": self.read.iri_of.get(r, r),
+            "label": self.node_label(r, cls, is_claim),
+            "class": cls or "",
+            "class_label": self.schema.label(cls) if cls else "",
+            "classes": sorted(self.read.types.get(r, ())),
+            "claim": is_claim,
+        }
+        values: dict[str, list[Any]] = defaultdict(list)
+        for p, o in self.read.lits.get(r, ()):
+            if p == _RDFS_LABEL and o.language and not o.language.lower().startswith("en"):
+                values[f"label_{o.language.lower()}"].append(str(o))
+            if p not in _LABEL_PROPS:
+                values[local_name(p)].append(_py(o))
+        srcs = []
+        for p, target in self.read.links.get(r, ()):
+            if p == _DERIVED and self.is_source(target):
+                srcs.append(self.source_info(target))
+            elif target not in nodes and self.is_vocab(target):
+                name = local_name(p)
+                values[name].append(self.label_of(target))
+                values[f"{name}_iri"].append(target)
+        for k, vs in sorted(values.items()):
+            if k in attrs:
+                k = f"{k}_value"
+            attrs[k] = vs[0] if len(vs) == 1 else sorted(vs, key=str)
+        if srcs:
+            attrs["sources"] = sorted(srcs, key=lambda d: (d.get("date", ""), d["id"]))
+        return attrs
 
 
 def _full(key: str) -> str:
