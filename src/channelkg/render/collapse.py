@@ -68,6 +68,26 @@ def _fill(template: str, values: dict[str, list[str]]) -> str:
     return _PLACEHOLDER.sub(lambda m: ", ".join(values[m.group(1)]), template)
 
 
+def _edge_label(graph: nx.MultiDiGraph, default: str, rule: CollapseRule,
+                out: dict[str, list[str]], attrs: dict[str, Any]) -> str:
+    """The first of the rule's label templates whose placeholders all have values (the
+    labels of the claim's linked nodes, else its attribute of that local name)."""
+
+    def values_of(prop: str) -> list[str]:
+        if out.get(prop):
+            return [str(graph.nodes[o]["label"]) for o in out[prop]]
+        v = attrs.get(local_name(prop))
+        if v is None or v == "":
+            return []
+        return [str(x) for x in v] if isinstance(v, list) else [str(v)]
+
+    for tmpl in rule.label:
+        vals = {n: values_of(n) for n in _PLACEHOLDER.findall(tmpl)}
+        if all(vals.values()):
+            return _fill(tmpl, vals)
+    return default
+
+
 def collapse_claims(
     graph: nx.MultiDiGraph, rules: list[CollapseRule] | None = None
 ) -> nx.MultiDiGraph:
@@ -114,23 +134,7 @@ def collapse_claims(
                 continue
             used = {fp, tp}
 
-        def values_of(
-            prop: str, out: dict[str, list[str]] = out, attrs: dict[str, Any] = attrs
-        ) -> list[str]:
-            if out.get(prop):
-                return [str(graph.nodes[o]["label"]) for o in out[prop]]
-            v = attrs.get(local_name(prop))
-            if v is None or v == "":
-                return []
-            return [str(x) for x in v] if isinstance(v, list) else [str(v)]
-
-        label = schema.label(attrs["class"])
-        for tmpl in rule.label:
-            names = _PLACEHOLDER.findall(tmpl)
-            vals = {n: values_of(n) for n in names}
-            if all(vals.values()):
-                label = _fill(tmpl, vals)
-                break
+        label = _edge_label(graph, schema.label(attrs["class"]), rule, out, attrs)
         related = []
         for _, o, k in sorted(graph.out_edges(c, keys=True)):
             if k not in used:
