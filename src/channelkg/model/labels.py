@@ -1,11 +1,11 @@
 """The one label policy: how every command names a node.
 
-A node's label is the first of ``rdfs:label``, ``skos:prefLabel``, ``schema:name`` and
-``dcterms:title`` that it has; among the values of that property English (``en``,
-``en-GB`` ...) comes first, then an untagged value, then any other language (the
-smallest, so the choice never depends on storage order). An unlabelled partnership
-is named after its parties and kind; anything else falls back to the local name of
-its IRI (after the last ``#``, ``/`` or ``:``).
+A node's label is chosen among its ``rdfs:label``, ``skos:prefLabel``, ``schema:name``
+and ``dcterms:title`` values: language first (English, ``en`` or ``en-GB`` ..., then an
+untagged value, then any other language), then property in that order, then the
+smallest text (so the choice never depends on storage order). An unlabelled
+partnership is named after its parties and kind; anything else falls back to the
+local name of its IRI (after the last ``#``, ``/`` or ``:``).
 
 The policy reads a graph through one callable, ``objects(subject, predicate)``, so
 an rdflib ``Graph``, the analysis index and the network projection share it.
@@ -36,11 +36,13 @@ def local_name(iri: str) -> str:
     return re.split(r"[#/:]", iri.rstrip("/#"))[-1] or iri
 
 
-def _rank(value: Node) -> tuple[int, str]:
+def _rank(value: Node, want: str = "en") -> tuple[int, str]:
     lang = value.language.lower() if isinstance(value, Literal) and value.language else ""
+    if lang == want or lang.startswith(want + "-"):
+        return 0, ""
     if lang == "en" or lang.startswith("en-"):
-        return 0, str(value)
-    return (1 if not lang else 2), str(value)
+        return 1, ""
+    return (2 if not lang else 3), lang
 
 
 def pick(values: Iterable[Node], lang: str = "en") -> str | None:
@@ -53,11 +55,7 @@ def pick(values: Iterable[Node], lang: str = "en") -> str | None:
     lits = [v for v in values if isinstance(v, Literal)]
     if not lits:
         return None
-    if lang != "en":
-        wanted = [v for v in lits if (v.language or "").lower().split("-")[0] == lang]
-        if wanted:
-            return str(min(wanted, key=str))
-    return str(min(lits, key=_rank))
+    return str(min(lits, key=lambda v: (_rank(v, lang), str(v))))
 
 
 def label(objects: Objects, node: Node | None, lang: str = "en") -> str:
@@ -85,11 +83,26 @@ def label(objects: Objects, node: Node | None, lang: str = "en") -> str:
 
 def explicit_label(objects: Objects, node: Node, lang: str = "en") -> str | None:
     """The label the graph states for ``node`` (no fallback), or ``None``."""
-    for prop in LABEL_PROPS:
-        text = pick(objects(node, prop), lang)
-        if text is not None:
-            return text
-    return None
+    return choose(((p, v) for p in LABEL_PROPS for v in objects(node, p)), lang)
+
+
+_PROP_RANK = {str(p): i for i, p in enumerate(LABEL_PROPS)}
+
+
+def choose(pairs: Iterable[tuple[object, Node]], lang: str = "en") -> str | None:
+    """The label among ``(property, value)`` pairs by the policy, or ``None``.
+
+    Pairs of other properties than :data:`LABEL_PROPS`, and non-literals, are ignored.
+    """
+    best: tuple[tuple[int, str], int, str] | None = None
+    for prop, value in pairs:
+        rank = _PROP_RANK.get(str(prop))
+        if rank is None or not isinstance(value, Literal):
+            continue
+        key = (_rank(value, lang), rank, str(value))
+        if best is None or key < best:
+            best = key
+    return None if best is None else best[2]
 
 
 def graph_objects(graph: object) -> Objects:
@@ -98,5 +111,5 @@ def graph_objects(graph: object) -> Objects:
     return method
 
 
-__all__ = ["LABEL_PROPS", "NAME_PROPS", "explicit_label", "graph_objects", "label",
+__all__ = ["LABEL_PROPS", "NAME_PROPS", "choose", "explicit_label", "graph_objects", "label",
            "local_name", "pick"]

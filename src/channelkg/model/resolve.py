@@ -27,7 +27,7 @@ from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS, SKOS
 
 from channelkg.errors import InputError
-from channelkg.model.labels import LABEL_PROPS, NAME_PROPS, pick
+from channelkg.model.labels import NAME_PROPS, choose
 from channelkg.model.schema import ClassTree
 from channelkg.rdf.namespaces import CKG, KGID
 from channelkg.rdf.terms import expand, shorten
@@ -132,12 +132,8 @@ class NameIndex:
 
     def label(self, iri: str) -> str:
         """The node's label by :mod:`channelkg.model.labels` (its CURIE if unlabelled)."""
-        vals = self.names.get(iri, [])
-        for prop in map(str, LABEL_PROPS):
-            text = pick(o for p, o in vals if p == prop)
-            if text is not None:
-                return text
-        return shorten(iri)
+        text = choose(self.names.get(iri, []))
+        return shorten(iri) if text is None else text
 
     def codes(self, iri: str) -> list[str]:
         return sorted(str(o) for p, o in self.names.get(iri, []) if p == _ISO)

@@ -18,7 +18,7 @@ from typing import Any
 from rdflib import Literal
 from rdflib.namespace import RDFS, SKOS
 
-from channelkg.model.labels import local_name, pick
+from channelkg.model.labels import choose, local_name
 from channelkg.rdf.namespaces import CKG
 
 
@@ -75,8 +75,6 @@ _VIEW_SHAPE = str(CKG.viewShape)
 _VIEW_EDGE_LABEL = str(CKG.viewEdgeLabel)
 _NOTATION = str(SKOS.notation)
 _SUBCLASS = str(RDFS.subClassOf)
-#: The label properties a class or property is named by, in order of preference.
-_NAME_PROPS = (str(RDFS.label), str(SKOS.prefLabel))
 
 
 @dataclass
@@ -161,7 +159,6 @@ class Schema(ClassTree):
         for c, p in subclass:
             s.add(c, p)
         for subj, pairs in lits.items():
-            labels: dict[str, list[Literal]] = defaultdict(list)
             for p, o in pairs:
                 if p == _VIEW_COLOR:
                     s.colors[subj] = str(o).strip()
@@ -171,13 +168,9 @@ class Schema(ClassTree):
                     s.edge_labels[subj] = str(o)
                 elif p == _NOTATION:
                     s.notations[subj] = str(o)
-                elif p in _NAME_PROPS:
-                    labels[p].append(o)
-            for p in _NAME_PROPS:
-                best = pick(labels.get(p, []))
-                if best:
-                    s.labels[subj] = best
-                    break
+            best = choose(pairs)  # the one label policy
+            if best:
+                s.labels[subj] = best
         return s
 
 

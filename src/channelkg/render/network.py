@@ -35,7 +35,7 @@ from rdflib import BNode, Literal
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, XSD
 
 from channelkg import resources
-from channelkg.model.labels import LABEL_PROPS, NAME_PROPS, local_name, pick
+from channelkg.model.labels import LABEL_PROPS, NAME_PROPS, choose, local_name
 from channelkg.model.resolve import NameIndex
 from channelkg.model.schema import Schema, load_schema
 from channelkg.rdf.namespaces import CKG
@@ -304,14 +304,9 @@ class _Projector:
     def label_of(self, r: str) -> str:
         """The one label policy over the node's literals, then the ontology's, then the
         local name."""
-        by_prop: dict[str, list[Literal]] = defaultdict(list)
-        for p, o in self.read.lits.get(r, ()):
-            if p in _LABEL_PROPS:
-                by_prop[p].append(o)
-        for p in _LABEL_PROPS:
-            best = pick(by_prop.get(p, []))
-            if best:
-                return best
+        best = choose(self.read.lits.get(r, ()))
+        if best:
+            return best
         if r in self.schema.labels:
             return self.schema.labels[r]
         return local_name(r) if not r.startswith("_:") else r

@@ -219,11 +219,11 @@ def bind(
             f"unknown parameter {unknown[0]!r} for query {nq.name!r} (its parameters: {names})"
         )
     out = {}
-    names = _Names(kg)
+    resolver = _Names(kg)
     for p in nq.params:
         value = raw.get(p.name, p.default)
         if value is not None and p.type in NODE_TYPES:
-            out[p.name] = names.bind(p, value)
+            out[p.name] = resolver.bind(p, value)
         elif value is not None:
             out[p.name] = convert_param(p, value)
         elif p.required:
