@@ -204,3 +204,51 @@ def test_add_date_fields_and_date_parameters_take_the_same_forms(runner: CliRunn
     assert runner.invoke(cli, [*q, "-p", "since=20240709"]).output == a.output
     bad = runner.invoke(cli, [*q, "-p", "since=2024-7-9"])
     assert bad.exit_code == 2 and "bad date --param since '2024-7-9'" in bad.output
+
+
+# --------------------------------------------------------------------------- labels
+
+LABELLED = """\
+@prefix ckg: <https://w3id.org/channelkg/ontology#> .
+@prefix kgid: <https://w3id.org/channelkg/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix schema: <https://schema.org/> .
+kgid:nl a ckg:Market ; rdfs:label "纳尼亚"@zh ; skos:prefLabel "Narnia"@en ;
+    schema:name "Narnia (the land)" ; ckg:isoCode "NL" .
+kgid:pl a ckg:Market ; schema:name "Plainland" .
+"""
+
+
+def test_the_label_policy_orders_languages_then_properties() -> None:
+    from rdflib import Graph, URIRef
+
+    from channelkg.model.labels import label
+
+    g = Graph().parse(data=LABELLED, format="turtle")
+    kgid = "https://w3id.org/channelkg/id/"
+    assert label(g.objects, URIRef(kgid + "nl")) == "Narnia"  # English before property order
+    assert label(g.objects, URIRef(kgid + "nl"), "zh") == "纳尼亚"
+    assert label(g.objects, URIRef(kgid + "pl")) == "Plainland"
+    assert label(g.objects, URIRef(kgid + "nowhere")) == "nowhere"  # the local name
+
+
+def test_a_node_is_labelled_the_same_by_every_command(runner: CliRunner, tmp_path: Path) -> None:
+    data = tmp_path / "labels.ttl"
+    data.write_text(LABELLED, encoding="utf-8")
+    d = ["-d", str(data)]
+    res = runner.invoke(cli, ["explain", "纳尼亚", "-f", "json", *d])
+    assert res.exit_code == 0, res.output
+    assert json.loads(res.output)[0]["focus"]["label"] == "Narnia"
+    res = runner.invoke(cli, ["report", "--market", "nl", "-o", "-", *d])
+    assert res.exit_code == 0, res.output
+    assert res.output.startswith("# Access to AI models in Narnia (NL)")
+    res = runner.invoke(cli, ["export-graphml", "--market", "Narnia", "-o",
+                              str(tmp_path / "g.graphml"), *d])
+    assert res.exit_code == 0, res.output
+    import networkx as nx
+
+    g = nx.read_graphml(tmp_path / "g.graphml")
+    assert g.nodes["kgid:nl"]["label"] == "Narnia"
+    res = runner.invoke(cli, ["routes", "--market", "plainland", "-f", "json", *d])
+    assert res.exit_code == 0 and json.loads(res.output)["market"] == "kgid:pl"
