@@ -14,20 +14,17 @@ from click.testing import CliRunner
 from rdflib import Literal
 from rdflib.namespace import PROV, RDF, RDFS, XSD
 
-from channelkg.analysis.routes import (
+from channelkg.analysis.index import Index, resolve_market, resolve_models
+from channelkg.analysis.records import Route
+from channelkg.analysis.routes import routes
+from channelkg.analysis.spof import (
     SINK,
     SOURCE,
-    Index,
-    Route,
-    Scenario,
     channel_graph,
-    resolve_market,
-    resolve_models,
     route_chain,
-    routes,
     single_points_of_failure,
-    whatif,
 )
+from channelkg.analysis.whatif import Scenario, whatif
 from channelkg.cli import cli
 from channelkg.errors import InputError
 from channelkg.graph.memory import KnowledgeGraph, from_rdflib, load

@@ -29,7 +29,7 @@ def test_queries_lists_named_queries(runner: CliRunner) -> None:
     lines = out.splitlines()[2:]
     assert len(lines) >= 10
     assert any(line.startswith("seed-table ") for line in lines)
-    assert 'market (string, default "CN")' in out
+    assert 'market (market, default "CN")' in out
 
 
 def test_query_seed_table_prints_the_seed(runner: CliRunner) -> None:
@@ -189,10 +189,10 @@ def test_output_to_a_folder_is_a_clear_error(
 
 
 @pytest.mark.parametrize(("param", "message"), [
-    ("market=XX", "no market has ISO code 'XX' (codes: "),
-    ("market=cn", "did you mean CN?"),
-    ("market=kgid:hong-kong", "did you mean HK?"),
-    ("model=kgid:no-such-model", "kgid:no-such-model is not in the graph"),
+    ("market=XX", "unknown market 'XX'"),
+    ("market=chna", "unknown market 'chna' (did you mean kgid:mainland-china (Mainland China, CN)"),
+    ("market=kgid:gpt", "kgid:gpt is not a market"),
+    ("model=kgid:no-such-model", "unknown model 'kgid:no-such-model'"),
 ])
 def test_a_parameter_that_matches_nothing_is_named(
     runner: CliRunner, param: str, message: str

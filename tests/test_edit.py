@@ -158,8 +158,7 @@ def _without(args: list[str], *options: str) -> list[str]:
          "(known: Direct, CloudPartner, Reseller, SelfHosted)"),
         ([*_without(ROUTE, "--status"), "--status", "rumoured"], "option --status: unknown status"),
         ([*_without(ROUTE, "--model"), "--model", "gtp"],
-         "option --model: unknown entity 'gtp': kgid:gtp is not in the graph "
-         "(did you mean kgid:gpt"),
+         "option --model: unknown entity 'gtp' (did you mean kgid:gpt"),
         ([*_without(ROUTE, "--market"), "--market", "XX"], "option --market: unknown market"),
         ([*_without(ROUTE, "--market"), "--market", "nope:cn"], "unknown prefix 'nope'"),
         ([*_without(ROUTE, "--open"), "--open", "maybe"], "option --open: expected true or false"),

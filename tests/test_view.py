@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from channelkg import resources
 from channelkg.cli import cli
 from channelkg.graph.memory import load
-from channelkg.render.network import Selection, select, to_networkx
+from channelkg.render.network import to_networkx
 from channelkg.render.page import (
     compute_layout,
     fast_layout,
@@ -22,6 +22,7 @@ from channelkg.render.page import (
     script_json,
     view_payload,
 )
+from channelkg.render.selection import Selection, select
 from conftest import DATA, ROOT, TINY
 
 VIEW = DATA / "view.ttl"

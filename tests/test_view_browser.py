@@ -18,8 +18,10 @@ from click.testing import CliRunner
 from channelkg import resources
 from channelkg.cli import cli
 from channelkg.graph.memory import load
-from channelkg.render.network import Selection, collapse_claims, select, to_networkx
+from channelkg.render.collapse import collapse_claims
+from channelkg.render.network import to_networkx
 from channelkg.render.page import write_html
+from channelkg.render.selection import Selection, select
 from conftest import DATA, ROOT, chromium_context
 
 pytestmark = pytest.mark.browser

@@ -37,22 +37,13 @@ from rdflib.term import Node
 
 from channelkg.errors import InputError
 from channelkg.graph.memory import KnowledgeGraph, new_rdflib_graph
+from channelkg.model.dates import parse_date
+from channelkg.model.labels import pick
 from channelkg.rdf.namespaces import CKG
-from channelkg.rdf.terms import display, expand, subclass_closure
+from channelkg.rdf.terms import display, subclass_closure
 
 DATE_PROPS = (CKG.validFrom, CKG.validTo, CKG.statedOn)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
-
-
-def parse_date(value: str, what: str = "date") -> dt.date:
-    """Parse ``YYYY-MM-DD``; raise :class:`InputError` (exit 2) otherwise."""
-    text = str(value).strip()
-    try:
-        if not _DATE.match(text):
-            raise ValueError("expected YYYY-MM-DD")
-        return dt.date.fromisoformat(text)
-    except ValueError as err:
-        raise InputError(f"bad {what} {value!r}: {err} (use YYYY-MM-DD, e.g. 2024-07-09)") from None
 
 
 def _as_date(term: Node | None) -> dt.date | None:
@@ -114,7 +105,7 @@ def _dated_triples(kg: KnowledgeGraph) -> list[tuple[Node, Node, Node]]:
         for p in DATE_PROPS:
             # All graphs: a persistent store keeps one named graph per file.
             for q in kg.store.quads_for_pattern(None, to_oxigraph(p), None, None):  # type: ignore[arg-type]
-                out.append((to_rdflib(q.subject), p, to_rdflib(q.object)))
+                out.append((to_rdflib(q.subject), p, to_rdflib(q.object)))  # type: ignore[arg-type]
         return out  # type: ignore[return-value]
     if kg.graph is not None:
         return [t for p in DATE_PROPS for t in kg.graph.triples((None, p, None))]
@@ -137,7 +128,7 @@ def as_of(kg: KnowledgeGraph, date_str: str, *, known: bool = False) -> Knowledg
     Raises:
         InputError: the date is not ``YYYY-MM-DD`` (exit code 2).
     """
-    day = parse_date(date_str, "--as-of date")
+    day = parse_date(date_str, "--as-of")
     if kg.store is None and kg.graph is None:
         # Any other engine (e.g. a SPARQL server): fetch the triples once and
         # answer from a local in-memory copy of the visible part.
@@ -160,14 +151,14 @@ def as_of(kg: KnowledgeGraph, date_str: str, *, known: bool = False) -> Knowledg
 
         from channelkg.rdf.terms import to_oxigraph
 
-        gone = {to_oxigraph(n) for n in hidden}
+        gone_ox = {to_oxigraph(n) for n in hidden}
         store = ox.Store()
         # Every graph of the source (a persistent store has one per file) goes into the
         # default graph of an in-memory store: the union that queries on it see.
         store.bulk_extend(
             ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
             for q in kg.store.quads_for_pattern(None, None, None, None)
-            if q.subject not in gone and q.object not in gone
+            if q.subject not in gone_ox and q.object not in gone_ox
         )
         meta["from_engine"] = kg.engine
         return KnowledgeGraph(engine="oxigraph", files=kg.files, store=store, meta=meta)
@@ -209,10 +200,10 @@ def _local(node: Node | None) -> str:
 
 
 def _text(graph: Graph, node: Node, pred: URIRef) -> str:
-    vals = list(graph.objects(node, pred))  # type: ignore[arg-type]
-    en = [v for v in vals if isinstance(v, Literal) and v.language in (None, "en")]
-    pick = sorted(map(str, en or vals))
-    return pick[0] if pick else ""
+    """The value of ``pred`` chosen by the label policy's language order, or ``""``."""
+    vals = list(graph.objects(node, pred))
+    text = pick(vals)
+    return text if text is not None else (min(map(str, vals)) if vals else "")
 
 
 def source_text(graph: Graph, src: Node) -> str:
@@ -227,16 +218,16 @@ def source_text(graph: Graph, src: Node) -> str:
 
 def fact_info(graph: Graph, node: Node) -> FactInfo:
     """Describe one fact (or any node) from an rdflib graph."""
-    classes = tuple(sorted(_local(c) for c in graph.objects(node, RDF.type)))  # type: ignore[arg-type]
-    status = ", ".join(sorted(_local(s) for s in graph.objects(node, CKG.status)))  # type: ignore[arg-type]
-    dates = fact_dates((node, p, o) for p in DATE_PROPS for o in graph.objects(node, p))  # type: ignore[arg-type]
+    classes = tuple(sorted(_local(c) for c in graph.objects(node, RDF.type)))
+    status = ", ".join(sorted(_local(s) for s in graph.objects(node, CKG.status)))
+    dates = fact_dates((node, p, o) for p in DATE_PROPS for o in graph.objects(node, p))
     statement = _text(graph, node, RDFS.comment) or _text(graph, node, RDFS.label)
     sources = tuple(
-        sorted(source_text(graph, s) for s in graph.objects(node, PROV.wasDerivedFrom))  # type: ignore[arg-type]
+        sorted(source_text(graph, s) for s in graph.objects(node, PROV.wasDerivedFrom))
     )
-    sup = tuple(sorted(graph.objects(node, CKG.supersededBy), key=str))  # type: ignore[arg-type]
-    conf = set(graph.objects(node, CKG.conflictsWith)) | set(  # type: ignore[arg-type]
-        graph.subjects(CKG.conflictsWith, node)  # type: ignore[arg-type]
+    sup = tuple(sorted(graph.objects(node, CKG.supersededBy), key=str))
+    conf = set(graph.objects(node, CKG.conflictsWith)) | set(
+        graph.subjects(CKG.conflictsWith, node)
     )
     return FactInfo(
         node,
@@ -284,9 +275,9 @@ def fact_graph(kg: KnowledgeGraph, predicates: Iterable[URIRef] = FACT_PREDICATE
             for q in kg.store.quads_for_pattern(None, to_oxigraph(p), None, None):  # type: ignore[arg-type]
                 g.add((to_rdflib(q.subject), p, to_rdflib(q.object)))  # type: ignore[arg-type]
         return g
-    for s, p, o in kg.triples():
-        if p in preds:
-            g.add((s, p, o))  # type: ignore[arg-type]
+    for s, pred, o in kg.triples():
+        if pred in preds:
+            g.add((s, pred, o))  # type: ignore[arg-type]
     return g
 
 
@@ -366,8 +357,8 @@ def diff(kg: KnowledgeGraph, date_from: str, date_to: str) -> list[Change]:
     Returns:
         Changes sorted by date, then fact.
     """
-    d1 = parse_date(date_from, "--from date")
-    d2 = parse_date(date_to, "--to date")
+    d1 = parse_date(date_from, "--from")
+    d2 = parse_date(date_to, "--to")
     if d2 < d1:
         raise InputError(f"--to {d2} is before --from {d1}")
     graph = fact_graph(kg)
@@ -451,50 +442,11 @@ _ORG_LINKS = (CKG.party, CKG.seller, CKG.imposedBy, CKG.assessedEntity, CKG.appl
 _VIA = ((CKG.model, CKG.developer), (CKG.service, CKG.provider), (CKG.service, CKG.operator))
 
 
-def resolve_market(graph: Graph, value: str) -> Node:
-    """A market by ISO code (``CN``), label (``Mainland China``), slug, CURIE or IRI."""
-    code = value.strip()
-    hits = sorted(graph.subjects(CKG.isoCode, Literal(code.upper())), key=str)
-    if hits:
-        return hits[0]
-    codes = {str(c): m for m, c in graph.subject_objects(CKG.isoCode)}
-    labels = {str(lbl).casefold(): m for m in codes.values()
-              for lbl in graph.objects(m, RDFS.label)}
-    if code.casefold() in labels:
-        return labels[code.casefold()]
-    try:
-        return resolve_node(graph, value, "market")
-    except InputError:
-        import difflib
+def resolve_market(kg: KnowledgeGraph, value: str) -> URIRef:
+    """A market by the one resolver (:func:`channelkg.model.resolve.resolve`)."""
+    from channelkg.model.resolve import NameIndex, resolve
 
-        names = {display(m).casefold(): c for c, m in codes.items()}
-        for c, m in codes.items():
-            for lbl in graph.objects(m, RDFS.label):
-                for word in [str(lbl), *str(lbl).split()]:
-                    names.setdefault(word.casefold(), c)
-        close = difflib.get_close_matches(code.casefold(), list(names), n=3, cutoff=0.6)
-        hint = sorted({names[k] for k in close})
-        raise InputError(f"unknown market {value!r}: no market has that ISO code, slug or IRI"
-                         + (f" (did you mean {', '.join(hint)}?)" if hint
-                            else f" (codes: {', '.join(sorted(codes))})")) from None
-
-
-def resolve_node(graph: Graph, value: str, what: str = "node") -> Node:
-    """Expand a slug, CURIE or IRI and check the graph mentions it."""
-    try:
-        node = expand(value)
-    except ValueError as err:
-        raise InputError(f"bad {what} {value!r}: {err}") from None
-    if (node, None, None) in graph or (None, None, node) in graph:
-        return node
-    import difflib
-
-    names = sorted({display(s) for s in graph.subjects() if isinstance(s, URIRef)})
-    close = difflib.get_close_matches(display(node), names, n=3)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    raise InputError(
-        f"unknown {what} {value!r}: nothing in the graph is called {display(node)}{hint}"
-    )
+    return resolve(NameIndex.of(kg), value, "market")
 
 
 def involves(graph: Graph, fact: Node, org: Node) -> bool:
@@ -503,7 +455,7 @@ def involves(graph: Graph, fact: Node, org: Node) -> bool:
         if (fact, p, org) in graph:
             return True
     for first, second in _VIA:
-        for mid in graph.objects(fact, first):  # type: ignore[arg-type]
+        for mid in graph.objects(fact, first):
             if (mid, second, org) in graph:
                 return True
     return False
@@ -527,12 +479,17 @@ def timeline(
         date_to: only events before this date.
     """
     graph = fact_graph(kg)
-    lo = parse_date(date_from, "--from date") if date_from else None
-    hi = parse_date(date_to, "--to date") if date_to else None
+    lo = parse_date(date_from, "--from") if date_from is not None else None
+    hi = parse_date(date_to, "--to") if date_to is not None else None
     if lo is not None and hi is not None and hi < lo:
         raise InputError(f"--to {hi} is before --from {lo}")
-    m = resolve_market(graph, market) if market else None
-    org = resolve_node(graph, provider, "provider") if provider else None
+    m = org = None
+    if market or provider:
+        from channelkg.model.resolve import NameIndex, resolve
+
+        names = NameIndex.of(kg)
+        m = resolve(names, market, "market") if market else None
+        org = resolve(names, provider, "organization") if provider else None
     events: list[Event] = []
     for node, d in dated_facts(graph).items():
         if m is not None and (node, CKG.market, m) not in graph:

@@ -29,8 +29,9 @@ from rdflib.term import Node
 from channelkg.analysis.history import Dates, claim_classes, fact_info
 from channelkg.errors import InputError
 from channelkg.graph.memory import KnowledgeGraph
+from channelkg.model.labels import explicit_label
 from channelkg.rdf.namespaces import CKG, KGID
-from channelkg.rdf.terms import display, expand
+from channelkg.rdf.terms import display
 
 #: Properties shown as "key: value" lines for a fact.
 DETAIL_PROPS = (
@@ -86,9 +87,8 @@ class Explanation:
 
 
 def _label(graph: Graph, node: Node) -> str:
-    labels = list(graph.objects(node, RDFS.label))  # type: ignore[arg-type]
-    en = sorted(str(x) for x in labels if isinstance(x, Literal) and x.language in (None, "en"))
-    return (en or sorted(map(str, labels)) or [""])[0]
+    """The label the graph states for ``node`` by the one label policy, or ``""``."""
+    return explicit_label(graph.objects, node) or ""
 
 
 def _name(graph: Graph, node: Node) -> str:
@@ -104,7 +104,7 @@ def describe(graph: Graph, node: Node) -> Fact:
     if info.superseded_by or status == "superseded":
         by = ", ".join(display(n) for n in info.superseded_by) or "a later claim"
         marks.append(f"SUPERSEDED by {by}")
-    supersedes = sorted(graph.subjects(CKG.supersededBy, node), key=str)  # type: ignore[arg-type]
+    supersedes = sorted(graph.subjects(CKG.supersededBy, node), key=str)
     if supersedes:
         marks.append("supersedes " + ", ".join(display(n) for n in supersedes))
     others = ", ".join(display(n) for n in info.conflicts_with)
@@ -114,10 +114,10 @@ def describe(graph: Graph, node: Node) -> Fact:
         marks.append(f"CONFLICTS with {others}")
     details = []
     for p in DETAIL_PROPS:
-        vals = sorted(graph.objects(node, p), key=str)  # type: ignore[arg-type]
+        vals = sorted(graph.objects(node, p), key=str)
         if vals:
             details.append((display(p).split(":", 1)[1], ", ".join(_name(graph, v) for v in vals)))
-    note = next(iter(graph.objects(node, CKG.statusNote)), None)  # type: ignore[arg-type]
+    note = next(iter(graph.objects(node, CKG.statusNote)), None)
     if note is not None:
         status = f"{status} ({note})" if status else str(note)
     return Fact(
@@ -135,28 +135,11 @@ def describe(graph: Graph, node: Node) -> Fact:
 
 
 def resolve(graph: Graph, value: str) -> Node:
-    """Find a node by IRI, CURIE, slug, fact id (``AZ-8``) or exact label."""
-    text = value.strip()
-    try:
-        node = expand(text)
-    except ValueError:
-        node = None
-    if node is not None and ((node, None, None) in graph or (None, None, node) in graph):
-        return node
-    for s in graph.subjects(CKG.factId, None):
-        for fid in graph.objects(s, CKG.factId):
-            if str(fid).lower() == text.lower():
-                return s
-    by_label = _by_label(graph, text)
-    if by_label is not None:
-        return by_label
-    import difflib
+    """Find a node by IRI, CURIE, slug, fact id (``AZ-8``) or label (the one resolver)."""
+    from channelkg.model.resolve import NameIndex
+    from channelkg.model.resolve import resolve as resolve_name
 
-    names = sorted({display(s) for s in graph.subjects() if str(s).startswith(str(KGID))})
-    names += sorted({str(f) for f in graph.objects(None, CKG.factId)})
-    close = difflib.get_close_matches(display(node) if node else text, names, n=3)
-    hint = f" (did you mean {', '.join(close)}?)" if close else ""
-    raise InputError(f"nothing in the graph is called {value!r}{hint}")
+    return resolve_name(NameIndex.from_triples(graph), value, "entity")
 
 
 def _by_label(graph: Graph, text: str) -> Node | None:
@@ -181,7 +164,7 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
     graph = kg.to_rdflib()
     node = resolve(graph, value)
     claim_types = claim_classes(graph)
-    types = set(graph.objects(node, RDF.type))  # type: ignore[arg-type]
+    types = set(graph.objects(node, RDF.type))
     is_claim = bool(types & claim_types) or (node, CKG.status, None) in graph
     focus = describe(graph, node)
     sections: list[tuple[str, tuple[Fact, ...]]] = []
@@ -196,10 +179,10 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
     market_wide: list[Node] = []
     if is_claim:
         if CKG.AccessRoute in types:
-            add("depends on (partnerships)", graph.objects(node, CKG.dependsOn))  # type: ignore[arg-type]
-            add("blocked by", graph.subjects(CKG.blocks, node))  # type: ignore[arg-type]
-            markets = set(graph.objects(node, CKG.market))  # type: ignore[arg-type]
-            targets = set(graph.objects(node, CKG.service)) | set(graph.objects(node, CKG.model))  # type: ignore[arg-type]
+            add("depends on (partnerships)", graph.objects(node, CKG.dependsOn))
+            add("blocked by", graph.subjects(CKG.blocks, node))
+            markets = set(graph.objects(node, CKG.market))
+            targets = set(graph.objects(node, CKG.service)) | set(graph.objects(node, CKG.model))
             applying = []
             for r in graph.subjects(RDF.type, CKG.Restriction):
                 r_markets = set(graph.objects(r, CKG.market))
@@ -210,14 +193,14 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
                 elif not applies and r_markets & markets:
                     market_wide.append(r)
             add("restrictions on its service or model", applying)
-        add("conflicts with", [*graph.objects(node, CKG.conflictsWith),  # type: ignore[arg-type]
-                               *graph.subjects(CKG.conflictsWith, node)])  # type: ignore[arg-type]
-        add("superseded by", graph.objects(node, CKG.supersededBy))  # type: ignore[arg-type]
-        add("supersedes", graph.subjects(CKG.supersededBy, node))  # type: ignore[arg-type]
-        add("corroborated by", graph.subjects(CKG.corroborates, node))  # type: ignore[arg-type]
-        add("corroborates", graph.objects(node, CKG.corroborates))  # type: ignore[arg-type]
-        add("routes that depend on it", graph.subjects(CKG.dependsOn, node))  # type: ignore[arg-type]
-        add("routes it blocks", graph.objects(node, CKG.blocks))  # type: ignore[arg-type]
+        add("conflicts with", [*graph.objects(node, CKG.conflictsWith),
+                               *graph.subjects(CKG.conflictsWith, node)])
+        add("superseded by", graph.objects(node, CKG.supersededBy))
+        add("supersedes", graph.subjects(CKG.supersededBy, node))
+        add("corroborated by", graph.subjects(CKG.corroborates, node))
+        add("corroborates", graph.objects(node, CKG.corroborates))
+        add("routes that depend on it", graph.subjects(CKG.dependsOn, node))
+        add("routes it blocks", graph.objects(node, CKG.blocks))
         add("restrictions across its market", market_wide)
         # Conflicts of the related facts, one level deep, so no dispute is hidden.
         related = [f.node for _, fs in sections for f in fs]
@@ -225,9 +208,9 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
             o
             for r in related
             for o in (
-                *graph.objects(r, CKG.conflictsWith),  # type: ignore[arg-type]
-                *graph.subjects(CKG.conflictsWith, r),  # type: ignore[arg-type]
-                *graph.objects(r, CKG.supersededBy),  # type: ignore[arg-type]
+                *graph.objects(r, CKG.conflictsWith),
+                *graph.subjects(CKG.conflictsWith, r),
+                *graph.objects(r, CKG.supersededBy),
             )
         ])
     else:
@@ -238,9 +221,9 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
             cls = describe(graph, s).classes
             main = next((c for c in cls if c != "Claim"), "Claim")
             by_class.setdefault(main, []).append(s)
-        for cls in sorted(by_class):
-            add(f"{cls} facts that name it", by_class[cls])
-        sources = [s for s in graph.objects(node, PROV.wasDerivedFrom)]  # type: ignore[arg-type]
+        for name in sorted(by_class):
+            add(f"{name} facts that name it", by_class[name])
+        sources = [s for s in graph.objects(node, PROV.wasDerivedFrom)]
         if sources:
             add("sources", sources)
     notes = []

@@ -66,13 +66,13 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
       channelkg routes --model kgid:gpt --market "Mainland China" --format md
       channelkg routes --market HK --open-only --format json
     """
-    from channelkg.analysis.routes import parse_date
     from channelkg.analysis.routes import routes as find_routes
+    from channelkg.model.dates import option_day
 
     if not model and not market:
         raise click.UsageError("give --model, --market or both")
     kg = open_graph(**graph)
-    day = parse_date(on or graph.get("as_of"), "--on" if on else "--as-of")
+    day = option_day(on, graph.get("as_of"))
     res = find_routes(kg, model, market, on=day, only_open=open_only)
     emit(_render_rows(list(res.HEADERS), res.rows(), fmt, res.as_dict()), output)
 
@@ -104,11 +104,12 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
       channelkg spof --market CN --model gpt
       channelkg spof --market CN --format json
     """
-    from channelkg.analysis.routes import parse_date, single_points_of_failure
+    from channelkg.analysis.spof import single_points_of_failure
+    from channelkg.model.dates import option_day
     from channelkg.rdf.terms import shorten
 
     kg = open_graph(**graph)
-    day = parse_date(on or graph.get("as_of"), "--on" if on else "--as-of")
+    day = option_day(on, graph.get("as_of"))
     results = single_points_of_failure(kg, market, model, on=day, include_cut_off=show_all)
     headers = ["family", "market", "open routes", "single points of failure",
                "minimum cut", "corroborated by"]
@@ -165,14 +166,15 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
       channelkg whatif --remove shanghai-blue-cloud --all
       channelkg whatif --lift fact-oai-1
     """
-    from channelkg.analysis.routes import Scenario, parse_date
-    from channelkg.analysis.routes import whatif as run_whatif
+    from channelkg.analysis.whatif import Scenario
+    from channelkg.analysis.whatif import whatif as run_whatif
+    from channelkg.model.dates import option_day
     from channelkg.rdf.terms import shorten
 
     kg = open_graph(**graph)
     scenario = Scenario(end=end, restrictions=restrictions, block_services=block_services,
                         remove=remove, lift=lift)
-    day = parse_date(on or graph.get("as_of"), "--on" if on else "--as-of")
+    day = option_day(on, graph.get("as_of"))
     res = run_whatif(kg, scenario, on=day)
     rows = res.rows(all_rows=show_all)
     if fmt == "table":
@@ -190,7 +192,7 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
         text = _render_rows(list(res.HEADERS), rows, fmt, res.as_dict())
     emit(text, output)
     if view is not None:
-        from channelkg.analysis.routes import render_whatif_view
+        from channelkg.analysis.whatif import render_whatif_view
 
         render_whatif_view(kg, res, view)
         click.echo(f"wrote {view}", err=True)
@@ -222,14 +224,14 @@ def report(market: str | None, provider: str | None, html: bool, source: str, on
       channelkg report --provider microsoft -o -
     """
     from channelkg import resources
-    from channelkg.analysis.routes import parse_date
+    from channelkg.model.dates import option_day
     from channelkg.rdf.terms import shorten
     from channelkg.render.brief import build_report
 
     if bool(market) == bool(provider):
         raise click.UsageError("give exactly one of --market or --provider")
     kg = open_graph(**graph)
-    day = parse_date(on or graph.get("as_of"), "--on" if on else "--as-of")
+    day = option_day(on, graph.get("as_of"))
     doc = build_report(kg, market=market, provider=provider, source=source, on=day)
     text = doc.to_html() if html else doc.to_markdown()
     if output is None:

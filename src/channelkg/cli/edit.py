@@ -306,11 +306,12 @@ def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: A
     if it became disputed or superseded because a contradicting or replacing
     claim appeared.
     """
-    from channelkg.analysis.history import CHANGE_HEADERS, parse_date
+    from channelkg.analysis.history import CHANGE_HEADERS
     from channelkg.analysis.history import diff as run_diff
+    from channelkg.model.dates import parse_date
 
-    parse_date(date_from, "--from date")
-    parse_date(date_to, "--to date")
+    parse_date(date_from, "--from")
+    parse_date(date_to, "--to")
     kg = open_graph(**graph)
     changes = run_diff(kg, date_from, date_to)
     emit(_rows_output(CHANGE_HEADERS, [c.row() for c in changes], fmt), output)

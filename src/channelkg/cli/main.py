@@ -116,7 +116,7 @@ def open_graph(
         from channelkg.graph.memory import load
 
         kg = load(list(data) or None, engine=engine)
-    if as_of:
+    if as_of is not None:
         from channelkg.analysis.history import as_of as filter_as_of
 
         kg = filter_as_of(kg, as_of)

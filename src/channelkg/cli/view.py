@@ -96,7 +96,7 @@ def _selection(
     params: tuple[str, ...],
 ) -> Any:
     from channelkg.cli.main import parse_params
-    from channelkg.render.network import Selection
+    from channelkg.render.selection import Selection
 
     return Selection(
         market=market,
@@ -110,7 +110,9 @@ def _selection(
 
 
 def _project(kg: Any, sel: Any, collapse: bool, with_sources: bool) -> Any:
-    from channelkg.render.network import collapse_claims, select, to_networkx
+    from channelkg.render.collapse import collapse_claims
+    from channelkg.render.network import to_networkx
+    from channelkg.render.selection import select
 
     t0 = time.perf_counter()
     full = to_networkx(kg, sources=with_sources)
@@ -202,8 +204,9 @@ def view(
       channelkg view --all-shipped
     """
     from channelkg import resources
-    from channelkg.render.network import Selection, write_graphml
+    from channelkg.render.network import write_graphml
     from channelkg.render.page import write_html
+    from channelkg.render.selection import Selection
 
     if ontology_file is not None and not ontology_file.is_file():
         raise click.BadParameter(f"no such file: {ontology_file}", param_hint="--ontology")
@@ -228,7 +231,7 @@ def view(
         path = output or resources.output_dir("views") / f"{sel.slug()}{suffix}.html"
         jobs.append((sel, path))
 
-    from channelkg.render.network import find_node
+    from channelkg.render.selection import find_node
 
     for s, path in jobs:
         g = _project(kg, s, collapse, with_sources)

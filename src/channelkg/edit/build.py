@@ -32,6 +32,7 @@ from channelkg.edit.fields import (
 )
 from channelkg.edit.records import Problems, Record
 from channelkg.errors import InputError
+from channelkg.model.resolve import NameIndex
 from channelkg.rdf.namespaces import CKG, KGID, SCHEMA
 from channelkg.rdf.terms import expand, shorten
 
@@ -83,6 +84,7 @@ class Context:
     target_graph: Graph | None = None
     target_prefixes: dict[str, str] = field(default_factory=dict)
     new_subjects: set[URIRef] = field(default_factory=set)
+    names: NameIndex | None = None  # the resolver's index, built on the first reference
     key_index: dict[str, dict[Any, list[tuple[Node, set[Node]]]]] = field(default_factory=dict)
 
     @property
@@ -130,32 +132,28 @@ def load_context(files: Sequence[Path], target: Path | None = None) -> Context:
 
 
 def resolve_reference(ctx: Context, value: str, market: bool = False) -> tuple[Node | None, str]:
-    """The node a reference names (slug, CURIE, IRI; ISO code for a market), or a problem.
+    """The node a reference names, by the one resolver (a market for ``market``), or a problem.
 
-    Returns ``(node, "")`` or ``(None, message)``: the one place ``add`` resolves names.
+    A new fact's IRI (made earlier in the same batch) and, for an entity, any node the
+    graph or ontology describes pass as they are. Returns ``(node, "")`` or
+    ``(None, message)``: the one place ``add`` resolves names.
     """
-    g = ctx.graph
-    if market and re.fullmatch(r"[A-Za-z]{2}(-[A-Za-z0-9]{1,3})?", value.strip()):
-        code = value.strip().upper()
-        hits = sorted(g.subjects(CKG.isoCode, Literal(code)), key=str)
-        if hits:
-            return hits[0], ""
+    from itertools import chain
+
+    from channelkg.model.resolve import NameIndex, resolve
+
     try:
-        node = expand(value)
-    except ValueError as err:
-        return None, f"bad reference {value!r}: {err}"
-    if ctx.known(node):
+        node: URIRef | None = expand(value)
+    except ValueError:
+        node = None
+    if node is not None and (node in ctx.new_subjects or (not market and ctx.known(node))):
         return node, ""
-    names = {
-        str(s)[len(str(KGID)):]: shorten(str(s))
-        for s in g.subjects(RDF.type, None)
-        if isinstance(s, URIRef) and str(s).startswith(str(KGID))
-    }
-    local = str(node)[len(str(KGID)):] if str(node).startswith(str(KGID)) else str(node)
-    close = difflib.get_close_matches(local, list(names), n=3, cutoff=0.6)
-    hint = f" (did you mean {', '.join(names[c] for c in close)}?)" if close else ""
-    what = "market (no such ISO code or entity)" if market else "entity"
-    return None, f"unknown {what} {value!r}: {shorten(str(node))} is not in the graph{hint}"
+    if ctx.names is None:
+        ctx.names = NameIndex.from_triples(chain(ctx.graph, ctx.ontology))
+    try:
+        return resolve(ctx.names, value, "market" if market else "entity"), ""
+    except InputError as err:
+        return None, err.message
 
 
 class Builder:
@@ -200,7 +198,7 @@ class Builder:
 
     def date(self, rec: Record, f: Field, value: str) -> Literal | None:
         """An ``xsd:date``."""
-        from channelkg.analysis.history import parse_date
+        from channelkg.model.dates import parse_date
 
         try:
             return Literal(parse_date(value).isoformat(), datatype=XSD.date)

@@ -13,19 +13,17 @@ is escaped.
 from __future__ import annotations
 
 import datetime as dt
-import html
-import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import URIRef
 from rdflib.namespace import RDFS
 
+from channelkg.analysis.records import all_routes
 from channelkg.analysis.routes import (
     Index,
     Route,
-    SourceRef,
+    SpofResult,
     in_force,
     resolve,
     resolve_market,
@@ -38,169 +36,12 @@ from channelkg.errors import ChannelKGError
 from channelkg.graph.memory import KnowledgeGraph
 from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.terms import shorten
-
-# ---------------------------------------------------------------------------
-# Document model
-# ---------------------------------------------------------------------------
-
-
-@dataclass
-class Block:
-    """One block of a brief."""
-
-    kind: str  # "h2" | "p" | "list" | "table"
-    text: str = ""
-    items: list[str] = field(default_factory=list)
-    headers: list[str] = field(default_factory=list)
-    rows: list[list[str]] = field(default_factory=list)
-
-
-@dataclass
-class Brief:
-    """A research brief: title, blocks and numbered sources."""
-
-    title: str
-    subject: str
-    subtitle: str = ""
-    blocks: list[Block] = field(default_factory=list)
-    sources: list[SourceRef] = field(default_factory=list)
-    _numbers: dict[str, int] = field(default_factory=dict, repr=False)
-
-    # -- building ---------------------------------------------------------
-    def h2(self, text: str) -> None:
-        self.blocks.append(Block("h2", text))
-
-    def p(self, text: str) -> None:
-        self.blocks.append(Block("p", text))
-
-    def bullets(self, items: Iterable[str]) -> None:
-        self.blocks.append(Block("list", items=list(items)))
-
-    def table(self, headers: Sequence[str], rows: Iterable[Sequence[str]]) -> None:
-        self.blocks.append(Block("table", headers=list(headers), rows=[list(r) for r in rows]))
-
-    def cite(self, refs: Iterable[SourceRef]) -> str:
-        """Number the sources (first citation first) and return ``[1][3]``."""
-        out = []
-        for ref in refs:
-            if ref.iri not in self._numbers:
-                self.sources.append(ref)
-                self._numbers[ref.iri] = len(self.sources)
-            out.append(f"[{self._numbers[ref.iri]}]")
-        return "".join(sorted(set(out), key=lambda x: int(x[1:-1])))
-
-    # -- rendering --------------------------------------------------------
-    def to_markdown(self) -> str:
-        """The brief as GitHub-flavoured Markdown."""
-        lines = [f"# {_md_inline(self.title)}", ""]
-        if self.subtitle:
-            lines += [f"_{_md_inline(self.subtitle)}_", ""]
-        for b in self.blocks:
-            if b.kind == "h2":
-                lines += [f"## {_md_inline(b.text)}", ""]
-            elif b.kind == "p":
-                lines += [_md_inline(b.text), ""]
-            elif b.kind == "list":
-                lines += [f"- {_md_inline(i)}" for i in b.items] + [""]
-            elif b.kind == "table":
-                lines.append("| " + " | ".join(map(_md_inline, b.headers)) + " |")
-                lines.append("|" + "---|" * len(b.headers))
-                lines += ["| " + " | ".join(map(_md_inline, r)) + " |" for r in b.rows]
-                lines.append("")
-        lines += ["## Sources", ""]
-        for n, s in enumerate(self.sources, 1):
-            lines.append(f"{n}. {_md_inline(_source_text(s))}" + (f" <{s.url}>" if s.url else ""))
-        return "\n".join(lines).rstrip() + "\n"
-
-    def to_html(self) -> str:
-        """The brief as one self-contained HTML page (no script, no external asset)."""
-        e = _html_inline
-        parts = [
-            "<!DOCTYPE html>",
-            '<html lang="en"><head><meta charset="utf-8">',
-            '<meta http-equiv="Content-Security-Policy" content="default-src \'none\'; '
-            "style-src 'unsafe-inline'\">",
-            '<meta name="viewport" content="width=device-width, initial-scale=1">',
-            f"<title>{html.escape(self.title)}</title>",
-            f"<style>{_CSS}</style></head><body><main>",
-            f"<h1>{html.escape(self.title)}</h1>",
-        ]
-        if self.subtitle:
-            parts.append(f'<p class="subtitle">{e(self.subtitle)}</p>')
-        toc = [(_slug(b.text), b.text) for b in self.blocks if b.kind == "h2"]
-        toc.append(("sources", "Sources"))
-        parts.append('<nav class="toc">' + " · ".join(
-            f'<a href="#{a}">{html.escape(t)}</a>' for a, t in toc) + "</nav>")
-        for b in self.blocks:
-            if b.kind == "h2":
-                anchor = _slug(b.text)
-                parts.append(f'<h2 id="{anchor}">{html.escape(b.text)}</h2>')
-            elif b.kind == "p":
-                parts.append(f"<p>{e(b.text)}</p>")
-            elif b.kind == "list":
-                parts.append("<ul>" + "".join(f"<li>{e(i)}</li>" for i in b.items) + "</ul>")
-            elif b.kind == "table":
-                head = "".join(f"<th>{html.escape(h)}</th>" for h in b.headers)
-                body = "".join(
-                    "<tr>" + "".join(
-                        f'<td class="date">{e(c)}</td>' if _DATE.fullmatch(str(c))
-                        else f"<td>{e(c)}</td>" for c in r) + "</tr>" for r in b.rows
-                )
-                parts.append(f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>")
-        parts.append('<h2 id="sources">Sources</h2><ol class="sources">')
-        for n, s in enumerate(self.sources, 1):
-            link = ""
-            if s.url and re.match(r"^https?://", s.url):
-                u = html.escape(s.url, quote=True)
-                link = f' <a href="{u}" rel="noreferrer">{html.escape(s.url)}</a>'
-            elif s.url:
-                link = f" {html.escape(s.url)}"
-            parts.append(f'<li id="src-{n}">{html.escape(_source_text(s))}{link}</li>')
-        parts.append("</ol></main></body></html>")
-        return "\n".join(parts) + "\n"
-
-
-_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
-_CSS = (
-    "td.date{white-space:nowrap}"
-    "body{font:15px/1.5 system-ui,sans-serif;margin:0;background:#fafafa;color:#222}"
-    "main{max-width:1100px;margin:0 auto;padding:1.5em 2em;background:#fff}"
-    "h1{font-size:1.6em;margin-bottom:.2em}h2{margin-top:1.6em;border-bottom:1px solid #ddd}"
-    ".subtitle{color:#666;margin-top:0}"
-    "table{border-collapse:collapse;width:100%;margin:.6em 0;font-size:.9em}"
-    "th,td{border:1px solid #ddd;padding:.3em .5em;text-align:left;vertical-align:top}"
-    "th{background:#f0f0f0}tr:nth-child(even) td{background:#fcfcfc}"
-    "a{color:#1a5fb4}.sources li{margin:.2em 0}.toc a{margin-right:.3em}"
-)
+from channelkg.render.document import Block, Brief
 
 
 def _n(count: int, noun: str) -> str:
     """``1 open route``, ``2 open routes``."""
     return f"{count} {noun}{'' if count == 1 else 's'}"
-
-
-def _slug(text: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-") or "section"
-
-
-def _source_text(s: SourceRef) -> str:
-    bits = [s.title]
-    if s.publisher:
-        bits.append(s.publisher)
-    if s.date:
-        bits.append(s.date)
-    return ". ".join(b.rstrip(".") for b in bits) + "."
-
-
-def _md_inline(text: str) -> str:
-    """Escape what Markdown would treat as markup or raw HTML; keep citations ``[n]``."""
-    out = re.sub(r"([\\`*_<>|#])", r"\\\1", text.replace("\n", " "))
-    return re.sub(r"\[(?!\d+\])", r"\\[", out)
-
-
-def _html_inline(text: str) -> str:
-    """Escape, then link citations ``[n]`` to the numbered source list."""
-    return re.sub(r"\[(\d+)\]", r'<a href="#src-\1">[\1]</a>', html.escape(text))
 
 
 # ---------------------------------------------------------------------------
@@ -345,22 +186,10 @@ def _seed_table(b: Brief, kg: KnowledgeGraph, idx: Index, iso: str, source: str)
     return True
 
 
-def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
-                  on: dt.date) -> Brief:
-    m_iri, m_parts = resolve_market(idx, market)
-    label = idx.label(m_iri)
-    iso = str(idx.value(m_iri, CKG.isoCode) or "")
-    b = Brief(
-        title=f"Access to AI models in {label}" + (f" ({iso})" if iso else ""),
-        subject=str(m_iri),
-        subtitle=f"Brief generated from the channelkg graph; routes and restrictions judged "
-        f"as of {on.isoformat()}.",
-    )
-    rres = routes(idx, None, str(m_iri), on=on)
-    spofs = single_points_of_failure(idx, str(m_iri), on=on, include_cut_off=True)
-
-    b.h2("Key findings")
-    findings = []
+def _market_findings(idx: Index, label: str, all_routes: Sequence[Route],
+                     spofs: Sequence[SpofResult]) -> list[str]:
+    """One finding per model family: cut off, single points of failure, or none."""
+    findings: list[str] = []
 
     def weight(s: Any) -> tuple[int, str]:
         third_party = any(c.role != "service" for c in s.critical)
@@ -369,7 +198,7 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
 
     for s in sorted(spofs, key=weight):
         if s.cut_off:
-            closed = [r for r in rres.routes if set(r.models) & _family_models(idx, s.family)]
+            closed = [r for r in all_routes if set(r.models) & _family_models(idx, s.family)]
             why = sorted({x.kind + " by " + x.imposed_by for r in closed for x in r.restrictions
                           if x.relation == "blocks" and x.in_force})
             findings.append(
@@ -394,6 +223,42 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
                 f"{s.family_label} → {label}: {_n(len(s.open_routes), 'open route')} and no "
                 f"single point of failure (smallest cut: {cut})."
             )
+    return findings
+
+
+def _spof_table(b: Brief, spofs: Sequence[SpofResult]) -> None:
+    """The single points of failure of each family, with the minimum cut and assessments."""
+    spof_rows = []
+    for s in spofs:
+        spof_rows.append([
+            s.family_label,
+            str(len(s.open_routes)),
+            "; ".join(f"{c.label} ({c.role})" for c in s.critical)
+            or ("cut off already" if s.cut_off else "none"),
+            "; ".join(c.label for c in s.min_cut),
+            "; ".join(f"{a['level']}: {a['statement']}" for a in s.assessments),
+        ])
+    if spof_rows:
+        b.table(["model family", "open routes", "single points of failure", "minimum cut",
+                 "assessment in the data"], spof_rows)
+
+
+def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
+                  on: dt.date) -> Brief:
+    m_iri, m_parts = resolve_market(idx, market)
+    label = idx.label(m_iri)
+    iso = str(idx.value(m_iri, CKG.isoCode) or "")
+    b = Brief(
+        title=f"Access to AI models in {label}" + (f" ({iso})" if iso else ""),
+        subject=str(m_iri),
+        subtitle=f"Brief generated from the channelkg graph; routes and restrictions judged "
+        f"as of {on.isoformat()}.",
+    )
+    rres = routes(idx, None, str(m_iri), on=on)
+    spofs = single_points_of_failure(idx, str(m_iri), on=on, include_cut_off=True)
+
+    b.h2("Key findings")
+    findings = _market_findings(idx, label, rres.routes, spofs)
     b.bullets(findings or [f"No access routes into {label} in the graph."])
 
     b.h2("Comparison table")
@@ -421,19 +286,7 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
     b.p("Computed from the open routes: the organizations, partnerships and services that "
         "every open route of a model family into the market passes (dominators of the market "
         "in the channel graph). Removing any one of them cuts the market off the family.")
-    spof_rows = []
-    for s in spofs:
-        spof_rows.append([
-            s.family_label,
-            str(len(s.open_routes)),
-            "; ".join(f"{c.label} ({c.role})" for c in s.critical)
-            or ("cut off already" if s.cut_off else "none"),
-            "; ".join(c.label for c in s.min_cut),
-            "; ".join(f"{a['level']}: {a['statement']}" for a in s.assessments),
-        ])
-    if spof_rows:
-        b.table(["model family", "open routes", "single points of failure", "minimum cut",
-                 "assessment in the data"], spof_rows)
+    _spof_table(b, spofs)
 
     assessments = [a for a in idx.instances(CKG.Assessment)
                    if set(idx.objects(a, CKG.market)) & set(m_parts)]
@@ -454,9 +307,9 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
 
 
 def _family_models(idx: Index, family: str) -> set[str]:
-    from channelkg.analysis.routes import _family_closure
+    from channelkg.analysis.index import family_closure
 
-    return {str(m) for m in _family_closure(idx, URIRef(family), down=True)}
+    return {str(m) for m in family_closure(idx, URIRef(family), down=True)}
 
 
 def _disputes(b: Brief, idx: Index, claims: Iterable[Any]) -> None:
@@ -494,18 +347,9 @@ def _disputes(b: Brief, idx: Index, claims: Iterable[Any]) -> None:
         b.table(["fact", "claim", "status", "conflicts with"], rows)
 
 
-def _provider_brief(kg: KnowledgeGraph, idx: Index, provider: str, on: dt.date) -> Brief:
-    org = resolve(idx, provider, (CKG.Organization,), "organization")
-    label = idx.label(org)
-    b = Brief(
-        title=f"{label}: channels, partnerships and restrictions",
-        subject=str(org),
-        subtitle=f"Brief generated from the channelkg graph; routes and restrictions judged "
-        f"as of {on.isoformat()}.",
-    )
-    from channelkg.analysis.routes import all_routes
-
-    models = {str(m) for m in idx.subjects(CKG.developer, org)}
+def _involvement(idx: Index, org: URIRef, models: set[str],
+                 on: dt.date) -> list[tuple[Route, list[str]]]:
+    """The routes the organization takes part in, with its roles, by market."""
     involved = []
     for r in all_routes(idx, on):
         roles = []
@@ -522,6 +366,38 @@ def _provider_brief(kg: KnowledgeGraph, idx: Index, provider: str, on: dt.date) 
         if roles:
             involved.append((r, roles))
     involved.sort(key=lambda x: (x[0].name(x[0].market), not x[0].open, x[0].iri))
+    return involved
+
+
+def _partnership_table(b: Brief, idx: Index, parts: Sequence[Any]) -> None:
+    """The partnerships with kind, parties, status, dates and sources."""
+    if parts:
+        b.table(["partnership", "kind", "parties", "status", "dates", "sources"], [[
+            _statement(idx, p),
+            idx.label(idx.value(p, CKG.kind)),
+            ", ".join(sorted(idx.label(x) for x in idx.objects(p, CKG.party))),
+            idx.label(idx.value(p, CKG.status)),
+            ", ".join(f"{k} {v}" for k, v in (("from", idx.value(p, CKG.validFrom)),
+                                              ("until", idx.value(p, CKG.validTo)),
+                                              ("stated", idx.value(p, CKG.statedOn)))
+                      if v is not None),
+            b.cite(source_refs(idx, p)),
+        ] for p in parts])
+    else:
+        b.p("No partnership in the graph.")
+
+
+def _provider_brief(kg: KnowledgeGraph, idx: Index, provider: str, on: dt.date) -> Brief:
+    org = resolve(idx, provider, "organization")
+    label = idx.label(org)
+    b = Brief(
+        title=f"{label}: channels, partnerships and restrictions",
+        subject=str(org),
+        subtitle=f"Brief generated from the channelkg graph; routes and restrictions judged "
+        f"as of {on.isoformat()}.",
+    )
+    models = {str(m) for m in idx.subjects(CKG.developer, org)}
+    involved = _involvement(idx, org, models, on)
 
     markets = sorted({r.market for r, _ in involved})
     b.h2("Key findings")
@@ -550,20 +426,7 @@ def _provider_brief(kg: KnowledgeGraph, idx: Index, provider: str, on: dt.date) 
 
     b.h2("Partnerships")
     parts = sorted(set(idx.subjects(CKG.party, org)), key=str)
-    if parts:
-        b.table(["partnership", "kind", "parties", "status", "dates", "sources"], [[
-            _statement(idx, p),
-            idx.label(idx.value(p, CKG.kind)),
-            ", ".join(sorted(idx.label(x) for x in idx.objects(p, CKG.party))),
-            idx.label(idx.value(p, CKG.status)),
-            ", ".join(f"{k} {v}" for k, v in (("from", idx.value(p, CKG.validFrom)),
-                                              ("until", idx.value(p, CKG.validTo)),
-                                              ("stated", idx.value(p, CKG.statedOn)))
-                      if v is not None),
-            b.cite(source_refs(idx, p)),
-        ] for p in parts])
-    else:
-        b.p("No partnership in the graph.")
+    _partnership_table(b, idx, parts)
 
     b.h2("Restrictions")
     targets = {org, *idx.subjects(CKG.provider, org), *idx.subjects(CKG.operator, org),

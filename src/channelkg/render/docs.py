@@ -79,13 +79,13 @@ class _Doc:
 
     # -- small helpers ----------------------------------------------------
     def label(self, node: Node, lang: str = "en") -> str:
+        """The node's label by the one label policy (ontology first), else its CURIE."""
+        from channelkg.model.labels import explicit_label
+
         for g in (self.onto, self.data) if self.data is not None else (self.onto,):
-            vals = list(g.objects(node, RDFS.label)) + list(g.objects(node, SKOS.prefLabel))
-            for v in vals:
-                if isinstance(v, Literal) and v.language == lang:
-                    return str(v)
-            if vals:
-                return str(vals[0])
+            text = explicit_label(g.objects, node, lang)  # type: ignore[arg-type]
+            if text is not None:
+                return text
         return shorten(str(node))
 
     def term(self, node: Node | None, graph: Graph | None = None) -> str:

@@ -208,7 +208,7 @@ def execute(kg: Any, job: Job) -> Reply:
             text, nq = resolve(job.name) if re.fullmatch(r"[\w.-]+", job.name) else ("", None)
             if nq is None:
                 return _error(404, f"unknown named query {job.name!r}")
-            bindings = bind(nq, job.params)
+            bindings = bind(nq, job.params, kg)
         else:
             text, bindings = job.text or "", {}
         if is_update(text):

@@ -16,13 +16,13 @@ SPARQL 1.1 server) sees the same query.
 
 from __future__ import annotations
 
-import datetime as dt
 import difflib
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -34,7 +34,15 @@ from channelkg.errors import InputError, QueryError
 from channelkg.graph.memory import KnowledgeGraph, new_rdflib_graph
 from channelkg.rdf.terms import expand, to_rdflib
 
-PARAM_TYPES = ("string", "iri", "date", "integer", "boolean")
+if TYPE_CHECKING:
+    from channelkg.model.resolve import NameIndex
+
+#: Parameter types whose values name a node of the graph: resolved by the one
+#: resolver (:mod:`channelkg.model.resolve`), so ``market=cn``, ``Mainland China``,
+#: ``中国大陆`` and ``kgid:mainland-china`` all bind the same IRI.
+NODE_TYPES = ("market", "entity", "organization", "model", "service", "partnership",
+              "restriction", "class")
+PARAM_TYPES = ("string", "iri", "date", "integer", "boolean", *NODE_TYPES)
 
 _HEADER = re.compile(r"^#\s*(title|description|param):\s*(.*)$")
 _PARAM = re.compile(
@@ -83,8 +91,11 @@ class QueryResult:
     meta: dict[str, object] = field(default_factory=dict, compare=False)
 
 
-def parse_header(path: Path) -> NamedQuery:
-    """Read a named query and its header; raise :class:`QueryError` on a bad header."""
+def parse_header(path: Path, *, titled: bool = True) -> NamedQuery:
+    """Read a named query and its header; raise :class:`QueryError` on a bad header.
+
+    ``titled=False`` (a ``.rq`` file run by path) lets title and description be absent.
+    """
     text = path.read_text(encoding="utf-8")
     title = description = ""
     params: list[Param] = []
@@ -112,7 +123,7 @@ def parse_header(path: Path) -> NamedQuery:
                     optional=bool(pm.group("optional")),
                 )
             )
-    if not title or not description:
+    if titled and (not title or not description):
         raise QueryError(f"{path}: named query needs '# title:' and '# description:' lines")
     return NamedQuery(path.stem, title, description, tuple(params), text, path)
 
@@ -146,7 +157,10 @@ def resolve(spec: str) -> tuple[str, NamedQuery | None]:
         path = Path(stripped)
         if not path.is_file():
             raise InputError("no such query file", str(path))
-        return path.read_text(encoding="utf-8"), None
+        text = path.read_text(encoding="utf-8")
+        if re.search(r"^#\s*param:", text, re.MULTILINE):  # typed like a named query
+            return text, parse_header(path, titled=False)
+        return text, None
     return spec, None
 
 
@@ -156,10 +170,13 @@ def convert_param(param: Param, raw: str) -> Node:
         if param.type == "iri":
             return expand(raw)
         if param.type == "date":
-            dt.date.fromisoformat(raw)
-            if not re.fullmatch(r"\d{4}-\d{2}-\d{2}", raw):
-                raise ValueError("not YYYY-MM-DD")
-            return Literal(raw, datatype=XSD.date)
+            from channelkg.model.dates import parse_date
+
+            try:
+                day = parse_date(raw, f"--param {param.name}")
+            except InputError as err:
+                raise QueryError(err.message) from None
+            return Literal(day.isoformat(), datatype=XSD.date)
         if param.type == "integer":
             return Literal(str(int(raw)), datatype=XSD.integer)
         if param.type == "boolean":
@@ -173,11 +190,16 @@ def convert_param(param: Param, raw: str) -> Node:
         ) from None
 
 
-def bind(nq: NamedQuery | None, raw: Mapping[str, str]) -> dict[str, Node]:
+def bind(
+    nq: NamedQuery | None, raw: Mapping[str, str], kg: KnowledgeGraph | None = None
+) -> dict[str, Node]:
     """Check ``--param`` values against a named query's declaration and convert them.
 
-    Without a named query (inline text or a file) every value is bound as a plain
-    string literal unless written ``<iri>`` or ``prefix:local``.
+    Without a named query (inline text or a file without ``# param:`` lines) every
+    value is bound as a plain string literal unless written ``<iri>`` or ``prefix:local``.
+    A value of a node type (``market``, ``model`` ...) is resolved against ``kg``; one
+    that names no node of the kind binds as a literal, which matches nothing (see
+    :func:`unmatched_param` for why).
     """
     if nq is None:
         out: dict[str, Node] = {}
@@ -197,14 +219,53 @@ def bind(nq: NamedQuery | None, raw: Mapping[str, str]) -> dict[str, Node]:
             f"unknown parameter {unknown[0]!r} for query {nq.name!r} (its parameters: {names})"
         )
     out = {}
+    resolver = _Names(kg)
     for p in nq.params:
-        if p.name in raw:
-            out[p.name] = convert_param(p, raw[p.name])
-        elif p.default is not None:
-            out[p.name] = convert_param(p, p.default)
+        value = raw.get(p.name, p.default)
+        if value is not None and p.type in NODE_TYPES:
+            out[p.name] = resolver.bind(p, value)
+        elif value is not None:
+            out[p.name] = convert_param(p, value)
         elif p.required:
             raise QueryError(f"query {nq.name!r} needs --param {p.name}=… ({p.description})")
     return out
+
+
+class _Names:
+    """The graph's name index, built on first use (one query), for node-typed values."""
+
+    def __init__(self, kg: KnowledgeGraph | None) -> None:
+        self.kg = kg
+        self.index: NameIndex | None = None
+
+    def resolve(self, param: Param, value: str) -> URIRef:
+        """The node ``value`` names; raise :class:`InputError` (one line) if none."""
+        from channelkg.model.resolve import NameIndex, resolve
+
+        if self.index is None:
+            if self.kg is None:  # no graph to look names up in: IRIs and CURIEs only
+                if not re.match(r"<|\w+:", value.strip()):
+                    raise ValueError(f"{value!r} needs the graph to be resolved")
+                return expand(value)
+            self.index = NameIndex.of(self.kg)
+        return resolve(self.index, value, param.type)
+
+    def bind(self, param: Param, value: str) -> Node:
+        """The node's IRI; a value naming no node binds as a literal (matches nothing).
+
+        Raises:
+            QueryError: the value is written as a CURIE with an unknown prefix.
+        """
+        try:
+            return self.resolve(param, value)
+        except (InputError, ValueError):
+            pass
+        try:
+            expand(value)
+        except ValueError as err:
+            raise QueryError(f"bad value {value!r} for parameter {param.name!r} "
+                             f"({param.type}): {err}") from None
+        return Literal(value)
 
 
 _TOKEN = re.compile(
@@ -388,20 +449,18 @@ def register_runner(engine: str, runner: object) -> None:
     _RUNNERS[engine] = runner  # type: ignore[assignment]
 
 
-_ISO_PARAM = re.compile(r"\bISO\b")
-
-
 def unmatched_param(kg: KnowledgeGraph, spec: str, raw: Mapping[str, str]) -> str | None:
-    """Why a named query's ``--param`` value can match nothing, or ``None``.
+    """Why a query's ``--param`` value can match nothing, or ``None``.
 
-    For an ``iri`` parameter: the IRI is nowhere in the graph. For an ISO-code
-    parameter: no market has that code. Meant for an empty answer, to tell a typo
-    from a true "none"; close matches are suggested.
+    For an ``iri`` parameter: the IRI is nowhere in the graph. For a node-typed
+    parameter (``market``, ``model`` ...): the resolver's one-line error, with close
+    matches of the kind. Meant for an empty answer, to tell a typo from a true "none".
     """
     _, nq = resolve(spec)
     if nq is None:
         return None
     declared = {p.name: p for p in nq.params}
+    names = _Names(kg)
     for name, value in raw.items():
         p = declared.get(name)
         if p is None:
@@ -411,22 +470,11 @@ def unmatched_param(kg: KnowledgeGraph, spec: str, raw: Mapping[str, str]) -> st
             found = run(kg, "ASK { { ?x ?p ?o } UNION { ?s ?p ?x } }", {"x": node})
             if not found.boolean:
                 return f"--param {name}={value}: {value} is not in the graph"
-        elif p.type == "string" and _ISO_PARAM.search(p.description):
-            res = run(kg, "SELECT DISTINCT ?c ?m WHERE { ?m <https://w3id.org/channelkg/"
-                          "ontology#isoCode> ?c }", {})
-            codes = {str(r[0]): r[1] for r in res.rows}
-            if value in codes:
-                continue
-            hint = [c for c in codes if c.upper() == value.upper()]
+        elif p.type in NODE_TYPES:
             try:
-                iri = str(expand(value)) if ":" in value else None
-            except ValueError:
-                iri = None
-            hint += [c for c, m in codes.items() if iri is not None and str(m) == iri]
-            hint = hint or difflib.get_close_matches(value.upper(), list(codes), 3, 0.5)
-            known = ", ".join(sorted(codes))
-            return (f"--param {name}={value}: no market has ISO code {value!r}"
-                    + (f"; did you mean {', '.join(hint)}?" if hint else f" (codes: {known})"))
+                names.resolve(p, value)
+            except InputError as err:
+                return f"--param {name}={value}: {err.message}"
     return None
 
 
@@ -439,7 +487,7 @@ def query(
 ) -> QueryResult:
     """Resolve QUERY (inline SPARQL, a ``.rq`` file or a named query), bind, and run it."""
     text, nq = resolve(spec)
-    return run(kg, text, bind(nq, params or {}), allow_service=allow_service)
+    return run(kg, text, bind(nq, params or {}, kg), allow_service=allow_service)
 
 
 __all__ = [

@@ -1,0 +1,263 @@
+"""Records the channel analyses answer with: routes, the restrictions on them, sources.
+
+:func:`route_record` judges one ``ckg:AccessRoute`` on a day: it is *open* when it
+says ``ckg:open true``, its status is not ``superseded``, the day lies in
+``[validFrom, validTo)`` where those are given, no restriction in force on that day
+``ckg:blocks`` it, and every partnership it ``ckg:dependsOn`` holds on that day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+from rdflib.namespace import DCTERMS, PROV, RDFS
+from rdflib.term import Node
+
+from channelkg.analysis.index import Index, family_closure
+from channelkg.rdf.namespaces import CKG, SCHEMA
+from channelkg.rdf.terms import shorten
+
+
+@dataclass(frozen=True)
+class SourceRef:
+    """A source a claim is derived from."""
+
+    iri: str
+    title: str
+    url: str = ""
+    date: str = ""
+    publisher: str = ""
+
+
+@dataclass(frozen=True)
+class RestrictionRef:
+    """A restriction that bears on a route, and why."""
+
+    iri: str
+    label: str
+    kind: str
+    imposed_by: str
+    status: str
+    valid_from: str
+    valid_to: str
+    stated_on: str
+    relation: str  # "blocks" or "applies to <thing>"
+    in_force: bool
+    sources: tuple[SourceRef, ...] = ()
+
+
+@dataclass(frozen=True)
+class Route:
+    """An access route with everything needed to judge it."""
+
+    iri: str
+    statement: str
+    fact_id: str
+    models: tuple[str, ...]
+    market: str
+    service: str
+    kind: str
+    sellers: tuple[str, ...]
+    provider: str
+    operator: str
+    open: bool
+    declared_open: bool
+    sanctioned: bool | None
+    status: str
+    valid_from: str
+    valid_to: str
+    stated_on: str
+    depends_on: tuple[str, ...]
+    sources: tuple[SourceRef, ...]
+    restrictions: tuple[RestrictionRef, ...]
+    conflicts_with: tuple[str, ...] = ()
+    labels: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    closed_because: str = ""  # why a route that says ckg:open true is closed on the day
+
+    @property
+    def state(self) -> str:
+        """``open``, ``closed`` or ``closed (<why>)``."""
+        if self.open:
+            return "open"
+        return f"closed ({self.closed_because})" if self.closed_because else "closed"
+
+    def name(self, iri: str) -> str:
+        """Label of one of the IRIs this route mentions."""
+        return self.labels.get(iri, shorten(iri) if iri else "")
+
+    def as_dict(self) -> dict[str, Any]:
+        """A JSON-ready dictionary with labels next to IRIs."""
+        n = self.name
+        return {
+            "route": shorten(self.iri),
+            "statement": self.statement,
+            "factId": self.fact_id,
+            "models": [{"iri": shorten(m), "label": n(m)} for m in self.models],
+            "market": {"iri": shorten(self.market), "label": n(self.market)},
+            "service": {"iri": shorten(self.service), "label": n(self.service)},
+            "kind": n(self.kind),
+            "sellers": [{"iri": shorten(s), "label": n(s)} for s in self.sellers],
+            "provider": shorten(self.provider) if self.provider else None,
+            "operator": shorten(self.operator) if self.operator else None,
+            "open": self.open,
+            "declaredOpen": self.declared_open,
+            "closedBecause": self.closed_because or None,
+            "sanctioned": self.sanctioned,
+            "status": n(self.status),
+            "validFrom": self.valid_from or None,
+            "validTo": self.valid_to or None,
+            "statedOn": self.stated_on or None,
+            "dependsOn": [{"iri": shorten(p), "label": n(p)} for p in self.depends_on],
+            "sources": [s.__dict__ | {"iri": shorten(s.iri)} for s in self.sources],
+            "restrictions": [
+                r.__dict__
+                | {"iri": shorten(r.iri), "sources": [shorten(s.iri) for s in r.sources]}
+                for r in self.restrictions
+            ],
+            "conflictsWith": [shorten(c) for c in self.conflicts_with],
+        }
+
+
+def text_of(node: Node | None) -> str:
+    return "" if node is None else str(node)
+
+
+def source_ref(idx: Index, src: Node) -> SourceRef:
+    """The :class:`SourceRef` of one ``ckg:Source`` node."""
+    publisher = idx.value(src, DCTERMS.publisher)
+    return SourceRef(
+        iri=str(src),
+        title=text_of(idx.value(src, DCTERMS.title)) or idx.label(src),
+        url=text_of(idx.value(src, SCHEMA.url)),
+        date=text_of(idx.value(src, DCTERMS.date)),
+        publisher=idx.label(publisher) if publisher is not None else "",
+    )
+
+
+def source_refs(idx: Index, claim: Node) -> tuple[SourceRef, ...]:
+    """The sources of a claim, sorted by date then title."""
+    out = [source_ref(idx, src) for src in idx.objects(claim, PROV.wasDerivedFrom)]
+    return tuple(sorted(out, key=lambda s: (s.date, s.title, s.iri)))
+
+
+def in_force(idx: Index, claim: Node, on: dt.date) -> bool:
+    """True when the claim holds on ``on``: not superseded and ``validFrom <= on < validTo``."""
+    if idx.value(claim, CKG.status) == CKG.superseded:
+        return False
+    start, end = idx.date(claim, CKG.validFrom), idx.date(claim, CKG.validTo)
+    if start is not None and on < start:
+        return False
+    return not (end is not None and on >= end)
+
+
+def _date(idx: Index, node: Node, p: Node) -> str:
+    v = idx.value(node, p)
+    return "" if v is None else str(v)
+
+
+def bearing_restrictions(
+    idx: Index, r: Node, market: Node | None, targets: list[tuple[Node | None, str]]
+) -> dict[Node, str]:
+    """The restrictions that bear on route ``r`` and how: ``blocks`` it, or applies (in
+    its market) to one of ``targets`` (its service, provider, operator, models, sellers),
+    as ``applies to <role> <label>``; the first role of a target wins."""
+    roles: dict[Node, str] = {}
+    for t, why in targets:
+        if t is not None:
+            roles.setdefault(t, why)
+    rels: dict[Node, str] = {res: "blocks" for res in idx.subjects(CKG.blocks, r)}
+    for t, why in roles.items():
+        for res in idx.subjects(CKG.appliesTo, t):
+            if res in rels or not idx.is_a(res, CKG.Restriction):
+                continue
+            mkts = idx.objects(res, CKG.market)
+            if mkts and market not in mkts:
+                continue
+            rels[res] = f"applies to {why} {idx.label(t)}"
+    return rels
+
+
+def route_record(idx: Index, r: Node, on: dt.date | None = None) -> Route:
+    """Build the :class:`Route` record of one ``ckg:AccessRoute`` node."""
+    on = on or dt.date.today()
+    models = [m for m in idx.objects(r, CKG.model)]
+    market = idx.value(r, CKG.market)
+    service = idx.value(r, CKG.service)
+    sellers = idx.objects(r, CKG.seller)
+    provider = idx.value(service, CKG.provider) if service is not None else None
+    operator = idx.value(service, CKG.operator) if service is not None else None
+    deps = idx.objects(r, CKG.dependsOn)
+    rels = bearing_restrictions(idx, r, market, [
+        (service, "service"), (provider, "service provider"), (operator, "operator"),
+        *((fam, "model") for m in models for fam in family_closure(idx, m, down=False)),
+        *((seller, "seller") for seller in sellers),
+    ])
+    restrictions = []
+    blocked = False
+    for res, rel in rels.items():
+        force = in_force(idx, res, on)
+        if rel == "blocks" and force:
+            blocked = True
+        restrictions.append(
+            RestrictionRef(
+                iri=str(res),
+                label=text_of(idx.value(res, RDFS.comment)) or idx.label(res),
+                kind=idx.label(idx.value(res, CKG.kind)),
+                imposed_by=", ".join(idx.label(o) for o in idx.objects(res, CKG.imposedBy)),
+                status=idx.label(idx.value(res, CKG.status)),
+                valid_from=_date(idx, res, CKG.validFrom),
+                valid_to=_date(idx, res, CKG.validTo),
+                stated_on=_date(idx, res, CKG.statedOn),
+                relation=rel,
+                in_force=force,
+                sources=source_refs(idx, res),
+            )
+        )
+    restrictions.sort(key=lambda x: (x.relation != "blocks", x.valid_from, x.iri))
+    declared = bool(idx.boolean(r, CKG.open))
+    ended = [p for p in deps if not in_force(idx, p, on)]  # a partnership ends: route closes
+    route_holds = in_force(idx, r, on)
+    is_open = declared and route_holds and not blocked and not ended
+    why_closed = ""
+    if declared and not is_open:
+        why_closed = ("blocked" if blocked else "not in force" if not route_holds
+                      else "partnership " + ", ".join(shorten(str(p)) for p in ended)
+                      + " not in force")
+    kind = idx.value(r, CKG.kind)
+    status = idx.value(r, CKG.status)
+    mentioned = [*models, market, service, kind, *sellers, provider, operator, *deps, status]
+    labels = {str(x): idx.label(x) for x in mentioned if x is not None}
+    return Route(
+        iri=str(r),
+        statement=text_of(idx.value(r, RDFS.comment)),
+        fact_id=text_of(idx.value(r, CKG.factId)),
+        models=tuple(sorted(map(str, models))),
+        market=text_of(market),
+        service=text_of(service),
+        kind=text_of(kind),
+        sellers=tuple(sorted(map(str, sellers))),
+        provider=text_of(provider),
+        operator=text_of(operator),
+        open=is_open,
+        declared_open=declared,
+        sanctioned=idx.boolean(r, CKG.sanctioned),
+        status=text_of(status),
+        valid_from=_date(idx, r, CKG.validFrom),
+        valid_to=_date(idx, r, CKG.validTo),
+        stated_on=_date(idx, r, CKG.statedOn),
+        depends_on=tuple(sorted(map(str, deps))),
+        sources=source_refs(idx, r),
+        restrictions=tuple(restrictions),
+        conflicts_with=tuple(sorted(str(c) for c in idx.objects(r, CKG.conflictsWith))),
+        labels=labels,
+        closed_because=why_closed,
+    )
+def all_routes(idx: Index, on: dt.date | None = None) -> list[Route]:
+    """Every access route of the graph as a :class:`Route` record."""
+    return [route_record(idx, r, on) for r in idx.instances(CKG.AccessRoute)]
+
+
+__all__ = ["RestrictionRef", "Route", "SourceRef", "all_routes", "in_force", "route_record",
+           "source_ref", "source_refs", "text_of"]

@@ -1,0 +1,115 @@
+"""The one label policy: how every command names a node.
+
+A node's label is chosen among its ``rdfs:label``, ``skos:prefLabel``, ``schema:name``
+and ``dcterms:title`` values: language first (English, ``en`` or ``en-GB`` ..., then an
+untagged value, then any other language), then property in that order, then the
+smallest text (so the choice never depends on storage order). An unlabelled
+partnership is named after its parties and kind; anything else falls back to the
+local name of its IRI (after the last ``#``, ``/`` or ``:``).
+
+The policy reads a graph through one callable, ``objects(subject, predicate)``, so
+an rdflib ``Graph``, the analysis index and the network projection share it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterable
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import DCTERMS, RDFS, SKOS
+from rdflib.term import Node
+
+from channelkg.rdf.namespaces import CKG, SCHEMA
+
+#: Properties that name a node, in order of preference.
+LABEL_PROPS: tuple[URIRef, ...] = (RDFS.label, SKOS.prefLabel, SCHEMA.name, DCTERMS.title)
+
+#: Properties a user may type to name a node (labels, alternative labels, codes, ids).
+NAME_PROPS: tuple[URIRef, ...] = (*LABEL_PROPS, SKOS.altLabel, CKG.isoCode, CKG.factId)
+
+Objects = Callable[[Node, Node], Iterable[Node]]
+
+
+def local_name(iri: str) -> str:
+    """The part of an IRI after the last ``#``, ``/`` or ``:`` (the IRI if that is empty)."""
+    return re.split(r"[#/:]", iri.rstrip("/#"))[-1] or iri
+
+
+def _rank(value: Node, want: str = "en") -> tuple[int, str]:
+    lang = value.language.lower() if isinstance(value, Literal) and value.language else ""
+    if lang == want or lang.startswith(want + "-"):
+        return 0, ""
+    if lang == "en" or lang.startswith("en-"):
+        return 1, ""
+    return (2 if not lang else 3), lang
+
+
+def pick(values: Iterable[Node], lang: str = "en") -> str | None:
+    """The preferred text among values of one label property, or ``None`` if none.
+
+    Args:
+        values: the property's values (literals; other terms are ignored).
+        lang: the language wanted first (default English).
+    """
+    lits = [v for v in values if isinstance(v, Literal)]
+    if not lits:
+        return None
+    return str(min(lits, key=lambda v: (_rank(v, lang), str(v))))
+
+
+def label(objects: Objects, node: Node | None, lang: str = "en") -> str:
+    """The label of ``node`` by the policy above; a literal is its own text.
+
+    Args:
+        objects: ``objects(subject, predicate)`` of the graph.
+        node: the node (``None`` gives ``""``).
+        lang: the language wanted first.
+    """
+    if node is None:
+        return ""
+    if not isinstance(node, URIRef | BNode):
+        return str(node)
+    text = explicit_label(objects, node, lang)
+    if text is not None:
+        return text
+    parties = list(objects(node, CKG.party))
+    if parties:  # an unlabelled partnership: "A – B (kind)"
+        names = " – ".join(sorted(label(objects, p, lang) for p in parties))
+        kinds = list(objects(node, CKG.kind))
+        return f"{names} ({label(objects, kinds[0], lang)})" if kinds else names
+    return f"_:{node}" if isinstance(node, BNode) else local_name(str(node))
+
+
+def explicit_label(objects: Objects, node: Node, lang: str = "en") -> str | None:
+    """The label the graph states for ``node`` (no fallback), or ``None``."""
+    return choose(((p, v) for p in LABEL_PROPS for v in objects(node, p)), lang)
+
+
+_PROP_RANK = {str(p): i for i, p in enumerate(LABEL_PROPS)}
+
+
+def choose(pairs: Iterable[tuple[object, Node]], lang: str = "en") -> str | None:
+    """The label among ``(property, value)`` pairs by the policy, or ``None``.
+
+    Pairs of other properties than :data:`LABEL_PROPS`, and non-literals, are ignored.
+    """
+    best: tuple[tuple[int, str], int, str] | None = None
+    for prop, value in pairs:
+        rank = _PROP_RANK.get(str(prop))
+        if rank is None or not isinstance(value, Literal):
+            continue
+        key = (_rank(value, lang), rank, str(value))
+        if best is None or key < best:
+            best = key
+    return None if best is None else best[2]
+
+
+def graph_objects(graph: object) -> Objects:
+    """``objects`` of an rdflib ``Graph`` (or anything with rdflib's ``objects(s, p)``)."""
+    method: Objects = graph.objects  # type: ignore[attr-defined]
+    return method
+
+
+__all__ = ["LABEL_PROPS", "NAME_PROPS", "choose", "explicit_label", "graph_objects", "label",
+           "local_name", "pick"]

@@ -1,0 +1,250 @@
+"""The one name resolver: what a user typed -> a node of the graph, of the right kind.
+
+Every command and every typed query parameter resolves names here, so these inputs
+name the same market everywhere: its ISO code in any case (``CN``, ``cn``), a label
+in any language and case (``Mainland China``, ``mainland china``, ``中国大陆``), its
+slug (``mainland-china``), its CURIE (``kgid:mainland-china``) and its full IRI.
+Fact ids (``AZ-8``) and alternative labels name nodes too.
+
+A :class:`NameIndex` holds, per graph, the names, types and the class tree; it is
+built by one SPARQL query (:meth:`NameIndex.of`, any backend) or from triples already
+in hand (:meth:`NameIndex.from_triples`). :func:`resolve` restricts the answer to a
+*kind* (``market``, ``organization``, ``model`` ...) and raises one
+:class:`~channelkg.errors.InputError` line with close matches of that kind.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import unicodedata
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from rdflib import BNode, Literal, URIRef
+from rdflib.namespace import OWL, RDF, RDFS, SKOS
+
+from channelkg.errors import InputError
+from channelkg.model.labels import NAME_PROPS, choose
+from channelkg.model.schema import ClassTree
+from channelkg.rdf.namespaces import CKG, KGID
+from channelkg.rdf.terms import expand, shorten
+
+if TYPE_CHECKING:
+    from channelkg.graph.memory import KnowledgeGraph
+
+#: Kinds of node a name can be asked to resolve to, and the classes they stand for.
+KINDS: dict[str, tuple[URIRef, ...]] = {
+    "entity": (),
+    "market": (CKG.Market,),
+    "organization": (CKG.Organization,),
+    "model": (CKG.Model,),
+    "model, family or developer": (CKG.Model, CKG.Organization),
+    "service": (CKG.Service,),
+    "partnership": (CKG.Partnership,),
+    "restriction": (CKG.Restriction,),
+    "route": (CKG.AccessRoute,),
+    "restriction kind": (CKG.Kind,),
+    "source": (CKG.Source,),
+    "class": (OWL.Class, RDFS.Class),
+}
+
+#: Other spellings of a kind (query parameter types, the ontology's spelling).
+ALIASES = {"organisation": "organization", "org": "organization", "family": "model",
+           "node": "entity", "kind": "restriction kind"}
+
+_READ = tuple(str(p) for p in (RDF.type, RDFS.subClassOf, *NAME_PROPS))
+_QUERY = ("SELECT ?s ?p ?o WHERE { VALUES ?p { " + " ".join(f"<{p}>" for p in _READ)
+          + " } ?s ?p ?o FILTER(isIRI(?s)) }")
+
+
+def fold(text: str) -> str:
+    """Compare names case-blind and width-blind (NFKC, casefold, blanks squeezed)."""
+    return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+
+
+def kind_classes(kind: str) -> tuple[URIRef, ...]:
+    """The classes a kind stands for; raise :class:`ValueError` on an unknown kind."""
+    key = ALIASES.get(kind, kind)
+    if key not in KINDS:
+        raise ValueError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
+    return KINDS[key]
+
+
+@dataclass
+class NameIndex:
+    """Names, types and the class tree of one graph."""
+
+    types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    names: dict[str, list[tuple[str, Literal]]] = field(
+        default_factory=lambda: defaultdict(list))
+    by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
+    tree: ClassTree = field(default_factory=ClassTree)
+
+    @classmethod
+    def of(cls, kg: KnowledgeGraph) -> NameIndex:
+        """Index a loaded graph (any backend) with one SPARQL query."""
+        from channelkg.sparql.query import run
+
+        res = run(kg, _QUERY)
+        return cls.from_triples((s, p, o) for s, p, o in res.rows)
+
+    @classmethod
+    def from_triples(cls, triples: Iterable[tuple[Any, Any, Any]]) -> NameIndex:
+        """Index triples (rdflib terms; IRIs may be plain strings); others are skipped."""
+        out = cls()
+        wanted = set(_READ)
+        for s, p, o in triples:
+            ps = str(p)
+            if ps not in wanted or s is None or o is None or _is_blank(s):
+                continue
+            out.add(str(s), ps, o)
+        return out
+
+    def add(self, s: str, p: str, o: Any) -> None:
+        """Record one triple (``p`` one of the properties read)."""
+        if p == _TYPE:
+            self.types[s].add(str(o))
+        elif p == _SUBCLASS:
+            self.tree.add(s, str(o))
+        elif isinstance(o, Literal):
+            self.names[s].append((p, o))
+            self.by_name[fold(str(o))].add(s)
+
+    def known(self, iri: str) -> bool:
+        """True if the node has a type, a name or is a class in the tree."""
+        return iri in self.types or iri in self.names or iri in self.tree.parents
+
+    def is_a(self, iri: str, classes: Sequence[URIRef]) -> bool:
+        """True if the node is an instance of one of ``classes`` (or of a subclass);
+        an empty ``classes`` accepts any known node. Classes are instances of
+        ``owl:Class`` by the tree alone."""
+        if not classes:
+            return self.known(iri)
+        wanted = [str(c) for c in classes]
+        if any(w in (str(OWL.Class), str(RDFS.Class)) for w in wanted) and (
+            iri in self.tree.parents or iri in self.tree.children
+        ):
+            return True
+        return any(self.tree.is_a(t, w) for t in self.types.get(iri, ()) for w in wanted)
+
+    def label(self, iri: str) -> str:
+        """The node's label by :mod:`channelkg.model.labels` (its CURIE if unlabelled)."""
+        text = choose(self.names.get(iri, []))
+        return shorten(iri) if text is None else text
+
+    def codes(self, iri: str) -> list[str]:
+        return sorted(str(o) for p, o in self.names.get(iri, []) if p == _ISO)
+
+    def members(self, classes: Sequence[URIRef]) -> list[str]:
+        """Every node of the kind, sorted (graph entities only when ``classes`` is empty)."""
+        pool = set(self.types) | set(self.names) | set(self.tree.parents)
+        if not classes:
+            return sorted(n for n in pool if n.startswith(str(KGID)))
+        return sorted(n for n in pool if self.is_a(n, classes))
+
+
+_TYPE, _SUBCLASS, _ISO = str(RDF.type), str(RDFS.subClassOf), str(CKG.isoCode)
+
+
+def _is_blank(term: Any) -> bool:
+    return isinstance(term, BNode) or not isinstance(term, str)
+
+
+def resolve(index: NameIndex, text: str, kind: str = "entity") -> URIRef:
+    """Resolve what a user typed to one node of the given kind.
+
+    Tried in order: the text as an IRI (``<iri>``, full IRI, CURIE or bare ``kgid:``
+    slug); then as a name (label in any language, alternative label, ISO code, fact
+    id, slug), compared by :func:`fold`.
+
+    Args:
+        index: the graph's :class:`NameIndex`.
+        text: what the user typed.
+        kind: one of :data:`KINDS` (or an alias), named in messages.
+
+    Raises:
+        InputError: empty text, no node of the kind has that name (close matches of
+            the kind are suggested), or several do.
+    """
+    classes = kind_classes(kind)
+    what = ALIASES.get(kind, kind)
+    raw = text.strip()
+    if not raw:
+        raise InputError(f"empty {what} name")
+    iri, bad_prefix = _as_iri(raw)
+    if what == "class" and iri is not None and not index.is_a(iri, classes):
+        iri = str(CKG) + raw if re.fullmatch(r"[A-Za-z]\w*", raw) else iri
+    if iri is not None and index.is_a(iri, classes):
+        return URIRef(iri)
+    key = fold(raw)
+    hits = {n for n in index.by_name.get(key, ()) if index.is_a(n, classes)}
+    hits |= {n for n in index.members(classes) if fold(_slug(n)) == key}
+    if len(hits) == 1:
+        return URIRef(hits.pop())
+    if hits:
+        names = ", ".join(sorted(shorten(h) for h in hits))
+        raise InputError(f"{what} {raw!r} is ambiguous: {names}")
+    hint = suggest(index, raw, classes)
+    if iri is not None and index.known(iri):
+        raise InputError(f"{shorten(iri)} is not a {what}{hint}")
+    why = f": {bad_prefix}" if bad_prefix else ""
+    raise InputError(f"unknown {what} {raw!r}{why}{hint}")
+
+
+def _as_iri(text: str) -> tuple[str | None, str]:
+    try:
+        return str(expand(text)), ""
+    except ValueError as err:
+        return None, str(err)
+
+
+def _slug(iri: str) -> str:
+    return shorten(iri).split(":", 1)[-1]
+
+
+def shown(index: NameIndex, iri: str) -> str:
+    """How a suggestion is written: ``kgid:hong-kong (Hong Kong, HK)``."""
+    curie, label = shorten(iri), index.label(iri)
+    extra = [label] if fold(label) != fold(_slug(iri)) and label != curie else []
+    extra += index.codes(iri)
+    return f"{curie} ({', '.join(extra)})" if extra else curie
+
+
+def suggest(index: NameIndex, text: str, classes: Sequence[URIRef] = ()) -> str:
+    """`` (did you mean A, B?)`` with up to three close nodes of the kind, or ``""``.
+
+    Compared case-blind with slugs, labels (every language), the longer words of
+    English labels, ISO codes and fact ids.
+    """
+    pool: dict[str, str] = {}
+    members = index.members(classes)
+    for node in members:  # whole names first: they win over a word of another label
+        for k in (_slug(node), shorten(node), *(str(o) for _, o in index.names.get(node, []))):
+            pool.setdefault(fold(k), node)
+    for node in members:
+        for p, o in index.names.get(node, []):
+            if p in _WORDY:
+                for w in re.split(r"[\s()/,–-]+", str(o)):
+                    if len(w) >= 4:
+                        pool.setdefault(fold(w), node)
+    close = difflib.get_close_matches(fold(text), list(pool), n=8, cutoff=0.6)
+    nodes = list(dict.fromkeys(pool[k] for k in close))[:3]
+    if nodes:
+        return f" (did you mean {', '.join(shown(index, n) for n in nodes)}?)"
+    few = index.members(classes) if classes else []
+    if 0 < len(few) <= _FEW:  # nothing close: a short kind is listed whole
+        return f" (known: {', '.join(shown(index, n) for n in few)})"
+    return ""
+
+
+_FEW = 8
+
+
+_WORDY = {str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel)}
+
+
+__all__ = ["ALIASES", "KINDS", "NameIndex", "fold", "kind_classes", "resolve", "shown",
+           "suggest"]

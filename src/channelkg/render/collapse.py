@@ -1,0 +1,165 @@
+"""Collapse claims of a network projection into labelled edges between entities.
+
+Rules (``assets/collapse.toml``) say, per claim class, which entities an edge joins
+and how it is labelled: an access route becomes an edge model → market labelled
+``via <service>``, a partnership an edge between each two parties, and so on.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from collections import defaultdict
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from channelkg.errors import InputError
+from channelkg.model.labels import local_name
+from channelkg.render.network import ASSETS, graph_schema
+
+if TYPE_CHECKING:
+    import networkx as nx  # type: ignore[import-untyped]
+
+COLLAPSE_RULES = ASSETS / "collapse.toml"
+
+
+@dataclass(frozen=True)
+class CollapseRule:
+    """How the claims of one class become edges (see ``assets/collapse.toml``)."""
+
+    cls: str
+    frm: tuple[str, ...] = ()
+    to: tuple[str, ...] = ()
+    pairs: str | None = None
+    label: tuple[str, ...] = ()
+
+
+def load_rules(path: Path | str | None = None) -> list[CollapseRule]:
+    """Read collapse rules from a TOML file (default: the shipped ``collapse.toml``)."""
+    p = Path(path) if path else COLLAPSE_RULES
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (OSError, tomllib.TOMLDecodeError) as err:
+        raise InputError(f"cannot read collapse rules: {err}", str(p)) from None
+    rules = []
+    for i, r in enumerate(data.get("rule", []), 1):
+        if "class" not in r or not (r.get("pairs") or (r.get("from") and r.get("to"))):
+            raise InputError(
+                f"rule {i} needs 'class' and either 'pairs' or 'from' and 'to'", str(p)
+            )
+        rules.append(
+            CollapseRule(
+                cls=str(r["class"]),
+                frm=tuple(r.get("from", ())),
+                to=tuple(r.get("to", ())),
+                pairs=r.get("pairs"),
+                label=tuple(r.get("label", ())),
+            )
+        )
+    return rules
+
+
+_PLACEHOLDER = re.compile(r"\{([^{}]+)\}")
+
+
+def _fill(template: str, values: dict[str, list[str]]) -> str:
+    """The template with each ``{name}`` replaced by its values, comma-joined."""
+    return _PLACEHOLDER.sub(lambda m: ", ".join(values[m.group(1)]), template)
+
+
+def _edge_label(graph: nx.MultiDiGraph, default: str, rule: CollapseRule,
+                out: dict[str, list[str]], attrs: dict[str, Any]) -> str:
+    """The first of the rule's label templates whose placeholders all have values (the
+    labels of the claim's linked nodes, else its attribute of that local name)."""
+
+    def values_of(prop: str) -> list[str]:
+        if out.get(prop):
+            return [str(graph.nodes[o]["label"]) for o in out[prop]]
+        v = attrs.get(local_name(prop))
+        if v is None or v == "":
+            return []
+        return [str(x) for x in v] if isinstance(v, list) else [str(v)]
+
+    for tmpl in rule.label:
+        vals = {n: values_of(n) for n in _PLACEHOLDER.findall(tmpl)}
+        if all(vals.values()):
+            return _fill(tmpl, vals)
+    return default
+
+
+def collapse_claims(
+    graph: nx.MultiDiGraph, rules: list[CollapseRule] | None = None
+) -> nx.MultiDiGraph:
+    """Return a copy of ``graph`` where claims with a rule are replaced by labelled edges.
+
+    An access route becomes an edge model → market labelled ``via <service>``; a
+    partnership an edge between each two parties; a restriction imposer → target; an
+    assessment assessed entity → market. Each new edge has the claim's key as edge key
+    and carries all the claim's attributes (``status``, dates, ``sources`` …) plus
+    ``claim`` (its key), ``claim_label``, ``directed`` and ``related`` (the claim's
+    other links, as text). Claims without a rule, or missing the rule's properties,
+    stay nodes. Entity nodes are all kept.
+    """
+    rules = load_rules() if rules is None else rules
+    schema = graph_schema(graph)
+    by_class = {r.cls: r for r in rules}
+    out_graph = graph.copy()
+    new_edges: list[tuple[str, str, str, dict[str, Any]]] = []
+    collapsed: list[str] = []
+    for c, attrs in graph.nodes(data=True):
+        if not attrs.get("claim"):
+            continue
+        rule = next((by_class[a] for a in schema.ancestors(attrs["class"]) if a in by_class), None)
+        if rule is None:
+            continue
+        out: dict[str, list[str]] = defaultdict(list)
+        for _, o, k in graph.out_edges(c, keys=True):
+            out[k].append(o)
+        for v in out.values():
+            v.sort()
+        if rule.pairs:
+            parties = out.get(rule.pairs, [])
+            if len(parties) < 2:
+                continue
+            ends = [(a, b) for i, a in enumerate(parties) for b in parties[i + 1 :]]
+            used = {rule.pairs}
+        else:
+            fp = next((p for p in rule.frm if out.get(p)), None)
+            tp = next((p for p in rule.to if out.get(p)), None)
+            if fp is None or tp is None:
+                continue
+            ends = [(a, b) for a in out[fp] for b in out[tp] if a != b]
+            if not ends:
+                continue
+            used = {fp, tp}
+
+        label = _edge_label(graph, schema.label(attrs["class"]), rule, out, attrs)
+        related = []
+        for _, o, k in sorted(graph.out_edges(c, keys=True)):
+            if k not in used:
+                related.append(f"{schema.edge_label(k)}: {graph.nodes[o]['label']}")
+        for s, _, k in sorted(graph.in_edges(c, keys=True)):
+            related.append(f"{graph.nodes[s]['label']} {schema.edge_label(k)} this")
+        data = {k: v for k, v in attrs.items() if k not in ("label", "claim")}
+        data.update(
+            label=label,
+            predicate="",
+            claim=c,
+            claim_label=attrs["label"],
+            directed=not rule.pairs,
+        )
+        if related:
+            data["related"] = related
+        for a, b in ends:
+            new_edges.append((a, b, c, dict(data)))
+        collapsed.append(c)
+    out_graph.remove_nodes_from(collapsed)
+    for a, b, k, d in new_edges:
+        if a in out_graph and b in out_graph:
+            out_graph.add_edge(a, b, key=k, **d)
+    out_graph.graph["collapsed"] = True
+    return out_graph
+
+
+__all__ = ["COLLAPSE_RULES", "CollapseRule", "collapse_claims", "load_rules"]
