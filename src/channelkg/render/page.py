@@ -1,9 +1,10 @@
 """Render a networkx projection as one self-contained, offline HTML page.
 
-The page draws the graph with vis-network (the build that pyvis ships in its package)
-and a small script of our own (``assets/view.js``) for the legend, class and status
-filters, search, tooltips and neighbourhood focus. Everything is inlined: the page
-loads nothing from any host and writing it creates no file besides the page itself.
+The page draws the graph with vis-network (the standalone build vendored, unmodified,
+in ``assets/vendor/`` with its licence) and a small script of our own
+(``assets/view.js``) for the legend, class and status filters, search, tooltips and
+neighbourhood focus. Everything is inlined: the page loads nothing from any host and
+writing it creates no file besides the page itself.
 
 Safety: the graph data travels as JSON inside a ``<script type="application/json">``
 element with ``<``, ``>``, ``&``, U+2028 and U+2029 escaped; the script builds every
@@ -460,13 +461,17 @@ def _darker(color: str) -> str:
 
 
 def vis_options(physics: bool, n_nodes: int, n_edges: int, seed: int = 1) -> dict[str, Any]:
-    """vis-network options, starting from pyvis' defaults for a directed network."""
-    from pyvis.network import Network
-
-    net = Network(directed=True, cdn_resources="remote")
-    net.toggle_physics(physics)
-    net.toggle_hide_edges_on_drag(not physics)
-    opts: dict[str, Any] = json.loads(net.options.to_json())
+    """vis-network options for a directed network (pyvis' defaults, then ours)."""
+    opts: dict[str, Any] = {
+        "configure": {"enabled": False},
+        "edges": {"color": {"inherit": True}, "smooth": {"enabled": True, "type": "dynamic"}},
+        "interaction": {
+            "dragNodes": True,
+            "hideEdgesOnDrag": not physics,
+            "hideNodesOnDrag": False,
+        },
+        "physics": {},
+    }
     big = n_nodes > PHYSICS_THRESHOLD or n_edges > 2 * PHYSICS_THRESHOLD
     opts["edges"] = {
         "smooth": {"enabled": True, "type": "continuous", "roundness": 0.3}
@@ -511,16 +516,14 @@ def vis_options(physics: bool, n_nodes: int, n_edges: int, seed: int = 1) -> dic
 
 
 def _vis_assets() -> tuple[str, str]:
-    """vis-network's JS and CSS as shipped inside the pyvis package."""
-    import pyvis
+    """vis-network's JS and CSS, vendored in ``assets/vendor/``."""
+    from channelkg import resources
 
-    lib = Path(pyvis.__file__).resolve().parent / "templates" / "lib"
-    cands = sorted(lib.glob("vis-*/vis-network.min.js"), reverse=True)
-    if not cands:
-        raise ChannelKGError(f"vis-network not found in the pyvis package ({lib})")
-    js = cands[0]
-    css = js.with_name("vis-network.css")
-    return js.read_text(encoding="utf-8"), css.read_text(encoding="utf-8") if css.exists() else ""
+    vendor = resources.vendor_dir()
+    js, css = vendor / "vis-network.min.js", vendor / "vis-network.css"
+    if not js.is_file() or not css.is_file():
+        raise ChannelKGError(f"vis-network is missing from {vendor}")
+    return js.read_text(encoding="utf-8"), css.read_text(encoding="utf-8")
 
 
 def script_json(obj: Any) -> str:
