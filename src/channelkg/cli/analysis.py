@@ -246,6 +246,9 @@ def infer(profile: str, rule_files: tuple[Path, ...], fmt: str, output: Path | N
           **graph: Any) -> None:
     """Print only the triples that reasoning derives (nothing is written to the graph).
 
+    The graph's own triples are left out, so the output is what --reason PROFILE
+    would add to other commands.
+
     \b
     Examples:
       channelkg infer                        # what the shipped rules derive
@@ -268,6 +271,9 @@ def infer(profile: str, rule_files: tuple[Path, ...], fmt: str, output: Path | N
 @output_option()
 def rules_cmd(fmt: str, output: Path | None) -> None:
     """List the shipped CONSTRUCT rules (used by --reason rules and `channelkg infer`).
+
+    Each rule is a SPARQL CONSTRUCT in sparql/rules/*.rq; what it derives is never
+    written back to the graph.
 
     \b
     Examples:

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 from typing import Any
 
 import click
 
 from channelkg.cli.main import CONTEXT, cli
+from channelkg.errors import CheckFailedError
 
 _FILE_HELP = "Theme file to add to (default: graphs/additions.ttl)."
 
@@ -79,7 +79,7 @@ def add() -> None:
     if anything is wrong. Labels in several languages: --label en=… --label zh=….
 
     \b
-    Example:
+    Examples:
       channelkg add route --model gpt --market CN --service azure-china \\
         --kind CloudPartner --seller microsoft --open true --status reported \\
         --source-title "Microsoft sells OpenAI models to Chinese firms" \\
@@ -87,6 +87,22 @@ def add() -> None:
         --stated-on 2026-06-17 --comment "Microsoft sells GPT models in China via Azure."
     """
 
+
+_SOURCE = ("--source-title \"Example headline\" --source-url https://example.org/a "
+           "--source-date 2026-06-17 --stated-on 2026-06-17 --dry-run")
+_EXAMPLES = {
+    "route": "--model gpt --market CN --service azure-china --kind CloudPartner "
+             "--seller microsoft --open true --comment \"Azure sells GPT in China.\"",
+    "partnership": "--party microsoft --party openai --kind Licence "
+                   "--comment \"Microsoft licenses OpenAI models.\"",
+    "restriction": "--imposed-by anthropic --kind ProviderBlock --market CN --applies-to claude "
+                   "--comment \"Anthropic does not serve China.\"",
+    "assessment": "--assessed-entity partnership-microsoft-openai --kind DependencyRisk "
+                  "--level high --market CN --comment \"One partner carries the channel.\"",
+    "claim": "--about openai --market CN --comment \"OpenAI does not serve China.\"",
+    "entity": "--class Customer --label en=\"Example Motors\" --label zh=\"示例汽车\" "
+              "--comment \"An invented carmaker.\" --dry-run",
+}
 
 _METAVARS = {
     "ref": "REF", "refs": "REF", "market": "MARKET", "markets": "MARKET", "kind": "KIND",
@@ -126,7 +142,9 @@ def _make_add_command(kind: str) -> None:
             f"\n\nIts IRI is kgid:{template} unless you give --id." if kind != "entity" else
             "\n\nIts IRI is kgid:<slug of its English label> unless you give --id."
         )
-    )
+    ) + (f"\n\n\b\nExamples:\n  channelkg add {kind} {_EXAMPLES[kind]}"
+         + ("" if kind == "entity" else f" \\\n    {_SOURCE}")
+         + f"\n  channelkg add {kind} --help")
     command = _write_options(command)
     for f in reversed(fields):
         opt = f"--{f.name}"
@@ -165,6 +183,11 @@ def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple
 
     With --store sparql:URL --update-url URL the facts are checked against the
     server's graph and sent as one SPARQL INSERT DATA instead of written to a file.
+
+    \b
+    Examples:
+      channelkg import facts.yaml --dry-run
+      channelkg import facts.csv --file graphs/partners.ttl
     """
     from channelkg.edit.core import import_file
 
@@ -189,6 +212,11 @@ def format_(files: tuple[Path, ...], check: bool) -> None:
     leading ones first, a block right above a subject moves with that subject,
     trailing ones last. Comments inside a statement, above a prefix line or
     above a blank-node subject are dropped (a warning says how many).
+
+    \b
+    Examples:
+      channelkg format
+      channelkg format --check graphs/seed.ttl
     """
     from channelkg.rdf.turtle import reformat_file
     from channelkg.resources import default_data_files
@@ -209,4 +237,4 @@ def format_(files: tuple[Path, ...], check: bool) -> None:
     if not changed:
         click.echo(f"{len(paths)} file(s) already canonical", err=True)
     if check and changed:
-        sys.exit(1)
+        raise CheckFailedError(f"{len(changed)} file(s) not in canonical form")

@@ -53,6 +53,10 @@ def timeline(market: str | None, provider: str | None, date_from: str | None,
              date_to: str | None, fmt: str, output: Path | None, **graph: Any) -> None:
     """List dated events in order: when claims were stated, started and ended.
 
+    Each claim contributes its statedOn, validFrom and validTo dates; --market and
+    --provider keep the claims about that market or organization, --from and --to
+    a window of dates.
+
     \b
     Examples:
       channelkg timeline --market CN

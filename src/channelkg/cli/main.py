@@ -54,6 +54,16 @@ def cli() -> None:
 
     Every command reads the bundled graph (graphs/*.ttl plus the ontology) unless
     you pass --data FILE (repeatable). Exit codes: 0 ok, 1 check failed, 2 bad input.
+    Options mean the same in every command: -p/--param NAME=VALUE binds a query
+    parameter, -f/--format picks the output format, -o FILE writes a file ('-':
+    standard output), and '-' as an input file reads standard input.
+
+    \b
+    Examples:
+      channelkg queries
+      channelkg routes --model gpt --market CN
+      channelkg view --market CN
+      channelkg COMMAND --help
     """
 
 
