@@ -22,8 +22,8 @@ if TYPE_CHECKING:
     import datetime as dt
 
 
-def _day(on: str | None, graph: dict[str, Any]) -> dt.date:
-    """The day of ``--on``, else of ``--as-of``, else today."""
+def _day(on: str | None, graph: dict[str, Any]) -> dt.date | None:
+    """The day of ``--on``, else of ``--as-of``, else None (today)."""
     from channelkg.analysis.routes import parse_date
 
     return parse_date(on or graph.get("as_of"), "--on" if on else "--as-of")
@@ -197,7 +197,10 @@ def report(market: str | None, provider: str | None, fmt: str, html: bool, sourc
         fmt = "html"
     kg = open_graph(**graph)
     doc = build_report(kg, market=market, provider=provider, source=source, on=_day(on, graph))
-    text = {"md": doc.to_markdown, "html": doc.to_html, "json": lambda: brief_json(doc)}[fmt]()
+    if fmt == "json":
+        text = brief_json(doc)
+    else:
+        text = doc.to_html() if fmt == "html" else doc.to_markdown()
     if output is None:
         slug = shorten(doc.subject).split(":", 1)[-1]
         output = resources.graphs_dir() / "reports" / f"{slug}.{fmt}"

@@ -11,7 +11,7 @@ import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import click
 
@@ -67,8 +67,19 @@ def cli() -> None:
     """
 
 
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@overload
+def graph_options(func: F, /) -> F: ...
+
+
+@overload
+def graph_options(*, as_of: bool = True, reason: bool = True) -> Callable[[F], F]: ...
+
+
 def graph_options(
-    func: Callable[..., Any] | None = None, *, as_of: bool = True, reason: bool = True
+    func: Callable[..., Any] | None = None, /, *, as_of: bool = True, reason: bool = True
 ) -> Any:
     """Options shared by every command that reads the graph.
 

@@ -33,7 +33,7 @@ from channelkg.errors import ChannelKGError
 from channelkg.render.network import ASSETS, Schema, graph_schema, load_schema
 
 if TYPE_CHECKING:
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 
 PHYSICS_THRESHOLD = 300
 DEFAULT_COLOR = "#97a3b6"
@@ -88,7 +88,7 @@ def fast_layout(
     Units: one ideal edge length.
     """
     import numpy as np
-    from scipy.spatial import cKDTree
+    from scipy.spatial import cKDTree  # type: ignore[import-untyped, unused-ignore]
 
     nodes = list(graph)
     n = len(nodes)
@@ -220,7 +220,7 @@ def compute_layout(
 def _spacing_scale(pos: dict[Any, tuple[float, float]], target: float = 70.0) -> float:
     """Pixels per layout unit so that the median nearest-neighbour gap is ``target`` px."""
     import numpy as np
-    from scipy.spatial import cKDTree
+    from scipy.spatial import cKDTree  # type: ignore[import-untyped, unused-ignore]
 
     pts = np.array(list(pos.values()))
     if len(pts) < 2:
@@ -393,9 +393,9 @@ def view_payload(
     groups: dict[str, dict[str, Any]] = {}
     classes: list[dict[str, Any]] = []
     for cls, count in sorted(class_counts.items(), key=lambda t: (-t[1], t[0])):
-        color, shape = schema.style(cls if cls != "_none" else None)
-        color = color or DEFAULT_COLOR
-        shape = shape or DEFAULT_SHAPE
+        style_color, style_shape = schema.style(cls if cls != "_none" else None)
+        color = style_color or DEFAULT_COLOR
+        shape = style_shape or DEFAULT_SHAPE
         groups[cls] = {
             "color": {
                 "background": color,
@@ -417,12 +417,12 @@ def view_payload(
             }
         )
     for cls, count in sorted(edge_class_counts.items(), key=lambda t: (-t[1], t[0])):
-        color, shape = schema.style(cls)
+        edge_color, _ = schema.style(cls)
         classes.append(
             {
                 "id": cls,
                 "label": schema.label(cls),
-                "color": color or EDGE_COLOR,
+                "color": edge_color or EDGE_COLOR,
                 "shape": "line",
                 "count": count,
                 "edge": True,

@@ -16,7 +16,7 @@ from channelkg.errors import InputError
 from channelkg.render.network import Selection
 
 if TYPE_CHECKING:
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 
     from channelkg.graph.memory import KnowledgeGraph
 
@@ -169,7 +169,7 @@ def graphml_bytes(graph: nx.MultiDiGraph) -> bytes:
     """``graph`` as GraphML (list attributes joined with `` | ``)."""
     import io
 
-    import networkx as nx
+    import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 
     from channelkg.render.network import to_graphml_graph
 
