@@ -29,5 +29,5 @@ def test_shacl_problems_on_stdin_are_found_too() -> None:
 
 
 def test_one_kind_of_input_at_a_time() -> None:
-    with pytest.raises(InputError, match="one of them"):
+    with pytest.raises(InputError, match="not both"):
         validate_input([TINY], stdin_text="")

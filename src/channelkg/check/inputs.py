@@ -66,7 +66,7 @@ def validate_input(
         InputError: more than one kind of input, or a missing shapes/ontology file.
     """
     if sum((bool(files), stdin_text is not None, store is not None)) > 1:
-        raise InputError("give FILES, '-' (standard input) or --store, one of them")
+        raise InputError("give FILES, '-' (standard input) or --store, not both")
     for p in (shapes, ontology):
         if p is not None and not p.exists():
             raise InputError("no such file", str(p))

@@ -33,7 +33,8 @@ CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 class _Group(click.Group):
     """Lists commands in the order they were added, and turns library errors
-    (:class:`ChannelKGError`) into one-line click errors with the right exit code."""
+    (:class:`ChannelKGError`) into one-line click errors with the right exit code
+    (a :class:`CheckFailedError` without a message only sets the exit code)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
@@ -42,6 +43,9 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except ChannelKGError as err:
+            if isinstance(err, CheckFailedError) and not str(err):
+                # The command's output already says what failed: just the exit code.
+                raise click.exceptions.Exit(err.exit_code) from None
             exc = click.ClickException(str(err))
             exc.exit_code = err.exit_code
             raise exc from None
@@ -224,7 +228,7 @@ def query(
             raise QueryError(f"empty result: {why}")
     emit(render(result, fmt), output)
     if result.kind == "ASK" and not result.boolean:
-        raise CheckFailedError("the ASK query answered false")
+        raise CheckFailedError()  # "false" is the answer already printed
 
 
 @cli.command(context_settings=CONTEXT)
@@ -300,7 +304,7 @@ def validate(
                             store=store, reason=reason, shapes=shapes, ontology=ontology)
     emit(report.text if fmt == "text" else validation_table(report).render(fmt), output)
     if not report.conforms:
-        raise CheckFailedError(f"validation failed: {len(report.problems)} problem(s)")
+        raise CheckFailedError()  # the report ends with the number of problems
 
 
 # Commands defined in other modules register themselves on ``cli`` when imported.
