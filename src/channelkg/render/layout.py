@@ -72,27 +72,7 @@ def fast_layout(
         # Far field: repulsion from the centres of mass of grid cells (Barnes-Hut-like),
         # recomputed every other iteration (it changes slowly).
         if it % 2 == 0:
-            lo = pos.min(axis=0)
-            span = np.maximum(pos.max(axis=0) - lo, 1e-9)
-            cell_xy = np.minimum((pos - lo) / span * cells_per_side, cells_per_side - 1)
-            cell = cell_xy[:, 0].astype(np.int64) * cells_per_side + cell_xy[:, 1].astype(np.int64)
-            mass = np.bincount(cell, minlength=cells_per_side**2).astype(float)
-            used = mass > 0
-            centre = np.stack(
-                [
-                    np.bincount(cell, pos[:, axis], cells_per_side**2)[used] / mass[used]
-                    for axis in (0, 1)
-                ],
-                axis=1,
-            )
-            mass = mass[used]
-            min_d2 = max(radius * radius, float((span / cells_per_side).max() ** 2))
-            c2 = (centre * centre).sum(axis=1)[None, :]
-            for start in range(0, n, 4096):
-                chunk = pos[start : start + 4096]
-                dist2 = (chunk * chunk).sum(axis=1)[:, None] + c2 - 2.0 * (chunk @ centre.T)
-                w = np.where(dist2 >= min_d2, k * k * mass[None, :] / np.maximum(dist2, 1e-9), 0.0)
-                far[start : start + 4096] = chunk * w.sum(axis=1)[:, None] - w @ centre
+            far = _far_field(pos, cells_per_side, radius, k)
         disp += far
         # Springs along edges.
         if len(e):
@@ -107,6 +87,33 @@ def fast_layout(
         t *= cool
     pos -= pos.mean(axis=0)
     return {v: (float(pos[i, 0]), float(pos[i, 1])) for i, v in enumerate(nodes)}
+
+
+def _far_field(pos: Any, cells_per_side: int, radius: float, k: float) -> Any:
+    """Repulsion of every node from the centres of mass of a grid of cells."""
+    import numpy as np
+
+    n = len(pos)
+    far = np.zeros((n, 2))
+    lo = pos.min(axis=0)
+    span = np.maximum(pos.max(axis=0) - lo, 1e-9)
+    cell_xy = np.minimum((pos - lo) / span * cells_per_side, cells_per_side - 1)
+    cell = cell_xy[:, 0].astype(np.int64) * cells_per_side + cell_xy[:, 1].astype(np.int64)
+    mass = np.bincount(cell, minlength=cells_per_side**2).astype(float)
+    used = mass > 0
+    centre = np.stack(
+        [np.bincount(cell, pos[:, axis], cells_per_side**2)[used] / mass[used] for axis in (0, 1)],
+        axis=1,
+    )
+    mass = mass[used]
+    min_d2 = max(radius * radius, float((span / cells_per_side).max() ** 2))
+    c2 = (centre * centre).sum(axis=1)[None, :]
+    for start in range(0, n, 4096):
+        chunk = pos[start : start + 4096]
+        dist2 = (chunk * chunk).sum(axis=1)[:, None] + c2 - 2.0 * (chunk @ centre.T)
+        w = np.where(dist2 >= min_d2, k * k * mass[None, :] / np.maximum(dist2, 1e-9), 0.0)
+        far[start : start + 4096] = chunk * w.sum(axis=1)[:, None] - w @ centre
+    return far
 
 
 def _bfs_order(graph: nx.Graph, nodes: list[Any]) -> list[Any]:
