@@ -227,6 +227,34 @@ def test_regenerating_a_view_changes_no_byte(tmp_path: Path) -> None:
     assert outs[0] == outs[1] == outs[2]
 
 
+def test_the_committed_views_regenerate_byte_for_byte(runner: CliRunner, tmp_path: Path) -> None:
+    """graphs/views/*.html are what `view --all-shipped` writes from the bundled graph."""
+    res = runner.invoke(cli, ["view", "--all-shipped", "-o", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    committed = sorted((ROOT / "graphs" / "views").glob("*.html"))
+    assert [p.name for p in committed] == sorted(p.name for p in tmp_path.iterdir())
+    for path in committed:
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_vis_network_is_vendored_with_its_licence() -> None:
+    """The page's vis-network comes from assets/vendor/ (with its licence), nowhere else."""
+    import hashlib
+
+    vendor = resources.vendor_dir()
+    readme = (vendor / "README.md").read_text(encoding="utf-8")
+    for name in ("vis-network.min.js", "vis-network.css"):
+        digest = hashlib.sha256((vendor / name).read_bytes()).hexdigest()
+        assert f"{digest}  {name}" in readme
+    assert "Apache License" in (vendor / "LICENSE-APACHE-2.0.txt").read_text(encoding="utf-8")
+    assert "MIT License" in (vendor / "LICENSE-MIT.txt").read_text(encoding="utf-8")
+    js = (vendor / "vis-network.min.js").read_text(encoding="utf-8")
+    page = render_html(nx.MultiDiGraph(), title="t")
+    assert js in page
+    source = (ROOT / "src" / "channelkg" / "render" / "page.py").read_text(encoding="utf-8")
+    assert not re.search(r"^\s*(import|from) pyvis", source, re.M)
+
+
 def test_view_of_a_named_query(runner: CliRunner, tmp_path: Path) -> None:
     out = tmp_path / "q.html"
     res = runner.invoke(cli, ["view", "--query", "routes-into", "-p", "market=CN", "-o", str(out)])

@@ -80,6 +80,11 @@ def assets_dir() -> Path:
     return _PKG / "render" / "assets"
 
 
+def vendor_dir() -> Path:
+    """Third-party files shipped unmodified with their licences (vis-network)."""
+    return assets_dir() / "vendor"
+
+
 def static_dir() -> Path:
     """The query page served by ``channelkg serve``."""
     return _PKG / "serve" / "static"

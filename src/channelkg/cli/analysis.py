@@ -3,41 +3,30 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from channelkg.cli.main import CONTEXT, cli, emit, graph_options, open_graph
+from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph
+from channelkg.cli.options import (
+    RDF_FORMATS,
+    emit,
+    format_option,
+    is_stdio,
+    on_option,
+    output_option,
+    progress,
+)
 
-ROW_FORMATS = ["table", "csv", "json", "md"]
-
-
-def _render_rows(headers: list[str], rows: list[list[str]], fmt: str, doc: Any) -> str:
-    """Render display rows as table/csv/md, or ``doc`` as JSON."""
-    from channelkg.render.results import render_rows
-
-    return render_rows(headers, rows, fmt, doc)
-
-
-def _format_option(func: Any) -> Any:
-    return click.option(
-        "--format", "-f", "fmt", type=click.Choice(ROW_FORMATS), default="table",
-        show_default=True, help="Output format.",
-    )(func)
+if TYPE_CHECKING:
+    import datetime as dt
 
 
-def _output_option(func: Any) -> Any:
-    return click.option(
-        "--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead."
-    )(func)
+def _day(on: str | None, graph: dict[str, Any]) -> dt.date | None:
+    """The day of ``--on``, else of ``--as-of``, else None (today)."""
+    from channelkg.model.dates import option_day
 
-
-def _on_option(func: Any) -> Any:
-    return click.option(
-        "--on", "on", metavar="YYYY-MM-DD", default=None,
-        help="Judge which routes are open and which restrictions are in force on this day "
-        "(default: the --as-of date, else today).",
-    )(func)
+    return option_day(on, graph.get("as_of"))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -47,9 +36,9 @@ def _on_option(func: Any) -> Any:
 @click.option("--market", "-k", metavar="MARKET",
               help="Market: ISO code, slug, CURIE, IRI or label (default: all markets).")
 @click.option("--open-only", is_flag=True, help="Show open routes only.")
-@_on_option
-@_format_option
-@_output_option
+@on_option
+@format_option()
+@output_option()
 @graph_options
 def routes(model: str | None, market: str | None, open_only: bool, on: str | None, fmt: str,
            output: Path | None, **graph: Any) -> None:
@@ -67,14 +56,13 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
       channelkg routes --market HK --open-only --format json
     """
     from channelkg.analysis.routes import routes as find_routes
-    from channelkg.model.dates import option_day
+    from channelkg.render.tables import Table
 
     if not model and not market:
         raise click.UsageError("give --model, --market or both")
     kg = open_graph(**graph)
-    day = option_day(on, graph.get("as_of"))
-    res = find_routes(kg, model, market, on=day, only_open=open_only)
-    emit(_render_rows(list(res.HEADERS), res.rows(), fmt, res.as_dict()), output)
+    res = find_routes(kg, model, market, on=_day(on, graph), only_open=open_only)
+    emit(Table.of(res.HEADERS, res.rows(), res.as_dict()).render(fmt), output)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -84,9 +72,9 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
               help="Model, family or developer (default: every family with a route there).")
 @click.option("--all", "show_all", is_flag=True,
               help="Also list families whose routes into the market are all closed.")
-@_on_option
-@_format_option
-@_output_option
+@on_option
+@format_option()
+@output_option()
 @graph_options
 def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: str,
          output: Path | None, **graph: Any) -> None:
@@ -105,28 +93,12 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
       channelkg spof --market CN --format json
     """
     from channelkg.analysis.spof import single_points_of_failure
-    from channelkg.model.dates import option_day
-    from channelkg.rdf.terms import shorten
+    from channelkg.render.tables import spof_table
 
     kg = open_graph(**graph)
-    day = option_day(on, graph.get("as_of"))
-    results = single_points_of_failure(kg, market, model, on=day, include_cut_off=show_all)
-    headers = ["family", "market", "open routes", "single points of failure",
-               "minimum cut", "corroborated by"]
-    rows = []
-    for r in results:
-        rows.append([
-            r.family_label,
-            r.market_label,
-            str(len(r.open_routes)),
-            "; ".join(f"{c.label} [{shorten(c.iri)}] ({c.role})" for c in r.critical)
-            or ("cut off: no open route" if r.cut_off else "none"),
-            "; ".join(f"{c.label} ({c.role})" for c in r.min_cut),
-            "; ".join(f"{a['assessment']}: {a['level']}: {a['statement']}"
-                      for a in r.assessments),
-        ])
-    doc = {"market": market, "results": [r.as_dict() for r in results]}
-    emit(_render_rows(headers, rows, fmt, doc), output)
+    results = single_points_of_failure(kg, market, model, on=_day(on, graph),
+                                       include_cut_off=show_all)
+    emit(spof_table(results, market).render(fmt), output)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -146,9 +118,9 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
 @click.option("--all", "show_all", is_flag=True, help="Also list unchanged market/model pairs.")
 @click.option("--view", "view", type=click.Path(path_type=Path), default=None,
               help="Also write an HTML view that highlights the routes that close or open.")
-@_on_option
-@_format_option
-@_output_option
+@on_option
+@format_option()
+@output_option()
 @graph_options
 def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: tuple[str, ...],
            remove: tuple[str, ...], lift: tuple[str, ...], show_all: bool, view: Path | None,
@@ -168,28 +140,17 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
     """
     from channelkg.analysis.whatif import Scenario
     from channelkg.analysis.whatif import whatif as run_whatif
-    from channelkg.model.dates import option_day
-    from channelkg.rdf.terms import shorten
+    from channelkg.render.tables import whatif_table, whatif_text
 
+    if is_stdio(view):
+        raise click.BadParameter("the view is written to a file; give its name",
+                                 param_hint="--view")
     kg = open_graph(**graph)
     scenario = Scenario(end=end, restrictions=restrictions, block_services=block_services,
                         remove=remove, lift=lift)
-    day = option_day(on, graph.get("as_of"))
-    res = run_whatif(kg, scenario, on=day)
-    rows = res.rows(all_rows=show_all)
-    if fmt == "table":
-        from channelkg.render.results import table
-
-        text = "scenario: " + "; ".join(res.scenario) + "\n\n"
-        text += table(list(res.HEADERS), rows) if rows else "no market gains or loses a model\n"
-        if res.closed:
-            text += "\nroutes that close:\n"
-            text += "".join(f"  {shorten(r)}: {why}\n" for r, why in res.closed)
-        if res.opened:
-            text += "\nroutes that open:\n"
-            text += "".join(f"  {shorten(r)}: {why}\n" for r, why in res.opened)
-    else:
-        text = _render_rows(list(res.HEADERS), rows, fmt, res.as_dict())
+    res = run_whatif(kg, scenario, on=_day(on, graph))
+    text = (whatif_text(res, all_rows=show_all) if fmt == "table"
+            else whatif_table(res, all_rows=show_all).render(fmt))
     emit(text, output)
     if view is not None:
         from channelkg.analysis.whatif import render_whatif_view
@@ -200,18 +161,19 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--market", "-k", metavar="MARKET", help="Write the brief on a market (e.g. CN).")
-@click.option("--provider", "-p", metavar="ORG", help="Write the brief on an organization.")
-@click.option("--html", "html", is_flag=True, help="Write HTML (self-contained, offline).")
+@click.option("--provider", metavar="ORG", help="Write the brief on an organization.")
+@format_option(("md", "html", "json"), "md",
+               "Markdown, a self-contained offline HTML page, or JSON.")
+@click.option("--html", "html", is_flag=True, help="Same as --format html.")
 @click.option("--source", "source", default="kgid:source-seed", show_default=True,
               metavar="SOURCE", help="Source whose comparison table is reproduced.")
-@_on_option
-@click.option("--output", "-o", type=click.Path(path_type=Path),
-              help="Output file (default: graphs/reports/<market-or-provider>.md or .html); "
-              "'-' prints to stdout.")
+@on_option
+@output_option("Output file (default: graphs/reports/<market-or-provider>.md, .html or "
+               ".json); '-' prints to standard output.")
 @graph_options
-def report(market: str | None, provider: str | None, html: bool, source: str, on: str | None,
-           output: Path | None, **graph: Any) -> None:
-    """Write a research brief on a market or a provider (Markdown, or HTML with --html).
+def report(market: str | None, provider: str | None, fmt: str, html: bool, source: str,
+           on: str | None, output: Path | None, **graph: Any) -> None:
+    """Write a research brief on a market or a provider (Markdown, HTML or JSON).
 
     The brief holds the comparison table (provider | direct sales | model access route |
     geopolitical risk), the routes with their status and sources, restrictions, single
@@ -220,32 +182,33 @@ def report(market: str | None, provider: str | None, html: bool, source: str, on
     \b
     Examples:
       channelkg report --market CN
-      channelkg report --market CN --html -o brief.html
+      channelkg report --market CN --format html -o brief.html
       channelkg report --provider microsoft -o -
+      channelkg report --market HK --format json -o -
     """
     from channelkg import resources
-    from channelkg.model.dates import option_day
     from channelkg.rdf.terms import shorten
     from channelkg.render.brief import build_report
+    from channelkg.render.tables import brief_json
 
     if bool(market) == bool(provider):
         raise click.UsageError("give exactly one of --market or --provider")
+    if html:
+        fmt = "html"
     kg = open_graph(**graph)
-    day = option_day(on, graph.get("as_of"))
-    doc = build_report(kg, market=market, provider=provider, source=source, on=day)
-    text = doc.to_html() if html else doc.to_markdown()
+    doc = build_report(kg, market=market, provider=provider, source=source, on=_day(on, graph))
+    if fmt == "json":
+        text = brief_json(doc)
+    else:
+        text = doc.to_html() if fmt == "html" else doc.to_markdown()
     if output is None:
         slug = shorten(doc.subject).split(":", 1)[-1]
-        output = resources.output_dir("reports") / f"{slug}.{'html' if html else 'md'}"
-    if str(output) == "-":
-        emit(text, None)
-        return
+        output = resources.output_dir("reports") / f"{slug}.{fmt}"
     emit(text, output)
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--output", "-o", type=click.Path(path_type=Path), default=Path("docs/ontology.html"),
-              show_default=True, help="HTML file to write ('-' prints to stdout).")
+@output_option("HTML file to write ('-' prints to standard output).", Path("docs/ontology.html"))
 @click.option("--ontology", type=click.Path(path_type=Path),
               help="Ontology file (default: ontology/channelkg.ttl).")
 @click.option("--shapes", type=click.Path(path_type=Path),
@@ -263,14 +226,14 @@ def docs(output: Path, ontology: Path | None, shapes: Path | None, data: tuple[P
     \b
     Examples:
       channelkg docs -o docs/ontology.html
-      channelkg docs --data tests/data/channels.ttl -o /dev/stdout
+      channelkg docs --data tests/data/channels.ttl -o -
     """
     from channelkg.render.docs import render_docs
 
     text = render_docs(ontology=ontology, shapes=shapes,
                        data=None if no_examples else (list(data) or None),
                        examples=not no_examples)
-    emit(text, None if str(output) == "-" else output)
+    emit(text, output)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -279,13 +242,15 @@ def docs(output: Path, ontology: Path | None, shapes: Path | None, data: tuple[P
 @click.option("--rules", "rule_files", multiple=True, type=click.Path(path_type=Path),
               help="Use these CONSTRUCT rule files or folders instead of the shipped rules "
               "(repeatable).")
-@click.option("--format", "-f", "fmt", type=click.Choice(["turtle", "nt", "json-ld"]),
-              default="turtle", show_default=True, help="RDF syntax of the output.")
-@_output_option
-@graph_options
+@format_option(RDF_FORMATS, "turtle", "RDF syntax of the output.")
+@output_option()
+@graph_options(reason=False)  # --profile is this command's reasoning
 def infer(profile: str, rule_files: tuple[Path, ...], fmt: str, output: Path | None,
           **graph: Any) -> None:
     """Print only the triples that reasoning derives (nothing is written to the graph).
+
+    The graph's own triples are left out, so the output is what --reason PROFILE
+    would add to other commands.
 
     \b
     Examples:
@@ -293,32 +258,32 @@ def infer(profile: str, rule_files: tuple[Path, ...], fmt: str, output: Path | N
       channelkg infer --profile owlrl -f nt
       channelkg infer --rules my-rules/ -o derived.ttl
     """
+    from channelkg.render.results import render
+    from channelkg.sparql.query import QueryResult
     from channelkg.sparql.reason import entailments, load_rules
 
     kg = open_graph(**graph)
     rules = load_rules(list(rule_files)) if rule_files else None
     g = entailments(kg, profile, rules=rules, progress=True)
-    if fmt == "nt":
-        text = "".join(sorted(g.serialize(format="nt").splitlines(True)))
-    elif fmt == "json-ld":
-        text = g.serialize(format="json-ld", auto_compact=True)
-    else:
-        text = g.serialize(format="turtle")
-    emit(text, output)
-    click.echo(f"{len(g)} inferred triples", err=True)
-
-
-# infer's --profile is its reasoning; graph_options' --reason would reason twice.
-infer.params[:] = [p for p in infer.params if p.name != "reason"]
+    emit(render(QueryResult("GRAPH", graph=g), fmt), output)
+    progress(f"{len(g)} inferred triples")
 
 
 @cli.command("rules", context_settings=CONTEXT)
-@click.option("--format", "-f", "fmt", type=click.Choice(["table", "md"]), default="table",
-              show_default=True, help="Output format.")
-def rules_cmd(fmt: str) -> None:
-    """List the shipped CONSTRUCT rules (used by --reason rules and `channelkg infer`)."""
-    from channelkg.render.results import markdown, table
+@format_option()
+@output_option()
+def rules_cmd(fmt: str, output: Path | None) -> None:
+    """List the shipped CONSTRUCT rules (used by --reason rules and `channelkg infer`).
+
+    Each rule is a SPARQL CONSTRUCT in sparql/rules/*.rq; what it derives is never
+    written back to the graph.
+
+    \b
+    Examples:
+      channelkg rules
+      channelkg rules --format json
+    """
+    from channelkg.render.tables import rules_table
     from channelkg.sparql.reason import list_rules
 
-    rows = [[r.name, f"{r.title}. {r.description}"] for r in list_rules()]
-    click.echo((markdown if fmt == "md" else table)(["name", "description"], rows), nl=False)
+    emit(rules_table(list_rules()).render(fmt), output)

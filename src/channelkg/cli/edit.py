@@ -1,5 +1,4 @@
-"""Commands to extend the graph and to look at it through time:
-``add``, ``import``, ``format``, ``diff``, ``timeline``, ``explain``."""
+"""Commands that extend and tidy the graph: ``add``, ``import``, ``format``."""
 
 from __future__ import annotations
 
@@ -8,7 +7,8 @@ from typing import Any
 
 import click
 
-from channelkg.cli.main import CONTEXT, cli, emit, graph_options, open_graph, parse_params
+from channelkg.cli.main import CONTEXT, cli
+from channelkg.errors import CheckFailedError
 
 _FILE_HELP = "Theme file to add to (default: graphs/additions.ttl)."
 
@@ -96,7 +96,7 @@ def add() -> None:
     SHACL shapes (ontology/shapes.ttl).
 
     \b
-    Example:
+    Examples:
       channelkg add route --model gpt --market CN --service azure-china \\
         --kind CloudPartner --seller microsoft --open true --status reported \\
         --source-title "Microsoft sells OpenAI models to Chinese firms" \\
@@ -104,6 +104,22 @@ def add() -> None:
         --stated-on 2026-06-17 --comment "Microsoft sells GPT models in China via Azure."
     """
 
+
+_SOURCE = ("--source-title \"Example headline\" --source-url https://example.org/a "
+           "--source-date 2026-06-17 --stated-on 2026-06-17 --dry-run")
+_EXAMPLES = {
+    "route": "--model gpt --market CN --service azure-china --kind CloudPartner "
+             "--seller microsoft --open true --comment \"Azure sells GPT in China.\"",
+    "partnership": "--party microsoft --party openai --kind Licence "
+                   "--comment \"Microsoft licenses OpenAI models.\"",
+    "restriction": "--imposed-by anthropic --kind ProviderBlock --market CN --applies-to claude "
+                   "--comment \"Anthropic does not serve China.\"",
+    "assessment": "--assessed-entity partnership-microsoft-openai --kind DependencyRisk "
+                  "--level high --market CN --comment \"One partner carries the channel.\"",
+    "claim": "--about openai --market CN --comment \"OpenAI does not serve China.\"",
+    "entity": "--class Customer --label en=\"Example Motors\" --label zh=\"示例汽车\" "
+              "--comment \"An invented carmaker.\" --dry-run",
+}
 
 _METAVARS = {
     "ref": "REF", "refs": "REF", "link": "REF", "market": "MARKET", "markets": "MARKET",
@@ -163,7 +179,9 @@ def _make_add_command(kind: str) -> click.Command:
             f"\n\nIts IRI is kgid:{template} unless you give --id." if kind != "entity" else
             "\n\nIts IRI is kgid:<slug of its English label> unless you give --id."
         )
-    )
+    ) + (f"\n\n\b\nExamples:\n  channelkg add {kind} {_EXAMPLES[kind]}"
+         + ("" if kind == "entity" else f" \\\n    {_SOURCE}")
+         + f"\n  channelkg add {kind} --help" if kind in _EXAMPLES else "")
     options = [_option(f) for f in fields]
     return click.command(name=kind, context_settings=CONTEXT, params=options)(
         _write_options(command))
@@ -189,6 +207,11 @@ def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple
 
     With --store sparql:URL --update-url URL the facts are checked against the
     server's graph and sent as one SPARQL INSERT DATA instead of written to a file.
+
+    \b
+    Examples:
+      channelkg import facts.yaml --dry-run
+      channelkg import facts.csv --file graphs/partners.ttl
     """
     from channelkg.edit.core import import_file
 
@@ -221,8 +244,13 @@ def format_(files: tuple[Path, ...], check: bool, output: Path | None) -> None:
     trailing ones last. Comments inside a statement, above a prefix line or
     above a blank-node subject are dropped (a warning says how many).
     FILE - reads standard input and writes the formatted text to standard output.
+
+    \b
+    Examples:
+      channelkg format
+      channelkg format --check graphs/seed.ttl
+      channelkg format - < draft.ttl
     """
-    from channelkg.errors import CheckFailedError
     from channelkg.rdf.turtle import reformat_file
     from channelkg.resources import default_data_files
 
@@ -255,7 +283,7 @@ def _format_stream(files: tuple[Path, ...], check: bool, output: Path | None) ->
     """``format -`` or ``format FILE -o OUT``: one input, its formatted text written out."""
     from channelkg.edit.records import read_text
     from channelkg.edit.target import reformat_text
-    from channelkg.errors import CheckFailedError, InputError
+    from channelkg.errors import InputError
 
     if len(files) != 1:
         raise click.UsageError("give exactly one FILE with - or --output")
@@ -280,106 +308,3 @@ def _format_stream(files: tuple[Path, ...], check: bool, output: Path | None) ->
     click.echo(f"wrote {output}", err=True)
 
 
-def _rows_output(headers: list[str], rows: list[list[str]], fmt: str) -> str:
-    from channelkg.render.results import render_rows
-
-    return render_rows(headers, rows, fmt)
-
-
-_FMT = click.option("--format", "-f", "fmt", type=click.Choice(["table", "csv", "json", "md"]),
-                    default="table", show_default=True, help="Output format.")
-_OUT = click.option("--output", "-o", type=click.Path(path_type=Path),
-                    help="Write to a file instead.")
-
-
-@cli.command(context_settings=CONTEXT)
-@click.option("--from", "date_from", required=True, metavar="YYYY-MM-DD", help="Earlier date.")
-@click.option("--to", "date_to", required=True, metavar="YYYY-MM-DD", help="Later date.")
-@_FMT
-@_OUT
-@graph_options
-def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: Any) -> None:
-    """List facts that started, ended or changed status between two dates.
-
-    A fact "started" if it is visible on --to but not on --from (by the rule
-    --as-of uses on other commands), "ended" in the opposite case, and "status"
-    if it became disputed or superseded because a contradicting or replacing
-    claim appeared.
-    """
-    from channelkg.analysis.history import CHANGE_HEADERS
-    from channelkg.analysis.history import diff as run_diff
-    from channelkg.model.dates import parse_date
-
-    parse_date(date_from, "--from")
-    parse_date(date_to, "--to")
-    kg = open_graph(**graph)
-    changes = run_diff(kg, date_from, date_to)
-    emit(_rows_output(CHANGE_HEADERS, [c.row() for c in changes], fmt), output)
-
-
-# diff compares two dates of its own; --as-of would only confuse it.
-diff.params[:] = [p for p in diff.params if p.name != "as_of"]
-
-
-@cli.command(context_settings=CONTEXT)
-@click.option("--market", metavar="MARKET", help="Only facts about this market (ISO code or id).")
-@click.option("--provider", metavar="ORG", help="Only facts that involve this organization.")
-@click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only events on or after.")
-@click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only events before.")
-@_FMT
-@_OUT
-@graph_options
-def timeline(market: str | None, provider: str | None, date_from: str | None,
-             date_to: str | None, fmt: str, output: Path | None, **graph: Any) -> None:
-    """List dated events in order: when claims were stated, started and ended.
-
-    \b
-    Examples:
-      channelkg timeline --market CN
-      channelkg timeline --provider openai --format md
-    """
-    from channelkg.analysis.history import EVENT_HEADERS
-    from channelkg.analysis.history import timeline as run_timeline
-
-    kg = open_graph(**graph)
-    events = run_timeline(kg, market=market, provider=provider, date_from=date_from,
-                          date_to=date_to)
-    emit(_rows_output(EVENT_HEADERS, [e.row() for e in events], fmt), output)
-
-
-@cli.command(context_settings=CONTEXT)
-@click.argument("node", required=False)
-@click.option("--query", "query_spec", metavar="QUERY",
-              help="Explain a row of this query (name, .rq file or SPARQL) instead of NODE.")
-@click.option("--row", type=int, default=1, show_default=True, help="Row of --query (from 1).")
-@click.option("--param", "-p", "params", multiple=True, metavar="NAME=VALUE",
-              help="Parameter of --query (repeatable).")
-@click.option("--format", "-f", "fmt", type=click.Choice(["text", "md", "json"]), default="text",
-              show_default=True, help="Output format.")
-@_OUT
-@graph_options
-def explain(node: str | None, query_spec: str | None, row: int, params: tuple[str, ...],
-            fmt: str, output: Path | None, **graph: Any) -> None:
-    """Show the chain of sourced facts behind NODE, with status, dates and sources.
-
-    NODE is a claim (IRI, CURIE, slug or fact id such as AZ-8), an access route
-    or an entity. Disputed and superseded facts are marked with the claims that
-    contradict or replace them.
-
-    \b
-    Examples:
-      channelkg explain route-seed-azure-china-gpt
-      channelkg explain AZ-8
-      channelkg explain --query seed-table --row 2
-    """
-    from channelkg.analysis.provenance import RENDERERS, explain_row
-    from channelkg.analysis.provenance import explain as run_explain
-
-    if bool(node) == bool(query_spec):
-        raise click.UsageError("give either NODE or --query QUERY [--row N]")
-    kg = open_graph(**graph)
-    if query_spec:
-        explanations = explain_row(kg, query_spec, row, parse_params(params))
-    else:
-        explanations = [run_explain(kg, node or "")]
-    emit(RENDERERS[fmt](explanations), output)

@@ -11,18 +11,30 @@ import importlib
 import sys
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, overload
 
 import click
 
-from channelkg.errors import ChannelKGError
+from channelkg.cli.options import (
+    RDF_FORMATS,
+    TABLE_FORMATS,
+    emit,
+    format_option,
+    is_stdio,
+    output_option,
+    param_option,
+    parse_params,
+    read_stdin_text,
+)
+from channelkg.errors import ChannelKGError, CheckFailedError
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
 class _Group(click.Group):
     """Lists commands in the order they were added, and turns library errors
-    (:class:`ChannelKGError`) into one-line click errors with the right exit code."""
+    (:class:`ChannelKGError`) into one-line click errors with the right exit code
+    (a :class:`CheckFailedError` without a message only sets the exit code)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
         return list(self.commands)
@@ -31,6 +43,9 @@ class _Group(click.Group):
         try:
             return super().invoke(ctx)
         except ChannelKGError as err:
+            if isinstance(err, CheckFailedError) and not str(err):
+                # The command's output already says what failed: just the exit code.
+                raise click.exceptions.Exit(err.exit_code) from None
             exc = click.ClickException(str(err))
             exc.exit_code = err.exit_code
             raise exc from None
@@ -43,56 +58,88 @@ def cli() -> None:
 
     Every command reads the bundled graph (graphs/*.ttl plus the ontology) unless
     you pass --data FILE (repeatable). Exit codes: 0 ok, 1 check failed, 2 bad input.
+    Options mean the same in every command: -p/--param NAME=VALUE binds a query
+    parameter, -f/--format picks the output format, -o FILE writes a file ('-':
+    standard output), and '-' as an input file reads standard input.
+
+    \b
+    Examples:
+      channelkg queries
+      channelkg routes --model gpt --market CN
+      channelkg view --market CN
+      channelkg COMMAND --help
     """
 
 
-def graph_options(func: Callable[..., Any]) -> Callable[..., Any]:
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+@overload
+def graph_options(func: F, /) -> F: ...
+
+
+@overload
+def graph_options(*, as_of: bool = True, reason: bool = True) -> Callable[[F], F]: ...
+
+
+def graph_options(
+    func: Callable[..., Any] | None = None, /, *, as_of: bool = True, reason: bool = True
+) -> Any:
     """Options shared by every command that reads the graph.
 
     The decorated command receives ``data, engine, store, as_of, reason`` keyword
-    arguments; pass them all to :func:`open_graph`.
+    arguments; pass them all to :func:`open_graph`. ``@graph_options(as_of=False)``
+    (or ``reason=False``) leaves out an option the command has its own version of.
     """
+    if func is None:
+        return functools.partial(graph_options, as_of=as_of, reason=reason)
+    options = [
+        click.option(
+            "--data",
+            "-d",
+            "data",
+            multiple=True,
+            type=click.Path(path_type=Path),
+            help="RDF file or folder to read (repeatable). Default: the bundled graphs/*.ttl.",
+        ),
+        click.option(
+            "--engine",
+            type=click.Choice(["oxigraph", "rdflib"]),
+            default="oxigraph",
+            show_default=True,
+            help="Query engine for file data.",
+        ),
+        click.option(
+            "--store",
+            metavar="STORE",
+            default=None,
+            help="Read from a store instead of files: oxigraph:PATH or sparql:URL.",
+        ),
+    ]
+    if as_of:
+        options.append(click.option(
+            "--as-of",
+            "as_of",
+            metavar="YYYY-MM-DD",
+            default=None,
+            help="See only facts valid on that date (validFrom <= date < validTo).",
+        ))
+    if reason:
+        options.append(click.option(
+            "--reason",
+            type=click.Choice(["none", "rdfs", "owlrl", "rules", "owlrl+rules"]),
+            default="none",
+            show_default=True,
+            help="Add RDFS or OWL-RL entailments, or what the rules in rules/*.rq derive "
+            "(never written back).",
+        ))
 
-    @click.option(
-        "--data",
-        "-d",
-        "data",
-        multiple=True,
-        type=click.Path(path_type=Path),
-        help="RDF file or folder to read (repeatable). Default: the bundled graphs/*.ttl.",
-    )
-    @click.option(
-        "--engine",
-        type=click.Choice(["oxigraph", "rdflib"]),
-        default="oxigraph",
-        show_default=True,
-        help="Query engine for file data.",
-    )
-    @click.option(
-        "--store",
-        metavar="STORE",
-        default=None,
-        help="Read from a store instead of files: oxigraph:PATH or sparql:URL.",
-    )
-    @click.option(
-        "--as-of",
-        "as_of",
-        metavar="YYYY-MM-DD",
-        default=None,
-        help="See only facts valid on that date (validFrom <= date < validTo).",
-    )
-    @click.option(
-        "--reason",
-        type=click.Choice(["none", "rdfs", "owlrl", "rules", "owlrl+rules"]),
-        default="none",
-        show_default=True,
-        help="Add RDFS or OWL-RL entailments, or what the rules in rules/*.rq derive "
-        "(never written back).",
-    )
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
+    for option in reversed(options):
+        wrapper = option(wrapper)
     return wrapper
 
 
@@ -127,37 +174,16 @@ def open_graph(
     return kg
 
 
-def parse_params(values: tuple[str, ...]) -> dict[str, str]:
-    out: dict[str, str] = {}
-    for v in values:
-        if "=" not in v:
-            raise click.BadParameter(f"{v!r} is not NAME=VALUE", param_hint="--param")
-        k, val = v.split("=", 1)
-        out[k.strip()] = val
-    return out
-
-
 @cli.command(context_settings=CONTEXT)
 @click.argument("query_spec", metavar="QUERY")
-@click.option(
-    "--param",
-    "-p",
-    "params",
-    multiple=True,
-    metavar="NAME=VALUE",
-    help="Bind a query parameter (repeatable).",
-)
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "csv", "tsv", "json", "md", "turtle", "json-ld", "nt"]),
-    default="table",
-    show_default=True,
-    help="Output format: table/csv/tsv/json/md for SELECT, turtle/json-ld/nt for CONSTRUCT.",
+@param_option()
+@format_option(
+    TABLE_FORMATS + RDF_FORMATS,
+    help_text="Output format: table/csv/tsv/json/md for SELECT and ASK, "
+    "turtle/nt/json-ld for CONSTRUCT and DESCRIBE.",
 )
 @click.option("--allow-service", is_flag=True, help="Permit SPARQL SERVICE (contacts other hosts).")
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead.")
+@output_option()
 @graph_options
 def query(
     query_spec: str,
@@ -167,18 +193,25 @@ def query(
     output: Path | None,
     **graph: Any,
 ) -> None:
-    """Run QUERY: a shipped query name, a .rq file, or inline SPARQL text.
+    """Run QUERY: a shipped query name, a .rq file, SPARQL text, or '-' (standard input).
+
+    SELECT prints rows, CONSTRUCT and DESCRIBE print triples; an ASK that answers
+    false exits 1. A parameter value that matches nothing in the graph is an error
+    that names it (with close matches).
 
     \b
     Examples:
       channelkg query seed-table
       channelkg query routes-into --param market=HK --format csv
-      channelkg query my.rq
+      channelkg query entity -p entity=kgid:gpt -f turtle -o gpt.ttl
       channelkg query 'SELECT ?s WHERE { ?s a <https://w3id.org/channelkg/ontology#Market> }'
+      echo 'ASK { ?s ?p ?o }' | channelkg query -
     """
     from channelkg.render.results import render
     from channelkg.sparql.query import query as run_query
 
+    if is_stdio(query_spec):
+        query_spec = read_stdin_text()
     kg = open_graph(**graph)
     raw = parse_params(params)
     result = run_query(kg, query_spec, raw, allow_service=allow_service)
@@ -195,52 +228,32 @@ def query(
             raise QueryError(f"empty result: {why}")
     emit(render(result, fmt), output)
     if result.kind == "ASK" and not result.boolean:
-        sys.exit(1)
-
-
-def emit(text: str, output: Path | None) -> None:
-    """Print, or write atomically to ``output``."""
-    if output is None:
-        click.echo(text, nl=False)
-        return
-    from channelkg.rdf.fileio import atomic_write_text
-
-    atomic_write_text(output, text)
-    click.echo(f"wrote {output}", err=True)
+        raise CheckFailedError()  # "false" is the answer already printed
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "md"]),
-    default="table",
-    show_default=True,
-    help="Aligned table, or a Markdown table.",
-)
-def queries(fmt: str) -> None:
-    """List the shipped named queries with their description and parameters."""
-    from channelkg.render.results import markdown, table
+@format_option()
+@output_option()
+def queries(fmt: str, output: Path | None) -> None:
+    """List the shipped named queries with their description and parameters.
+
+    Run one with `channelkg query NAME`; `--format json` lists every parameter
+    with its type, default and description.
+
+    \b
+    Examples:
+      channelkg queries
+      channelkg queries --format md -o queries.md
+      channelkg queries -f json
+    """
+    from channelkg.render.tables import queries_table
     from channelkg.sparql.query import list_queries
 
-    rows = []
-    for nq in list_queries():
-        params = "; ".join(
-            f"{p.name} ({p.type}"
-            + (f', default "{p.default}"' if p.default is not None else "")
-            + (", optional" if p.optional else "")
-            + (", required" if p.required else "")
-            + f"): {p.description}"
-            for p in nq.params
-        )
-        rows.append([nq.name, f"{nq.title}. {nq.description}", params or "none"])
-    render = markdown if fmt == "md" else table
-    click.echo(render(["name", "description", "parameters"], rows), nl=False)
+    emit(queries_table(list_queries()).render(fmt), output)
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path))
+@click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
 @click.option(
     "--shapes", type=click.Path(path_type=Path), help="SHACL shapes (default: ontology/shapes.ttl)."
 )
@@ -261,53 +274,45 @@ def queries(fmt: str) -> None:
     help="Validate the graph of a store instead of files: oxigraph:PATH or sparql:URL "
     "(no syntax check or line numbers then).",
 )
+@format_option(("text", *TABLE_FORMATS), "text",
+               "Output format: one line per problem, or a table of problems.")
+@output_option()
 def validate(
-    files: tuple[Path, ...], shapes: Path | None, ontology: Path | None, reason: str = "none",
-    store: str | None = None,
+    files: tuple[Path, ...], shapes: Path | None, ontology: Path | None, reason: str,
+    store: str | None, fmt: str, output: Path | None,
 ) -> None:
     """Check FILES (default: the bundled graph): syntax, literals, ckg: terms, SHACL.
 
     Prints one line per problem (file:line, focus node, property, message) and exits 1
-    if there is any.
+    if there is any. FILES '-' reads Turtle from standard input (problems are then
+    located as <stdin>:line:col).
+
+    \b
+    Examples:
+      channelkg validate
+      channelkg validate graphs/additions.ttl --reason rules
+      channelkg validate - < new-facts.ttl
+      channelkg validate --store oxigraph:kg.oxigraph --format json
     """
-    from channelkg.check.validate import validate as run_validate
+    from channelkg.check.inputs import validate_input
+    from channelkg.render.tables import validation_table
 
-    for p in (shapes, ontology):
-        if p is not None and not p.exists():
-            raise click.BadParameter(f"no such file: {p}")
-    if store:
-        if files:
-            raise click.UsageError("give FILES or --store, not both")
-        from channelkg.sparql.reason import entailments
-
-        kg = open_graph(store=store)
-        graph = kg.to_rdflib()
-        extra = entailments(kg, reason) if reason != "none" else None
-        report = run_validate(graph=graph, source=store, shapes=shapes, ontology=ontology,
-                              extra=extra)
-        click.echo(report.text, nl=False)
-        if not report.conforms:
-            sys.exit(1)
-        return
-    extra = None
-    if reason != "none":
-        from channelkg.errors import InputError
-        from channelkg.graph.memory import load
-        from channelkg.sparql.reason import entailments
-
-        try:
-            extra = entailments(load(list(files) or None), reason)
-        except InputError:
-            extra = None  # unreadable input: the syntax check below reports it
-    report = run_validate(list(files) or None, shapes=shapes, ontology=ontology, extra=extra)
-    click.echo(report.text, nl=False)
+    stdin = any(is_stdio(f) for f in files)
+    if stdin and len(files) > 1:
+        raise click.UsageError("'-' (standard input) cannot be combined with other FILES")
+    report = validate_input(() if stdin else files, stdin_text=read_stdin_text() if stdin else None,
+                            store=store, reason=reason, shapes=shapes, ontology=ontology)
+    emit(report.text if fmt == "text" else validation_table(report).render(fmt), output)
     if not report.conforms:
-        sys.exit(1)
+        raise CheckFailedError()  # the report ends with the number of problems
 
 
 # Commands defined in other modules register themselves on ``cli`` when imported.
-for _name in ("view", "edit", "analysis", "serve"):
-    importlib.import_module(f"channelkg.cli.{_name}")
+for _module in ("view", "edit", "history", "analysis", "serve"):
+    importlib.import_module(f"channelkg.cli.{_module}")
+
+
+__all__ = ["CONTEXT", "cli", "emit", "graph_options", "main", "open_graph", "parse_params"]
 
 
 def main() -> None:

@@ -9,10 +9,7 @@ from typing import Any
 import click
 
 from channelkg.cli.main import CONTEXT, cli, graph_options
-
-
-def _progress(msg: str) -> None:
-    click.echo(msg, err=True)
+from channelkg.cli.options import progress
 
 
 @cli.command(context_settings=CONTEXT)
@@ -40,7 +37,7 @@ def load(files: tuple[Path, ...], into: str, no_ontology: bool, quiet: bool) -> 
     if kind != "oxigraph" or not path:
         raise InputError(f"--into takes oxigraph:PATH, not {into!r}")
     report = load_into(Path(path), list(files) or None, ontology=not no_ontology,
-                       progress=None if quiet else _progress)
+                       progress=None if quiet else progress)
     click.echo(report.summary())
 
 
@@ -81,7 +78,7 @@ def push(files: tuple[Path, ...], url: str, graph: str, method: str, append: boo
 
     report = run_push(url, graph, list(files) or None, method=method, replace=not append,
                       ontology=not no_ontology, user=user, password=password, auth=auth,
-                      chunk=chunk, progress=None if quiet else _progress)
+                      chunk=chunk, progress=None if quiet else progress)
     click.echo(f"pushed {report.triples} triples to <{report.graph}> at {report.url} "
                f"({report.method}, {report.requests} request{'s' if report.requests != 1 else ''})")
 
@@ -117,4 +114,4 @@ def serve(host: str, port: int, timeout: float, max_rows: int, workers: int,
     from channelkg.serve.app import serve as run_serve
 
     run_serve(graph, host=host, port=port, timeout=timeout, max_rows=max_rows, workers=workers,
-              announce=_progress)
+              announce=progress)

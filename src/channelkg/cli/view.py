@@ -3,22 +3,25 @@
 from __future__ import annotations
 
 import functools
-import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
-from channelkg.cli.main import CONTEXT, cli, emit, graph_options, open_graph
-
-#: The views ``--all-shipped`` writes: (file stem, selection keyword arguments).
-SHIPPED_VIEWS: tuple[tuple[str, dict[str, Any]], ...] = (
-    ("market-cn", {"market": "CN"}),
-    ("provider-microsoft", {"provider": "microsoft"}),
-    ("all", {}),
+from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph
+from channelkg.cli.options import (
+    emit,
+    emit_bytes,
+    is_stdio,
+    output_option,
+    param_option,
+    parse_params,
+    progress,
 )
 
+if TYPE_CHECKING:
+    from channelkg.render.selection import Selection
 
 def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     """Options that choose what part of the graph to draw or export."""
@@ -59,14 +62,7 @@ def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Draw the result of a CONSTRUCT, or the nodes in the IRI cells of a SELECT "
         "(a named query, a .rq file or SPARQL text).",
     )
-    @click.option(
-        "--param",
-        "-p",
-        "params",
-        multiple=True,
-        metavar="NAME=VALUE",
-        help="Bind a parameter of --query (repeatable).",
-    )
+    @param_option("Bind a parameter of --query (repeatable).")
     @click.option(
         "--collapse",
         is_flag=True,
@@ -94,8 +90,8 @@ def _selection(
     classes: tuple[str, ...],
     query_file: str | None,
     params: tuple[str, ...],
-) -> Any:
-    from channelkg.cli.main import parse_params
+) -> Selection:
+    """The :class:`~channelkg.render.selection.Selection` the options describe."""
     from channelkg.render.selection import Selection
 
     return Selection(
@@ -109,43 +105,18 @@ def _selection(
     )
 
 
-def _project(kg: Any, sel: Any, collapse: bool, with_sources: bool) -> Any:
-    from channelkg.render.collapse import collapse_claims
-    from channelkg.render.network import to_networkx
-    from channelkg.render.selection import select
-
-    t0 = time.perf_counter()
-    full = to_networkx(kg, sources=with_sources)
-    graph = select(full, sel, kg)
-    if collapse:
-        graph = collapse_claims(graph)
-    click.echo(
-        f"projected {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges "
-        f"({time.perf_counter() - t0:.2f} s)",
-        err=True,
-    )
-    return graph
-
-
-def _suffix(collapse: bool, as_of: str | None) -> str:
-    return ("-collapsed" if collapse else "") + (f"-as-of-{as_of}" if as_of else "")
-
-
 @cli.command(context_settings=CONTEXT)
 @selection_options
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path),
-    help="HTML file to write (with --all-shipped: a folder). "
-    "Default: graphs/views/<selection>.html.",
+@output_option(
+    "HTML file to write ('-': standard output; with --all-shipped: a folder). "
+    "Default: graphs/views/<selection>.html."
 )
 @click.option("--title", help="Page title (default: from the selection).")
 @click.option(
     "--graphml",
-    type=click.Path(path_type=Path),
+    type=click.Path(path_type=Path, allow_dash=True),
     metavar="FILE",
-    help="Also write the drawn graph as GraphML.",
+    help="Also write the drawn graph as GraphML ('-': standard output).",
 )
 @click.option(
     "--physics-threshold",
@@ -200,70 +171,35 @@ def view(
       channelkg view --provider microsoft --collapse
       channelkg view --around kgid:gpt --depth 2 -o gpt.html
       channelkg view --class ckg:AccessRoute --class ckg:Restriction
-      channelkg view --query my-construct.rq
+      channelkg view --query routes-into -p market=HK -o -
       channelkg view --all-shipped
     """
-    from channelkg import resources
-    from channelkg.render.network import write_graphml
-    from channelkg.render.page import write_html
-    from channelkg.render.selection import Selection
+    from channelkg.render.views import PageOptions, build_views, check_selection
 
+    sel = _selection(market, provider, around, depth, classes, query_file, params)
+    if all_shipped and (graphml or is_stdio(output)):
+        raise click.UsageError("--all-shipped writes files into a folder; drop --graphml or -o -")
+    if is_stdio(output) and is_stdio(graphml):
+        raise click.UsageError("only one of -o and --graphml can be standard output")
     if ontology_file is not None and not ontology_file.is_file():
         raise click.BadParameter(f"no such file: {ontology_file}", param_hint="--ontology")
-    sel = _selection(market, provider, around, depth, classes, query_file, params)
-    if all_shipped and not sel.empty:
-        raise click.UsageError("--all-shipped draws fixed selections; drop the other options")
-    if all_shipped and graphml:
-        raise click.UsageError("--all-shipped cannot be combined with --graphml")
-    if query_file:
-        from channelkg.sparql.query import resolve
-
-        resolve(query_file)  # an unknown name or a missing file fails before loading
-
-    kg = open_graph(**graph)
-    suffix = _suffix(collapse, graph.get("as_of"))
-    jobs: list[tuple[Any, Path]] = []
-    if all_shipped:
-        folder = output or resources.output_dir("views")
-        for stem, kwargs in SHIPPED_VIEWS:
-            jobs.append((Selection(**kwargs), folder / f"{stem}{suffix}.html"))
-    else:
-        path = output or resources.output_dir("views") / f"{sel.slug()}{suffix}.html"
-        jobs.append((sel, path))
-
-    from channelkg.render.selection import find_node
-
-    for s, path in jobs:
-        g = _project(kg, s, collapse, with_sources)
-        t0 = time.perf_counter()
-        start = find_node(g, s.around) if s.around else None
-        label = str(g.nodes[start].get("label") or start) if start in g else None
-        page_title = title or (s.title(label) + (" (claims collapsed)" if collapse else ""))
-        if graph.get("as_of"):
-            page_title += f", as of {graph['as_of']}"
-        write_html(
-            g,
-            path,
-            title=page_title,
-            physics_threshold=physics_threshold,
-            seed=seed,
-            ontology=ontology_file,
-            start=start,
-        )
-        click.echo(f"wrote {path} ({time.perf_counter() - t0:.2f} s)", err=True)
+    check_selection(sel)  # an unknown query fails before loading
+    options = PageOptions(collapse=collapse, with_sources=with_sources, title=title,
+                          as_of=graph.get("as_of"), physics_threshold=physics_threshold,
+                          seed=seed, ontology=ontology_file)
+    pages = build_views(open_graph(**graph), sel, output=output, all_shipped=all_shipped,
+                        options=options, progress=progress)
+    for page in pages:
+        emit(page.html, page.path)
         if graphml:
-            write_graphml(g, graphml)
-            click.echo(f"wrote {graphml}", err=True)
+            from channelkg.render.views import graphml_bytes
+
+            emit_bytes(graphml_bytes(page.graph), graphml)
 
 
 @cli.command("export-graphml", context_settings=CONTEXT)
 @selection_options
-@click.option(
-    "--output",
-    "-o",
-    type=click.Path(path_type=Path),
-    help="GraphML file to write (default: standard output).",
-)
+@output_option("GraphML file to write ('-' or none: standard output).")
 @graph_options
 def export_graphml(
     market: str | None,
@@ -288,23 +224,10 @@ def export_graphml(
       channelkg export-graphml -o channels.graphml
       channelkg export-graphml --market CN --collapse -o cn.graphml
     """
-    import io
-
-    import networkx as nx
-
-    from channelkg.render.network import to_graphml_graph, write_graphml
+    from channelkg.render.views import check_selection, graphml_bytes, project
 
     sel = _selection(market, provider, around, depth, classes, query_file, params)
-    if query_file:
-        from channelkg.sparql.query import resolve
-
-        resolve(query_file)  # an unknown name or a missing file fails before loading
-    kg = open_graph(**graph)
-    g = _project(kg, sel, collapse, with_sources)
-    if output is not None:
-        write_graphml(g, output)
-        click.echo(f"wrote {output}", err=True)
-        return
-    buf = io.BytesIO()
-    nx.write_graphml(to_graphml_graph(g), buf)
-    emit(buf.getvalue().decode("utf-8"), None)
+    check_selection(sel)  # an unknown query fails before loading
+    g = project(open_graph(**graph), sel, collapse=collapse, with_sources=with_sources,
+                progress=progress)
+    emit_bytes(graphml_bytes(g), output)

@@ -71,7 +71,8 @@ class _Doc:
             t: sorted({p for p in onto.subjects(RDF.type, t) if isinstance(p, URIRef)}, key=str)
             for t, _ in PROPERTY_TYPES
         }
-        self.documented = set(self.classes) | {p for ps in self.props.values() for p in ps}
+        self.documented: set[Node] = set(self.classes)
+        self.documented |= {p for ps in self.props.values() for p in ps}
         self.documented |= {c for c in onto.subjects(RDF.type, SKOS.Concept)}
         self.documented |= {c for c in onto.subjects(RDF.type, SKOS.ConceptScheme)}
         self.documented |= {c for c in shapes.subjects(RDF.type, SH.NodeShape)
@@ -123,7 +124,8 @@ class _Doc:
         return " / ".join(html.escape(str(v)) for v in vals)
 
     def labels(self, node: Node) -> str:
-        vals = sorted(self.onto.objects(node, RDFS.label), key=lambda v: (v.language or "", str(v)))
+        vals = sorted(self.onto.objects(node, RDFS.label),
+                      key=lambda v: (getattr(v, "language", "") or "", str(v)))
         return ", ".join(
             f"{html.escape(str(v))}" + (f" <small>@{html.escape(v.language)}</small>"
                                          if isinstance(v, Literal) and v.language else "")
@@ -195,9 +197,9 @@ class _Doc:
                     f"</span>{'<ul>' + inner + '</ul>' if inner else ''}</li>")
 
         items = [tree(r, frozenset({r})) for r in plain]
-        for ext, rs in sorted(external.items(), key=lambda t: str(t[0])):
+        for outer, rs in sorted(external.items(), key=lambda t: str(t[0])):
             inner = "".join(tree(r, frozenset({r})) for r in sorted(rs, key=str))
-            items.append(f"<li>{self.term(ext)} <small>(external)</small><ul>{inner}</ul></li>")
+            items.append(f"<li>{self.term(outer)} <small>(external)</small><ul>{inner}</ul></li>")
         return "<ul class=tree>" + "".join(items) + "</ul>"
 
     def class_section(self, c: URIRef) -> str:
@@ -277,11 +279,11 @@ class _Doc:
             vals = sorted(o.objects(p, pred), key=str)
             if vals:
                 rows.append((name, ", ".join(self.term(v, o) for v in vals)))
-        chars = sorted(t for t in o.objects(p, RDF.type) if t != ptype)
+        chars = sorted((t for t in o.objects(p, RDF.type) if t != ptype), key=str)
         if chars:
             rows.append(("characteristics", ", ".join(self.term(t) for t in chars)))
-        if (d := o.value(p, CKG.viewEdgeLabel)) is not None:
-            rows.append(("view edge label", html.escape(str(d))))
+        if (edge_label := o.value(p, CKG.viewEdgeLabel)) is not None:
+            rows.append(("view edge label", html.escape(str(edge_label))))
         used = sorted({s for s in self.shapes.subjects(SH.path, p)}, key=str)
         owners = sorted({sh for b in used for sh in self.shapes.subjects(SH.property, b)}, key=str)
         if owners:
@@ -331,10 +333,10 @@ class _Doc:
             vals = sorted(g.objects(s, pred), key=str)
             if vals:
                 rows.append((shorten(str(pred)), ", ".join(self.term(v, g) for v in vals)))
-        for pred, vals in self.constraints(s, skip={SH.property, SH.targetClass, SH.targetNode,
-                                                     SH.targetSubjectsOf, SH.targetObjectsOf,
-                                                     RDFS.label, RDFS.comment, SH.message}):
-            rows.append((shorten(str(pred)), vals))
+        for cpred, cvals in self.constraints(s, skip={SH.property, SH.targetClass, SH.targetNode,
+                                                       SH.targetSubjectsOf, SH.targetObjectsOf,
+                                                       RDFS.label, RDFS.comment, SH.message}):
+            rows.append((shorten(str(cpred)), cvals))
         if (m := g.value(s, SH.message)) is not None:
             rows.append(("message", f"<em>{html.escape(str(m))}</em>"))
         props = sorted(g.objects(s, SH.property), key=lambda b: str(g.value(b, SH.path)))

@@ -1,0 +1,102 @@
+"""Validate what a user points at: files, Turtle text (standard input) or a store,
+optionally with what reasoning entails from it.
+
+:func:`validate_input` is ``channelkg validate``; :func:`channelkg.check.validate.validate`
+does the checking itself.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from channelkg.check.validate import Problem, Report, validate
+from channelkg.errors import InputError
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+#: How standard input is named in messages (``<stdin>:line:col``).
+STDIN_NAME = "<stdin>"
+
+
+def parse_turtle_text(text: str, name: str = STDIN_NAME) -> Graph:
+    """Parse Turtle ``text`` into an rdflib graph.
+
+    Raises:
+        InputError: a syntax error, located as ``name:line:col``.
+    """
+    import pyoxigraph as ox
+
+    from channelkg.graph.memory import new_rdflib_graph, parse_error_location
+    from channelkg.rdf.terms import to_rdflib
+
+    graph = new_rdflib_graph()
+    try:
+        for q in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE):
+            graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+    except SyntaxError as err:
+        loc, msg = parse_error_location(Path(name), err)
+        raise InputError(f"syntax error: {msg}", loc) from None
+    return graph
+
+
+def validate_input(
+    files: Sequence[Path] = (),
+    *,
+    stdin_text: str | None = None,
+    store: str | None = None,
+    reason: str = "none",
+    shapes: Path | None = None,
+    ontology: Path | None = None,
+) -> Report:
+    """Validate files (default: the bundled graph), Turtle text, or a store's graph.
+
+    Args:
+        files: RDF files or folders; empty means ``graphs/*.ttl``.
+        stdin_text: Turtle read from standard input (instead of files); problems are
+            located as ``<stdin>`` (syntax errors with line and column).
+        store: ``oxigraph:PATH`` or ``sparql:URL`` to validate instead of files.
+        reason: also validate what ``rdfs``/``owlrl``/``rules`` entail (never written).
+        shapes: SHACL shapes file (default: ontology/shapes.ttl).
+        ontology: ontology file (default: ontology/channelkg.ttl).
+
+    Raises:
+        InputError: more than one kind of input, or a missing shapes/ontology file.
+    """
+    if sum((bool(files), stdin_text is not None, store is not None)) > 1:
+        raise InputError("give FILES, '-' (standard input) or --store, not both")
+    for p in (shapes, ontology):
+        if p is not None and not p.exists():
+            raise InputError("no such file", str(p))
+    from channelkg.graph.memory import from_rdflib, load
+    from channelkg.sparql.reason import entailments
+
+    if stdin_text is not None or store is not None:
+        if store is not None:
+            from channelkg.graph.remote import open_store
+
+            kg = open_store(store)
+            graph, source = kg.to_rdflib(), store
+        else:
+            try:
+                graph, source = parse_turtle_text(stdin_text or ""), STDIN_NAME
+            except InputError as err:
+                problem = Problem("syntax", err.message.removeprefix("syntax error: "),
+                                  err.location or STDIN_NAME)
+                return Report(False, (problem,), (), 0, None, STDIN_NAME)
+            kg = from_rdflib(graph)
+        extra = entailments(kg, reason) if reason != "none" else None
+        return validate(graph=graph, source=source, shapes=shapes, ontology=ontology,
+                        extra=extra)
+    extra = None
+    if reason != "none":
+        try:
+            extra = entailments(load(list(files) or None), reason)
+        except InputError:
+            extra = None  # unreadable input: the syntax check reports it
+    return validate(list(files) or None, shapes=shapes, ontology=ontology, extra=extra)
+
+
+__all__ = ["STDIN_NAME", "parse_turtle_text", "validate_input"]

@@ -1,0 +1,145 @@
+"""The option vocabulary every command shares, and writing a command's output.
+
+One name, one meaning: ``-p/--param NAME=VALUE`` binds a query parameter and is
+never anything else; ``-f/--format`` takes the same names for the same kind of
+output (tables: table/csv/tsv/json/md; RDF: turtle/nt/json-ld; pages: html);
+``-o/--output FILE`` writes a file, and ``-o -`` writes standard output.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+#: Output formats of tabular data (rows with named columns).
+TABLE_FORMATS = ("table", "csv", "tsv", "json", "md")
+#: Output formats of RDF triples.
+RDF_FORMATS = ("turtle", "nt", "json-ld")
+#: The file name that means standard input or standard output.
+STDIO = "-"
+
+
+def param_option(help_text: str = "Bind a query parameter (repeatable).") -> Callable[[F], F]:
+    """``-p/--param NAME=VALUE`` (repeatable), passed to the command as ``params``."""
+    return click.option(
+        "--param", "-p", "params", multiple=True, metavar="NAME=VALUE", help=help_text
+    )
+
+
+def format_option(
+    choices: tuple[str, ...] = TABLE_FORMATS,
+    default: str = "table",
+    help_text: str = "Output format.",
+) -> Callable[[F], F]:
+    """``-f/--format`` with the given names, passed to the command as ``fmt``."""
+    return click.option(
+        "--format",
+        "-f",
+        "fmt",
+        type=click.Choice(list(choices)),
+        default=default,
+        show_default=True,
+        help=help_text,
+    )
+
+
+def output_option(
+    help_text: str = "Write to FILE instead of standard output ('-': standard output).",
+    default: Path | None = None,
+) -> Callable[[F], F]:
+    """``-o/--output FILE``, passed to the command as ``output``; ``-`` is standard output."""
+    return click.option(
+        "--output",
+        "-o",
+        "output",
+        type=click.Path(path_type=Path, allow_dash=True),
+        metavar="FILE",
+        default=default,
+        show_default=default is not None,
+        help=help_text,
+    )
+
+
+def on_option(func: F) -> F:
+    """``--on YYYY-MM-DD``: the day routes and restrictions are judged on."""
+    return click.option(
+        "--on",
+        "on",
+        metavar="YYYY-MM-DD",
+        default=None,
+        help="Judge which routes are open and which restrictions are in force on this day "
+        "(default: the --as-of date, else today).",
+    )(func)
+
+
+def is_stdio(path: Path | str | None) -> bool:
+    """True when ``path`` names standard input or output (``-``)."""
+    return path is not None and str(path) == STDIO
+
+
+def parse_params(values: tuple[str, ...]) -> dict[str, str]:
+    """Turn ``NAME=VALUE`` strings into a dict; a value without ``=`` is a usage error."""
+    out: dict[str, str] = {}
+    for v in values:
+        if "=" not in v:
+            raise click.BadParameter(f"{v!r} is not NAME=VALUE", param_hint="--param")
+        k, val = v.split("=", 1)
+        out[k.strip()] = val
+    return out
+
+
+def emit(text: str, output: Path | None) -> None:
+    """Print ``text`` (no ``output``, or ``-``), or write it atomically to ``output``."""
+    if output is None or is_stdio(output):
+        click.echo(text, nl=False)
+        return
+    from channelkg.rdf.fileio import atomic_write_text
+
+    atomic_write_text(output, text)
+    click.echo(f"wrote {output}", err=True)
+
+
+def emit_bytes(data: bytes, output: Path | None) -> None:
+    """Write ``data`` to standard output (no ``output``, or ``-``) or atomically to a file."""
+    if output is None or is_stdio(output):
+        stream = click.get_binary_stream("stdout")
+        stream.write(data)
+        stream.flush()
+        return
+    from channelkg.rdf.fileio import atomic_write_bytes
+
+    atomic_write_bytes(output, data)
+    click.echo(f"wrote {output}", err=True)
+
+
+def read_stdin_text() -> str:
+    """All of standard input as text (UTF-8)."""
+    data: bytes = click.get_binary_stream("stdin").read()
+    return data.decode("utf-8", errors="replace")
+
+
+def progress(message: str) -> None:
+    """Report progress on standard error (never on standard output)."""
+    click.echo(message, err=True)
+
+
+__all__ = [
+    "RDF_FORMATS",
+    "STDIO",
+    "TABLE_FORMATS",
+    "emit",
+    "emit_bytes",
+    "format_option",
+    "is_stdio",
+    "on_option",
+    "output_option",
+    "param_option",
+    "parse_params",
+    "progress",
+    "read_stdin_text",
+]

@@ -1,0 +1,173 @@
+"""Tables of library results, ready for every tabular output format.
+
+A :class:`Table` holds display rows (for table/csv/tsv/md) and a JSON document
+(for json); the functions here build one from each kind of result the commands
+print: named queries, rules, single points of failure, what-if scenarios,
+validation reports and briefs.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from channelkg.analysis.spof import SpofResult
+    from channelkg.analysis.whatif import WhatIfResult
+    from channelkg.check.validate import Report
+    from channelkg.render.brief import Brief
+    from channelkg.sparql.query import NamedQuery
+    from channelkg.sparql.reason import Rule
+
+
+def _tsv_cell(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+@dataclass(frozen=True)
+class Table:
+    """Display rows under headers, and the JSON document that says the same."""
+
+    headers: tuple[str, ...]
+    rows: tuple[tuple[str, ...], ...]
+    doc: Any = None
+
+    @classmethod
+    def of(cls, headers: Sequence[str], rows: Iterable[Sequence[str]], doc: Any = None) -> Table:
+        """Build a table from any sequences."""
+        return cls(tuple(headers), tuple(tuple(r) for r in rows), doc)
+
+    def render(self, fmt: str) -> str:
+        """The table as ``table``, ``csv``, ``tsv``, ``md`` or ``json``.
+
+        JSON is :attr:`doc` when set, else one object per row keyed by the headers.
+        """
+        from channelkg.render.results import render_rows
+
+        if fmt == "tsv":
+            lines = ["\t".join(map(_tsv_cell, self.headers))]
+            lines += ["\t".join(map(_tsv_cell, row)) for row in self.rows]
+            return "\n".join(lines) + "\n"
+        return render_rows(list(self.headers), [list(r) for r in self.rows], fmt, self.doc)
+
+
+def queries_table(queries: Iterable[NamedQuery]) -> Table:
+    """The shipped named queries: name, description, parameters."""
+    rows, doc = [], []
+    for nq in queries:
+        params = "; ".join(
+            f"{p.name} ({p.type}"
+            + (f', default "{p.default}"' if p.default is not None else "")
+            + (", optional" if p.optional else "")
+            + (", required" if p.required else "")
+            + f"): {p.description}"
+            for p in nq.params
+        )
+        rows.append([nq.name, f"{nq.title}. {nq.description}", params or "none"])
+        doc.append({
+            "name": nq.name,
+            "title": nq.title,
+            "description": nq.description,
+            "params": [
+                {"name": p.name, "type": p.type, "description": p.description,
+                 "default": p.default, "optional": p.optional, "required": p.required}
+                for p in nq.params
+            ],
+        })
+    return Table.of(["name", "description", "parameters"], rows, doc)
+
+
+def rules_table(rules: Iterable[Rule]) -> Table:
+    """The CONSTRUCT rules: name and description."""
+    rules = list(rules)
+    rows = [[r.name, f"{r.title}. {r.description}"] for r in rules]
+    doc = [{"name": r.name, "title": r.title, "description": r.description} for r in rules]
+    return Table.of(["name", "description"], rows, doc)
+
+
+SPOF_HEADERS = ("family", "market", "open routes", "single points of failure",
+                "minimum cut", "corroborated by")
+
+
+def spof_table(results: Iterable[SpofResult], market: str) -> Table:
+    """Single points of failure, one row per model family."""
+    from channelkg.rdf.terms import shorten
+
+    results = list(results)
+    rows = [
+        [
+            r.family_label,
+            r.market_label,
+            str(len(r.open_routes)),
+            "; ".join(f"{c.label} [{shorten(c.iri)}] ({c.role})" for c in r.critical)
+            or ("cut off: no open route" if r.cut_off else "none"),
+            "; ".join(f"{c.label} ({c.role})" for c in r.min_cut),
+            "; ".join(f"{a['assessment']}: {a['level']}: {a['statement']}"
+                      for a in r.assessments),
+        ]
+        for r in results
+    ]
+    return Table.of(SPOF_HEADERS, rows, {"market": market,
+                                         "results": [r.as_dict() for r in results]})
+
+
+def whatif_table(res: WhatIfResult, all_rows: bool = False) -> Table:
+    """The markets that gain or lose models under a scenario."""
+    return Table.of(res.HEADERS, res.rows(all_rows=all_rows), res.as_dict())
+
+
+def whatif_text(res: WhatIfResult, all_rows: bool = False) -> str:
+    """A what-if answer as text: the scenario, the table, the routes that close or open."""
+    from channelkg.rdf.terms import shorten
+    from channelkg.render.results import table
+
+    rows = res.rows(all_rows=all_rows)
+    text = "scenario: " + "; ".join(res.scenario) + "\n\n"
+    text += table(list(res.HEADERS), rows) if rows else "no market gains or loses a model\n"
+    if res.closed:
+        text += "\nroutes that close:\n"
+        text += "".join(f"  {shorten(r)}: {why}\n" for r, why in res.closed)
+    if res.opened:
+        text += "\nroutes that open:\n"
+        text += "".join(f"  {shorten(r)}: {why}\n" for r, why in res.opened)
+    return text
+
+
+def validation_table(report: Report) -> Table:
+    """Validation problems, one row each, with a JSON document of the whole report."""
+    rows = [[p.location, p.kind, p.focus, p.path, p.message] for p in report.problems]
+    doc = {
+        "conforms": report.conforms,
+        "source": report.source or [str(f) for f in report.files],
+        "triples": report.triples,
+        "problems": [dataclasses.asdict(p) for p in report.problems],
+    }
+    return Table.of(["location", "kind", "focus", "path", "message"], rows, doc)
+
+
+def brief_json(brief: Brief) -> str:
+    """A brief as JSON: title, subject, blocks and numbered sources."""
+    doc = {
+        "title": brief.title,
+        "subject": brief.subject,
+        "subtitle": brief.subtitle,
+        "blocks": [dataclasses.asdict(b) for b in brief.blocks],
+        "sources": [dataclasses.asdict(s) for s in brief.sources],
+    }
+    return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
+
+
+__all__ = [
+    "SPOF_HEADERS",
+    "Table",
+    "brief_json",
+    "queries_table",
+    "rules_table",
+    "spof_table",
+    "validation_table",
+    "whatif_table",
+    "whatif_text",
+]

@@ -1,0 +1,193 @@
+"""Views: a selection of the graph, projected and drawn as an HTML page (or GraphML).
+
+:func:`build_views` is what ``channelkg view`` does: it turns a selection (or the
+fixed set of shipped views) into rendered pages with their default file names.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from channelkg.errors import InputError
+from channelkg.render.selection import Selection
+
+if TYPE_CHECKING:
+    import networkx as nx  # type: ignore[import-untyped, unused-ignore]
+
+    from channelkg.graph.memory import KnowledgeGraph
+
+#: The views ``--all-shipped`` writes: (file stem, selection keyword arguments).
+SHIPPED_VIEWS: tuple[tuple[str, dict[str, Any]], ...] = (
+    ("market-cn", {"market": "CN"}),
+    ("provider-microsoft", {"provider": "microsoft"}),
+    ("all", {}),
+)
+
+Progress = Callable[[str], None]
+
+
+@dataclass(frozen=True)
+class PageOptions:
+    """How pages are drawn: everything but the selection."""
+
+    collapse: bool = False
+    with_sources: bool = False
+    title: str | None = None
+    as_of: str | None = None
+    physics_threshold: int = 300
+    seed: int = 1
+    ontology: Path | None = None
+
+
+@dataclass(frozen=True)
+class RenderedView:
+    """One drawn view: its projection, its page and the file it belongs in."""
+
+    selection: Selection
+    path: Path
+    graph: nx.MultiDiGraph
+    html: str
+    title: str
+
+
+def _quiet(_: str) -> None:
+    """Progress sink that reports nothing."""
+
+
+def project(
+    kg: KnowledgeGraph,
+    sel: Selection,
+    *,
+    collapse: bool = False,
+    with_sources: bool = False,
+    progress: Progress = _quiet,
+) -> nx.MultiDiGraph:
+    """The networkx projection of ``sel`` (claims collapsed into edges if asked)."""
+    from channelkg.render.collapse import collapse_claims
+    from channelkg.render.network import to_networkx
+    from channelkg.render.selection import select
+
+    t0 = time.perf_counter()
+    full = to_networkx(kg, sources=with_sources)
+    graph = select(full, sel, kg)
+    if collapse:
+        graph = collapse_claims(graph)
+    progress(
+        f"projected {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges "
+        f"({time.perf_counter() - t0:.2f} s)"
+    )
+    return graph
+
+
+def check_selection(sel: Selection) -> None:
+    """Fail before loading anything if the selection names an unknown query."""
+    if sel.query:
+        from channelkg.sparql.query import resolve
+
+        resolve(sel.query)
+
+
+def view_jobs(
+    sel: Selection, *, output: Path | None, all_shipped: bool, options: PageOptions
+) -> list[tuple[Selection, Path]]:
+    """The selections to draw and the files they go to.
+
+    Args:
+        sel: the selection (must be empty with ``all_shipped``).
+        output: the page (with ``all_shipped``: the folder); default under graphs/views/.
+        all_shipped: draw the fixed :data:`SHIPPED_VIEWS` instead of ``sel``.
+        options: drawing options (``collapse`` and ``as_of`` name the files).
+    """
+    from channelkg import resources
+
+    if all_shipped and not sel.empty:
+        raise InputError("--all-shipped draws fixed selections; drop the other options")
+    suffix = ("-collapsed" if options.collapse else "") + (
+        f"-as-of-{options.as_of}" if options.as_of else ""
+    )
+    if all_shipped:
+        folder = output or resources.output_dir("views")
+        return [(Selection(**kw), folder / f"{stem}{suffix}.html") for stem, kw in SHIPPED_VIEWS]
+    return [(sel, output or resources.output_dir("views") / f"{sel.slug()}{suffix}.html")]
+
+
+def render_view(
+    kg: KnowledgeGraph,
+    sel: Selection,
+    path: Path,
+    options: PageOptions,
+    progress: Progress = _quiet,
+) -> RenderedView:
+    """Project ``sel`` and render its page (written by the caller)."""
+    from channelkg.render.page import render_html
+    from channelkg.render.selection import find_node
+
+    g = project(kg, sel, collapse=options.collapse, with_sources=options.with_sources,
+                progress=progress)
+    start = find_node(g, sel.around) if sel.around else None
+    label = str(g.nodes[start].get("label") or start) if start in g else None
+    title = options.title or (
+        sel.title(label) + (" (claims collapsed)" if options.collapse else "")
+    )
+    if options.as_of:
+        title += f", as of {options.as_of}"
+    html = render_html(
+        g,
+        title=title,
+        physics_threshold=options.physics_threshold,
+        seed=options.seed,
+        ontology=options.ontology,
+        start=start,
+    )
+    return RenderedView(sel, path, g, html, title)
+
+
+def build_views(
+    kg: KnowledgeGraph,
+    sel: Selection,
+    *,
+    output: Path | None = None,
+    all_shipped: bool = False,
+    options: PageOptions | None = None,
+    progress: Progress = _quiet,
+) -> list[RenderedView]:
+    """Render the pages of ``channelkg view``: ``sel``, or the shipped views.
+
+    Raises:
+        InputError: ``all_shipped`` with a selection, or a missing ``options.ontology``.
+    """
+    options = options or PageOptions()
+    if options.ontology is not None and not Path(options.ontology).is_file():
+        raise InputError("no such file", str(options.ontology))
+    jobs = view_jobs(sel, output=output, all_shipped=all_shipped, options=options)
+    return [render_view(kg, s, path, options, progress) for s, path in jobs]
+
+
+def graphml_bytes(graph: nx.MultiDiGraph) -> bytes:
+    """``graph`` as GraphML (list attributes joined with `` | ``)."""
+    import io
+
+    import networkx as nx  # type: ignore[import-untyped, unused-ignore]
+
+    from channelkg.render.network import to_graphml_graph
+
+    buf = io.BytesIO()
+    nx.write_graphml(to_graphml_graph(graph), buf)
+    return buf.getvalue()
+
+
+__all__ = [
+    "SHIPPED_VIEWS",
+    "PageOptions",
+    "RenderedView",
+    "build_views",
+    "check_selection",
+    "graphml_bytes",
+    "project",
+    "render_view",
+    "view_jobs",
+]
