@@ -8,7 +8,7 @@ import pytest
 
 from channelkg.errors import InputError
 from channelkg.graph.memory import load
-from channelkg.render.network import Selection
+from channelkg.render.selection import Selection
 from channelkg.render.views import PageOptions, build_views, view_jobs
 from conftest import DATA
 
