@@ -306,7 +306,7 @@ def validate(
 
 
 # Commands defined in other modules register themselves on ``cli`` when imported.
-for _name in ("view", "edit", "analysis", "serve"):
+for _name in ("view", "edit", "analysis", "serve", "check"):
     importlib.import_module(f"channelkg.cli.{_name}")
 
 
