@@ -196,6 +196,10 @@ def test_note_naming_a_contradicting_claim_needs_a_link(tmp_path: Path) -> None:
     # X-10 is not X-1: a fact id must match whole.
     path.write_text(text + note.replace("X-1", "X-10"), encoding="utf-8")
     assert _rules_found(path) == {}
+    # A note that only reports a dispute between other claims links nothing.
+    path.write_text(text + 'kgid:x-claim ckg:statusNote "where it is sold is disputed: '
+                    'X-1 says Testland" .\n', encoding="utf-8")
+    assert _rules_found(path) == {}
 
 
 # --- the bundled graph ----------------------------------------------------------------
