@@ -263,6 +263,16 @@ def test_both_engines_find_the_same_on_the_bundled_graph(
     assert key(run_checks(bundled_ox)) == key(run_checks(bundled_rdflib))
 
 
+def test_rules_run_on_the_engine_without_a_copy(
+    bundled_ox: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_copy(self: KnowledgeGraph) -> Graph:
+        raise AssertionError("the graph was copied into rdflib")
+
+    monkeypatch.setattr(KnowledgeGraph, "to_rdflib", no_copy)
+    assert run_checks(bundled_ox).rules == tuple(RULES)
+
+
 def test_fast_on_the_bundled_graph(bundled_ox: KnowledgeGraph) -> None:
     start = time.perf_counter()
     report = run_checks(bundled_ox)
@@ -279,7 +289,8 @@ def test_report_is_frozen_and_counts() -> None:
     assert report.rule_counts["duplicate-channel"] == 1
     assert sum(report.rule_counts.values()) == len(report.findings)
     assert report.failed("error") and report.failed("warn") and report.failed("info")
-    assert not report.failed("never")
+    assert not report.failed("never") and report.at_or_above("never") == ()
+    assert report.at_or_above("warn") == report.findings
     with pytest.raises(dataclasses.FrozenInstanceError):
         report.findings = ()  # type: ignore[misc]
     with pytest.raises(InputError):
@@ -429,7 +440,7 @@ def test_cli_table_rows_and_summary(runner: CliRunner) -> None:
     row = lines[2].split()
     assert row[:3] == ["ERROR", "claim-without-source", "kgid:x-claim"]
     assert lines[-1].startswith("1 finding(s) (1 ERROR, 0 WARN, 0 INFO)")
-    assert "check failed" in res.stderr and "ERROR" in res.stderr
+    assert res.stderr.strip() == "Error: check failed: 1 finding(s) at or above ERROR"
 
 
 def test_cli_clean_graph(runner: CliRunner) -> None:

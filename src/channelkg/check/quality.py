@@ -20,13 +20,15 @@ import json
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-
-from rdflib.term import Node
+from typing import TYPE_CHECKING
 
 from channelkg import resources
 from channelkg.errors import InputError, QueryError
 from channelkg.graph.memory import KnowledgeGraph
 from channelkg.rdf.terms import display
+
+if TYPE_CHECKING:
+    from rdflib.term import Node
 
 #: Severities, most severe first.
 SEVERITIES = ("ERROR", "WARN", "INFO")
@@ -107,14 +109,22 @@ class CheckReport:
             out[f.rule] = out.get(f.rule, 0) + 1
         return out
 
+    def at_or_above(self, level: str) -> tuple[Finding, ...]:
+        """The findings at or above ``level`` (error, warn, info; never: none).
+
+        Raises:
+            InputError: ``level`` is not one of :data:`FAIL_LEVELS`.
+        """
+        threshold = fail_rank(level)
+        return tuple(f for f in self.findings if _RANK[f.severity] >= threshold)
+
     def failed(self, level: str = "error") -> bool:
         """True if a finding at or above ``level`` (error, warn, info; never) exists.
 
         Raises:
             InputError: ``level`` is not one of :data:`FAIL_LEVELS`.
         """
-        threshold = fail_rank(level)
-        return any(_RANK[f.severity] >= threshold for f in self.findings)
+        return bool(self.at_or_above(level))
 
     @property
     def summary(self) -> str:
@@ -124,6 +134,7 @@ class CheckReport:
         return f"{len(self.findings)} finding(s) ({parts}) from {len(self.rules)} rule(s)"
 
     def _repr_html_(self) -> str:
+        """An HTML table of the findings and the summary line, for notebooks."""
         head = "".join(f"<th>{h}</th>" for h in ("severity", "rule", "focus", "message"))
         body = "".join(
             "<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in row) + "</tr>"

@@ -63,5 +63,7 @@ def check(fmt: str, output: Path | None, fail_on: str, rules_dir: Path | None,
     emit(render_report(report, fmt), output)
     if fmt == "json" or output is not None:
         click.echo(report.summary, err=True)
-    if report.failed(fail_on):
-        raise CheckFailedError(f"check failed: findings at or above {fail_on.upper()}")
+    failing = report.at_or_above(fail_on)
+    if failing:
+        raise CheckFailedError(
+            f"check failed: {len(failing)} finding(s) at or above {fail_on.upper()}")
