@@ -465,3 +465,17 @@ def test_cli_bad_data_is_one_line(runner: CliRunner, tmp_path: Path) -> None:
     res = runner.invoke(cli, ["check", "--data", str(bad)])
     assert res.exit_code == 2
     assert "broken-syntax.ttl:6" in res.output and "Traceback" not in res.output
+
+
+def test_cli_reads_a_store(runner: CliRunner, tmp_path: Path) -> None:
+    fixture = FIXTURES / "duplicate-channel-fail.ttl"
+    store = f"oxigraph:{tmp_path / 'kg.oxigraph'}"
+    loaded = runner.invoke(cli, ["load", str(fixture), "--into", store, "-q"])
+    assert loaded.exit_code == 0, loaded.output
+    res = runner.invoke(cli, ["check", "--store", store, "-f", "json", "--fail-on", "never"])
+    assert res.exit_code == 0, res.output
+    from_store = sorted((r["rule"], r["focus"], r["value"]) for r in json.loads(res.stdout))
+    from_file = sorted((f.rule, str(f.focus), str(f.value) if f.value is not None else None)
+                       for f in run_checks(load([fixture])).findings)
+    assert from_store == from_file and from_store
+

@@ -46,7 +46,8 @@ def check(fmt: str, output: Path | None, fail_on: str, rules_dir: Path | None,
     it selects the offending nodes (?focus) with a ?message. Prints one row per
     finding (severity, rule, focus, message) and a summary line; exits 1 when a
     finding at or above --fail-on exists. A new rule needs no code: add a .rq file
-    to a copy of the rules folder and pass it with --rules.
+    to a copy of the rules folder and pass it with --rules. With --reason the
+    entailed triples are checked too, like curated ones.
 
     \b
     Examples:
