@@ -171,6 +171,20 @@ def test_disputed_claim_does_not_source_an_entity_fact(tmp_path: Path) -> None:
     assert _rules_found(path) == {"entity-fact-without-source": 1}
 
 
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [("confirmed", {}), ("reported", {}), ("superseded", {"entity-fact-without-source": 1})],
+)
+def test_statement_node_sources_an_entity_fact_unless_superseded(
+    tmp_path: Path, status: str, expected: dict[str, int]
+) -> None:
+    text = (FIXTURES / "entity-fact-without-source-pass.ttl").read_text(encoding="utf-8")
+    path = tmp_path / "statement.ttl"
+    path.write_text(text + f"kgid:x-weights-statement ckg:status ckg:{status} .\n",
+                    encoding="utf-8")
+    assert _rules_found(path) == expected
+
+
 def test_successive_routes_are_not_duplicates(tmp_path: Path) -> None:
     text = (FIXTURES / "duplicate-channel-fail.ttl").read_text(encoding="utf-8")
     path = tmp_path / "successive.ttl"
