@@ -75,6 +75,11 @@ def rules_dir() -> Path:
     return _PKG / "sparql" / "rules"
 
 
+def check_rules_dir() -> Path:
+    """The shipped data-quality rules of ``channelkg check`` (``*.rq``)."""
+    return _PKG / "check" / "rules"
+
+
 def assets_dir() -> Path:
     """The view page's script, style, template and collapse rules."""
     return _PKG / "render" / "assets"

@@ -308,7 +308,7 @@ def validate(
 
 
 # Commands defined in other modules register themselves on ``cli`` when imported.
-for _module in ("view", "edit", "history", "analysis", "serve"):
+for _module in ("view", "edit", "history", "analysis", "serve", "check"):
     importlib.import_module(f"channelkg.cli.{_module}")
 
 
