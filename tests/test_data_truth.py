@@ -1,0 +1,104 @@
+"""The curated graph says no more than its sources (issue 12): a regression test per defect."""
+
+from __future__ import annotations
+
+import pytest
+
+from channelkg.analysis.history import as_of
+from channelkg.graph.memory import KnowledgeGraph
+from channelkg.sparql.query import query
+
+PREFIXES = """
+PREFIX ckg: <https://w3id.org/channelkg/ontology#>
+PREFIX kgid: <https://w3id.org/channelkg/id/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX schema: <https://schema.org/>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+"""
+
+
+def rows(kg: KnowledgeGraph, text: str) -> list[tuple[str, ...]]:
+    return [tuple("" if c is None else str(c) for c in r) for r in query(kg, PREFIXES + text).rows]
+
+
+def ask(kg: KnowledgeGraph, text: str) -> bool:
+    return bool(query(kg, PREFIXES + text).boolean)
+
+
+def short(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1]
+
+
+# -- 1. Says more than its source ---------------------------------------------------------
+
+def test_a_restriction_names_only_markets_its_sources_name(bundled_ox: KnowledgeGraph) -> None:
+    """The Register (OAI-1's only source) names no Hong Kong; the HK block rests on OAI-6/OAI-7."""
+    markets = {short(m) for (m,) in rows(bundled_ox, "SELECT ?m { kgid:fact-oai-1 ckg:market ?m }")}
+    assert "hong-kong" not in markets and "mainland-china" in markets
+    blocked = {short(r) for (r,) in rows(bundled_ox, "SELECT ?r { kgid:fact-oai-1 ckg:blocks ?r }")}
+    assert "route-openai-api-hk" not in blocked
+    # Every blocked route's market is one of the restriction's markets, for every restriction.
+    stray = rows(bundled_ox, """SELECT ?x ?r ?m {
+        ?x a ckg:Restriction ; ckg:blocks ?r . ?r ckg:market ?m
+        FILTER NOT EXISTS { ?x ckg:market ?m } }""")
+    assert stray == []
+    [(src,)] = rows(bundled_ox, """SELECT (GROUP_CONCAT(STR(?s); separator=' ') AS ?src) {
+        ?x ckg:blocks kgid:route-openai-api-hk ; ckg:imposedBy kgid:openai ;
+           prov:wasDerivedFrom ?s }""")
+    assert "source-scmp-microsoft-hong-kong" in src and "register" not in src
+
+
+def test_azure_china_routes_are_sold_by_its_operator(bundled_ox: KnowledgeGraph) -> None:
+    """AZ-1: Azure China is 'independently operated and transacted by' Shanghai Blue Cloud."""
+    sellers = rows(bundled_ox, """SELECT DISTINCT ?r ?seller {
+        ?r a ckg:AccessRoute ; ckg:service kgid:azure-china ; ckg:open true ;
+           ckg:seller ?seller }""")
+    assert sellers
+    assert {short(s) for _, s in sellers} == {"shanghai-blue-cloud"}
+
+
+def test_a_dependency_the_seed_does_not_name_says_it_is_inferred(
+    bundled_ox: KnowledgeGraph,
+) -> None:
+    [(note,)] = rows(bundled_ox, """SELECT ?n {
+        ?r prov:wasDerivedFrom kgid:source-seed ;
+           ckg:dependsOn kgid:partnership-microsoft-21vianet ; ckg:inference ?n }""")
+    assert "inferred" in note and "21Vianet" in note
+
+
+def _date(kg: KnowledgeGraph, node: str) -> str:
+    [(d,)] = rows(kg, f"SELECT (COALESCE(?v, ?s) AS ?d) {{"
+                      f" OPTIONAL {{ kgid:{node} ckg:validFrom ?v }}"
+                      f" OPTIONAL {{ kgid:{node} ckg:statedOn ?s }} }}")
+    return d
+
+
+@pytest.mark.parametrize("node", [
+    "partnership-microsoft-openai", "route-openai-api-hk", "fact-az-10", "restriction-openai-hk"])
+def test_nothing_resting_on_the_openai_notice_predates_it(
+    bundled_ox: KnowledgeGraph, node: str
+) -> None:
+    [(notice,)] = rows(bundled_ox, "SELECT ?s { kgid:fact-oai-1 ckg:statedOn ?s }")
+    assert notice == "2024-06-25"
+    assert _date(bundled_ox, node) >= notice
+    [(basis,)] = rows(bundled_ox, f"SELECT ?b {{ kgid:{node} ckg:dateBasis ?b }}")
+    assert "2024-06-25" in basis
+
+
+def test_gemini_china_block_rests_on_googles_undated_list(bundled_ox: KnowledgeGraph) -> None:
+    """Dated from a 2026 tutorial, the block was invisible in every earlier --as-of."""
+    dates = "SELECT ?d { kgid:route-gemini-api-cn ckg:statedOn|ckg:validFrom ?d }"
+    assert rows(bundled_ox, dates) == []
+    assert ask(bundled_ox, """ASK { kgid:route-gemini-api-cn ckg:snapshot true ;
+        ckg:status ckg:confirmedAbsence ;
+        prov:wasDerivedFrom kgid:source-gemini-available-regions }""")
+    early = as_of(bundled_ox, "2024-01-01")
+    assert ask(early, "ASK { kgid:route-gemini-api-cn ckg:open false }")
+
+
+def test_an_example_is_not_stored_as_a_hosting_location(bundled_ox: KnowledgeGraph) -> None:
+    """AZ-14 says 'outside China, such as Singapore': no definite hostedIn Singapore."""
+    assert rows(bundled_ox, "SELECT ?x { ?x ckg:hostedIn kgid:singapore }") == []
+    assert ask(bundled_ox, "ASK { kgid:fact-az-14 ckg:about kgid:singapore }")
