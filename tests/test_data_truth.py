@@ -102,3 +102,52 @@ def test_an_example_is_not_stored_as_a_hosting_location(bundled_ox: KnowledgeGra
     """AZ-14 says 'outside China, such as Singapore': no definite hostedIn Singapore."""
     assert rows(bundled_ox, "SELECT ?x { ?x ckg:hostedIn kgid:singapore }") == []
     assert ask(bundled_ox, "ASK { kgid:fact-az-14 ckg:about kgid:singapore }")
+
+
+# -- 2. Rows ------------------------------------------------------------------------------
+
+def test_superseded_and_disputed_claims_keep_the_status_their_sources_give(
+    bundled_ox: KnowledgeGraph,
+) -> None:
+    later = rows(bundled_ox, """SELECT ?c ?own { ?c ckg:status ?s
+        VALUES ?s { ckg:superseded ckg:disputed } OPTIONAL { ?c ckg:sourceStatus ?own } }""")
+    assert later
+    assert [c for c, own in later if not own] == []
+    [(own,)] = rows(bundled_ox, "SELECT ?o { kgid:fact-exp-6 ckg:sourceStatus ?o }")
+    assert own.endswith("#confirmed")  # the fact list's status; EXP-7 supersedes it
+    assert ask(bundled_ox, "ASK { kgid:fact-exp-6 ckg:supersededBy kgid:fact-exp-7 ;"
+                           " ckg:validTo '2025-05-13'^^xsd:date }")
+
+
+@pytest.mark.parametrize(("fact", "qualifier"), [
+    ("ANT-7", "the original page is not in the store"),
+    ("OW-2", "licence text seen in a code-index copy; the HF page excerpt shows only the header"),
+])
+def test_status_qualifiers_are_the_fact_lists_words(
+    bundled_ox: KnowledgeGraph, fact: str, qualifier: str
+) -> None:
+    [(note,)] = rows(bundled_ox, f"SELECT ?n {{ ?c ckg:factId '{fact}' ; ckg:statusNote ?n }}")
+    assert note == qualifier
+
+
+def test_a_licence_term_cites_the_licence_text(bundled_ox: KnowledgeGraph) -> None:
+    titles = {t for (t,) in rows(bundled_ox, """SELECT ?t {
+        kgid:fact-ow-2 prov:wasDerivedFrom ?s . ?s dcterms:title ?t }""")}
+    assert "Meta Llama 3 Community License text" in titles
+
+
+def test_a_fiscal_year_figure_stores_its_period(bundled_ox: KnowledgeGraph) -> None:
+    [(start, end, quote)] = rows(bundled_ox, """SELECT ?a ?b ?q {
+        kgid:fact-az-17 ckg:periodStart ?a ; ckg:periodEnd ?b ; ckg:quote ?q }""")
+    assert "fiscal year ending June 2025" in quote
+    assert (start, end) == ("2024-07-01", "2025-06-30")
+
+
+def test_a_date_names_the_source_that_gives_it(bundled_ox: KnowledgeGraph) -> None:
+    """CN-11's 2025-07-28 is apxml.com's, not the README's."""
+    dated = rows(bundled_ox, """SELECT ?c ?pub {
+        ?c ckg:validFrom '2025-07-28'^^xsd:date ; ckg:dateBasis ?b ;
+           prov:wasDerivedFrom ?s . ?s dcterms:publisher ?pub
+        FILTER(CONTAINS(?b, 'apxml.com')) }""")
+    assert {short(c) for c, pub in dated if pub == "apxml.com"} >= {
+        "fact-cn-11", "route-glm-4-5-bigmodel-cn", "route-glm-4-5-self-hosted-cn"}
