@@ -151,3 +151,35 @@ def test_a_date_names_the_source_that_gives_it(bundled_ox: KnowledgeGraph) -> No
         FILTER(CONTAINS(?b, 'apxml.com')) }""")
     assert {short(c) for c, pub in dated if pub == "apxml.com"} >= {
         "fact-cn-11", "route-glm-4-5-bigmodel-cn", "route-glm-4-5-self-hosted-cn"}
+
+
+# -- 3. Seed ------------------------------------------------------------------------------
+
+def test_seed_disputes_stay_marked_and_reported(bundled_ox: KnowledgeGraph) -> None:
+    """SEED-2 and SEED-6 are disputed, and a query for reported claims still finds them."""
+    reported = {i for (i,) in rows(bundled_ox, """SELECT ?i {
+        ?c ckg:factId ?i ; ckg:status|ckg:sourceStatus ckg:reported }""")}
+    disputed = {i for (i,) in rows(bundled_ox, """SELECT ?i {
+        ?c ckg:factId ?i ; ckg:status ckg:disputed ; ckg:conflictsWith ?o }""")}
+    assert {"SEED-2", "SEED-6"} <= reported & disputed
+
+
+@pytest.mark.parametrize(("seed", "others"), [
+    ("fact-seed-9", {"fact-az-3"}),
+    ("fact-seed-1", {"fact-az-1", "fact-az-7", "fact-az-8", "fact-az-11"}),
+])
+def test_seed_conflicts_are_linked_both_ways(
+    bundled_ox: KnowledgeGraph, seed: str, others: set[str]
+) -> None:
+    fwd = f"SELECT ?o {{ kgid:{seed} ckg:conflictsWith ?o }}"
+    rev = f"SELECT ?o {{ ?o ckg:conflictsWith kgid:{seed} }}"
+    out = {short(o) for (o,) in rows(bundled_ox, fwd)}
+    back = {short(o) for (o,) in rows(bundled_ox, rev)}
+    assert others <= out and others <= back
+
+
+@pytest.mark.parametrize("phrase", [
+    "without direct OpenAI branding", "gains revenue while competitors stay out"])
+def test_seed_phrases_are_claims_of_the_seed(bundled_ox: KnowledgeGraph, phrase: str) -> None:
+    assert ask(bundled_ox, f"""ASK {{ ?c ckg:quote "{phrase}" ; ckg:status ckg:reported ;
+        prov:wasDerivedFrom kgid:source-seed ; ckg:factId ?i }}""")
