@@ -16,6 +16,7 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX schema: <https://schema.org/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
 """
 
 
@@ -183,3 +184,55 @@ def test_seed_conflicts_are_linked_both_ways(
 def test_seed_phrases_are_claims_of_the_seed(bundled_ox: KnowledgeGraph, phrase: str) -> None:
     assert ask(bundled_ox, f"""ASK {{ ?c ckg:quote "{phrase}" ; ckg:status ckg:reported ;
         prov:wasDerivedFrom kgid:source-seed ; ckg:factId ?i }}""")
+
+
+# -- 4. Unsourced entity facts ------------------------------------------------------------
+
+ENTITY_PROPS = ("ckg:releaseDate ckg:licence ckg:openWeights ckg:servesMarket ckg:operator"
+                " ckg:hostedIn ckg:subsidiaryOf")
+
+
+def test_every_entity_fact_has_a_source_a_status_and_a_date(bundled_ox: KnowledgeGraph) -> None:
+    facts = rows(bundled_ox, f"""SELECT ?s ?p ?o (COUNT(DISTINCT ?f) AS ?n) {{
+        VALUES ?p {{ {ENTITY_PROPS} }} ?s ?p ?o
+        FILTER NOT EXISTS {{ ?s a/rdfs:subClassOf* ckg:Claim }}
+        OPTIONAL {{ ?f a ckg:EntityFact ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+                    ckg:status ?st ; prov:wasDerivedFrom/dcterms:title ?t ;
+                    ckg:statedOn|ckg:validFrom|ckg:snapshot ?d }}
+    }} GROUP BY ?s ?p ?o""")
+    assert len(facts) >= 55
+    assert [(s, p, o) for s, p, o, n in facts if n != "1"] == []
+
+
+def test_azure_china_hosting_does_not_take_the_seeds_side(bundled_ox: KnowledgeGraph) -> None:
+    [(status, note)] = rows(bundled_ox, """
+        SELECT ?s ?n { ?f rdf:subject kgid:azure-china ; rdf:predicate ckg:hostedIn ;
+                        rdf:object kgid:mainland-china ; ckg:status ?s ; ckg:statusNote ?n }""")
+    assert status.endswith("#confirmed") and "AZ-1" in note
+    assert "disputed" in note and "SEED-2" in note and "AZ-8" in note
+
+
+@pytest.mark.parametrize(("name", "pairs"), [
+    ("open-weight-models", [("modelLabel", "openWeightsStatus"), ("licence", "licenceStatus"),
+                            ("releaseDate", "releaseDateStatus")]),
+    ("local-operators", [("operatorLabel", "operatorStatus"), ("parentLabel", "parentStatus"),
+                         ("marketLabel", "marketStatus")]),
+])
+def test_entity_fact_queries_show_the_status(
+    bundled_ox: KnowledgeGraph, name: str, pairs: list[tuple[str, str]]
+) -> None:
+    res = query(bundled_ox, name)
+    statuses = []
+    for row in res.rows:
+        cell = dict(zip(res.vars, row, strict=True))
+        for value, status in pairs:
+            assert (cell[value] is None) == (cell[status] is None), (name, row)
+            statuses.append(str(cell[status]))
+    assert "reported" in statuses and "confirmed" in statuses
+
+
+def test_reported_rows_print_as_reported_in_open_weight_models(bundled_ox: KnowledgeGraph) -> None:
+    """Kimi K2's open weights rest on CN-13 (reported); its licence text on CN-14 (confirmed)."""
+    res = query(bundled_ox, "open-weight-models")
+    kimi = next(dict(zip(res.vars, r, strict=True)) for r in res.rows if str(r[0]) == "Kimi K2")
+    assert (str(kimi["openWeightsStatus"]), str(kimi["licenceStatus"])) == ("reported", "confirmed")
