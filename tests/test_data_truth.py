@@ -236,3 +236,39 @@ def test_reported_rows_print_as_reported_in_open_weight_models(bundled_ox: Knowl
     res = query(bundled_ox, "open-weight-models")
     kimi = next(dict(zip(res.vars, r, strict=True)) for r in res.rows if str(r[0]) == "Kimi K2")
     assert (str(kimi["openWeightsStatus"]), str(kimi["licenceStatus"])) == ("reported", "confirmed")
+
+
+# -- 5. Duplicate channels ----------------------------------------------------------------
+
+def test_one_channel_is_one_route_node(bundled_ox: KnowledgeGraph) -> None:
+    """Routes with the same model, market, service and state are one channel."""
+    dups = rows(bundled_ox, """SELECT ?model ?m ?svc ?open (COUNT(DISTINCT ?r) AS ?n) {
+        ?r a ckg:AccessRoute ; ckg:model ?model ; ckg:market ?m ; ckg:service ?svc ;
+           ckg:open ?open }
+        GROUP BY ?model ?m ?svc ?open HAVING (COUNT(DISTINCT ?r) > 1)""")
+    assert dups == []
+    # The merged channels keep every source: AZ-7 and the seed on the Azure China route.
+    srcs = {short(s) for (s,) in rows(bundled_ox, """SELECT ?s {
+        kgid:route-seed-azure-china-gpt prov:wasDerivedFrom ?s }""")}
+    assert {"source-seed", "source-tomshardware-azure-china-loophole"} <= srcs
+    for row, route in (("fact-az-7", "route-seed-azure-china-gpt"), ("fact-az-14", "fact-az-8")):
+        assert ask(bundled_ox, f"ASK {{ kgid:{row} ckg:corroborates kgid:{route} }}")
+        assert not ask(bundled_ox, f"ASK {{ kgid:{row} a ckg:AccessRoute }}")
+
+
+def test_model_availability_counts_distinct_channels(bundled_ox: KnowledgeGraph) -> None:
+    res = query(bundled_ox, "model-availability", {"market": "CN"})
+    got = {str(r[0]): (int(r[1]), int(r[2])) for r in res.rows}
+    want: dict[str, list[int]] = {}
+    for label, is_open, n in rows(bundled_ox, """SELECT ?l ?o (COUNT(DISTINCT ?r) AS ?n) {
+            ?r a ckg:AccessRoute ; ckg:market kgid:mainland-china ; ckg:model ?mo ; ckg:open ?o .
+            ?mo rdfs:label ?l FILTER(lang(?l) = 'en') } GROUP BY ?l ?o"""):
+        want.setdefault(label, [0, 0])[0 if is_open == "true" else 1] += int(n)
+    assert got == {k: tuple(v) for k, v in want.items()}
+    assert got["OpenAI GPT models"] == (2, 1)
+
+
+def test_the_brief_counts_distinct_channels(bundled_ox: KnowledgeGraph) -> None:
+    from channelkg.render.brief import build_report
+    md = build_report(bundled_ox, market="CN").to_markdown()
+    assert "OpenAI GPT models → Mainland China: 2 open routes" in md
