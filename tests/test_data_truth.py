@@ -272,3 +272,53 @@ def test_the_brief_counts_distinct_channels(bundled_ox: KnowledgeGraph) -> None:
     from channelkg.render.brief import build_report
     md = build_report(bundled_ox, market="CN").to_markdown()
     assert "OpenAI GPT models → Mainland China: 2 open routes" in md
+
+
+# -- 6. Queries ---------------------------------------------------------------------------
+
+def test_status_summary_totals_equal_the_number_of_claims(bundled_ox: KnowledgeGraph) -> None:
+    res = query(bundled_ox, "status-summary")
+    total = sum(int(r[2]) for r in res.rows)
+    [(n,)] = rows(bundled_ox,
+                  "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?c a/rdfs:subClassOf* ckg:Claim }")
+    assert total == int(n)
+    statuses = {str(r[1]) for r in res.rows}
+    assert {"confirmed", "confirmed (absence)", "reported", "disputed", "superseded"} <= statuses
+
+
+def test_timeline_keeps_dated_plain_claims(bundled_ox: KnowledgeGraph) -> None:
+    res = query(bundled_ox, "timeline")
+    listed = {short(str(r[1])) for r in res.rows}
+    dated_plain = {short(c) for (c,) in rows(bundled_ox, """SELECT ?c {
+        ?c a ckg:Claim ; ckg:factId ?i ; ckg:statedOn|ckg:validFrom ?d }""")}
+    assert dated_plain and dated_plain <= listed
+    assert {"fact-oai-8", "fact-seed-2"} <= listed
+
+
+def test_disputed_claims_has_its_source_column(bundled_ox: KnowledgeGraph) -> None:
+    res = query(bundled_ox, "disputed-claims")
+    assert "sources" in res.vars and "sourceStatus" in res.vars
+    by = {(short(str(r[0])), short(str(r[res.vars.index("conflictsWith")]))):
+          dict(zip(res.vars, r, strict=True)) for r in res.rows}
+    seed2 = by[("fact-seed-2", "fact-az-8")]
+    assert str(seed2["sources"]) == "Microsoft Sells OpenAI Models in China"
+    assert (str(seed2["status"]), str(seed2["sourceStatus"])) == ("disputed", "reported")
+    assert all(r[res.vars.index("sources")] for r in res.rows)
+
+
+def test_china_restrictions_include_the_zhipu_listing(bundled_ox: KnowledgeGraph) -> None:
+    res = query(bundled_ox, "restrictions", {"market": "CN"})
+    assert "fact-exp-5" in {short(str(r[0])) for r in res.rows}
+    inferred = rows(bundled_ox, """SELECT ?r {
+        ?r a ckg:Restriction ; ckg:market ?m ; ckg:inference ?n
+        FILTER(CONTAINS(?n, 'market is inferred')) }""")
+    assert {short(r) for (r,) in inferred} >= {"fact-exp-5"}
+
+
+def test_parallel_provisions_name_the_same_issuer(bundled_ox: KnowledgeGraph) -> None:
+    """REG-8 (algorithmic recommendation) and REG-9 (deep synthesis) are both CAC rules."""
+    by = dict(rows(bundled_ox, """SELECT ?i ?by { ?r ckg:factId ?i ; ckg:imposedBy ?by
+        VALUES ?i { 'REG-8' 'REG-9' } }"""))
+    assert short(by["REG-8"]) == short(by["REG-9"]) == "cac"
+    assert ask(bundled_ox, """ASK { kgid:fact-reg-8 prov:wasDerivedFrom ?s .
+        ?s schema:url ?u FILTER(CONTAINS(STR(?u), 'saidot')) }""")
