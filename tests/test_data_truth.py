@@ -17,6 +17,7 @@ PREFIX dcterms: <http://purl.org/dc/terms/>
 PREFIX schema: <https://schema.org/>
 PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
 PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 """
 
 
@@ -322,3 +323,31 @@ def test_parallel_provisions_name_the_same_issuer(bundled_ox: KnowledgeGraph) ->
     assert short(by["REG-8"]) == short(by["REG-9"]) == "cac"
     assert ask(bundled_ox, """ASK { kgid:fact-reg-8 prov:wasDerivedFrom ?s .
         ?s schema:url ?u FILTER(CONTAINS(STR(?u), 'saidot')) }""")
+
+
+# -- 7. Sources and labels ----------------------------------------------------------------
+
+MIRRORS = ("netlify.app/host-", "hy2-jp.", "kinzhi.net", "hf-mirror.", "redlib.")
+
+
+def test_a_reader_cites_the_original_not_the_mirror(bundled_ox: KnowledgeGraph) -> None:
+    urls = rows(bundled_ox, """SELECT ?s ?u ?a { ?s a ckg:Source ; schema:url ?u
+        OPTIONAL { ?s schema:archivedAt ?a } }""")
+    assert [(s, u) for s, u, _ in urls if any(m in u for m in MIRRORS)] == []
+    archived = {short(s): (u, a) for s, u, a in urls if a}
+    tom = archived["source-tomshardware-azure-china-loophole"]
+    assert tom[0].startswith("https://www.tomshardware.com/") and "netlify.app" in tom[1]
+    for orig, copy in archived.values():
+        assert orig != copy and orig.split("/")[-1].split("?")[0] in copy
+
+
+@pytest.mark.parametrize(("entity", "label", "fact"), [
+    ("alibaba", "阿里", "CN-6"),
+    ("gemini-in-android-studio", "Android Studio 中的 Gemini", "GOO-4"),
+    ("bytedance", "字节跳动", "CN-15"), ("ernie-bot", "文心一言", "CN-1")])
+def test_chinese_names_are_quoted_by_a_source(
+    bundled_ox: KnowledgeGraph, entity: str, label: str, fact: str
+) -> None:
+    assert ask(bundled_ox, f"""ASK {{ kgid:{entity} rdfs:label|skos:altLabel "{label}"@zh .
+        ?c ckg:factId '{fact}' ; ckg:quote|rdfs:comment ?q
+        FILTER(CONTAINS(STR(?q), "{label}")) }}""")
