@@ -351,3 +351,32 @@ def test_chinese_names_are_quoted_by_a_source(
     assert ask(bundled_ox, f"""ASK {{ kgid:{entity} rdfs:label|skos:altLabel "{label}"@zh .
         ?c ckg:factId '{fact}' ; ckg:quote|rdfs:comment ?q
         FILTER(CONTAINS(STR(?q), "{label}")) }}""")
+
+
+# -- 7. Refusals over time ----------------------------------------------------------------
+
+def _refusers(kg: KnowledgeGraph, market: str) -> set[str]:
+    return {str(r[0]) for r in query(kg, "provider-refusals", {"market": market}).rows}
+
+
+def test_refusals_before_the_2024_block(bundled_ox: KnowledgeGraph) -> None:
+    """OAI-8 (2023) and the undated supported-country lists answer for early dates."""
+    early = as_of(bundled_ox, "2024-01-01")
+    assert _refusers(early, "CN") == {"OpenAI", "Anthropic", "Google"}
+    res = query(early, "provider-refusals", {"market": "CN"})
+    undated = {short(str(r[1])) for r in res.rows if r[res.vars.index("undated")] is not None}
+    assert "restriction-openai-not-listed-cn" in undated
+    assert "restriction-openai-unlisted-2023" in {short(str(r[1])) for r in res.rows}
+
+
+def test_hong_kong_refusals_name_every_provider_with_their_dates(
+    bundled_ox: KnowledgeGraph,
+) -> None:
+    assert _refusers(bundled_ox, "HK") == {"OpenAI", "Anthropic", "Google"}
+    # Bard's 2023 absence from Hong Kong ends with the 2026 roll-out (GOO-6).
+    late = as_of(bundled_ox, "2026-07-01")
+    res = query(late, "provider-refusals", {"market": "HK"})
+    assert "restriction-google-bard-hk-2023" not in {short(str(r[1])) for r in res.rows}
+    assert "restriction-google-bard-hk-2023" in {
+        short(str(r[1])) for r in query(as_of(bundled_ox, "2024-01-01"), "provider-refusals",
+                                        {"market": "HK"}).rows}
