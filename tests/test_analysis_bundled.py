@@ -21,7 +21,7 @@ def test_routes_openai_models_into_china(bundled: KnowledgeGraph) -> None:
     assert seed.operator == str(KGID["shanghai-blue-cloud"])
     assert seed.sources and all(s.title for s in seed.sources)
     assert any(s.url for s in seed.sources)
-    closed = res[str(KGID["route-seed-openai-direct-cn"])]
+    closed = res[str(KGID["route-openai-api-cn"])]
     assert not closed.open
     assert str(KGID["fact-oai-1"]) in {x.iri for x in closed.restrictions}
 

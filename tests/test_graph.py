@@ -85,7 +85,12 @@ def test_dated_facts_name_source_and_date(bundled_ox: KnowledgeGraph) -> None:
           VALUES ?cls { ckg:Partnership ckg:AccessRoute ckg:Restriction ckg:Assessment }
           ?c a ?cls .
           FILTER(NOT EXISTS { ?c prov:wasDerivedFrom ?s }
-                 || NOT EXISTS { { ?c ckg:statedOn ?d } UNION { ?c ckg:validFrom ?d } })
+                 || NOT EXISTS { { ?c ckg:statedOn ?d } UNION { ?c ckg:validFrom ?d }
+                   # a route or restriction read off an undated list (and only
+                   # undated sources) is an undated snapshot
+                   UNION { ?c a ?k ; ckg:snapshot true ; ckg:status ckg:confirmedAbsence
+                           VALUES ?k { ckg:AccessRoute ckg:Restriction }
+                           FILTER NOT EXISTS { ?c prov:wasDerivedFrom/dcterms:date ?sd } } })
         }""",
     )
     assert missing == []

@@ -1,0 +1,382 @@
+"""The curated graph says no more than its sources (issue 12): a regression test per defect."""
+
+from __future__ import annotations
+
+import pytest
+
+from channelkg.analysis.history import as_of
+from channelkg.graph.memory import KnowledgeGraph
+from channelkg.sparql.query import query
+
+PREFIXES = """
+PREFIX ckg: <https://w3id.org/channelkg/ontology#>
+PREFIX kgid: <https://w3id.org/channelkg/id/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX schema: <https://schema.org/>
+PREFIX xsd: <http://www.w3.org/2001/XMLSchema#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+"""
+
+
+def rows(kg: KnowledgeGraph, text: str) -> list[tuple[str, ...]]:
+    return [tuple("" if c is None else str(c) for c in r) for r in query(kg, PREFIXES + text).rows]
+
+
+def ask(kg: KnowledgeGraph, text: str) -> bool:
+    return bool(query(kg, PREFIXES + text).boolean)
+
+
+def short(iri: str) -> str:
+    return iri.rsplit("/", 1)[-1]
+
+
+# -- 1. Says more than its source ---------------------------------------------------------
+
+def test_a_restriction_names_only_markets_its_sources_name(bundled_ox: KnowledgeGraph) -> None:
+    """The Register (OAI-1's only source) names no Hong Kong; the HK block rests on OAI-6/OAI-7."""
+    markets = {short(m) for (m,) in rows(bundled_ox, "SELECT ?m { kgid:fact-oai-1 ckg:market ?m }")}
+    assert "hong-kong" not in markets and "mainland-china" in markets
+    blocked = {short(r) for (r,) in rows(bundled_ox, "SELECT ?r { kgid:fact-oai-1 ckg:blocks ?r }")}
+    assert "route-openai-api-hk" not in blocked
+    # Every blocked route's market is one of the restriction's markets, for every restriction.
+    stray = rows(bundled_ox, """SELECT ?x ?r ?m {
+        ?x a ckg:Restriction ; ckg:blocks ?r . ?r ckg:market ?m
+        FILTER NOT EXISTS { ?x ckg:market ?m } }""")
+    assert stray == []
+    [(src,)] = rows(bundled_ox, """SELECT (GROUP_CONCAT(STR(?s); separator=' ') AS ?src) {
+        ?x ckg:blocks kgid:route-openai-api-hk ; ckg:imposedBy kgid:openai ;
+           prov:wasDerivedFrom ?s }""")
+    assert "source-scmp-microsoft-hong-kong" in src and "register" not in src
+
+
+def test_azure_china_routes_are_sold_by_its_operator(bundled_ox: KnowledgeGraph) -> None:
+    """AZ-1: Azure China is 'independently operated and transacted by' Shanghai Blue Cloud."""
+    sellers = rows(bundled_ox, """SELECT DISTINCT ?r ?seller {
+        ?r a ckg:AccessRoute ; ckg:service kgid:azure-china ; ckg:open true ;
+           ckg:seller ?seller }""")
+    assert sellers
+    assert {short(s) for _, s in sellers} == {"shanghai-blue-cloud"}
+
+
+def test_a_dependency_the_seed_does_not_name_says_it_is_inferred(
+    bundled_ox: KnowledgeGraph,
+) -> None:
+    [(note,)] = rows(bundled_ox, """SELECT ?n {
+        ?r prov:wasDerivedFrom kgid:source-seed ;
+           ckg:dependsOn kgid:partnership-microsoft-21vianet ; ckg:inference ?n }""")
+    assert "inferred" in note and "21Vianet" in note
+
+
+def _date(kg: KnowledgeGraph, node: str) -> str:
+    [(d,)] = rows(kg, f"SELECT (COALESCE(?v, ?s) AS ?d) {{"
+                      f" OPTIONAL {{ kgid:{node} ckg:validFrom ?v }}"
+                      f" OPTIONAL {{ kgid:{node} ckg:statedOn ?s }} }}")
+    return d
+
+
+@pytest.mark.parametrize("node", [
+    "partnership-microsoft-openai", "route-openai-api-hk", "fact-az-10", "restriction-openai-hk"])
+def test_nothing_resting_on_the_openai_notice_predates_it(
+    bundled_ox: KnowledgeGraph, node: str
+) -> None:
+    [(notice,)] = rows(bundled_ox, "SELECT ?s { kgid:fact-oai-1 ckg:statedOn ?s }")
+    assert notice == "2024-06-25"
+    assert _date(bundled_ox, node) >= notice
+    [(basis,)] = rows(bundled_ox, f"SELECT ?b {{ kgid:{node} ckg:dateBasis ?b }}")
+    assert "2024-06-25" in basis
+
+
+def test_gemini_china_block_rests_on_googles_undated_list(bundled_ox: KnowledgeGraph) -> None:
+    """Dated from a 2026 tutorial, the block was invisible in every earlier --as-of."""
+    dates = "SELECT ?d { kgid:route-gemini-api-cn ckg:statedOn|ckg:validFrom ?d }"
+    assert rows(bundled_ox, dates) == []
+    assert ask(bundled_ox, """ASK { kgid:route-gemini-api-cn ckg:snapshot true ;
+        ckg:status ckg:confirmedAbsence ;
+        prov:wasDerivedFrom kgid:source-gemini-available-regions }""")
+    early = as_of(bundled_ox, "2024-01-01")
+    assert ask(early, "ASK { kgid:route-gemini-api-cn ckg:open false }")
+
+
+def test_an_example_is_not_stored_as_a_hosting_location(bundled_ox: KnowledgeGraph) -> None:
+    """AZ-14 says 'outside China, such as Singapore': no definite hostedIn Singapore."""
+    assert rows(bundled_ox, "SELECT ?x { ?x ckg:hostedIn kgid:singapore }") == []
+    assert ask(bundled_ox, "ASK { kgid:fact-az-14 ckg:about kgid:singapore }")
+
+
+# -- 2. Rows ------------------------------------------------------------------------------
+
+def test_superseded_and_disputed_claims_keep_the_status_their_sources_give(
+    bundled_ox: KnowledgeGraph,
+) -> None:
+    later = rows(bundled_ox, """SELECT ?c ?own { ?c ckg:status ?s
+        VALUES ?s { ckg:superseded ckg:disputed } OPTIONAL { ?c ckg:sourceStatus ?own } }""")
+    assert later
+    assert [c for c, own in later if not own] == []
+    [(own,)] = rows(bundled_ox, "SELECT ?o { kgid:fact-exp-6 ckg:sourceStatus ?o }")
+    assert own.endswith("#confirmed")  # the fact list's status; EXP-7 supersedes it
+    assert ask(bundled_ox, "ASK { kgid:fact-exp-6 ckg:supersededBy kgid:fact-exp-7 ;"
+                           " ckg:validTo '2025-05-13'^^xsd:date }")
+
+
+@pytest.mark.parametrize(("fact", "qualifier"), [
+    ("ANT-7", "the original page is not in the store"),
+    ("OW-2", "licence text seen in a code-index copy; the HF page excerpt shows only the header"),
+])
+def test_status_qualifiers_are_the_fact_lists_words(
+    bundled_ox: KnowledgeGraph, fact: str, qualifier: str
+) -> None:
+    [(note,)] = rows(bundled_ox, f"SELECT ?n {{ ?c ckg:factId '{fact}' ; ckg:statusNote ?n }}")
+    assert note == qualifier
+
+
+def test_a_licence_term_cites_the_licence_text(bundled_ox: KnowledgeGraph) -> None:
+    titles = {t for (t,) in rows(bundled_ox, """SELECT ?t {
+        kgid:fact-ow-2 prov:wasDerivedFrom ?s . ?s dcterms:title ?t }""")}
+    assert "Meta Llama 3 Community License text" in titles
+
+
+def test_a_fiscal_year_figure_stores_its_period(bundled_ox: KnowledgeGraph) -> None:
+    [(start, end, quote)] = rows(bundled_ox, """SELECT ?a ?b ?q {
+        kgid:fact-az-17 ckg:periodStart ?a ; ckg:periodEnd ?b ; ckg:quote ?q }""")
+    assert "fiscal year ending June 2025" in quote
+    assert (start, end) == ("2024-07-01", "2025-06-30")
+
+
+def test_a_date_names_the_source_that_gives_it(bundled_ox: KnowledgeGraph) -> None:
+    """CN-11's 2025-07-28 is apxml.com's, not the README's."""
+    dated = rows(bundled_ox, """SELECT ?c ?pub {
+        ?c ckg:validFrom '2025-07-28'^^xsd:date ; ckg:dateBasis ?b ;
+           prov:wasDerivedFrom ?s . ?s dcterms:publisher ?pub
+        FILTER(CONTAINS(?b, 'apxml.com')) }""")
+    assert {short(c) for c, pub in dated if pub == "apxml.com"} >= {
+        "fact-cn-11", "route-glm-4-5-bigmodel-cn", "route-glm-4-5-self-hosted-cn"}
+
+
+# -- 3. Seed ------------------------------------------------------------------------------
+
+def test_seed_disputes_stay_marked_and_reported(bundled_ox: KnowledgeGraph) -> None:
+    """SEED-2 and SEED-6 are disputed, and a query for reported claims still finds them."""
+    reported = {i for (i,) in rows(bundled_ox, """SELECT ?i {
+        ?c ckg:factId ?i ; ckg:status|ckg:sourceStatus ckg:reported }""")}
+    disputed = {i for (i,) in rows(bundled_ox, """SELECT ?i {
+        ?c ckg:factId ?i ; ckg:status ckg:disputed ; ckg:conflictsWith ?o }""")}
+    assert {"SEED-2", "SEED-6"} <= reported & disputed
+
+
+@pytest.mark.parametrize(("seed", "others"), [
+    ("fact-seed-9", {"fact-az-3"}),
+    ("fact-seed-1", {"fact-az-1", "fact-az-7", "fact-az-8", "fact-az-11"}),
+])
+def test_seed_conflicts_are_linked_both_ways(
+    bundled_ox: KnowledgeGraph, seed: str, others: set[str]
+) -> None:
+    fwd = f"SELECT ?o {{ kgid:{seed} ckg:conflictsWith ?o }}"
+    rev = f"SELECT ?o {{ ?o ckg:conflictsWith kgid:{seed} }}"
+    out = {short(o) for (o,) in rows(bundled_ox, fwd)}
+    back = {short(o) for (o,) in rows(bundled_ox, rev)}
+    assert others <= out and others <= back
+
+
+@pytest.mark.parametrize("phrase", [
+    "without direct OpenAI branding", "gains revenue while competitors stay out"])
+def test_seed_phrases_are_claims_of_the_seed(bundled_ox: KnowledgeGraph, phrase: str) -> None:
+    assert ask(bundled_ox, f"""ASK {{ ?c ckg:quote "{phrase}" ; ckg:status ckg:reported ;
+        prov:wasDerivedFrom kgid:source-seed ; ckg:factId ?i }}""")
+
+
+# -- 4. Unsourced entity facts ------------------------------------------------------------
+
+ENTITY_PROPS = ("ckg:releaseDate ckg:licence ckg:openWeights ckg:servesMarket ckg:operator"
+                " ckg:hostedIn ckg:subsidiaryOf")
+
+
+def test_every_entity_fact_has_a_source_a_status_and_a_date(bundled_ox: KnowledgeGraph) -> None:
+    facts = rows(bundled_ox, f"""SELECT ?s ?p ?o (COUNT(DISTINCT ?f) AS ?n) {{
+        VALUES ?p {{ {ENTITY_PROPS} }} ?s ?p ?o
+        FILTER NOT EXISTS {{ ?s a/rdfs:subClassOf* ckg:Claim }}
+        OPTIONAL {{ ?f a ckg:EntityFact ; rdf:subject ?s ; rdf:predicate ?p ; rdf:object ?o ;
+                    ckg:status ?st ; prov:wasDerivedFrom/dcterms:title ?t ;
+                    ckg:statedOn|ckg:validFrom|ckg:snapshot ?d }}
+    }} GROUP BY ?s ?p ?o""")
+    assert len(facts) >= 55
+    assert [(s, p, o) for s, p, o, n in facts if n != "1"] == []
+
+
+def test_azure_china_hosting_does_not_take_the_seeds_side(bundled_ox: KnowledgeGraph) -> None:
+    [(status, note)] = rows(bundled_ox, """
+        SELECT ?s ?n { ?f rdf:subject kgid:azure-china ; rdf:predicate ckg:hostedIn ;
+                        rdf:object kgid:mainland-china ; ckg:status ?s ; ckg:statusNote ?n }""")
+    assert status.endswith("#confirmed") and "AZ-1" in note
+    assert "disputed" in note and "SEED-2" in note and "AZ-8" in note
+
+
+@pytest.mark.parametrize(("name", "pairs"), [
+    ("open-weight-models", [("modelLabel", "openWeightsStatus"), ("licence", "licenceStatus"),
+                            ("releaseDate", "releaseDateStatus")]),
+    ("local-operators", [("operatorLabel", "operatorStatus"), ("parentLabel", "parentStatus"),
+                         ("marketLabel", "marketStatus")]),
+])
+def test_entity_fact_queries_show_the_status(
+    bundled_ox: KnowledgeGraph, name: str, pairs: list[tuple[str, str]]
+) -> None:
+    res = query(bundled_ox, name)
+    statuses = []
+    for row in res.rows:
+        cell = dict(zip(res.vars, row, strict=True))
+        for value, status in pairs:
+            assert (cell[value] is None) == (cell[status] is None), (name, row)
+            statuses.append(str(cell[status]))
+    assert "reported" in statuses and "confirmed" in statuses
+
+
+def test_reported_rows_print_as_reported_in_open_weight_models(bundled_ox: KnowledgeGraph) -> None:
+    """Kimi K2's open weights rest on CN-13 (reported); its licence text on CN-14 (confirmed)."""
+    res = query(bundled_ox, "open-weight-models")
+    kimi = next(dict(zip(res.vars, r, strict=True)) for r in res.rows if str(r[0]) == "Kimi K2")
+    assert (str(kimi["openWeightsStatus"]), str(kimi["licenceStatus"])) == ("reported", "confirmed")
+
+
+# -- 5. Duplicate channels ----------------------------------------------------------------
+
+def test_one_channel_is_one_route_node(bundled_ox: KnowledgeGraph) -> None:
+    """Routes with the same model, market, service and state are one channel."""
+    dups = rows(bundled_ox, """SELECT ?model ?m ?svc ?open (COUNT(DISTINCT ?r) AS ?n) {
+        ?r a ckg:AccessRoute ; ckg:model ?model ; ckg:market ?m ; ckg:service ?svc ;
+           ckg:open ?open }
+        GROUP BY ?model ?m ?svc ?open HAVING (COUNT(DISTINCT ?r) > 1)""")
+    assert dups == []
+    # The merged channels keep every source: AZ-7 and the seed on the Azure China route.
+    srcs = {short(s) for (s,) in rows(bundled_ox, """SELECT ?s {
+        kgid:route-seed-azure-china-gpt prov:wasDerivedFrom ?s }""")}
+    assert {"source-seed", "source-tomshardware-azure-china-loophole"} <= srcs
+    for row, route in (("fact-az-7", "route-seed-azure-china-gpt"), ("fact-az-14", "fact-az-8")):
+        assert ask(bundled_ox, f"ASK {{ kgid:{row} ckg:corroborates kgid:{route} }}")
+        assert not ask(bundled_ox, f"ASK {{ kgid:{row} a ckg:AccessRoute }}")
+
+
+def test_model_availability_counts_distinct_channels(bundled_ox: KnowledgeGraph) -> None:
+    res = query(bundled_ox, "model-availability", {"market": "CN"})
+    got = {str(r[0]): (int(r[1]), int(r[2])) for r in res.rows}
+    want: dict[str, list[int]] = {}
+    for label, is_open, n in rows(bundled_ox, """SELECT ?l ?o (COUNT(DISTINCT ?r) AS ?n) {
+            ?r a ckg:AccessRoute ; ckg:market kgid:mainland-china ; ckg:model ?mo ; ckg:open ?o .
+            ?mo rdfs:label ?l FILTER(lang(?l) = 'en') } GROUP BY ?l ?o"""):
+        want.setdefault(label, [0, 0])[0 if is_open == "true" else 1] += int(n)
+    assert got == {k: tuple(v) for k, v in want.items()}
+    assert got["OpenAI GPT models"] == (2, 1)
+
+
+def test_the_brief_counts_distinct_channels(bundled_ox: KnowledgeGraph) -> None:
+    from channelkg.render.brief import build_report
+    md = build_report(bundled_ox, market="CN").to_markdown()
+    assert "OpenAI GPT models → Mainland China: 2 open routes" in md
+
+
+# -- 6. Queries ---------------------------------------------------------------------------
+
+def test_status_summary_totals_equal_the_number_of_claims(bundled_ox: KnowledgeGraph) -> None:
+    res = query(bundled_ox, "status-summary")
+    total = sum(int(r[2]) for r in res.rows)
+    [(n,)] = rows(bundled_ox,
+                  "SELECT (COUNT(DISTINCT ?c) AS ?n) { ?c a/rdfs:subClassOf* ckg:Claim }")
+    assert total == int(n)
+    statuses = {str(r[1]) for r in res.rows}
+    assert {"confirmed", "confirmed (absence)", "reported", "disputed", "superseded"} <= statuses
+
+
+def test_timeline_keeps_dated_plain_claims(bundled_ox: KnowledgeGraph) -> None:
+    res = query(bundled_ox, "timeline")
+    listed = {short(str(r[1])) for r in res.rows}
+    dated_plain = {short(c) for (c,) in rows(bundled_ox, """SELECT ?c {
+        ?c a ckg:Claim ; ckg:factId ?i ; ckg:statedOn|ckg:validFrom ?d }""")}
+    assert dated_plain and dated_plain <= listed
+    assert {"fact-oai-8", "fact-seed-2"} <= listed
+
+
+def test_disputed_claims_has_its_source_column(bundled_ox: KnowledgeGraph) -> None:
+    res = query(bundled_ox, "disputed-claims")
+    assert "sources" in res.vars and "sourceStatus" in res.vars
+    by = {(short(str(r[0])), short(str(r[res.vars.index("conflictsWith")]))):
+          dict(zip(res.vars, r, strict=True)) for r in res.rows}
+    seed2 = by[("fact-seed-2", "fact-az-8")]
+    assert str(seed2["sources"]) == "Microsoft Sells OpenAI Models in China"
+    assert (str(seed2["status"]), str(seed2["sourceStatus"])) == ("disputed", "reported")
+    assert all(r[res.vars.index("sources")] for r in res.rows)
+
+
+def test_china_restrictions_include_the_zhipu_listing(bundled_ox: KnowledgeGraph) -> None:
+    res = query(bundled_ox, "restrictions", {"market": "CN"})
+    assert "fact-exp-5" in {short(str(r[0])) for r in res.rows}
+    inferred = rows(bundled_ox, """SELECT ?r {
+        ?r a ckg:Restriction ; ckg:market ?m ; ckg:inference ?n
+        FILTER(CONTAINS(?n, 'market is inferred')) }""")
+    assert {short(r) for (r,) in inferred} >= {"fact-exp-5"}
+
+
+def test_parallel_provisions_name_the_same_issuer(bundled_ox: KnowledgeGraph) -> None:
+    """REG-8 (algorithmic recommendation) and REG-9 (deep synthesis) are both CAC rules."""
+    by = dict(rows(bundled_ox, """SELECT ?i ?by { ?r ckg:factId ?i ; ckg:imposedBy ?by
+        VALUES ?i { 'REG-8' 'REG-9' } }"""))
+    assert short(by["REG-8"]) == short(by["REG-9"]) == "cac"
+    assert ask(bundled_ox, """ASK { kgid:fact-reg-8 prov:wasDerivedFrom ?s .
+        ?s schema:url ?u FILTER(CONTAINS(STR(?u), 'saidot')) }""")
+
+
+# -- 7. Sources and labels ----------------------------------------------------------------
+
+MIRRORS = ("netlify.app/host-", "hy2-jp.", "kinzhi.net", "hf-mirror.", "redlib.")
+
+
+def test_a_reader_cites_the_original_not_the_mirror(bundled_ox: KnowledgeGraph) -> None:
+    urls = rows(bundled_ox, """SELECT ?s ?u ?a { ?s a ckg:Source ; schema:url ?u
+        OPTIONAL { ?s schema:archivedAt ?a } }""")
+    assert [(s, u) for s, u, _ in urls if any(m in u for m in MIRRORS)] == []
+    archived = {short(s): (u, a) for s, u, a in urls if a}
+    tom = archived["source-tomshardware-azure-china-loophole"]
+    assert tom[0].startswith("https://www.tomshardware.com/") and "netlify.app" in tom[1]
+    for orig, copy in archived.values():
+        assert orig != copy and orig.split("/")[-1].split("?")[0] in copy
+
+
+@pytest.mark.parametrize(("entity", "label", "fact"), [
+    ("alibaba", "阿里", "CN-6"),
+    ("gemini-in-android-studio", "Android Studio 中的 Gemini", "GOO-4"),
+    ("bytedance", "字节跳动", "CN-15"), ("ernie-bot", "文心一言", "CN-1")])
+def test_chinese_names_are_quoted_by_a_source(
+    bundled_ox: KnowledgeGraph, entity: str, label: str, fact: str
+) -> None:
+    assert ask(bundled_ox, f"""ASK {{ kgid:{entity} rdfs:label|skos:altLabel "{label}"@zh .
+        ?c ckg:factId '{fact}' ; ckg:quote|rdfs:comment ?q
+        FILTER(CONTAINS(STR(?q), "{label}")) }}""")
+
+
+# -- 7. Refusals over time ----------------------------------------------------------------
+
+def _refusers(kg: KnowledgeGraph, market: str) -> set[str]:
+    return {str(r[0]) for r in query(kg, "provider-refusals", {"market": market}).rows}
+
+
+def test_refusals_before_the_2024_block(bundled_ox: KnowledgeGraph) -> None:
+    """OAI-8 (2023) and the undated supported-country lists answer for early dates."""
+    early = as_of(bundled_ox, "2024-01-01")
+    assert _refusers(early, "CN") == {"OpenAI", "Anthropic", "Google"}
+    res = query(early, "provider-refusals", {"market": "CN"})
+    undated = {short(str(r[1])) for r in res.rows if r[res.vars.index("undated")] is not None}
+    assert "restriction-openai-not-listed-cn" in undated
+    assert "restriction-openai-unlisted-2023" in {short(str(r[1])) for r in res.rows}
+
+
+def test_hong_kong_refusals_name_every_provider_with_their_dates(
+    bundled_ox: KnowledgeGraph,
+) -> None:
+    assert _refusers(bundled_ox, "HK") == {"OpenAI", "Anthropic", "Google"}
+    # Bard's 2023 absence from Hong Kong ends with the 2026 roll-out (GOO-6).
+    late = as_of(bundled_ox, "2026-07-01")
+    res = query(late, "provider-refusals", {"market": "HK"})
+    assert "restriction-google-bard-hk-2023" not in {short(str(r[1])) for r in res.rows}
+    assert "restriction-google-bard-hk-2023" in {
+        short(str(r[1])) for r in query(as_of(bundled_ox, "2024-01-01"), "provider-refusals",
+                                        {"market": "HK"}).rows}
