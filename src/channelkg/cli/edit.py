@@ -117,6 +117,8 @@ _EXAMPLES = {
     "assessment": "--assessed-entity partnership-microsoft-openai --kind DependencyRisk "
                   "--level high --market CN --comment \"One partner carries the channel.\"",
     "claim": "--about openai --market CN --comment \"OpenAI does not serve China.\"",
+    "entity-fact": "--subject qwen3 --predicate licence --object Apache-2.0 "
+                   "--comment \"Qwen3 is released under the Apache-2.0 licence.\"",
     "entity": "--class Customer --label en=\"Example Motors\" --label zh=\"示例汽车\" "
               "--comment \"An invented carmaker.\" --dry-run",
 }

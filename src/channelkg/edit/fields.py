@@ -192,6 +192,7 @@ class _Constraint:
     datatype: Node | None = None
     cls: Node | None = None
     choices: tuple[Node, ...] | None = None
+    iri: bool = False  # sh:nodeKind sh:IRI: the value is a node, not a literal
     help: str = ""
 
 
@@ -227,6 +228,7 @@ def _constraints(shapes: Graph, classes: set[Node]) -> dict[Node, _Constraint]:
                 c.max_count = min(c.max_count or int(high), int(high))  # type: ignore[call-overload]
             c.datatype = shapes.value(prop, SH.datatype) or c.datatype
             c.cls = shapes.value(prop, SH["class"]) or c.cls
+            c.iri = c.iri or shapes.value(prop, SH.nodeKind) == SH.IRI
             listed = shapes.value(prop, SH["in"])
             if listed is not None:
                 values = tuple(Collection(shapes, listed))
@@ -297,7 +299,9 @@ class Schema:
         choices: tuple[Node, ...] = ()
         if kind is None:
             is_object = (OWL.ObjectProperty in set(self.ontology.objects(pred, RDF.type))
-                         or c.cls is not None)
+                         or c.cls is not None or c.iri
+                         or bool(c.choices) and not any(hasattr(v, "language")
+                                                       for v in c.choices))
             vocab = c.choices or (self.instances(rng) if rng is not None else ())
             if c.choices and all(hasattr(v, "language") for v in c.choices):
                 kind = "plain"  # literal values: SHACL checks them
