@@ -1,0 +1,212 @@
+"""The visibility rule of dated facts, and the dataset layout that serves it.
+
+Rule (used by ``--as-of D``, ``diff`` and ``timeline``)
+-------------------------------------------------------
+A *dated fact* is any node with ``ckg:validFrom``, ``ckg:validTo`` or
+``ckg:statedOn``. It is visible on day ``D`` when ``validFrom <= D`` (or no
+``validFrom``), ``D < validTo`` (or no ``validTo``), and, when it has no
+``validFrom`` (or in the stricter *known* mode always), ``statedOn <= D`` (or no
+``statedOn``). Hiding a fact hides every triple whose subject or object it is.
+
+Layout
+------
+An Oxigraph store keeps the triples that touch dated facts in named graphs keyed
+by the dates of those facts (:func:`partition`): ``<base>#valid=F,S,T`` for a
+triple about one fact with ``validFrom`` F, ``statedOn`` S and ``validTo`` T (``-``
+when absent), ``F,S,T+F2,S2,T2`` for one that links two. Every triple sits in
+exactly one graph, so the union of the graphs is the graph, and the as-of view
+of a day is a query whose default graph is the base graphs plus the keyed graphs
+visible that day (:func:`visible_graphs`): nothing is copied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rdflib import Literal
+from rdflib.term import Node
+
+from channelkg.rdf.namespaces import CKG
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+DATE_PROPS = (CKG.validFrom, CKG.validTo, CKG.statedOn)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The separator between a base graph name and the dates of its keyed graphs.
+KEY_MARK = "#valid="
+#: The base name of keyed graphs whose triples came from the default graph.
+DEFAULT_BASE = "urn:channelkg:default"
+
+
+def as_date(term: Node | None) -> dt.date | None:
+    """The date of an ``xsd:date``-like literal ``YYYY-MM-DD``, else ``None``."""
+    if not isinstance(term, Literal):
+        return None
+    text = str(term)
+    if not _DATE.match(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Dates:
+    """The dates of one fact (``None`` when absent or not a valid date)."""
+
+    stated_on: dt.date | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    def visible(self, day: dt.date, *, known: bool = False) -> bool:
+        """True if the fact is visible on ``day`` (see the module docstring)."""
+        if self.valid_from is not None and self.valid_from > day:
+            return False
+        if self.valid_to is not None and day >= self.valid_to:
+            return False
+        needs_statement = known or self.valid_from is None
+        return not (needs_statement and self.stated_on is not None and self.stated_on > day)
+
+    def key(self) -> str:
+        """``F,S,T`` (ISO dates, ``-`` when absent): the name part of its keyed graph."""
+        return ",".join(d.isoformat() if d else "-"
+                        for d in (self.valid_from, self.stated_on, self.valid_to))
+
+    @classmethod
+    def from_key(cls, key: str) -> Dates:
+        """The inverse of :meth:`key`."""
+        f, s, t = (None if v == "-" else dt.date.fromisoformat(v) for v in key.split(","))
+        return cls(stated_on=s, valid_from=f, valid_to=t)
+
+
+def _first_date(values: Iterable[Node]) -> dt.date | None:
+    dates = [d for d in (as_date(v) for v in values) if d is not None]
+    return min(dates) if dates else None
+
+
+def fact_dates(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Dates]:
+    """Collect the dates of every dated fact from ``(s, p, o)`` triples."""
+    raw: dict[Node, dict[Node, list[Node]]] = {}
+    for s, p, o in triples:
+        if p in DATE_PROPS:
+            raw.setdefault(s, {}).setdefault(p, []).append(o)
+    return {
+        s: Dates(
+            _first_date(d.get(CKG.statedOn, [])),
+            _first_date(d.get(CKG.validFrom, [])),
+            _first_date(d.get(CKG.validTo, [])),
+        )
+        for s, d in raw.items()
+    }
+
+
+def hidden_nodes(dates: dict[Node, Dates], day: dt.date, *, known: bool = False) -> set[Node]:
+    """The dated facts that are not visible on ``day``."""
+    return {n for n, d in dates.items() if not d.visible(day, known=known)}
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def store_dates(store: ox.Store) -> dict[Any, Dates]:
+    """The dates of every dated fact of a store (all graphs), keyed by pyoxigraph term."""
+    import pyoxigraph as ox
+
+    from channelkg.rdf.terms import to_oxigraph, to_rdflib
+
+    triples = []
+    for p in DATE_PROPS:
+        for q in store.quads_for_pattern(None, to_oxigraph(p), None, None):  # type: ignore[arg-type]
+            triples.append((q.subject, p, to_rdflib(q.object)))
+    dates = fact_dates(triples)  # type: ignore[arg-type]
+    return {n: d for n, d in dates.items() if isinstance(n, ox.NamedNode | ox.BlankNode)}
+
+
+def _base_of(graph: Any) -> str:
+    import pyoxigraph as ox
+
+    name = DEFAULT_BASE if isinstance(graph, ox.DefaultGraph) else str(graph.value)
+    return name.split(KEY_MARK, 1)[0]
+
+
+def _graph_for(base: str, keys: list[str]) -> Any:
+    import pyoxigraph as ox
+
+    if not keys:
+        return ox.DefaultGraph() if base == DEFAULT_BASE else ox.NamedNode(base)
+    return ox.NamedNode(base + KEY_MARK + "+".join(sorted(set(keys))))
+
+
+def partition(store: ox.Store, progress: Callable[[str], None] | None = None) -> int:
+    """Move every triple of ``store`` into the graph its dated facts call for.
+
+    Idempotent: a second call moves nothing. Returns the number of triples moved.
+    """
+    import pyoxigraph as ox
+
+    dates = store_dates(store)
+    keys = {n: d.key() for n, d in dates.items()}
+    todo: dict[Any, None] = {}
+    for node in dates:
+        for q in store.quads_for_pattern(node, None, None, None):
+            todo[q] = None
+        for q in store.quads_for_pattern(None, None, node, None):
+            todo[q] = None
+    for g in list(store.named_graphs()):
+        if isinstance(g, ox.NamedNode) and KEY_MARK in g.value:
+            for q in store.quads_for_pattern(None, None, None, g):
+                todo[q] = None
+    moves = []
+    for q in todo:
+        want = _graph_for(_base_of(q.graph_name),
+                          [k for k in (keys.get(q.subject), keys.get(q.object)) if k])
+        if want != q.graph_name:
+            moves.append((q, want))
+    for q, want in moves:
+        store.remove(q)
+        store.add(ox.Quad(q.subject, q.predicate, q.object, want))
+    for g in list(store.named_graphs()):  # keyed graphs left empty
+        if isinstance(g, ox.NamedNode) and KEY_MARK in g.value and not any(
+                True for _ in store.quads_for_pattern(None, None, None, g)):
+            store.remove_graph(g)
+    if progress and moves:
+        progress(f"{len(moves)} triples placed by their validity dates")
+    return len(moves)
+
+
+def visible_graphs(store: ox.Store, day: dt.date, *, known: bool = False,
+                   include_default: bool = True) -> list[Any]:
+    """The graphs whose union is the store's as-of view on ``day``."""
+    import pyoxigraph as ox
+
+    out: list[Any] = [ox.DefaultGraph()] if include_default else []
+    for g in store.named_graphs():
+        if not isinstance(g, ox.NamedNode):
+            continue
+        if KEY_MARK not in g.value:
+            out.append(g)
+            continue
+        key = g.value.split(KEY_MARK, 1)[1]
+        if all(Dates.from_key(k).visible(day, known=known) for k in key.split("+")):
+            out.append(g)
+    return out
+
+
+__all__ = [
+    "DATE_PROPS",
+    "DEFAULT_BASE",
+    "KEY_MARK",
+    "Dates",
+    "as_date",
+    "fact_dates",
+    "hidden_nodes",
+    "partition",
+    "store_dates",
+    "visible_graphs",
+]
