@@ -116,5 +116,5 @@ def serve(host: str, port: int, timeout: float, max_rows: int, workers: int,
     """
     from channelkg.serve.app import serve as run_serve
 
-    run_serve(graph_spec(**graph), host=host, port=port, timeout=timeout, max_rows=max_rows, workers=workers,
-              announce=_progress)
+    run_serve(graph_spec(**graph), host=host, port=port, timeout=timeout, max_rows=max_rows,
+              workers=workers, announce=_progress)

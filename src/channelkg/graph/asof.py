@@ -75,13 +75,14 @@ class AsOfView(KnowledgeGraph):
 
     def _materialised(self) -> KnowledgeGraph:
         if self._local is None:
+            import pyoxigraph as ox
+
             from channelkg.graph.memory import from_quads
             from channelkg.rdf.terms import to_oxigraph
 
-            import pyoxigraph as ox
-
             self._local = from_quads(
-                ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.DefaultGraph())
+                ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o),  # type: ignore[arg-type]
+                        ox.DefaultGraph())
                 for s, p, o in self.triples()
             )
         return self._local
@@ -101,19 +102,25 @@ class OxigraphAsOfView(AsOfView):
     def run(self, text: str, *, max_rows: int | None = None) -> QueryResult:
         return self.base.run(text, max_rows=max_rows, default_graph=self.graphs)  # type: ignore[call-arg]
 
-    def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
-        from channelkg.rdf.terms import quiet_rdflib, to_oxigraph, to_rdflib
+    def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
+        """The distinct triples of the visible graphs, as pyoxigraph terms."""
+        from channelkg.rdf.terms import to_oxigraph
 
         pattern = [None if t is None else to_oxigraph(t) for t in (s, p, o)]
         seen: set[Any] = set()
-        with quiet_rdflib():
-            for g in self.graphs:
-                for q in self.store.quads_for_pattern(*pattern, g):
-                    key = (q.subject, q.predicate, q.object)
-                    if len(self.graphs) > 1 and key in seen:
-                        continue
+        for g in self.graphs:
+            for q in self.store.quads_for_pattern(*pattern, g):
+                key = (q.subject, q.predicate, q.object)
+                if key not in seen:
                     seen.add(key)
-                    yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
+                    yield key
+
+    def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
+        from channelkg.rdf.terms import quiet_rdflib, to_rdflib
+
+        with quiet_rdflib():
+            for ts, tp, to in self.ox_triples(s, p, o):
+                yield to_rdflib(ts), to_rdflib(tp), to_rdflib(to)
 
 
 class RdflibAsOfView(AsOfView):
@@ -137,7 +144,7 @@ def _visible_graph(graph: Graph, hidden: set[Any]) -> Graph:
     from rdflib import Graph
     from rdflib.store import Store
 
-    class _VisibleStore(Store):  # type: ignore[misc]
+    class _VisibleStore(Store):
         """A read-only rdflib store: the triples of ``graph`` not touching ``hidden``."""
 
         def triples(self, pattern: Any, context: Any = None) -> Iterator[Any]:

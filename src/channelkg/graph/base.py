@@ -98,6 +98,13 @@ class KnowledgeGraph(ABC):
     def __len__(self) -> int:
         """The number of distinct triples."""
 
+    def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
+        """Like :meth:`triples`, as pyoxigraph terms (Oxigraph backends skip rdflib)."""
+        from channelkg.rdf.terms import to_oxigraph
+
+        for t in self.triples(s, p, o):
+            yield tuple(to_oxigraph(x) for x in t)
+
     def to_rdflib(self) -> Graph:
         """The graph as an rdflib ``Graph`` (a copy unless the backend is rdflib)."""
         g = new_rdflib_graph()
@@ -111,7 +118,7 @@ class KnowledgeGraph(ABC):
 
         return view(self, day, known=known)
 
-    def close(self) -> None:
+    def close(self) -> None:  # noqa: B027 (optional for backends: nothing to release)
         """Release what the backend holds open (a store's lock); default: nothing."""
 
 

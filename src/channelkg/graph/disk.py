@@ -36,8 +36,8 @@ from typing import Any
 import pyoxigraph as ox
 
 from channelkg import resources
-from channelkg.errors import InputError, QueryError
-from channelkg.graph.base import QueryResult, Triple
+from channelkg.errors import InputError
+from channelkg.graph.base import QueryResult
 from channelkg.graph.memory import (
     FORMATS,
     OxigraphGraph,
@@ -97,12 +97,12 @@ class DiskKnowledgeGraph(OxigraphGraph):
             "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
             use_default_graph_as_union=True,
         )
-        return int(next(iter(res))[0].value)  # type: ignore[index,union-attr,arg-type]
+        return int(next(iter(res))[0].value)  # type: ignore[arg-type]
 
-    def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
-        """The distinct triples of all the file graphs matching a pattern, as rdflib terms."""
+    def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
+        """The distinct triples of all the file graphs matching a pattern."""
         seen: set[tuple[object, object, object]] = set()
-        for t in super().triples(s, p, o):
+        for t in super().ox_triples(s, p, o):
             if t not in seen:
                 seen.add(t)
                 yield t
@@ -288,7 +288,7 @@ def load_into(
     gone = sorted(set(old) - set(wanted))
 
     own = store is None
-    if own:
+    if store is None:
         folder.mkdir(parents=True, exist_ok=True)
         store = _open_rw(folder)
     try:

@@ -123,11 +123,16 @@ class OxigraphGraph(KnowledgeGraph):
         return query_store(self.store, text, union=default_graph is None,
                            default_graph=default_graph, max_rows=max_rows)
 
-    def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
+    def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
+        """The triples of every graph of the store (each triple sits in one)."""
         pattern = [None if t is None else to_oxigraph(t) for t in (s, p, o)]
+        for q in self.store.quads_for_pattern(*pattern, None):  # type: ignore[arg-type,call-arg]
+            yield q.subject, q.predicate, q.object
+
+    def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
         with quiet_rdflib():
-            for q in self.store.quads_for_pattern(*pattern, None):  # type: ignore[arg-type]
-                yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
+            for ts, tp, to in self.ox_triples(s, p, o):
+                yield to_rdflib(ts), to_rdflib(tp), to_rdflib(to)
 
     def __len__(self) -> int:
         return len(self.store)
@@ -207,7 +212,7 @@ def _convert(res: Any, max_rows: int | None) -> QueryResult:
                 out = seen[term] = to_rdflib(term)
             return out
 
-        rows = []
+        rows: list[tuple[Any, ...]] = []
         for sol in res:
             if max_rows is not None and len(rows) >= max_rows:
                 truncated = True

@@ -258,7 +258,7 @@ class SparqlClient:
                 raise InputError(f"unknown auth {auth!r} (choose basic, digest or auto)")
             mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             for u in filter(None, (url, update_url)):
-                mgr.add_password(None, u, user, password or "")  # type: ignore[arg-type]
+                mgr.add_password(None, u, user, password or "")
             if auth in ("auto", "basic"):
                 handlers.append(urllib.request.HTTPBasicAuthHandler(mgr))
             if auth in ("auto", "digest"):
@@ -365,7 +365,10 @@ class SparqlClient:
 
 
 def run_remote(kg: KnowledgeGraph, text: str, bindings: Mapping[str, Any]) -> QueryResult:
-    """Bind parameters and run a query on a ``sparql:`` graph (see :meth:`RemoteKnowledgeGraph.run`)."""
+    """Bind parameters and run a query on a ``sparql:`` graph.
+
+    See :meth:`RemoteKnowledgeGraph.run`.
+    """
     from channelkg.sparql.query import bind_values
 
     return kg.run(bind_values(text, bindings))

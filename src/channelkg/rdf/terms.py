@@ -37,7 +37,7 @@ def quiet_rdflib() -> Iterator[None]:
         log.setLevel(old)
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> Node | None:
     """Convert a pyoxigraph term to the equal rdflib term."""
     if term is None:
         return None

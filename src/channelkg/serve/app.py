@@ -30,7 +30,6 @@ import re
 import threading
 import time
 import urllib.parse
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
@@ -111,7 +110,7 @@ def negotiate(kind: str, accept: str | None, fmt: str | None = None) -> str:
         key = _MEDIA.get(media.lower())
         score = q - i * 1e-6
         if key in fits and score > best_q:
-            best, best_q = key, score  # type: ignore[assignment]
+            best, best_q = key, score
     return best
 
 
@@ -161,7 +160,8 @@ def render(result: Any, fmt: str) -> bytes:
     if fmt == "xml":
         return results_xml(result).encode("utf-8")
     if fmt == "rdfxml":
-        return result.graph.serialize(format="xml").encode("utf-8")
+        data: bytes = result.graph.serialize(format="xml").encode("utf-8")
+        return data
     if fmt == "jsonld":
         return formats.render(result, "json-ld").encode("utf-8")
     if fmt == "csv" and result.kind == "ASK":

@@ -43,7 +43,7 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from channelkg import resources
 from channelkg.errors import InputError
-from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple, new_rdflib_graph
+from channelkg.graph.base import KnowledgeGraph, QueryResult, new_rdflib_graph
 from channelkg.graph.memory import OxigraphGraph, RdflibGraph, query_store
 
 INFERRED_GRAPH = URIRef("https://w3id.org/channelkg/id/graph/inferred")
@@ -67,14 +67,15 @@ class ReasonedGraph(OxigraphGraph):
             default_graph: list[Any] | None = None) -> QueryResult:
         return query_store(self.store, text, default_graph=default_graph, max_rows=max_rows)
 
-    def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
+    def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
+        """The triples of the default graph (not the copies in :data:`INFERRED_GRAPH`)."""
         import pyoxigraph as ox
 
-        from channelkg.rdf.terms import to_oxigraph, to_rdflib
+        from channelkg.rdf.terms import to_oxigraph
 
         pattern = [None if t is None else to_oxigraph(t) for t in (s, p, o)]
-        for q in self.store.quads_for_pattern(*pattern, ox.DefaultGraph()):  # type: ignore[arg-type]
-            yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
+        for q in self.store.quads_for_pattern(*pattern, ox.DefaultGraph()):  # type: ignore[arg-type,call-arg]
+            yield q.subject, q.predicate, q.object
 
     def __len__(self) -> int:
         import pyoxigraph as ox
@@ -153,7 +154,7 @@ def closure(graph: Graph, profile: str) -> Graph:
 
     ``graph`` is not changed (the closure is computed on a copy).
     """
-    import owlrl
+    import owlrl  # type: ignore[import-untyped]
 
     semantics = {"rdfs": owlrl.RDFS_Semantics, "owlrl": owlrl.OWLRL_Semantics}[profile]
     work = Graph()
@@ -230,7 +231,7 @@ def entailments(
     parts = parse_profile(profile)
     base = new_rdflib_graph()
     for t in kg.triples():
-        base.add(t)  # type: ignore[arg-type]
+        base.add(t)
     inferred = new_rdflib_graph()
     current = base
     for part in parts:
@@ -309,7 +310,7 @@ def inferred_of(kg: KnowledgeGraph) -> Graph:
 
 def is_inferred(kg: KnowledgeGraph, triple: tuple[object, object, object]) -> bool:
     """True if ``triple`` was added by reasoning, not asserted."""
-    return triple in inferred_of(kg)
+    return triple in inferred_of(kg)  # type: ignore[operator]
 
 
 __all__ = [
