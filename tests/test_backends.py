@@ -260,3 +260,18 @@ def test_serve_listens_with_tcp_nodelay() -> None:
 
     asyncio.run(main())
     assert flags and flags[0] != 0
+
+
+def test_a_view_over_too_many_date_keys_copies_the_visible_triples(
+    backends: dict[str, KnowledgeGraph], references: dict[dt.date | None, KnowledgeGraph],
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from channelkg.graph import asof
+
+    monkeypatch.setattr(asof, "MAX_GRAPHS", 0)
+    for name in ("memory", "oxigraph:PATH"):
+        view = backends[name].visible_on(DAYS[0])
+        assert not isinstance(view, asof.OxigraphAsOfView)
+        for q in ("routes-into", "timeline", "status-summary"):
+            assert _normalise(query(view, q).rows) == _normalise(
+                query(references[DAYS[0]], q).rows), (name, q)

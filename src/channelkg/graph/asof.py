@@ -8,10 +8,11 @@ never a copy of the backend:
   graph is the graphs visible that day (:func:`~channelkg.graph.validity.visible_graphs`);
 * rdflib: the view's rdflib graph reads the backend's triples through a filter
   (:class:`_VisibleStore`), so rdflib's engine sees only the visible ones;
-* any other backend (a SPARQL server): the dates are read with one query, and the
-  visible triples are fetched page by page into a local Oxigraph store the first
-  time the view is queried (a server cannot be asked for a dataset it does not
-  keep keyed by date).
+* any other backend (a SPARQL server), and an Oxigraph store whose facts have more
+  than :data:`MAX_GRAPHS` distinct sets of dates: the dates are read with one query
+  per date property, and the visible triples are copied into a local Oxigraph store
+  the first time the view is queried (a server cannot be asked for a dataset it
+  does not keep keyed by date; thousands of graphs make every query slow).
 """
 
 from __future__ import annotations
@@ -25,6 +26,12 @@ from channelkg.graph.validity import DATE_PROPS, fact_dates, hidden_nodes
 
 if TYPE_CHECKING:
     from rdflib import Graph
+
+
+#: Most graphs an Oxigraph view queries; past it (thousands of distinct validity
+#: intervals) a query costs more than copying the visible triples once, so the view
+#: copies them on its first query (see ``benchmarks/results/asof.md``).
+MAX_GRAPHS = 256
 
 
 class AsOfView(KnowledgeGraph):
@@ -74,17 +81,21 @@ class AsOfView(KnowledgeGraph):
         return view(self.base, day, known=known)
 
     def _materialised(self) -> KnowledgeGraph:
+        """The visible triples in a local Oxigraph store (built on the first query)."""
         if self._local is None:
             import pyoxigraph as ox
 
-            from channelkg.graph.memory import from_quads
+            from channelkg.graph.memory import OxigraphGraph
             from channelkg.rdf.terms import to_oxigraph
 
-            self._local = from_quads(
-                ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o),  # type: ignore[arg-type]
-                        ox.DefaultGraph())
-                for s, p, o in self.triples()
-            )
+            gone = {to_oxigraph(n) for n in self.hidden}
+            store = ox.Store()
+            store.bulk_extend(ox.Quad(s, p, o, ox.DefaultGraph())
+                              for s, p, o in self.base.ox_triples()
+                              if s not in gone and o not in gone)
+            local = OxigraphGraph(store, self.files)
+            local.keyed_by_dates = False
+            self._local = local
         return self._local
 
 
@@ -178,7 +189,9 @@ def view(base: KnowledgeGraph, day: dt.date, *, known: bool = False) -> Knowledg
     if isinstance(base, AsOfView):
         base = base.base
     if getattr(base, "keyed_by_dates", False):
-        return OxigraphAsOfView(base, day, known=known)
+        oxview = OxigraphAsOfView(base, day, known=known)
+        if len(oxview.graphs) <= MAX_GRAPHS:
+            return oxview
     if base.engine == "rdflib":
         return RdflibAsOfView(base, day, known=known)
     return AsOfView(base, day, known=known)
