@@ -8,8 +8,9 @@ never a copy of the backend:
   graph is the graphs visible that day (:func:`~channelkg.graph.validity.visible_graphs`);
 * rdflib: the view's rdflib graph reads the backend's triples through a filter
   (:class:`_VisibleStore`), so rdflib's engine sees only the visible ones;
-* any other backend (a SPARQL server), and an Oxigraph store whose facts have more
-  than :data:`MAX_GRAPHS` distinct sets of dates: the dates are read with one query
+* any other backend (a SPARQL server), an Oxigraph store whose facts have more
+  than :data:`MAX_GRAPHS` distinct validity intervals, and the stricter *known* mode
+  (its intervals are not the keyed ones): the dates are read with one query
   per date property, and the visible triples are copied into a local Oxigraph store
   the first time the view is queried (a server cannot be asked for a dataset it
   does not keep keyed by date; thousands of graphs make every query slow).
@@ -107,8 +108,7 @@ class OxigraphAsOfView(AsOfView):
         from channelkg.graph.validity import visible_graphs
 
         self.store = base.store  # type: ignore[attr-defined]
-        self.graphs = visible_graphs(self.store, day, known=known,
-                                     include_default=getattr(base, "has_default", True))
+        self.graphs = visible_graphs(self.store, day)
 
     def run(self, text: str, *, max_rows: int | None = None) -> QueryResult:
         return self.base.run(text, max_rows=max_rows, default_graph=self.graphs)  # type: ignore[call-arg]
@@ -188,7 +188,7 @@ def view(base: KnowledgeGraph, day: dt.date, *, known: bool = False) -> Knowledg
     """The as-of view of ``base`` on ``day``, the best kind for its backend."""
     if isinstance(base, AsOfView):
         base = base.base
-    if getattr(base, "keyed_by_dates", False):
+    if getattr(base, "keyed_by_dates", False) and not known:
         oxview = OxigraphAsOfView(base, day, known=known)
         if len(oxview.graphs) <= MAX_GRAPHS:
             return oxview

@@ -10,13 +10,15 @@ A *dated fact* is any node with ``ckg:validFrom``, ``ckg:validTo`` or
 
 Layout
 ------
-An Oxigraph store keeps the triples that touch dated facts in named graphs keyed
-by the dates of those facts (:func:`partition`): ``<base>#valid=F,S,T`` for a
-triple about one fact with ``validFrom`` F, ``statedOn`` S and ``validTo`` T (``-``
-when absent), ``F,S,T+F2,S2,T2`` for one that links two. Every triple sits in
-exactly one graph, so the union of the graphs is the graph, and the as-of view
-of a day is a query whose default graph is the base graphs plus the keyed graphs
-visible that day (:func:`visible_graphs`): nothing is copied.
+In the default mode a fact is visible on the days of one interval
+(:meth:`Dates.interval`: from ``validFrom``, else ``statedOn``, to ``validTo``), and
+a triple on the intersection of its subject's and its object's. An Oxigraph store
+keeps the triples that touch dated facts in named graphs keyed by that interval
+(:func:`partition`): ``<base>#valid=START/END`` (ISO dates, ``-`` when unbounded).
+Every triple sits in exactly one graph, so the union of the graphs is the graph,
+and the as-of view of a day is a query whose default graph is the base graphs
+plus the keyed graphs whose interval holds the day (:func:`visible_graphs`):
+nothing is copied.
 """
 
 from __future__ import annotations
@@ -73,16 +75,29 @@ class Dates:
         needs_statement = known or self.valid_from is None
         return not (needs_statement and self.stated_on is not None and self.stated_on > day)
 
-    def key(self) -> str:
-        """``F,S,T`` (ISO dates, ``-`` when absent): the name part of its keyed graph."""
-        return ",".join(d.isoformat() if d else "-"
-                        for d in (self.valid_from, self.stated_on, self.valid_to))
+    def interval(self) -> tuple[dt.date | None, dt.date | None]:
+        """``(start, end)``: visible on ``D`` iff ``start <= D < end`` (``None``: unbounded),
+        in the default mode (start = ``validFrom``, else ``statedOn``)."""
+        return (self.valid_from if self.valid_from is not None else self.stated_on,
+                self.valid_to)
 
-    @classmethod
-    def from_key(cls, key: str) -> Dates:
-        """The inverse of :meth:`key`."""
-        f, s, t = (None if v == "-" else dt.date.fromisoformat(v) for v in key.split(","))
-        return cls(stated_on=s, valid_from=f, valid_to=t)
+
+Interval = tuple[dt.date | None, dt.date | None]
+
+
+def key_of(intervals: Iterable[Interval]) -> str:
+    """``START/END`` of the intersection of intervals (ISO dates, ``-`` unbounded)."""
+    starts, ends = zip(*intervals, strict=True)
+    start = max((d for d in starts if d is not None), default=None)
+    end = min((d for d in ends if d is not None), default=None)
+    return "/".join(d.isoformat() if d else "-" for d in (start, end))
+
+
+def key_visible(key: str, day: dt.date) -> bool:
+    """True if the triples of the graph keyed ``START/END`` are visible on ``day``."""
+    start, end = key.split("/")
+    return (start == "-" or dt.date.fromisoformat(start) <= day) and (
+        end == "-" or day < dt.date.fromisoformat(end))
 
 
 def _first_date(values: Iterable[Node]) -> dt.date | None:
@@ -135,12 +150,12 @@ def _base_of(graph: Any) -> str:
     return name.split(KEY_MARK, 1)[0]
 
 
-def _graph_for(base: str, keys: list[str]) -> Any:
+def _graph_for(base: str, intervals: list[Interval]) -> Any:
     import pyoxigraph as ox
 
-    if not keys:
+    if not intervals:
         return ox.DefaultGraph() if base == DEFAULT_BASE else ox.NamedNode(base)
-    return ox.NamedNode(base + KEY_MARK + "+".join(sorted(set(keys))))
+    return ox.NamedNode(base + KEY_MARK + key_of(intervals))
 
 
 def partition(store: ox.Store, progress: Callable[[str], None] | None = None) -> int:
@@ -151,7 +166,7 @@ def partition(store: ox.Store, progress: Callable[[str], None] | None = None) ->
     import pyoxigraph as ox
 
     dates = store_dates(store)
-    keys = {n: d.key() for n, d in dates.items()}
+    spans = {n: d.interval() for n, d in dates.items()}
     todo: dict[Any, None] = {}
     for node in dates:
         for q in store.quads_for_pattern(node, None, None, None):
@@ -165,7 +180,7 @@ def partition(store: ox.Store, progress: Callable[[str], None] | None = None) ->
     moves = []
     for q in todo:
         want = _graph_for(_base_of(q.graph_name),
-                          [k for k in (keys.get(q.subject), keys.get(q.object)) if k])
+                          [k for k in (spans.get(q.subject), spans.get(q.object)) if k])
         if want != q.graph_name:
             moves.append((q, want))
     for q, want in moves:
@@ -180,9 +195,8 @@ def partition(store: ox.Store, progress: Callable[[str], None] | None = None) ->
     return len(moves)
 
 
-def visible_graphs(store: ox.Store, day: dt.date, *, known: bool = False,
-                   include_default: bool = True) -> list[Any]:
-    """The graphs whose union is the store's as-of view on ``day``."""
+def visible_graphs(store: ox.Store, day: dt.date, *, include_default: bool = True) -> list[Any]:
+    """The graphs whose union is the store's as-of view on ``day`` (default mode)."""
     import pyoxigraph as ox
 
     out: list[Any] = [ox.DefaultGraph()] if include_default else []
@@ -192,8 +206,7 @@ def visible_graphs(store: ox.Store, day: dt.date, *, known: bool = False,
         if KEY_MARK not in g.value:
             out.append(g)
             continue
-        key = g.value.split(KEY_MARK, 1)[1]
-        if all(Dates.from_key(k).visible(day, known=known) for k in key.split("+")):
+        if key_visible(g.value.split(KEY_MARK, 1)[1], day):
             out.append(g)
     return out
 
@@ -206,6 +219,8 @@ __all__ = [
     "as_date",
     "fact_dates",
     "hidden_nodes",
+    "key_of",
+    "key_visible",
     "partition",
     "store_dates",
     "visible_graphs",
