@@ -133,14 +133,24 @@ def store_dates(store: ox.Store) -> dict[Any, Dates]:
     """The dates of every dated fact of a store (all graphs), keyed by pyoxigraph term."""
     import pyoxigraph as ox
 
-    from channelkg.rdf.terms import to_oxigraph, to_rdflib
-
-    triples = []
-    for p in DATE_PROPS:
-        for q in store.quads_for_pattern(None, to_oxigraph(p), None, None):  # type: ignore[arg-type]
-            triples.append((q.subject, p, to_rdflib(q.object)))
-    dates = fact_dates(triples)  # type: ignore[arg-type]
-    return {n: d for n, d in dates.items() if isinstance(n, ox.NamedNode | ox.BlankNode)}
+    found: dict[Any, dict[str, dt.date]] = {}
+    for name in ("statedOn", "validFrom", "validTo"):
+        pred = ox.NamedNode(str(CKG) + name)
+        for q in store.quads_for_pattern(None, pred, None, None):
+            o = q.object
+            if not isinstance(o, ox.Literal) or not _DATE.match(o.value):
+                continue
+            try:
+                day = dt.date.fromisoformat(o.value)
+            except ValueError:
+                continue
+            rec = found.setdefault(q.subject, {})
+            if name not in rec or day < rec[name]:
+                rec[name] = day
+        for q in store.quads_for_pattern(None, pred, None, None):
+            found.setdefault(q.subject, {})  # a fact even when its date is ill-formed
+    return {n: Dates(d.get("statedOn"), d.get("validFrom"), d.get("validTo"))
+            for n, d in found.items() if isinstance(n, ox.NamedNode | ox.BlankNode)}
 
 
 def _base_of(graph: Any) -> str:
@@ -178,14 +188,17 @@ def partition(store: ox.Store, progress: Callable[[str], None] | None = None) ->
             for q in store.quads_for_pattern(None, None, None, g):
                 todo[q] = None
     moves = []
+    graph_for: dict[tuple[Any, Any, Any], Any] = {}  # few distinct keys: build each once
     for q in todo:
-        want = _graph_for(_base_of(q.graph_name),
-                          [k for k in (spans.get(q.subject), spans.get(q.object)) if k])
+        sig = (q.graph_name, spans.get(q.subject), spans.get(q.object))
+        want = graph_for.get(sig)
+        if want is None:
+            want = graph_for[sig] = _graph_for(_base_of(q.graph_name),
+                                               [k for k in sig[1:] if k])
         if want != q.graph_name:
             moves.append((q, want))
-    for q, want in moves:
-        store.remove(q)
-        store.add(ox.Quad(q.subject, q.predicate, q.object, want))
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, want) for q, want in moves)
+    _remove_all(store, [q for q, _ in moves])
     for g in list(store.named_graphs()):  # keyed graphs left empty
         if isinstance(g, ox.NamedNode) and KEY_MARK in g.value and not any(
                 True for _ in store.quads_for_pattern(None, None, None, g)):
@@ -193,6 +206,24 @@ def partition(store: ox.Store, progress: Callable[[str], None] | None = None) ->
     if progress and moves:
         progress(f"{len(moves)} triples placed by their validity dates")
     return len(moves)
+
+
+def _remove_all(store: ox.Store, quads: list[Any]) -> None:
+    """Remove quads: one ``DELETE DATA`` per graph (parsed in Rust), blank nodes one by one."""
+    import pyoxigraph as ox
+
+    by_graph: dict[Any, list[str]] = {}
+    for q in quads:
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
+            store.remove(q)  # DELETE DATA cannot name blank nodes
+        else:
+            by_graph.setdefault(q.graph_name, []).append(f"{q.subject} {q.predicate} {q.object} .")
+    for graph, lines in by_graph.items():
+        body = "\n".join(lines)
+        if isinstance(graph, ox.DefaultGraph):
+            store.update(f"DELETE DATA {{\n{body}\n}}")
+        else:
+            store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
 
 
 def visible_graphs(store: ox.Store, day: dt.date, *, include_default: bool = True) -> list[Any]:
