@@ -275,3 +275,18 @@ def test_a_view_over_too_many_date_keys_copies_the_visible_triples(
         for q in ("routes-into", "timeline", "status-summary"):
             assert _normalise(query(view, q).rows) == _normalise(
                 query(references[DAYS[0]], q).rows), (name, q)
+
+
+def test_a_store_held_by_another_opener_is_read_concurrently(tmp_path: Path) -> None:
+    from channelkg.errors import InputError
+    from channelkg.graph.remote import open_store
+
+    db = tmp_path / "db"
+    data = Path(__file__).parent / "data" / "openai-cn.ttl"
+    load_into(db, [data])
+    holder = open_store(f"oxigraph:{db}")
+    with pytest.raises(InputError, match="another process"):
+        open_store(f"oxigraph:{db}")
+    reader = open_graph(GraphSpec(store=f"oxigraph:{db}"))
+    assert not reader.writable
+    assert query(reader, "routes-into").rows == query(holder, "routes-into").rows

@@ -171,12 +171,16 @@ def _write_manifest(folder: Path, files: Mapping[str, Mapping[str, object]],
     atomic_write_text(folder / MANIFEST, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
 
 
+class StoreLockedError(InputError):
+    """The store is open read-write in another process."""
+
+
 def _open_rw(folder: Path) -> ox.Store:
     try:
         return ox.Store(str(folder))
     except OSError as err:
         if "lock" in str(err).lower():
-            raise InputError(
+            raise StoreLockedError(
                 "the store is open in another process (a running `channelkg serve` "
                 "or `load`?); stop it first",
                 str(folder),
@@ -404,6 +408,7 @@ __all__ = [
     "MANIFEST",
     "DiskKnowledgeGraph",
     "LoadReport",
+    "StoreLockedError",
     "graph_name",
     "is_store",
     "load_into",
