@@ -229,6 +229,40 @@ def _remove_file_graph(store: ox.Store, graph: ox.NamedNode) -> None:
         store.remove_graph(graph)
 
 
+Changed = list[tuple[str, Path, list[ox.Quad]]]
+
+
+def _parse_changed(wanted: Mapping[str, Path], old: Mapping[str, dict[str, object]],
+                   report: LoadReport, say: Progress,
+                   ) -> tuple[dict[str, dict[str, object]], Changed]:
+    """Compare files with the manifest; parse (once) those that changed.
+
+    Returns the new manifest records and the changed files with their quads.
+    """
+    new: dict[str, dict[str, object]] = {}
+    changed: Changed = []
+    for key, f in wanted.items():
+        if not f.is_file():
+            raise InputError("no such file", str(f))
+        st = f.stat()
+        rec = old.get(key)
+        stat = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        if rec and not rec.get("pending") and all(rec.get(k) == v for k, v in stat.items()):
+            new[key] = rec
+            report.unchanged.append(f)
+            continue
+        digest = _sha256(f)
+        if rec and not rec.get("pending") and rec.get("sha256") == digest:
+            new[key] = {**rec, **stat}
+            report.unchanged.append(f)
+            continue
+        say(f"parsing {f}")
+        changed.append((key, f, check_file(f)))
+        new[key] = {"graph": graph_name(f).value, "sha256": digest, **stat}
+        (report.reloaded if rec else report.added).append(f)
+    return new, changed
+
+
 def load_into(
     folder: Path | str,
     paths: Sequence[Path | str] | None = None,
@@ -268,27 +302,7 @@ def load_into(
     say = progress or (lambda _msg: None)
 
     old = read_manifest(folder) if folder.is_dir() else {}
-    new: dict[str, dict[str, object]] = {}
-    changed: list[tuple[str, Path, list[ox.Quad]]] = []
-    for key, f in wanted.items():
-        if not f.is_file():
-            raise InputError("no such file", str(f))
-        st = f.stat()
-        rec = old.get(key)
-        stat = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-        if rec and not rec.get("pending") and all(rec.get(k) == v for k, v in stat.items()):
-            new[key] = rec
-            report.unchanged.append(f)
-            continue
-        digest = _sha256(f)
-        if rec and not rec.get("pending") and rec.get("sha256") == digest:
-            new[key] = {**rec, **stat}
-            report.unchanged.append(f)
-            continue
-        say(f"parsing {f}")
-        changed.append((key, f, check_file(f)))
-        new[key] = {"graph": graph_name(f).value, "sha256": digest, **stat}
-        (report.reloaded if rec else report.added).append(f)
+    new, changed = _parse_changed(wanted, old, report, say)
     gone = sorted(set(old) - set(wanted))
 
     own = store is None
