@@ -290,3 +290,35 @@ def test_a_store_held_by_another_opener_is_read_concurrently(tmp_path: Path) -> 
     reader = open_graph(GraphSpec(store=f"oxigraph:{db}"))
     assert not reader.writable
     assert query(reader, "routes-into").rows == query(holder, "routes-into").rows
+
+
+def test_importing_the_graph_layer_changes_nothing_process_wide() -> None:
+    import subprocess
+
+    code = ("import logging, channelkg.rdf.terms, channelkg.graph.memory, channelkg.graph.disk, "
+            "channelkg.graph.remote, channelkg.sparql.query; "
+            "print(logging.getLogger('rdflib.term').level)")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, env={**__import__("os").environ,
+                                          "PYTHONPATH": str(SRC.parent)})
+    assert out.stdout.strip() == "0"
+
+
+def test_ill_typed_literals_are_quiet_while_loading(caplog: pytest.LogCaptureFixture,
+                                                    tmp_path: Path) -> None:
+    import logging
+
+    caplog.set_level(logging.WARNING)
+
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('<urn:x> <urn:p> "2024-13-01"^^<http://www.w3.org/2001/XMLSchema#date> .\n',
+                   encoding="utf-8")
+    kg = load([bad], engine="rdflib", ontology=False)
+    assert len(kg) == 1
+    assert not [r for r in caplog.records if r.name == "rdflib.term"]
+    from rdflib import Literal
+    from rdflib.namespace import XSD
+
+    Literal("2024-13-01", datatype=XSD.date)  # outside a load rdflib's logger speaks again
+    assert [r for r in caplog.records if r.name == "rdflib.term"]
+    assert logging.getLogger("rdflib.term").level == logging.NOTSET
