@@ -277,19 +277,17 @@ def test_a_view_over_too_many_date_keys_copies_the_visible_triples(
                 query(references[DAYS[0]], q).rows), (name, q)
 
 
-def test_a_store_held_by_another_opener_is_read_concurrently(tmp_path: Path) -> None:
-    from channelkg.errors import InputError
-    from channelkg.graph.remote import open_store
-
+def test_read_only_specs_share_a_store(tmp_path: Path) -> None:
     db = tmp_path / "db"
     data = Path(__file__).parent / "data" / "openai-cn.ttl"
     load_into(db, [data])
-    holder = open_store(f"oxigraph:{db}")
-    with pytest.raises(InputError, match="another process"):
-        open_store(f"oxigraph:{db}")
-    reader = open_graph(GraphSpec(store=f"oxigraph:{db}"))
-    assert not reader.writable
-    assert query(reader, "routes-into").rows == query(holder, "routes-into").rows
+    spec = GraphSpec(store=f"oxigraph:{db}", read_only=True)
+    readers = [open_graph(spec) for _ in range(2)]
+    assert not any(r.writable for r in readers)
+    assert query(readers[0], "routes-into").rows == query(readers[1], "routes-into").rows
+    assert query(readers[0], "routes-into").rows == query(load([data]), "routes-into").rows
+    for r in readers:
+        r.close()
 
 
 def test_importing_the_graph_layer_changes_nothing_process_wide() -> None:

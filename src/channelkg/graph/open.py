@@ -24,9 +24,9 @@ class GraphSpec:
         as_of: show only the facts visible on this day (a view, not a copy).
         reason: a reasoning profile (``none``, ``rdfs``, ``owlrl``, ``rules``, ``owlrl+rules``).
         ontology: also read the bundled ontology with file data.
-        read_only: open a store read-only (several readers at once). Without it a
-            store is opened read-write (and refreshed from its files) unless another
-            process holds it so, in which case it is opened read-only.
+        read_only: open a store read-only, without refreshing it from its files:
+            several processes can, as long as none has it open read-write (pyoxigraph
+            leaves reading a store another process writes undefined).
     """
 
     data: tuple[Path, ...] = ()
@@ -58,15 +58,10 @@ def open_graph(spec: GraphSpec, *, progress: Callable[[str], None] | None = None
     from channelkg.graph.registry import open_backend
 
     if spec.store:
-        from channelkg.graph.disk import StoreLockedError
-
         opts: dict[str, object] = {"progress": progress}
         if spec.read_only:
             opts["read_only"] = True
-        try:
-            kg = open_backend(spec.store, **opts)
-        except StoreLockedError:  # another reader or a server holds it: share it read-only
-            kg = open_backend(spec.store, **opts, read_only=True)
+        kg = open_backend(spec.store, **opts)
     else:
         kg = open_backend("memory:", data=spec.data, engine=spec.engine,
                           ontology=spec.ontology)
