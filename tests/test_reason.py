@@ -53,7 +53,7 @@ def test_expand_returns_new_graph_of_same_engine_and_keeps_input(
     assert _triples(out) == before | set(inferred)
     assert len(out) == len(before) + len(inferred)
     assert not (set(inferred) & before)
-    assert out.meta["reason"] == profile
+    assert out.reason == profile
 
 
 def test_rdfs_infers_superclasses(kg: KnowledgeGraph) -> None:

@@ -21,7 +21,8 @@ view, which also hides every claim whose ``statedOn`` is after ``D``.
 
 Hiding a fact removes every triple whose subject it is and every triple that
 points to it (e.g. ``ckg:dependsOn``, ``ckg:blocks``, ``ckg:supersededBy``).
-The input graph is never modified: the result is a filtered copy on the same engine.
+The rule itself lives in :mod:`channelkg.graph.validity`; the input graph is never
+modified: :func:`as_of` returns a view of it (:mod:`channelkg.graph.asof`).
 """
 
 from __future__ import annotations
@@ -31,94 +32,31 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from rdflib import Graph, Literal, URIRef
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
 from rdflib.term import Node
 
 from channelkg.errors import InputError
 from channelkg.graph.memory import KnowledgeGraph, new_rdflib_graph
+from channelkg.graph.validity import DATE_PROPS, Dates, fact_dates, hidden_nodes
 from channelkg.model.dates import parse_date
 from channelkg.model.labels import pick
 from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.terms import display, subclass_closure
 
-DATE_PROPS = (CKG.validFrom, CKG.validTo, CKG.statedOn)
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _as_date(term: Node | None) -> dt.date | None:
-    if not isinstance(term, Literal):
-        return None
-    text = str(term)
-    if not _DATE.match(text):
-        return None
-    try:
-        return dt.date.fromisoformat(text)
-    except ValueError:
-        return None
-
-
-@dataclass(frozen=True)
-class Dates:
-    """The dates of one fact (``None`` when absent or not a valid date)."""
-
-    stated_on: dt.date | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-
-    def visible(self, day: dt.date, *, known: bool = False) -> bool:
-        """True if the fact is visible on ``day`` (see the module docstring)."""
-        if self.valid_from is not None and self.valid_from > day:
-            return False
-        if self.valid_to is not None and day >= self.valid_to:
-            return False
-        needs_statement = known or self.valid_from is None
-        return not (needs_statement and self.stated_on is not None and self.stated_on > day)
-
-
-def _first_date(values: Iterable[Node]) -> dt.date | None:
-    dates = [d for d in (_as_date(v) for v in values) if d is not None]
-    return min(dates) if dates else None
-
-
-def fact_dates(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Dates]:
-    """Collect the dates of every dated fact from ``(s, p, o)`` triples."""
-    raw: dict[Node, dict[Node, list[Node]]] = {}
-    for s, p, o in triples:
-        if p in DATE_PROPS:
-            raw.setdefault(s, {}).setdefault(p, []).append(o)
-    return {
-        s: Dates(
-            _first_date(d.get(CKG.statedOn, [])),
-            _first_date(d.get(CKG.validFrom, [])),
-            _first_date(d.get(CKG.validTo, [])),
-        )
-        for s, d in raw.items()
-    }
-
-
-def _dated_triples(kg: KnowledgeGraph) -> list[tuple[Node, Node, Node]]:
-    if kg.store is not None:
-        from channelkg.rdf.terms import to_oxigraph, to_rdflib
-
-        out = []
-        for p in DATE_PROPS:
-            # All graphs: a persistent store keeps one named graph per file.
-            for q in kg.store.quads_for_pattern(None, to_oxigraph(p), None, None):  # type: ignore[arg-type]
-                out.append((to_rdflib(q.subject), p, to_rdflib(q.object)))  # type: ignore[arg-type]
-        return out  # type: ignore[return-value]
-    if kg.graph is not None:
-        return [t for p in DATE_PROPS for t in kg.graph.triples((None, p, None))]
-    return [t for t in kg.triples() if t[1] in DATE_PROPS]  # type: ignore[misc]
 
 
 def hidden_facts(kg: KnowledgeGraph, day: dt.date, *, known: bool = False) -> set[Node]:
     """The dated facts that are not visible on ``day``."""
-    return {s for s, d in fact_dates(_dated_triples(kg)).items() if not d.visible(day, known=known)}
+    dated = [t for p in DATE_PROPS for t in kg.triples(None, p, None)]
+    return hidden_nodes(fact_dates(dated), day, known=known)
 
 
 def as_of(kg: KnowledgeGraph, date_str: str, *, known: bool = False) -> KnowledgeGraph:
-    """Return a copy of ``kg`` holding only what is visible on ``date_str``.
+    """Return the view of ``kg`` showing only what is visible on ``date_str`` (no copy).
 
     Args:
         kg: the loaded graph (not modified).
@@ -128,48 +66,7 @@ def as_of(kg: KnowledgeGraph, date_str: str, *, known: bool = False) -> Knowledg
     Raises:
         InputError: the date is not ``YYYY-MM-DD`` (exit code 2).
     """
-    day = parse_date(date_str, "--as-of")
-    if kg.store is None and kg.graph is None:
-        # Any other engine (e.g. a SPARQL server): fetch the triples once and
-        # answer from a local in-memory copy of the visible part.
-        from channelkg.graph.memory import from_rdflib
-
-        triples = list(kg.triples())
-        dates = fact_dates(t for t in triples if t[1] in DATE_PROPS)  # type: ignore[misc]
-        gone = {n for n, d in dates.items() if not d.visible(day, known=known)}
-        g = new_rdflib_graph()
-        for s, p, o in triples:
-            if s not in gone and o not in gone:
-                g.add((s, p, o))  # type: ignore[arg-type]
-        out = from_rdflib(g, "oxigraph")
-        out.meta = {"as_of": day.isoformat(), "hidden": len(gone), "from_engine": kg.engine}
-        return out
-    hidden = hidden_facts(kg, day, known=known)
-    meta = {**kg.meta, "as_of": day.isoformat(), "hidden": len(hidden)}
-    if kg.store is not None:
-        import pyoxigraph as ox
-
-        from channelkg.rdf.terms import to_oxigraph
-
-        gone_ox = {to_oxigraph(n) for n in hidden}
-        store = ox.Store()
-        # Every graph of the source (a persistent store has one per file) goes into the
-        # default graph of an in-memory store: the union that queries on it see.
-        store.bulk_extend(
-            ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph())
-            for q in kg.store.quads_for_pattern(None, None, None, None)
-            if q.subject not in gone_ox and q.object not in gone_ox
-        )
-        meta["from_engine"] = kg.engine
-        return KnowledgeGraph(engine="oxigraph", files=kg.files, store=store, meta=meta)
-    assert kg.graph is not None
-    g = new_rdflib_graph()
-    for prefix, ns in kg.graph.namespaces():
-        g.bind(prefix, ns, override=True, replace=True)
-    for s, p, o in kg.graph:
-        if s not in hidden and o not in hidden:
-            g.add((s, p, o))
-    return KnowledgeGraph(engine=kg.engine, files=kg.files, graph=g, meta=meta)
+    return kg.visible_on(parse_date(date_str, "--as-of"), known=known)
 
 
 # ---------------------------------------------------------------------------
@@ -259,25 +156,15 @@ FACT_PREDICATES = (
 
 
 def fact_graph(kg: KnowledgeGraph, predicates: Iterable[URIRef] = FACT_PREDICATES) -> Graph:
-    """An rdflib graph with only the triples of ``predicates`` (the graph itself on rdflib).
+    """An rdflib graph with only the triples of ``predicates``.
 
-    On Oxigraph this reads each predicate with the store's index instead of copying
-    the whole graph, which keeps diff and timeline fast on large graphs.
+    Each predicate is read with the backend's index instead of copying the whole
+    graph, which keeps diff and timeline fast on large graphs.
     """
-    if kg.graph is not None:
-        return kg.graph
-    preds = set(predicates)
     g = new_rdflib_graph()
-    if kg.store is not None:
-        from channelkg.rdf.terms import to_oxigraph, to_rdflib
-
-        for p in preds:
-            for q in kg.store.quads_for_pattern(None, to_oxigraph(p), None, None):  # type: ignore[arg-type]
-                g.add((to_rdflib(q.subject), p, to_rdflib(q.object)))  # type: ignore[arg-type]
-        return g
-    for s, pred, o in kg.triples():
-        if pred in preds:
-            g.add((s, pred, o))  # type: ignore[arg-type]
+    for p in set(predicates):
+        for t in kg.triples(None, p, None):
+            g.add(t)
     return g
 
 

@@ -227,9 +227,9 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
         if sources:
             add("sources", sources)
     notes = []
-    if kg.meta.get("as_of"):
+    if kg.as_of is not None:
         notes.append(
-            f"as of {kg.meta['as_of']}: facts not valid on that day are left out; statuses are "
+            f"as of {kg.as_of.isoformat()}: facts not valid on that day are left out; statuses are "
             "as recorded today (a claim marked superseded or disputed may not have been yet on "
             "that day: see `channelkg diff`)"
         )

@@ -32,8 +32,8 @@ def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: A
       channelkg diff --from 2023-06-01 --to 2024-07-09 --format json -o changes.json
     """
     from channelkg.analysis.history import CHANGE_HEADERS
-    from channelkg.model.dates import parse_date
     from channelkg.analysis.history import diff as run_diff
+    from channelkg.model.dates import parse_date
     from channelkg.render.tables import Table
 
     parse_date(date_from, "--from")

@@ -40,8 +40,11 @@ class _Group(click.Group):
         return list(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
+        from channelkg.rdf.terms import quiet_rdflib
+
         try:
-            return super().invoke(ctx)
+            with quiet_rdflib():
+                return super().invoke(ctx)
         except ChannelKGError as err:
             if isinstance(err, CheckFailedError) and not str(err):
                 # The command's output already says what failed: just the exit code.
@@ -143,7 +146,7 @@ def graph_options(
     return wrapper
 
 
-def open_graph(
+def graph_spec(
     data: tuple[Path, ...] = (),
     engine: str = "oxigraph",
     store: str | None = None,
@@ -151,27 +154,19 @@ def open_graph(
     reason: str = "none",
     **_: Any,
 ) -> Any:
-    """Load the graph selected by :func:`graph_options`: files or a store, then
-    the as-of filter, then reasoning."""
-    if store:
-        if data:
-            raise click.UsageError("use either --data or --store, not both")
-        from channelkg.graph.remote import open_store
+    """The :class:`~channelkg.graph.open.GraphSpec` of the :func:`graph_options` values."""
+    from channelkg.graph.open import GraphSpec
+    from channelkg.model.dates import parse_optional_date
 
-        kg = open_store(store)
-    else:
-        from channelkg.graph.memory import load
+    day = parse_optional_date(as_of, "--as-of")
+    return GraphSpec(data=tuple(data), store=store, engine=engine, as_of=day, reason=reason)
 
-        kg = load(list(data) or None, engine=engine)
-    if as_of is not None:
-        from channelkg.analysis.history import as_of as filter_as_of
 
-        kg = filter_as_of(kg, as_of)
-    if reason != "none":
-        from channelkg.sparql.reason import expand
+def open_graph(**options: Any) -> Any:
+    """Open the graph selected by :func:`graph_options` with the library's ``open_graph``."""
+    from channelkg.graph.open import open_graph as open_spec
 
-        kg = expand(kg, reason)
-    return kg
+    return open_spec(graph_spec(**options))
 
 
 @cli.command(context_settings=CONTEXT)

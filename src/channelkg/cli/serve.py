@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from channelkg.cli.main import CONTEXT, cli, graph_options
+from channelkg.cli.main import CONTEXT, cli, graph_options, graph_spec
 from channelkg.cli.options import progress
 
 
@@ -113,5 +113,5 @@ def serve(host: str, port: int, timeout: float, max_rows: int, workers: int,
     """
     from channelkg.serve.app import serve as run_serve
 
-    run_serve(graph, host=host, port=port, timeout=timeout, max_rows=max_rows, workers=workers,
-              announce=progress)
+    run_serve(graph_spec(**graph), host=host, port=port, timeout=timeout, max_rows=max_rows,
+              workers=workers, announce=progress)

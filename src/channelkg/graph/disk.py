@@ -13,12 +13,13 @@ oxigraph:PATH`` on any reading command opens it. The layout:
   are loaded;
 * queries see the union of the named graphs (pyoxigraph
   ``use_default_graph_as_union=True``), i.e. the same triples as the files loaded
-  in memory. The engine name is ``oxigraph-disk``; its query runner is registered
-  with :func:`channelkg.query.register_runner` when this module is imported.
+  in memory. The backend's engine name is ``oxigraph-disk``;
+* the triples of dated facts sit in graphs keyed by their dates (``<file>#valid=…``,
+  see :mod:`channelkg.graph.validity`), so ``--as-of`` is a query on some graphs.
 
-Changed files are all parsed (a syntax check) before the store is touched, so a
-syntax error leaves the store and its manifest as they were; then pyoxigraph's bulk
-loader reads them again straight into their graphs (no Python objects per triple).
+Changed files are all parsed (once each) before the store is touched, so a
+syntax error leaves the store and its manifest as they were; the parsed triples
+are then written into their graphs.
 While files are being replaced the manifest marks them as pending, so an interrupted
 load is repaired by the next one.
 """
@@ -27,24 +28,28 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import pyoxigraph as ox
 
 from channelkg import resources
-from channelkg.errors import InputError, QueryError
+from channelkg.errors import InputError
+from channelkg.graph.base import QueryResult
 from channelkg.graph.memory import (
     FORMATS,
-    KnowledgeGraph,
+    OxigraphGraph,
     expand_paths,
-    parse_error_location,
     parse_file,
-    rdf_format,
+    query_store,
 )
+from channelkg.graph.validity import KEY_MARK, partition
 
 MANIFEST = "channelkg-manifest.json"
+#: The layout of the store: 2 = dated triples in graphs keyed by their dates.
+LAYOUT = 2
 ENGINE = "oxigraph-disk"
 _UNION_TRIPLES = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
 
@@ -75,24 +80,35 @@ class LoadReport:
         )
 
 
-class DiskKnowledgeGraph(KnowledgeGraph):
-    """A :class:`KnowledgeGraph` over a persistent store: the union of its named graphs."""
+class DiskKnowledgeGraph(OxigraphGraph):
+    """The ``oxigraph:PATH`` backend: a persistent store, the union of its named graphs."""
+
+    engine = ENGINE
+
+    def __init__(self, store: ox.Store, files: tuple[Path, ...] = (), *, path: Path,
+                 read_only: bool = False) -> None:
+        super().__init__(store, files)
+        self.path = path
+        self.read_only = read_only
+        self.writable = not read_only
 
     def __len__(self) -> int:
-        assert self.store is not None
         res = self.store.query(
             "SELECT (COUNT(*) AS ?n) WHERE { SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o } }",
             use_default_graph_as_union=True,
         )
-        return int(next(iter(res))[0].value)  # type: ignore[index,union-attr]
+        return int(next(iter(res))[0].value)  # type: ignore[arg-type]
 
-    def triples(self) -> Iterable[tuple[object, object, object]]:
-        """Iterate over the distinct triples of all the file graphs, as rdflib terms."""
-        from channelkg.rdf.terms import to_rdflib
+    def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
+        """The distinct triples of all the file graphs matching a pattern."""
+        seen: set[tuple[object, object, object]] = set()
+        for t in super().ox_triples(s, p, o):
+            if t not in seen:
+                seen.add(t)
+                yield t
 
-        assert self.store is not None
-        for sol in self.store.query(_UNION_TRIPLES, use_default_graph_as_union=True):
-            yield to_rdflib(sol[0]), to_rdflib(sol[1]), to_rdflib(sol[2])  # type: ignore[index]
+    def close(self) -> None:
+        del self.store
 
 
 def graph_name(path: Path) -> ox.NamedNode:
@@ -147,11 +163,16 @@ def _write_manifest(folder: Path, files: Mapping[str, Mapping[str, object]],
 
     if folders is None:
         folders = read_folders(folder)
-    doc: dict[str, object] = {"format": "channelkg-oxigraph-store", "version": 1}
+    doc: dict[str, object] = {"format": "channelkg-oxigraph-store", "version": 1,
+                              "layout": LAYOUT}
     if folders is not None:
         doc["folders"] = [list(f) for f in folders]
     doc["files"] = dict(sorted(files.items()))
     atomic_write_text(folder / MANIFEST, json.dumps(doc, indent=1, ensure_ascii=False) + "\n")
+
+
+class StoreLockedError(InputError):
+    """The store is open read-write in another process."""
 
 
 def _open_rw(folder: Path) -> ox.Store:
@@ -159,7 +180,7 @@ def _open_rw(folder: Path) -> ox.Store:
         return ox.Store(str(folder))
     except OSError as err:
         if "lock" in str(err).lower():
-            raise InputError(
+            raise StoreLockedError(
                 "the store is open in another process (a running `channelkg serve` "
                 "or `load`?); stop it first",
                 str(folder),
@@ -167,16 +188,22 @@ def _open_rw(folder: Path) -> ox.Store:
         raise InputError(f"cannot open the Oxigraph store: {err}", str(folder)) from None
 
 
+def _keyed(folder: Path) -> bool:
+    """True if the store's dated triples sit in graphs keyed by their dates."""
+    try:
+        doc = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return isinstance(doc, dict) and doc.get("layout") == LAYOUT
+
+
 def is_store(folder: Path) -> bool:
     """True if ``folder`` holds a store built by :func:`load_into`."""
     return (folder / MANIFEST).is_file()
 
 
-_DATASETS = (ox.RdfFormat.N_QUADS, ox.RdfFormat.TRIG)
-
-
-def check_file(path: Path) -> int:
-    """Parse a file without keeping it (syntax check); return its number of triples.
+def check_file(path: Path) -> list[ox.Quad]:
+    """Parse a file (its only parse): the quads that :func:`load_into` then stores.
 
     Raises:
         InputError: missing, unknown type, or a syntax error (with file:line:col).
@@ -184,26 +211,56 @@ def check_file(path: Path) -> int:
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file" if not path.exists() else "not a file", str(path))
-    fmt = rdf_format(path)
-    try:
-        with path.open("rb") as fh:
-            return sum(1 for _ in ox.parse(fh, format=fmt, base_iri=path.resolve().as_uri()))
-    except SyntaxError as err:
-        loc, msg = parse_error_location(path, err)
-        raise InputError(f"syntax error: {msg}", loc) from None
-    except (OSError, ValueError) as err:
-        raise InputError(f"cannot read: {err}", str(path)) from None
+    return parse_file(path)
 
 
-def _bulk_load(store: ox.Store, path: Path, graph: ox.NamedNode) -> None:
-    """Load a checked file into one named graph (Rust-side parsing for triple formats)."""
-    fmt = rdf_format(path)
-    base = path.resolve().as_uri()
-    if fmt in _DATASETS:  # quads: every graph of the file goes into the file's graph
-        quads = parse_file(path)
-        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
-    else:
-        store.bulk_load(path=str(path), format=fmt, base_iri=base, to_graph=graph)
+def _store_quads(store: ox.Store, quads: list[ox.Quad], graph: ox.NamedNode) -> None:
+    """Put a parsed file into one named graph (every graph of a dataset file too)."""
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
+
+
+def _remove_file_graph(store: ox.Store, graph: ox.NamedNode) -> None:
+    """Drop a file's graph and the graphs its dated triples were keyed into."""
+    prefix = graph.value + KEY_MARK
+    for g in list(store.named_graphs()):
+        if isinstance(g, ox.NamedNode) and g.value.startswith(prefix):
+            store.remove_graph(g)
+    if store.contains_named_graph(graph):
+        store.remove_graph(graph)
+
+
+Changed = list[tuple[str, Path, list[ox.Quad]]]
+
+
+def _parse_changed(wanted: Mapping[str, Path], old: Mapping[str, dict[str, object]],
+                   report: LoadReport, say: Progress,
+                   ) -> tuple[dict[str, dict[str, object]], Changed]:
+    """Compare files with the manifest; parse (once) those that changed.
+
+    Returns the new manifest records and the changed files with their quads.
+    """
+    new: dict[str, dict[str, object]] = {}
+    changed: Changed = []
+    for key, f in wanted.items():
+        if not f.is_file():
+            raise InputError("no such file", str(f))
+        st = f.stat()
+        rec = old.get(key)
+        stat = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        if rec and not rec.get("pending") and all(rec.get(k) == v for k, v in stat.items()):
+            new[key] = rec
+            report.unchanged.append(f)
+            continue
+        digest = _sha256(f)
+        if rec and not rec.get("pending") and rec.get("sha256") == digest:
+            new[key] = {**rec, **stat}
+            report.unchanged.append(f)
+            continue
+        say(f"parsing {f}")
+        changed.append((key, f, check_file(f)))
+        new[key] = {"graph": graph_name(f).value, "sha256": digest, **stat}
+        (report.reloaded if rec else report.added).append(f)
+    return new, changed
 
 
 def load_into(
@@ -245,31 +302,11 @@ def load_into(
     say = progress or (lambda _msg: None)
 
     old = read_manifest(folder) if folder.is_dir() else {}
-    new: dict[str, dict[str, object]] = {}
-    changed: list[tuple[str, Path, int]] = []
-    for key, f in wanted.items():
-        if not f.is_file():
-            raise InputError("no such file", str(f))
-        st = f.stat()
-        rec = old.get(key)
-        stat = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-        if rec and not rec.get("pending") and all(rec.get(k) == v for k, v in stat.items()):
-            new[key] = rec
-            report.unchanged.append(f)
-            continue
-        digest = _sha256(f)
-        if rec and not rec.get("pending") and rec.get("sha256") == digest:
-            new[key] = {**rec, **stat}
-            report.unchanged.append(f)
-            continue
-        say(f"parsing {f}")
-        changed.append((key, f, check_file(f)))
-        new[key] = {"graph": graph_name(f).value, "sha256": digest, **stat}
-        (report.reloaded if rec else report.added).append(f)
+    new, changed = _parse_changed(wanted, old, report, say)
     gone = sorted(set(old) - set(wanted))
 
     own = store is None
-    if own:
+    if store is None:
         folder.mkdir(parents=True, exist_ok=True)
         store = _open_rw(folder)
     try:
@@ -282,17 +319,18 @@ def load_into(
                 g = old[key].get("graph")
                 if isinstance(g, str):
                     say(f"dropping {key}")
-                    store.remove_graph(ox.NamedNode(g))
+                    _remove_file_graph(store, ox.NamedNode(g))
                 report.removed.append(key)
-            for key, f, n in changed:
+            for key, f, quads in changed:
                 g = ox.NamedNode(str(new[key]["graph"]))
-                say(f"loading {n} triples from {f}")
-                if store.contains_named_graph(g):
-                    store.remove_graph(g)
-                _bulk_load(store, f, g)
-                report.quads_loaded += n
+                say(f"loading {len(quads)} triples from {f}")
+                _remove_file_graph(store, g)
+                _store_quads(store, quads, g)
+                report.quads_loaded += len(quads)
+        if changed or gone or not _keyed(folder):
+            partition(store, say)
             store.flush()
-        if new != old or not is_store(folder) or (
+        if new != old or not is_store(folder) or not _keyed(folder) or (
                 folders is not None and folders != read_folders(folder)):
             _write_manifest(folder, new, folders)
         report.triples = len(store)
@@ -352,91 +390,39 @@ def open_disk(folder: Path | str, *, refresh: bool = True, read_only: bool = Fal
                 progress(report.summary())
             manifest = read_manifest(folder)
     files = tuple(Path(k) for k in manifest)
-    return DiskKnowledgeGraph(
-        engine=ENGINE, files=files, store=store, meta={"path": str(folder), "read_only": read_only}
-    )
+    kg = DiskKnowledgeGraph(store, files, path=folder, read_only=read_only)
+    kg.keyed_by_dates = _keyed(folder)
+    return kg
 
 
 def run_store(
     store: ox.Store,
     text: str,
-    bindings: Mapping[str, object] | None = None,
+    bindings: Mapping[str, Any] | None = None,
     *,
     union: bool = False,
     max_rows: int | None = None,
-) -> object:
-    """Run SPARQL on a pyoxigraph store and return a :class:`channelkg.query.QueryResult`.
+) -> QueryResult:
+    """Bind parameters and run SPARQL on a pyoxigraph store (see :func:`query_store`).
 
     Args:
         store: the store.
         text: the query.
-        bindings: variable name -> rdflib term, bound by :func:`channelkg.query.bind_values`.
+        bindings: variable name -> rdflib term, bound by :func:`channelkg.sparql.query.bind_values`.
         union: query the union of the named graphs as the default graph.
-        max_rows: keep at most this many rows (or triples); ``meta["truncated"]`` says
-            whether more were available. Rows beyond the limit are never converted.
+        max_rows: keep at most this many rows (or triples).
     """
-    from channelkg.graph.memory import new_rdflib_graph
-    from channelkg.rdf.terms import to_rdflib
-    from channelkg.sparql.query import QueryResult, bind_values
+    from channelkg.sparql.query import bind_values
 
-    text = bind_values(text, bindings or {})  # type: ignore[arg-type]
-    try:
-        res = store.query(text, use_default_graph_as_union=union)
-    except SyntaxError as err:
-        raise QueryError(f"SPARQL syntax error: {err}") from None
-    except (OSError, ValueError, RuntimeError) as err:
-        raise QueryError(f"query failed: {err}") from None
-    truncated = False
-    try:
-        if isinstance(res, ox.QueryBoolean):
-            return QueryResult("ASK", boolean=bool(res))
-        if isinstance(res, ox.QuerySolutions):
-            names = tuple(v.value for v in res.variables)
-            seen: dict[object, object] = {}  # terms repeat across rows: convert each once
+    return query_store(store, bind_values(text, bindings or {}), union=union, max_rows=max_rows)
 
-            def conv(term: object) -> object:
-                out = seen.get(term)
-                if out is None:
-                    out = seen[term] = to_rdflib(term)  # type: ignore[arg-type]
-                return out
-
-            rows = []
-            for sol in res:
-                if max_rows is not None and len(rows) >= max_rows:
-                    truncated = True
-                    break
-                rows.append(tuple(conv(sol[i]) for i in range(len(names))))
-            return QueryResult("SELECT", vars=names, rows=tuple(rows),
-                               meta={"truncated": truncated})
-        g = new_rdflib_graph()
-        for t in res:
-            if max_rows is not None and len(g) >= max_rows:
-                truncated = True
-                break
-            g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
-        return QueryResult("GRAPH", graph=g, meta={"truncated": truncated})
-    except (OSError, ValueError, RuntimeError) as err:
-        raise QueryError(f"query failed: {err}") from None
-
-
-def _run_disk(kg: KnowledgeGraph, text: str, bindings: dict[str, object]) -> object:
-    assert kg.store is not None
-    return run_store(kg.store, text, bindings, union=True)
-
-
-def _register() -> None:
-    from channelkg.sparql.query import register_runner
-
-    register_runner(ENGINE, _run_disk)
-
-
-_register()
 
 __all__ = [
     "ENGINE",
     "MANIFEST",
     "DiskKnowledgeGraph",
     "LoadReport",
+    "StoreLockedError",
     "graph_name",
     "is_store",
     "load_into",

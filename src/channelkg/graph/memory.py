@@ -1,4 +1,4 @@
-"""Open a graph: parse RDF files (never fetching anything) into an engine.
+"""The ``memory`` backend: parse RDF files (never fetching anything) into an engine.
 
 Two engines hold the same triples:
 
@@ -12,17 +12,20 @@ parser can follow ``owl:imports`` or fetch a remote JSON-LD context.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import BinaryIO, TypeVar
+from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import pyoxigraph as ox
-from rdflib import Graph
 
 from channelkg import resources
-from channelkg.errors import InputError
-from channelkg.rdf.terms import to_oxigraph, to_rdflib
+from channelkg.errors import InputError, QueryError
+from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple, new_rdflib_graph, truncate
+from channelkg.graph.validity import partition
+from channelkg.rdf.terms import quiet_rdflib, to_oxigraph, to_rdflib
+
+if TYPE_CHECKING:
+    from rdflib import Graph
 
 ENGINES = ("oxigraph", "rdflib")
 
@@ -98,52 +101,164 @@ def parse_file(path: Path, suffix: str | None = None) -> list[ox.Quad]:
                      suffix)
 
 
-@dataclass
-class KnowledgeGraph:
-    """A loaded graph: the files it came from and the engine that holds it."""
+class OxigraphGraph(KnowledgeGraph):
+    """The ``memory`` backend: an in-memory pyoxigraph ``Store``; SPARQL runs in Rust.
 
-    engine: str
-    files: tuple[Path, ...] = ()
-    store: ox.Store | None = None
-    graph: Graph | None = None
-    meta: dict[str, object] = field(default_factory=dict)
+    Triples about dated facts sit in keyed named graphs (see
+    :mod:`channelkg.graph.validity`); queries see the union of all graphs.
+    """
+
+    engine = "oxigraph"
+    writable = True
+    #: Dated triples sit in graphs keyed by their dates (``--as-of`` is a query, no copy).
+    keyed_by_dates = True
+
+    def __init__(self, store: ox.Store, files: tuple[Path, ...] = ()) -> None:
+        super().__init__(files)
+        self.store = store
+
+    def run(self, text: str, *, max_rows: int | None = None,
+            default_graph: list[Any] | None = None) -> QueryResult:
+        """Run SPARQL on the store (the union of its graphs, or ``default_graph``)."""
+        return query_store(self.store, text, union=default_graph is None,
+                           default_graph=default_graph, max_rows=max_rows)
+
+    def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
+        """The triples of every graph of the store (each triple sits in one)."""
+        pattern = [None if t is None else to_oxigraph(t) for t in (s, p, o)]
+        for q in self.store.quads_for_pattern(*pattern, None):  # type: ignore[arg-type,call-arg]
+            yield q.subject, q.predicate, q.object
+
+    def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
+        with quiet_rdflib():
+            for ts, tp, to in self.ox_triples(s, p, o):
+                yield to_rdflib(ts), to_rdflib(tp), to_rdflib(to)
 
     def __len__(self) -> int:
-        if self.store is not None:
-            return len(self.store)
-        assert self.graph is not None
+        return len(self.store)
+
+
+class RdflibGraph(KnowledgeGraph):
+    """The ``rdflib`` engine: an in-memory ``rdflib.Graph``; SPARQL runs in Python."""
+
+    engine = "rdflib"
+    writable = True
+
+    def __init__(self, graph: Graph, files: tuple[Path, ...] = ()) -> None:
+        super().__init__(files)
+        self.graph = graph
+
+    def run(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        return truncate(query_rdflib(self.graph, text), max_rows)
+
+    def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
+        yield from self.graph.triples((s, p, o))
+
+    def __len__(self) -> int:
         return len(self.graph)
 
-    def triples(self) -> Iterable[tuple[object, object, object]]:
-        """Iterate over all triples as rdflib terms."""
-        if self.graph is not None:
-            yield from self.graph
-            return
-        assert self.store is not None
-        for q in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-            yield to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)
-
     def to_rdflib(self) -> Graph:
-        """Return the graph as an rdflib ``Graph`` (a copy when the engine is oxigraph)."""
-        if self.graph is not None:
-            return self.graph
-        g = new_rdflib_graph()
-        for t in self.triples():
-            g.add(t)  # type: ignore[arg-type]
-        return g
+        return self.graph
 
 
-def new_rdflib_graph() -> Graph:
-    g = Graph()
-    from channelkg.rdf.namespaces import PREFIXES
+def query_store(
+    store: ox.Store,
+    text: str,
+    *,
+    union: bool = False,
+    default_graph: list[Any] | None = None,
+    max_rows: int | None = None,
+) -> QueryResult:
+    """Run SPARQL on a pyoxigraph store; rows beyond ``max_rows`` are never converted.
 
-    for prefix, ns in PREFIXES.items():
-        g.bind(prefix, ns, override=True)
-    return g
+    Args:
+        store: the store.
+        text: the query (parameters already bound).
+        union: query the union of all graphs as the default graph.
+        default_graph: the graphs whose union is the default graph (overrides ``union``).
+        max_rows: keep at most this many rows (or triples); ``meta["truncated"]``
+            says whether more were available.
+
+    Raises:
+        QueryError: a syntax error or a failing query.
+    """
+    try:
+        if default_graph is not None:
+            res = store.query(text, default_graph=default_graph)
+        else:
+            res = store.query(text, use_default_graph_as_union=union)
+    except SyntaxError as err:
+        raise QueryError(f"SPARQL syntax error: {err}") from None
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QueryError(f"query failed: {err}") from None
+    try:
+        with quiet_rdflib():
+            return _convert(res, max_rows)
+    except (OSError, ValueError, RuntimeError) as err:
+        raise QueryError(f"query failed: {err}") from None
+
+
+def _convert(res: Any, max_rows: int | None) -> QueryResult:
+    truncated = False
+    if isinstance(res, ox.QueryBoolean):
+        return QueryResult("ASK", boolean=bool(res))
+    if isinstance(res, ox.QuerySolutions):
+        names = tuple(v.value for v in res.variables)
+        seen: dict[object, Any] = {}  # terms repeat across rows: convert each once
+
+        def conv(term: Any) -> Any:
+            out = seen.get(term)
+            if out is None:
+                out = seen[term] = to_rdflib(term)
+            return out
+
+        rows: list[tuple[Any, ...]] = []
+        for sol in res:
+            if max_rows is not None and len(rows) >= max_rows:
+                truncated = True
+                break
+            rows.append(tuple(conv(sol[i]) for i in range(len(names))))
+        return QueryResult("SELECT", vars=names, rows=tuple(rows),
+                           meta={"truncated": truncated})
+    g = new_rdflib_graph()
+    for t in res:
+        if max_rows is not None and len(g) >= max_rows:
+            truncated = True
+            break
+        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
+    return QueryResult("GRAPH", graph=g, meta={"truncated": truncated})
+
+
+def query_rdflib(graph: Graph, text: str) -> QueryResult:
+    """Run SPARQL on an rdflib graph with rdflib's engine.
+
+    Raises:
+        QueryError: a syntax error or a failing query.
+    """
+    from pyparsing import ParseException
+
+    try:
+        with quiet_rdflib():
+            res = graph.query(text)
+    except ParseException as err:
+        raise QueryError(f"SPARQL syntax error: {err}") from None
+    except Exception as err:  # rdflib raises many exception types from evaluation
+        raise QueryError(f"query failed: {err}") from None
+    if res.type == "ASK":
+        return QueryResult("ASK", boolean=bool(res.askAnswer))
+    if res.type == "SELECT":
+        names = tuple(str(v) for v in (res.vars or []))
+        rows = tuple(tuple(row[i] for i in range(len(names))) for row in res)  # type: ignore[index]
+        return QueryResult("SELECT", vars=names, rows=rows)
+    g = new_rdflib_graph()
+    assert res.graph is not None
+    for t in res.graph:
+        g.add(t)
+    return QueryResult("GRAPH", graph=g)
 
 
 def from_quads(quads: Iterable[ox.Quad], engine: str = "oxigraph") -> KnowledgeGraph:
-    """Build a :class:`KnowledgeGraph` from quads (all put in the default graph)."""
+    """Build a graph from quads (all put in the default graph)."""
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     if engine == "oxigraph":
@@ -151,17 +266,19 @@ def from_quads(quads: Iterable[ox.Quad], engine: str = "oxigraph") -> KnowledgeG
         store.bulk_extend(
             ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads
         )
-        return KnowledgeGraph(engine=engine, store=store)
+        partition(store)
+        return OxigraphGraph(store)
     g = new_rdflib_graph()
-    for q in quads:
-        g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
-    return KnowledgeGraph(engine=engine, graph=g)
+    with quiet_rdflib():
+        for q in quads:
+            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+    return RdflibGraph(g)
 
 
 def from_rdflib(graph: Graph, engine: str = "oxigraph") -> KnowledgeGraph:
     """Wrap (oxigraph: copy) an rdflib graph as a :class:`KnowledgeGraph`."""
     if engine == "rdflib":
-        return KnowledgeGraph(engine=engine, graph=graph)
+        return RdflibGraph(graph)
     quads = (
         ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), ox.DefaultGraph())  # type: ignore[arg-type]
         for s, p, o in graph
@@ -190,19 +307,32 @@ def load(
         onto = resources.ontology_file()
         if onto.resolve() not in {f.resolve() for f in files}:
             files = [onto, *files]
+    if engine not in ENGINES:
+        raise InputError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     if engine == "oxigraph" and not any(Path(f).suffix.lower() in (".nq", ".trig") for f in files):
         # Fast path: pyoxigraph parses straight into the store (no Python object per
         # triple); same parser, same triples and the same file:line:col errors.
         store = ox.Store()
         for f in files:
             _bulk_load_file(store, Path(f))
-        return KnowledgeGraph(engine=engine, files=tuple(files), store=store)
+        partition(store)
+        return OxigraphGraph(store, tuple(files))
     quads: list[ox.Quad] = []
     for f in files:
         quads.extend(parse_file(f))
     kg = from_quads(quads, engine)
     kg.files = tuple(files)
     return kg
+
+
+def open_memory(location: str = "", *, data: Sequence[Path | str] = (),
+                engine: str = "oxigraph", ontology: bool = True, **_: Any) -> KnowledgeGraph:
+    """The ``memory`` backend (registered as ``memory``): files parsed into memory.
+
+    ``location`` (``memory:FILE``) is one more file or folder to read.
+    """
+    paths = [*data, *([location] if location else [])]
+    return load(paths or None, engine=engine, ontology=ontology)
 
 
 def _bulk_load_file(store: ox.Store, path: Path) -> None:
@@ -224,3 +354,23 @@ def expand_paths(paths: Sequence[Path | str] | None) -> list[Path]:
         else:
             out.append(p)
     return out
+
+
+__all__ = [
+    "ENGINES",
+    "FORMATS",
+    "KnowledgeGraph",
+    "OxigraphGraph",
+    "RdflibGraph",
+    "expand_paths",
+    "from_quads",
+    "from_rdflib",
+    "load",
+    "open_memory",
+    "new_rdflib_graph",
+    "parse_error_location",
+    "parse_file",
+    "query_rdflib",
+    "query_store",
+    "rdf_format",
+]

@@ -39,7 +39,7 @@ from pathlib import Path
 from typing import Any
 
 from channelkg.errors import ChannelKGError, InputError, QueryError
-from channelkg.graph.memory import KnowledgeGraph
+from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple
 
 ENGINE = "sparql"
 USER_ENV = "CHANNELKG_SPARQL_USER"
@@ -73,12 +73,12 @@ def open_store(
     read_only: bool = False,
     progress: Progress | None = None,
 ) -> KnowledgeGraph:
-    """Open ``oxigraph:PATH`` or ``sparql:URL`` as a :class:`KnowledgeGraph`.
+    """Open ``oxigraph:PATH``, ``sparql:URL`` or a third party's ``NAME:…`` backend.
 
     Args:
         spec: ``oxigraph:PATH`` or ``sparql:URL`` (a bare ``http(s)://`` URL counts as
-            ``sparql:``).
-        update_url: for ``sparql:``, the SPARQL UPDATE endpoint (kept in ``meta``).
+            ``sparql:``), or any name registered in :mod:`channelkg.graph.registry`.
+        update_url: for ``sparql:``, the SPARQL UPDATE endpoint.
         user: HTTP user (default: ``$CHANNELKG_SPARQL_USER``).
         password: HTTP password (default: ``$CHANNELKG_SPARQL_PASSWORD``).
         auth: ``basic``, ``digest`` or ``auto`` (whatever the server asks for).
@@ -91,52 +91,83 @@ def open_store(
     Raises:
         InputError: an unknown kind of store, or no store at ``PATH``.
     """
-    kind, _, rest = spec.partition(":")
-    if kind in ("http", "https"):
-        kind, rest = "sparql", spec
-    if kind == "oxigraph" and rest:
-        from channelkg.graph.disk import open_disk
+    from channelkg.graph.registry import open_backend
 
-        read_only = read_only or os.environ.get(READ_ONLY_ENV) == "1"
-        return open_disk(Path(rest).expanduser(), refresh=refresh and not read_only,
-                         read_only=read_only, progress=progress)
-    if kind == "sparql" and rest:
-        client = SparqlClient(rest, update_url=update_url, user=user, password=password,
-                              auth=auth, timeout=timeout)
-        return RemoteKnowledgeGraph(engine=ENGINE, meta={"url": rest, "update_url": update_url,
-                                                         "client": client})
-    raise InputError(
-        f"unknown store {spec!r}: use oxigraph:PATH (a folder built by `channelkg load "
-        "--into`) or sparql:URL (a SPARQL 1.1 endpoint)"
-    )
+    return open_backend(spec, update_url=update_url, user=user, password=password, auth=auth,
+                        timeout=timeout, refresh=refresh, read_only=read_only,
+                        progress=progress)
+
+
+def open_oxigraph(location: str, *, refresh: bool = True, read_only: bool = False,
+                  progress: Progress | None = None, **_: Any) -> KnowledgeGraph:
+    """The ``oxigraph:PATH`` backend (registered as ``oxigraph``)."""
+    from channelkg.graph.disk import open_disk
+
+    read_only = read_only or os.environ.get(READ_ONLY_ENV) == "1"
+    return open_disk(Path(location).expanduser(), refresh=refresh and not read_only,
+                     read_only=read_only, progress=progress)
+
+
+def open_sparql(location: str, *, update_url: str | None = None, user: str | None = None,
+                password: str | None = None, auth: str = "auto", timeout: float = 60.0,
+                **_: Any) -> KnowledgeGraph:
+    """The ``sparql:URL`` backend (registered as ``sparql``)."""
+    client = SparqlClient(location, update_url=update_url, user=user, password=password,
+                          auth=auth, timeout=timeout)
+    return RemoteKnowledgeGraph(client, url=location, update_url=update_url)
 
 
 class RemoteKnowledgeGraph(KnowledgeGraph):
     """A graph held by a SPARQL server: queries go to the server.
 
-    ``triples()`` and ``to_rdflib()`` pull the whole graph page by page (ordered
+    ``triples()`` and ``to_rdflib()`` pull the graph page by page (ordered
     ``SELECT`` with ``LIMIT``/``OFFSET``), so a server's result-size cap (Virtuoso:
     ``ResultSetMaxRows``) cannot silently cut it short.
     """
 
+    engine = ENGINE
     page_size = 10000
 
-    @property
-    def client(self) -> SparqlClient:
-        return self.meta["client"]  # type: ignore[return-value]
+    def __init__(self, client: SparqlClient, *, url: str, update_url: str | None = None) -> None:
+        super().__init__()
+        self.client = client
+        self.url = url
+        self.update_url = update_url
+        self.writable = update_url is not None
+
+    def run(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        from channelkg.graph.base import truncate
+
+        form = query_form(text)
+        if form == "SELECT":
+            names, rows = self.client.select(text)
+            return truncate(QueryResult("SELECT", vars=names, rows=tuple(rows)), max_rows)
+        if form == "ASK":
+            return QueryResult("ASK", boolean=self.client.ask(text))
+        if form in ("CONSTRUCT", "DESCRIBE"):
+            return truncate(QueryResult("GRAPH", graph=self.client.graph(text)), max_rows)
+        raise QueryError("not a query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
 
     def __len__(self) -> int:
         res = self.client.select("SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
         return int(str(res[1][0][0])) if res[1] else 0
 
-    def triples(self) -> Iterable[tuple[object, object, object]]:
+    def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
+        from channelkg.sparql.query import sparql_term
+
+        fixed = {"s": s, "p": p, "o": o}
+        where = " ".join(sparql_term(v) if v is not None else f"?{k}" for k, v in fixed.items())
+        free = [f"?{k}" for k, v in fixed.items() if v is None] or ["?x"]
         offset = 0
         while True:
             _vars, rows = self.client.select(
-                "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o "
-                f"LIMIT {self.page_size} OFFSET {offset}"
+                f"SELECT {' '.join(free)} WHERE {{ {where} }} "
+                + (f"ORDER BY {' '.join(free)} " if free != ["?x"] else "")
+                + f"LIMIT {self.page_size} OFFSET {offset}"
             )
-            yield from rows  # type: ignore[misc]
+            for row in rows:
+                vals = iter(row)
+                yield tuple(v if v is not None else next(vals) for v in fixed.values())
             if len(rows) < self.page_size:
                 return
             offset += self.page_size
@@ -227,7 +258,7 @@ class SparqlClient:
                 raise InputError(f"unknown auth {auth!r} (choose basic, digest or auto)")
             mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
             for u in filter(None, (url, update_url)):
-                mgr.add_password(None, u, user, password or "")  # type: ignore[arg-type]
+                mgr.add_password(None, u, user, password or "")
             if auth in ("auto", "basic"):
                 handlers.append(urllib.request.HTTPBasicAuthHandler(mgr))
             if auth in ("auto", "digest"):
@@ -333,21 +364,14 @@ class SparqlClient:
                      headers={"Content-Type": "application/x-www-form-urlencoded"})
 
 
-def run_remote(kg: KnowledgeGraph, text: str, bindings: Mapping[str, Any]) -> Any:
-    """Query runner of the ``sparql`` engine (registered with :mod:`channelkg.query`)."""
-    from channelkg.sparql.query import QueryResult, bind_values
+def run_remote(kg: KnowledgeGraph, text: str, bindings: Mapping[str, Any]) -> QueryResult:
+    """Bind parameters and run a query on a ``sparql:`` graph.
 
-    client: SparqlClient = kg.meta["client"]  # type: ignore[assignment]
-    text = bind_values(text, bindings)
-    form = query_form(text)
-    if form == "SELECT":
-        names, rows = client.select(text)
-        return QueryResult("SELECT", vars=names, rows=tuple(rows))
-    if form == "ASK":
-        return QueryResult("ASK", boolean=client.ask(text))
-    if form in ("CONSTRUCT", "DESCRIBE"):
-        return QueryResult("GRAPH", graph=client.graph(text))
-    raise QueryError("not a query (SELECT, ASK, CONSTRUCT or DESCRIBE)")
+    See :meth:`RemoteKnowledgeGraph.run`.
+    """
+    from channelkg.sparql.query import bind_values
+
+    return kg.run(bind_values(text, bindings))
 
 
 # --------------------------------------------------------------------------- push
@@ -510,15 +534,6 @@ def insert_data(
     return requests
 
 
-def _register() -> None:
-    from channelkg.sparql.query import register_runner
-
-    register_runner(ENGINE, run_remote)
-    import channelkg.graph.disk  # noqa: F401  (registers the oxigraph-disk runner)
-
-
-_register()
-
 __all__ = [
     "ENGINE",
     "PushReport",
@@ -526,6 +541,8 @@ __all__ = [
     "RemoteKnowledgeGraph",
     "SparqlClient",
     "insert_data",
+    "open_oxigraph",
+    "open_sparql",
     "open_store",
     "push",
     "query_form",

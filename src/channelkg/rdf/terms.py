@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import contextlib
 import logging
+from collections.abc import Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -16,12 +18,26 @@ _XSD_STRING = str(XSD.string)
 _new_uriref = str.__new__
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-# rdflib logs a full traceback for every ill-typed literal (e.g. "2024-13-01"^^xsd:date).
-# Such literals are reported by `validate` as one readable line instead.
-logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
+@contextlib.contextmanager
+def quiet_rdflib() -> Iterator[None]:
+    """Silence rdflib's logger for terms while the block runs, then restore it.
+
+    rdflib logs a full traceback for every ill-typed literal it builds (e.g.
+    ``"2024-13-01"^^xsd:date``); ``validate`` reports such literals as one readable
+    line instead. Used where terms are built from parsed files or results.
+    """
+    log = logging.getLogger("rdflib.term")
+    old = log.level
+    log.setLevel(logging.CRITICAL)
+    try:
+        yield
+    finally:
+        log.setLevel(old)
+
+
+def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> Node | None:
     """Convert a pyoxigraph term to the equal rdflib term."""
     if term is None:
         return None

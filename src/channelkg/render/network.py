@@ -139,17 +139,12 @@ def _iter_triples(source: KnowledgeGraph | Graph | Iterable[Triple]) -> Iterable
     An Oxigraph store is read directly (IRIs as ``str``, which skips rdflib's IRI
     validation: the store has already parsed them), which is several times faster.
     """
-    store = getattr(source, "store", None)
-    if getattr(source, "engine", None) == "oxigraph" and store is not None:
-        return _oxigraph_triples(store)
-    from channelkg.graph.memory import KnowledgeGraph
-
-    if isinstance(source, KnowledgeGraph):
-        return source.triples()
-    return iter(source)
+    if hasattr(source, "ox_triples"):  # a KnowledgeGraph, any backend
+        return _oxigraph_triples(source.ox_triples())
+    return iter(source)  # type: ignore[arg-type]
 
 
-def _oxigraph_triples(store: Any) -> Iterable[Triple]:
+def _oxigraph_triples(triples: Iterable[Any]) -> Iterable[Triple]:
     import pyoxigraph as ox
 
     from channelkg.rdf.terms import to_rdflib
@@ -159,8 +154,8 @@ def _oxigraph_triples(store: Any) -> Iterable[Triple]:
             return t.value
         return to_rdflib(t)
 
-    for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
-        yield conv(q.subject), q.predicate.value, conv(q.object)
+    for s, p, o in triples:
+        yield conv(s), p.value, conv(o)
 
 
 def to_networkx(

@@ -30,13 +30,13 @@ import re
 import threading
 import time
 import urllib.parse
-from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from xml.sax.saxutils import escape as xml_escape
 
 from channelkg import resources
 from channelkg.errors import ChannelKGError, InputError, QueryError
+from channelkg.graph.open import GraphSpec, open_graph
 
 STATIC = resources.static_dir()
 READ_ONLY_ENV = "CHANNELKG_STORE_READ_ONLY"
@@ -110,7 +110,7 @@ def negotiate(kind: str, accept: str | None, fmt: str | None = None) -> str:
         key = _MEDIA.get(media.lower())
         score = q - i * 1e-6
         if key in fits and score > best_q:
-            best, best_q = key, score  # type: ignore[assignment]
+            best, best_q = key, score
     return best
 
 
@@ -160,7 +160,8 @@ def render(result: Any, fmt: str) -> bytes:
     if fmt == "xml":
         return results_xml(result).encode("utf-8")
     if fmt == "rdfxml":
-        return result.graph.serialize(format="xml").encode("utf-8")
+        data: bytes = result.graph.serialize(format="xml").encode("utf-8")
+        return data
     if fmt == "jsonld":
         return formats.render(result, "json-ld").encode("utf-8")
     if fmt == "csv" and result.kind == "ASK":
@@ -201,7 +202,7 @@ def _error(status: int, message: str) -> Reply:
 
 def execute(kg: Any, job: Job) -> Reply:
     """Run one job on a loaded graph (in a worker process) and render the answer."""
-    from channelkg.sparql.query import bind, resolve, run, uses_service
+    from channelkg.sparql.query import bind, bind_values, resolve, uses_service
 
     try:
         if job.name is not None:
@@ -215,14 +216,7 @@ def execute(kg: Any, job: Job) -> Reply:
             return _error(403, "this endpoint is read-only: SPARQL UPDATE is refused")
         if uses_service(text):
             return _error(403, "SERVICE is refused: this endpoint does not contact other hosts")
-        if kg.engine in ("oxigraph", "oxigraph-disk") and kg.store is not None:
-            from channelkg.graph.disk import run_store
-
-            result: Any = run_store(kg.store, text, bindings,
-                                    union=kg.engine == "oxigraph-disk", max_rows=job.max_rows)
-        else:
-            result = run(kg, text, bindings)
-            result = _truncate(result, job.max_rows)
+        result = kg.run(bind_values(text, bindings), max_rows=job.max_rows)
     except QueryError as err:
         # Parameters are URL parameters here, not command-line options.
         return _error(400, re.sub(r"--param (\w+)=…", r"the URL parameter \1=…", str(err)))
@@ -237,30 +231,11 @@ def execute(kg: Any, job: Job) -> Reply:
     return Reply(200, media + charset, render(result, fmt), headers)
 
 
-def _truncate(result: Any, max_rows: int) -> Any:
-    from dataclasses import replace
-
-    if result.kind == "SELECT" and len(result.rows) > max_rows:
-        return replace(result, rows=result.rows[:max_rows], meta={"truncated": True})
-    if result.kind == "GRAPH" and len(result.graph) > max_rows:
-        from channelkg.graph.memory import new_rdflib_graph
-
-        g = new_rdflib_graph()
-        for i, t in enumerate(result.graph):
-            if i >= max_rows:
-                break
-            g.add(t)
-        return replace(result, graph=g, meta={"truncated": True})
-    return result
-
-
-def _worker_main(conn: Any, graph: dict[str, Any]) -> None:
+def _worker_main(conn: Any, graph: GraphSpec) -> None:
     """Worker process: load the graph once, then answer jobs until the pipe closes."""
     os.environ[READ_ONLY_ENV] = "1"
     try:
-        from channelkg.cli.main import open_graph
-
-        kg = open_graph(**graph)
+        kg = open_graph(graph)
         conn.send(("ready", None))
     except Exception as err:  # report every loading failure to the parent
         conn.send(("failed", str(err)))
@@ -281,7 +256,7 @@ def _worker_main(conn: Any, graph: dict[str, Any]) -> None:
 
 
 class _Worker:
-    def __init__(self, ctx: Any, graph: dict[str, Any]) -> None:
+    def __init__(self, ctx: Any, graph: GraphSpec) -> None:
         self.conn, child = ctx.Pipe()
         self.proc = ctx.Process(target=_worker_main, args=(child, graph), daemon=True)
         self.proc.start()
@@ -310,15 +285,15 @@ class WorkerPool:
     """Worker processes that each hold the graph; a query past its deadline kills its worker.
 
     Args:
-        graph: keyword arguments for :func:`channelkg.cli.open_graph`.
+        graph: keyword arguments for :func:`channelkg.graph.open.open_graph`.
         size: number of worker processes (queries run in parallel up to this number).
         timeout: seconds a query may run.
         startup: seconds a worker may take to load the graph.
     """
 
-    def __init__(self, graph: Mapping[str, Any], size: int = 2, timeout: float = 10.0,
+    def __init__(self, graph: GraphSpec, size: int = 2, timeout: float = 10.0,
                  startup: float = 300.0) -> None:
-        self.graph = dict(graph)
+        self.graph = graph
         self.size = max(1, size)
         self.timeout = timeout
         self.startup = startup
@@ -493,19 +468,46 @@ def create_app(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channel
     ])
 
 
-def prepare_graph(graph: Mapping[str, Any]) -> None:
+def prepare_graph(graph: GraphSpec) -> None:
     """Check the graph opens (and refresh a persistent store) before workers start."""
-    from channelkg.cli.main import open_graph
-
-    kg = open_graph(**graph)
+    kg = open_graph(graph)
+    kg.close()
     del kg
     import gc
 
     gc.collect()
 
 
+def listen_socket(host: str, port: int) -> Any:
+    """A bound TCP socket for ``host:port`` (port 0: any free one).
+
+    It is created with the protocol ``getaddrinfo`` names (TCP), so the server's
+    event loop sets ``TCP_NODELAY`` on every connection (with protocol 0 it does
+    not, and each keep-alive answer waits for the peer's delayed ACK).
+
+    Raises:
+        InputError: the address cannot be used (e.g. the port is taken).
+    """
+    import socket
+
+    try:
+        family, kind, proto, _, address = socket.getaddrinfo(
+            host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)[0]
+        sock = socket.socket(family, kind, proto)
+    except OSError as err:
+        raise InputError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+    try:
+        sock.bind(address)
+    except OSError as err:
+        sock.close()
+        raise InputError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    return sock
+
+
 def serve(
-    graph: Mapping[str, Any],
+    graph: GraphSpec,
     *,
     host: str = "127.0.0.1",
     port: int = 8000,
@@ -517,7 +519,7 @@ def serve(
     """Load the graph into worker processes and serve it until interrupted.
 
     Args:
-        graph: keyword arguments for :func:`channelkg.cli.open_graph` (files or store).
+        graph: keyword arguments for :func:`channelkg.graph.open.open_graph` (files or store).
         host: interface to bind (default loopback only).
         port: TCP port.
         timeout: seconds a query may run before its worker is killed.
@@ -525,24 +527,12 @@ def serve(
         workers: worker processes (parallel queries).
         announce: called with a line of text once the server is about to listen.
     """
-    import socket
-
     import uvicorn
 
     if timeout <= 0 or max_rows <= 0 or workers <= 0:
         raise ChannelKGError("--timeout, --max-rows and --workers must be positive")
     # Bind first, so that a port in use is a clear error before anything is loaded.
-    try:
-        family, _, _, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0]
-        sock = socket.socket(family, socket.SOCK_STREAM)
-    except OSError as err:
-        raise InputError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    try:
-        sock.bind(address)
-    except OSError as err:
-        sock.close()
-        raise InputError(f"cannot listen on {host}:{port}: {err.strerror or err}") from None
+    sock = listen_socket(host, port)
     port = sock.getsockname()[1]
     shown = f"[{host}]" if ":" in host else host
     try:
@@ -571,6 +561,7 @@ __all__ = [
     "create_app",
     "execute",
     "is_update",
+    "listen_socket",
     "negotiate",
     "render",
     "results_xml",

@@ -19,20 +19,19 @@ from __future__ import annotations
 import difflib
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-import pyoxigraph as ox
-from rdflib import Graph, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 from rdflib.term import Node
 
 from channelkg import resources
 from channelkg.errors import InputError, QueryError
-from channelkg.graph.memory import KnowledgeGraph, new_rdflib_graph
-from channelkg.rdf.terms import expand, to_rdflib
+from channelkg.graph.base import KnowledgeGraph, QueryResult
+from channelkg.rdf.terms import expand
 
 if TYPE_CHECKING:
     from channelkg.model.resolve import NameIndex
@@ -77,18 +76,6 @@ class NamedQuery:
     params: tuple[Param, ...]
     text: str
     path: Path
-
-
-@dataclass(frozen=True)
-class QueryResult:
-    """The result of a query: rows for SELECT, a boolean for ASK, a graph otherwise."""
-
-    kind: str  # "SELECT" | "ASK" | "GRAPH"
-    vars: tuple[str, ...] = ()
-    rows: tuple[tuple[Node | None, ...], ...] = ()
-    boolean: bool | None = None
-    graph: Graph | None = None
-    meta: dict[str, object] = field(default_factory=dict, compare=False)
 
 
 def parse_header(path: Path, *, titled: bool = True) -> NamedQuery:
@@ -304,7 +291,7 @@ def uses_service(text: str) -> bool:
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
-def _sparql_term(term: Node) -> str:
+def sparql_term(term: Node) -> str:
     """Serialise a term for a VALUES block; refuse IRIs that could break out of <...>."""
     if isinstance(term, URIRef) and _IRI_FORBIDDEN.search(str(term)):
         raise QueryError(f"invalid IRI {str(term)!r}")
@@ -356,7 +343,7 @@ def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
         " VALUES ("
         + " ".join("?" + n for n in names)
         + ") { ("
-        + " ".join(_sparql_term(bindings[n]) for n in names)
+        + " ".join(sparql_term(bindings[n]) for n in names)
         + ") } "
     )
     return text[: pos + 1] + block + text[pos + 1 :]
@@ -369,7 +356,7 @@ def run(
     *,
     allow_service: bool = False,
 ) -> QueryResult:
-    """Run a SPARQL query on the graph's engine.
+    """Bind and run a SPARQL query on the graph's backend.
 
     Raises:
         QueryError: syntax error, or a ``SERVICE`` clause without ``allow_service``.
@@ -379,74 +366,7 @@ def run(
             "the query uses SERVICE, which would contact another host; "
             "pass --allow-service to permit it"
         )
-    bindings = dict(bindings or {})
-    runner = _RUNNERS.get(kg.engine)
-    if runner is None:
-        raise QueryError(f"no query runner for engine {kg.engine!r}")
-    return runner(kg, text, bindings)
-
-
-def _run_oxigraph(kg: KnowledgeGraph, text: str, bindings: dict[str, Node]) -> QueryResult:
-    assert kg.store is not None
-    try:
-        res = kg.store.query(bind_values(text, bindings))
-    except SyntaxError as err:
-        raise QueryError(f"SPARQL syntax error: {err}") from None
-    except (OSError, ValueError, RuntimeError) as err:
-        raise QueryError(f"query failed: {err}") from None
-    if isinstance(res, ox.QueryBoolean):
-        return QueryResult("ASK", boolean=bool(res))
-    if isinstance(res, ox.QuerySolutions):
-        names = tuple(v.value for v in res.variables)
-        # Terms repeat across rows (labels, kinds, dates): convert each one once.
-        seen: dict[object, Node | None] = {}
-
-        def conv(term: object) -> Node | None:
-            out = seen.get(term)
-            if out is None:
-                out = seen[term] = to_rdflib(term)  # type: ignore[arg-type]
-            return out
-
-        try:
-            rows = tuple(tuple(conv(sol[i]) for i in range(len(names))) for sol in res)
-        except (OSError, ValueError, RuntimeError) as err:
-            raise QueryError(f"query failed: {err}") from None
-        return QueryResult("SELECT", vars=names, rows=rows)
-    g = new_rdflib_graph()
-    for t in res:
-        g.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))  # type: ignore[arg-type]
-    return QueryResult("GRAPH", graph=g)
-
-
-def _run_rdflib(kg: KnowledgeGraph, text: str, bindings: dict[str, Node]) -> QueryResult:
-    from pyparsing import ParseException
-
-    assert kg.graph is not None
-    try:
-        res = kg.graph.query(bind_values(text, bindings))
-    except ParseException as err:
-        raise QueryError(f"SPARQL syntax error: {err}") from None
-    except Exception as err:  # rdflib raises many exception types from evaluation
-        raise QueryError(f"query failed: {err}") from None
-    if res.type == "ASK":
-        return QueryResult("ASK", boolean=bool(res.askAnswer))
-    if res.type == "SELECT":
-        names = tuple(str(v) for v in (res.vars or []))
-        rows = tuple(tuple(row[i] for i in range(len(names))) for row in res)  # type: ignore[index]
-        return QueryResult("SELECT", vars=names, rows=rows)
-    g = new_rdflib_graph()
-    assert res.graph is not None
-    for t in res.graph:
-        g.add(t)
-    return QueryResult("GRAPH", graph=g)
-
-
-_RUNNERS = {"oxigraph": _run_oxigraph, "rdflib": _run_rdflib}
-
-
-def register_runner(engine: str, runner: object) -> None:
-    """Register the query runner of another engine (e.g. a remote SPARQL store)."""
-    _RUNNERS[engine] = runner  # type: ignore[assignment]
+    return kg.run(bind_values(text, dict(bindings or {})))
 
 
 def unmatched_param(kg: KnowledgeGraph, spec: str, raw: Mapping[str, str]) -> str | None:
@@ -499,7 +419,7 @@ __all__ = [
     "get_query",
     "list_queries",
     "query",
-    "register_runner",
+    "sparql_term",
     "resolve",
     "unmatched_param",
     "run",

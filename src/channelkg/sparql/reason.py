@@ -11,8 +11,8 @@ Inferred triples stay distinguishable:
 * on the oxigraph engine they are *also* copied into the named graph
   :data:`INFERRED_GRAPH` (``<https://w3id.org/channelkg/id/graph/inferred>``), so a
   query can ask ``GRAPH <…/graph/inferred> { ?s ?p ?o }`` for the derived part only;
-* on every engine ``kg.meta["inferred"]`` holds them as an rdflib ``Graph`` and
-  ``kg.meta["reason"]`` names the profile; ``channelkg infer`` prints just them.
+* on every engine ``kg.inferred`` holds them as an rdflib ``Graph`` and
+  ``kg.reason`` names the profile; ``channelkg infer`` prints just them.
 
 Profiles:
 
@@ -32,17 +32,19 @@ from __future__ import annotations
 
 import sys
 import time
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import OWL, RDF, RDFS
 
 from channelkg import resources
 from channelkg.errors import InputError
-from channelkg.graph.memory import KnowledgeGraph, new_rdflib_graph
+from channelkg.graph.base import KnowledgeGraph, QueryResult, new_rdflib_graph
+from channelkg.graph.memory import OxigraphGraph, RdflibGraph, query_store
 
 INFERRED_GRAPH = URIRef("https://w3id.org/channelkg/id/graph/inferred")
 PROFILES = ("rdfs", "owlrl", "rules")
@@ -54,17 +56,31 @@ _REFLEXIVE = {OWL.sameAs, RDFS.subClassOf, RDFS.subPropertyOf, OWL.equivalentCla
 _TRIVIAL_TYPES = {RDFS.Resource, OWL.Thing}
 
 
-class ReasonedGraph(KnowledgeGraph):
-    """A :class:`KnowledgeGraph` returned by :func:`expand`; its length counts the
-    default graph only (not the copies in :data:`INFERRED_GRAPH`)."""
+class ReasonedGraph(OxigraphGraph):
+    """An Oxigraph graph returned by :func:`expand`: the default graph holds asserted and
+    inferred triples, :data:`INFERRED_GRAPH` a copy of the inferred ones. Queries and
+    its length see the default graph only."""
+
+    keyed_by_dates = False
+
+    def run(self, text: str, *, max_rows: int | None = None,
+            default_graph: list[Any] | None = None) -> QueryResult:
+        return query_store(self.store, text, default_graph=default_graph, max_rows=max_rows)
+
+    def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
+        """The triples of the default graph (not the copies in :data:`INFERRED_GRAPH`)."""
+        import pyoxigraph as ox
+
+        from channelkg.rdf.terms import to_oxigraph
+
+        pattern = [None if t is None else to_oxigraph(t) for t in (s, p, o)]
+        for q in self.store.quads_for_pattern(*pattern, ox.DefaultGraph()):  # type: ignore[arg-type,call-arg]
+            yield q.subject, q.predicate, q.object
 
     def __len__(self) -> int:
-        if self.store is not None:
-            import pyoxigraph as ox
+        import pyoxigraph as ox
 
-            return sum(1 for _ in self.store.quads_for_pattern(None, None, None,
-                                                               ox.DefaultGraph()))
-        return super().__len__()
+        return sum(1 for _ in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
 
 @dataclass(frozen=True)
@@ -138,7 +154,7 @@ def closure(graph: Graph, profile: str) -> Graph:
 
     ``graph`` is not changed (the closure is computed on a copy).
     """
-    import owlrl
+    import owlrl  # type: ignore[import-untyped]
 
     semantics = {"rdfs": owlrl.RDFS_Semantics, "owlrl": owlrl.OWLRL_Semantics}[profile]
     work = Graph()
@@ -215,7 +231,7 @@ def entailments(
     parts = parse_profile(profile)
     base = new_rdflib_graph()
     for t in kg.triples():
-        base.add(t)  # type: ignore[arg-type]
+        base.add(t)
     inferred = new_rdflib_graph()
     current = base
     for part in parts:
@@ -242,7 +258,7 @@ def expand(kg: KnowledgeGraph, profile: str = "rdfs", *, rules: Sequence[Rule] |
     """Return a new graph of the same engine with the entailments of ``profile`` added.
 
     The input is never mutated. Inferred triples are in the default graph, in
-    ``meta["inferred"]`` and, on oxigraph, also in the named graph
+    ``inferred`` and, on oxigraph, also in the named graph
     :data:`INFERRED_GRAPH`. A remote (``sparql:``) graph is read once and
     returned as an embedded oxigraph graph, since the server is read-only.
 
@@ -256,15 +272,22 @@ def expand(kg: KnowledgeGraph, profile: str = "rdfs", *, rules: Sequence[Rule] |
         InputError: unknown profile or a broken rule.
     """
     inferred = entailments(kg, profile, rules=rules, progress=progress)
-    meta = dict(kg.meta) | {"inferred": inferred, "reason": profile,
-                            "inferred_graph": str(INFERRED_GRAPH)}
+    out: KnowledgeGraph
     if kg.engine == "rdflib":
         g = new_rdflib_graph()
         for t in kg.triples():
-            g.add(t)  # type: ignore[arg-type]
+            g.add(t)
         for t in inferred:
             g.add(t)
-        return ReasonedGraph(engine="rdflib", files=kg.files, graph=g, meta=meta)
+        out = RdflibGraph(g, kg.files)
+    else:
+        out = ReasonedGraph(_reasoned_store(kg, inferred), kg.files)
+    out.reason, out.inferred, out.as_of = profile, inferred, kg.as_of
+    return out
+
+
+def _reasoned_store(kg: KnowledgeGraph, inferred: Graph) -> Any:
+    """An Oxigraph store with ``kg``'s and the inferred triples, and the inferred graph."""
     import pyoxigraph as ox
 
     from channelkg.rdf.terms import to_oxigraph
@@ -277,18 +300,17 @@ def expand(kg: KnowledgeGraph, profile: str = "rdfs", *, rules: Sequence[Rule] |
     store.bulk_extend(quads(kg.triples(), ox.DefaultGraph()))
     store.bulk_extend(quads(inferred, ox.DefaultGraph()))
     store.bulk_extend(quads(inferred, ox.NamedNode(str(INFERRED_GRAPH))))
-    return ReasonedGraph(engine="oxigraph", files=kg.files, store=store, meta=meta)
+    return store
 
 
 def inferred_of(kg: KnowledgeGraph) -> Graph:
     """The inferred triples of a graph returned by :func:`expand` (empty otherwise)."""
-    g = kg.meta.get("inferred")
-    return g if isinstance(g, Graph) else new_rdflib_graph()
+    return kg.inferred if kg.inferred is not None else new_rdflib_graph()
 
 
 def is_inferred(kg: KnowledgeGraph, triple: tuple[object, object, object]) -> bool:
     """True if ``triple`` was added by reasoning, not asserted."""
-    return triple in inferred_of(kg)
+    return triple in inferred_of(kg)  # type: ignore[operator]
 
 
 __all__ = [

@@ -1,0 +1,200 @@
+"""``--as-of``: a view of any backend that shows only what is visible on a day.
+
+The rule of what is visible is :mod:`channelkg.graph.validity`'s. The view is
+never a copy of the backend:
+
+* Oxigraph (memory, or a persistent folder): the store already keeps the triples of
+  dated facts in graphs keyed by their dates, so a view is a query whose default
+  graph is the graphs visible that day (:func:`~channelkg.graph.validity.visible_graphs`);
+* rdflib: the view's rdflib graph reads the backend's triples through a filter
+  (:class:`_VisibleStore`), so rdflib's engine sees only the visible ones;
+* any other backend (a SPARQL server), an Oxigraph store whose facts have more
+  than :data:`MAX_GRAPHS` distinct validity intervals, and the stricter *known* mode
+  (its intervals are not the keyed ones): the dates are read with one query
+  per date property, and the visible triples are copied into a local Oxigraph store
+  the first time the view is queried (a server cannot be asked for a dataset it
+  does not keep keyed by date; thousands of graphs make every query slow).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple, truncate
+from channelkg.graph.validity import DATE_PROPS, fact_dates, hidden_nodes
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+
+
+#: Most graphs an Oxigraph view queries; past it (thousands of distinct validity
+#: intervals) a query costs more than copying the visible triples once, so the view
+#: copies them on its first query (see ``benchmarks/results/asof.md``).
+MAX_GRAPHS = 256
+
+
+class AsOfView(KnowledgeGraph):
+    """The as-of view of ``base`` on :attr:`as_of` (see the module docstring).
+
+    Args:
+        base: the backend to view (never modified).
+        day: the day.
+        known: also hide claims stated after the day ("what had been said by then").
+    """
+
+    def __init__(self, base: KnowledgeGraph, day: dt.date, *, known: bool = False) -> None:
+        super().__init__(base.files)
+        self.base = base
+        self.day = day
+        self.known = known
+        self.engine = base.engine
+        self.as_of = day
+        self._hidden: set[Any] | None = None
+        self._local: KnowledgeGraph | None = None
+
+    @property
+    def hidden(self) -> set[Any]:
+        """The dated facts hidden on :attr:`as_of` (rdflib terms)."""
+        if self._hidden is None:
+            dated = [t for p in DATE_PROPS for t in self.base.triples(None, p, None)]
+            self._hidden = hidden_nodes(fact_dates(dated), self.day, known=self.known)
+        return self._hidden
+
+    def _visible(self, t: Triple) -> bool:
+        return t[0] not in self.hidden and t[2] not in self.hidden
+
+    def run(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        return truncate(self._materialised().run(text), max_rows)
+
+    def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
+        if s is not None and s in self.hidden or o is not None and o in self.hidden:
+            return
+        for t in self.base.triples(s, p, o):
+            if self._visible(t):
+                yield t
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.triples())
+
+    def visible_on(self, day: dt.date, *, known: bool = False) -> KnowledgeGraph:
+        return view(self.base, day, known=known)
+
+    def _materialised(self) -> KnowledgeGraph:
+        """The visible triples in a local Oxigraph store (built on the first query)."""
+        if self._local is None:
+            import pyoxigraph as ox
+
+            from channelkg.graph.memory import OxigraphGraph
+            from channelkg.rdf.terms import to_oxigraph
+
+            gone = {to_oxigraph(n) for n in self.hidden}
+            store = ox.Store()
+            store.bulk_extend(ox.Quad(s, p, o, ox.DefaultGraph())
+                              for s, p, o in self.base.ox_triples()
+                              if s not in gone and o not in gone)
+            local = OxigraphGraph(store, self.files)
+            local.keyed_by_dates = False
+            self._local = local
+        return self._local
+
+
+class OxigraphAsOfView(AsOfView):
+    """The as-of view of an Oxigraph backend: a query on the graphs visible that day."""
+
+    def __init__(self, base: KnowledgeGraph, day: dt.date, *, known: bool = False) -> None:
+        super().__init__(base, day, known=known)
+        from channelkg.graph.validity import visible_graphs
+
+        self.store = base.store  # type: ignore[attr-defined]
+        self.graphs = visible_graphs(self.store, day)
+
+    def run(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        return self.base.run(text, max_rows=max_rows, default_graph=self.graphs)  # type: ignore[call-arg]
+
+    def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
+        """The distinct triples of the visible graphs, as pyoxigraph terms."""
+        from channelkg.rdf.terms import to_oxigraph
+
+        pattern = [None if t is None else to_oxigraph(t) for t in (s, p, o)]
+        seen: set[Any] = set()
+        for g in self.graphs:
+            for q in self.store.quads_for_pattern(*pattern, g):
+                key = (q.subject, q.predicate, q.object)
+                if key not in seen:
+                    seen.add(key)
+                    yield key
+
+    def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
+        from channelkg.rdf.terms import quiet_rdflib, to_rdflib
+
+        with quiet_rdflib():
+            for ts, tp, to in self.ox_triples(s, p, o):
+                yield to_rdflib(ts), to_rdflib(tp), to_rdflib(to)
+
+
+class RdflibAsOfView(AsOfView):
+    """The as-of view of the rdflib engine: rdflib's engine over a filtering store."""
+
+    def __init__(self, base: KnowledgeGraph, day: dt.date, *, known: bool = False) -> None:
+        super().__init__(base, day, known=known)
+        self.graph = _visible_graph(base.to_rdflib(), self.hidden)
+
+    def run(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        from channelkg.graph.memory import query_rdflib
+
+        return truncate(query_rdflib(self.graph, text), max_rows)
+
+    def to_rdflib(self) -> Graph:
+        return self.graph
+
+
+def _visible_graph(graph: Graph, hidden: set[Any]) -> Graph:
+    """An rdflib graph that reads ``graph`` through a filter hiding ``hidden`` nodes."""
+    from rdflib import Graph
+    from rdflib.store import Store
+
+    class _VisibleStore(Store):
+        """A read-only rdflib store: the triples of ``graph`` not touching ``hidden``."""
+
+        def triples(self, pattern: Any, context: Any = None) -> Iterator[Any]:
+            s, _p, o = pattern
+            if s in hidden or o in hidden:
+                return
+            for t in graph.triples(pattern):
+                if t[0] not in hidden and t[2] not in hidden:
+                    yield t, iter(())
+
+        def __len__(self, context: Any = None) -> int:
+            return sum(1 for _ in self.triples((None, None, None)))
+
+        def namespaces(self) -> Iterator[Any]:
+            yield from graph.namespaces()
+
+        def prefix(self, namespace: Any) -> Any:
+            return graph.store.prefix(namespace)
+
+        def namespace(self, prefix: str) -> Any:
+            return graph.store.namespace(prefix)
+
+        def bind(self, prefix: str, namespace: Any, override: bool = True) -> None:
+            """Prefixes come from the viewed graph."""
+
+    return Graph(store=_VisibleStore())
+
+
+def view(base: KnowledgeGraph, day: dt.date, *, known: bool = False) -> KnowledgeGraph:
+    """The as-of view of ``base`` on ``day``, the best kind for its backend."""
+    if isinstance(base, AsOfView):
+        base = base.base
+    if getattr(base, "keyed_by_dates", False) and not known:
+        oxview = OxigraphAsOfView(base, day, known=known)
+        if len(oxview.graphs) <= MAX_GRAPHS:
+            return oxview
+    if base.engine == "rdflib":
+        return RdflibAsOfView(base, day, known=known)
+    return AsOfView(base, day, known=known)
+
+
+__all__ = ["AsOfView", "OxigraphAsOfView", "RdflibAsOfView", "view"]

@@ -1,0 +1,143 @@
+"""The one graph interface every command reads through, and the one query result type.
+
+A :class:`KnowledgeGraph` is a backend: the in-memory Oxigraph store
+(:mod:`channelkg.graph.memory`), the rdflib engine, a persistent Oxigraph folder
+(:mod:`channelkg.graph.disk`), a SPARQL 1.1 server (:mod:`channelkg.graph.remote`)
+or an as-of view over any of them (:mod:`channelkg.graph.asof`). Each one answers:
+
+* :meth:`KnowledgeGraph.run`: SPARQL text (parameters already bound) -> :class:`QueryResult`;
+* :meth:`KnowledgeGraph.triples`: the triples matching a pattern, as rdflib terms;
+* ``len(kg)``: the number of triples;
+* :attr:`KnowledgeGraph.files`: the files it came from, and :attr:`KnowledgeGraph.writable`;
+* :attr:`KnowledgeGraph.as_of`: the date of an as-of view (``None`` otherwise), and
+  :attr:`KnowledgeGraph.reason` / :attr:`KnowledgeGraph.inferred` after reasoning.
+
+Callers never branch on which backend they hold.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from abc import ABC, abstractmethod
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rdflib import Graph
+    from rdflib.term import Node
+
+#: A triple of rdflib terms.
+Triple = tuple[Any, Any, Any]
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    """The result of a query: rows for SELECT, a boolean for ASK, a graph otherwise."""
+
+    kind: str  # "SELECT" | "ASK" | "GRAPH"
+    vars: tuple[str, ...] = ()
+    rows: tuple[tuple[Node | None, ...], ...] = ()
+    boolean: bool | None = None
+    graph: Graph | None = None
+    meta: dict[str, object] = field(default_factory=dict, compare=False)
+
+
+def new_rdflib_graph() -> Graph:
+    """An empty rdflib ``Graph`` with the project's prefixes bound."""
+    from rdflib import Graph
+
+    from channelkg.rdf.namespaces import PREFIXES
+
+    g = Graph()
+    for prefix, ns in PREFIXES.items():
+        g.bind(prefix, ns, override=True)
+    return g
+
+
+class KnowledgeGraph(ABC):
+    """A loaded graph, whichever backend holds it.
+
+    Subclasses set :attr:`engine` and implement :meth:`run`, :meth:`triples` and
+    ``__len__``; everything else has a default built on those.
+    """
+
+    #: The backend's name (``oxigraph``, ``rdflib``, ``oxigraph-disk``, ``sparql``).
+    engine: str = ""
+    #: True if the backend accepts writes (``add``/``import``/``load`` go through it).
+    writable: bool = False
+
+    def __init__(self, files: tuple[Path, ...] = ()) -> None:
+        self.files: tuple[Path, ...] = tuple(files)
+        #: The reasoning profile whose entailments the graph holds (``None``: none).
+        self.reason: str | None = None
+        #: The inferred triples (an rdflib ``Graph``) when :attr:`reason` is set.
+        self.inferred: Graph | None = None
+        #: The day of an as-of view (also of a graph reasoned from one); ``None``: all facts.
+        self.as_of: dt.date | None = None
+
+    @abstractmethod
+    def run(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        """Run SPARQL text whose parameters are already bound.
+
+        Args:
+            text: the query.
+            max_rows: keep at most this many rows (or triples); ``meta["truncated"]``
+                says whether more were available.
+
+        Raises:
+            QueryError: a syntax error or a failing query.
+        """
+
+    @abstractmethod
+    def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
+        """The distinct triples matching a pattern (``None`` matches anything), rdflib terms."""
+
+    @abstractmethod
+    def __len__(self) -> int:
+        """The number of distinct triples."""
+
+    def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
+        """Like :meth:`triples`, as pyoxigraph terms (Oxigraph backends skip rdflib)."""
+        from channelkg.rdf.terms import to_oxigraph
+
+        for t in self.triples(s, p, o):
+            yield tuple(to_oxigraph(x) for x in t)
+
+    def to_rdflib(self) -> Graph:
+        """The graph as an rdflib ``Graph`` (a copy unless the backend is rdflib)."""
+        g = new_rdflib_graph()
+        for t in self.triples():
+            g.add(t)
+        return g
+
+    def visible_on(self, day: dt.date, *, known: bool = False) -> KnowledgeGraph:
+        """The as-of view of this graph on ``day`` (see :mod:`channelkg.graph.asof`)."""
+        from channelkg.graph.asof import view
+
+        return view(self, day, known=known)
+
+    def close(self) -> None:  # noqa: B027 (optional for backends: nothing to release)
+        """Release what the backend holds open (a store's lock); default: nothing."""
+
+
+def truncate(result: QueryResult, max_rows: int | None) -> QueryResult:
+    """Cut a result to ``max_rows`` rows or triples, marking ``meta["truncated"]``."""
+    from dataclasses import replace
+
+    if max_rows is None:
+        return result
+    if result.kind == "SELECT" and len(result.rows) > max_rows:
+        return replace(result, rows=result.rows[:max_rows], meta={"truncated": True})
+    if result.kind == "GRAPH" and result.graph is not None and len(result.graph) > max_rows:
+        g = new_rdflib_graph()
+        for i, t in enumerate(result.graph):
+            if i >= max_rows:
+                break
+            g.add(t)
+        return replace(result, graph=g, meta={"truncated": True})
+    return replace(result, meta={"truncated": False}) if result.kind != "ASK" else result
+
+
+__all__ = ["KnowledgeGraph", "QueryResult", "Triple", "new_rdflib_graph", "truncate"]

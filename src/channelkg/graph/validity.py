@@ -1,0 +1,258 @@
+"""The visibility rule of dated facts, and the dataset layout that serves it.
+
+Rule (used by ``--as-of D``, ``diff`` and ``timeline``)
+-------------------------------------------------------
+A *dated fact* is any node with ``ckg:validFrom``, ``ckg:validTo`` or
+``ckg:statedOn``. It is visible on day ``D`` when ``validFrom <= D`` (or no
+``validFrom``), ``D < validTo`` (or no ``validTo``), and, when it has no
+``validFrom`` (or in the stricter *known* mode always), ``statedOn <= D`` (or no
+``statedOn``). Hiding a fact hides every triple whose subject or object it is.
+
+Layout
+------
+In the default mode a fact is visible on the days of one interval
+(:meth:`Dates.interval`: from ``validFrom``, else ``statedOn``, to ``validTo``), and
+a triple on the intersection of its subject's and its object's. An Oxigraph store
+keeps the triples that touch dated facts in named graphs keyed by that interval
+(:func:`partition`): ``<base>#valid=START/END`` (ISO dates, ``-`` when unbounded).
+Every triple sits in exactly one graph, so the union of the graphs is the graph,
+and the as-of view of a day is a query whose default graph is the base graphs
+plus the keyed graphs whose interval holds the day (:func:`visible_graphs`):
+nothing is copied.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from rdflib import Literal
+from rdflib.term import Node
+
+from channelkg.rdf.namespaces import CKG
+
+if TYPE_CHECKING:
+    import pyoxigraph as ox
+
+DATE_PROPS = (CKG.validFrom, CKG.validTo, CKG.statedOn)
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+#: The separator between a base graph name and the dates of its keyed graphs.
+KEY_MARK = "#valid="
+#: The base name of keyed graphs whose triples came from the default graph.
+DEFAULT_BASE = "urn:channelkg:default"
+
+
+def as_date(term: Node | None) -> dt.date | None:
+    """The date of an ``xsd:date``-like literal ``YYYY-MM-DD``, else ``None``."""
+    if not isinstance(term, Literal):
+        return None
+    text = str(term)
+    if not _DATE.match(text):
+        return None
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        return None
+
+
+@dataclass(frozen=True)
+class Dates:
+    """The dates of one fact (``None`` when absent or not a valid date)."""
+
+    stated_on: dt.date | None = None
+    valid_from: dt.date | None = None
+    valid_to: dt.date | None = None
+
+    def visible(self, day: dt.date, *, known: bool = False) -> bool:
+        """True if the fact is visible on ``day`` (see the module docstring)."""
+        if self.valid_from is not None and self.valid_from > day:
+            return False
+        if self.valid_to is not None and day >= self.valid_to:
+            return False
+        needs_statement = known or self.valid_from is None
+        return not (needs_statement and self.stated_on is not None and self.stated_on > day)
+
+    def interval(self) -> tuple[dt.date | None, dt.date | None]:
+        """``(start, end)``: visible on ``D`` iff ``start <= D < end`` (``None``: unbounded),
+        in the default mode (start = ``validFrom``, else ``statedOn``)."""
+        return (self.valid_from if self.valid_from is not None else self.stated_on,
+                self.valid_to)
+
+
+Interval = tuple[dt.date | None, dt.date | None]
+
+
+def key_of(intervals: Iterable[Interval]) -> str:
+    """``START/END`` of the intersection of intervals (ISO dates, ``-`` unbounded)."""
+    starts, ends = zip(*intervals, strict=True)
+    start = max((d for d in starts if d is not None), default=None)
+    end = min((d for d in ends if d is not None), default=None)
+    return "/".join(d.isoformat() if d else "-" for d in (start, end))
+
+
+def key_visible(key: str, day: dt.date) -> bool:
+    """True if the triples of the graph keyed ``START/END`` are visible on ``day``."""
+    start, end = key.split("/")
+    return (start == "-" or dt.date.fromisoformat(start) <= day) and (
+        end == "-" or day < dt.date.fromisoformat(end))
+
+
+def _first_date(values: Iterable[Node]) -> dt.date | None:
+    dates = [d for d in (as_date(v) for v in values) if d is not None]
+    return min(dates) if dates else None
+
+
+def fact_dates(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Dates]:
+    """Collect the dates of every dated fact from ``(s, p, o)`` triples."""
+    raw: dict[Node, dict[Node, list[Node]]] = {}
+    for s, p, o in triples:
+        if p in DATE_PROPS:
+            raw.setdefault(s, {}).setdefault(p, []).append(o)
+    return {
+        s: Dates(
+            _first_date(d.get(CKG.statedOn, [])),
+            _first_date(d.get(CKG.validFrom, [])),
+            _first_date(d.get(CKG.validTo, [])),
+        )
+        for s, d in raw.items()
+    }
+
+
+def hidden_nodes(dates: dict[Node, Dates], day: dt.date, *, known: bool = False) -> set[Node]:
+    """The dated facts that are not visible on ``day``."""
+    return {n for n, d in dates.items() if not d.visible(day, known=known)}
+
+
+# --------------------------------------------------------------------------- layout
+
+
+def store_dates(store: ox.Store) -> dict[Any, Dates]:
+    """The dates of every dated fact of a store (all graphs), keyed by pyoxigraph term."""
+    import pyoxigraph as ox
+
+    found: dict[Any, dict[str, dt.date]] = {}
+    for name in ("statedOn", "validFrom", "validTo"):
+        pred = ox.NamedNode(str(CKG) + name)
+        for q in store.quads_for_pattern(None, pred, None, None):
+            o = q.object
+            if not isinstance(o, ox.Literal) or not _DATE.match(o.value):
+                continue
+            try:
+                day = dt.date.fromisoformat(o.value)
+            except ValueError:
+                continue
+            rec = found.setdefault(q.subject, {})
+            if name not in rec or day < rec[name]:
+                rec[name] = day
+        for q in store.quads_for_pattern(None, pred, None, None):
+            found.setdefault(q.subject, {})  # a fact even when its date is ill-formed
+    return {n: Dates(d.get("statedOn"), d.get("validFrom"), d.get("validTo"))
+            for n, d in found.items() if isinstance(n, ox.NamedNode | ox.BlankNode)}
+
+
+def _base_of(graph: Any) -> str:
+    import pyoxigraph as ox
+
+    name = DEFAULT_BASE if isinstance(graph, ox.DefaultGraph) else str(graph.value)
+    return name.split(KEY_MARK, 1)[0]
+
+
+def _graph_for(base: str, intervals: list[Interval]) -> Any:
+    import pyoxigraph as ox
+
+    if not intervals:
+        return ox.DefaultGraph() if base == DEFAULT_BASE else ox.NamedNode(base)
+    return ox.NamedNode(base + KEY_MARK + key_of(intervals))
+
+
+def partition(store: ox.Store, progress: Callable[[str], None] | None = None) -> int:
+    """Move every triple of ``store`` into the graph its dated facts call for.
+
+    Idempotent: a second call moves nothing. Returns the number of triples moved.
+    """
+    import pyoxigraph as ox
+
+    dates = store_dates(store)
+    spans = {n: d.interval() for n, d in dates.items()}
+    todo: dict[Any, None] = {}
+    for node in dates:
+        for q in store.quads_for_pattern(node, None, None, None):
+            todo[q] = None
+        for q in store.quads_for_pattern(None, None, node, None):
+            todo[q] = None
+    for g in list(store.named_graphs()):
+        if isinstance(g, ox.NamedNode) and KEY_MARK in g.value:
+            for q in store.quads_for_pattern(None, None, None, g):
+                todo[q] = None
+    moves = []
+    graph_for: dict[tuple[Any, Any, Any], Any] = {}  # few distinct keys: build each once
+    for q in todo:
+        sig = (q.graph_name, spans.get(q.subject), spans.get(q.object))
+        want = graph_for.get(sig)
+        if want is None:
+            want = graph_for[sig] = _graph_for(_base_of(q.graph_name),
+                                               [k for k in sig[1:] if k])
+        if want != q.graph_name:
+            moves.append((q, want))
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, want) for q, want in moves)
+    _remove_all(store, [q for q, _ in moves])
+    for g in list(store.named_graphs()):  # keyed graphs left empty
+        if isinstance(g, ox.NamedNode) and KEY_MARK in g.value and not any(
+                True for _ in store.quads_for_pattern(None, None, None, g)):
+            store.remove_graph(g)
+    if progress and moves:
+        progress(f"{len(moves)} triples placed by their validity dates")
+    return len(moves)
+
+
+def _remove_all(store: ox.Store, quads: list[Any]) -> None:
+    """Remove quads: one ``DELETE DATA`` per graph (parsed in Rust), blank nodes one by one."""
+    import pyoxigraph as ox
+
+    by_graph: dict[Any, list[str]] = {}
+    for q in quads:
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
+            store.remove(q)  # DELETE DATA cannot name blank nodes
+        else:
+            by_graph.setdefault(q.graph_name, []).append(f"{q.subject} {q.predicate} {q.object} .")
+    for graph, lines in by_graph.items():
+        body = "\n".join(lines)
+        if isinstance(graph, ox.DefaultGraph):
+            store.update(f"DELETE DATA {{\n{body}\n}}")
+        else:
+            store.update(f"DELETE DATA {{ GRAPH {graph} {{\n{body}\n}} }}")
+
+
+def visible_graphs(store: ox.Store, day: dt.date, *, include_default: bool = True) -> list[Any]:
+    """The graphs whose union is the store's as-of view on ``day`` (default mode)."""
+    import pyoxigraph as ox
+
+    out: list[Any] = [ox.DefaultGraph()] if include_default else []
+    for g in store.named_graphs():
+        if not isinstance(g, ox.NamedNode):
+            continue
+        if KEY_MARK not in g.value:
+            out.append(g)
+            continue
+        if key_visible(g.value.split(KEY_MARK, 1)[1], day):
+            out.append(g)
+    return out
+
+
+__all__ = [
+    "DATE_PROPS",
+    "DEFAULT_BASE",
+    "KEY_MARK",
+    "Dates",
+    "as_date",
+    "fact_dates",
+    "hidden_nodes",
+    "key_of",
+    "key_visible",
+    "partition",
+    "store_dates",
+    "visible_graphs",
+]
