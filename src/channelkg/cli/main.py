@@ -40,7 +40,7 @@ class _Group(click.Group):
         return list(self.commands)
 
     def invoke(self, ctx: click.Context) -> Any:
-        from channelkg.rdf.terms import quiet_rdflib
+        from channelkg.rdf.quiet import quiet_rdflib
 
         try:
             with quiet_rdflib():

@@ -127,7 +127,8 @@ class OxigraphAsOfView(AsOfView):
                     yield key
 
     def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
-        from channelkg.rdf.terms import quiet_rdflib, to_rdflib
+        from channelkg.rdf.quiet import quiet_rdflib
+        from channelkg.rdf.terms import to_rdflib
 
         with quiet_rdflib():
             for ts, tp, to in self.ox_triples(s, p, o):

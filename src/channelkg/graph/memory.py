@@ -22,7 +22,8 @@ from channelkg import resources
 from channelkg.errors import InputError, QueryError
 from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple, new_rdflib_graph, truncate
 from channelkg.graph.validity import partition
-from channelkg.rdf.terms import quiet_rdflib, to_oxigraph, to_rdflib
+from channelkg.rdf.quiet import quiet_rdflib
+from channelkg.rdf.terms import to_oxigraph, to_rdflib
 
 if TYPE_CHECKING:
     from rdflib import Graph

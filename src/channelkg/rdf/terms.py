@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import contextlib
-import logging
-from collections.abc import Iterator
 from typing import Any
 
 import pyoxigraph as ox
@@ -18,23 +15,6 @@ _XSD_STRING = str(XSD.string)
 _new_uriref = str.__new__
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
-
-
-@contextlib.contextmanager
-def quiet_rdflib() -> Iterator[None]:
-    """Silence rdflib's logger for terms while the block runs, then restore it.
-
-    rdflib logs a full traceback for every ill-typed literal it builds (e.g.
-    ``"2024-13-01"^^xsd:date``); ``validate`` reports such literals as one readable
-    line instead. Used where terms are built from parsed files or results.
-    """
-    log = logging.getLogger("rdflib.term")
-    old = log.level
-    log.setLevel(logging.CRITICAL)
-    try:
-        yield
-    finally:
-        log.setLevel(old)
 
 
 def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> Node | None:
