@@ -38,8 +38,8 @@ from channelkg.errors import InputError, QueryError
 from channelkg.graph.memory import (
     FORMATS,
     KnowledgeGraph,
+    count_triples,
     expand_paths,
-    parse_error_location,
     parse_file,
     rdf_format,
 )
@@ -184,15 +184,7 @@ def check_file(path: Path) -> int:
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file" if not path.exists() else "not a file", str(path))
-    fmt = rdf_format(path)
-    try:
-        with path.open("rb") as fh:
-            return sum(1 for _ in ox.parse(fh, format=fmt, base_iri=path.resolve().as_uri()))
-    except SyntaxError as err:
-        loc, msg = parse_error_location(path, err)
-        raise InputError(f"syntax error: {msg}", loc) from None
-    except (OSError, ValueError) as err:
-        raise InputError(f"cannot read: {err}", str(path)) from None
+    return count_triples(path)
 
 
 def _bulk_load(store: ox.Store, path: Path, graph: ox.NamedNode) -> None:

@@ -36,7 +36,9 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | N
         dt = term.datatype.value
         if dt == _XSD_STRING:
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt))
+        # normalize=False keeps the lexical form byte for byte ("01", "1E0", "TRUE",
+        # "1.", "…Z"): rdflib would otherwise re-lex it and could merge distinct triples.
+        return Literal(term.value, datatype=_new_uriref(URIRef, dt), normalize=False)
     if isinstance(term, ox.Triple):
         from channelkg.errors import InputError
 
