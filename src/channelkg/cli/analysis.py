@@ -297,7 +297,9 @@ def infer(profile: str, rule_files: tuple[Path, ...], fmt: str, output: Path | N
     rules = load_rules(list(rule_files)) if rule_files else None
     g = entailments(kg, profile, rules=rules, progress=True)
     if fmt == "nt":
-        text = "".join(sorted(g.serialize(format="nt").splitlines(True)))
+        from channelkg.render.results import ntriples
+
+        text = ntriples(g)
     elif fmt == "json-ld":
         text = g.serialize(format="json-ld", auto_compact=True)
     else:

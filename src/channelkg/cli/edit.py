@@ -191,13 +191,12 @@ def format_(files: tuple[Path, ...], check: bool) -> None:
     trailing ones last. Comments inside a statement, above a prefix line or
     above a blank-node subject are dropped (a warning says how many).
     """
-    from channelkg.rdf.turtle import reformat_file
+    from channelkg.rdf.turtle import reformat_files
     from channelkg.resources import default_data_files
 
     paths = list(files) or default_data_files()
     changed = []
-    for p in paths:
-        differs, dropped = reformat_file(p, check=check)
+    for p, differs, dropped in reformat_files(paths, check=check):
         if differs:
             if dropped:
                 verb = "would drop" if check else "dropped"

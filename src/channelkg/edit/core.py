@@ -451,7 +451,7 @@ def _read_text(path: Path) -> str:
     if not path.is_file():
         raise InputError("no such file", str(path))
     try:
-        return path.read_text(encoding="utf-8")
+        return path.read_bytes().decode("utf-8")  # a CR stays a CR
     except (OSError, UnicodeDecodeError) as err:
         raise InputError(f"cannot read: {err}", str(path)) from None
 

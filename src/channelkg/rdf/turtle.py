@@ -570,20 +570,51 @@ def reformat_file(path: Path, *, check: bool = False) -> tuple[bool, int]:
     Returns whether it changed and how many comment lines the new text drops. With
     ``check`` nothing is written; the values say what a re-write would do.
     """
-    from channelkg.rdf.fileio import atomic_write_text
+    return reformat_files([path], check=check)[0][1:]
 
-    path = Path(path)
+
+def _planned(path: Path) -> tuple[str, str, int]:
+    """A Turtle file's text, its canonical text and the comment lines that drops."""
+    from channelkg.rdf.fileio import read_text
+
     if path.suffix.lower() not in (".ttl", ".turtle"):
         raise InputError("only Turtle files (.ttl) can be formatted", str(path))
     if not path.is_file():
         raise InputError("no such file", str(path))
-    old = path.read_text(encoding="utf-8")
+    old = read_text(path)  # bytes as stored: a CR inside a literal stays a CR
     new, dropped = _reformat(old, str(path))
-    if new == old:
-        return False, 0
-    if not check:
-        atomic_write_text(path, new)
-    return True, dropped
+    return old, new, dropped
+
+
+def reformat_files(paths: Iterable[Path], *, check: bool = False,
+                   lock_timeout: float = 60.0) -> list[tuple[Path, bool, int]]:
+    """Re-write Turtle files canonically: all of them, or (on any error) none.
+
+    Every file is read and re-written in memory first, under the write lock of its
+    folder (the one ``add`` and ``import`` take); only when all succeed are the changed
+    ones written, each atomically. With ``check`` nothing is written.
+
+    Returns:
+        For each file: its path, whether it changes, how many comment lines that drops.
+
+    Raises:
+        InputError: a file is missing, not Turtle, or does not parse (nothing written).
+    """
+    import contextlib
+
+    from channelkg.rdf.fileio import atomic_write_text, write_lock
+
+    paths = [Path(p) for p in paths]
+    with contextlib.ExitStack() as stack:
+        if not check:
+            for folder in sorted({p.parent.resolve() for p in paths if p.exists()}):
+                stack.enter_context(write_lock(folder, lock_timeout))
+        plans = [(p, *_planned(p)) for p in paths]
+        if not check:
+            for p, old, new, _ in plans:
+                if new != old:
+                    atomic_write_text(p, new)
+    return [(p, new != old, dropped if new != old else 0) for p, old, new, dropped in plans]
 
 
 def format_file(path: Path, *, check: bool = False) -> bool:
@@ -603,6 +634,7 @@ __all__ = [
     "leading_comments",
     "parse_text",
     "reformat_file",
+    "reformat_files",
     "scan_comments",
     "serialize",
 ]
