@@ -34,6 +34,10 @@ class _Group(click.Group):
             exc = click.ClickException(str(err))
             exc.exit_code = err.exit_code
             raise exc from None
+        except KeyboardInterrupt:
+            exc = click.ClickException("interrupted (Ctrl-C); nothing was written")
+            exc.exit_code = 130
+            raise exc from None
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
@@ -89,11 +93,27 @@ def graph_options(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Add RDFS or OWL-RL entailments, or what the rules in rules/*.rq derive "
         "(never written back).",
     )
+    @click.option(
+        "--timeout",
+        type=click.FloatRange(min=0),
+        default=60.0,
+        show_default=True,
+        metavar="SECONDS",
+        expose_value=False,
+        callback=_set_timeout,
+        help="Stop a SPARQL query that runs longer than this (exit 2); 0: no limit.",
+    )
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
 
     return wrapper
+
+
+def _set_timeout(ctx: click.Context, param: click.Parameter, value: float) -> None:
+    from channelkg.sparql.query import QUERY_TIMEOUT
+
+    QUERY_TIMEOUT.set(value or None)
 
 
 def open_graph(

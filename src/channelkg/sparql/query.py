@@ -19,10 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Graph, Literal, URIRef
@@ -235,9 +237,51 @@ def _keywords(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# "service" that is not the tail of a prefixed name (":") or a variable ("?", "$"): only
+# such text can be the SERVICE keyword, so only then is the query parsed to decide.
+_MAYBE_SERVICE = re.compile(r"(?<![:?$])service", re.IGNORECASE)
+_COMMENT_LINE = re.compile(r"^[ \t]*#[^\r\n]*", re.MULTILINE)
+
+
+def _codepoint(m: re.Match[str]) -> str:
+    code = int(m.group(1) or m.group(2), 16)
+    return chr(code) if code <= 0x10FFFF else "\ufffd"
+
+
 def uses_service(text: str) -> bool:
-    """True if the query has a ``SERVICE`` clause (outside strings, IRIs and comments)."""
-    return any(tok == "SERVICE" for tok, _, _ in _keywords(text))
+    """True if the query has a ``SERVICE`` clause, or may have one that cannot be ruled out.
+
+    Decided on the parsed query (rdflib's SPARQL parser), never on the text alone:
+    ``\\u0053ERVICE``, a ``SERVICE`` after an escaped ``\\#`` or glued to the token
+    before it are all found. A query that mentions ``service`` outside a prefixed name or
+    a variable and does not parse is treated as using it (the check fails closed).
+    """
+    # A line that starts with "#" is a comment or inside a long string: never a keyword.
+    plain = _CODEPOINT.sub(_codepoint, _COMMENT_LINE.sub("", text))  # SPARQL undoes these
+    if not _MAYBE_SERVICE.search(plain):
+        return False
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    try:
+        # In a worker: the parser's exceptions hold their stack, which must not be ours
+        # (it would keep the caller's graph, and an open store, alive).
+        todo: list[object] = [time_limited(lambda: parseQuery(text))]
+    except QueryError:
+        raise
+    except Exception:  # any parse failure (or a too deep nesting): cannot rule it out
+        return True
+    while todo:
+        node = todo.pop()
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                return True
+            todo.extend(dict.values(node))
+        elif isinstance(node, list | tuple | ParseResults):
+            todo.extend(node)
+    return False
 
 
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -322,7 +366,50 @@ def run(
     runner = _RUNNERS.get(kg.engine)
     if runner is None:
         raise QueryError(f"no query runner for engine {kg.engine!r}")
-    return runner(kg, text, bindings)
+    return time_limited(lambda: runner(kg, text, bindings))
+
+
+QUERY_TIMEOUT: ContextVar[float | None] = ContextVar("channelkg_query_timeout", default=None)
+"""Seconds a query may run (``None`` or 0: no limit); the CLI sets it from ``--timeout``."""
+
+T = TypeVar("T")
+
+
+def time_limited(call: Callable[[], T], timeout: float | None = None) -> T:
+    """Run ``call`` (a query) in a worker thread; give up after ``timeout`` seconds.
+
+    Engines evaluate in native code that never sees Python signals, so the query runs in
+    a daemon thread while this thread waits: Ctrl-C (``KeyboardInterrupt``) and the time
+    limit end the wait at once, and the abandoned query ends with the process.
+    ``timeout`` defaults to :data:`QUERY_TIMEOUT`.
+
+    Raises:
+        QueryError: the query ran longer than the limit.
+    """
+    import threading
+
+    limit = QUERY_TIMEOUT.get() if timeout is None else timeout
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as err:  # handed to the waiting thread
+            box["error"] = err
+
+    worker = threading.Thread(target=work, name="channelkg-query", daemon=True)
+    worker.start()
+    worker.join(limit if limit else None)
+    if worker.is_alive():
+        raise QueryError(f"the query ran longer than the time limit ({limit:g} s) and was "
+                         "abandoned; narrow it, or give a larger --timeout (0: no limit)")
+    if "error" in box:
+        error = box.pop("error")
+        try:
+            raise error
+        finally:
+            del error  # no cycle (error -> traceback -> this frame -> error) to keep a store open
+    return box.pop("value")  # type: ignore[no-any-return]
 
 
 def _run_oxigraph(kg: KnowledgeGraph, text: str, bindings: dict[str, Node]) -> QueryResult:
@@ -455,5 +542,6 @@ __all__ = [
     "resolve",
     "unmatched_param",
     "run",
+    "time_limited",
     "uses_service",
 ]
