@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
@@ -21,8 +22,14 @@ _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 logging.getLogger("rdflib.term").setLevel(logging.CRITICAL)
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | None) -> Node | None:
-    """Convert a pyoxigraph term to the equal rdflib term."""
+def to_rdflib(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None,
+) -> Node | None:
+    """Convert a pyoxigraph term to the equal rdflib term, keeping a literal's lexical form.
+
+    Raises:
+        InputError: an RDF 1.2 triple term, which rdflib graphs cannot hold.
+    """
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
@@ -66,9 +73,11 @@ def subclass_closure(graph: Any, cls: Node, *, up: bool = False) -> set[Node]:
 
     ``graph`` is anything with rdflib's ``subjects(p, o)`` / ``objects(s, p)``.
     """
-    step = (lambda c: graph.objects(c, RDFS.subClassOf)) if up else (
-        lambda c: graph.subjects(RDFS.subClassOf, c)
-    )
+    def step(c: Node) -> Iterable[Node]:
+        if up:
+            return graph.objects(c, RDFS.subClassOf)  # type: ignore[no-any-return]
+        return graph.subjects(RDFS.subClassOf, c)  # type: ignore[no-any-return]
+
     out = {cls}
     todo = [cls]
     while todo:

@@ -250,7 +250,7 @@ def serialize(
     if not isinstance(graph, Graph):
         g = Graph()
         for t in graph:
-            g.add(t)  # type: ignore[arg-type]
+            g.add(t)
         graph = g
     if prefixes is None:
         from channelkg.rdf.namespaces import PREFIXES

@@ -121,7 +121,10 @@ def _nt_string(text: str) -> str:
 
 
 def _nt_iri(iri: str) -> str:
-    return "<" + "".join(f"\\u{ord(c):04X}" if c in _NT_IRI_BAD else c for c in iri) + ">"
+    bad = sorted({c for c in iri if c in _NT_IRI_BAD})
+    if bad:  # an escape would not help: the IRI itself is invalid
+        raise InputError(f"cannot write IRI {iri!r}: it holds {', '.join(map(repr, bad))}")
+    return f"<{iri}>"
 
 
 def nt_term(term: Node) -> str:
