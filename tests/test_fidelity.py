@@ -353,7 +353,7 @@ def test_cli_timeout_ends_a_cartesian_product(engine: str) -> None:
 
 
 def test_timeout_is_documented_with_its_default() -> None:
-    for cmd in (["query"], ["view"], ["explain"]):
+    for cmd in (["query"], ["view"], ["export-graphml"], ["explain"]):
         out = CliRunner().invoke(cli, [*cmd, "--help"]).output
         assert "--timeout" in out and "60" in out
 

@@ -9,7 +9,15 @@ from typing import Any
 
 import click
 
-from channelkg.cli.main import CONTEXT, cli, emit, graph_options, open_graph, parse_params
+from channelkg.cli.main import (
+    CONTEXT,
+    cli,
+    emit,
+    graph_options,
+    open_graph,
+    parse_params,
+    timeout_option,
+)
 
 _FILE_HELP = "Theme file to add to (default: graphs/additions.ttl)."
 
@@ -189,7 +197,9 @@ def format_(files: tuple[Path, ...], check: bool) -> None:
     predicates sorted, one predicate per line. Comments are kept: the file's
     leading ones first, a block right above a subject moves with that subject,
     trailing ones last. Comments inside a statement, above a prefix line or
-    above a blank-node subject are dropped (a warning says how many).
+    above a blank-node subject are dropped (a warning says how many). Every file is
+    checked before any is written (one that does not parse: nothing is written), under
+    the lock that add and import take.
     """
     from channelkg.rdf.turtle import reformat_files
     from channelkg.resources import default_data_files
@@ -288,6 +298,7 @@ def timeline(market: str | None, provider: str | None, date_from: str | None,
 @click.option("--format", "-f", "fmt", type=click.Choice(["text", "md", "json"]), default="text",
               show_default=True, help="Output format.")
 @_OUT
+@timeout_option
 @graph_options
 def explain(node: str | None, query_spec: str | None, row: int, params: tuple[str, ...],
             fmt: str, output: Path | None, **graph: Any) -> None:

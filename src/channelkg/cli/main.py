@@ -93,16 +93,6 @@ def graph_options(func: Callable[..., Any]) -> Callable[..., Any]:
         help="Add RDFS or OWL-RL entailments, or what the rules in rules/*.rq derive "
         "(never written back).",
     )
-    @click.option(
-        "--timeout",
-        type=click.FloatRange(min=0),
-        default=60.0,
-        show_default=True,
-        metavar="SECONDS",
-        expose_value=False,
-        callback=_set_timeout,
-        help="Stop a SPARQL query that runs longer than this (exit 2); 0: no limit.",
-    )
     @functools.wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         return func(*args, **kwargs)
@@ -114,6 +104,19 @@ def _set_timeout(ctx: click.Context, param: click.Parameter, value: float) -> No
     from channelkg.sparql.query import QUERY_TIMEOUT
 
     QUERY_TIMEOUT.set(value or None)
+
+
+#: ``--timeout SECONDS`` of every command that runs a user query (sets QUERY_TIMEOUT).
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    expose_value=False,
+    callback=_set_timeout,
+    help="Stop a SPARQL query that runs longer than this (exit 2); 0: no limit.",
+)
 
 
 def open_graph(
@@ -178,6 +181,7 @@ def parse_params(values: tuple[str, ...]) -> dict[str, str]:
 )
 @click.option("--allow-service", is_flag=True, help="Permit SPARQL SERVICE (contacts other hosts).")
 @click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead.")
+@timeout_option
 @graph_options
 def query(
     query_spec: str,

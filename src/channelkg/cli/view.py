@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from channelkg.cli.main import CONTEXT, cli, emit, graph_options, open_graph
+from channelkg.cli.main import CONTEXT, cli, emit, graph_options, open_graph, timeout_option
 
 #: The views ``--all-shipped`` writes: (file stem, selection keyword arguments).
 SHIPPED_VIEWS: tuple[tuple[str, dict[str, Any]], ...] = (
@@ -165,6 +165,7 @@ def _suffix(collapse: bool, as_of: str | None) -> str:
     help="Write the standard views (China market, "
     "Microsoft, whole graph) into graphs/views/ (or the -o folder).",
 )
+@timeout_option
 @graph_options
 def view(
     market: str | None,
@@ -261,6 +262,7 @@ def view(
     type=click.Path(path_type=Path),
     help="GraphML file to write (default: standard output).",
 )
+@timeout_option
 @graph_options
 def export_graphml(
     market: str | None,
