@@ -6,6 +6,7 @@ Data: ``tests/data/w3c/`` (cases modelled on the W3C RDF test suites, see its LI
 
 from __future__ import annotations
 
+import gc
 import os
 import signal
 import socket
@@ -326,6 +327,25 @@ def test_service_is_refused_by_query_view_and_explain(
                  ["explain", "--query", q]):
         res = CliRunner().invoke(cli, [*args, *data])
         assert res.exit_code == 2 and "SERVICE" in res.output, (args, res.output)
+    assert seen == []
+
+
+def test_service_is_refused_on_a_store(listener: tuple[str, list[int]], tmp_path: Path) -> None:
+    url, seen = listener
+    db = f"oxigraph:{tmp_path / 'db'}"
+    runner = CliRunner()
+    res = runner.invoke(cli, ["load", "--into", db, str(W3C / "literal-line-separators.nt")])
+    assert res.exit_code == 0, res.output
+    from channelkg.graph.remote import open_store
+
+    kg = open_store(db)
+    for q in bypasses(url):
+        with pytest.raises(QueryError, match="SERVICE"):
+            run(kg, q)
+    del kg
+    gc.collect()  # close the store (a caught error's traceback still refers to it)
+    res = runner.invoke(cli, ["query", "--store", db, bypasses(url)[0]])
+    assert res.exit_code == 2 and "SERVICE" in res.output, res.output
     assert seen == []
 
 

@@ -265,14 +265,19 @@ def uses_service(text: str) -> bool:
     from rdflib.plugins.sparql.parser import parseQuery
     from rdflib.plugins.sparql.parserutils import CompValue
 
-    try:
-        # In a worker: the parser's exceptions hold their stack, which must not be ours
-        # (it would keep the caller's graph, and an open store, alive).
-        todo: list[object] = [time_limited(lambda: parseQuery(text))]
-    except QueryError:
-        raise
-    except Exception:  # any parse failure (or a too deep nesting): cannot rule it out
+    def parse() -> object | None:
+        # In the worker: the parser's exceptions hold (in a cycle) the stack they were
+        # raised on, which must not be ours: it would keep the caller's graph (and an
+        # open store) alive.
+        try:
+            return parseQuery(text)
+        except Exception:  # any parse failure (or a too deep nesting)
+            return None
+
+    tree = time_limited(parse)
+    if tree is None:  # does not parse: a SERVICE cannot be ruled out
         return True
+    todo: list[object] = [tree]
     while todo:
         node = todo.pop()
         if isinstance(node, CompValue):
