@@ -285,6 +285,7 @@ def bypasses(url: str) -> list[str]:
         f"SELECT * WHERE {{ \\u0053ERVICE {body} }}",
         f"SELECT * WHERE {{ ?s ?p 1SERVICE {body} }}",
         f"SELECT * WHERE {{ ?s ?p ?o .\n# note\rSERVICE {body} }}",
+        f"SELECT * WHERE {{ ?s ?p ?o .\n# note \\u000ASERVICE {body} }}",
         f"select * where {{ service silent {body} }}",
         f"SELECT * WHERE {{ OPTIONAL {{ {{ SELECT * {{ SERVICE {body} }} }} }} }}",
     ]

@@ -258,8 +258,10 @@ def uses_service(text: str) -> bool:
     a variable and does not parse is treated as using it (the check fails closed).
     """
     # A line that starts with "#" is a comment or inside a long string: never a keyword.
-    plain = _CODEPOINT.sub(_codepoint, _COMMENT_LINE.sub("", text))  # SPARQL undoes these
-    if not _MAYBE_SERVICE.search(plain):
+    # Engines that undo codepoint escapes first (as SPARQL says) and engines that do not
+    # see different lines, so both readings are searched.
+    plain = _CODEPOINT.sub(_codepoint, text)
+    if not any(_MAYBE_SERVICE.search(_COMMENT_LINE.sub("", t)) for t in (text, plain)):
         return False
     from pyparsing import ParseResults
     from rdflib.plugins.sparql.parser import parseQuery
