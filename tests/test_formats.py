@@ -37,7 +37,7 @@ def test_csv_follows_sparql_csv() -> None:
     rows = list(csv.reader(io.StringIO(render(ROWS, "csv"))))
     assert rows[0] == ["s", "label", "n"]
     assert rows[1] == ["https://w3id.org/channelkg/id/x", "中国大陆", "3"]
-    assert rows[2] == ["b1", 'a "quoted",\ttab', ""]
+    assert rows[2] == ["_:b1", 'a "quoted",\ttab', ""]
 
 
 def test_tsv_uses_rdf_terms() -> None:

@@ -244,7 +244,9 @@ def format_(files: tuple[Path, ...], check: bool, output: Path | None) -> None:
     predicates sorted, one predicate per line. Comments are kept: the file's
     leading ones first, a block right above a subject moves with that subject,
     trailing ones last. Comments inside a statement, above a prefix line or
-    above a blank-node subject are dropped (a warning says how many).
+    above a blank-node subject are dropped (a warning says how many). Every file is
+    checked before any is written (one that does not parse: nothing is written), under
+    the lock that add and import take.
     FILE - reads standard input and writes the formatted text to standard output.
 
     \b
@@ -253,7 +255,7 @@ def format_(files: tuple[Path, ...], check: bool, output: Path | None) -> None:
       channelkg format --check graphs/seed.ttl
       channelkg format - < draft.ttl
     """
-    from channelkg.rdf.turtle import reformat_file
+    from channelkg.rdf.turtle import reformat_files
     from channelkg.resources import default_data_files
 
     if any(str(p) == "-" for p in files) or output is not None:
@@ -261,8 +263,7 @@ def format_(files: tuple[Path, ...], check: bool, output: Path | None) -> None:
         return
     paths = list(files) or default_data_files()
     changed = []
-    for p in paths:
-        differs, dropped = reformat_file(p, check=check)
+    for p, differs, dropped in reformat_files(paths, check=check):
         if differs:
             if dropped:
                 click.echo(f"{p}: {_dropped(dropped, check)}", err=True)

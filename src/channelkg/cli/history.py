@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph
+from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph, timeout_option
 from channelkg.cli.options import emit, format_option, output_option, param_option, parse_params
 
 
@@ -81,6 +81,7 @@ def timeline(market: str | None, provider: str | None, date_from: str | None,
 @param_option("Bind a parameter of --query (repeatable).")
 @format_option(("text", "md", "json"), "text", "Output format.")
 @output_option()
+@timeout_option
 @graph_options
 def explain(node: str | None, query_spec: str | None, row: int, params: tuple[str, ...],
             fmt: str, output: Path | None, **graph: Any) -> None:

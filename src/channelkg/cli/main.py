@@ -52,6 +52,10 @@ class _Group(click.Group):
             exc = click.ClickException(str(err))
             exc.exit_code = err.exit_code
             raise exc from None
+        except KeyboardInterrupt:
+            exc = click.ClickException("interrupted (Ctrl-C); nothing was written")
+            exc.exit_code = 130
+            raise exc from None
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
@@ -146,6 +150,25 @@ def graph_options(
     return wrapper
 
 
+def _set_timeout(ctx: click.Context, param: click.Parameter, value: float) -> None:
+    from channelkg.sparql.query import QUERY_TIMEOUT
+
+    QUERY_TIMEOUT.set(value or None)
+
+
+#: ``--timeout SECONDS`` of every command that runs a user query (sets QUERY_TIMEOUT).
+timeout_option = click.option(
+    "--timeout",
+    type=click.FloatRange(min=0),
+    default=60.0,
+    show_default=True,
+    metavar="SECONDS",
+    expose_value=False,
+    callback=_set_timeout,
+    help="Stop a SPARQL query that runs longer than this (exit 2); 0: no limit.",
+)
+
+
 def graph_spec(
     data: tuple[Path, ...] = (),
     engine: str = "oxigraph",
@@ -179,6 +202,7 @@ def open_graph(**options: Any) -> Any:
 )
 @click.option("--allow-service", is_flag=True, help="Permit SPARQL SERVICE (contacts other hosts).")
 @output_option()
+@timeout_option
 @graph_options
 def query(
     query_spec: str,

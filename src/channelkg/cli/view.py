@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph
+from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph, timeout_option
 from channelkg.cli.options import (
     emit,
     emit_bytes,
@@ -138,6 +138,7 @@ def _selection(
     help="Write the standard views (China market, "
     "Microsoft, whole graph) into graphs/views/ (or the -o folder).",
 )
+@timeout_option
 @graph_options
 def view(
     market: str | None,
@@ -200,6 +201,7 @@ def view(
 @cli.command("export-graphml", context_settings=CONTEXT)
 @selection_options
 @output_option("GraphML file to write ('-' or none: standard output).")
+@timeout_option
 @graph_options
 def export_graphml(
     market: str | None,

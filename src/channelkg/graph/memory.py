@@ -96,10 +96,102 @@ def _read_rdf(path: Path, read: Callable[[BinaryIO, ox.RdfFormat, str], T],
 def parse_file(path: Path, suffix: str | None = None) -> list[ox.Quad]:
     """Parse one RDF file into quads; raise :class:`InputError` with file:line:col.
 
-    ``suffix`` (e.g. ``.ttl``) gives the syntax when the file's name does not.
+    ``suffix`` (e.g. ``.ttl``) gives the syntax when the file's name does not. Quads in
+    a named graph (TriG, N-Quads, JSON-LD) are refused, never silently put in the
+    default graph: the graph name would be lost.
     """
-    return _read_rdf(path, lambda fh, fmt, base: list(ox.parse(fh, format=fmt, base_iri=base)),
-                     suffix)
+    def read(fh: BinaryIO, fmt: ox.RdfFormat, base: str) -> list[ox.Quad]:
+        quads = list(ox.parse(fh, format=fmt, base_iri=base))
+        for i, q in enumerate(quads):
+            if not isinstance(q.graph_name, ox.DefaultGraph):
+                raise _named_graph_error(Path(path), fmt, i, q.graph_name)
+        return quads
+
+    return _read_rdf(path, read, suffix)
+
+
+def count_triples(path: Path) -> int:
+    """Parse a file without keeping it (a syntax check); return its number of triples.
+
+    Raises:
+        InputError: as :func:`parse_file` (syntax error, a quad in a named graph).
+    """
+    def read(fh: BinaryIO, fmt: ox.RdfFormat, base: str) -> int:
+        n = 0
+        for q in ox.parse(fh, format=fmt, base_iri=base):
+            if not isinstance(q.graph_name, ox.DefaultGraph):
+                raise _named_graph_error(Path(path), fmt, n, q.graph_name)
+            n += 1
+        return n
+
+    return _read_rdf(path, read)
+
+
+def _named_graph_error(path: Path, fmt: ox.RdfFormat, index: int, name: object) -> InputError:
+    """The error for the ``index``-th quad of a file, which is in the named graph ``name``."""
+    line = None
+    try:
+        data = path.read_bytes().decode("utf-8", errors="replace")
+    except OSError:
+        data = ""
+    if fmt == ox.RdfFormat.N_QUADS:
+        statements = (n for n, text in enumerate(data.splitlines(), 1)
+                      if text.strip() and not text.lstrip().startswith("#"))
+        line = next((n for k, n in enumerate(statements) if k == index), None)
+    elif fmt == ox.RdfFormat.TRIG:
+        line = named_graph_block_line(data)
+    label = name.value if isinstance(name, ox.NamedNode | ox.BlankNode) else str(name)
+    shown = f"_:{label}" if isinstance(name, ox.BlankNode) else f"<{label}>"
+    return InputError(
+        f"holds quads in the named graph {shown}; only the default graph is read "
+        "(give the triples without a graph name)",
+        f"{path}:{line}" if line else str(path),
+    )
+
+
+def named_graph_block_line(text: str) -> int | None:
+    """The line of the first labelled graph block (``label {`` or ``GRAPH label {``) in
+    TriG ``text``, skipping strings, IRIs and comments; ``None`` if there is none."""
+    i, n, line = 0, len(text), 1
+    last: list[tuple[str, int]] = []  # the last three tokens: (kind or word, line)
+    while i < n:
+        c = text[i]
+        start_line = line
+        if c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+            continue
+        if c.isspace():
+            line += c == "\n"
+            i += 1
+            continue
+        if c in "\"'":
+            quote = text[i : i + 3] if text.startswith(c * 3, i) else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            line += text.count("\n", i, j)
+            i = j + len(quote)
+            kind = "literal"
+        elif c == "<":
+            j = text.find(">", i)
+            i = n if j < 0 else j + 1
+            kind = "label"
+        elif c == "{":
+            directive = any(k.lower() in ("prefix", "base", "@prefix", "@base")
+                            for k, _ in last[-3:-1])
+            if last and last[-1][0] == "label" and not directive:
+                return last[-1][1]
+            i, kind = i + 1, "{"
+        else:
+            j = i + 1
+            while j < n and not text[j].isspace() and text[j] not in "{}<\"'#;,()[":
+                j += 1
+            word = text[i:j]
+            i = j
+            kind = "label" if word == "]" or (":" in word and not word.endswith(".")) else word
+        last = [*last[-2:], (kind, start_line)]
+    return None
 
 
 class OxigraphGraph(KnowledgeGraph):
@@ -339,6 +431,11 @@ def open_memory(location: str = "", *, data: Sequence[Path | str] = (),
 def _bulk_load_file(store: ox.Store, path: Path) -> None:
     """Parse one triples file into the store's default graph; errors as :func:`parse_file`."""
     _read_rdf(path, lambda fh, fmt, base: store.bulk_load(fh, format=fmt, base_iri=base))
+    if next(iter(store.named_graphs()), None) is not None:
+        # A JSON-LD file with named graphs: refuse it as parse_file does (with its place).
+        parse_file(path)
+        raise InputError("holds quads in a named graph; only the default graph is read",
+                         str(path))
 
 
 def expand_paths(paths: Sequence[Path | str] | None) -> list[Path]:

@@ -1,26 +1,64 @@
-"""Safe file writes: temp file in the same folder, fsync, atomic rename."""
+"""Safe file writes: temp file in the same folder, fsync, atomic rename.
+
+Every write of the project goes through :func:`atomic_write_bytes`: readers see the
+old or the new file, never half of one. A symbolic link is followed, and its target
+is replaced (atomically, in the target's folder); the link itself stays. A path that
+exists but is not a regular file (a folder, a device such as ``/dev/stdout``, a FIFO,
+a socket) is refused, never replaced.
+"""
 
 from __future__ import annotations
 
+import contextlib
 import os
+import stat
 import tempfile
+from collections.abc import Iterator
 from pathlib import Path
 
+LOCK_NAME = ".channelkg.lock"
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` so that readers see the old or the new file, never half."""
+
+def write_target(path: Path) -> Path:
+    """The file a write to ``path`` replaces: ``path``, or the end of its symlink chain.
+
+    Raises:
+        InputError: the path (or the link's target) exists and is not a regular file.
+    """
     from channelkg.errors import InputError
 
     path = Path(path)
-    if path.is_dir():
+    target = Path(os.path.realpath(path)) if path.is_symlink() else path
+    try:
+        mode = os.stat(target).st_mode
+    except FileNotFoundError:
+        return target
+    except OSError as err:
+        raise InputError(f"cannot write here: {err.strerror or err}", str(path)) from None
+    if stat.S_ISDIR(mode):
         raise InputError("is a folder; give a file name to write", str(path))
-    if path.exists() and not path.is_file():
-        raise InputError("is not a regular file; give a file name to write", str(path))
+    if not stat.S_ISREG(mode):
+        raise InputError("is not a regular file (a device, FIFO or socket); "
+                         "give a file name to write", str(path))
+    return target
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old or the new file, never half.
+
+    Raises:
+        InputError: the path is not a regular file or absent (see :func:`write_target`),
+            or the file cannot be written (nothing is changed then).
+    """
+    from channelkg.errors import InputError
+
+    shown = str(path)
+    path = write_target(Path(path))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as err:
-        raise InputError(f"cannot write here: {err.strerror or err}", str(path)) from None
+        raise InputError(f"cannot write here: {err.strerror or err}", shown) from None
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
@@ -35,7 +73,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         if os.path.exists(tmp):
             os.unlink(tmp)
         if isinstance(err, OSError):
-            raise InputError(f"cannot write: {err.strerror or err}", str(path)) from None
+            raise InputError(f"cannot write: {err.strerror or err}", shown) from None
         raise
     dir_fd = os.open(path.parent, os.O_RDONLY)
     try:
@@ -45,4 +83,58 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
 
 
 def atomic_write_text(path: Path, text: str) -> None:
+    """:func:`atomic_write_bytes` of ``text`` in UTF-8 (line ends written as they are)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def read_text(path: Path) -> str:
+    """A UTF-8 file's text exactly as stored: no line-end translation (a CR stays a CR).
+
+    Raises:
+        InputError: the file is missing, unreadable or not UTF-8 (with the byte's line).
+    """
+    from channelkg.errors import InputError
+
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError("no such file", str(path)) from None
+    except OSError as err:
+        raise InputError(f"cannot read: {err.strerror or err}", str(path)) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data.count(b"\n", 0, err.start) + 1
+        raise InputError(f"not UTF-8 text (byte 0x{data[err.start]:02X})",
+                         f"{path}:{line}") from None
+
+
+@contextlib.contextmanager
+def write_lock(folder: Path, timeout: float = 60.0) -> Iterator[None]:
+    """Hold the lock file of a graphs folder (``.channelkg.lock``) while writing in it.
+
+    ``add``, ``import`` and ``format`` take the same lock, so they never overlap.
+
+    Raises:
+        InputError: the lock is held by another process for more than ``timeout`` s.
+    """
+    from filelock import FileLock, Timeout
+
+    from channelkg.errors import InputError
+
+    lock_path = Path(folder) / LOCK_NAME
+    lock = FileLock(str(lock_path), timeout=timeout)
+    try:
+        lock.acquire()
+    except Timeout:
+        raise InputError(
+            f"another channelkg add/import/format is writing (lock held for more than "
+            f"{timeout:g} s); nothing was written, try again", str(lock_path)) from None
+    except OSError as err:
+        raise InputError(f"cannot take the write lock: {err.strerror or err}",
+                         str(lock_path)) from None
+    try:
+        yield
+    finally:
+        lock.release()

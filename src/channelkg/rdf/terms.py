@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 import pyoxigraph as ox
@@ -17,8 +18,14 @@ _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
 
 
-def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None) -> Node | None:
-    """Convert a pyoxigraph term to the equal rdflib term."""
+def to_rdflib(
+    term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None,
+) -> Node | None:
+    """Convert a pyoxigraph term to the equal rdflib term, keeping a literal's lexical form.
+
+    Raises:
+        InputError: an RDF 1.2 triple term, which rdflib graphs cannot hold.
+    """
     if term is None:
         return None
     if isinstance(term, ox.NamedNode):
@@ -32,7 +39,9 @@ def to_rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal | ox.Triple | None)
         dt = term.datatype.value
         if dt == _XSD_STRING:
             return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(dt))
+        # normalize=False keeps the lexical form byte for byte ("01", "1E0", "TRUE",
+        # "1.", "…Z"): rdflib would otherwise re-lex it and could merge distinct triples.
+        return Literal(term.value, datatype=_new_uriref(URIRef, dt), normalize=False)
     if isinstance(term, ox.Triple):
         from channelkg.errors import InputError
 
@@ -60,9 +69,11 @@ def subclass_closure(graph: Any, cls: Node, *, up: bool = False) -> set[Node]:
 
     ``graph`` is anything with rdflib's ``subjects(p, o)`` / ``objects(s, p)``.
     """
-    step = (lambda c: graph.objects(c, RDFS.subClassOf)) if up else (
-        lambda c: graph.subjects(RDFS.subClassOf, c)
-    )
+    def step(c: Node) -> Iterable[Node]:
+        if up:
+            return graph.objects(c, RDFS.subClassOf)  # type: ignore[no-any-return]
+        return graph.subjects(RDFS.subClassOf, c)  # type: ignore[no-any-return]
+
     out = {cls}
     todo = [cls]
     while todo:

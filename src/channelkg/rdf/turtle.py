@@ -27,7 +27,6 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from rdflib import BNode, Graph, Literal, URIRef
@@ -35,6 +34,13 @@ from rdflib.namespace import RDF, RDFS, SKOS, XSD
 from rdflib.term import Node
 
 from channelkg.errors import InputError
+from channelkg.rdf.comments import (
+    Comments,
+    comment_layout,
+    dropped_comments,
+    leading_comments,
+    scan_comments,
+)
 
 Triple = tuple[Node, Node, Node]
 
@@ -250,7 +256,7 @@ def serialize(
     if not isinstance(graph, Graph):
         g = Graph()
         for t in graph:
-            g.add(t)  # type: ignore[arg-type]
+            g.add(t)
         graph = g
     if prefixes is None:
         from channelkg.rdf.namespaces import PREFIXES
@@ -298,227 +304,6 @@ def serialize(
     if footer.strip():
         out.append(footer.rstrip("\n") + "\n")
     return "\n".join(out)
-
-
-def leading_comments(text: str) -> str:
-    """The file's leading block of comment lines (blank lines inside it kept)."""
-    lines: list[str] = []
-    for line in text.splitlines():
-        stripped = line.strip()
-        if stripped.startswith("#") or (stripped == "" and lines):
-            lines.append(line.rstrip())
-        elif stripped == "":
-            continue
-        else:
-            break
-    while lines and lines[-1] == "":
-        lines.pop()
-    return "\n".join(lines) + ("\n" if lines else "")
-
-
-@dataclass
-class Comments:
-    """Where a Turtle file's comments sit, so that a reformat can keep them.
-
-    ``header``: the comment lines above the first statement; ``attached``: subject IRI
-    -> the comment lines right above that subject's statement; ``footer``: comments
-    after the last statement; ``dropped``: how many comment lines a reformat cannot
-    keep (inside a statement, above a directive, or above a blank-node subject).
-    """
-
-    header: str = ""
-    attached: dict[str, str] = field(default_factory=dict)
-    footer: str = ""
-    dropped: int = 0
-
-
-# A Turtle word outside strings and IRIs; a backslash escapes the next character.
-_TOKEN = re.compile(r"(?:[^\s;,()\[\]\"'<>#\\]|\\.)+")
-_SCHEME = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:")
-_LOCAL_ESCAPE = re.compile(r"\\([_~.\-!$&'()*+,;=/?#@%])")
-_UCHAR = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
-_PREFIX_LINE = re.compile(r"(@?prefix)\s+([^\s:]*):\s*<([^>]*)>", re.IGNORECASE)
-_BASE_LINE = re.compile(r"(@?base)\s+<([^>]*)>", re.IGNORECASE)
-
-
-def _block(lines: list[str]) -> str:
-    while lines and lines[0] == "":
-        lines = lines[1:]
-    while lines and lines[-1] == "":
-        lines = lines[:-1]
-    return "\n".join(lines)
-
-
-def _iri(text: str, base: str) -> str | None:
-    from urllib.parse import urljoin
-
-    iri = _UCHAR.sub(lambda m: chr(int(m.group(1) or m.group(2), 16)), text)
-    if _SCHEME.match(iri):
-        return iri
-    return urljoin(base, iri) if base else None
-
-
-def _subject_iri(token: str, prefixes: Mapping[str, str], base: str) -> str | None:
-    if token.startswith("<"):
-        return _iri(token[1:-1], base)
-    prefix, sep, local = token.partition(":")
-    if not sep or prefix not in prefixes:
-        return None
-    return prefixes[prefix] + _LOCAL_ESCAPE.sub(r"\1", local)
-
-
-def _ends_statement(word: str) -> bool:
-    """True if a word ends with an unescaped dot (a name never ends with one)."""
-    if not word.endswith("."):
-        return False
-    body = word[:-1]
-    return (len(body) - len(body.rstrip("\\"))) % 2 == 0
-
-
-def _line_before(text: str, i: int) -> str:
-    """The text of the line that ends at position ``i`` (a line break)."""
-    end = i - 1 if text[i] == "\n" and i > 0 and text[i - 1] == "\r" else i
-    start = max(text.rfind("\n", 0, end), text.rfind("\r", 0, end)) + 1
-    return text[start:end]
-
-
-def scan_comments(text: str, prefixes: Mapping[str, str] | None = None) -> Comments:
-    """Find the comments of Turtle ``text`` and the subjects they stand above.
-
-    A small scanner, not a parser, for text that parses: it skips strings and IRIs,
-    counts brackets, follows ``@prefix`` and ``@base`` lines (``prefixes``: the ones
-    known before the text), and ends a statement at a ``.`` outside them (a name never
-    ends with an unescaped dot). A comment on the line where a statement ends goes
-    above that statement.
-    """
-    out = Comments()
-    known = dict(prefixes or {})
-    base = ""
-    i, n = 0, len(text)
-    depth = 0
-    in_statement = False
-    directive = ""  # "." for @prefix/@base, ">" for SPARQL-style PREFIX/BASE
-    pending: list[str] = []  # comment lines not yet placed; "" for a blank line
-    first = True
-    last_subject: str | None = None  # IRI of the statement that ended last
-    same_line = False  # no line break since that statement ended
-
-    def attach(iri: str, block: str) -> None:
-        out.attached[iri] = out.attached[iri] + "\n" + block if iri in out.attached else block
-
-    while i < n:
-        c = text[i]
-        if c == "#":
-            j = i
-            while j < n and text[j] not in "\r\n":
-                j += 1
-            line = text[i:j].rstrip()
-            if in_statement:
-                out.dropped += 1
-            elif same_line and not pending:
-                if last_subject is not None:
-                    attach(last_subject, line)
-                else:
-                    out.dropped += 1
-            else:
-                pending.append(line)
-            i = j
-            continue
-        if c in "\r\n":
-            same_line = False
-            crlf = c == "\r" and text.startswith("\r\n", i)
-            if not crlf and not in_statement and pending and _line_before(text, i).strip() == "":
-                pending.append("")
-            i += 1
-            continue
-        if c.isspace():
-            i += 1
-            continue
-        if not in_statement:
-            # A statement starts here: place the comments above it.
-            token: str | None
-            if c in "[(" or text.startswith("_:", i):
-                token = None
-            elif c == "<":
-                token = text[i : text.find(">", i) + 1]
-            else:
-                m = _TOKEN.match(text, i)
-                token = m.group(0) if m else None
-            word = (token or "").lower()
-            directive = ("." if word in ("@prefix", "@base")
-                         else ">" if word in ("prefix", "base") else "")
-            if directive:
-                pm = _PREFIX_LINE.match(text, i)
-                bm = _BASE_LINE.match(text, i)
-                if pm:
-                    known[pm.group(2)] = _iri(pm.group(3), base) or pm.group(3)
-                elif bm:
-                    base = _iri(bm.group(2), base) or bm.group(2)
-            if first:
-                # Every comment above the first statement is the file's header.
-                out.header = _block(pending)
-                pending = []
-            kept = [ln for ln in pending if ln != ""]
-            iri = _subject_iri(token, known, base) if token and not directive else None
-            if kept and iri is not None:
-                attach(iri, _block(pending))
-            else:
-                out.dropped += len(kept)
-            pending = []
-            first = False
-            in_statement = True
-            last_subject = iri
-        if text.startswith('"""', i) or text.startswith("'''", i):
-            quote = text[i : i + 3]
-            j = i + 3
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            i = j + 3
-        elif c in "\"'":
-            j = i + 1
-            while j < n and text[j] not in (c, "\n", "\r"):
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-        elif c == "<":
-            j = text.find(">", i)
-            i = n if j < 0 else j + 1
-            if directive == ">" and depth == 0:
-                in_statement = False  # PREFIX p: <iri> has no closing dot
-                same_line = True
-        elif c in "[(":
-            depth += 1
-            i += 1
-        elif c in "])":
-            depth -= 1
-            i += 1
-        else:
-            m = _TOKEN.match(text, i)
-            word = m.group(0) if m else c
-            i += len(word)
-            if depth == 0 and (word == "." or _ends_statement(word)):
-                in_statement = False
-                same_line = True
-    if first:
-        out.header = _block(pending)
-    else:
-        out.footer = _block(pending)
-    return out
-
-
-def comment_layout(text: str, graph: Graph) -> Comments:
-    """:func:`scan_comments`, keeping only blocks above subjects that ``graph`` has."""
-    layout = scan_comments(text)
-    subjects = {str(x) for x in graph.subjects() if isinstance(x, URIRef)}
-    for iri in [k for k in layout.attached if k not in subjects]:
-        block = layout.attached.pop(iri)
-        layout.dropped += sum(1 for ln in block.split("\n") if ln.strip())
-    return layout
-
-
-def dropped_comments(text: str) -> int:
-    """How many comment lines a reformat of Turtle ``text`` would drop."""
-    graph, _ = parse_text(text)
-    return comment_layout(text, graph).dropped
 
 
 def parse_text(text: str, name: str = "<text>") -> tuple[Graph, dict[str, str]]:
@@ -570,20 +355,51 @@ def reformat_file(path: Path, *, check: bool = False) -> tuple[bool, int]:
     Returns whether it changed and how many comment lines the new text drops. With
     ``check`` nothing is written; the values say what a re-write would do.
     """
-    from channelkg.rdf.fileio import atomic_write_text
+    return reformat_files([path], check=check)[0][1:]
 
-    path = Path(path)
+
+def _planned(path: Path) -> tuple[str, str, int]:
+    """A Turtle file's text, its canonical text and the comment lines that drops."""
+    from channelkg.rdf.fileio import read_text
+
     if path.suffix.lower() not in (".ttl", ".turtle"):
         raise InputError("only Turtle files (.ttl) can be formatted", str(path))
     if not path.is_file():
         raise InputError("no such file", str(path))
-    old = path.read_text(encoding="utf-8")
+    old = read_text(path)  # bytes as stored: a CR inside a literal stays a CR
     new, dropped = _reformat(old, str(path))
-    if new == old:
-        return False, 0
-    if not check:
-        atomic_write_text(path, new)
-    return True, dropped
+    return old, new, dropped
+
+
+def reformat_files(paths: Iterable[Path], *, check: bool = False,
+                   lock_timeout: float = 60.0) -> list[tuple[Path, bool, int]]:
+    """Re-write Turtle files canonically: all of them, or (on any error) none.
+
+    Every file is read and re-written in memory first, under the write lock of its
+    folder (the one ``add`` and ``import`` take); only when all succeed are the changed
+    ones written, each atomically. With ``check`` nothing is written.
+
+    Returns:
+        For each file: its path, whether it changes, how many comment lines that drops.
+
+    Raises:
+        InputError: a file is missing, not Turtle, or does not parse (nothing written).
+    """
+    import contextlib
+
+    from channelkg.rdf.fileio import atomic_write_text, write_lock
+
+    paths = [Path(p) for p in paths]
+    with contextlib.ExitStack() as stack:
+        if not check:
+            for folder in sorted({p.parent.resolve() for p in paths if p.exists()}):
+                stack.enter_context(write_lock(folder, lock_timeout))
+        plans = [(p, *_planned(p)) for p in paths]
+        if not check:
+            for p, old, new, _ in plans:
+                if new != old:
+                    atomic_write_text(p, new)
+    return [(p, new != old, dropped if new != old else 0) for p, old, new, dropped in plans]
 
 
 def format_file(path: Path, *, check: bool = False) -> bool:
@@ -603,6 +419,7 @@ __all__ = [
     "leading_comments",
     "parse_text",
     "reformat_file",
+    "reformat_files",
     "scan_comments",
     "serialize",
 ]

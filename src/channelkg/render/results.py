@@ -10,7 +10,9 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import unicodedata
+from collections.abc import Iterable
 
 from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import XSD
@@ -97,10 +99,67 @@ def _json_term(term: Node) -> dict[str, str]:
     return out
 
 
+# Canonical N-Triples (RDF 1.2): these characters are written with ECHAR, the other
+# controls (U+0000-U+001F, U+007F) with UCHAR; everything else as it is. A line ends
+# only at LF, so U+2028, U+0085, U+000B/C inside a literal never split a triple.
+_NT_ECHAR = {"\b": "\\b", "\t": "\\t", "\n": "\\n", "\f": "\\f", "\r": "\\r",
+             '"': '\\"', "\\": "\\\\"}
+_NT_IRI_BAD = frozenset('<>"{}|^`\\') | {chr(c) for c in range(0x21)}
+_BNODE_LABEL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
+
+
+def _nt_string(text: str) -> str:
+    out = []
+    for ch in text:
+        if ch in _NT_ECHAR:
+            out.append(_NT_ECHAR[ch])
+        elif ord(ch) < 0x20 or ord(ch) == 0x7F:
+            out.append(f"\\u{ord(ch):04X}")
+        else:
+            out.append(ch)
+    return '"' + "".join(out) + '"'
+
+
+def _nt_iri(iri: str) -> str:
+    bad = sorted({c for c in iri if c in _NT_IRI_BAD})
+    if bad:  # an escape would not help: the IRI itself is invalid
+        raise InputError(f"cannot write IRI {iri!r}: it holds {', '.join(map(repr, bad))}")
+    return f"<{iri}>"
+
+
+def nt_term(term: Node) -> str:
+    """One RDF term in canonical N-Triples syntax."""
+    if isinstance(term, URIRef):
+        return _nt_iri(str(term))
+    if isinstance(term, BNode):
+        label = str(term)
+        return "_:" + (label if _BNODE_LABEL.match(label) else "b" + label.encode().hex())
+    if isinstance(term, Literal):
+        body = _nt_string(str(term))
+        if term.language:
+            return f"{body}@{term.language}"
+        if term.datatype is not None and term.datatype != XSD.string:
+            return f"{body}^^{_nt_iri(str(term.datatype))}"
+        return body
+    raise InputError(f"cannot write term {term!r} as N-Triples")
+
+
+def ntriples(graph: Iterable[tuple[Node, Node, Node]]) -> str:
+    """The triples as canonical N-Triples, one per line, lines sorted."""
+    return "".join(sorted(" ".join(map(nt_term, t)) + " .\n" for t in graph))
+
+
+def _csv_term(term: Node | None) -> str:
+    """A CSV cell: the lexical form, a blank node as ``_:label`` (SPARQL 1.1 CSV)."""
+    if term is None:
+        return ""
+    return f"_:{term}" if isinstance(term, BNode) else str(term)
+
+
 def _tsv_term(term: Node | None) -> str:
     if term is None:
         return ""
-    return term.n3().replace("\t", "\\t").replace("\n", "\\n")
+    return nt_term(term)  # N-Triples escapes TAB, LF and CR: one row per line
 
 
 def render(result: QueryResult, fmt: str = "table") -> str:
@@ -112,7 +171,7 @@ def render(result: QueryResult, fmt: str = "table") -> str:
         if fmt == "json-ld":
             return result.graph.serialize(format="json-ld", auto_compact=True)
         if fmt == "nt":
-            return "".join(sorted(result.graph.serialize(format="nt").splitlines(True)))
+            return ntriples(result.graph)
         raise InputError(
             f"format {fmt!r} does not fit a CONSTRUCT/DESCRIBE result; "
             f"choose {', '.join(GRAPH_FORMATS)}"
@@ -136,7 +195,7 @@ def render(result: QueryResult, fmt: str = "table") -> str:
         }
         return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
     if fmt == "csv":
-        plain = [["" if t is None else str(t) for t in row] for row in result.rows]
+        plain = [[_csv_term(t) for t in row] for row in result.rows]
         return csv_text(headers, plain)
     if fmt == "tsv":
         lines = ["\t".join("?" + h for h in headers)]

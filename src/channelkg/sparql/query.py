@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import difflib
 import re
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
+from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
@@ -283,9 +284,58 @@ def _keywords(text: str) -> list[tuple[str, int, int]]:
     return out
 
 
+_CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+# "service" that is not the tail of a prefixed name (":") or a variable ("?", "$"): only
+# such text can be the SERVICE keyword, so only then is the query parsed to decide.
+_MAYBE_SERVICE = re.compile(r"(?<![:?$])service", re.IGNORECASE)
+_COMMENT_LINE = re.compile(r"^[ \t]*#[^\r\n]*", re.MULTILINE)
+
+
+def _codepoint(m: re.Match[str]) -> str:
+    code = int(m.group(1) or m.group(2), 16)
+    return chr(code) if code <= 0x10FFFF else "\ufffd"
+
+
 def uses_service(text: str) -> bool:
-    """True if the query has a ``SERVICE`` clause (outside strings, IRIs and comments)."""
-    return any(tok == "SERVICE" for tok, _, _ in _keywords(text))
+    """True if the query has a ``SERVICE`` clause, or may have one that cannot be ruled out.
+
+    Decided on the parsed query (rdflib's SPARQL parser), never on the text alone:
+    ``\\u0053ERVICE``, a ``SERVICE`` after an escaped ``\\#`` or glued to the token
+    before it are all found. A query that mentions ``service`` outside a prefixed name or
+    a variable and does not parse is treated as using it (the check fails closed).
+    """
+    # A line that starts with "#" is a comment or inside a long string: never a keyword.
+    # Engines that undo codepoint escapes first (as SPARQL says) and engines that do not
+    # see different lines, so both readings are searched.
+    plain = _CODEPOINT.sub(_codepoint, text)
+    if not any(_MAYBE_SERVICE.search(_COMMENT_LINE.sub("", t)) for t in (text, plain)):
+        return False
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parser import parseQuery
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    def parse() -> object | None:
+        # In the worker: the parser's exceptions hold (in a cycle) the stack they were
+        # raised on, which must not be ours: it would keep the caller's graph (and an
+        # open store) alive.
+        try:
+            return parseQuery(text)
+        except Exception:  # any parse failure (or a too deep nesting)
+            return None
+
+    tree = time_limited(parse)
+    if tree is None:  # does not parse: a SERVICE cannot be ruled out
+        return True
+    todo: list[object] = [tree]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, CompValue):
+            if node.name == "ServiceGraphPattern":
+                return True
+            todo.extend(dict.values(node))
+        elif isinstance(node, list | tuple | ParseResults):
+            todo.extend(node)
+    return False
 
 
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
@@ -366,7 +416,50 @@ def run(
             "the query uses SERVICE, which would contact another host; "
             "pass --allow-service to permit it"
         )
-    return kg.run(bind_values(text, dict(bindings or {})))
+    return time_limited(lambda: kg.run(bind_values(text, dict(bindings or {}))))
+
+
+QUERY_TIMEOUT: ContextVar[float | None] = ContextVar("channelkg_query_timeout", default=None)
+"""Seconds a query may run (``None`` or 0: no limit); the CLI sets it from ``--timeout``."""
+
+T = TypeVar("T")
+
+
+def time_limited(call: Callable[[], T], timeout: float | None = None) -> T:
+    """Run ``call`` (a query) in a worker thread; give up after ``timeout`` seconds.
+
+    Engines evaluate in native code that never sees Python signals, so the query runs in
+    a daemon thread while this thread waits: Ctrl-C (``KeyboardInterrupt``) and the time
+    limit end the wait at once, and the abandoned query ends with the process.
+    ``timeout`` defaults to :data:`QUERY_TIMEOUT`.
+
+    Raises:
+        QueryError: the query ran longer than the limit.
+    """
+    import threading
+
+    limit = QUERY_TIMEOUT.get() if timeout is None else timeout
+    box: dict[str, Any] = {}
+
+    def work() -> None:
+        try:
+            box["value"] = call()
+        except BaseException as err:  # handed to the waiting thread
+            box["error"] = err
+
+    worker = threading.Thread(target=work, name="channelkg-query", daemon=True)
+    worker.start()
+    worker.join(limit if limit else None)
+    if worker.is_alive():
+        raise QueryError(f"the query ran longer than the time limit ({limit:g} s) and was "
+                         "abandoned; narrow it, or give a larger --timeout (0: no limit)")
+    if "error" in box:
+        error = box.pop("error")
+        try:
+            raise error
+        finally:
+            del error  # no cycle (error -> traceback -> this frame -> error) to keep a store open
+    return box.pop("value")  # type: ignore[no-any-return]
 
 
 def unmatched_param(kg: KnowledgeGraph, spec: str, raw: Mapping[str, str]) -> str | None:
@@ -423,5 +516,6 @@ __all__ = [
     "resolve",
     "unmatched_param",
     "run",
+    "time_limited",
     "uses_service",
 ]
