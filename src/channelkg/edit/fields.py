@@ -301,7 +301,7 @@ class Schema:
             is_object = (OWL.ObjectProperty in set(self.ontology.objects(pred, RDF.type))
                          or c.cls is not None or c.iri
                          or bool(c.choices) and not any(hasattr(v, "language")
-                                                       for v in c.choices))
+                                                       for v in c.choices or ()))
             vocab = c.choices or (self.instances(rng) if rng is not None else ())
             if c.choices and all(hasattr(v, "language") for v in c.choices):
                 kind = "plain"  # literal values: SHACL checks them

@@ -179,7 +179,7 @@ def _remote_files(remote: RemoteTarget, folder: Path, say: Callable[[str], None]
     path = folder / "remote-graph.nt"
     with path.open("w", encoding="utf-8") as out:
         for t in kg.triples():
-            out.write(" ".join(nt(x) for x in t) + " .\n")  # type: ignore[arg-type]
+            out.write(" ".join(nt(x) for x in t) + " .\n")
     return path
 
 

@@ -189,7 +189,7 @@ def load_schema(ontology: Path | str | None = None) -> Schema:
     subclass: list[tuple[str, str]] = []
     lits: dict[str, list[tuple[str, Literal]]] = defaultdict(list)
     for q in parse_file(path):
-        s, p, o = (to_rdflib(t) for t in (q.subject, q.predicate, q.object))  # type: ignore[arg-type]
+        s, p, o = (to_rdflib(t) for t in (q.subject, q.predicate, q.object))
         if isinstance(o, Literal):
             lits[term_id(s)].append((str(p), o))
         elif str(p) == _SUBCLASS:

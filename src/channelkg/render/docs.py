@@ -84,7 +84,7 @@ class _Doc:
         from channelkg.model.labels import explicit_label
 
         for g in (self.onto, self.data) if self.data is not None else (self.onto,):
-            text = explicit_label(g.objects, node, lang)  # type: ignore[arg-type]
+            text = explicit_label(g.objects, node, lang)
             if text is not None:
                 return text
         return shorten(str(node))

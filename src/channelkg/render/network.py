@@ -141,7 +141,7 @@ def _iter_triples(source: KnowledgeGraph | Graph | Iterable[Triple]) -> Iterable
     """
     if hasattr(source, "ox_triples"):  # a KnowledgeGraph, any backend
         return _oxigraph_triples(source.ox_triples())
-    return iter(source)  # type: ignore[arg-type]
+    return iter(source)
 
 
 def _oxigraph_triples(triples: Iterable[Any]) -> Iterable[Triple]:
