@@ -1,1 +1,1 @@
-"""rdf"""
+"""RDF without domain knowledge: terms, namespaces, the canonical Turtle writer, safe file writes."""

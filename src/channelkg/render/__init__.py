@@ -1,1 +1,1 @@
-"""render"""
+"""Output: result tables, RDF, the network projection, HTML views, briefs and the ontology page."""

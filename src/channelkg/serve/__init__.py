@@ -1,1 +1,1 @@
-"""serve"""
+"""The read-only SPARQL 1.1 Protocol endpoint and its query page."""
