@@ -190,6 +190,7 @@ def view(base: KnowledgeGraph, day: dt.date, *, known: bool = False) -> Knowledg
     if isinstance(base, AsOfView):
         base = base.base
     if getattr(base, "keyed_by_dates", False) and not known:
+        base.ensure_keyed()
         oxview = OxigraphAsOfView(base, day, known=known)
         if len(oxview.graphs) <= MAX_GRAPHS:
             return oxview

@@ -118,6 +118,9 @@ class KnowledgeGraph(ABC):
 
         return view(self, day, known=known)
 
+    def ensure_keyed(self) -> None:  # noqa: B027 (only in-memory Oxigraph defers the layout)
+        """Lay out dated triples in their keyed graphs if the backend deferred it."""
+
     def close(self) -> None:  # noqa: B027 (optional for backends: nothing to release)
         """Release what the backend holds open (a store's lock); default: nothing."""
 

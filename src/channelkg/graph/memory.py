@@ -206,9 +206,19 @@ class OxigraphGraph(KnowledgeGraph):
     #: Dated triples sit in graphs keyed by their dates (``--as-of`` is a query, no copy).
     keyed_by_dates = True
 
-    def __init__(self, store: ox.Store, files: tuple[Path, ...] = ()) -> None:
+    def __init__(self, store: ox.Store, files: tuple[Path, ...] = (), *,
+                 keyed: bool = True) -> None:
         super().__init__(files)
         self.store = store
+        #: False until the dated triples sit in their keyed graphs: loading leaves that to
+        #: the first ``--as-of`` view (:meth:`ensure_keyed`), so a plain load stays a bulk load.
+        self.keyed = keyed
+
+    def ensure_keyed(self) -> None:
+        """Move dated triples into the graphs keyed by their dates, once."""
+        if not self.keyed:
+            partition(self.store)
+            self.keyed = True
 
     def run(self, text: str, *, max_rows: int | None = None,
             default_graph: list[Any] | None = None) -> QueryResult:
@@ -359,8 +369,7 @@ def from_quads(quads: Iterable[ox.Quad], engine: str = "oxigraph") -> KnowledgeG
         store.bulk_extend(
             ox.Quad(q.subject, q.predicate, q.object, ox.DefaultGraph()) for q in quads
         )
-        partition(store)
-        return OxigraphGraph(store)
+        return OxigraphGraph(store, keyed=False)
     g = new_rdflib_graph()
     with quiet_rdflib():
         for q in quads:
@@ -408,8 +417,7 @@ def load(
         store = ox.Store()
         for f in files:
             _bulk_load_file(store, Path(f))
-        partition(store)
-        return OxigraphGraph(store, tuple(files))
+        return OxigraphGraph(store, tuple(files), keyed=False)
     quads: list[ox.Quad] = []
     for f in files:
         quads.extend(parse_file(f))

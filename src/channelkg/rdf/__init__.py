@@ -1,1 +1,1 @@
-"""RDF without domain knowledge: terms, namespaces, the canonical Turtle writer, safe file writes."""
+"""RDF without domain knowledge: terms, namespaces, the canonical Turtle writer, file writes."""
