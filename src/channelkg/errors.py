@@ -29,3 +29,9 @@ class CheckFailedError(ChannelKGError):
     """A check ran and found problems (validation failed)."""
 
     exit_code = 1
+
+
+class InternalError(ChannelKGError):
+    """A bug of channelkg, not of the input (exit 3): nothing was written."""
+
+    exit_code = 3

@@ -20,7 +20,7 @@ from rdflib.term import Node
 
 from channelkg import resources
 from channelkg.edit.records import EditError
-from channelkg.errors import ChannelKGError, InputError
+from channelkg.errors import InputError, InternalError
 from channelkg.rdf.namespaces import PREFIXES
 from channelkg.rdf.terms import shorten
 
@@ -34,12 +34,6 @@ NEW_FILE_HEADER = (
     "# Written in canonical order by channelkg; edit freely, then run `channelkg format`.\n"
 )
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-
-
-class InternalError(ChannelKGError):
-    """A bug of channelkg, not of the input (exit 3): nothing was written."""
-
-    exit_code = 3
 
 
 @dataclass(frozen=True)
