@@ -1,4 +1,5 @@
-"""Project hygiene: help on every command, documented queries and terms, README in sync."""
+"""Project hygiene: help on every command, documented queries and terms, README in sync,
+and the code limits of issue 10 (module and function sizes, layering, import-time effects)."""
 
 from __future__ import annotations
 
@@ -157,11 +158,13 @@ def _dotted(node: ast.expr) -> str:
 
 
 def oversized_modules(rel: str, text: str) -> list[str]:
+    """The module, if it has more than :data:`MAX_MODULE_LINES` lines."""
     n = len(text.splitlines())
     return [f"{rel}: {n} lines (limit {MAX_MODULE_LINES})"] if n > MAX_MODULE_LINES else []
 
 
 def long_functions(rel: str, tree: ast.Module) -> list[str]:
+    """Functions and methods (nested ones too) over :data:`MAX_FUNCTION_LINES` lines."""
     return [
         f"{rel}:{node.lineno} {node.name}: {node.end_lineno - node.lineno + 1} lines "
         f"(limit {MAX_FUNCTION_LINES})"
@@ -295,6 +298,7 @@ class _ImportTime:
 
 
 def import_side_effects(rel: str, tree: ast.Module, cli_helpers: set[str]) -> list[str]:
+    """Top-level statements that do more than define (minus :data:`SIDE_EFFECT_EXCEPTIONS`)."""
     check = _ImportTime(rel, tree, cli_helpers)
     found = []
     for node in tree.body:
@@ -348,7 +352,7 @@ def test_no_import_time_side_effects() -> None:
     assert found == [], "\n".join(found)
 
 
-def test_the_limit_checks_name_their_offenders() -> None:
+def test_issue_10_limit_checks_name_their_offenders() -> None:
     """Each check above flags a known-bad snippet, so a clean run means something."""
     long_def = "def big():\n" + "    x = 1\n" * MAX_FUNCTION_LINES
     assert long_functions("a.py", ast.parse(long_def)) == [
