@@ -96,6 +96,142 @@ def _line_before(text: str, i: int) -> str:
     return text[start:end]
 
 
+class _Scanner:
+    """The state of :func:`scan_comments` while it walks the text, one token at a time."""
+
+    def __init__(self, text: str, prefixes: Mapping[str, str] | None) -> None:
+        self.text = text
+        self.out = Comments()
+        self.known = dict(prefixes or {})
+        self.base = ""
+        self.depth = 0
+        self.in_statement = False
+        self.directive = ""  # "." for @prefix/@base, ">" for SPARQL-style PREFIX/BASE
+        self.pending: list[str] = []  # comment lines not yet placed; "" for a blank line
+        self.first = True
+        self.last_subject: str | None = None  # IRI of the statement that ended last
+        self.same_line = False  # no line break since that statement ended
+
+    def attach(self, iri: str, block: str) -> None:
+        """Add a comment block above the statement of ``iri``."""
+        attached = self.out.attached
+        attached[iri] = attached[iri] + "\n" + block if iri in attached else block
+
+    def comment(self, i: int) -> int:
+        """Take the comment starting at ``i``; return where it ends."""
+        text = self.text
+        j = i
+        while j < len(text) and text[j] not in "\r\n":
+            j += 1
+        line = text[i:j].rstrip()
+        if self.in_statement:
+            self.out.dropped += 1
+        elif self.same_line and not self.pending:
+            if self.last_subject is not None:
+                self.attach(self.last_subject, line)
+            else:
+                self.out.dropped += 1
+        else:
+            self.pending.append(line)
+        return j
+
+    def line_break(self, i: int) -> None:
+        """Note the line break at ``i`` (a blank line separates comment blocks)."""
+        text = self.text
+        self.same_line = False
+        crlf = text[i] == "\r" and text.startswith("\r\n", i)
+        if (not crlf and not self.in_statement and self.pending
+                and _line_before(text, i).strip() == ""):
+            self.pending.append("")
+
+    def first_token(self, i: int) -> str | None:
+        """The statement's first token at ``i``, or None for a blank node or a list."""
+        text, c = self.text, self.text[i]
+        if c in "[(" or text.startswith("_:", i):
+            return None
+        if c == "<":
+            return text[i : text.find(">", i) + 1]
+        m = _TOKEN.match(text, i)
+        return m.group(0) if m else None
+
+    def follow_directive(self, i: int) -> None:
+        """Learn the prefix or base that a directive at ``i`` declares."""
+        pm = _PREFIX_LINE.match(self.text, i)
+        bm = _BASE_LINE.match(self.text, i)
+        if pm:
+            self.known[pm.group(2)] = _iri(pm.group(3), self.base) or pm.group(3)
+        elif bm:
+            self.base = _iri(bm.group(2), self.base) or bm.group(2)
+
+    def start_statement(self, i: int) -> None:
+        """A statement starts at ``i``: place the comments above it."""
+        token = self.first_token(i)
+        word = (token or "").lower()
+        self.directive = ("." if word in ("@prefix", "@base")
+                          else ">" if word in ("prefix", "base") else "")
+        if self.directive:
+            self.follow_directive(i)
+        if self.first:
+            # Every comment above the first statement is the file's header.
+            self.out.header = _block(self.pending)
+            self.pending = []
+        kept = [ln for ln in self.pending if ln != ""]
+        iri = (_subject_iri(token, self.known, self.base)
+               if token and not self.directive else None)
+        if kept and iri is not None:
+            self.attach(iri, _block(self.pending))
+        else:
+            self.out.dropped += len(kept)
+        self.pending = []
+        self.first = False
+        self.in_statement = True
+        self.last_subject = iri
+
+    def end_statement(self) -> None:
+        """The statement ended here (a comment on this line still goes above it)."""
+        self.in_statement = False
+        self.same_line = True
+
+    def skip(self, i: int) -> int:
+        """Step over the string, IRI, bracket or word at ``i``; return where it ends."""
+        text, n, c = self.text, len(self.text), self.text[i]
+        if text.startswith('"""', i) or text.startswith("'''", i):
+            quote = text[i : i + 3]
+            j = i + 3
+            while j < n and not text.startswith(quote, j):
+                j += 2 if text[j] == "\\" else 1
+            return j + 3
+        if c in "\"'":
+            j = i + 1
+            while j < n and text[j] not in (c, "\n", "\r"):
+                j += 2 if text[j] == "\\" else 1
+            return j + 1
+        if c == "<":
+            j = text.find(">", i)
+            if self.directive == ">" and self.depth == 0:
+                self.end_statement()  # PREFIX p: <iri> has no closing dot
+            return n if j < 0 else j + 1
+        if c in "[(":
+            self.depth += 1
+            return i + 1
+        if c in "])":
+            self.depth -= 1
+            return i + 1
+        m = _TOKEN.match(text, i)
+        word = m.group(0) if m else c
+        if self.depth == 0 and (word == "." or _ends_statement(word)):
+            self.end_statement()
+        return i + len(word)
+
+    def finish(self) -> Comments:
+        """The comments found: what is still pending is the header or the footer."""
+        if self.first:
+            self.out.header = _block(self.pending)
+        else:
+            self.out.footer = _block(self.pending)
+        return self.out
+
+
 def scan_comments(text: str, prefixes: Mapping[str, str] | None = None) -> Comments:
     """Find the comments of Turtle ``text`` and the subjects they stand above.
 
@@ -105,118 +241,24 @@ def scan_comments(text: str, prefixes: Mapping[str, str] | None = None) -> Comme
     ends with an unescaped dot). A comment on the line where a statement ends goes
     above that statement.
     """
-    out = Comments()
-    known = dict(prefixes or {})
-    base = ""
+    scanner = _Scanner(text, prefixes)
     i, n = 0, len(text)
-    depth = 0
-    in_statement = False
-    directive = ""  # "." for @prefix/@base, ">" for SPARQL-style PREFIX/BASE
-    pending: list[str] = []  # comment lines not yet placed; "" for a blank line
-    first = True
-    last_subject: str | None = None  # IRI of the statement that ended last
-    same_line = False  # no line break since that statement ended
-
-    def attach(iri: str, block: str) -> None:
-        out.attached[iri] = out.attached[iri] + "\n" + block if iri in out.attached else block
-
     while i < n:
         c = text[i]
         if c == "#":
-            j = i
-            while j < n and text[j] not in "\r\n":
-                j += 1
-            line = text[i:j].rstrip()
-            if in_statement:
-                out.dropped += 1
-            elif same_line and not pending:
-                if last_subject is not None:
-                    attach(last_subject, line)
-                else:
-                    out.dropped += 1
-            else:
-                pending.append(line)
-            i = j
+            i = scanner.comment(i)
             continue
         if c in "\r\n":
-            same_line = False
-            crlf = c == "\r" and text.startswith("\r\n", i)
-            if not crlf and not in_statement and pending and _line_before(text, i).strip() == "":
-                pending.append("")
+            scanner.line_break(i)
             i += 1
             continue
         if c.isspace():
             i += 1
             continue
-        if not in_statement:
-            # A statement starts here: place the comments above it.
-            token: str | None
-            if c in "[(" or text.startswith("_:", i):
-                token = None
-            elif c == "<":
-                token = text[i : text.find(">", i) + 1]
-            else:
-                m = _TOKEN.match(text, i)
-                token = m.group(0) if m else None
-            word = (token or "").lower()
-            directive = ("." if word in ("@prefix", "@base")
-                         else ">" if word in ("prefix", "base") else "")
-            if directive:
-                pm = _PREFIX_LINE.match(text, i)
-                bm = _BASE_LINE.match(text, i)
-                if pm:
-                    known[pm.group(2)] = _iri(pm.group(3), base) or pm.group(3)
-                elif bm:
-                    base = _iri(bm.group(2), base) or bm.group(2)
-            if first:
-                # Every comment above the first statement is the file's header.
-                out.header = _block(pending)
-                pending = []
-            kept = [ln for ln in pending if ln != ""]
-            iri = _subject_iri(token, known, base) if token and not directive else None
-            if kept and iri is not None:
-                attach(iri, _block(pending))
-            else:
-                out.dropped += len(kept)
-            pending = []
-            first = False
-            in_statement = True
-            last_subject = iri
-        if text.startswith('"""', i) or text.startswith("'''", i):
-            quote = text[i : i + 3]
-            j = i + 3
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            i = j + 3
-        elif c in "\"'":
-            j = i + 1
-            while j < n and text[j] not in (c, "\n", "\r"):
-                j += 2 if text[j] == "\\" else 1
-            i = j + 1
-        elif c == "<":
-            j = text.find(">", i)
-            i = n if j < 0 else j + 1
-            if directive == ">" and depth == 0:
-                in_statement = False  # PREFIX p: <iri> has no closing dot
-                same_line = True
-        elif c in "[(":
-            depth += 1
-            i += 1
-        elif c in "])":
-            depth -= 1
-            i += 1
-        else:
-            m = _TOKEN.match(text, i)
-            word = m.group(0) if m else c
-            i += len(word)
-            if depth == 0 and (word == "." or _ends_statement(word)):
-                in_statement = False
-                same_line = True
-    if first:
-        out.header = _block(pending)
-    else:
-        out.footer = _block(pending)
-    return out
+        if not scanner.in_statement:
+            scanner.start_statement(i)
+        i = scanner.skip(i)
+    return scanner.finish()
 
 
 def comment_layout(text: str, graph: Graph) -> Comments:

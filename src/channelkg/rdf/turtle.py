@@ -98,12 +98,12 @@ class _Writer:
         # Longest namespace first, so the most specific prefix wins.
         self.prefixes = sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         self.used: set[str] = set()
-        self._bnode_text: dict[BNode, str] = {}
+        self.bnode_text: dict[BNode, str] = {}
         self.list_cells: set[BNode] = set()
-        self._refs: dict[BNode, int] = defaultdict(int)
+        self.refs: dict[BNode, int] = defaultdict(int)
         for _, _, o in graph:
             if isinstance(o, BNode):
-                self._refs[o] += 1
+                self.refs[o] += 1
 
     # -- terms ------------------------------------------------------------------
     def iri(self, iri: URIRef) -> str:
@@ -159,7 +159,7 @@ class _Writer:
             rests = [o for p, o in preds if p == RDF.rest]
             if len(preds) != 2 or len(firsts) != 1 or len(rests) != 1:
                 return None
-            if cur != node and self._refs[cur] != 1:
+            if cur != node and self.refs[cur] != 1:
                 return None
             items.append(firsts[0])
             cur = rests[0]
@@ -169,8 +169,8 @@ class _Writer:
     def inline(self, node: BNode, stack: tuple[BNode, ...]) -> str:
         if node in stack:
             raise InputError("a blank node refers to itself (a cycle); give it an IRI")
-        if node in self._bnode_text:
-            return self._bnode_text[node]
+        if node in self.bnode_text:
+            return self.bnode_text[node]
         items = self._list_items(node)
         if items is not None:
             inner = " ".join(self.term(i, (*stack, node)) for i in items)
@@ -182,7 +182,7 @@ class _Writer:
             else:
                 pad = INDENT * (len(stack) + 1)
                 text = "[\n" + " ;\n".join(body) + f"\n{pad}]"
-        self._bnode_text[node] = text
+        self.bnode_text[node] = text
         return text
 
     # -- statements -------------------------------------------------------------
@@ -253,11 +253,7 @@ def serialize(
         <BLANKLINE>
         x:b x:p "a" , "b" .
     """
-    if not isinstance(graph, Graph):
-        g = Graph()
-        for t in graph:
-            g.add(t)
-        graph = g
+    graph = _as_graph(graph)
     if prefixes is None:
         from channelkg.rdf.namespaces import PREFIXES
 
@@ -267,26 +263,8 @@ def serialize(
         if not _PREFIX.match(name):
             raise InputError(f"bad prefix name {name!r}")
     writer = _Writer(graph, usable)
-    subjects = set(graph.subjects())
-    iris = sorted((s for s in subjects if isinstance(s, URIRef)), key=str)
-    for s in set(subjects) | set(writer._refs):
-        if isinstance(s, BNode) and writer._refs.get(s, 0) > 1:
-            raise InputError(
-                "a blank node is the object of more than one triple; "
-                "it cannot be written without a label (give it an IRI)"
-            )
-        if not isinstance(s, URIRef | BNode):
-            raise InputError(f"a literal cannot be a subject: {s!r}")
     above = comments or {}
-    blocks = [(above[str(s)].rstrip("\n") + "\n" if str(s) in above else "")
-              + writer.statement(s) for s in iris]
-    top_bnodes = [s for s in subjects if isinstance(s, BNode) and writer._refs.get(s, 0) == 0]
-    blocks += sorted(writer.statement(s) for s in top_bnodes)
-    # Every blank-node subject must have been written exactly once, inline or on top.
-    written = set(writer._bnode_text) | writer.list_cells | set(top_bnodes)
-    orphans = [s for s in subjects if isinstance(s, BNode) and s not in written]
-    if orphans:
-        raise InputError("blank nodes form a cycle that cannot be written inline; give them IRIs")
+    iris, blocks = _statement_blocks(writer, above)
     declared = set(prefixes) | {n for n in writer.used if n in (optional or {})}
     names = sorted(n for n in declared if n not in (known or {}) or n in prefixes)
     if not names and iris and str(iris[0]) in above:
@@ -294,11 +272,63 @@ def serialize(
         # header: write them there, so that formatting twice changes nothing.
         header = (header.rstrip("\n") + "\n\n" if header.strip() else "") + above[str(iris[0])]
         blocks[0] = writer.statement(iris[0])
+    prefix_lines = "".join(f"@prefix {n}: <{_escape_iri(usable[n])}> .\n" for n in names)
+    return _assemble(header, prefix_lines, blocks, footer)
+
+
+def _as_graph(graph: Graph | Iterable[Triple]) -> Graph:
+    """``graph`` itself if it is an rdflib graph, else a new graph of its triples."""
+    if isinstance(graph, Graph):
+        return graph
+    g = Graph()
+    for t in graph:
+        g.add(t)
+    return g
+
+
+def _check_subjects(writer: _Writer, subjects: set[Node]) -> None:
+    """Refuse shared blank nodes and literal subjects, which Turtle cannot write unlabelled."""
+    for s in subjects | set(writer.refs):
+        if isinstance(s, BNode) and writer.refs.get(s, 0) > 1:
+            raise InputError(
+                "a blank node is the object of more than one triple; "
+                "it cannot be written without a label (give it an IRI)"
+            )
+        if not isinstance(s, URIRef | BNode):
+            raise InputError(f"a literal cannot be a subject: {s!r}")
+
+
+def _statement_blocks(writer: _Writer, above: Mapping[str, str]) -> tuple[list[URIRef], list[str]]:
+    """The IRI subjects in order, and one text block per statement (comments above first).
+
+    IRI subjects come first, sorted by IRI, each with its comment block from ``above``;
+    then the top-level blank nodes, sorted by their text.
+
+    Raises:
+        InputError: a blank node is shared, in a cycle, or a literal is a subject.
+    """
+    subjects = set(writer.graph.subjects())
+    _check_subjects(writer, subjects)
+    iris = sorted((s for s in subjects if isinstance(s, URIRef)), key=str)
+    blocks = [(above[str(s)].rstrip("\n") + "\n" if str(s) in above else "")
+              + writer.statement(s) for s in iris]
+    top_bnodes = [s for s in subjects if isinstance(s, BNode) and writer.refs.get(s, 0) == 0]
+    blocks += sorted(writer.statement(s) for s in top_bnodes)
+    # Every blank-node subject must have been written exactly once, inline or on top.
+    written = set(writer.bnode_text) | writer.list_cells | set(top_bnodes)
+    orphans = [s for s in subjects if isinstance(s, BNode) and s not in written]
+    if orphans:
+        raise InputError("blank nodes form a cycle that cannot be written inline; give them IRIs")
+    return iris, blocks
+
+
+def _assemble(header: str, prefix_lines: str, blocks: list[str], footer: str) -> str:
+    """The file's parts (header, prefixes, statements, footer), one blank line apart."""
     out: list[str] = []
     if header:
         out.append(header.rstrip("\n") + "\n")
-    if names:
-        out.append("".join(f"@prefix {n}: <{_escape_iri(usable[n])}> .\n" for n in names))
+    if prefix_lines:
+        out.append(prefix_lines)
     if blocks:
         out.append("\n\n".join(blocks) + "\n")
     if footer.strip():
