@@ -101,8 +101,14 @@ def triples(size: int, seed: int = 7) -> Iterator[tuple[str, str, str]]:
         return k("source-seed") if i == 0 else k(f"syn-source-{i}")
 
     out: list[tuple[str, str, str]] = []
+    # Unique codes: CN for market 0, then AA, AB … (never CN again), with a number once the
+    # 675 other pairs are used up.
+    pairs = [f"{chr(65 + a)}{chr(65 + b)}" for a in range(26) for b in range(26)]
+    pairs.remove("CN")
     for i in range(n_markets):
-        code = "CN" if i == 0 else f"{chr(65 + (i // 26) % 26)}{chr(65 + i % 26)}{i // 676 or ''}"
+        j = i - 1
+        suffix = str(j // len(pairs)) if j >= len(pairs) else ""
+        code = "CN" if i == 0 else pairs[j % len(pairs)] + suffix
         out += [(market(i), a, c("Market")), (market(i), label, _lit(f"Market {i}", "en")),
                 (market(i), label, _lit(f"市场 {i}", "zh")),
                 (market(i), c("isoCode"), _lit(code))]

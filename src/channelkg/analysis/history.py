@@ -331,9 +331,9 @@ _VIA = ((CKG.model, CKG.developer), (CKG.service, CKG.provider), (CKG.service, C
 
 def resolve_market(kg: KnowledgeGraph, value: str) -> URIRef:
     """A market by the one resolver (:func:`channelkg.model.resolve.resolve`)."""
-    from channelkg.model.resolve import NameIndex, resolve
+    from channelkg.model.resolve import resolve_in
 
-    return resolve(NameIndex.of(kg), value, "market")
+    return resolve_in(kg, value, "market")
 
 
 def involves(graph: Graph, fact: Node, org: Node) -> bool:
@@ -372,11 +372,10 @@ def timeline(
         raise InputError(f"--to {hi} is before --from {lo}")
     m = org = None
     if market or provider:
-        from channelkg.model.resolve import NameIndex, resolve
+        from channelkg.model.resolve import resolve_in
 
-        names = NameIndex.of(kg)
-        m = resolve(names, market, "market") if market else None
-        org = resolve(names, provider, "organization") if provider else None
+        m = resolve_in(kg, market, "market") if market else None
+        org = resolve_in(kg, provider, "organization") if provider else None
     events: list[Event] = []
     for node, d in dated_facts(graph).items():
         if m is not None and (node, CKG.market, m) not in graph:

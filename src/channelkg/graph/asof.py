@@ -189,8 +189,8 @@ def view(base: KnowledgeGraph, day: dt.date, *, known: bool = False) -> Knowledg
     """The as-of view of ``base`` on ``day``, the best kind for its backend."""
     if isinstance(base, AsOfView):
         base = base.base
-    if getattr(base, "keyed_by_dates", False) and not known:
-        base.ensure_keyed()
+    if (getattr(base, "keyed_by_dates", False) and not known
+            and base.ensure_keyed(max_intervals=MAX_GRAPHS)):
         oxview = OxigraphAsOfView(base, day, known=known)
         if len(oxview.graphs) <= MAX_GRAPHS:
             return oxview

@@ -118,8 +118,12 @@ class KnowledgeGraph(ABC):
 
         return view(self, day, known=known)
 
-    def ensure_keyed(self) -> None:  # noqa: B027 (only in-memory Oxigraph defers the layout)
-        """Lay out dated triples in their keyed graphs if the backend deferred it."""
+    def ensure_keyed(self, max_intervals: int | None = None) -> bool:
+        """Lay out dated triples in their keyed graphs if the backend deferred it.
+
+        Returns whether the layout is in place (backends that never defer: as they are).
+        """
+        return bool(getattr(self, "keyed_by_dates", False))
 
     def close(self) -> None:  # noqa: B027 (optional for backends: nothing to release)
         """Release what the backend holds open (a store's lock); default: nothing."""

@@ -214,11 +214,22 @@ class OxigraphGraph(KnowledgeGraph):
         #: the first ``--as-of`` view (:meth:`ensure_keyed`), so a plain load stays a bulk load.
         self.keyed = keyed
 
-    def ensure_keyed(self) -> None:
-        """Move dated triples into the graphs keyed by their dates, once."""
+    def ensure_keyed(self, max_intervals: int | None = None) -> bool:
+        """Move dated triples into the graphs keyed by their dates, once.
+
+        With ``max_intervals``, nothing moves when the dated facts have more distinct
+        validity intervals than that (a view would then copy anyway). Returns whether the
+        store is keyed.
+        """
         if not self.keyed:
+            from channelkg.graph.validity import store_dates
+
+            spans = {d.interval() for d in store_dates(self.store).values()}
+            if max_intervals is not None and len(spans) > max_intervals:
+                return False
             partition(self.store)
             self.keyed = True
+        return True
 
     def run(self, text: str, *, max_rows: int | None = None,
             default_graph: list[Any] | None = None) -> QueryResult:

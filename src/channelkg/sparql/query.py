@@ -235,7 +235,10 @@ class _Names:
                 if not re.match(r"<|\w+:", value.strip()):
                     raise ValueError(f"{value!r} needs the graph to be resolved")
                 return expand(value)
-            self.index = NameIndex.of(self.kg)
+            try:  # one small query for the candidates; the whole index only on a miss
+                return resolve(NameIndex.near(self.kg, value), value, param.type)
+            except InputError:
+                self.index = NameIndex.of(self.kg)
         return resolve(self.index, value, param.type)
 
     def bind(self, param: Param, value: str) -> Node:
