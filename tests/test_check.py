@@ -75,6 +75,24 @@ def test_passing_fixture_triggers_no_rule(name: str) -> None:
     assert _rules_found(FIXTURES / f"{name}-pass.ttl") == {}
 
 
+@pytest.mark.parametrize(("fixture", "rule"), [
+    ("restriction-without-market-licence", "restriction-without-market"),
+    ("source-mirror-only-original", "source-mirror-only"),
+])
+def test_cases_a_rule_once_flagged_wrongly(fixture: str, rule: str, tmp_path: Path) -> None:
+    """A licence term found through its model; a copy that names its address-less original."""
+    path = FIXTURES / f"{fixture}.ttl"
+    assert _rules_found(path) == {}
+    # The same file with the one triple that makes it right removed fails on that rule.
+    text = path.read_text(encoding="utf-8")
+    broken = text.replace("ckg:kind ckg:LicenceTerm", "ckg:kind ckg:ProviderBlock").replace(
+        " ; prov:wasDerivedFrom kgid:x-original .", " .")
+    assert broken != text
+    out = tmp_path / "broken.ttl"
+    out.write_text(broken, encoding="utf-8")
+    assert _rules_found(out) == {rule: 1}
+
+
 def test_rule_headers() -> None:
     for rule in RULES:
         assert rule.severity in SEVERITIES
