@@ -39,4 +39,5 @@ ensure_python
 "$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
 "$PY" -m ruff check src tests
 "$PY" -m mypy --strict src/channelkg
+"$PY" -m channelkg check --fail-on warn
 "$PY" -m pytest "$@" </dev/null

@@ -464,6 +464,14 @@ def test_cli_exit_codes_follow_fail_on(runner: CliRunner) -> None:
         assert "Traceback" not in res.output
 
 
+def test_the_shipped_graph_passes_at_warn(runner: CliRunner) -> None:
+    """The gate of scripts/test.sh: no ERROR or WARN finding on graphs/ (a failure prints them)."""
+    res = runner.invoke(cli, ["check", "--fail-on", "warn"])
+    assert res.exit_code == 0, res.output
+    summary = f"0 finding(s) (0 ERROR, 0 WARN, 0 INFO) from {len(RULES)} rule(s)"
+    assert res.stdout.splitlines()[-1] == summary
+
+
 def test_cli_table_rows_and_summary(runner: CliRunner) -> None:
     res = runner.invoke(cli, ["check", "--data", str(FIXTURES / "claim-without-source-fail.ttl")])
     assert res.exit_code == 1
