@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs, then run ruff, mypy --strict and pytest
+# Install everything the test suite needs, then run ruff, mypy --strict, the data-quality
+# gate (channelkg check --fail-on warn) and pytest
 # (extra arguments go to pytest). `.ci/run` runs exactly this.
 # Needs root (or sudo) for the Debian packages: Chromium for the browser tests,
 # Virtuoso Open Source for the remote-store tests. The Python packages go into the
