@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Install everything the test suite needs, then run ruff, mypy --strict and pytest
+# Install everything the test suite needs, then run ruff, mypy --strict, the data-quality
+# gate (channelkg check --fail-on warn) and pytest
 # (extra arguments go to pytest). `.ci/run` runs exactly this.
 # Needs root (or sudo) for the Debian packages: Chromium for the browser tests,
 # Virtuoso Open Source for the remote-store tests. The Python packages go into the
@@ -39,4 +40,5 @@ ensure_python
 "$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
 "$PY" -m ruff check src tests
 "$PY" -m mypy --strict src/channelkg
+"$PY" -m channelkg check --fail-on warn
 "$PY" -m pytest "$@" </dev/null

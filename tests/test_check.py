@@ -75,6 +75,24 @@ def test_passing_fixture_triggers_no_rule(name: str) -> None:
     assert _rules_found(FIXTURES / f"{name}-pass.ttl") == {}
 
 
+@pytest.mark.parametrize(("fixture", "rule"), [
+    ("restriction-without-market-licence", "restriction-without-market"),
+    ("source-mirror-only-original", "source-mirror-only"),
+])
+def test_cases_a_rule_once_flagged_wrongly(fixture: str, rule: str, tmp_path: Path) -> None:
+    """A licence term found through its model; a copy that names its address-less original."""
+    path = FIXTURES / f"{fixture}.ttl"
+    assert _rules_found(path) == {}
+    # The same file with the one triple that makes it right removed fails on that rule.
+    text = path.read_text(encoding="utf-8")
+    broken = text.replace("ckg:kind ckg:LicenceTerm", "ckg:kind ckg:ProviderBlock").replace(
+        " ; prov:wasDerivedFrom kgid:x-original .", " .")
+    assert broken != text
+    out = tmp_path / "broken.ttl"
+    out.write_text(broken, encoding="utf-8")
+    assert _rules_found(out) == {rule: 1}
+
+
 def test_rule_headers() -> None:
     for rule in RULES:
         assert rule.severity in SEVERITIES
@@ -444,6 +462,14 @@ def test_cli_exit_codes_follow_fail_on(runner: CliRunner) -> None:
         res = runner.invoke(cli, ["check", "--data", data, *extra])
         assert res.exit_code == code, (data, extra, res.output)
         assert "Traceback" not in res.output
+
+
+def test_the_shipped_graph_passes_at_warn(runner: CliRunner) -> None:
+    """The gate of scripts/test.sh: no ERROR or WARN finding on graphs/ (a failure prints them)."""
+    res = runner.invoke(cli, ["check", "--fail-on", "warn"])
+    assert res.exit_code == 0, res.output
+    summary = f"0 finding(s) (0 ERROR, 0 WARN, 0 INFO) from {len(RULES)} rule(s)"
+    assert res.stdout.splitlines()[-1] == summary
 
 
 def test_cli_table_rows_and_summary(runner: CliRunner) -> None:
