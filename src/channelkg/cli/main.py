@@ -31,6 +31,14 @@ from channelkg.errors import ChannelKGError, CheckFailedError
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
 
+def click_error(message: str, code: int) -> click.ClickException:
+    """A click error that prints ``message`` and exits with ``code`` (a class per code:
+    click declares ``exit_code`` on the class)."""
+    cls = type("ChannelKGFailure", (click.ClickException,), {"exit_code": code})
+    exc: click.ClickException = cls(message)
+    return exc
+
+
 class _Group(click.Group):
     """Lists commands in the order they were added, and turns library errors
     (:class:`ChannelKGError`) into one-line click errors with the right exit code
@@ -49,13 +57,9 @@ class _Group(click.Group):
             if isinstance(err, CheckFailedError) and not str(err):
                 # The command's output already says what failed: just the exit code.
                 raise click.exceptions.Exit(err.exit_code) from None
-            exc = click.ClickException(str(err))
-            exc.exit_code = err.exit_code
-            raise exc from None
+            raise click_error(str(err), err.exit_code) from None
         except KeyboardInterrupt:
-            exc = click.ClickException("interrupted (Ctrl-C); nothing was written")
-            exc.exit_code = 130
-            raise exc from None
+            raise click_error("interrupted (Ctrl-C); nothing was written", 130) from None
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)

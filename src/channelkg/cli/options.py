@@ -8,6 +8,7 @@ output (tables: table/csv/tsv/json/md; RDF: turtle/nt/json-ld; pages: html);
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
@@ -107,7 +108,7 @@ def emit(text: str, output: Path | None) -> None:
 def emit_bytes(data: bytes, output: Path | None) -> None:
     """Write ``data`` to standard output (no ``output``, or ``-``) or atomically to a file."""
     if output is None or is_stdio(output):
-        stream = click.get_binary_stream("stdout")
+        stream = sys.stdout.buffer
         stream.write(data)
         stream.flush()
         return
@@ -119,7 +120,7 @@ def emit_bytes(data: bytes, output: Path | None) -> None:
 
 def read_stdin_text() -> str:
     """All of standard input as text (UTF-8)."""
-    data: bytes = click.get_binary_stream("stdin").read()
+    data: bytes = sys.stdin.buffer.read()
     return data.decode("utf-8", errors="replace")
 
 
