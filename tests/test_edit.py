@@ -516,7 +516,7 @@ def test_a_writer_waits_for_the_lock(ckg_home: Path, runner: CliRunner) -> None:
             env=env, capture_output=True, text=True, timeout=120,
         )
         assert proc.returncode == 2, proc.stderr
-        assert "another channelkg add/import is writing" in proc.stderr
+        assert "another channelkg add/import/format is writing" in proc.stderr
         assert snapshot(ckg_home) == before
         res = runner.invoke(cli, ["import", str(EXAMPLES / "facts.yaml"), "--lock-timeout", "0"])
         assert res.exit_code == 2 and "another channelkg add/import" in res.output

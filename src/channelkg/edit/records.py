@@ -253,10 +253,9 @@ def read_text(path: Path | str) -> str:
     path = Path(path)
     if not path.is_file():
         raise InputError("no such file", str(path))
-    try:
-        return path.read_bytes().decode("utf-8")  # a CR stays a CR
-    except (OSError, UnicodeDecodeError) as err:
-        raise InputError(f"cannot read: {err}", str(path)) from None
+    from channelkg.rdf.fileio import read_text as read_file
+
+    return read_file(path)  # a CR stays a CR
 
 
 __all__ = ["STDIN", "EditError", "Problems", "Record", "norm_key", "read_csv", "read_text",

@@ -27,7 +27,6 @@ from channelkg.rdf.terms import shorten
 if TYPE_CHECKING:
     from channelkg.edit.build import Context
 
-LOCK_NAME = ".channelkg.lock"
 DEFAULT_FILE = "additions.ttl"
 NEW_FILE_HEADER = (
     "# Facts added with `channelkg add` and `channelkg import`.\n"
@@ -76,28 +75,15 @@ def _context_files(target: Path, data: Sequence[Path | str] | None) -> list[Path
 @contextlib.contextmanager
 def _lock(target: Path, timeout: float) -> Iterator[None]:
     """Hold the lock file beside the graphs (``.channelkg.lock``) for a whole add/import."""
-    from filelock import FileLock, Timeout
+    from channelkg.rdf.fileio import write_lock
 
     if target.suffix.lower() not in (".ttl", ".turtle"):
         raise InputError("facts can only be added to a Turtle (.ttl) file", str(target))
     if target.exists() and not target.is_file():
         raise InputError("not a file", str(target))
-
     target.parent.mkdir(parents=True, exist_ok=True)
-    path = target.parent / LOCK_NAME
-    lock = FileLock(str(path), timeout=timeout)
-    try:
-        lock.acquire()
-    except Timeout:
-        raise InputError(
-            f"another channelkg add/import is writing (lock held for more than {timeout:g} s); "
-            "nothing was written, try again",
-            str(path),
-        ) from None
-    try:
+    with write_lock(target.parent, timeout):
         yield
-    finally:
-        lock.release()
 
 
 @dataclass(frozen=True)
@@ -280,6 +266,6 @@ def reformat_text(text: str, name: str = "<text>") -> tuple[str, int]:
     return out, layout.dropped
 
 
-__all__ = ["DEFAULT_FILE", "LOCK_NAME", "NEW_FILE_HEADER", "AddResult", "InternalError",
+__all__ = ["DEFAULT_FILE", "NEW_FILE_HEADER", "AddResult", "InternalError",
            "RemoteTarget", "Writer", "default_target", "merge_and_write", "reformat_text",
            "session"]
