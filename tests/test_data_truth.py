@@ -289,7 +289,8 @@ def test_status_summary_totals_equal_the_number_of_claims(bundled_ox: KnowledgeG
 
 def test_timeline_keeps_dated_plain_claims(bundled_ox: KnowledgeGraph) -> None:
     res = query(bundled_ox, "timeline")
-    listed = {short(str(r[1])) for r in res.rows}
+    col = res.vars.index("claim")
+    listed = {short(str(r[col])) for r in res.rows}
     dated_plain = {short(c) for (c,) in rows(bundled_ox, """SELECT ?c {
         ?c a ckg:Claim ; ckg:factId ?i ; ckg:statedOn|ckg:validFrom ?d }""")}
     assert dated_plain and dated_plain <= listed

@@ -43,7 +43,7 @@ def test_explain_route(kg: KnowledgeGraph) -> None:
     assert section(ex, "conflicts with") == ["fact-az-14"]
     text = render_text([ex])
     assert "!! DISPUTED: conflicts with kgid:fact-az-14" in text
-    assert "valid from 2014-03-01" in text
+    assert "valid from 2014-03, month precision" in text
     assert "stated 2026-06-18" in text
 
 

@@ -173,8 +173,9 @@ def test_diff_sees_facts_that_end(tmp_path: Path) -> None:
     )
     kg = load([FIXTURE, extra])
     ended = [c for c in diff(kg, "2024-01-01", "2026-07-01") if c.change == "ended"]
+    # The partnership's dates are of month precision: the end prints as its month.
     assert [(str(c.fact).removeprefix(KGID), c.date) for c in ended] == [
-        ("partnership-microsoft-21vianet", "2025-01-01")]
+        ("partnership-microsoft-21vianet", "2025-01")]
     # The route depending on it no longer sees it as of 2026.
     view = as_of(kg, "2026-07-01")
     assert not query(view, f"ASK {{ ?r ?p <{KGID}partnership-microsoft-21vianet> }}").boolean
@@ -206,12 +207,13 @@ def test_diff_cli_formats(runner: CliRunner) -> None:
 
 def test_timeline_orders_events(fixture_kg: KnowledgeGraph) -> None:
     events = timeline(fixture_kg)
-    dates = [e.date for e in events]
-    assert dates == sorted(dates)
+    days = [e.effective for e in events]
+    assert days == sorted(days)
     got = {(e.date, e.event, str(e.fact).removeprefix(KGID)) for e in events}
     assert ("2024-06-25", "stated", "fact-oai-1") in got
     assert ("2024-07-09", "started", "fact-oai-1") in got
-    assert ("2014-03-01", "started", "partnership-microsoft-21vianet") in got
+    # A month-precision date prints at its precision.
+    assert ("2014-03", "started", "partnership-microsoft-21vianet") in got
     assert ("2026-06-18", "stated", "route-seed-azure-china-gpt") in got
 
 

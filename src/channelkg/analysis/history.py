@@ -21,6 +21,8 @@ view, which also hides every claim whose ``statedOn`` is after ``D``.
 
 Hiding a fact removes every triple whose subject it is and every triple that
 points to it (e.g. ``ckg:dependsOn``, ``ckg:blocks``, ``ckg:supersededBy``).
+A month- or year-precision date (``ckg:datePrecision``) takes effect on the first
+day after its month or year, in all three.
 The rule itself lives in :mod:`channelkg.graph.validity`; the input graph is never
 modified: :func:`as_of` returns a view of it (:mod:`channelkg.graph.asof`).
 """
@@ -38,7 +40,7 @@ from rdflib.term import Node
 
 from channelkg.errors import InputError
 from channelkg.graph.memory import KnowledgeGraph, new_rdflib_graph
-from channelkg.graph.validity import DATE_PROPS, Dates, fact_dates, hidden_nodes
+from channelkg.graph.validity import DATING_PROPS, Dates, effective, fact_dates, hidden_nodes
 from channelkg.model.dates import parse_date
 from channelkg.model.labels import pick
 from channelkg.rdf.namespaces import CKG
@@ -51,7 +53,7 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 def hidden_facts(kg: KnowledgeGraph, day: dt.date, *, known: bool = False) -> set[Node]:
     """The dated facts that are not visible on ``day``."""
-    dated = [t for p in DATE_PROPS for t in kg.triples(None, p, None)]
+    dated = [t for p in DATING_PROPS for t in kg.triples(None, p, None)]
     return hidden_nodes(fact_dates(dated), day, known=known)
 
 
@@ -117,7 +119,7 @@ def fact_info(graph: Graph, node: Node) -> FactInfo:
     """Describe one fact (or any node) from an rdflib graph."""
     classes = tuple(sorted(_local(c) for c in graph.objects(node, RDF.type)))
     status = ", ".join(sorted(_local(s) for s in graph.objects(node, CKG.status)))
-    dates = fact_dates((node, p, o) for p in DATE_PROPS for o in graph.objects(node, p))
+    dates = fact_dates((node, p, o) for p in DATING_PROPS for o in graph.objects(node, p))
     statement = _text(graph, node, RDFS.comment) or _text(graph, node, RDFS.label)
     sources = tuple(
         sorted(source_text(graph, s) for s in graph.objects(node, PROV.wasDerivedFrom))
@@ -147,7 +149,7 @@ def claim_classes(graph: Graph) -> set[Node]:
 #: What diff and timeline read about facts (the rest of the graph is not copied).
 FACT_PREDICATES = (
     RDF.type, RDFS.label, RDFS.comment, CKG.status, CKG.statedOn, CKG.validFrom, CKG.validTo,
-    CKG.factId, CKG.supersededBy, CKG.conflictsWith, CKG.market, CKG.isoCode,
+    CKG.datePrecision, CKG.factId, CKG.supersededBy, CKG.conflictsWith, CKG.market, CKG.isoCode,
     PROV.wasDerivedFrom, DCTERMS.title, DCTERMS.publisher, DCTERMS.date,
     URIRef("https://schema.org/url"),
     CKG.party, CKG.seller, CKG.imposedBy, CKG.assessedEntity, CKG.appliesTo, CKG.about,
@@ -170,7 +172,7 @@ def fact_graph(kg: KnowledgeGraph, predicates: Iterable[URIRef] = FACT_PREDICATE
 
 def dated_facts(graph: Graph) -> dict[Node, Dates]:
     """Every dated fact of an rdflib graph with its dates."""
-    return fact_dates(t for p in DATE_PROPS for t in graph.triples((None, p, None)))
+    return fact_dates(t for p in DATING_PROPS for t in graph.triples((None, p, None)))
 
 
 # ---------------------------------------------------------------------------
@@ -190,6 +192,8 @@ class Change:
     after: str
     statement: str
     sources: str
+    #: the day the change takes effect (the date at its precision may read earlier)
+    effective: dt.date | None = field(default=None, compare=False)
 
     def row(self) -> list[str]:
         return [
@@ -233,6 +237,16 @@ def _main_class(info: FactInfo) -> str:
     return (specific or list(info.classes) or [""])[0]
 
 
+def _shown(effective_day: dt.date | None, d: Dates) -> str:
+    """The stored date behind an effective day, at the fact's precision."""
+    if effective_day is None:
+        return ""
+    for stored in (d.valid_from, d.valid_to, d.stated_on):
+        if stored is not None and effective(stored, d.precision) == effective_day:
+            return d.show(stored)
+    return effective_day.isoformat()
+
+
 def diff(kg: KnowledgeGraph, date_from: str, date_to: str) -> list[Change]:
     """Facts that started, ended or changed status between two dates.
 
@@ -258,36 +272,37 @@ def diff(kg: KnowledgeGraph, date_from: str, date_to: str) -> list[Change]:
         before = effective_status(info, vis1, dates, d1)
         after = effective_status(info, vis2, dates, d2)
         d = info.dates
+        shown_by = d
         if before == "absent" and after != "absent":
             kind = "started"
-            when = d.valid_from if d.valid_from and d.valid_from > d1 else d.stated_on
+            when = d.start if d.start and d.start > d1 else d.stated
         elif before != "absent" and after == "absent":
             kind = "ended"
-            when = d.valid_to
+            when = d.end
         elif before != after:
             kind = "status"
-            causes = [n for n in (*info.superseded_by, *info.conflicts_with) if n in vis2]
-            starts = [
-                dates[n].valid_from or dates[n].stated_on
-                for n in causes
-                if n in dates and (dates[n].valid_from or dates[n].stated_on)
-            ]
-            when = min((s for s in starts if s is not None and s > d1), default=None)
+            causes = [dates[n] for n in (*info.superseded_by, *info.conflicts_with)
+                      if n in vis2 and n in dates]
+            starts = [(c.start or c.stated, c) for c in causes if (c.start or c.stated)]
+            first = min(((s, c) for s, c in starts if s is not None and s > d1),
+                        key=lambda sc: sc[0], default=None)
+            when, shown_by = first if first else (None, d)
         else:
             continue
         out.append(
             Change(
                 kind,
-                when.isoformat() if when else "",
+                _shown(when, shown_by),
                 node,
                 _main_class(info),
                 before,
                 after,
                 info.statement,
                 "; ".join(info.sources),
+                when,
             )
         )
-    out.sort(key=lambda c: (c.date or "9999", c.change, str(c.fact)))
+    out.sort(key=lambda c: (c.effective or dt.date.max, c.change, str(c.fact)))
     return out
 
 
@@ -307,6 +322,8 @@ class Event:
     status: str
     statement: str
     sources: str
+    #: the day the event takes effect (the date at its precision may read earlier)
+    effective: dt.date | None = field(default=None, compare=False)
 
     def row(self) -> list[str]:
         return [
@@ -358,6 +375,10 @@ def timeline(
 ) -> list[Event]:
     """Every dated event (stated, started, ended) in date order.
 
+    A month- or year-precision date takes effect on the first day after its period
+    (:mod:`channelkg.graph.validity`): its event is filtered and ordered by that day and
+    printed at its precision (``2024-06``), so it follows the day-precise events of June.
+
     Args:
         kg: the graph.
         market: only facts about this market (ISO code, slug, CURIE or IRI).
@@ -385,21 +406,23 @@ def timeline(
         info = fact_info(graph, node)
         sources = "; ".join(info.sources)
         marks = (("stated", d.stated_on), ("started", d.valid_from), ("ended", d.valid_to))
-        for kind, day in marks:
+        for kind, stored in marks:
+            day = effective(stored, d.precision)
             if day is None or (lo and day < lo) or (hi and day >= hi):
                 continue
             events.append(
                 Event(
-                    day.isoformat(),
+                    d.show(stored),
                     kind,
                     node,
                     _main_class(info),
                     info.status,
                     info.statement,
                     sources,
+                    day,
                 )
             )
-    events.sort(key=lambda e: (e.date, _EVENT_ORDER[e.event], str(e.fact)))
+    events.sort(key=lambda e: (e.effective, _EVENT_ORDER[e.event], str(e.fact)))
     return events
 
 

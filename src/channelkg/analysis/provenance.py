@@ -67,6 +67,7 @@ class Fact:
             "statedOn": d.stated_on.isoformat() if d.stated_on else None,
             "validFrom": d.valid_from.isoformat() if d.valid_from else None,
             "validTo": d.valid_to.isoformat() if d.valid_to else None,
+            "datePrecision": d.precision,
             "statement": self.statement,
             "details": dict(self.details),
             "sources": list(self.sources),
@@ -281,11 +282,13 @@ def _alarm(mark: str) -> bool:
 def _dates_text(d: Dates) -> str:
     bits = []
     if d.stated_on:
-        bits.append(f"stated {d.stated_on}")
+        bits.append(f"stated {d.show(d.stated_on)}")
     if d.valid_from:
-        bits.append(f"valid from {d.valid_from}")
+        bits.append(f"valid from {d.show(d.valid_from)}")
     if d.valid_to:
-        bits.append(f"until {d.valid_to}")
+        bits.append(f"until {d.show(d.valid_to)}")
+    if bits and d.precision != "day":
+        bits.append(f"{d.precision} precision")
     return ", ".join(bits)
 
 

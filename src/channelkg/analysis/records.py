@@ -143,10 +143,15 @@ def source_refs(idx: Index, claim: Node) -> tuple[SourceRef, ...]:
 
 
 def in_force(idx: Index, claim: Node, on: dt.date) -> bool:
-    """True when the claim holds on ``on``: not superseded and ``validFrom <= on < validTo``."""
+    """True when the claim holds on ``on``: not superseded and ``validFrom <= on < validTo``
+    (month and year dates taking effect after their period, as in ``--as-of``)."""
+    from channelkg.graph.validity import effective, precision_of
+
     if idx.value(claim, CKG.status) == CKG.superseded:
         return False
-    start, end = idx.date(claim, CKG.validFrom), idx.date(claim, CKG.validTo)
+    precision = precision_of(idx.value(claim, CKG.datePrecision))
+    start = effective(idx.date(claim, CKG.validFrom), precision)
+    end = effective(idx.date(claim, CKG.validTo), precision)
     if start is not None and on < start:
         return False
     return not (end is not None and on >= end)

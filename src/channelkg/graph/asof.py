@@ -23,7 +23,7 @@ from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple, truncate
-from channelkg.graph.validity import DATE_PROPS, fact_dates, hidden_nodes
+from channelkg.graph.validity import DATING_PROPS, fact_dates, hidden_nodes
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -58,7 +58,7 @@ class AsOfView(KnowledgeGraph):
     def hidden(self) -> set[Any]:
         """The dated facts hidden on :attr:`as_of` (rdflib terms)."""
         if self._hidden is None:
-            dated = [t for p in DATE_PROPS for t in self.base.triples(None, p, None)]
+            dated = [t for p in DATING_PROPS for t in self.base.triples(None, p, None)]
             self._hidden = hidden_nodes(fact_dates(dated), self.day, known=self.known)
         return self._hidden
 

@@ -8,6 +8,17 @@ A *dated fact* is any node with ``ckg:validFrom``, ``ckg:validTo`` or
 ``validFrom`` (or in the stricter *known* mode always), ``statedOn <= D`` (or no
 ``statedOn``). Hiding a fact hides every triple whose subject or object it is.
 
+Dates with a precision
+----------------------
+A fact with ``ckg:datePrecision "month"`` (or ``"year"``) stores each of its dates
+as the first day of the month (year) its source gives. Such a date takes effect
+on the first day *after* that period: ``"2024-06-01"`` at month precision counts as
+``2024-07-01`` in the rule above, for ``validFrom``, ``validTo`` and ``statedOn``
+alike. So a fact is never shown before its source allows (a June report is not
+visible on 2 June, when it may not yet have been written), and an imprecise end
+keeps the fact until its period is over. ``diff`` and ``timeline`` use the same
+effective dates, and print the date at its precision (``2024-06``, ``2024``).
+
 Layout
 ------
 In the default mode a fact is visible on the days of one interval
@@ -38,6 +49,10 @@ if TYPE_CHECKING:
     import pyoxigraph as ox
 
 DATE_PROPS = (CKG.validFrom, CKG.validTo, CKG.statedOn)
+#: What the rule reads of a dated fact: its dates and their precision.
+DATING_PROPS = (*DATE_PROPS, CKG.datePrecision)
+#: The precisions a date can have, finest first.
+PRECISIONS = ("day", "month", "year")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: The separator between a base graph name and the dates of its keyed graphs.
 KEY_MARK = "#valid="
@@ -58,28 +73,78 @@ def as_date(term: Node | None) -> dt.date | None:
         return None
 
 
+def precision_of(term: Node | str | None) -> str:
+    """The precision a ``ckg:datePrecision`` value names; ``"day"`` when absent or unknown."""
+    text = str(term).strip().lower() if term is not None else ""
+    return text if text in PRECISIONS else "day"
+
+
+def effective(day: dt.date | None, precision: str = "day") -> dt.date | None:
+    """The day on which a date of ``precision`` takes effect: the first day after its
+    month or year (the date itself at day precision)."""
+    if day is None or precision == "day":
+        return day
+    try:
+        if precision == "year":
+            return dt.date(day.year + 1, 1, 1)
+        if precision == "month":
+            return dt.date(day.year + day.month // 12, day.month % 12 + 1, 1)
+    except ValueError:  # beyond year 9999
+        return dt.date.max
+    return day
+
+
+def shown(day: dt.date | None, precision: str = "day") -> str:
+    """A date as its source gives it: ``2024-06-25``, ``2024-06`` or ``2024``."""
+    if day is None:
+        return ""
+    text = day.isoformat()
+    return text[:4] if precision == "year" else text[:7] if precision == "month" else text
+
+
 @dataclass(frozen=True)
 class Dates:
-    """The dates of one fact (``None`` when absent or not a valid date)."""
+    """The dates of one fact as stored (``None`` when absent or not a valid date), and
+    their precision. :meth:`visible` and :meth:`interval` apply the precision."""
 
     stated_on: dt.date | None = None
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
+    precision: str = "day"
+
+    @property
+    def start(self) -> dt.date | None:
+        """When ``validFrom`` takes effect (see "Dates with a precision")."""
+        return effective(self.valid_from, self.precision)
+
+    @property
+    def end(self) -> dt.date | None:
+        """When ``validTo`` takes effect."""
+        return effective(self.valid_to, self.precision)
+
+    @property
+    def stated(self) -> dt.date | None:
+        """When ``statedOn`` takes effect."""
+        return effective(self.stated_on, self.precision)
 
     def visible(self, day: dt.date, *, known: bool = False) -> bool:
         """True if the fact is visible on ``day`` (see the module docstring)."""
-        if self.valid_from is not None and self.valid_from > day:
+        start, end, stated = self.start, self.end, self.stated
+        if start is not None and start > day:
             return False
-        if self.valid_to is not None and day >= self.valid_to:
+        if end is not None and day >= end:
             return False
-        needs_statement = known or self.valid_from is None
-        return not (needs_statement and self.stated_on is not None and self.stated_on > day)
+        needs_statement = known or start is None
+        return not (needs_statement and stated is not None and stated > day)
 
     def interval(self) -> tuple[dt.date | None, dt.date | None]:
         """``(start, end)``: visible on ``D`` iff ``start <= D < end`` (``None``: unbounded),
-        in the default mode (start = ``validFrom``, else ``statedOn``)."""
-        return (self.valid_from if self.valid_from is not None else self.stated_on,
-                self.valid_to)
+        in the default mode (start = ``validFrom``, else ``statedOn``; both effective)."""
+        return (self.start if self.valid_from is not None else self.stated, self.end)
+
+    def show(self, day: dt.date | None) -> str:
+        """One of this fact's dates at its precision (see :func:`shown`)."""
+        return shown(day, self.precision)
 
 
 Interval = tuple[dt.date | None, dt.date | None]
@@ -105,19 +170,30 @@ def _first_date(values: Iterable[Node]) -> dt.date | None:
     return min(dates) if dates else None
 
 
+def _coarsest(values: Iterable[Node]) -> str:
+    found = {precision_of(v) for v in values}
+    return max(found, key=PRECISIONS.index, default="day")
+
+
 def fact_dates(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Dates]:
-    """Collect the dates of every dated fact from ``(s, p, o)`` triples."""
+    """Collect the dates of every dated fact from ``(s, p, o)`` triples.
+
+    Pass the triples of :data:`DATING_PROPS` so that each fact's ``ckg:datePrecision``
+    is read with its dates (a fact with two precisions takes the coarser one).
+    """
     raw: dict[Node, dict[Node, list[Node]]] = {}
     for s, p, o in triples:
-        if p in DATE_PROPS:
+        if p in DATING_PROPS:
             raw.setdefault(s, {}).setdefault(p, []).append(o)
     return {
         s: Dates(
             _first_date(d.get(CKG.statedOn, [])),
             _first_date(d.get(CKG.validFrom, [])),
             _first_date(d.get(CKG.validTo, [])),
+            _coarsest(d.get(CKG.datePrecision, [])),
         )
         for s, d in raw.items()
+        if any(p in d for p in DATE_PROPS)
     }
 
 
@@ -149,7 +225,12 @@ def store_dates(store: ox.Store) -> dict[Any, Dates]:
                 rec[name] = day
         for q in store.quads_for_pattern(None, pred, None, None):
             found.setdefault(q.subject, {})  # a fact even when its date is ill-formed
-    return {n: Dates(d.get("statedOn"), d.get("validFrom"), d.get("validTo"))
+    precision: dict[Any, list[str]] = {}
+    for q in store.quads_for_pattern(None, ox.NamedNode(str(CKG) + "datePrecision"), None, None):
+        if q.subject in found and isinstance(q.object, ox.Literal):
+            precision.setdefault(q.subject, []).append(precision_of(q.object.value))
+    return {n: Dates(d.get("statedOn"), d.get("validFrom"), d.get("validTo"),
+                     max(precision.get(n, ["day"]), key=PRECISIONS.index))
             for n, d in found.items() if isinstance(n, ox.NamedNode | ox.BlankNode)}
 
 
@@ -244,15 +325,20 @@ def visible_graphs(store: ox.Store, day: dt.date, *, include_default: bool = Tru
 
 __all__ = [
     "DATE_PROPS",
+    "DATING_PROPS",
     "DEFAULT_BASE",
     "KEY_MARK",
+    "PRECISIONS",
     "Dates",
     "as_date",
+    "effective",
     "fact_dates",
     "hidden_nodes",
     "key_of",
     "key_visible",
     "partition",
+    "precision_of",
+    "shown",
     "store_dates",
     "visible_graphs",
 ]
