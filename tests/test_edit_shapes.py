@@ -103,7 +103,7 @@ def test_a_new_required_property_becomes_a_required_option(ckg_home: Path,
 
 
 def test_allowed_values_come_from_sh_in(ckg_home: Path, runner: CliRunner) -> None:
-    kinds = "sh:in ( ckg:Direct ckg:CloudPartner ckg:Reseller ckg:SelfHosted ) ;"
+    kinds = "sh:in ( ckg:Direct ckg:CloudPartner ckg:Reseller ckg:SelfHosted ckg:Circumvention ) ;"
     assert runner.invoke(cli, [*ROUTE, "--dry-run"]).exit_code == 0
     _edit_shapes(ckg_home, kinds, "sh:in ( ckg:Direct ckg:SelfHosted ) ;")
     res = runner.invoke(cli, [*ROUTE, "--dry-run"])
