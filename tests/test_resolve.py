@@ -43,12 +43,13 @@ def command(name: str, market: str, tmp: Path) -> list[str]:
         "spof": ["spof", "--market", market, "--on", ON, "-f", "json", *d],
         "report": ["report", "--market", market, "--on", ON, "-o", "-", *d],
         "timeline": ["timeline", "--market", market, "-f", "csv", *d],
+        "diff": ["diff", "--from", "2020-01-01", "--to", ON, "--market", market, "-f", "csv", *d],
         "explain": ["explain", market, "-f", "json", *d],
         "add": [*ADD, "--market", market, "--file", str(tmp / "additions.ttl"), *d],
     }[name]
 
 
-COMMANDS = ["query", "view", "routes", "spof", "report", "timeline", "explain", "add"]
+COMMANDS = ["query", "view", "routes", "spof", "report", "timeline", "diff", "explain", "add"]
 
 
 def output(runner: CliRunner, name: str, market: str, tmp: Path) -> str:

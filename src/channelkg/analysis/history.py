@@ -247,13 +247,15 @@ def _shown(effective_day: dt.date | None, d: Dates) -> str:
     return effective_day.isoformat()
 
 
-def diff(kg: KnowledgeGraph, date_from: str, date_to: str) -> list[Change]:
+def diff(kg: KnowledgeGraph, date_from: str, date_to: str, *,
+         market: str | None = None) -> list[Change]:
     """Facts that started, ended or changed status between two dates.
 
     Args:
         kg: the graph (not an as-of view: the function looks at both dates itself).
         date_from: ``YYYY-MM-DD`` (the earlier date).
         date_to: ``YYYY-MM-DD`` (the later date).
+        market: only facts about this market (``ckg:market``; any name the resolver takes).
 
     Returns:
         Changes sorted by date, then fact.
@@ -264,11 +266,19 @@ def diff(kg: KnowledgeGraph, date_from: str, date_to: str) -> list[Change]:
         raise InputError(f"--to {d2} is before --from {d1}")
     graph = fact_graph(kg)
     dates = dated_facts(graph)
+    keep: set[Node] | None = None
+    if market is not None:
+        from channelkg.model.resolve import resolve_in
+
+        m = resolve_in(kg, market, "market")
+        keep = {n for n in dates if (n, CKG.market, m) in graph}
     vis1 = {n for n, d in dates.items() if d.visible(d1)}
     vis2 = {n for n, d in dates.items() if d.visible(d2)}
     infos = {n: fact_info(graph, n) for n in dates}
     out: list[Change] = []
     for node, info in infos.items():
+        if keep is not None and node not in keep:
+            continue
         before = effective_status(info, vis1, dates, d1)
         after = effective_status(info, vis2, dates, d2)
         d = info.dates

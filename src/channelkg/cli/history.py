@@ -15,10 +15,13 @@ from channelkg.cli.options import emit, format_option, output_option, param_opti
 @cli.command(context_settings=CONTEXT)
 @click.option("--from", "date_from", required=True, metavar="YYYY-MM-DD", help="Earlier date.")
 @click.option("--to", "date_to", required=True, metavar="YYYY-MM-DD", help="Later date.")
+@click.option("--market", metavar="MARKET",
+              help="Only facts about this market (ISO code, name, slug, kgid: name or IRI).")
 @format_option()
 @output_option()
 @graph_options(as_of=False)  # diff compares two dates of its own
-def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: Any) -> None:
+def diff(date_from: str, date_to: str, market: str | None, fmt: str, output: Path | None,
+         **graph: Any) -> None:
     """List facts that started, ended or changed status between two dates.
 
     A fact "started" if it is visible on --to but not on --from (by the rule
@@ -30,6 +33,7 @@ def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: A
     Examples:
       channelkg diff --from 2024-01-01 --to 2025-01-01
       channelkg diff --from 2023-06-01 --to 2024-07-09 --format json -o changes.json
+      channelkg diff --from 2024-01-01 --to 2026-07-01 --market HK
     """
     from channelkg.analysis.history import CHANGE_HEADERS
     from channelkg.analysis.history import diff as run_diff
@@ -38,7 +42,7 @@ def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: A
 
     parse_date(date_from, "--from")
     parse_date(date_to, "--to")
-    changes = run_diff(open_graph(**graph), date_from, date_to)
+    changes = run_diff(open_graph(**graph), date_from, date_to, market=market)
     emit(Table.of(CHANGE_HEADERS, [c.row() for c in changes]).render(fmt), output)
 
 
