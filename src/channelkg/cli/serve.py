@@ -58,10 +58,14 @@ def load(files: tuple[Path, ...], into: str, no_ontology: bool, quiet: bool) -> 
 @click.option("--chunk", type=click.IntRange(1), default=2000, show_default=True,
               help="Triples per INSERT DATA request (--method update).")
 @click.option("--no-ontology", is_flag=True, help="Do not add ontology/channelkg.ttl.")
+@click.option("--keyed", is_flag=True,
+              help="Place the triples of dated facts in graphs keyed by their validity "
+                   "(GRAPH#valid=START/END, listed in GRAPH#index), so that --as-of on "
+                   "sparql:URL?default-graph-uri=GRAPH is a view on the server, not a copy.")
 @click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
 def push(files: tuple[Path, ...], url: str, graph: str, method: str, append: bool,
          user: str | None, password: str | None, auth: str, chunk: int, no_ontology: bool,
-         quiet: bool) -> None:
+         keyed: bool, quiet: bool) -> None:
     """Upload FILES (default: the bundled graph and ontology) to a SPARQL 1.1 server.
 
     Every file is parsed (and checked) before anything is sent. By default the
@@ -73,11 +77,14 @@ def push(files: tuple[Path, ...], url: str, graph: str, method: str, append: boo
           --graph https://w3id.org/channelkg/graph --user dba --password dba
       channelkg push --method update --to http://127.0.0.1:8890/sparql-auth \\
           --graph https://w3id.org/channelkg/graph --user dba
+      channelkg push --keyed --to http://127.0.0.1:8890/sparql-graph-crud-auth \\
+          --graph https://w3id.org/channelkg/graph --user dba --password dba
     """
     from channelkg.graph.remote import push as run_push
 
     report = run_push(url, graph, list(files) or None, method=method, replace=not append,
-                      ontology=not no_ontology, user=user, password=password, auth=auth,
+                      ontology=not no_ontology, keyed=keyed, user=user, password=password,
+                      auth=auth,
                       chunk=chunk, progress=None if quiet else progress)
     click.echo(f"pushed {report.triples} triples to <{report.graph}> at {report.url} "
                f"({report.method}, {report.requests} request{'s' if report.requests != 1 else ''})")

@@ -27,6 +27,7 @@ and ``CHANNELKG_SPARQL_PASSWORD``.
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import os
 import re
@@ -128,12 +129,45 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
     engine = ENGINE
     page_size = 10000
 
-    def __init__(self, client: SparqlClient, *, url: str, update_url: str | None = None) -> None:
+    def __init__(self, client: SparqlClient, *, url: str, update_url: str | None = None,
+                 index: dict[str, list[str]] | None = None) -> None:
         super().__init__()
-        self.client = client
+        self.raw_client = client
         self.url = url
         self.update_url = update_url
         self.writable = update_url is not None
+        #: base graph -> keyed graphs (``push --keyed``); ``None`` until looked up
+        self._index = index
+        self._client: SparqlClient | None = client if index is not None else None
+
+    def keyed_index(self) -> dict[str, list[str]] | None:
+        """The keyed layout the server holds for the URL's graphs, looked up once
+        (:mod:`channelkg.graph.remote_asof`); ``None`` when there is none."""
+        if self._index is None:
+            from channelkg.graph.remote_asof import find_index
+
+            self._index = find_index(self.raw_client) or {}
+        return self._index or None
+
+    @property
+    def client(self) -> SparqlClient:
+        """The client of every request: with the URL's graphs expanded by their keyed
+        graphs when the server holds a keyed layout for them."""
+        if self._client is None:
+            from channelkg.graph.remote_asof import expanded_client
+
+            index = self.keyed_index()
+            self._client = expanded_client(self.raw_client, index) if index else self.raw_client
+        return self._client
+
+    def visible_on(self, day: dt.date, *, known: bool = False) -> KnowledgeGraph:
+        """A dataset view on the server when it holds a keyed layout (nothing copied),
+        else the copying view of :mod:`channelkg.graph.asof`."""
+        from channelkg.graph.remote_asof import view_on
+
+        origin: RemoteKnowledgeGraph = getattr(self, "origin", self)
+        return view_on(origin, day, known=known) or KnowledgeGraph.visible_on(
+            origin, day, known=known)
 
     def run(self, text: str, *, max_rows: int | None = None) -> QueryResult:
         from channelkg.graph.base import truncate
@@ -388,12 +422,12 @@ class PushReport:
     requests: int
 
 
-def _ntriples(quads: Iterable[Any]) -> Iterator[str]:
+def ntriples(quads: Iterable[Any]) -> Iterator[str]:
     for q in quads:
         yield f"{q.subject} {q.predicate} {q.object} .\n"
 
 
-def _chunks(quads: Sequence[Any], size: int) -> Iterator[list[Any]]:
+def chunks(quads: Sequence[Any], size: int) -> Iterator[list[Any]]:
     """Chunks of triples; every triple with a blank node goes in the last chunk, so
     that one ``INSERT DATA`` sees all the triples that share a blank node."""
     import pyoxigraph as ox
@@ -408,6 +442,19 @@ def _chunks(quads: Sequence[Any], size: int) -> Iterator[list[Any]]:
         yield blank
 
 
+def _read_all(paths: Sequence[Path | str] | None, ontology: bool) -> list[Any]:
+    """Parse every file (and the ontology, once) before anything is sent."""
+    from channelkg import resources
+    from channelkg.graph.memory import expand_paths, parse_file
+
+    files = expand_paths(paths)
+    if ontology:
+        onto = resources.ontology_file()
+        if onto.resolve() not in {f.resolve() for f in files}:
+            files = [onto, *files]
+    return [q for f in files for q in parse_file(f)]
+
+
 def push(
     url: str,
     graph: str,
@@ -416,6 +463,7 @@ def push(
     method: str = "gsp",
     replace: bool = True,
     ontology: bool = True,
+    keyed: bool = False,
     user: str | None = None,
     password: str | None = None,
     auth: str = "auto",
@@ -435,6 +483,7 @@ def push(
             in chunks, preceded by ``DROP SILENT GRAPH`` when replacing).
         replace: replace the graph's content (default) instead of adding to it.
         ontology: also push ``ontology/channelkg.ttl``.
+        keyed: the keyed layout that makes ``--as-of`` a view on the server.
         user: HTTP user (default ``$CHANNELKG_SPARQL_USER``).
         password: HTTP password (default ``$CHANNELKG_SPARQL_PASSWORD``).
         auth: ``basic``, ``digest`` or ``auto``.
@@ -446,28 +495,23 @@ def push(
         InputError: a file has a syntax error (nothing is sent).
         RemoteError: the server refused a request.
     """
-    from channelkg import resources
-    from channelkg.graph.memory import expand_paths, parse_file
-
     if method not in ("gsp", "update"):
         raise InputError(f"unknown push method {method!r} (choose gsp or update)")
     if _IRI_BAD.search(graph) or ":" not in graph:
         raise InputError(f"not an IRI: {graph!r}")
-    files = expand_paths(paths)
-    if ontology:
-        onto = resources.ontology_file()
-        if onto.resolve() not in {f.resolve() for f in files}:
-            files = [onto, *files]
-    quads: list[Any] = []
-    for f in files:
-        quads.extend(parse_file(f))
+    quads = _read_all(paths, ontology)
     say = progress or (lambda _m: None)
     client = SparqlClient(url, user=user, password=password, auth=auth, timeout=timeout)
+    if keyed:  # the layout of channelkg.graph.remote_asof
+        from channelkg.graph.remote_asof import push_keyed
+
+        return PushReport(url, graph, method, len(quads), push_keyed(
+            client, url, graph, quads, method=method, replace=replace, chunk=chunk, say=say))
     requests = 0
     if method == "gsp":
         sep = "&" if urllib.parse.urlsplit(url).query else "?"
         target = f"{url}{sep}{urllib.parse.urlencode({'graph': graph})}"
-        body = "".join(_ntriples(quads)).encode("utf-8")
+        body = "".join(ntriples(quads)).encode("utf-8")
         say(f"{'PUT' if replace else 'POST'} {len(quads)} triples to {target}")
         client.request(target, method="PUT" if replace else "POST", data=body,
                        headers={"Content-Type": "text/turtle"})
@@ -478,9 +522,9 @@ def push(
             say(f"DROP SILENT GRAPH {g}")
             client.update(f"DROP SILENT GRAPH {g}", url)
             requests += 1
-        for part in _chunks(quads, chunk):
+        for part in chunks(quads, chunk):
             say(f"INSERT DATA: {len(part)} triples")
-            client.update("INSERT DATA { GRAPH " + g + " {\n" + "".join(_ntriples(part)) + "} }",
+            client.update("INSERT DATA { GRAPH " + g + " {\n" + "".join(ntriples(part)) + "} }",
                           url)
             requests += 1
     return PushReport(url=url, graph=graph, method=method, triples=len(quads), requests=requests)
@@ -502,7 +546,7 @@ def insert_data(
 
     Terms are written as N-Triples (escaped by pyoxigraph). Up to ``chunk`` triples
     go in one request (triples with blank nodes all in the last one, see
-    :func:`_chunks`), into ``GRAPH <graph>`` when ``graph`` is given, else into the
+    :func:`chunks`), into ``GRAPH <graph>`` when ``graph`` is given, else into the
     server's default graph.
 
     Returns:
@@ -524,8 +568,8 @@ def insert_data(
                           auth=auth, timeout=timeout)
     say = progress or (lambda _m: None)
     requests = 0
-    for part in _chunks(quads, chunk):
-        body = "".join(_ntriples(part))
+    for part in chunks(quads, chunk):
+        body = "".join(ntriples(part))
         text = (f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}" if graph
                 else f"INSERT DATA {{\n{body}}}")
         say(f"INSERT DATA: {len(part)} triples to {update_url}")

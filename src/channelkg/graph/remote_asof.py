@@ -1,0 +1,213 @@
+"""``--as-of`` on a SPARQL server as a dataset view: the keyed layout, pushed and read.
+
+``channelkg push --keyed`` places the triples that touch dated facts in named graphs
+keyed by their validity interval (``G#valid=START/END``, the layout of
+:mod:`channelkg.graph.validity`) beside the base graph ``G``, and lists those graphs in
+a small index graph ``G#index``. A ``sparql:`` store that finds the index then
+
+* answers plain queries on ``G`` and all of its keyed graphs (the default graph of
+  each request is their union, sent as ``default-graph-uri`` parameters), and
+* answers ``--as-of D`` on ``G`` and only the keyed graphs whose interval holds ``D``:
+  the server evaluates the query on that dataset, and nothing is copied.
+
+Without an index (data loaded by other means) ``--as-of`` falls back to the copying
+view of :mod:`channelkg.graph.asof`.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import copy
+import datetime as dt
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from channelkg.graph.validity import KEY_MARK, key_visible
+
+if TYPE_CHECKING:
+    from channelkg.graph.base import KnowledgeGraph
+    from channelkg.graph.remote import RemoteKnowledgeGraph, SparqlClient
+
+#: The predicate of the index: ``<G> <urn:channelkg:keyedGraph> <G#valid=…>``.
+INDEX_PREDICATE = "urn:channelkg:keyedGraph"
+INDEX_MARK = "#index"
+_DATASET = ("default-graph-uri", "named-graph-uri")
+
+
+def index_graph(base: str) -> str:
+    """The IRI of the index graph of base graph ``base``."""
+    return base + INDEX_MARK
+
+
+def keyed_layout(quads: Iterable[Any], base: str) -> dict[str, list[Any]]:
+    """Place ``quads`` (pyoxigraph quads of one file set) by validity: graph IRI -> quads.
+
+    The base graph keeps the triples of undated things; the index graph lists the keyed
+    graphs (also when there are none, so a reader knows the layout is there).
+    """
+    import pyoxigraph as ox
+
+    from channelkg.graph.validity import partition
+
+    store = ox.Store()
+    g = ox.NamedNode(base)
+    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, g) for q in quads)
+    partition(store)
+    out: dict[str, list[Any]] = {base: []}
+    for q in store.quads_for_pattern(None, None, None, None):
+        name = q.graph_name.value if isinstance(q.graph_name, ox.NamedNode) else base
+        out.setdefault(name, []).append(q)
+    index = ox.NamedNode(index_graph(base))
+    pred = ox.NamedNode(INDEX_PREDICATE)
+    out[index.value] = [ox.Quad(g, pred, ox.NamedNode(name), index) for name in sorted(out)]
+    return out
+
+
+def _plain_client(client: SparqlClient) -> SparqlClient:
+    """The client without dataset parameters (the server's own default graph)."""
+    plain = copy.copy(client)
+    plain.params = [(k, v) for k, v in client.params if k not in _DATASET]
+    return plain
+
+
+def _with_graphs(client: SparqlClient, graphs: Iterable[str]) -> SparqlClient:
+    out = _plain_client(client)
+    named = [(k, v) for k, v in client.params if k == "named-graph-uri"]
+    out.params = [*out.params, *(("default-graph-uri", g) for g in graphs), *named]
+    return out
+
+
+def find_index(client: SparqlClient) -> dict[str, list[str]] | None:
+    """Base graph -> its keyed graphs, for the graphs the client's URL names
+    (``default-graph-uri``); ``None`` when it names none (the server's own default graph
+    is then used as it is) or the server holds no index for them.
+
+    The index of a base lists the base itself too, so a base pushed keyed whose facts
+    are all undated is still known to be complete.
+    """
+    from channelkg.errors import ChannelKGError
+
+    bases = [v for k, v in client.params if k == "default-graph-uri"]
+    if not bases:
+        return None
+    values = " ".join(f"<{index_graph(b)}>" for b in bases)
+    text = (f"SELECT ?base ?k WHERE {{ VALUES ?i {{ {values} }} "
+            f"GRAPH ?i {{ ?base <{INDEX_PREDICATE}> ?k }} }}")
+    try:
+        _vars, rows = _plain_client(client).select(text)
+    except ChannelKGError:
+        return None
+    found: dict[str, list[str]] = {}
+    for base, keyed in rows:
+        if base is not None and keyed is not None:
+            found.setdefault(str(base), [])
+            if KEY_MARK in str(keyed):
+                found[str(base)].append(str(keyed))
+    return found or None
+
+
+def dataset(index: dict[str, list[str]], extra: Iterable[str] = (),
+            day: dt.date | None = None) -> list[str]:
+    """The default graphs: ``extra`` graphs, then every base with its keyed graphs (only
+    those visible on ``day`` when a day is given)."""
+    out = list(extra)
+    for base, keyed in sorted(index.items()):
+        out.append(base)
+        out.extend(k for k in sorted(keyed)
+                   if day is None or key_visible(k.split(KEY_MARK, 1)[1], day))
+    return list(dict.fromkeys(out))
+
+
+def expanded_client(client: SparqlClient, index: dict[str, list[str]],
+                    day: dt.date | None = None) -> SparqlClient:
+    """A client whose default graph is the URL's other graphs plus every indexed base with
+    its keyed graphs (those visible on ``day``, when given)."""
+    named = [v for k, v in client.params if k == "default-graph-uri" and v not in index]
+    return _with_graphs(client, dataset(index, named, day))
+
+
+def view_on(kg: RemoteKnowledgeGraph, day: dt.date, *, known: bool = False
+            ) -> KnowledgeGraph | None:
+    """The dataset view of ``kg`` on ``day``, or ``None`` when the server holds no keyed
+    layout for it, or ``known`` asks for the stricter rule (which the layout does not key)."""
+    from channelkg.graph.remote import RemoteKnowledgeGraph
+
+    index = kg.keyed_index()
+    if index is None or known:
+        return None
+    out = RemoteKnowledgeGraph(expanded_client(kg.raw_client, index, day), url=kg.url,
+                               index={})
+    out.as_of = day
+    out.origin = kg  # type: ignore[attr-defined]
+    return out
+
+
+# --------------------------------------------------------------------------- push
+
+
+def _gsp_target(url: str, graph: str) -> str:
+    import urllib.parse
+
+    sep = "&" if urllib.parse.urlsplit(url).query else "?"
+    return f"{url}{sep}{urllib.parse.urlencode({'graph': graph})}"
+
+
+def _old_keyed_gsp(client: SparqlClient, url: str, base: str) -> list[str]:
+    """The keyed graphs an earlier keyed push listed in the index (GSP GET)."""
+    import re
+
+    from channelkg.errors import ChannelKGError
+
+    try:
+        _ctype, body = client.request(_gsp_target(url, index_graph(base)), method="GET",
+                                      headers={"Accept": "application/n-triples"})
+    except ChannelKGError:  # no index graph: nothing to remove
+        return []
+    text = body.decode("utf-8", "replace")
+    return sorted({m for m in re.findall(r"<([^<>\s]*" + re.escape(KEY_MARK) + r"[^<>\s]*)>",
+                                          text)})
+
+
+def push_keyed(client: SparqlClient, url: str, base: str, quads: list[Any], *, method: str,
+               replace: bool, chunk: int, say: Any) -> int:
+    """Push ``quads`` in the keyed layout (see the module docstring); return the number
+    of requests. Replacing removes the keyed graphs of an earlier keyed push first."""
+    from channelkg.errors import ChannelKGError
+    from channelkg.graph.remote import chunks, ntriples
+
+    parts = keyed_layout(quads, base)
+    requests = 0
+    if method == "gsp":
+        if replace:
+            for old in _old_keyed_gsp(client, url, base):
+                if old not in parts:
+                    say(f"DELETE <{old}>")
+                    with contextlib.suppress(ChannelKGError):  # already gone
+                        client.request(_gsp_target(url, old), method="DELETE")
+                    requests += 1
+        for name, part in sorted(parts.items()):
+            say(f"{'PUT' if replace else 'POST'} {len(part)} triples to <{name}>")
+            client.request(_gsp_target(url, name), method="PUT" if replace else "POST",
+                           data="".join(ntriples(part)).encode("utf-8"),
+                           headers={"Content-Type": "text/turtle"})
+            requests += 1
+        return requests
+    idx = f"<{index_graph(base)}>"
+    if replace:
+        say(f"DROP the keyed graphs listed in {idx}, then {idx} and <{base}>")
+        client.update("DELETE { GRAPH ?k { ?s ?p ?o } } WHERE { GRAPH " + idx + " { <" + base
+                      + "> <" + INDEX_PREDICATE + "> ?k } GRAPH ?k { ?s ?p ?o } }", url)
+        client.update(f"DROP SILENT GRAPH {idx}", url)
+        client.update(f"DROP SILENT GRAPH <{base}>", url)
+        requests += 3
+    for name, part in sorted(parts.items()):
+        for piece in chunks(part, chunk):
+            say(f"INSERT DATA: {len(piece)} triples into <{name}>")
+            client.update("INSERT DATA { GRAPH <" + name + "> {\n" + "".join(ntriples(piece))
+                          + "} }", url)
+            requests += 1
+    return requests
+
+
+__all__ = ["INDEX_PREDICATE", "dataset", "expanded_client", "find_index", "index_graph",
+           "keyed_layout", "push_keyed", "view_on"]
