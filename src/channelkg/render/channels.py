@@ -37,9 +37,12 @@ from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.terms import shorten
 
 if TYPE_CHECKING:
+    from pathlib import Path
+
     import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 
     from channelkg.graph.memory import KnowledgeGraph
+    from channelkg.render.views import RenderedView
 
 #: The columns, left to right: (id, header).
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -378,16 +381,22 @@ def channel_map(
         n_open = sum(1 for r in rs if r.open)
         name = idx.label(URIRef(fam)) if fam else ""
         band_labels.append(f"{name}: {len(rs)} route{'s' * (len(rs) != 1)}, {n_open} open")
+        first = len(lane_band)
         for r in rs:
             builder.add_route(r, b, len(lane_band))
             lane_band.append(b)
-    if not res.routes:  # nothing recorded: still draw the model(s) and the market
-        for m in res.models[:1] or ([res.model] if res.model else []):
-            builder.node(0, "model", m, 0)
-        if res.market:
-            builder.node(0, "market", res.market, 0)
+        for lane in range(first, len(lane_band)) if res.market else ():
+            builder.node(b, "market", res.market, lane)  # drawn even if every route is closed
+    if not res.routes:  # nothing recorded: still draw the model, its developer, the market
         lane_band.append(0)
         band_labels.append("")
+        for m in [res.model] if res.model else []:
+            column = "model" if idx.is_a(URIRef(m), CKG.Model) else "developer"
+            builder.node(0, column, m, 0)
+            for d in idx.objects(URIRef(m), CKG.developer) if column == "model" else []:
+                builder.node(0, "developer", str(d), 0)
+        if res.market:
+            builder.node(0, "market", res.market, 0)
     for n in builder.nodes.values():
         builder.graph.add_node(n.key, **n.attrs)
     builder.rekey()
@@ -472,6 +481,50 @@ def render_channel_map(cmap: ChannelMap, *, title: str | None = None, csp: bool 
                        physics_threshold=0, csp=csp, extra=extra)
 
 
+def channel_slug(market: str, model: str | None = None) -> str:
+    """File stem of a channel map: ``channels-gpt-cn``, ``channels-cn``."""
+    import re
+
+    text = "-".join(["channels", *([model] if model else []), market]).replace("kgid:", "")
+    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:120]
+
+
+def channel_view(
+    kg: KnowledgeGraph,
+    market: str,
+    model: str | None = None,
+    *,
+    path: Path | None = None,
+    title: str | None = None,
+    as_of: str | None = None,
+) -> RenderedView:
+    """The page of one channel map and the file it belongs in (default
+    ``graphs/views/channels-<model>-<market>.html``, ``-as-of-DATE`` appended with ``as_of``).
+
+    Routes are judged on ``as_of`` (else today), as ``channelkg routes`` judges them.
+    """
+    from channelkg import resources
+    from channelkg.model.dates import option_day
+    from channelkg.render.selection import Selection
+    from channelkg.render.views import RenderedView
+
+    cmap = channel_map(kg, market, model, on=option_day(None, as_of), as_of=as_of)
+    stem = channel_slug(market, model) + (f"-as-of-{as_of}" if as_of else "")
+    path = path or resources.output_dir("views") / f"{stem}.html"
+    page_title = title or cmap.title
+    html = render_channel_map(cmap, title=page_title)
+    return RenderedView(Selection(market=market), path, cmap.graph, html, page_title)
+
+
+def shipped_channel_views(
+    kg: KnowledgeGraph, folder: Path, as_of: str | None = None
+) -> list[RenderedView]:
+    """The channel maps of :data:`SHIPPED_CHANNEL_MAPS`, into ``folder``."""
+    suffix = f"-as-of-{as_of}" if as_of else ""
+    return [channel_view(kg, market, model, path=folder / f"{stem}{suffix}.html", as_of=as_of)
+            for stem, model, market in SHIPPED_CHANNEL_MAPS]
+
+
 __all__ = [
     "COLUMNS",
     "SHIPPED_CHANNEL_MAPS",
@@ -479,8 +532,11 @@ __all__ = [
     "ChannelMap",
     "box_height",
     "channel_map",
+    "channel_slug",
+    "channel_view",
     "closing_restrictions",
     "render_channel_map",
     "restriction_date",
     "route_state",
+    "shipped_channel_views",
 ]

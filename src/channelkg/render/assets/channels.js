@@ -72,8 +72,8 @@
     var box = extent(), c = network.body.container;
     if (!box || !c.clientWidth || !c.clientHeight) return;
     var w = box.right - box.left + 2 * PAD, h = box.bottom - box.top + 2 * PAD;
-    var scale = Math.min(c.clientWidth / w, c.clientHeight / h);
-    var byWidth = c.clientWidth / w, cx = (box.left + box.right) / 2;
+    var scale = Math.min(1, c.clientWidth / w, c.clientHeight / h);
+    var byWidth = Math.min(1, c.clientWidth / w), cx = (box.left + box.right) / 2;
     if (byWidth > scale * 1.15) {  /* tall: fit the width, start at the top, pan down */
       network.moveTo({ scale: byWidth, animation: false,
         position: { x: cx, y: box.top - PAD + c.clientHeight / 2 / byWidth } });
