@@ -385,8 +385,8 @@ def channel_map(
         for r in rs:
             builder.add_route(r, b, len(lane_band))
             lane_band.append(b)
-        for lane in range(first, len(lane_band)) if res.market else ():
-            builder.node(b, "market", res.market, lane)  # drawn even if every route is closed
+        for lane in range(first, len(lane_band)):  # drawn even if every route is closed
+            builder.node(b, "market", res.market or "", lane)
     if not res.routes:  # nothing recorded: still draw the model, its developer, the market
         lane_band.append(0)
         band_labels.append("")
