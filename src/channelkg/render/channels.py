@@ -24,7 +24,7 @@ legend.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -70,10 +70,15 @@ STATES: tuple[tuple[str, str, str, list[int] | None], ...] = (
 )
 
 #: The channel maps ``view --all-shipped`` writes: (file stem, model, market).
-SHIPPED_CHANNEL_MAPS: tuple[tuple[str, str, str], ...] = tuple(
-    (f"channels-{model}-{market.lower()}", model, market)
-    for model in ("gpt", "claude", "gemini", "qwen")
-    for market in ("CN", "HK")
+SHIPPED_CHANNEL_MAPS: tuple[tuple[str, str, str], ...] = (
+    ("channels-gpt-cn", "gpt", "CN"),
+    ("channels-gpt-hk", "gpt", "HK"),
+    ("channels-claude-cn", "claude", "CN"),
+    ("channels-claude-hk", "claude", "HK"),
+    ("channels-gemini-cn", "gemini", "CN"),
+    ("channels-gemini-hk", "gemini", "HK"),
+    ("channels-qwen-cn", "qwen", "CN"),
+    ("channels-qwen-hk", "qwen", "HK"),
 )
 
 FONT = 26  # node label size, canvas pixels
@@ -82,8 +87,8 @@ COLUMN_PITCH = 244  # distance between column centres
 MARGIN = 8  # padding inside a node box
 GAP = 22  # vertical space between two boxes of a column
 BAND_HEADER = 46  # room above each band for its label
-LINE = round(FONT * 1.25)
-CHARS_PER_LINE = int((BOX_WIDTH - 2 * MARGIN) / (FONT * 0.6))
+LINE = 33  # estimated height of one label line (FONT * 1.25, rounded up)
+CHARS_PER_LINE = 11  # estimated characters per line: (BOX_WIDTH - 2 * MARGIN) / (FONT * 0.6)
 
 
 @dataclass
@@ -352,22 +357,26 @@ def channel_map(
     *,
     on: dt.date | None = None,
     as_of: str | None = None,
+    index: Index | None = None,
+    projection: nx.MultiDiGraph | None = None,
 ) -> ChannelMap:
     """Lay out the channel map of the routes of ``model`` (all models if None) into
     ``market``, judged on ``on`` (default today), from the records of
-    :func:`channelkg.analysis.routes.routes`.
+    :func:`channelkg.analysis.routes.routes`. ``index`` and ``projection`` (the
+    :class:`Index` and :func:`~channelkg.render.network.to_networkx` of ``kg``) save
+    reading the graph again when several maps are drawn.
 
     Raises:
         InputError: the market or model is unknown or ambiguous (one line).
     """
     from channelkg.render.network import to_networkx
 
-    idx = Index.of(kg)
+    idx = index or Index.of(kg)
     resolve_market(idx, market)  # fail on a bad name before any work
     if model:
         resolve_models(idx, model)
     res = routes(idx, model, market, on=on)
-    full = to_networkx(kg)
+    full = projection if projection is not None else to_networkx(kg)
     builder = _Builder(idx, full, res.market or "")
     tops = set(families(idx))
     by_band: dict[str, list[Route]] = {}
@@ -497,18 +506,22 @@ def channel_view(
     path: Path | None = None,
     title: str | None = None,
     as_of: str | None = None,
+    parts: tuple[Index, nx.MultiDiGraph] | None = None,
 ) -> RenderedView:
     """The page of one channel map and the file it belongs in (default
     ``graphs/views/channels-<model>-<market>.html``, ``-as-of-DATE`` appended with ``as_of``).
 
-    Routes are judged on ``as_of`` (else today), as ``channelkg routes`` judges them.
+    Routes are judged on ``as_of`` (else today), as ``channelkg routes`` judges them;
+    ``parts``: the index and projection of ``kg`` if already made.
     """
     from channelkg import resources
     from channelkg.model.dates import option_day
     from channelkg.render.selection import Selection
     from channelkg.render.views import RenderedView
 
-    cmap = channel_map(kg, market, model, on=option_day(None, as_of), as_of=as_of)
+    index, projection = parts or (None, None)
+    cmap = channel_map(kg, market, model, on=option_day(None, as_of), as_of=as_of,
+                       index=index, projection=projection)
     stem = channel_slug(market, model) + (f"-as-of-{as_of}" if as_of else "")
     path = path or resources.output_dir("views") / f"{stem}.html"
     page_title = title or cmap.title
@@ -517,12 +530,29 @@ def channel_view(
 
 
 def shipped_channel_views(
-    kg: KnowledgeGraph, folder: Path, as_of: str | None = None
+    kg: KnowledgeGraph, folder: Path, as_of: str | None = None,
+    progress: Callable[[str], None] | None = None,
 ) -> list[RenderedView]:
-    """The channel maps of :data:`SHIPPED_CHANNEL_MAPS`, into ``folder``."""
+    """The channel maps of :data:`SHIPPED_CHANNEL_MAPS`, into ``folder``; a map whose
+    model or market the graph does not know is left out (and reported to ``progress``)."""
+    from channelkg.errors import InputError
+    from channelkg.render.network import to_networkx
+
     suffix = f"-as-of-{as_of}" if as_of else ""
-    return [channel_view(kg, market, model, path=folder / f"{stem}{suffix}.html", as_of=as_of)
-            for stem, model, market in SHIPPED_CHANNEL_MAPS]
+    idx = Index.of(kg)
+    parts = (idx, to_networkx(kg))
+    out = []
+    for stem, model, market in SHIPPED_CHANNEL_MAPS:
+        try:
+            resolve_market(idx, market)
+            resolve_models(idx, model)
+        except InputError as e:
+            if progress:
+                progress(f"left out {stem}: {e}")
+            continue
+        out.append(channel_view(kg, market, model, path=folder / f"{stem}{suffix}.html",
+                                as_of=as_of, parts=parts))
+    return out
 
 
 __all__ = [

@@ -171,7 +171,7 @@ def build_views(
         from channelkg.render.channels import shipped_channel_views
 
         folder = output or resources.output_dir("views")
-        pages += shipped_channel_views(kg, folder, options.as_of)
+        pages += shipped_channel_views(kg, folder, options.as_of, progress)
     return pages
 
 
