@@ -150,7 +150,8 @@ def _selection(
     "--all-shipped",
     is_flag=True,
     help="Write the standard views (China market, "
-    "Microsoft, whole graph) into graphs/views/ (or the -o folder).",
+    "Microsoft, whole graph) and the channel maps of GPT, Claude, Gemini and Qwen "
+    "into CN and HK into graphs/views/ (or the -o folder).",
 )
 @timeout_option
 @graph_options
