@@ -17,6 +17,7 @@ from click.testing import CliRunner
 
 from channelkg.cli import cli
 from channelkg.graph.memory import KnowledgeGraph
+from channelkg.rdf.terms import shorten
 from channelkg.render.channels import (
     SHIPPED_CHANNEL_MAPS,
     box_height,
@@ -24,7 +25,6 @@ from channelkg.render.channels import (
     route_state,
 )
 from channelkg.render.network import to_networkx
-from channelkg.rdf.terms import shorten
 from channelkg.render.selection import Selection, select
 from channelkg.sparql.query import query
 from conftest import DATA, ROOT

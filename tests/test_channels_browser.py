@@ -48,6 +48,26 @@ BOXES = """() => {
 }"""
 
 
+#: vis-network sizes a label when it draws it: pan down the whole map at the scale it
+#: opened with, a screen at a time, then read every label's box (canvas units).
+PAN_AND_MEASURE = """async () => {
+  const api = window.channelkg, net = api.network, scale = net.getScale();
+  const c = net.body.container, bands = api.channels.bands;
+  const frame = () => new Promise(r => requestAnimationFrame(() => r()));
+  const start = net.getViewPosition(), bottom = bands[bands.length - 1].bottom;
+  for (let y = start.y; y < bottom + c.clientHeight / scale; y += 0.7 * c.clientHeight / scale) {
+    net.moveTo({position: {x: start.x, y: y}, scale: scale, animation: false});
+    net.redraw();
+    await frame();
+  }
+  return net.body.nodeIndices.map(id => {
+    const n = net.body.nodes[id], s = n.labelModule.size;
+    return {key: api.data.nodes[id].key, text: n.options.label, left: s.left, top: s.top,
+            right: s.left + s.width, bottom: s.top + s.height};
+  });
+}"""
+
+
 class Browser:
     """One Chromium profile for the module; records every request that is not file://."""
 
@@ -189,7 +209,10 @@ def _hover_route(page: Any, route: str) -> None:
     """Hover the middle of an edge only this route draws."""
     edge = page.evaluate("""(r) => {
       const api = window.channelkg, pairs = {};
-      api.data.edges.forEach(e => { const k = e.from + '>' + e.to; pairs[k] = (pairs[k] || 0) + 1; });
+      api.data.edges.forEach(e => {
+        const k = e.from + '>' + e.to;
+        pairs[k] = (pairs[k] || 0) + 1;
+      });
       return api.data.edges.find(e => e.route === r && pairs[e.from + '>' + e.to] === 1).id;
     }""", route)
     box = page.locator("#ckg-graph").bounding_box()
@@ -259,4 +282,34 @@ def test_select_view_is_drawn_connected(browser: Browser, tmp_path: Path) -> Non
     counts = page.evaluate("""() => ({nodes: window.channelkg.visibleNodeCount(),
                                        edges: window.channelkg.visibleEdgeCount()})""")
     assert counts["nodes"] > 4 and counts["edges"] > 0
+    page.close()
+
+
+def test_every_family_map_has_bands_and_legible_labels(browser: Browser, tmp_path: Path) -> None:
+    """Without --model: one band per family, labelled with its routes; the tall map opens
+    fitted to its width from the top; no label (node or band) overlaps another or is drawn
+    under 11 px."""
+    out = tmp_path / "cn.html"
+    res = CliRunner().invoke(cli, ["view", "--channels", "--market", "CN", "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    page = browser.open(out)
+    opened = page.evaluate(BOXES)
+    first = min(b["top"] for b in page.evaluate(
+        "() => window.channelkg.channels.bandLabelBoxes()"))
+    assert opened["view"]["top"] <= first < opened["view"]["top"] + 60  # starts at the top
+    assert [b["text"] for b in opened["labels"] if b["px"] < MIN_LABEL_PX] == []
+    scale = page.evaluate("() => window.channelkg.network.getScale()")
+    labels = page.evaluate(PAN_AND_MEASURE)  # canvas units
+    bands = page.evaluate("() => window.channelkg.channels.bandLabelBoxes(true)")
+    routes = page.evaluate("() => window.channelkg.channels.routes")
+    assert len(bands) > 1 and len(bands) == len({r["band"] for r in routes})
+    assert sum(int(b["text"].split(": ")[1].split(" ")[0]) for b in bands) == len(routes)
+    assert len(labels) == len(opened["labels"])
+    assert all(b["right"] > b["left"] and b["bottom"] > b["top"] for b in labels)
+    boxes = labels + bands
+    assert min(b["bottom"] - b["top"] for b in bands) * scale >= MIN_LABEL_PX
+    clashes = [(a["text"], b["text"]) for i, a in enumerate(boxes) for b in boxes[i + 1:]
+               if _overlaps(a, b)]
+    assert clashes == []
+    assert page.errors == []
     page.close()

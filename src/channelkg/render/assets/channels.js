@@ -104,17 +104,19 @@
       ctx.fillText(b.label, ext.left + 10, b.top + 10);
     });
   });
-  /* Boxes of the band labels in page pixels (for tests and the screenshot script). */
-  function bandLabelBoxes() {
+  /* Boxes of the band labels, in page pixels (or canvas units with inCanvas). */
+  function bandLabelBoxes(inCanvas) {
     var ctx = document.createElement("canvas").getContext("2d");
     ctx.font = "600 " + BAND_FONT + "px system-ui, sans-serif";
     var ext = bandExtent(), rect = network.body.container.getBoundingClientRect();
     return ch.bands.map(function (b) {
-      var a = network.canvasToDOM({ x: ext.left + 10, y: b.top + 10 });
-      var z = network.canvasToDOM({ x: ext.left + 10 + ctx.measureText(b.label).width,
-                                    y: b.top + 10 + BAND_FONT });
-      return { text: b.label, left: rect.left + a.x, top: rect.top + a.y,
-               right: rect.left + z.x, bottom: rect.top + z.y };
+      var a = { x: ext.left + 10, y: b.top + 10 };
+      var z = { x: ext.left + 10 + ctx.measureText(b.label).width, y: b.top + 10 + BAND_FONT };
+      if (!inCanvas) {
+        a = network.canvasToDOM(a); z = network.canvasToDOM(z);
+        a = { x: rect.left + a.x, y: rect.top + a.y }; z = { x: rect.left + z.x, y: rect.top + z.y };
+      }
+      return { text: b.label, left: a.x, top: a.y, right: z.x, bottom: z.y };
     });
   }
 
