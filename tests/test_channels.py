@@ -213,3 +213,15 @@ def test_view_query_cli_draws_edges(runner: CliRunner, tmp_path: Path) -> None:
     page = out.read_text(encoding="utf-8")
     data = json.loads(page.split('id="ckg-data">', 1)[1].split("</script>", 1)[0])
     assert len(data["nodes"]) > 4 and len(data["edges"]) > 0
+
+
+def test_readme_first_screen_shows_the_gpt_cn_map() -> None:
+    """The README opens with the screenshot (a 1440x900 PNG under docs/) and the file to open."""
+    import struct
+
+    first = "\n".join((ROOT / "README.md").read_text(encoding="utf-8").splitlines()[:16])
+    assert "(docs/channel-map-gpt-cn.png)" in first
+    assert "graphs/views/channels-gpt-cn.html" in first
+    png = (ROOT / "docs" / "channel-map-gpt-cn.png").read_bytes()
+    assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
+    assert struct.unpack(">II", png[16:24]) == (1440, 900)

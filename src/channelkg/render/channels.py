@@ -87,6 +87,7 @@ COLUMN_PITCH = 244  # distance between column centres
 MARGIN = 8  # padding inside a node box
 GAP = 22  # vertical space between two boxes of a column
 BAND_HEADER = 46  # room above each band for its label
+FAN = 0.6  # how far parallel edges of routes that share two nodes curve apart
 LINE = 33  # estimated height of one label line (FONT * 1.25, rounded up)
 CHARS_PER_LINE = 11  # estimated characters per line: (BOX_WIDTH - 2 * MARGIN) / (FONT * 0.6)
 
@@ -463,7 +464,9 @@ def _restyle(payload: dict[str, Any], channels: dict[str, Any]) -> None:
             e["route"] = e["key"].split("#")[0]
             e["state"] = state
             e["dashed"] = state in ("disputed", "closed")
-            e.pop("smooth", None)
+            if e.get("smooth"):  # parallel routes fan out a little, each hoverable
+                e["smooth"] = dict(e["smooth"], roundness=round(
+                    e["smooth"]["roundness"] * FAN, 3))
     payload["channels"] = channels
 
 
