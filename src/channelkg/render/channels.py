@@ -175,12 +175,11 @@ def _family(idx: Index, r: Route, tops: set[URIRef]) -> str:
 class _Builder:
     """Collects the nodes and edges of the map, route by route."""
 
-    def __init__(self, idx: Index, full: nx.MultiDiGraph, market: str) -> None:
+    def __init__(self, idx: Index, full: nx.MultiDiGraph) -> None:
         import networkx as nx
 
         self.idx = idx
         self.full = full
-        self.market = market
         self.graph = nx.MultiDiGraph()
         self.graph.graph.update(full.graph)
         self.nodes: dict[tuple[int, str, str], _Node] = {}
@@ -378,7 +377,7 @@ def channel_map(
         resolve_models(idx, model)
     res = routes(idx, model, market, on=on)
     full = projection if projection is not None else to_networkx(kg)
-    builder = _Builder(idx, full, res.market or "")
+    builder = _Builder(idx, full)
     tops = set(families(idx))
     by_band: dict[str, list[Route]] = {}
     for r in res.routes:
@@ -457,8 +456,12 @@ def _restyle(payload: dict[str, Any], channels: dict[str, Any]) -> None:
     opts["interaction"]["hideEdgesOnZoom"] = False
     colour = {s["id"]: s["color"] for s in channels["states"]}
     state_of = {k: r["state"] for r in channels["routes"] for k in r["edges"]}
+    title = {k: r["label"] for r in channels["routes"] for k in r["edges"]}
+    einfo = payload.get("einfo") or []
     for e in payload["edges"]:
         state = state_of.get(str(e.get("key")))
+        if state and isinstance(e.get("id"), int) and e["id"] < len(einfo):
+            einfo[e["id"]]["t"] = title[e["key"]]  # the tooltip names the route
         if state:
             e["color"] = colour[state]
             e["route"] = e["key"].split("#")[0]
