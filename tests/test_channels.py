@@ -18,12 +18,8 @@ from click.testing import CliRunner
 from channelkg.cli import cli
 from channelkg.graph.memory import KnowledgeGraph
 from channelkg.rdf.terms import shorten
-from channelkg.render.channels import (
-    SHIPPED_CHANNEL_MAPS,
-    box_height,
-    channel_map,
-    route_state,
-)
+from channelkg.render.channel_page import SHIPPED_CHANNEL_MAPS
+from channelkg.render.channels import box_height, channel_map, route_state
 from channelkg.render.network import to_networkx
 from channelkg.render.selection import Selection, select
 from channelkg.sparql.query import query
@@ -225,3 +221,20 @@ def test_readme_first_screen_shows_the_gpt_cn_map() -> None:
     png = (ROOT / "docs" / "channel-map-gpt-cn.png").read_bytes()
     assert png[:8] == b"\x89PNG\r\n\x1a\n" and png[12:16] == b"IHDR"
     assert struct.unpack(">II", png[16:24]) == (1440, 900)
+
+
+def test_the_map_projects_only_what_it_needs_with_the_same_attributes(
+    bundled_ox: KnowledgeGraph,
+) -> None:
+    """A map projects only the triples about its routes (and the schema); its nodes and
+    edges are the same as when taken from the projection of the whole graph."""
+    from channelkg.analysis.index import Index
+
+    idx = Index.of(bundled_ox)
+    full = to_networkx(bundled_ox)
+    for market, model in (("CN", None), ("HK", "gpt")):
+        part = channel_map(bundled_ox, market, model, index=idx).graph
+        whole = channel_map(bundled_ox, market, model, index=idx, projection=full).graph
+        assert dict(part.nodes(data=True)) == dict(whole.nodes(data=True))
+        assert sorted(part.edges(keys=True, data=True), key=lambda e: e[2]) == sorted(
+            whole.edges(keys=True, data=True), key=lambda e: e[2])

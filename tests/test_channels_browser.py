@@ -18,7 +18,8 @@ from click.testing import CliRunner
 
 from channelkg.cli import cli
 from channelkg.graph.memory import load
-from channelkg.render.channels import SHIPPED_CHANNEL_MAPS, channel_map, render_channel_map
+from channelkg.render.channel_page import SHIPPED_CHANNEL_MAPS, render_channel_map
+from channelkg.render.channels import channel_map
 from conftest import DATA, ROOT, chromium_context
 
 pytestmark = pytest.mark.browser

@@ -199,7 +199,7 @@ def view(
     sel = _selection(market, provider, around, depth, classes, query_file, params)
     if channels or model:
         _check_channels(sel, channels, collapse, with_sources, all_shipped)
-        from channelkg.render.channels import channel_view
+        from channelkg.render.channel_page import channel_view
 
         page = channel_view(open_graph(**graph), sel.market or "", model, path=output,
                             title=title, as_of=graph.get("as_of"))

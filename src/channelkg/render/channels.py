@@ -18,13 +18,13 @@ lane, a node sits at the middle of the lanes of its routes, and a sweep per colu
 keeps nodes apart by their estimated box heights. The page is the standard one
 (:func:`channelkg.render.page.render_html`, same node and edge payload), plus
 ``assets/channels.js`` and ``channels.css`` for the column headers, bands and the route
-legend.
+legend: see :mod:`channelkg.render.channel_page`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,12 +37,9 @@ from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.terms import shorten
 
 if TYPE_CHECKING:
-    from pathlib import Path
-
     import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 
     from channelkg.graph.memory import KnowledgeGraph
-    from channelkg.render.views import RenderedView
 
 #: The columns, left to right: (id, header).
 COLUMNS: tuple[tuple[str, str], ...] = (
@@ -67,18 +64,6 @@ STATES: tuple[tuple[str, str, str, list[int] | None], ...] = (
     ("open-reported", "open, reported", "#c77700", None),
     ("disputed", "disputed", "#8e44ad", [12, 7]),
     ("closed", "closed", "#8a8f98", [3, 6]),
-)
-
-#: The channel maps ``view --all-shipped`` writes: (file stem, model, market).
-SHIPPED_CHANNEL_MAPS: tuple[tuple[str, str, str], ...] = (
-    ("channels-gpt-cn", "gpt", "CN"),
-    ("channels-gpt-hk", "gpt", "HK"),
-    ("channels-claude-cn", "claude", "CN"),
-    ("channels-claude-hk", "claude", "HK"),
-    ("channels-gemini-cn", "gemini", "CN"),
-    ("channels-gemini-hk", "gemini", "HK"),
-    ("channels-qwen-cn", "qwen", "CN"),
-    ("channels-qwen-hk", "qwen", "HK"),
 )
 
 FONT = 26  # node label size, canvas pixels
@@ -344,6 +329,35 @@ class _Builder:
         }
 
 
+def _triples_for(idx: Index, res: RoutesResult) -> list[tuple[Any, Any, Any]]:
+    """The triples the projection of a map needs: those about the routes and everything
+    they mention (and one hop further: sources, developers, controlled values), and the
+    schema (every class and property, for styles and labels). A projection of these
+    gives those nodes the same attributes as the projection of the whole graph."""
+    from rdflib.namespace import OWL, RDF, RDFS
+
+    seeds: set[Any] = {URIRef(i) for i in (res.market, res.model) if i}
+    seeds.update(URIRef(m) for m in res.models)
+    for r in res.routes:
+        seeds.update(URIRef(i) for i in (r.iri, r.market, r.service, r.operator,
+                                         r.provider, r.kind, r.status) if i)
+        seeds.update(URIRef(i) for i in (*r.models, *r.sellers, *r.depends_on))
+        seeds.update(URIRef(x.iri) for x in r.restrictions)
+    near = set(seeds)
+    for s in seeds:
+        for objects in idx.spo.get(s, {}).values():
+            near.update(o for o in objects if isinstance(o, URIRef))
+    schema_types = {OWL.Class, RDFS.Class, OWL.ObjectProperty, OWL.DatatypeProperty,
+                    OWL.AnnotationProperty, RDF.Property}
+    out: list[tuple[Any, Any, Any]] = []
+    for s, po in idx.spo.items():
+        keep = s in near or RDFS.subClassOf in po or bool(schema_types.intersection(
+            po.get(RDF.type, ()))) or str(s).startswith(str(CKG))
+        if keep:
+            out.extend((s, p, o) for p, os in po.items() for o in os)
+    return out
+
+
 def _title(idx: Index, res: RoutesResult, on: str | None) -> str:
     market = idx.label(URIRef(res.market)) if res.market else "?"
     what = idx.label(URIRef(res.model)) if res.model else "every model family"
@@ -362,9 +376,10 @@ def channel_map(
 ) -> ChannelMap:
     """Lay out the channel map of the routes of ``model`` (all models if None) into
     ``market``, judged on ``on`` (default today), from the records of
-    :func:`channelkg.analysis.routes.routes`. ``index`` and ``projection`` (the
-    :class:`Index` and :func:`~channelkg.render.network.to_networkx` of ``kg``) save
-    reading the graph again when several maps are drawn.
+    :func:`channelkg.analysis.routes.routes`. ``index``: the :class:`Index` of ``kg``
+    if already made. ``projection``: a :func:`~channelkg.render.network.to_networkx`
+    projection to take node attributes from (default: a projection of only the triples
+    the map needs, which gives the same attributes).
 
     Raises:
         InputError: the market or model is unknown or ambiguous (one line).
@@ -376,7 +391,7 @@ def channel_map(
     if model:
         resolve_models(idx, model)
     res = routes(idx, model, market, on=on)
-    full = projection if projection is not None else to_networkx(kg)
+    full = projection if projection is not None else to_networkx(_triples_for(idx, res))
     builder = _Builder(idx, full)
     tops = set(families(idx))
     by_band: dict[str, list[Route]] = {}
@@ -425,154 +440,17 @@ def channel_map(
     return ChannelMap(_title(idx, res, as_of), builder.graph, laid["positions"], channels, res)
 
 
-def _restyle(payload: dict[str, Any], channels: dict[str, Any]) -> None:
-    """Boxes with the label inside, route colours by state, fixed positions."""
-    for group in payload["groups"].values():
-        colour = group["color"]["background"]
-        group["shape"] = "box"
-        group["color"] = {
-            "background": _tint(colour),
-            "border": colour,
-            "highlight": {"background": _tint(colour, 0.7), "border": "#222"},
-            "hover": {"background": _tint(colour, 0.7), "border": "#222"},
-        }
-    opts = payload["options"]
-    opts["nodes"] = {
-        "shape": "box",
-        "font": {"size": FONT, "color": "#111", "face": "system-ui, sans-serif"},
-        "margin": MARGIN,
-        "widthConstraint": {"maximum": BOX_WIDTH},
-        "borderWidth": 2,
-    }
-    opts["edges"] = {
-        "smooth": {"enabled": True, "type": "cubicBezier", "forceDirection": "horizontal",
-                   "roundness": 0.45},
-        "width": 3,
-        "selectionWidth": 2,
-        "arrows": {"to": {"enabled": True, "scaleFactor": 0.6}},
-    }
-    opts["interaction"]["dragNodes"] = False
-    opts["interaction"]["hideEdgesOnDrag"] = False
-    opts["interaction"]["hideEdgesOnZoom"] = False
-    colour = {s["id"]: s["color"] for s in channels["states"]}
-    state_of = {k: r["state"] for r in channels["routes"] for k in r["edges"]}
-    title = {k: r["label"] for r in channels["routes"] for k in r["edges"]}
-    einfo = payload.get("einfo") or []
-    for e in payload["edges"]:
-        state = state_of.get(str(e.get("key")))
-        if state and isinstance(e.get("id"), int) and e["id"] < len(einfo):
-            einfo[e["id"]]["t"] = title[e["key"]]  # the tooltip names the route
-        if state:
-            e["color"] = colour[state]
-            e["route"] = e["key"].split("#")[0]
-            e["state"] = state
-            e["dashed"] = state in ("disputed", "closed")
-            if e.get("smooth"):  # parallel routes fan out a little, each hoverable
-                e["smooth"] = dict(e["smooth"], roundness=round(
-                    e["smooth"]["roundness"] * FAN, 3))
-    payload["channels"] = channels
-
-
-def _tint(colour: str, keep: float = 0.2) -> str:
-    """``colour`` mixed with white (``keep`` of the colour)."""
-    c = colour.strip()
-    if len(c) != 7 or not c.startswith("#"):
-        return "#ffffff"
-    try:
-        rgb = [int(c[i : i + 2], 16) for i in (1, 3, 5)]
-    except ValueError:
-        return "#ffffff"
-    return "#" + "".join(f"{round(255 - (255 - v) * keep):02x}" for v in rgb)
-
-
-def render_channel_map(cmap: ChannelMap, *, title: str | None = None, csp: bool = True) -> str:
-    """The self-contained HTML page of a channel map (the standard page and payload,
-    plus ``channels.js``/``channels.css``)."""
-    from channelkg.render.page import PageExtra, render_html
-
-    extra = PageExtra(assets=("channels.css", "channels.js"),
-                      extend=lambda p: _restyle(p, cmap.channels))
-    return render_html(cmap.graph, title=title or cmap.title, positions=cmap.positions,
-                       physics_threshold=0, csp=csp, extra=extra)
-
-
-def channel_slug(market: str, model: str | None = None) -> str:
-    """File stem of a channel map: ``channels-gpt-cn``, ``channels-cn``."""
-    import re
-
-    text = "-".join(["channels", *([model] if model else []), market]).replace("kgid:", "")
-    return re.sub(r"[^A-Za-z0-9]+", "-", text).strip("-").lower()[:120]
-
-
-def channel_view(
-    kg: KnowledgeGraph,
-    market: str,
-    model: str | None = None,
-    *,
-    path: Path | None = None,
-    title: str | None = None,
-    as_of: str | None = None,
-    parts: tuple[Index, nx.MultiDiGraph] | None = None,
-) -> RenderedView:
-    """The page of one channel map and the file it belongs in (default
-    ``graphs/views/channels-<model>-<market>.html``, ``-as-of-DATE`` appended with ``as_of``).
-
-    Routes are judged on ``as_of`` (else today), as ``channelkg routes`` judges them;
-    ``parts``: the index and projection of ``kg`` if already made.
-    """
-    from channelkg import resources
-    from channelkg.model.dates import option_day
-    from channelkg.render.selection import Selection
-    from channelkg.render.views import RenderedView
-
-    index, projection = parts or (None, None)
-    cmap = channel_map(kg, market, model, on=option_day(None, as_of), as_of=as_of,
-                       index=index, projection=projection)
-    stem = channel_slug(market, model) + (f"-as-of-{as_of}" if as_of else "")
-    path = path or resources.output_dir("views") / f"{stem}.html"
-    page_title = title or cmap.title
-    html = render_channel_map(cmap, title=page_title)
-    return RenderedView(Selection(market=market), path, cmap.graph, html, page_title)
-
-
-def shipped_channel_views(
-    kg: KnowledgeGraph, folder: Path, as_of: str | None = None,
-    progress: Callable[[str], None] | None = None,
-) -> list[RenderedView]:
-    """The channel maps of :data:`SHIPPED_CHANNEL_MAPS`, into ``folder``; a map whose
-    model or market the graph does not know is left out (and reported to ``progress``)."""
-    from channelkg.errors import InputError
-    from channelkg.render.network import to_networkx
-
-    suffix = f"-as-of-{as_of}" if as_of else ""
-    idx = Index.of(kg)
-    parts = (idx, to_networkx(kg))
-    out = []
-    for stem, model, market in SHIPPED_CHANNEL_MAPS:
-        try:
-            resolve_market(idx, market)
-            resolve_models(idx, model)
-        except InputError as e:
-            if progress:
-                progress(f"left out {stem}: {e}")
-            continue
-        out.append(channel_view(kg, market, model, path=folder / f"{stem}{suffix}.html",
-                                as_of=as_of, parts=parts))
-    return out
-
-
 __all__ = [
+    "BOX_WIDTH",
     "COLUMNS",
-    "SHIPPED_CHANNEL_MAPS",
+    "FAN",
+    "FONT",
+    "MARGIN",
     "STATES",
     "ChannelMap",
     "box_height",
     "channel_map",
-    "channel_slug",
-    "channel_view",
     "closing_restrictions",
-    "render_channel_map",
     "restriction_date",
     "route_state",
-    "shipped_channel_views",
 ]

@@ -156,7 +156,7 @@ def build_views(
     progress: Progress = _quiet,
 ) -> list[RenderedView]:
     """Render the pages of ``channelkg view``: ``sel``, or the shipped views (with the
-    channel maps of :data:`channelkg.render.channels.SHIPPED_CHANNEL_MAPS`).
+    channel maps of :data:`channelkg.render.channel_page.SHIPPED_CHANNEL_MAPS`).
 
     Raises:
         InputError: ``all_shipped`` with a selection, or a missing ``options.ontology``.
@@ -168,7 +168,7 @@ def build_views(
     pages = [render_view(kg, s, path, options, progress) for s, path in jobs]
     if all_shipped and not options.collapse:  # the channel maps have no collapsed variant
         from channelkg import resources
-        from channelkg.render.channels import shipped_channel_views
+        from channelkg.render.channel_page import shipped_channel_views
 
         folder = output or resources.output_dir("views")
         pages += shipped_channel_views(kg, folder, options.as_of, progress)
