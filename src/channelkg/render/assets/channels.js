@@ -1,7 +1,8 @@
 /* channelkg channel maps: column headers that follow pan and zoom, family bands, the
  * route legend and the route styles (dash pattern per state). Runs after view.js and
- * uses what it exposes on window.channelkg. Every text goes through textContent or
- * the canvas; nothing is parsed as HTML.
+ * uses what it exposes on window.channelkg (network, data with data.channels, edges)
+ * and, when present, #ckg-main, #ckg-side, #ckg-legend and #ckg-reset. Every text goes
+ * through textContent or the canvas; nothing is parsed as HTML.
  */
 (function () {
   "use strict";
