@@ -136,7 +136,8 @@
     section.appendChild(row);
   });
   section.appendChild(el("p", "ckg-route-note", ch.empty
-    ? "No access route into this market is recorded for this model."
+    ? "No access route into this market is recorded for this model" +
+      (ch.on ? " as of " + ch.on + "." : ".")
     : "A closed route ends at the restriction that blocks it. Hover or click a route for its sources and dates."));
   var side = document.getElementById("ckg-side");
   var legend = document.getElementById("ckg-legend");
