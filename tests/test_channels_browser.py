@@ -298,6 +298,8 @@ def test_every_family_map_has_bands_and_legible_labels(browser: Browser, tmp_pat
     first = min(b["top"] for b in page.evaluate(
         "() => window.channelkg.channels.bandLabelBoxes()"))
     assert opened["view"]["top"] <= first < opened["view"]["top"] + 60  # starts at the top
+    for b in page.evaluate("() => window.channelkg.channels.bandLabelBoxes()"):
+        assert opened["view"]["left"] <= b["left"] and b["right"] <= opened["view"]["right"]
     assert [b["text"] for b in opened["labels"] if b["px"] < MIN_LABEL_PX] == []
     scale = page.evaluate("() => window.channelkg.network.getScale()")
     labels = page.evaluate(PAN_AND_MEASURE)  # canvas units

@@ -431,6 +431,7 @@ def channel_map(
         "model": shorten(res.model) if res.model else None,
         "on": on.isoformat() if on and as_of else None,
         "columns": laid["columns"],
+        "box": BOX_WIDTH,
         "bands": laid["bands"],
         "routes": builder.routes,
         "states": [{"id": s, "label": lab, "color": c, "dashes": d, "count": states[s]}

@@ -64,9 +64,12 @@
         box.top = Math.min(box.top, b.top); box.bottom = Math.max(box.bottom, b.bottom);
       }
     });
-    ch.bands.forEach(function (b) {
-      if (box) { box.top = Math.min(box.top, b.top); box.bottom = Math.max(box.bottom, b.bottom); }
-    });
+    if (box) {
+      bandLabelBoxes(true).forEach(function (b) {
+        box.left = Math.min(box.left, b.left); box.right = Math.max(box.right, b.right);
+        box.top = Math.min(box.top, b.top);
+      });
+    }
     return box;
   }
   function fitMap() {
@@ -90,8 +93,8 @@
   var BAND_FILL = ["rgba(78,121,167,0.07)", "rgba(242,142,43,0.07)"];
   var BAND_FONT = 20;
   function bandExtent() {
-    var xs = ch.columns.map(function (c) { return c.x; });
-    return { left: Math.min.apply(null, xs) - 120, right: Math.max.apply(null, xs) + 120 };
+    var xs = ch.columns.map(function (c) { return c.x; }), half = (ch.box || 200) / 2;
+    return { left: Math.min.apply(null, xs) - half - 10, right: Math.max.apply(null, xs) + half + 10 };
   }
   network.on("beforeDrawing", function (ctx) {
     if (!ch.bands.length) return;
