@@ -111,6 +111,20 @@ def _selection(
     "HTML file to write ('-': standard output; with --all-shipped: a folder). "
     "Default: graphs/views/<selection>.html."
 )
+@click.option(
+    "--channels",
+    is_flag=True,
+    help="Draw a channel map of --market: every access route (as `channelkg routes` "
+    "lists them) as a path through columns developer, model, partnership, seller, "
+    "service, operator/host, market; closed routes end at the restriction that blocks "
+    "them. Default file: graphs/views/channels-[MODEL-]MARKET.html.",
+)
+@click.option(
+    "--model",
+    metavar="MODEL",
+    help="With --channels: only the routes of this model, family or developer "
+    "(default: every model family reaching the market, one band each).",
+)
 @click.option("--title", help="Page title (default: from the selection).")
 @click.option(
     "--graphml",
@@ -136,7 +150,8 @@ def _selection(
     "--all-shipped",
     is_flag=True,
     help="Write the standard views (China market, "
-    "Microsoft, whole graph) into graphs/views/ (or the -o folder).",
+    "Microsoft, whole graph) and the channel maps of GPT, Claude, Gemini and Qwen "
+    "into CN and HK into graphs/views/ (or the -o folder).",
 )
 @timeout_option
 @graph_options
@@ -151,6 +166,8 @@ def view(
     collapse: bool,
     with_sources: bool,
     output: Path | None,
+    channels: bool,
+    model: str | None,
     title: str | None,
     graphml: Path | None,
     physics_threshold: int,
@@ -173,11 +190,25 @@ def view(
       channelkg view --around kgid:gpt --depth 2 -o gpt.html
       channelkg view --class ckg:AccessRoute --class ckg:Restriction
       channelkg view --query routes-into -p market=HK -o -
+      channelkg view --channels --market CN --model gpt
+      channelkg view --channels --market HK
       channelkg view --all-shipped
     """
     from channelkg.render.views import PageOptions, build_views, check_selection
 
     sel = _selection(market, provider, around, depth, classes, query_file, params)
+    if channels or model:
+        _check_channels(sel, channels, collapse, with_sources, all_shipped)
+        from channelkg.render.channel_page import channel_view
+
+        page = channel_view(open_graph(**graph), sel.market or "", model, path=output,
+                            title=title, as_of=graph.get("as_of"))
+        emit(page.html, page.path)
+        if graphml:
+            from channelkg.render.views import graphml_bytes
+
+            emit_bytes(graphml_bytes(page.graph), graphml)
+        return
     if all_shipped and (graphml or is_stdio(output)):
         raise click.UsageError("--all-shipped writes files into a folder; drop --graphml or -o -")
     if is_stdio(output) and is_stdio(graphml):
@@ -196,6 +227,20 @@ def view(
             from channelkg.render.views import graphml_bytes
 
             emit_bytes(graphml_bytes(page.graph), graphml)
+
+
+def _check_channels(sel: Selection, channels: bool, collapse: bool, with_sources: bool,
+                    all_shipped: bool) -> None:
+    """--channels draws one market: refuse options that choose or draw something else."""
+    if not channels:
+        raise click.UsageError("--model chooses the routes of a channel map: add --channels")
+    if not sel.market:
+        raise click.UsageError("--channels needs --market (e.g. --channels --market CN)")
+    others = sel.provider or sel.around or sel.classes or sel.query
+    if others or collapse or with_sources or all_shipped:
+        raise click.UsageError(
+            "--channels takes --market and --model only (not --provider, --around, "
+            "--class, --query, --collapse, --sources or --all-shipped)")
 
 
 @cli.command("export-graphml", context_settings=CONTEXT)

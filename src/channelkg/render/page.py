@@ -25,6 +25,7 @@ import hashlib
 import html
 import json
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -213,6 +214,7 @@ def _edge_payload(
             "label": str(d.get("label", k)),
             "arrows": bool(d.get("directed", True)),
             "color": color,
+            "key": str(k),
         }
         if claim_cls:
             edge["cls"] = claim_cls
@@ -435,6 +437,33 @@ def _check_script(text: str, what: str) -> None:
         raise ChannelKGError(f"{what} cannot be inlined safely (contains </script or <!--)")
 
 
+@dataclass(frozen=True)
+class PageExtra:
+    """What a kind of page adds to the standard one (e.g. a channel map's column headers).
+
+    ``assets``: names of ``.js`` and ``.css`` files in ``assets/``, inlined after the
+    page's own script and style (the scripts allowed by hash like the others);
+    ``extend``: called with the payload before it is embedded, to add keys or restyle.
+    """
+
+    assets: tuple[str, ...] = ()
+    extend: Callable[[dict[str, Any]], None] | None = None
+
+
+def _extra_assets(extra: PageExtra | None) -> tuple[list[str], list[str]]:
+    """The extra scripts and styles of ``extra``, checked for safe inlining."""
+    scripts: list[str] = []
+    styles: list[str] = []
+    for name in extra.assets if extra else ():
+        text = (ASSETS / name).read_text(encoding="utf-8")
+        if name.endswith(".js"):
+            _check_script(text, name)
+            scripts.append(text)
+        else:
+            styles.append(text.replace("</", "<\\/"))
+    return scripts, styles
+
+
 def render_html(
     graph: nx.MultiDiGraph,
     *,
@@ -445,6 +474,7 @@ def render_html(
     positions: dict[Any, tuple[float, float]] | None = None,
     csp: bool = True,
     start: str | None = None,
+    extra: PageExtra | None = None,
 ) -> str:
     """Return the self-contained HTML page for ``graph`` (see the module docstring).
 
@@ -457,6 +487,7 @@ def render_html(
         positions: precomputed positions in pixels (skips the layout).
         csp: add the Content-Security-Policy (only tests turn it off).
         start: the node the view was drawn around (selected when the page opens).
+        extra: scripts, styles and payload additions of a special kind of page.
     """
     from channelkg import __version__
 
@@ -469,6 +500,9 @@ def render_html(
         positions=positions,
         start=start,
     )
+    if extra and extra.extend:
+        extra.extend(payload)
+    extra_js, extra_css = _extra_assets(extra)
     vis_js, vis_css = _vis_assets()
     view_js = (ASSETS / "view.js").read_text(encoding="utf-8")
     view_css = (ASSETS / "view.css").read_text(encoding="utf-8")
@@ -476,7 +510,7 @@ def render_html(
     _check_script(view_js, "view.js")
     policy = (
         "default-src 'none'; "
-        f"script-src {_sha256(vis_js)} {_sha256(view_js)}; "
+        f"script-src {' '.join(_sha256(t) for t in [vis_js, view_js, *extra_js])}; "
         "style-src 'unsafe-inline'; img-src data:; font-src data:; "
         "base-uri 'none'; form-action 'none'"
     )
@@ -489,8 +523,12 @@ def render_html(
         "DATA": script_json(payload),
         "VIS_JS": vis_js,
         "VIEW_JS": view_js,
+        "EXTRA_CSS": "".join(f"<style>{t}</style>\n" for t in extra_css),
+        "EXTRA_JS": "".join(f"<script>{t}</script>\n" for t in extra_js),
     }
     template = (ASSETS / "view.html").read_text(encoding="utf-8")
+    template = template.replace("</head>", "@@EXTRA_CSS@@</head>", 1).replace(
+        "</body>", "@@EXTRA_JS@@</body>", 1)
     if not csp:
         template = "\n".join(
             line for line in template.splitlines() if "Content-Security-Policy" not in line
@@ -514,6 +552,7 @@ def write_html(graph: nx.MultiDiGraph, path: Path | str, **kwargs: Any) -> Path:
 
 __all__ = [
     "PHYSICS_THRESHOLD",
+    "PageExtra",
     "compute_layout",
     "fast_layout",
     "render_html",

@@ -148,26 +148,48 @@ def select_classes(
     return out
 
 
+def connect_rows(graph: nx.MultiDiGraph, rows: Iterable[list[str]]) -> set[str]:
+    """The nodes that draw each SELECT row connected: its IRI cells; for a cell that is
+    a claim (a route, a restriction …), the entities it links (a route's model, market,
+    service, sellers); and a shortest path (edges in either direction) from each cell
+    to the next, so a row naming a route and a market shows route -> service -> market."""
+    import networkx as nx
+
+    undirected = graph.to_undirected(as_view=True)
+    keep: set[str] = set()
+    for cells in rows:
+        keep.update(cells)
+        for c in cells:
+            if graph.nodes[c].get("claim"):
+                keep |= {m for m in _neighbours(graph, c) if not graph.nodes[m].get("claim")}
+        for a, b in zip(cells, cells[1:], strict=False):
+            if a == b:
+                continue
+            try:
+                keep.update(nx.shortest_path(undirected, a, b))
+            except nx.NetworkXNoPath:
+                continue  # nothing links them: both are still drawn
+    return keep
+
+
 def select_query(
     kg: KnowledgeGraph, graph: nx.MultiDiGraph, spec: str, params: Mapping[str, str] | None = None
 ) -> tuple[set[str], list[tuple[str, str, str]] | None]:
     """Run a CONSTRUCT or SELECT and return the nodes to keep.
 
     For a CONSTRUCT the second value lists the constructed ``(s, p, o)`` links between
-    kept nodes (only those are drawn); for a SELECT it is ``None`` and every IRI cell
-    that is a node is kept, with the links between them.
+    kept nodes (only those are drawn); for a SELECT it is ``None`` and the nodes are
+    those of :func:`connect_rows` (each row drawn connected), with the links between them.
     """
     from channelkg.sparql.query import query
 
     res = query(kg, spec, params or {})
     if res.kind == "SELECT":
-        keep = {
-            term_id(v)
+        rows = [
+            [term_id(v) for v in row if isinstance(v, URIRef | BNode) and term_id(v) in graph]
             for row in res.rows
-            for v in row
-            if isinstance(v, URIRef | BNode) and term_id(v) in graph
-        }
-        return keep, None
+        ]
+        return connect_rows(graph, rows), None
     if res.kind == "GRAPH" and res.graph is not None:
         keep = set()
         triples = []
@@ -291,6 +313,7 @@ def select(
 __all__ = [
     "Selection",
     "claim_closure",
+    "connect_rows",
     "find_market",
     "find_node",
     "names_of",

@@ -155,7 +155,8 @@ def build_views(
     options: PageOptions | None = None,
     progress: Progress = _quiet,
 ) -> list[RenderedView]:
-    """Render the pages of ``channelkg view``: ``sel``, or the shipped views.
+    """Render the pages of ``channelkg view``: ``sel``, or the shipped views (with the
+    channel maps of :data:`channelkg.render.channel_page.SHIPPED_CHANNEL_MAPS`).
 
     Raises:
         InputError: ``all_shipped`` with a selection, or a missing ``options.ontology``.
@@ -164,7 +165,14 @@ def build_views(
     if options.ontology is not None and not Path(options.ontology).is_file():
         raise InputError("no such file", str(options.ontology))
     jobs = view_jobs(sel, output=output, all_shipped=all_shipped, options=options)
-    return [render_view(kg, s, path, options, progress) for s, path in jobs]
+    pages = [render_view(kg, s, path, options, progress) for s, path in jobs]
+    if all_shipped and not options.collapse:  # the channel maps have no collapsed variant
+        from channelkg import resources
+        from channelkg.render.channel_page import shipped_channel_views
+
+        folder = output or resources.output_dir("views")
+        pages += shipped_channel_views(kg, folder, options.as_of, progress)
+    return pages
 
 
 def graphml_bytes(graph: nx.MultiDiGraph) -> bytes:
