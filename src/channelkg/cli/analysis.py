@@ -17,6 +17,7 @@ from channelkg.cli.options import (
     output_option,
     progress,
 )
+from channelkg.cli.terminal import render_table, terminal_width, to_terminal, use_color
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -62,7 +63,7 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
         raise click.UsageError("give --model, --market or both")
     kg = open_graph(**graph)
     res = find_routes(kg, model, market, on=_day(on, graph), only_open=open_only)
-    emit(Table.of(res.HEADERS, res.rows(), res.as_dict()).render(fmt), output)
+    emit(render_table(Table.of(res.HEADERS, res.rows(), res.as_dict()), fmt, output), output)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -98,7 +99,7 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
     kg = open_graph(**graph)
     results = single_points_of_failure(kg, market, model, on=_day(on, graph),
                                        include_cut_off=show_all)
-    emit(spof_table(results, market).render(fmt), output)
+    emit(render_table(spof_table(results, market), fmt, output), output)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -149,7 +150,9 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
     scenario = Scenario(end=end, restrictions=restrictions, block_services=block_services,
                         remove=remove, lift=lift)
     res = run_whatif(kg, scenario, on=_day(on, graph))
-    text = (whatif_text(res, all_rows=show_all) if fmt == "table"
+    term = to_terminal(output)
+    text = (whatif_text(res, all_rows=show_all, width=terminal_width() if term else None,
+                        color=term and use_color()) if fmt == "table"
             else whatif_table(res, all_rows=show_all).render(fmt))
     emit(text, output)
     if view is not None:
@@ -286,4 +289,4 @@ def rules_cmd(fmt: str, output: Path | None) -> None:
     from channelkg.render.tables import rules_table
     from channelkg.sparql.reason import list_rules
 
-    emit(rules_table(list_rules()).render(fmt), output)
+    emit(render_table(rules_table(list_rules()), fmt, output), output)

@@ -10,6 +10,7 @@ import click
 
 from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph, timeout_option
 from channelkg.cli.options import emit, format_option, output_option, param_option, parse_params
+from channelkg.cli.terminal import fit_text, render_table
 
 
 @cli.command(context_settings=CONTEXT)
@@ -34,12 +35,16 @@ def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: A
     from channelkg.analysis.history import CHANGE_HEADERS
     from channelkg.analysis.history import diff as run_diff
     from channelkg.model.dates import parse_date
+    from channelkg.render.records import diff_doc
     from channelkg.render.tables import Table
 
     parse_date(date_from, "--from")
     parse_date(date_to, "--to")
-    changes = run_diff(open_graph(**graph), date_from, date_to)
-    emit(Table.of(CHANGE_HEADERS, [c.row() for c in changes]).render(fmt), output)
+    kg = open_graph(**graph)
+    changes = run_diff(kg, date_from, date_to)
+    doc = diff_doc(kg, changes) if fmt == "json" else None
+    emit(render_table(Table.of(CHANGE_HEADERS, [c.row() for c in changes], doc), fmt, output),
+         output)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -66,11 +71,15 @@ def timeline(market: str | None, provider: str | None, date_from: str | None,
     """
     from channelkg.analysis.history import EVENT_HEADERS
     from channelkg.analysis.history import timeline as run_timeline
+    from channelkg.render.records import timeline_doc
     from channelkg.render.tables import Table
 
-    events = run_timeline(open_graph(**graph), market=market, provider=provider,
+    kg = open_graph(**graph)
+    events = run_timeline(kg, market=market, provider=provider,
                           date_from=date_from, date_to=date_to)
-    emit(Table.of(EVENT_HEADERS, [e.row() for e in events]).render(fmt), output)
+    doc = timeline_doc(kg, events) if fmt == "json" else None
+    emit(render_table(Table.of(EVENT_HEADERS, [e.row() for e in events], doc), fmt, output),
+         output)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -107,4 +116,5 @@ def explain(node: str | None, query_spec: str | None, row: int, params: tuple[st
         explanations = explain_row(kg, query_spec, row, parse_params(params))
     else:
         explanations = [run_explain(kg, node or "")]
-    emit(RENDERERS[fmt](explanations), output)
+    text = RENDERERS[fmt](explanations)
+    emit(fit_text(text, output) if fmt == "text" else text, output)

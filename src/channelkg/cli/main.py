@@ -249,7 +249,15 @@ def query(
         why = unmatched_param(full, query_spec, raw)
         if why:
             raise QueryError(f"empty result: {why}")
-    emit(render(result, fmt), output)
+    if fmt == "table" and result.kind == "SELECT":
+        from channelkg.cli.terminal import render_table
+        from channelkg.rdf.terms import display
+        from channelkg.render.tables import Table
+
+        cells = [[display(t).replace("\n", " ") for t in row] for row in result.rows]
+        emit(render_table(Table.of(result.vars, cells), fmt, output), output)
+    else:
+        emit(render(result, fmt), output)
     if result.kind == "ASK" and not result.boolean:
         raise CheckFailedError()  # "false" is the answer already printed
 
@@ -269,10 +277,11 @@ def queries(fmt: str, output: Path | None) -> None:
       channelkg queries --format md -o queries.md
       channelkg queries -f json
     """
+    from channelkg.cli.terminal import render_table
     from channelkg.render.tables import queries_table
     from channelkg.sparql.query import list_queries
 
-    emit(queries_table(list_queries()).render(fmt), output)
+    emit(render_table(queries_table(list_queries()), fmt, output), output)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -325,7 +334,10 @@ def validate(
         raise click.UsageError("'-' (standard input) cannot be combined with other FILES")
     report = validate_input(() if stdin else files, stdin_text=read_stdin_text() if stdin else None,
                             store=store, reason=reason, shapes=shapes, ontology=ontology)
-    emit(report.text if fmt == "text" else validation_table(report).render(fmt), output)
+    from channelkg.cli.terminal import render_table
+
+    emit(report.text if fmt == "text" else render_table(validation_table(report), fmt, output),
+         output)
     if not report.conforms:
         raise CheckFailedError()  # the report ends with the number of problems
 
