@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from channelkg.cli.complete import names
 from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph
 from channelkg.cli.options import (
     RDF_FORMATS,
@@ -32,9 +33,11 @@ def _day(on: str | None, graph: dict[str, Any]) -> dt.date | None:
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--model", "-m", metavar="MODEL",
+              shell_complete=names("model, family or developer"),
               help="Model, model family or developer: slug, CURIE, IRI or label "
               "(default: all models).")
 @click.option("--market", "-k", metavar="MARKET",
+              shell_complete=names("market"),
               help="Market: ISO code, slug, CURIE, IRI or label (default: all markets).")
 @click.option("--open-only", is_flag=True, help="Show open routes only.")
 @on_option
@@ -68,8 +71,10 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--market", "-k", required=True, metavar="MARKET",
+              shell_complete=names("market"),
               help="Market: ISO code, slug, CURIE, IRI or label.")
 @click.option("--model", "-m", metavar="MODEL",
+              shell_complete=names("model, family or developer"),
               help="Model, family or developer (default: every family with a route there).")
 @click.option("--all", "show_all", is_flag=True,
               help="Also list families whose routes into the market are all closed.")
@@ -104,17 +109,21 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--end", "end", multiple=True, metavar="PARTNERSHIP",
+              shell_complete=names("partnership"),
               help="A partnership ends (repeatable): routes that depend on it close.")
 @click.option("--add-restriction", "restrictions", multiple=True, metavar="KEY=VALUE,...",
               help="A new restriction closes every route it matches (repeatable). Keys: "
               "provider/org, seller, operator, model, developer, service, market, kind; "
               "e.g. provider=microsoft,market=CN.")
 @click.option("--block-service", "block_services", multiple=True, metavar="SERVICE",
+              shell_complete=names("service"),
               help="A service is blocked everywhere (repeatable).")
 @click.option("--remove", "remove", multiple=True, metavar="ORG",
+              shell_complete=names("organization"),
               help="An organization disappears (repeatable): as seller, provider, operator, "
               "developer and partnership party.")
 @click.option("--lift", "lift", multiple=True, metavar="RESTRICTION",
+              shell_complete=names("restriction"),
               help="A restriction is lifted (repeatable): routes it alone blocks reopen.")
 @click.option("--all", "show_all", is_flag=True, help="Also list unchanged market/model pairs.")
 @click.option("--view", "view", type=click.Path(path_type=Path), default=None,
@@ -163,8 +172,10 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--market", "-k", metavar="MARKET", help="Write the brief on a market (e.g. CN).")
-@click.option("--provider", metavar="ORG", help="Write the brief on an organization.")
+@click.option("--market", "-k", metavar="MARKET",
+              shell_complete=names("market"), help="Write the brief on a market (e.g. CN).")
+@click.option("--provider", metavar="ORG",
+              shell_complete=names("organization"), help="Write the brief on an organization.")
 @format_option(("md", "html", "json"), "md",
                "Markdown, a self-contained offline HTML page, or JSON.")
 @click.option("--html", "html", is_flag=True, help="Same as --format html.")

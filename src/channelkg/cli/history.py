@@ -8,6 +8,7 @@ from typing import Any
 
 import click
 
+from channelkg.cli.complete import names, query_names
 from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph, timeout_option
 from channelkg.cli.options import emit, format_option, output_option, param_option, parse_params
 from channelkg.cli.terminal import fit_text, render_table
@@ -48,8 +49,11 @@ def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: A
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--market", metavar="MARKET", help="Only facts about this market (ISO code or id).")
-@click.option("--provider", metavar="ORG", help="Only facts that involve this organization.")
+@click.option("--market", metavar="MARKET",
+              shell_complete=names("market"), help="Only facts about this market (ISO code or id).")
+@click.option("--provider", metavar="ORG",
+              shell_complete=names("organization"),
+              help="Only facts that involve this organization.")
 @click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only events on or after.")
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only events before.")
 @format_option()
@@ -83,8 +87,9 @@ def timeline(market: str | None, provider: str | None, date_from: str | None,
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("node", required=False)
+@click.argument("node", required=False, shell_complete=names("entity"))
 @click.option("--query", "query_spec", metavar="QUERY",
+              shell_complete=query_names,
               help="Explain a row of this query (name, .rq file or SPARQL) instead of NODE.")
 @click.option("--row", type=int, default=1, show_default=True, help="Row of --query (from 1).")
 @param_option("Bind a parameter of --query (repeatable).")

@@ -15,6 +15,7 @@ from typing import Any, TypeVar, overload
 
 import click
 
+from channelkg.cli.complete import query_names
 from channelkg.cli.options import (
     RDF_FORMATS,
     TABLE_FORMATS,
@@ -197,7 +198,7 @@ def open_graph(**options: Any) -> Any:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("query_spec", metavar="QUERY")
+@click.argument("query_spec", metavar="QUERY", shell_complete=query_names)
 @param_option()
 @format_option(
     TABLE_FORMATS + RDF_FORMATS,
