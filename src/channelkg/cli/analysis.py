@@ -209,8 +209,12 @@ def report(market: str | None, provider: str | None, fmt: str, html: bool, sourc
         raise click.UsageError("give exactly one of --market or --provider")
     if html:
         fmt = "html"
-    kg = open_graph(**graph)
-    doc = build_report(kg, market=market, provider=provider, source=source, on=_day(on, graph))
+    from channelkg.cli.progress import Progress
+
+    with Progress().step(f"writing the brief on {market or provider}"):  # on a terminal only
+        kg = open_graph(**graph)
+        doc = build_report(kg, market=market, provider=provider, source=source,
+                           on=_day(on, graph))
     if fmt == "json":
         text = brief_json(doc)
     else:

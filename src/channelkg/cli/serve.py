@@ -17,7 +17,8 @@ from channelkg.cli.options import progress
 @click.option("--into", "into", required=True, metavar="oxigraph:PATH",
               help="The persistent store to build or update, e.g. oxigraph:kg.oxigraph.")
 @click.option("--no-ontology", is_flag=True, help="Do not add ontology/channelkg.ttl.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress on stderr (progress is shown on a terminal only).")
 def load(files: tuple[Path, ...], into: str, no_ontology: bool, quiet: bool) -> None:
     """Build or update a persistent Oxigraph store from FILES (default: the bundled graph).
 
@@ -36,8 +37,12 @@ def load(files: tuple[Path, ...], into: str, no_ontology: bool, quiet: bool) -> 
     kind, _, path = into.partition(":")
     if kind != "oxigraph" or not path:
         raise InputError(f"--into takes oxigraph:PATH, not {into!r}")
-    report = load_into(Path(path), list(files) or None, ontology=not no_ontology,
-                       progress=None if quiet else progress)
+    from channelkg.cli.progress import progress_for
+
+    bar = progress_for(quiet)
+    with bar.step(f"loading into {path}"):
+        report = load_into(Path(path), list(files) or None, ontology=not no_ontology,
+                           progress=bar)
     click.echo(report.summary())
 
 

@@ -17,8 +17,8 @@ from channelkg.cli.options import (
     output_option,
     param_option,
     parse_params,
-    progress,
 )
+from channelkg.cli.progress import Progress
 
 if TYPE_CHECKING:
     from channelkg.render.selection import Selection
@@ -188,8 +188,10 @@ def view(
     options = PageOptions(collapse=collapse, with_sources=with_sources, title=title,
                           as_of=graph.get("as_of"), physics_threshold=physics_threshold,
                           seed=seed, ontology=ontology_file)
-    pages = build_views(open_graph(**graph), sel, output=output, all_shipped=all_shipped,
-                        options=options, progress=progress)
+    bar = Progress()  # on a terminal only
+    with bar.step("building the view"):
+        pages = build_views(open_graph(**graph), sel, output=output, all_shipped=all_shipped,
+                            options=options, progress=bar)
     for page in pages:
         emit(page.html, page.path)
         if graphml:
@@ -230,6 +232,8 @@ def export_graphml(
 
     sel = _selection(market, provider, around, depth, classes, query_file, params)
     check_selection(sel)  # an unknown query fails before loading
-    g = project(open_graph(**graph), sel, collapse=collapse, with_sources=with_sources,
-                progress=progress)
+    bar = Progress()  # on a terminal only
+    with bar.step("projecting the graph"):
+        g = project(open_graph(**graph), sel, collapse=collapse, with_sources=with_sources,
+                    progress=bar)
     emit_bytes(graphml_bytes(g), output)
