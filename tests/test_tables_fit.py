@@ -50,10 +50,12 @@ def test_pipes_and_files_are_not_folded(runner: CliRunner, args: list[str],
 
 def test_fitted_table_keeps_every_character(runner: CliRunner) -> None:
     """Folding moves text, never drops it: the same characters, spaces and dashes aside."""
-    args = ["routes", "--model", "openai", "--market", "CN"]
+    args = ["timeline", "--market", "CN"]
     wide = runner.invoke(cli, args, env={"COLUMNS": None}).stdout
-    narrow = runner.invoke(cli, args, env={"COLUMNS": "80"}).stdout
-    assert _widest(narrow) <= 80 < _widest(wide)
+    narrow = runner.invoke(cli, args, env={"COLUMNS": "100"}).stdout
+    assert _widest(narrow) <= 100 < _widest(wide)
+    assert narrow.splitlines()[0].split() == ["date", "event", "claim", "class", "status",
+                                              "statement", "source"]  # still a table
 
     def chars(text: str) -> list[str]:
         return sorted(c for c in text if not c.isspace() and c != "-")
@@ -61,10 +63,28 @@ def test_fitted_table_keeps_every_character(runner: CliRunner) -> None:
     assert chars(narrow) == chars(wide)
 
 
+def test_too_many_wide_columns_become_records(runner: CliRunner) -> None:
+    """routes has eleven columns: at 80 characters each row becomes a record of
+    ``header  value`` lines, and every cell is there in full."""
+    args = ["routes", "--model", "openai", "--market", "CN"]
+    narrow = runner.invoke(cli, args, env={"COLUMNS": "80"}).stdout
+    assert _widest(narrow) <= 80
+    lines = runner.invoke(cli, [*args, "-f", "tsv"]).stdout.splitlines()
+    headers, rows = lines[0].split("\t"), [ln.split("\t") for ln in lines[1:]]
+    flat = "".join(narrow.split())
+    starts = [ln for ln in narrow.splitlines() if ln.startswith("route ")]
+    assert len(starts) == len(rows) > 1
+    for row in rows:
+        for h, cell in zip(headers, row, strict=True):
+            if cell:
+                assert "".join((h + cell).split()) in flat
+
+
 def test_wrap_and_widths() -> None:
     assert wrap("alpha beta gamma", 11) == ["alpha beta", "gamma"]
     assert wrap("x" * 10, 4) == ["xxxx", "xxxx", "xx"]
     assert wrap("中文中文", 5) == ["中文", "中文"]  # wide characters count two
+    assert wrap("kgid:route-seed-azure", 12) == ["kgid:route-", "seed-azure"]  # after a hyphen
     assert column_widths([10, 50, 30], 60) == [10, 23, 23]  # 56 columns shared
     assert sum(column_widths([40] * 11, 100)) + 2 * 10 <= 100
 
@@ -72,6 +92,7 @@ def test_wrap_and_widths() -> None:
 def test_fit_table_folds_and_compacts() -> None:
     out = fit_table(["id", "text"], [["https://w3id.org/channelkg/id/gpt", "word " * 20],
                                      ["b", "short"]], 40)
+    assert out.splitlines()[0].split() == ["id", "text"]  # two columns stay a table
     lines = out.splitlines()
     assert max(map(text_width, lines)) <= 40 and lines[2].startswith("kgid:gpt")
     assert "" in lines  # rows taking several lines are separated by a blank line
