@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
-from channelkg.cli.complete import names
+from channelkg.cli import complete
 from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph
 from channelkg.cli.options import (
     RDF_FORMATS,
@@ -33,11 +33,11 @@ def _day(on: str | None, graph: dict[str, Any]) -> dt.date | None:
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--model", "-m", metavar="MODEL",
-              shell_complete=names("model, family or developer"),
+              shell_complete=complete.models,
               help="Model, model family or developer: slug, CURIE, IRI or label "
               "(default: all models).")
 @click.option("--market", "-k", metavar="MARKET",
-              shell_complete=names("market"),
+              shell_complete=complete.markets,
               help="Market: ISO code, slug, CURIE, IRI or label (default: all markets).")
 @click.option("--open-only", is_flag=True, help="Show open routes only.")
 @on_option
@@ -51,7 +51,8 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
     Direct sales, cloud partners and their local operators, resellers and self-hosted
     open weights, each with its status, dates, sources, open or closed, and the
     restrictions that bear on it (that block it, or that apply to its service, model or
-    seller in that market).
+    seller in that market). --format json prints one route record per route, the same
+    record as spof and whatif print (docs/formats.md).
 
     \b
     Examples:
@@ -71,10 +72,10 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--market", "-k", required=True, metavar="MARKET",
-              shell_complete=names("market"),
+              shell_complete=complete.markets,
               help="Market: ISO code, slug, CURIE, IRI or label.")
 @click.option("--model", "-m", metavar="MODEL",
-              shell_complete=names("model, family or developer"),
+              shell_complete=complete.models,
               help="Model, family or developer (default: every family with a route there).")
 @click.option("--all", "show_all", is_flag=True,
               help="Also list families whose routes into the market are all closed.")
@@ -91,7 +92,8 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
     the nodes that every path passes (dominators of the market). When there is no
     single point of failure the minimum set of nodes whose removal cuts the market off
     is shown instead. Dependency-risk assessments in the data that concern those nodes
-    are listed as corroboration.
+    are listed as corroboration. --format json gives each family's open routes as route
+    records (docs/formats.md).
 
     \b
     Examples:
@@ -109,21 +111,21 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--end", "end", multiple=True, metavar="PARTNERSHIP",
-              shell_complete=names("partnership"),
+              shell_complete=complete.partnerships,
               help="A partnership ends (repeatable): routes that depend on it close.")
 @click.option("--add-restriction", "restrictions", multiple=True, metavar="KEY=VALUE,...",
               help="A new restriction closes every route it matches (repeatable). Keys: "
               "provider/org, seller, operator, model, developer, service, market, kind; "
               "e.g. provider=microsoft,market=CN.")
 @click.option("--block-service", "block_services", multiple=True, metavar="SERVICE",
-              shell_complete=names("service"),
+              shell_complete=complete.services,
               help="A service is blocked everywhere (repeatable).")
 @click.option("--remove", "remove", multiple=True, metavar="ORG",
-              shell_complete=names("organization"),
+              shell_complete=complete.organizations,
               help="An organization disappears (repeatable): as seller, provider, operator, "
               "developer and partnership party.")
 @click.option("--lift", "lift", multiple=True, metavar="RESTRICTION",
-              shell_complete=names("restriction"),
+              shell_complete=complete.restrictions,
               help="A restriction is lifted (repeatable): routes it alone blocks reopen.")
 @click.option("--all", "show_all", is_flag=True, help="Also list unchanged market/model pairs.")
 @click.option("--view", "view", type=click.Path(path_type=Path), default=None,
@@ -139,6 +141,7 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
 
     Nothing is written to the graph; the scenario is applied to the set of open routes
     and the before/after access of every market to every model is compared.
+    --format json gives the routes that close or open as route records with a reason.
 
     \b
     Examples:
@@ -173,9 +176,9 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--market", "-k", metavar="MARKET",
-              shell_complete=names("market"), help="Write the brief on a market (e.g. CN).")
+              shell_complete=complete.markets, help="Write the brief on a market (e.g. CN).")
 @click.option("--provider", metavar="ORG",
-              shell_complete=names("organization"), help="Write the brief on an organization.")
+              shell_complete=complete.organizations, help="Write the brief on an organization.")
 @format_option(("md", "html", "json"), "md",
                "Markdown, a self-contained offline HTML page, or JSON.")
 @click.option("--html", "html", is_flag=True, help="Same as --format html.")
@@ -192,6 +195,7 @@ def report(market: str | None, provider: str | None, fmt: str, html: bool, sourc
     The brief holds the comparison table (provider | direct sales | model access route |
     geopolitical risk), the routes with their status and sources, restrictions, single
     points of failure, a timeline of dated claims and the numbered sources with URLs.
+    On a terminal, progress shows on standard error while the brief is written.
 
     \b
     Examples:

@@ -54,19 +54,57 @@ def name_items(index: Any, kind: str, incomplete: str) -> list[CompletionItem]:
     return [CompletionItem(n, help=h) for n, h in sorted(items.items())]
 
 
-def names(kind: str) -> Completer:
-    """A ``shell_complete`` callback offering the nodes of ``kind`` (resolver kinds)."""
+def complete_kind(ctx: click.Context, kind: str, incomplete: str) -> list[CompletionItem]:
+    """The nodes of ``kind`` (resolver kinds) that complete ``incomplete``; ``[]`` when
+    the graph cannot be read."""
+    from channelkg.model.resolve import NameIndex
 
-    def complete(ctx: click.Context, param: click.Parameter, incomplete: str
+    try:
+        return name_items(NameIndex.of(_graph(ctx)), kind, incomplete)
+    except Exception:  # noqa: BLE001 (a shell must never see a traceback)
+        return []
+
+
+def markets(ctx: click.Context, param: click.Parameter, incomplete: str
+            ) -> list[CompletionItem]:
+    """Complete a market (ISO code or slug)."""
+    return complete_kind(ctx, "market", incomplete)
+
+
+def organizations(ctx: click.Context, param: click.Parameter, incomplete: str
+                  ) -> list[CompletionItem]:
+    """Complete an organization."""
+    return complete_kind(ctx, "organization", incomplete)
+
+
+def models(ctx: click.Context, param: click.Parameter, incomplete: str
+           ) -> list[CompletionItem]:
+    """Complete a model, model family or developer."""
+    return complete_kind(ctx, "model, family or developer", incomplete)
+
+
+def partnerships(ctx: click.Context, param: click.Parameter, incomplete: str
                  ) -> list[CompletionItem]:
-        from channelkg.model.resolve import NameIndex
+    """Complete a partnership."""
+    return complete_kind(ctx, "partnership", incomplete)
 
-        try:
-            return name_items(NameIndex.of(_graph(ctx)), kind, incomplete)
-        except Exception:  # noqa: BLE001 (a shell must never see a traceback)
-            return []
 
-    return complete
+def services(ctx: click.Context, param: click.Parameter, incomplete: str
+             ) -> list[CompletionItem]:
+    """Complete a service."""
+    return complete_kind(ctx, "service", incomplete)
+
+
+def restrictions(ctx: click.Context, param: click.Parameter, incomplete: str
+                 ) -> list[CompletionItem]:
+    """Complete a restriction."""
+    return complete_kind(ctx, "restriction", incomplete)
+
+
+def entities(ctx: click.Context, param: click.Parameter, incomplete: str
+             ) -> list[CompletionItem]:
+    """Complete any entity or claim of the graph."""
+    return complete_kind(ctx, "entity", incomplete)
 
 
 def query_names(ctx: click.Context, param: click.Parameter, incomplete: str
@@ -78,4 +116,5 @@ def query_names(ctx: click.Context, param: click.Parameter, incomplete: str
             if q.name.startswith(incomplete)]
 
 
-__all__ = ["Completer", "name_items", "names", "query_names"]
+__all__ = ["Completer", "complete_kind", "entities", "markets", "models", "name_items",
+           "organizations", "partnerships", "query_names", "restrictions", "services"]

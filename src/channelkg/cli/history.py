@@ -8,7 +8,7 @@ from typing import Any
 
 import click
 
-from channelkg.cli.complete import names, query_names
+from channelkg.cli import complete
 from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph, timeout_option
 from channelkg.cli.options import emit, format_option, output_option, param_option, parse_params
 from channelkg.cli.terminal import fit_text, render_table
@@ -26,7 +26,8 @@ def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: A
     A fact "started" if it is visible on --to but not on --from (by the rule
     --as-of uses on other commands), "ended" in the opposite case, and "status"
     if it became disputed or superseded because a contradicting or replacing
-    claim appeared.
+    claim appeared. --format json prints {change, date, before, after, fact}
+    records, the fact as explain prints it (docs/formats.md).
 
     \b
     Examples:
@@ -50,9 +51,10 @@ def diff(date_from: str, date_to: str, fmt: str, output: Path | None, **graph: A
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--market", metavar="MARKET",
-              shell_complete=names("market"), help="Only facts about this market (ISO code or id).")
+              shell_complete=complete.markets,
+              help="Only facts about this market (ISO code or id).")
 @click.option("--provider", metavar="ORG",
-              shell_complete=names("organization"),
+              shell_complete=complete.organizations,
               help="Only facts that involve this organization.")
 @click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only events on or after.")
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only events before.")
@@ -65,7 +67,8 @@ def timeline(market: str | None, provider: str | None, date_from: str | None,
 
     Each claim contributes its statedOn, validFrom and validTo dates; --market and
     --provider keep the claims about that market or organization, --from and --to
-    a window of dates.
+    a window of dates. --format json prints {date, event, fact} records, the fact as
+    explain prints it (docs/formats.md).
 
     \b
     Examples:
@@ -87,9 +90,9 @@ def timeline(market: str | None, provider: str | None, date_from: str | None,
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("node", required=False, shell_complete=names("entity"))
+@click.argument("node", required=False, shell_complete=complete.entities)
 @click.option("--query", "query_spec", metavar="QUERY",
-              shell_complete=query_names,
+              shell_complete=complete.query_names,
               help="Explain a row of this query (name, .rq file or SPARQL) instead of NODE.")
 @click.option("--row", type=int, default=1, show_default=True, help="Row of --query (from 1).")
 @param_option("Bind a parameter of --query (repeatable).")

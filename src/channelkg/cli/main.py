@@ -15,7 +15,7 @@ from typing import Any, TypeVar, overload
 
 import click
 
-from channelkg.cli.complete import query_names
+from channelkg.cli import complete
 from channelkg.cli.options import (
     RDF_FORMATS,
     TABLE_FORMATS,
@@ -73,6 +73,13 @@ def cli() -> None:
     Options mean the same in every command: -p/--param NAME=VALUE binds a query
     parameter, -f/--format picks the output format, -o FILE writes a file ('-':
     standard output), and '-' as an input file reads standard input.
+
+    Tables fit the terminal (its width, or COLUMNS): long cells are folded, and a table
+    with many wide columns is shown as records; pipes and files get one row per line.
+    Colour only on a terminal, never with NO_COLOR set. Progress of long work shows on
+    standard error when it is a terminal. Tab completion of commands, named queries,
+    markets and organizations (docs/formats.md):
+    eval "$(_CHANNELKG_COMPLETE=bash_source channelkg)"
 
     \b
     Examples:
@@ -198,7 +205,7 @@ def open_graph(**options: Any) -> Any:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("query_spec", metavar="QUERY", shell_complete=query_names)
+@click.argument("query_spec", metavar="QUERY", shell_complete=complete.query_names)
 @param_option()
 @format_option(
     TABLE_FORMATS + RDF_FORMATS,

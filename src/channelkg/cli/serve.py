@@ -24,7 +24,8 @@ def load(files: tuple[Path, ...], into: str, no_ontology: bool, quiet: bool) -> 
 
     Each file goes into its own named graph; a manifest of sizes, times and SHA-256
     sums lets later loads (and every `--store oxigraph:PATH` read) reload only the
-    files that changed. Files no longer listed are dropped from the store.
+    files that changed. Files no longer listed are dropped from the store. On a
+    terminal, each step and a running clock show on standard error (--quiet: nothing).
 
     \b
     Examples:
