@@ -2,7 +2,14 @@
 
 from __future__ import annotations
 
+import fcntl
 import json
+import os
+import pty
+import struct
+import subprocess
+import sys
+import termios
 from pathlib import Path
 
 import pytest
@@ -149,3 +156,39 @@ def test_fact_records_share_one_shape(runner: CliRunner) -> None:
         frozenset({"date", "event", "fact"})}
     assert any(e["fact"]["id"] == "kgid:fact-oai-1" and e["date"] == "2024-07-09"  # type: ignore
                for e in timeline)
+
+
+# ----------------------------------------------------------------- on a real terminal
+
+
+def _on_terminal(args: list[str], columns: int, env: dict[str, str]) -> str:
+    """What the command prints with standard output on a pseudo-terminal ``columns`` wide."""
+    master, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 40, columns, 0, 0))
+    full = {k: v for k, v in os.environ.items() if k not in {"COLUMNS", "NO_COLOR"}}
+    full.update(env, PYTHONPATH=str(Path(__file__).parent.parent / "src"))
+    proc = subprocess.Popen([sys.executable, "-m", "channelkg", *args], env=full,
+                            stdin=subprocess.DEVNULL, stdout=slave, stderr=subprocess.PIPE)
+    os.close(slave)
+    chunks = []
+    while True:
+        try:
+            data = os.read(master, 65536)
+        except OSError:  # the terminal closes when the command exits
+            break
+        if not data:
+            break
+        chunks.append(data)
+    os.close(master)
+    assert proc.wait(timeout=120) == 0, proc.stderr.read() if proc.stderr else ""
+    return b"".join(chunks).decode().replace("\r\n", "\n")
+
+
+def test_terminal_width_and_colour() -> None:
+    args = ["timeline", "--market", "CN"]
+    shown = _on_terminal(args, 90, {})
+    assert BOLD in shown  # bold headers on a terminal
+    plain = shown.replace(BOLD, "").replace("\x1b[0m", "")
+    assert _widest(plain) <= 90 and "kgid:fact-az-6" in plain
+    no_color = _on_terminal(args, 90, {"NO_COLOR": "1"})
+    assert "\x1b[" not in no_color and no_color == plain
