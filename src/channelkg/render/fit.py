@@ -32,6 +32,8 @@ BOLD, RESET = "\x1b[1m", "\x1b[0m"
 
 def text_width(s: str) -> int:
     """Display width of ``s`` (wide and full-width characters count two)."""
+    if s.isascii():
+        return len(s)
     return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
@@ -70,16 +72,19 @@ def wrap(text: str, width: int) -> list[str]:
     if text_width(text) <= width:
         return [text]
     lines: list[str] = []
-    cur = ""
+    cur, cur_w = "", 0
     for word in text.split(" "):
-        for piece in _split_word(word, width) if text_width(word) > width else [word]:
+        word_w = text_width(word)
+        pieces = _split_word(word, width) if word_w > width else [word]
+        for piece in pieces:
+            piece_w = word_w if len(pieces) == 1 else text_width(piece)
             if not cur:
-                cur = piece
-            elif text_width(cur) + 1 + text_width(piece) <= width:
-                cur += " " + piece
+                cur, cur_w = piece, piece_w
+            elif cur_w + 1 + piece_w <= width:
+                cur, cur_w = f"{cur} {piece}", cur_w + 1 + piece_w
             else:
                 lines.append(cur)
-                cur = piece
+                cur, cur_w = piece, piece_w
     lines.append(cur)
     return lines
 

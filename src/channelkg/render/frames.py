@@ -22,7 +22,7 @@ import html
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from rdflib import BNode, Literal, URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import XSD
 
 from channelkg.rdf.terms import display, shorten
@@ -33,13 +33,16 @@ if TYPE_CHECKING:
     from channelkg.check.validate import Report
     from channelkg.graph.base import QueryResult
 
-_INTEGER = {str(XSD[t]) for t in (
-    "integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
-    "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong", "unsignedShort",
-    "unsignedByte")}
-_FLOAT = {str(XSD.decimal), str(XSD.double), str(XSD.float)}
-_DATE = {str(XSD.date), str(XSD.dateTime)}
-_BOOL = {str(XSD.boolean)}
+_INTEGER = ("integer", "int", "long", "short", "byte", "nonNegativeInteger", "positiveInteger",
+            "negativeInteger", "nonPositiveInteger", "unsignedInt", "unsignedLong",
+            "unsignedShort", "unsignedByte")
+#: The column type of each literal datatype that is not text.
+_KINDS: dict[str, str] = {
+    **{str(XSD[t]): "int" for t in _INTEGER},
+    str(XSD.decimal): "float", str(XSD.double): "float", str(XSD.float): "float",
+    str(XSD.date): "date", str(XSD.dateTime): "date",
+    str(XSD.boolean): "bool",
+}
 
 #: What ``pip install`` line makes :func:`to_dataframe` work.
 PANDAS_HINT = "pip install 'channelkg[notebook]'  (or: pip install pandas)"
@@ -60,16 +63,11 @@ def _kind(term: Node | None) -> str:
     """``iri``, ``date``, ``int``, ``float``, ``bool``, ``text`` or ``none`` (unbound)."""
     if term is None:
         return "none"
-    if isinstance(term, URIRef | BNode):
-        return "iri"
-    assert isinstance(term, Literal)
-    dtype = str(term.datatype) if term.datatype is not None else ""
-    if not term.ill_typed:
-        for kind, types in (("date", _DATE), ("int", _INTEGER), ("float", _FLOAT),
-                            ("bool", _BOOL)):
-            if dtype in types:
-                return kind
-    return "text"
+    if isinstance(term, Literal):
+        dtype = term.datatype
+        kind = _KINDS.get(str(dtype)) if dtype is not None else None  # str keys: C compares
+        return "text" if kind is None or term.ill_typed else kind
+    return "iri"
 
 
 def column_kind(terms: Iterable[Node | None]) -> str:
@@ -92,8 +90,11 @@ def _date_value(term: Literal) -> Any:
 
 def _column(pd: Any, terms: Sequence[Node | None], kind: str) -> Any:
     if kind == "iri":
-        return pd.array([None if t is None else shorten(str(t)) if isinstance(t, URIRef)
-                         else f"_:{t}" for t in terms], dtype="string")
+        names: dict[Node, str] = {}  # results repeat IRIs: compact each once
+        for t in terms:
+            if t is not None and t not in names:
+                names[t] = shorten(str(t)) if isinstance(t, URIRef) else f"_:{t}"
+        return pd.array([None if t is None else names[t] for t in terms], dtype="string")
     if kind == "date":
         values = [None if t is None else _date_value(t) for t in terms]  # type: ignore[arg-type]
         return pd.to_datetime(pd.Series(values, dtype="object"))
