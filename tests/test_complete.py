@@ -52,6 +52,8 @@ def test_organizations_and_partnerships_complete(runner: CliRunner) -> None:
     assert _values(_complete(runner, "channelkg whatif --end partnership-microsoft-o")) == [
         "partnership-microsoft-openai"]
     assert "microsoft" in _values(_complete(runner, "channelkg report --provider mi"))
+    assert _values(_complete(runner, "channelkg view --provider micro")) == ["microsoft"]
+    assert _values(_complete(runner, "channelkg view --market H")) == ["HK", "hong-kong"]
 
 
 def test_completion_reads_the_data_given(runner: CliRunner) -> None:

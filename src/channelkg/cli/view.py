@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from channelkg.cli import complete
 from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph, timeout_option
 from channelkg.cli.options import (
     emit,
@@ -29,6 +30,7 @@ def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--market",
         metavar="ISO",
+        shell_complete=complete.markets,
         help="A market by ISO code (CN) or node: the "
         "market, routes into it, their models, services, sellers, operators, "
         "partnerships and restrictions.",
@@ -36,10 +38,12 @@ def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--provider",
         metavar="ORG",
+        shell_complete=complete.organizations,
         help="An organization (microsoft or "
         "kgid:microsoft): its services, models, partnerships and routes.",
     )
-    @click.option("--around", metavar="NODE", help="Everything within --depth hops of NODE.")
+    @click.option("--around", metavar="NODE", shell_complete=complete.entities,
+                  help="Everything within --depth hops of NODE.")
     @click.option(
         "--depth",
         type=click.IntRange(0, 20),
@@ -59,6 +63,7 @@ def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--query",
         "query_file",
         metavar="QUERY",
+        shell_complete=complete.query_names,
         help="Draw the result of a CONSTRUCT, or the nodes in the IRI cells of a SELECT "
         "(a named query, a .rq file or SPARQL text).",
     )
