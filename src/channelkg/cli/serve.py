@@ -64,7 +64,8 @@ def load(files: tuple[Path, ...], into: str, no_ontology: bool, quiet: bool) -> 
 @click.option("--chunk", type=click.IntRange(1), default=2000, show_default=True,
               help="Triples per INSERT DATA request (--method update).")
 @click.option("--no-ontology", is_flag=True, help="Do not add ontology/channelkg.ttl.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress on stderr (progress is shown on a terminal only).")
 def push(files: tuple[Path, ...], url: str, graph: str, method: str, append: bool,
          user: str | None, password: str | None, auth: str, chunk: int, no_ontology: bool,
          quiet: bool) -> None:
@@ -80,11 +81,14 @@ def push(files: tuple[Path, ...], url: str, graph: str, method: str, append: boo
       channelkg push --method update --to http://127.0.0.1:8890/sparql-auth \\
           --graph https://w3id.org/channelkg/graph --user dba
     """
+    from channelkg.cli.progress import progress_for
     from channelkg.graph.remote import push as run_push
 
-    report = run_push(url, graph, list(files) or None, method=method, replace=not append,
-                      ontology=not no_ontology, user=user, password=password, auth=auth,
-                      chunk=chunk, progress=None if quiet else progress)
+    bar = progress_for(quiet)
+    with bar.step(f"pushing to {url}"):
+        report = run_push(url, graph, list(files) or None, method=method, replace=not append,
+                          ontology=not no_ontology, user=user, password=password, auth=auth,
+                          chunk=chunk, progress=bar)
     click.echo(f"pushed {report.triples} triples to <{report.graph}> at {report.url} "
                f"({report.method}, {report.requests} request{'s' if report.requests != 1 else ''})")
 
