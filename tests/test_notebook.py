@@ -64,6 +64,14 @@ def test_each_question_has_a_table_a_chart_and_a_view(
     assert '<iframe srcdoc="' in view and "&lt;script" in view and "<script" not in view
 
 
+def test_query_results_show_as_tables(executed: dict[str, list[dict[str, Any]]],
+                                      bundled_ox: KnowledgeGraph) -> None:
+    shown = _html(executed["result-html"])
+    rows = query(bundled_ox, "seed-table").rows
+    assert shown.startswith('<table class="channelkg">') and shown.count("<tr>") == len(rows) + 1
+    assert all(str(r[0]) in shown for r in rows)
+
+
 def test_sanctioned_gpt_channels_into_china(executed: dict[str, list[dict[str, Any]]],
                                             bundled_ox: KnowledgeGraph) -> None:
     table = _html(executed["q1-table"])

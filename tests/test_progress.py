@@ -22,7 +22,7 @@ RUNS = {
 }
 
 
-def _env(tmp: Path) -> dict[str, str]:
+def _env() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k not in {"COLUMNS", "NO_COLOR"}}
     env["PYTHONPATH"] = str(SRC)
     return env
@@ -45,7 +45,7 @@ def _on_terminal(args: list[str], tmp: Path) -> tuple[int, str, str]:
     """Run with standard error on a pseudo-terminal and standard output on a pipe."""
     master, slave = pty.openpty()
     proc = subprocess.Popen([sys.executable, "-m", "channelkg", *args], cwd=tmp,
-                            env=_env(tmp), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                            env=_env(), stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                             stderr=slave)
     os.close(slave)
     err = _read_all(master)
@@ -66,7 +66,7 @@ def test_progress_shows_on_a_terminal(name: str, tmp_path: Path) -> None:
 @pytest.mark.parametrize("name", RUNS)
 def test_progress_is_silent_when_piped(name: str, tmp_path: Path) -> None:
     res = subprocess.run([sys.executable, "-m", "channelkg", *RUNS[name]], cwd=tmp_path,
-                         env=_env(tmp_path), stdin=subprocess.DEVNULL, capture_output=True,
+                         env=_env(), stdin=subprocess.DEVNULL, capture_output=True,
                          text=True, timeout=300)
     assert res.returncode == 0, res.stderr
     assert "done in" not in res.stderr and "\x1b" not in res.stderr + res.stdout
