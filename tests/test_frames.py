@@ -43,6 +43,25 @@ def test_columns_are_typed() -> None:
     assert df["note"].iloc[0] == "a <b> & c" and pd.isna(df["note"].iloc[1])
 
 
+def test_times_with_zones_and_mixed_numbers() -> None:
+    res = QueryResult("SELECT", vars=("at", "n"), rows=(
+        (Literal("2024-07-09T10:00:00+02:00", datatype=XSD.dateTime), Literal(1)),
+        (Literal("2024-07-09T08:30:00", datatype=XSD.dateTime), Literal(2.5)),
+        (Literal("not a date", datatype=XSD.date), None),
+    ))
+    df = res.to_dataframe()
+    assert str(df["at"].dtype) == "string"  # an ill-typed literal: the column is text
+    df = QueryResult("SELECT", vars=res.vars, rows=res.rows[:2]).to_dataframe()
+    assert df["at"].tolist() == [pd.Timestamp(2024, 7, 9, 8, 0), pd.Timestamp(2024, 7, 9, 8, 30)]
+    assert df["n"].dtype == "float64" and df["n"].tolist() == [1.0, 2.5]
+
+
+def test_rdflib_engine_gives_the_same_frame(bundled: KnowledgeGraph,
+                                            bundled_ox: KnowledgeGraph) -> None:
+    text = f"SELECT ?r ?from WHERE {{ ?r <{CKG.validFrom}> ?from }} ORDER BY ?r ?from"
+    assert query(bundled, text).to_dataframe().equals(query(bundled_ox, text).to_dataframe())
+
+
 def test_mixed_column_falls_back_to_text() -> None:
     res = QueryResult("SELECT", vars=("v",), rows=((Literal(1),), (KGID["gpt"],)))
     df = res.to_dataframe()

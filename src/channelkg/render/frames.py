@@ -3,7 +3,8 @@
 :func:`to_dataframe` turns a SELECT :class:`~channelkg.graph.base.QueryResult` into a
 ``pandas.DataFrame`` with one column per variable, typed by the literals it holds:
 
-* ``xsd:date`` / ``xsd:dateTime`` -> ``datetime64[ns]`` (``NaT`` where missing);
+* ``xsd:date`` / ``xsd:dateTime`` -> ``datetime64`` (``NaT`` where missing; a time with a
+  time zone as the same instant in UTC);
 * ``xsd:integer`` and the other integer types -> ``Int64`` (nullable);
 * ``xsd:decimal``, ``xsd:double``, ``xsd:float`` -> ``float64``;
 * ``xsd:boolean`` -> ``boolean`` (nullable);
@@ -81,8 +82,8 @@ def column_kind(terms: Iterable[Node | None]) -> str:
 
 def _date_value(term: Literal) -> Any:
     value = term.toPython()
-    if isinstance(value, dt.datetime):
-        return value.replace(tzinfo=None) if value.tzinfo else value
+    if isinstance(value, dt.datetime):  # with a time zone: the same instant in UTC
+        return value.astimezone(dt.UTC).replace(tzinfo=None) if value.tzinfo else value
     if isinstance(value, dt.date):
         return dt.datetime(value.year, value.month, value.day)
     return None
