@@ -18,7 +18,7 @@ from channelkg.cli.options import (
     output_option,
     progress,
 )
-from channelkg.cli.terminal import render_table, terminal_width, to_terminal, use_color
+from channelkg.cli.terminal import render_table, table_style
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -162,9 +162,8 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
     scenario = Scenario(end=end, restrictions=restrictions, block_services=block_services,
                         remove=remove, lift=lift)
     res = run_whatif(kg, scenario, on=_day(on, graph))
-    term = to_terminal(output)
-    text = (whatif_text(res, all_rows=show_all, width=terminal_width() if term else None,
-                        color=term and use_color()) if fmt == "table"
+    width, color = table_style(output)
+    text = (whatif_text(res, all_rows=show_all, width=width, color=color) if fmt == "table"
             else whatif_table(res, all_rows=show_all).render(fmt))
     emit(text, output)
     if view is not None:

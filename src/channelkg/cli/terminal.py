@@ -45,10 +45,19 @@ def to_terminal(output: Path | None) -> bool:
     return output is None or str(output) == "-"
 
 
+def table_style(output: Path | None) -> tuple[int | None, bool]:
+    """The width to fit and whether to colour, for output to ``output``: a file gets
+    neither, standard output what :func:`terminal_width` and :func:`use_color` say."""
+    if not to_terminal(output):
+        return None, False
+    return terminal_width(), use_color()
+
+
 def render_table(table: Table, fmt: str, output: Path | None) -> str:
     """``table`` rendered in ``fmt``; a ``table`` for standard output fits the terminal."""
-    if fmt == "table" and to_terminal(output):
-        return table.render(fmt, width=terminal_width(), color=use_color())
+    if fmt == "table":
+        width, color = table_style(output)
+        return table.render(fmt, width=width, color=color)
     return table.render(fmt)
 
 
@@ -59,4 +68,5 @@ def fit_text(text: str, output: Path | None) -> str:
     return fold_text(text, terminal_width()) if to_terminal(output) else text
 
 
-__all__ = ["fit_text", "render_table", "terminal_width", "to_terminal", "use_color"]
+__all__ = ["fit_text", "render_table", "table_style", "terminal_width", "to_terminal",
+           "use_color"]
