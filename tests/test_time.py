@@ -186,9 +186,10 @@ def test_diff_cli_formats(runner: CliRunner) -> None:
     res = runner.invoke(cli, [*args, "--format", "json"])
     assert res.exit_code == 0, res.output
     rows = json.loads(res.output)
-    assert {"change": "started", "date": "2024-07-09", "fact": "kgid:fact-oai-1",
-            "class": "Restriction", "before": "absent", "after": "confirmed"}.items() <= next(
-        r for r in rows if r["fact"] == "kgid:fact-oai-1").items()
+    row = next(r for r in rows if r["fact"]["id"] == "kgid:fact-oai-1")
+    assert {"change": "started", "date": "2024-07-09", "before": "absent",
+            "after": "confirmed"}.items() <= row.items()
+    assert "Restriction" in row["fact"]["classes"] and row["fact"]["validFrom"] == "2024-07-09"
     csv_out = runner.invoke(cli, [*args, "--format", "csv"]).output
     assert csv_out.splitlines()[0] == "change,date,fact,class,before,after,statement,sources"
     md = runner.invoke(cli, [*args, "--format", "md"]).output

@@ -41,6 +41,12 @@ class Report:
         lines.append(f"{len(self.problems)} problem(s) in {what}")
         return "\n".join(lines) + "\n"
 
+    def _repr_html_(self) -> str:
+        """An escaped HTML table of the problems and the verdict, for notebooks."""
+        from channelkg.render.frames import report_html
+
+        return report_html(self)
+
 
 def _known_terms(ontology: Graph) -> set[URIRef]:
     return {s for s in ontology.subjects() if isinstance(s, URIRef) and s.startswith(str(CKG))}

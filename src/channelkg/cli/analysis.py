@@ -7,6 +7,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from channelkg.cli import complete
 from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph
 from channelkg.cli.options import (
     RDF_FORMATS,
@@ -17,6 +18,7 @@ from channelkg.cli.options import (
     output_option,
     progress,
 )
+from channelkg.cli.terminal import render_table, table_style
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -31,9 +33,11 @@ def _day(on: str | None, graph: dict[str, Any]) -> dt.date | None:
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--model", "-m", metavar="MODEL",
+              shell_complete=complete.models,
               help="Model, model family or developer: slug, CURIE, IRI or label "
               "(default: all models).")
 @click.option("--market", "-k", metavar="MARKET",
+              shell_complete=complete.markets,
               help="Market: ISO code, slug, CURIE, IRI or label (default: all markets).")
 @click.option("--open-only", is_flag=True, help="Show open routes only.")
 @on_option
@@ -47,7 +51,8 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
     Direct sales, cloud partners and their local operators, resellers and self-hosted
     open weights, each with its status, dates, sources, open or closed, and the
     restrictions that bear on it (that block it, or that apply to its service, model or
-    seller in that market).
+    seller in that market). --format json prints one route record per route, the same
+    record as spof and whatif print (docs/formats.md).
 
     \b
     Examples:
@@ -62,13 +67,15 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
         raise click.UsageError("give --model, --market or both")
     kg = open_graph(**graph)
     res = find_routes(kg, model, market, on=_day(on, graph), only_open=open_only)
-    emit(Table.of(res.HEADERS, res.rows(), res.as_dict()).render(fmt), output)
+    emit(render_table(Table.of(res.HEADERS, res.rows(), res.as_dict()), fmt, output), output)
 
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--market", "-k", required=True, metavar="MARKET",
+              shell_complete=complete.markets,
               help="Market: ISO code, slug, CURIE, IRI or label.")
 @click.option("--model", "-m", metavar="MODEL",
+              shell_complete=complete.models,
               help="Model, family or developer (default: every family with a route there).")
 @click.option("--all", "show_all", is_flag=True,
               help="Also list families whose routes into the market are all closed.")
@@ -85,7 +92,8 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
     the nodes that every path passes (dominators of the market). When there is no
     single point of failure the minimum set of nodes whose removal cuts the market off
     is shown instead. Dependency-risk assessments in the data that concern those nodes
-    are listed as corroboration.
+    are listed as corroboration. --format json gives each family's open routes as route
+    records (docs/formats.md).
 
     \b
     Examples:
@@ -98,22 +106,26 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
     kg = open_graph(**graph)
     results = single_points_of_failure(kg, market, model, on=_day(on, graph),
                                        include_cut_off=show_all)
-    emit(spof_table(results, market).render(fmt), output)
+    emit(render_table(spof_table(results, market), fmt, output), output)
 
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--end", "end", multiple=True, metavar="PARTNERSHIP",
+              shell_complete=complete.partnerships,
               help="A partnership ends (repeatable): routes that depend on it close.")
 @click.option("--add-restriction", "restrictions", multiple=True, metavar="KEY=VALUE,...",
               help="A new restriction closes every route it matches (repeatable). Keys: "
               "provider/org, seller, operator, model, developer, service, market, kind; "
               "e.g. provider=microsoft,market=CN.")
 @click.option("--block-service", "block_services", multiple=True, metavar="SERVICE",
+              shell_complete=complete.services,
               help="A service is blocked everywhere (repeatable).")
 @click.option("--remove", "remove", multiple=True, metavar="ORG",
+              shell_complete=complete.organizations,
               help="An organization disappears (repeatable): as seller, provider, operator, "
               "developer and partnership party.")
 @click.option("--lift", "lift", multiple=True, metavar="RESTRICTION",
+              shell_complete=complete.restrictions,
               help="A restriction is lifted (repeatable): routes it alone blocks reopen.")
 @click.option("--all", "show_all", is_flag=True, help="Also list unchanged market/model pairs.")
 @click.option("--view", "view", type=click.Path(path_type=Path), default=None,
@@ -129,6 +141,7 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
 
     Nothing is written to the graph; the scenario is applied to the set of open routes
     and the before/after access of every market to every model is compared.
+    --format json gives the routes that close or open as route records with a reason.
 
     \b
     Examples:
@@ -149,7 +162,8 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
     scenario = Scenario(end=end, restrictions=restrictions, block_services=block_services,
                         remove=remove, lift=lift)
     res = run_whatif(kg, scenario, on=_day(on, graph))
-    text = (whatif_text(res, all_rows=show_all) if fmt == "table"
+    width, color = table_style(output)
+    text = (whatif_text(res, all_rows=show_all, width=width, color=color) if fmt == "table"
             else whatif_table(res, all_rows=show_all).render(fmt))
     emit(text, output)
     if view is not None:
@@ -160,8 +174,10 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--market", "-k", metavar="MARKET", help="Write the brief on a market (e.g. CN).")
-@click.option("--provider", metavar="ORG", help="Write the brief on an organization.")
+@click.option("--market", "-k", metavar="MARKET",
+              shell_complete=complete.markets, help="Write the brief on a market (e.g. CN).")
+@click.option("--provider", metavar="ORG",
+              shell_complete=complete.organizations, help="Write the brief on an organization.")
 @format_option(("md", "html", "json"), "md",
                "Markdown, a self-contained offline HTML page, or JSON.")
 @click.option("--html", "html", is_flag=True, help="Same as --format html.")
@@ -178,6 +194,7 @@ def report(market: str | None, provider: str | None, fmt: str, html: bool, sourc
     The brief holds the comparison table (provider | direct sales | model access route |
     geopolitical risk), the routes with their status and sources, restrictions, single
     points of failure, a timeline of dated claims and the numbered sources with URLs.
+    On a terminal, progress shows on standard error while the brief is written.
 
     \b
     Examples:
@@ -195,8 +212,12 @@ def report(market: str | None, provider: str | None, fmt: str, html: bool, sourc
         raise click.UsageError("give exactly one of --market or --provider")
     if html:
         fmt = "html"
-    kg = open_graph(**graph)
-    doc = build_report(kg, market=market, provider=provider, source=source, on=_day(on, graph))
+    from channelkg.cli.progress import Progress
+
+    with Progress().step(f"writing the brief on {market or provider}"):  # on a terminal only
+        kg = open_graph(**graph)
+        doc = build_report(kg, market=market, provider=provider, source=source,
+                           on=_day(on, graph))
     if fmt == "json":
         text = brief_json(doc)
     else:
@@ -286,4 +307,4 @@ def rules_cmd(fmt: str, output: Path | None) -> None:
     from channelkg.render.tables import rules_table
     from channelkg.sparql.reason import list_rules
 
-    emit(rules_table(list_rules()).render(fmt), output)
+    emit(render_table(rules_table(list_rules()), fmt, output), output)

@@ -13,10 +13,6 @@ from channelkg.errors import CheckFailedError
 _FILE_HELP = "Theme file to add to (default: graphs/additions.ttl)."
 
 
-def _progress(message: str) -> None:
-    click.echo(f"… {message}", err=True)
-
-
 def _remote_options(func: Any) -> Any:
     func = click.option("--password", envvar="CHANNELKG_SPARQL_PASSWORD", default=None,
                         help="HTTP password for the store (env CHANNELKG_SPARQL_PASSWORD).")(func)
@@ -223,10 +219,14 @@ def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple
     if str(source_file) == "-" and fmt is None:
         raise click.UsageError("reading standard input (-) needs --format yaml, csv, ttl, "
                                "jsonld or nt")
-    result = import_file(str(source_file) if str(source_file) == "-" else source_file,
-                         file=target, data=list(data) or None,
-                         skip_duplicates=skip_duplicates, dry_run=dry_run, fmt=fmt,
-                         lock_timeout=lock_timeout, progress=_progress, remote=remote)
+    from channelkg.cli.progress import Progress
+
+    bar = Progress()  # on a terminal only
+    with bar.step(f"importing {source_file}"):
+        result = import_file(str(source_file) if str(source_file) == "-" else source_file,
+                             file=target, data=list(data) or None,
+                             skip_duplicates=skip_duplicates, dry_run=dry_run, fmt=fmt,
+                             lock_timeout=lock_timeout, progress=bar, remote=remote)
     click.echo(result.text, nl=False)
 
 

@@ -8,8 +8,10 @@ from typing import Any
 
 import click
 
+from channelkg.cli import complete
 from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph, timeout_option
 from channelkg.cli.options import emit, format_option, output_option, param_option, parse_params
+from channelkg.cli.terminal import fit_text, render_table
 
 
 @cli.command(context_settings=CONTEXT)
@@ -27,7 +29,8 @@ def diff(date_from: str, date_to: str, market: str | None, fmt: str, output: Pat
     A fact "started" if it is visible on --to but not on --from (by the rule
     --as-of uses on other commands), "ended" in the opposite case, and "status"
     if it became disputed or superseded because a contradicting or replacing
-    claim appeared.
+    claim appeared. --format json prints {change, date, before, after, fact}
+    records, the fact as explain prints it (docs/formats.md).
 
     \b
     Examples:
@@ -38,17 +41,25 @@ def diff(date_from: str, date_to: str, market: str | None, fmt: str, output: Pat
     from channelkg.analysis.history import CHANGE_HEADERS
     from channelkg.analysis.history import diff as run_diff
     from channelkg.model.dates import parse_date
+    from channelkg.render.records import diff_doc
     from channelkg.render.tables import Table
 
     parse_date(date_from, "--from")
     parse_date(date_to, "--to")
-    changes = run_diff(open_graph(**graph), date_from, date_to, market=market)
-    emit(Table.of(CHANGE_HEADERS, [c.row() for c in changes]).render(fmt), output)
+    kg = open_graph(**graph)
+    changes = run_diff(kg, date_from, date_to, market=market)
+    doc = diff_doc(kg, changes) if fmt == "json" else None
+    emit(render_table(Table.of(CHANGE_HEADERS, [c.row() for c in changes], doc), fmt, output),
+         output)
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option("--market", metavar="MARKET", help="Only facts about this market (ISO code or id).")
-@click.option("--provider", metavar="ORG", help="Only facts that involve this organization.")
+@click.option("--market", metavar="MARKET",
+              shell_complete=complete.markets,
+              help="Only facts about this market (ISO code or id).")
+@click.option("--provider", metavar="ORG",
+              shell_complete=complete.organizations,
+              help="Only facts that involve this organization.")
 @click.option("--from", "date_from", metavar="YYYY-MM-DD", help="Only events on or after.")
 @click.option("--to", "date_to", metavar="YYYY-MM-DD", help="Only events before.")
 @format_option()
@@ -60,7 +71,8 @@ def timeline(market: str | None, provider: str | None, date_from: str | None,
 
     Each claim contributes its statedOn, validFrom and validTo dates; --market and
     --provider keep the claims about that market or organization, --from and --to
-    a window of dates.
+    a window of dates. --format json prints {date, event, fact} records, the fact as
+    explain prints it (docs/formats.md).
 
     \b
     Examples:
@@ -70,16 +82,21 @@ def timeline(market: str | None, provider: str | None, date_from: str | None,
     """
     from channelkg.analysis.history import EVENT_HEADERS
     from channelkg.analysis.history import timeline as run_timeline
+    from channelkg.render.records import timeline_doc
     from channelkg.render.tables import Table
 
-    events = run_timeline(open_graph(**graph), market=market, provider=provider,
+    kg = open_graph(**graph)
+    events = run_timeline(kg, market=market, provider=provider,
                           date_from=date_from, date_to=date_to)
-    emit(Table.of(EVENT_HEADERS, [e.row() for e in events]).render(fmt), output)
+    doc = timeline_doc(kg, events) if fmt == "json" else None
+    emit(render_table(Table.of(EVENT_HEADERS, [e.row() for e in events], doc), fmt, output),
+         output)
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("node", required=False)
+@click.argument("node", required=False, shell_complete=complete.entities)
 @click.option("--query", "query_spec", metavar="QUERY",
+              shell_complete=complete.query_names,
               help="Explain a row of this query (name, .rq file or SPARQL) instead of NODE.")
 @click.option("--row", type=int, default=1, show_default=True, help="Row of --query (from 1).")
 @param_option("Bind a parameter of --query (repeatable).")
@@ -111,4 +128,5 @@ def explain(node: str | None, query_spec: str | None, row: int, params: tuple[st
         explanations = explain_row(kg, query_spec, row, parse_params(params))
     else:
         explanations = [run_explain(kg, node or "")]
-    emit(RENDERERS[fmt](explanations), output)
+    text = RENDERERS[fmt](explanations)
+    emit(fit_text(text, output) if fmt == "text" else text, output)

@@ -15,6 +15,7 @@ from typing import Any, TypeVar, overload
 
 import click
 
+from channelkg.cli import complete
 from channelkg.cli.options import (
     RDF_FORMATS,
     TABLE_FORMATS,
@@ -72,6 +73,13 @@ def cli() -> None:
     Options mean the same in every command: -p/--param NAME=VALUE binds a query
     parameter, -f/--format picks the output format, -o FILE writes a file ('-':
     standard output), and '-' as an input file reads standard input.
+
+    Tables fit the terminal (its width, or COLUMNS): long cells are folded, and a table
+    with many wide columns is shown as records; pipes and files get one row per line.
+    Colour only on a terminal, never with NO_COLOR set. Progress of long work shows on
+    standard error when it is a terminal. Tab completion of commands, named queries,
+    markets and organizations (docs/formats.md):
+    eval "$(_CHANNELKG_COMPLETE=bash_source channelkg)"
 
     \b
     Examples:
@@ -197,7 +205,7 @@ def open_graph(**options: Any) -> Any:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("query_spec", metavar="QUERY")
+@click.argument("query_spec", metavar="QUERY", shell_complete=complete.query_names)
 @param_option()
 @format_option(
     TABLE_FORMATS + RDF_FORMATS,
@@ -249,7 +257,15 @@ def query(
         why = unmatched_param(full, query_spec, raw)
         if why:
             raise QueryError(f"empty result: {why}")
-    emit(render(result, fmt), output)
+    if fmt == "table" and result.kind == "SELECT":
+        from channelkg.cli.terminal import render_table
+        from channelkg.rdf.terms import display
+        from channelkg.render.tables import Table
+
+        cells = [[display(t).replace("\n", " ") for t in row] for row in result.rows]
+        emit(render_table(Table.of(result.vars, cells), fmt, output), output)
+    else:
+        emit(render(result, fmt), output)
     if result.kind == "ASK" and not result.boolean:
         raise CheckFailedError()  # "false" is the answer already printed
 
@@ -269,10 +285,11 @@ def queries(fmt: str, output: Path | None) -> None:
       channelkg queries --format md -o queries.md
       channelkg queries -f json
     """
+    from channelkg.cli.terminal import render_table
     from channelkg.render.tables import queries_table
     from channelkg.sparql.query import list_queries
 
-    emit(queries_table(list_queries()).render(fmt), output)
+    emit(render_table(queries_table(list_queries()), fmt, output), output)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -325,7 +342,10 @@ def validate(
         raise click.UsageError("'-' (standard input) cannot be combined with other FILES")
     report = validate_input(() if stdin else files, stdin_text=read_stdin_text() if stdin else None,
                             store=store, reason=reason, shapes=shapes, ontology=ontology)
-    emit(report.text if fmt == "text" else validation_table(report).render(fmt), output)
+    from channelkg.cli.terminal import render_table
+
+    emit(report.text if fmt == "text" else render_table(validation_table(report), fmt, output),
+         output)
     if not report.conforms:
         raise CheckFailedError()  # the report ends with the number of problems
 

@@ -17,13 +17,15 @@ from channelkg.cli.options import progress
 @click.option("--into", "into", required=True, metavar="oxigraph:PATH",
               help="The persistent store to build or update, e.g. oxigraph:kg.oxigraph.")
 @click.option("--no-ontology", is_flag=True, help="Do not add ontology/channelkg.ttl.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress on stderr (progress is shown on a terminal only).")
 def load(files: tuple[Path, ...], into: str, no_ontology: bool, quiet: bool) -> None:
     """Build or update a persistent Oxigraph store from FILES (default: the bundled graph).
 
     Each file goes into its own named graph; a manifest of sizes, times and SHA-256
     sums lets later loads (and every `--store oxigraph:PATH` read) reload only the
-    files that changed. Files no longer listed are dropped from the store.
+    files that changed. Files no longer listed are dropped from the store. On a
+    terminal, each step and a running clock show on standard error (--quiet: nothing).
 
     \b
     Examples:
@@ -36,8 +38,12 @@ def load(files: tuple[Path, ...], into: str, no_ontology: bool, quiet: bool) -> 
     kind, _, path = into.partition(":")
     if kind != "oxigraph" or not path:
         raise InputError(f"--into takes oxigraph:PATH, not {into!r}")
-    report = load_into(Path(path), list(files) or None, ontology=not no_ontology,
-                       progress=None if quiet else progress)
+    from channelkg.cli.progress import progress_for
+
+    bar = progress_for(quiet)
+    with bar.step(f"loading into {path}"):
+        report = load_into(Path(path), list(files) or None, ontology=not no_ontology,
+                           progress=bar)
     click.echo(report.summary())
 
 
@@ -62,7 +68,8 @@ def load(files: tuple[Path, ...], into: str, no_ontology: bool, quiet: bool) -> 
               help="Place the triples of dated facts in graphs keyed by their validity "
                    "(GRAPH#valid=START/END, listed in GRAPH#index), so that --as-of on "
                    "sparql:URL?default-graph-uri=GRAPH is a view on the server, not a copy.")
-@click.option("--quiet", "-q", is_flag=True, help="No progress on stderr.")
+@click.option("--quiet", "-q", is_flag=True,
+              help="No progress on stderr (progress is shown on a terminal only).")
 def push(files: tuple[Path, ...], url: str, graph: str, method: str, append: bool,
          user: str | None, password: str | None, auth: str, chunk: int, no_ontology: bool,
          keyed: bool, quiet: bool) -> None:
@@ -80,12 +87,14 @@ def push(files: tuple[Path, ...], url: str, graph: str, method: str, append: boo
       channelkg push --keyed --to http://127.0.0.1:8890/sparql-graph-crud-auth \\
           --graph https://w3id.org/channelkg/graph --user dba --password dba
     """
+    from channelkg.cli.progress import progress_for
     from channelkg.graph.remote import push as run_push
 
-    report = run_push(url, graph, list(files) or None, method=method, replace=not append,
-                      ontology=not no_ontology, keyed=keyed, user=user, password=password,
-                      auth=auth,
-                      chunk=chunk, progress=None if quiet else progress)
+    bar = progress_for(quiet)
+    with bar.step(f"pushing to {url}"):
+        report = run_push(url, graph, list(files) or None, method=method, replace=not append,
+                          ontology=not no_ontology, keyed=keyed, user=user, password=password,
+                          auth=auth, chunk=chunk, progress=bar)
     click.echo(f"pushed {report.triples} triples to <{report.graph}> at {report.url} "
                f"({report.method}, {report.requests} request{'s' if report.requests != 1 else ''})")
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import click
 
+from channelkg.cli import complete
 from channelkg.cli.main import CONTEXT, cli, graph_options, open_graph, timeout_option
 from channelkg.cli.options import (
     emit,
@@ -17,8 +18,8 @@ from channelkg.cli.options import (
     output_option,
     param_option,
     parse_params,
-    progress,
 )
+from channelkg.cli.progress import Progress
 
 if TYPE_CHECKING:
     from channelkg.render.selection import Selection
@@ -29,6 +30,7 @@ def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--market",
         metavar="ISO",
+        shell_complete=complete.markets,
         help="A market by ISO code (CN) or node: the "
         "market, routes into it, their models, services, sellers, operators, "
         "partnerships and restrictions.",
@@ -36,10 +38,12 @@ def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
     @click.option(
         "--provider",
         metavar="ORG",
+        shell_complete=complete.organizations,
         help="An organization (microsoft or "
         "kgid:microsoft): its services, models, partnerships and routes.",
     )
-    @click.option("--around", metavar="NODE", help="Everything within --depth hops of NODE.")
+    @click.option("--around", metavar="NODE", shell_complete=complete.entities,
+                  help="Everything within --depth hops of NODE.")
     @click.option(
         "--depth",
         type=click.IntRange(0, 20),
@@ -59,6 +63,7 @@ def selection_options(func: Callable[..., Any]) -> Callable[..., Any]:
         "--query",
         "query_file",
         metavar="QUERY",
+        shell_complete=complete.query_names,
         help="Draw the result of a CONSTRUCT, or the nodes in the IRI cells of a SELECT "
         "(a named query, a .rq file or SPARQL text).",
     )
@@ -219,8 +224,10 @@ def view(
     options = PageOptions(collapse=collapse, with_sources=with_sources, title=title,
                           as_of=graph.get("as_of"), physics_threshold=physics_threshold,
                           seed=seed, ontology=ontology_file)
-    pages = build_views(open_graph(**graph), sel, output=output, all_shipped=all_shipped,
-                        options=options, progress=progress)
+    bar = Progress()  # on a terminal only
+    with bar.step("building the view"):
+        pages = build_views(open_graph(**graph), sel, output=output, all_shipped=all_shipped,
+                            options=options, progress=bar)
     for page in pages:
         emit(page.html, page.path)
         if graphml:
@@ -275,6 +282,8 @@ def export_graphml(
 
     sel = _selection(market, provider, around, depth, classes, query_file, params)
     check_selection(sel)  # an unknown query fails before loading
-    g = project(open_graph(**graph), sel, collapse=collapse, with_sources=with_sources,
-                progress=progress)
+    bar = Progress()  # on a terminal only
+    with bar.step("projecting the graph"):
+        g = project(open_graph(**graph), sel, collapse=collapse, with_sources=with_sources,
+                    progress=bar)
     emit_bytes(graphml_bytes(g), output)

@@ -43,6 +43,24 @@ class QueryResult:
     graph: Graph | None = None
     meta: dict[str, object] = field(default_factory=dict, compare=False)
 
+    def to_dataframe(self) -> Any:
+        """The result as a ``pandas.DataFrame`` with typed columns: dates as
+        ``datetime64``, numbers as numbers, booleans as booleans, IRIs as compact names
+        (``kgid:gpt``), unbound values as ``<NA>``. Needs pandas (the ``notebook`` extra).
+
+        Raises:
+            ImportError: pandas is not installed.
+        """
+        from channelkg.render.frames import to_dataframe
+
+        return to_dataframe(self)
+
+    def _repr_html_(self) -> str:
+        """An escaped HTML table of the result, for notebooks."""
+        from channelkg.render.frames import result_html
+
+        return result_html(self)
+
 
 def new_rdflib_graph() -> Graph:
     """An empty rdflib ``Graph`` with the project's prefixes bound."""

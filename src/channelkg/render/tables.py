@@ -40,13 +40,19 @@ class Table:
         """Build a table from any sequences."""
         return cls(tuple(headers), tuple(tuple(r) for r in rows), doc)
 
-    def render(self, fmt: str) -> str:
+    def render(self, fmt: str, *, width: int | None = None, color: bool = False) -> str:
         """The table as ``table``, ``csv``, ``tsv``, ``md`` or ``json``.
 
         JSON is :attr:`doc` when set, else one object per row keyed by the headers.
+        A ``table`` fits in ``width`` columns when given (long cells folded, see
+        :func:`channelkg.render.fit.fit_table`), with bold headers when ``color``.
         """
         from channelkg.render.results import render_rows
 
+        if fmt == "table":
+            from channelkg.render.fit import fit_table
+
+            return fit_table(self.headers, self.rows, width, color=color)
         if fmt == "tsv":
             lines = ["\t".join(map(_tsv_cell, self.headers))]
             lines += ["\t".join(map(_tsv_cell, row)) for row in self.rows]
@@ -110,30 +116,37 @@ def spof_table(results: Iterable[SpofResult], market: str) -> Table:
         ]
         for r in results
     ]
-    return Table.of(SPOF_HEADERS, rows, {"market": market,
-                                         "results": [r.as_dict() for r in results]})
+    from channelkg.render.records import spof_doc
+
+    return Table.of(SPOF_HEADERS, rows, spof_doc(results, market))
 
 
 def whatif_table(res: WhatIfResult, all_rows: bool = False) -> Table:
     """The markets that gain or lose models under a scenario."""
-    return Table.of(res.HEADERS, res.rows(all_rows=all_rows), res.as_dict())
+    from channelkg.render.records import whatif_doc
+
+    return Table.of(res.HEADERS, res.rows(all_rows=all_rows), whatif_doc(res))
 
 
-def whatif_text(res: WhatIfResult, all_rows: bool = False) -> str:
-    """A what-if answer as text: the scenario, the table, the routes that close or open."""
+def whatif_text(res: WhatIfResult, all_rows: bool = False, *, width: int | None = None,
+                color: bool = False) -> str:
+    """A what-if answer as text: the scenario, the table, the routes that close or open
+    (folded to ``width`` columns when given)."""
     from channelkg.rdf.terms import shorten
-    from channelkg.render.results import table
+    from channelkg.render.fit import fit_table, fold_text
 
     rows = res.rows(all_rows=all_rows)
-    text = "scenario: " + "; ".join(res.scenario) + "\n\n"
-    text += table(list(res.HEADERS), rows) if rows else "no market gains or loses a model\n"
+    text = fold_text("scenario: " + "; ".join(res.scenario), width) + "\n\n"
+    text += (fit_table(res.HEADERS, rows, width, color=color) if rows
+             else "no market gains or loses a model\n")
+    tail = ""
     if res.closed:
-        text += "\nroutes that close:\n"
-        text += "".join(f"  {shorten(r)}: {why}\n" for r, why in res.closed)
+        tail += "\nroutes that close:\n"
+        tail += "".join(f"  {shorten(r)}: {why}\n" for r, why in res.closed)
     if res.opened:
-        text += "\nroutes that open:\n"
-        text += "".join(f"  {shorten(r)}: {why}\n" for r, why in res.opened)
-    return text
+        tail += "\nroutes that open:\n"
+        tail += "".join(f"  {shorten(r)}: {why}\n" for r, why in res.opened)
+    return text + fold_text(tail, width)
 
 
 def validation_table(report: Report) -> Table:
