@@ -161,7 +161,35 @@ def timed(fn: Callable[[], Any], repeat: int) -> tuple[float, Any]:
     return statistics.median(times), result
 
 
-def first_draw(path: Path) -> dict[str, float]:
+FOCUS_REPEAT = 7
+
+#: Click-to-focus as the page does it on a click (select, dim the rest, show the
+#: details), timed from the call to the end of the redraw it causes.
+FOCUS_JS = """async (key) => {
+  const api = window.channelkg, net = api.network;
+  const id = api.nodeId(key);
+  const drawn = new Promise((resolve) => net.once("afterDrawing", resolve));
+  const t0 = performance.now();
+  if (api.clickNode) api.clickNode(key); else api.focusNode(key, {scale: net.getScale()});
+  net.redraw();
+  await drawn;
+  return performance.now() - t0;
+}"""
+
+
+def focus_latency(page: Any, repeat: int) -> list[float]:
+    """Click-to-focus times (ms) on ``repeat`` different well-connected nodes."""
+    keys = page.evaluate(
+        """(n) => { const d = window.channelkg.data, deg = {};
+        d.edges.forEach((e) => { deg[e.from] = (deg[e.from] || 0) + 1; deg[e.to] = (deg[e.to] || 0) + 1; });
+        return d.nodes.slice().sort((a, b) => (deg[b.id] || 0) - (deg[a.id] || 0) || a.id - b.id)
+          .slice(5, 5 + n).map((x) => x.key); }""",
+        repeat,
+    )
+    return [page.evaluate(FOCUS_JS, k) for k in keys]
+
+
+def first_draw(path: Path) -> dict[str, Any]:
     """Open the page in headless Chromium; return first-draw and ready times (ms)."""
     from playwright.sync_api import sync_playwright
 
@@ -190,12 +218,15 @@ def first_draw(path: Path) -> dict[str, float]:
             wall = (time.perf_counter() - t0) * 1000
             in_page = page.evaluate("() => window.channelkg.firstDrawMs")
             drawn = page.evaluate("() => window.channelkg.network.body.nodeIndices.length")
+            focus = focus_latency(page, FOCUS_REPEAT)
             if blocked:
                 raise RuntimeError(f"the page tried to load {blocked}")
             return {
                 "first_draw_ms": round(in_page, 1),
                 "ready_wall_ms": round(wall, 1),
                 "drawn_nodes": drawn,
+                "focus_ms_median": round(statistics.median(focus), 1),
+                "focus_ms_all": [round(t, 1) for t in focus],
             }
         finally:
             ctx.close()

@@ -31,10 +31,11 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib import BNode, Literal
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, XSD
 
 from channelkg import resources
+from channelkg.graph.validity import DATE_PROPS, fact_dates
 from channelkg.model.labels import LABEL_PROPS, NAME_PROPS, choose, local_name
 from channelkg.model.resolve import NameIndex
 from channelkg.model.schema import Schema, load_schema
@@ -94,6 +95,7 @@ _VOCAB_TYPES = {
     )
 }
 _IGNORED_TYPE_NS = (str(OWL), str(RDFS), str(RDF))
+_DATE_PROPS = {str(p): p for p in DATE_PROPS}
 
 Triple = tuple[Any, Any, Any]
 
@@ -183,7 +185,8 @@ def to_networkx(
     Returns:
         The graph; ``graph.graph["schema"]`` holds the class hierarchy, labels and styles
         (a dict, see :class:`Schema`), ``graph.graph["collapsed"]`` says whether claims
-        were collapsed.
+        were collapsed, ``graph.graph["validity"]`` maps each dated node to the days it is
+        visible on (see :func:`validity_intervals`).
     """
     import networkx as nx
 
@@ -209,12 +212,47 @@ def to_networkx(
             graph.add_edge(s, o, key=pid, predicate=pid, label=schema.edge_label(pid))
     graph.graph["schema"] = schema.to_dict()
     graph.graph["names"] = read.names
+    graph.graph["validity"] = validity_intervals(read.dated, nodes)
     graph.graph["collapsed"] = False
     if collapse:
         from channelkg.render.collapse import collapse_claims
 
         graph = collapse_claims(graph, rules)
     return graph
+
+
+Interval = tuple[str | None, str | None]
+
+
+def validity_intervals(
+    dated: Iterable[tuple[URIRef, URIRef, Literal]], nodes: Iterable[str]
+) -> dict[str, Interval]:
+    """``{node: (start, end)}`` for the dated facts among ``nodes``: the node is visible
+    on day ``D`` iff ``start <= D < end`` (ISO dates; ``None`` unbounded).
+
+    The dates and the rule are :mod:`channelkg.graph.validity`'s (:class:`Dates` and
+    :meth:`Dates.interval`), so a page comparing ISO strings shows what ``--as-of``
+    shows. A triple is visible on the intersection of its ends' intervals
+    (:func:`intersect`).
+    """
+    keep = set(nodes)
+    out: dict[str, Interval] = {}
+    for node, dates in fact_dates(dated).items():
+        if str(node) in keep:
+            start, end = dates.interval()
+            out[str(node)] = (start.isoformat() if start else None,
+                              end.isoformat() if end else None)
+    return out
+
+
+def intersect(*intervals: Interval | None) -> Interval | None:
+    """The intersection of intervals (``None`` items are unbounded); ``None`` if all are."""
+    given = [iv for iv in intervals if iv is not None]
+    if not given:
+        return None
+    start = max((s for s, _ in given if s is not None), default=None)
+    end = min((e for _, e in given if e is not None), default=None)
+    return start, end
 
 
 @dataclass
@@ -227,6 +265,7 @@ class _Triples:
     subclass: list[tuple[str, str]] = field(default_factory=list)
     iri_of: dict[str, str] = field(default_factory=dict)
     names: NameIndex = field(default_factory=NameIndex)
+    dated: list[tuple[URIRef, URIRef, Literal]] = field(default_factory=list)
 
     @classmethod
     def read(cls, source: KnowledgeGraph | Graph | Iterable[Triple]) -> _Triples:
@@ -241,6 +280,8 @@ class _Triples:
                 out.names.add(str(s), ps, o)
             if isinstance(o, Literal):
                 out.lits[sid].append((ps, o))
+                if ps in _DATE_PROPS:
+                    out.dated.append((URIRef(sid), _DATE_PROPS[ps], o))
                 continue
             oid = term_id(o)
             if ps == _RDF_TYPE:
@@ -475,11 +516,13 @@ __all__ = [
     "ASSETS",
     "Schema",
     "graph_schema",
+    "intersect",
     "load_schema",
     "local_name",
     "node_id",
     "term_id",
     "to_graphml_graph",
     "to_networkx",
+    "validity_intervals",
     "write_graphml",
 ]

@@ -32,11 +32,14 @@ from typing import TYPE_CHECKING, Any
 from channelkg.errors import ChannelKGError
 from channelkg.render.layout import PHYSICS_THRESHOLD, compute_layout, fast_layout
 from channelkg.render.network import ASSETS, Schema, graph_schema, load_schema
+from channelkg.render.page_time import edge_interval, events, mark, validity_of
 
 if TYPE_CHECKING:
     import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 
 DEFAULT_COLOR = "#97a3b6"
+#: No label is drawn smaller than this many pixels on screen.
+LABEL_MIN_PX = 10
 DEFAULT_SHAPE = "dot"
 EDGE_COLOR = "#8a8f98"
 _DASHED_STATUS = {"ckg:disputed", "ckg:superseded"}
@@ -141,6 +144,7 @@ def _node_payload(
     """The page's nodes and their tooltips."""
     nodes: list[dict[str, Any]] = []
     ninfo: list[dict[str, Any]] = []
+    validity = validity_of(graph)
     for v, i in ids.items():
         d = graph.nodes[v]
         cls = d.get("class") or ""
@@ -157,6 +161,7 @@ def _node_payload(
             "y": round(y, 1),
         }
         tally.mark(node, d)
+        mark(node, validity.get(str(v)))
         nodes.append(node)
         ninfo.append(
             {
@@ -198,6 +203,7 @@ def _edge_payload(
     edges: list[dict[str, Any]] = []
     einfo: list[dict[str, Any]] = []
     parallel: Counter[tuple[int, int]] = Counter()
+    validity = validity_of(graph)
     for j, (a, b, k, d) in enumerate(
         sorted(graph.edges(keys=True, data=True), key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
     ):
@@ -217,6 +223,7 @@ def _edge_payload(
         if claim_cls:
             edge["cls"] = claim_cls
         tally.mark(edge, d)
+        mark(edge, edge_interval(validity, a, b, d.get("claim")))
         pair = (min(ids[a], ids[b]), max(ids[a], ids[b]))
         rank = parallel[pair]
         parallel[pair] += 1
@@ -326,6 +333,7 @@ def view_payload(
         "statuses": statuses,
         "options": vis_options(physics, n, graph.number_of_edges(), seed),
         "start": start if start is not None and start in graph else None,
+        "events": events(nodes + edges),
     }
 
 
@@ -366,8 +374,17 @@ def vis_options(physics: bool, n_nodes: int, n_edges: int, seed: int = 1) -> dic
         },
         "width": 1.2,
         "selectionWidth": 2,
+        "scaling": {"label": {"drawThreshold": LABEL_MIN_PX + 1}},
     }
-    opts["nodes"] = {"font": {"size": 13, "color": "#222"}, "borderWidth": 1.5, "size": 14}
+    # Level of detail: vis-network skips a label drawn below drawThreshold - 1 px, so
+    # no label is ever drawn smaller than LABEL_MIN_PX; the page draws the hovered and
+    # focused nodes' labels itself when zoomed out that far.
+    opts["nodes"] = {
+        "font": {"size": 13, "color": "#222"},
+        "borderWidth": 1.5,
+        "size": 14,
+        "scaling": {"label": {"drawThreshold": LABEL_MIN_PX + 1}},
+    }
     opts["interaction"].update(
         {
             "hover": True,
