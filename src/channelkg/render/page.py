@@ -32,7 +32,14 @@ from typing import TYPE_CHECKING, Any
 from channelkg.errors import ChannelKGError
 from channelkg.render.layout import PHYSICS_THRESHOLD, compute_layout, fast_layout
 from channelkg.render.network import ASSETS, Schema, graph_schema, load_schema
-from channelkg.render.page_time import edge_interval, events, mark, validity_of
+from channelkg.render.page_time import (
+    edge_interval,
+    events,
+    mark,
+    mark_spans,
+    spans_of,
+    validity_of,
+)
 
 if TYPE_CHECKING:
     import networkx as nx  # type: ignore[import-untyped, unused-ignore]
@@ -144,7 +151,7 @@ def _node_payload(
     """The page's nodes and their tooltips."""
     nodes: list[dict[str, Any]] = []
     ninfo: list[dict[str, Any]] = []
-    validity = validity_of(graph)
+    validity, spans = validity_of(graph), spans_of(graph)
     for v, i in ids.items():
         d = graph.nodes[v]
         cls = d.get("class") or ""
@@ -162,6 +169,7 @@ def _node_payload(
         }
         tally.mark(node, d)
         mark(node, validity.get(str(v)))
+        mark_spans(node, spans.get(str(v)))
         nodes.append(node)
         ninfo.append(
             {
@@ -203,7 +211,7 @@ def _edge_payload(
     edges: list[dict[str, Any]] = []
     einfo: list[dict[str, Any]] = []
     parallel: Counter[tuple[int, int]] = Counter()
-    validity = validity_of(graph)
+    validity, spans = validity_of(graph), spans_of(graph)
     for j, (a, b, k, d) in enumerate(
         sorted(graph.edges(keys=True, data=True), key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
     ):
@@ -224,6 +232,8 @@ def _edge_payload(
             edge["cls"] = claim_cls
         tally.mark(edge, d)
         mark(edge, edge_interval(validity, a, b, d.get("claim")))
+        if d.get("claim"):
+            mark_spans(edge, spans.get(str(d["claim"])))
         pair = (min(ids[a], ids[b]), max(ids[a], ids[b]))
         rank = parallel[pair]
         parallel[pair] += 1
@@ -387,7 +397,10 @@ def vis_options(physics: bool, n_nodes: int, n_edges: int, seed: int = 1) -> dic
     }
     opts["interaction"].update(
         {
-            "hover": True,
+            # Large views: hover and selection go through the page's overlay (one
+            # vis-network redraw of thousands of nodes takes seconds).
+            "hover": physics,
+            "selectable": physics,
             "tooltipDelay": 3600000,
             "hideEdgesOnZoom": big,
             "navigationButtons": False,

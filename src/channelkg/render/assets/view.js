@@ -197,11 +197,13 @@
   /* ---------- filters and the time slider ----------
    * An element with vf/vt (computed in Python by the rule of --as-of) is visible on
    * day D iff vf <= D and D < vt; ISO dates compare as strings. */
+  function within(d, start, end) { return !(start && start > d) && !(end && d >= end); }
+  /* sp: the days a selection (--market ...) reaches the element, as --as-of would. */
   function inTime(o) {
     var d = state.day;
     if (!d) return true;
-    if (o.vf && o.vf > d) return false;
-    return !(o.vt && d >= o.vt);
+    if (!within(d, o.vf, o.vt)) return false;
+    return !o.sp || o.sp.some(function (s) { return within(d, s[0], s[1]); });
   }
   function nodeVisible(n) {
     if (n.cls && state.classOn[n.cls] === false) return false;
@@ -340,34 +342,65 @@
   });
 
   /* ---------- neighbourhood focus ----------
-   * Focus restyles nothing: after vis-network draws, a translucent veil covers the
-   * canvas and the focused node, its edges and neighbours are drawn again on top.
-   * A click costs one redraw plus work proportional to the neighbourhood. */
+   * Focus restyles nothing and asks vis-network for no redraw: a canvas laid over
+   * the graph gets a translucent veil, and the focused node, its edges and its
+   * neighbours are drawn again on it (with vis-network's own drawing code, in the
+   * same view transform). A click costs work proportional to the neighbourhood,
+   * whatever the size of the graph; the overlay is redrawn after every vis-network
+   * frame (pan, zoom). Large views (no physics) also select, hover and label edges
+   * through the overlay, since one vis-network redraw of 10,000 nodes takes seconds. */
+  var big = !data.physics;
   var focus = null;  // {id, nodes: [...], edges: [...], set: {id: true}}
   var hoverId = null;
-  function drawLabel(ctx, n, scale) {
+  var overlay = document.createElement("canvas");
+  overlay.id = "ckg-overlay";
+  container.parentNode.insertBefore(overlay, container.nextSibling);
+  function drawNodeLabel(ctx, n, scale) {
     var b = network.body.nodes[n.id];
     if (!b) return;
     var size = 12 / scale;
     ctx.font = size + "px system-ui, sans-serif";
     ctx.textAlign = "center";
     ctx.textBaseline = "top";
-    ctx.lineWidth = 3 / scale;
-    ctx.strokeStyle = "#ffffff";
-    ctx.fillStyle = "#222222";
     var y = b.y + (b.shape && b.shape.height ? b.shape.height / 2 : 14) + 3 / scale;
     ctx.strokeText(String(n.label), b.x, y);
     ctx.fillText(String(n.label), b.x, y);
   }
-  network.on("afterDrawing", function (ctx) {
-    var scale = network.getScale(), body = network.body;
-    var small = NODE_FONT * scale < LABEL_MIN_PX;
+  function drawEdgeLabel(ctx, i, scale) {
+    var e = network.body.edges[i];
+    if (!e || !edgeById[i].label) return;
+    var p = e.edgeType.getPoint(0.5);
+    ctx.font = (11 / scale) + "px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "middle";
+    ctx.strokeText(String(edgeById[i].label), p.x, p.y);
+    ctx.fillText(String(edgeById[i].label), p.x, p.y);
+  }
+  function drawOverlay() {
+    var dpr = window.devicePixelRatio || 1;
+    var w = container.clientWidth, h = container.clientHeight;
+    if (overlay.width !== Math.round(w * dpr) || overlay.height !== Math.round(h * dpr)) {
+      overlay.width = Math.round(w * dpr);
+      overlay.height = Math.round(h * dpr);
+      overlay.style.width = w + "px";
+      overlay.style.height = h + "px";
+    }
+    var ctx = overlay.getContext("2d");
+    ctx.setTransform(1, 0, 0, 1, 0, 0);
+    ctx.clearRect(0, 0, overlay.width, overlay.height);
+    var small = NODE_FONT * network.getScale() < LABEL_MIN_PX;
+    var hover = hoverId !== null && byId[hoverId] && !byId[hoverId]._hidden;
+    if (!focus && !(hover && (small || big))) return;
+    var scale = network.getScale(), t = network.body.view.translation, body = network.body;
     if (focus) {
-      ctx.save();
-      ctx.setTransform(1, 0, 0, 1, 0, 0);
       ctx.fillStyle = "rgba(255,255,255,0.85)";
-      ctx.fillRect(0, 0, ctx.canvas.width, ctx.canvas.height);
-      ctx.restore();
+      ctx.fillRect(0, 0, overlay.width, overlay.height);
+    }
+    ctx.setTransform(dpr * scale, 0, 0, dpr * scale, dpr * t.x, dpr * t.y);
+    ctx.lineWidth = 3 / scale;
+    ctx.strokeStyle = "#ffffff";
+    ctx.fillStyle = "#222222";
+    if (focus) {
       focus.edges.forEach(function (i) {
         var e = body.edges[i];
         if (e && shownEdge(edgeById[i])) { e.draw(ctx); e.drawArrows(ctx); }
@@ -375,29 +408,45 @@
       focus.nodes.forEach(function (i) {
         var b = body.nodes[i];
         if (!b || byId[i]._hidden) return;
+        if (big && i === focus.id) {
+          ctx.save();
+          ctx.beginPath();
+          ctx.arc(b.x, b.y, 22, 0, 2 * Math.PI);
+          ctx.lineWidth = 3 / scale;
+          ctx.strokeStyle = "#1a5fb4";
+          ctx.stroke();
+          ctx.restore();
+        }
         var r = b.draw(ctx);
         if (r && r.drawExternalLabel) r.drawExternalLabel();
       });
+      ctx.lineWidth = 3 / scale;
+      ctx.strokeStyle = "#ffffff";
+      ctx.fillStyle = "#333333";
+      if (lazyLabels) {
+        focus.edges.forEach(function (i) { if (shownEdge(edgeById[i])) drawEdgeLabel(ctx, i, scale); });
+      }
+      ctx.fillStyle = "#222222";
       if (small && focus.nodes.length <= 80) {
-        ctx.save();
-        focus.nodes.forEach(function (i) { if (!byId[i]._hidden) drawLabel(ctx, byId[i], scale); });
-        ctx.restore();
+        focus.nodes.forEach(function (i) { if (!byId[i]._hidden) drawNodeLabel(ctx, byId[i], scale); });
       }
     }
-    if (hoverId !== null && small && byId[hoverId] && !byId[hoverId]._hidden) {
-      ctx.save();
-      drawLabel(ctx, byId[hoverId], scale);
-      ctx.restore();
+    if (hover) {
+      if (big && body.nodes[hoverId]) {
+        var hb = body.nodes[hoverId];
+        ctx.beginPath();
+        ctx.arc(hb.x, hb.y, 18, 0, 2 * Math.PI);
+        ctx.save();
+        ctx.strokeStyle = "#222222";
+        ctx.lineWidth = 2 / scale;
+        ctx.stroke();
+        ctx.restore();
+      }
+      if (small) drawNodeLabel(ctx, byId[hoverId], scale);
     }
-  });
-  var labelled = [];  // large views: edges whose label is shown around the focus
-  function setEdgeLabels(ids) {
-    if (!lazyLabels) return;
-    var off = labelled.map(function (i) { return { id: i, label: "" }; });
-    var on = ids.map(function (i) { return { id: i, label: edgeById[i].label }; });
-    labelled = ids.slice();
-    if (off.length || on.length) edges.update(off.concat(on));
   }
+  network.on("afterDrawing", drawOverlay);
+  window.addEventListener("resize", drawOverlay);
   function focusNeighbourhood(id) {
     var keepNodes = [id].concat(network.getConnectedNodes(id));
     var keepEdges = network.getConnectedEdges(id);
@@ -406,9 +455,8 @@
     focus = { id: id, nodes: keepNodes, edges: keepEdges, set: set };
     state.focused = byId[id] ? byId[id].key : null;
     api.focused = state.focused;
-    setEdgeLabels(keepEdges);
+    drawOverlay();
     showDetails(data.ninfo[id], id);
-    network.redraw();
     saveState();
   }
   function resetFocus() {
@@ -416,19 +464,23 @@
     state.focused = null;
     api.focused = null;
     focus = null;
-    setEdgeLabels([]);
-    network.unselectAll();
-    network.redraw();
+    if (!big) network.unselectAll();
+    drawOverlay();
     saveState();
   }
   function dimmedCount() {
     if (!focus) return 0;
     return data.nodes.filter(function (n) { return !n._hidden && !focus.set[n.id]; }).length;
   }
+  function labelledEdges() {
+    if (!lazyLabels) return data.edges.filter(shownEdge).map(function (e) { return e.id; });
+    return focus ? focus.edges.filter(function (i) { return shownEdge(edgeById[i]); }) : [];
+  }
+  function selectedNode() { return focus ? focus.id : null; }
   function focusNode(key, opts) {
     var n = byKey[key];
     if (!n || n._hidden) return false;
-    network.selectNodes([n.id]);
+    if (!big) network.selectNodes([n.id]);
     if (!opts || opts.move !== false) {
       network.focus(n.id, { scale: (opts && opts.scale) || 1.2, animation: false });
     }
@@ -438,17 +490,25 @@
   function clickNode(key) {
     var n = byKey[key];
     if (!n || n._hidden) return false;
-    network.selectNodes([n.id]);
+    if (!big) network.selectNodes([n.id]);
     focusNeighbourhood(n.id);
     return true;
   }
 
   network.on("click", function (params) {
     tip.style.display = "none";
-    if (params.nodes.length) {
-      focusNeighbourhood(params.nodes[0]);
-    } else if (params.edges.length) {
-      showDetails(data.einfo[params.edges[0]], null);
+    var node = params.nodes.length ? params.nodes[0] : null;
+    var edge = params.edges.length ? params.edges[0] : null;
+    if (big) {  // not selectable: find what is under the pointer
+      node = network.getNodeAt(params.pointer.DOM);
+      edge = node === undefined ? network.getEdgeAt(params.pointer.DOM) : undefined;
+      node = node === undefined ? null : node;
+      edge = edge === undefined ? null : edge;
+    }
+    if (node !== null) {
+      focusNeighbourhood(node);
+    } else if (edge !== null) {
+      showDetails(data.einfo[edge], null);
     } else {
       resetFocus();
       showDetails(null, null);
@@ -491,20 +551,48 @@
   }
   tip.addEventListener("mouseenter", function () { overTip = true; });
   tip.addEventListener("mouseleave", function () { overTip = false; hideTipSoon(); });
-  /* Below the label threshold the hovered node's label is drawn (at a legible size). */
-  function labelsHidden() { return NODE_FONT * network.getScale() < LABEL_MIN_PX; }
-  network.on("hoverNode", function (p) {
-    hoverId = p.node;
-    showTip(data.ninfo[p.node], p.pointer.DOM);
-    if (labelsHidden()) network.redraw();
-  });
-  network.on("blurNode", function () {
+  /* Below the label threshold the hovered node's label is drawn on the overlay. */
+  function hoverOn(id, pointer) {
+    hoverId = id;
+    showTip(data.ninfo[id], pointer);
+    drawOverlay();
+  }
+  function hoverOff() {
+    if (hoverId === null) return;
     hoverId = null;
-    if (labelsHidden()) network.redraw();
+    drawOverlay();
     hideTipSoon();
-  });
-  network.on("hoverEdge", function (p) { showTip(data.einfo[p.edge], p.pointer.DOM); });
-  network.on("blurEdge", hideTipSoon);
+  }
+  if (!big) {
+    network.on("hoverNode", function (p) { hoverOn(p.node, p.pointer.DOM); });
+    network.on("blurNode", hoverOff);
+    network.on("hoverEdge", function (p) { showTip(data.einfo[p.edge], p.pointer.DOM); });
+    network.on("blurEdge", hideTipSoon);
+  } else {
+    /* Large views: vis-network's hover (one full redraw per change) is off; the page
+     * finds what is under the pointer itself, at most once per frame. */
+    var pending = null;
+    container.addEventListener("mousemove", function (ev) {
+      var r = container.getBoundingClientRect();
+      var p = { x: ev.clientX - r.left, y: ev.clientY - r.top };
+      if (pending) { pending.p = p; return; }
+      pending = { p: p };
+      requestAnimationFrame(function () {
+        var at = pending.p;
+        pending = null;
+        var id = network.getNodeAt(at);
+        if (id !== undefined && !byId[id]._hidden) {
+          if (id !== hoverId) hoverOn(id, at);
+          return;
+        }
+        hoverOff();
+        var e = network.getEdgeAt(at);
+        if (e !== undefined && shownEdge(edgeById[e])) showTip(data.einfo[e], at);
+        else hideTipSoon();
+      });
+    });
+    container.addEventListener("mouseleave", hoverOff);
+  }
   network.on("dragStart", function () { tip.style.display = "none"; });
 
   /* ---------- search ---------- */
@@ -731,6 +819,7 @@
     visibleNodeCount: visibleNodeCount, visibleEdgeCount: visibleEdgeCount,
     visibleNodeKeys: visibleNodeKeys, visibleEdgeIds: visibleEdgeIds,
     dimmedCount: dimmedCount, focusNode: focusNode, clickNode: clickNode,
+    labelledEdges: labelledEdges, selectedNode: selectedNode,
     resetFocus: resetFocus, setDay: setDay, fitView: fitView,
     stateFragment: stateFragment, svgText: svgText, pngUrl: pngUrl,
     day: function () { return state.day; },
