@@ -81,6 +81,7 @@ def test_slider_shows_what_as_of_draws(browser: Browser, views: Path, args: tupl
     with --as-of that day (a selection too: what it reaches through visible facts)."""
     stem = "-".join(a.strip("-").lower() for a in args)
     page = browser.open(_view(views, f"{stem}.html", *args))
+    page.evaluate("() => window.channelkg.openBundles()")  # every claim drawn
     events = page.evaluate("() => window.channelkg.data.events")
     assert len(events) > 10 and events == sorted(events)
     everything = None
@@ -185,6 +186,7 @@ def test_panel_shows_sources_first_and_relations(browser: Browser, views: Path) 
     page.set_viewport_size({"width": 1440, "height": 900})
     page.goto(_view(views, "market-cn.html", "--market", "CN").as_uri())
     page.wait_for_function(READY, timeout=30_000)
+    page.evaluate("() => window.channelkg.openBundles()")
     route = page.evaluate("() => window.channelkg.data.nodes.find((n) => "
                           "n.cls === 'ckg:AccessRoute' && window.channelkg.data.ninfo[n.id]"
                           ".src.length).key")
@@ -254,4 +256,33 @@ def test_notebook_frame_is_offline_and_escaped(browser: Browser, tmp_path: Path)
     assert inner.evaluate("() => [window.__xss, document.querySelectorAll('#ckg-app img').length]"
                           ) == [None, 0]
     assert page.evaluate("() => window.__xss") is None
+    page.close()
+
+
+def test_a_hubs_claims_are_grouped_behind_expandable_nodes(browser: Browser, views: Path
+                                                          ) -> None:
+    """The market does not draw each of its ~100 claims as a spoke: its claims of one
+    class sit behind one node, which a click opens."""
+    page = browser.open(_view(views, "market-cn.html", "--market", "CN"))
+    page.wait_for_selector("body[data-settled='1']", timeout=30_000)
+    groups = page.evaluate("() => window.channelkg.bundles()")
+    assert groups and all(g["hub"] == "kgid:mainland-china" and g["size"] >= 6 for g in groups)
+    total = page.evaluate("() => window.channelkg.data.nodes.length")
+    grouped = sum(g["size"] for g in groups)
+    assert page.evaluate("() => window.channelkg.visibleNodeCount()") == total - grouped
+    first = groups[0]
+    assert first["members"][0] not in page.evaluate("() => window.channelkg.visibleNodeKeys()")
+    box = page.locator("#ckg-graph").bounding_box()
+    pos = page.evaluate("() => { const net = window.channelkg.network;"
+                        " return net.canvasToDOM(net.getPositions(['bundle-0'])['bundle-0']); }")
+    page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+    assert page.evaluate("() => window.channelkg.bundles()[0].open") is True
+    assert page.evaluate("() => window.channelkg.visibleNodeCount()") == \
+        total - grouped + first["size"]
+    assert page.evaluate("(k) => window.channelkg.clickNode(k)", first["members"][0]) is True
+    page.wait_for_function("() => location.hash.includes('open=0')", timeout=5000)
+    # search finds a grouped claim, and focusing it opens its group
+    last = groups[-1]
+    assert page.evaluate("(k) => window.channelkg.focusNode(k)", last["members"][0]) is True
+    assert page.evaluate("() => window.channelkg.bundles()").pop()["open"] is True
     page.close()

@@ -32,11 +32,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import BNode, Literal, URIRef
+from rdflib.term import Node
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, XSD
 
 from channelkg import resources
 from channelkg.graph.validity import DATE_PROPS, fact_dates
-from channelkg.model.labels import LABEL_PROPS, NAME_PROPS, choose, local_name
+from channelkg.model.labels import LABEL_PROPS, NAME_PROPS, choose, claim_label, local_name
 from channelkg.model.resolve import NameIndex
 from channelkg.model.schema import Schema, load_schema
 from channelkg.rdf.namespaces import CKG
@@ -367,13 +368,22 @@ class _Projector:
                 info["publisher"] = self.label_of(target)
         return info
 
+    def objects(self, subject: Node, predicate: Node) -> Iterable[Node]:
+        """``objects(s, p)`` of the read triples, for the one label policy."""
+        sid, ps = term_id(subject), str(predicate)
+        for p, o in self.read.lits.get(sid, ()):
+            if p == ps:
+                yield o
+        for p, target in self.read.links.get(sid, ()):
+            if p == ps:
+                yield BNode(target[2:]) if target.startswith("_:") else URIRef(
+                    self.read.iri_of.get(target, target))
+
     def node_label(self, r: str, cls: str | None, is_claim: bool) -> str:
-        """A claim without a label is named by its class and fact id."""
-        lits = self.read.lits.get(r, ())
-        if is_claim and cls and not any(p in _LABEL_PROPS for p, _ in lits):
-            fact = next((str(o) for p, o in lits if p == _FACT_ID), None)
-            if fact:
-                return f"{self.schema.label(cls)} {fact}"
+        """A claim is named by what it says and its date (:func:`claim_label`)."""
+        if is_claim and cls:
+            node = BNode(r[2:]) if r.startswith("_:") else URIRef(self.read.iri_of.get(r, r))
+            return claim_label(self.objects, node)
         return self.label_of(r)
 
     def attrs(self, r: str, nodes: set[str]) -> dict[str, Any]:
@@ -388,6 +398,8 @@ class _Projector:
             "classes": sorted(self.read.types.get(r, ())),
             "claim": is_claim,
         }
+        if is_claim and choose(self.read.lits.get(r, ())):
+            attrs["full_label"] = self.label_of(r)  # the label is the short one
         values: dict[str, list[Any]] = defaultdict(list)
         for p, o in self.read.lits.get(r, ()):
             if p == _RDFS_LABEL and o.language and not o.language.lower().startswith("en"):

@@ -61,6 +61,7 @@ _HIDDEN_KEYS = {
     "predicate",
     "directed",
     "claim_label",
+    "full_label",
 }
 _ROW_ORDER = [
     "comment",
@@ -173,7 +174,7 @@ def _node_payload(
         nodes.append(node)
         ninfo.append(
             {
-                "t": node["label"],
+                "t": str(d.get("full_label") or node["label"]),
                 "c": d.get("class_label") or cls,
                 "k": str(v),
                 "rows": [["id", str(v)], *_rows(d, schema)],
@@ -309,11 +310,13 @@ def view_payload(
     ontology: Path | str | None = None,
     positions: dict[Any, tuple[float, float]] | None = None,
     start: str | None = None,
+    bundle: bool = True,
 ) -> dict[str, Any]:
     """The JSON the page's script draws: nodes, edges, styles, legend, tooltips, options.
 
     ``start``: the node a view was drawn around; the page selects it and shows its
-    details when it opens.
+    details when it opens. ``bundle``: draw the many claims of a hub (a market) behind
+    one expandable node per class (:func:`~channelkg.render.collapse.hub_bundles`).
 
     Colours and shapes come from ``ckg:viewColor``/``ckg:viewShape`` of each node's
     class or its nearest styled superclass (``rdfs:subClassOf``), read from the
@@ -344,7 +347,25 @@ def view_payload(
         "options": vis_options(physics, n, graph.number_of_edges(), seed),
         "start": start if start is not None and start in graph else None,
         "events": events(nodes + edges),
+        "bundles": _bundles(graph, ids, schema, start, bundle),
     }
+
+
+def _bundles(
+    graph: nx.MultiDiGraph, ids: dict[Any, int], schema: Schema, start: str | None,
+    on: bool,
+) -> list[dict[str, Any]]:
+    """The page's expandable groups of claims around hubs (:func:`hub_bundles`)."""
+    if not on:
+        return []
+    from channelkg.render.collapse import hub_bundles
+
+    keep = frozenset([start]) if start else frozenset()
+    return [
+        {"hub": ids[hub], "cls": cls, "label": schema.label(cls) if cls else "claim",
+         "members": [ids[m] for m in members]}
+        for hub, cls, members in hub_bundles(graph, keep=keep)
+    ]
 
 
 def _darker(color: str) -> str:
@@ -475,6 +496,7 @@ def render_html(
     positions: dict[Any, tuple[float, float]] | None = None,
     csp: bool = True,
     start: str | None = None,
+    bundle: bool = True,
 ) -> str:
     """Return the self-contained HTML page for ``graph`` (see the module docstring).
 
@@ -487,6 +509,7 @@ def render_html(
         positions: precomputed positions in pixels (skips the layout).
         csp: add the Content-Security-Policy (only tests turn it off).
         start: the node the view was drawn around (selected when the page opens).
+        bundle: group a hub's many claims behind expandable nodes.
     """
     from channelkg import __version__
 
@@ -498,6 +521,7 @@ def render_html(
         ontology=ontology,
         positions=positions,
         start=start,
+        bundle=bundle,
     )
     vis_js, vis_css = _vis_assets()
     view_js = (ASSETS / "view.js").read_text(encoding="utf-8")

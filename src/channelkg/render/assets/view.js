@@ -136,12 +136,30 @@
     return o;
   }));
 
+  /* A hub's many claims of one class are drawn behind one node ("45 × Claim ▸");
+   * a click on it shows them (and the address remembers it). */
+  var bundles = data.bundles || [], bundleOf = {};
+  bundles.forEach(function (b, i) {
+    var x = 0, y = 0;
+    b.members.forEach(function (m) { bundleOf[m] = i; x += byId[m].x; y += byId[m].y; });
+    b._hidden = false;
+    b._label = b.members.length + " × " + b.label + " ▸";
+    nodes.add({ id: "bundle-" + i, label: b._label, shape: "box", x: x / b.members.length,
+                y: y / b.members.length, color: { background: "#f3f4f6", border: "#8a8f98" },
+                font: { size: 13, color: "#222" } });
+    edges.add({ id: "bundle-edge-" + i, from: "bundle-" + i, to: b.hub, dashes: [2, 3],
+                color: { color: "#8a8f98" }, width: 2 });
+  });
+  function bundleIndex(id) {
+    return typeof id === "string" && id.indexOf("bundle-") === 0 ? Number(id.slice(7)) : null;
+  }
+
   var container = document.getElementById("ckg-graph");
   var options = data.options;
   options.groups = data.groups;
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
 
-  var state = { classOn: {}, statusOn: {}, day: null, focused: null };
+  var state = { classOn: {}, statusOn: {}, day: null, focused: null, open: {} };
   data.classes.forEach(function (c) { state.classOn[c.id] = true; });
   data.statuses.forEach(function (s) { state.statusOn[s.id] = true; });
 
@@ -205,10 +223,14 @@
     if (!within(d, o.vf, o.vt)) return false;
     return !o.sp || o.sp.some(function (s) { return within(d, s[0], s[1]); });
   }
-  function nodeVisible(n) {
+  function shownByFilters(n) {
     if (n.cls && state.classOn[n.cls] === false) return false;
     if (n.status && state.statusOn[n.status] === false) return false;
     return inTime(n);
+  }
+  function nodeVisible(n) {
+    var b = bundleOf[n.id];
+    return shownByFilters(n) && (b === undefined || !!state.open[b]);
   }
   function edgeVisible(e) {
     if (e.cls && state.classOn[e.cls] === false) return false;
@@ -224,6 +246,17 @@
     data.edges.forEach(function (e) {
       var hidden = !edgeVisible(e);
       if (hidden !== !!e._hidden) { e._hidden = hidden; eu.push({ id: e.id, hidden: hidden }); }
+    });
+    bundles.forEach(function (b, i) {
+      var shown = b.members.filter(function (m) { return shownByFilters(byId[m]); }).length;
+      var hidden = !!state.open[i] || !shown;
+      var label = shown + " × " + b.label + " ▸";
+      if (hidden !== b._hidden || label !== b._label) {
+        b._hidden = hidden;
+        b._label = label;
+        nu.push({ id: "bundle-" + i, hidden: hidden, label: label });
+        eu.push({ id: "bundle-edge-" + i, hidden: hidden });
+      }
     });
     if (nu.length) nodes.update(nu);
     if (eu.length) edges.update(eu);
@@ -448,8 +481,12 @@
   network.on("afterDrawing", drawOverlay);
   window.addEventListener("resize", drawOverlay);
   function focusNeighbourhood(id) {
-    var keepNodes = [id].concat(network.getConnectedNodes(id));
-    var keepEdges = network.getConnectedEdges(id);
+    var keepNodes = [id].concat(network.getConnectedNodes(id)).filter(function (i) {
+      return byId[i] !== undefined;
+    });
+    var keepEdges = network.getConnectedEdges(id).filter(function (i) {
+      return edgeById[i] !== undefined;
+    });
     var set = {};
     keepNodes.forEach(function (i) { set[i] = true; });
     focus = { id: id, nodes: keepNodes, edges: keepEdges, set: set };
@@ -477,8 +514,15 @@
     return focus ? focus.edges.filter(function (i) { return shownEdge(edgeById[i]); }) : [];
   }
   function selectedNode() { return focus ? focus.id : null; }
+  /* A node behind a closed group of claims is shown (its group opened) first. */
+  function reveal(n) {
+    if (n && n._hidden && bundleOf[n.id] !== undefined && shownByFilters(n)) {
+      openBundle(bundleOf[n.id]);
+    }
+  }
   function focusNode(key, opts) {
     var n = byKey[key];
+    reveal(n);
     if (!n || n._hidden) return false;
     if (!big) network.selectNodes([n.id]);
     if (!opts || opts.move !== false) {
@@ -489,10 +533,23 @@
   }
   function clickNode(key) {
     var n = byKey[key];
+    reveal(n);
     if (!n || n._hidden) return false;
     if (!big) network.selectNodes([n.id]);
     focusNeighbourhood(n.id);
     return true;
+  }
+
+  function openBundle(i) {
+    if (!bundles[i] || state.open[i]) return;
+    state.open[i] = true;
+    applyFilters();
+    saveState();
+  }
+  function openBundles() {
+    bundles.forEach(function (b, i) { state.open[i] = true; });
+    applyFilters();
+    saveState();
   }
 
   network.on("click", function (params) {
@@ -505,9 +562,11 @@
       node = node === undefined ? null : node;
       edge = edge === undefined ? null : edge;
     }
-    if (node !== null) {
+    if (node !== null && bundleIndex(node) !== null) {
+      openBundle(bundleIndex(node));
+    } else if (node !== null) {
       focusNeighbourhood(node);
-    } else if (edge !== null) {
+    } else if (edge !== null && edgeById[edge] !== undefined) {
       showDetails(data.einfo[edge], null);
     } else {
       resetFocus();
@@ -553,6 +612,7 @@
   tip.addEventListener("mouseleave", function () { overTip = false; hideTipSoon(); });
   /* Below the label threshold the hovered node's label is drawn on the overlay. */
   function hoverOn(id, pointer) {
+    if (byId[id] === undefined) return;  // a group of claims: its label says it all
     hoverId = id;
     showTip(data.ninfo[id], pointer);
     drawOverlay();
@@ -566,7 +626,9 @@
   if (!big) {
     network.on("hoverNode", function (p) { hoverOn(p.node, p.pointer.DOM); });
     network.on("blurNode", hoverOff);
-    network.on("hoverEdge", function (p) { showTip(data.einfo[p.edge], p.pointer.DOM); });
+    network.on("hoverEdge", function (p) {
+      if (data.einfo[p.edge]) showTip(data.einfo[p.edge], p.pointer.DOM);
+    });
     network.on("blurEdge", hideTipSoon);
   } else {
     /* Large views: vis-network's hover (one full redraw per change) is off; the page
@@ -581,13 +643,13 @@
         var at = pending.p;
         pending = null;
         var id = network.getNodeAt(at);
-        if (id !== undefined && !byId[id]._hidden) {
+        if (id !== undefined && byId[id] !== undefined && !byId[id]._hidden) {
           if (id !== hoverId) hoverOn(id, at);
           return;
         }
         hoverOff();
         var e = network.getEdgeAt(at);
-        if (e !== undefined && shownEdge(edgeById[e])) showTip(data.einfo[e], at);
+        if (e !== undefined && edgeById[e] && shownEdge(edgeById[e])) showTip(data.einfo[e], at);
         else hideTipSoon();
       });
     });
@@ -612,7 +674,7 @@
     if (!q) return [];
     var out = [];
     data.nodes.forEach(function (n) {
-      if (n._hidden) return;
+      if (n._hidden && !shownByFilters(n)) return;  // grouped claims are found too
       var label = String(n.label).toLowerCase(), key = String(n.key).toLowerCase();
       var local = key.slice(key.indexOf(":") + 1);
       var rank = label === q || local === q ? 0
@@ -685,6 +747,8 @@
     if (hide.length) parts.push("hide=" + hide.map(enc).join(","));
     var hs = Object.keys(state.statusOn).filter(function (k) { return !state.statusOn[k]; });
     if (hs.length) parts.push("hidestatus=" + hs.map(enc).join(","));
+    var open = Object.keys(state.open).filter(function (k) { return state.open[k]; });
+    if (open.length) parts.push("open=" + open.join(","));
     var p = network.getViewPosition();
     parts.push("view=" + p.x.toFixed(1) + "," + p.y.toFixed(1) + "," +
                network.getScale().toPrecision(5));
@@ -716,6 +780,7 @@
     list(s.hide).forEach(function (c) { if (c in state.classOn) state.classOn[c] = false; });
     list(s.hidestatus).forEach(function (c) { if (c in state.statusOn) state.statusOn[c] = false; });
     syncFilterBoxes();
+    list(s.open).forEach(function (i) { if (bundles[Number(i)]) state.open[Number(i)] = true; });
     setDay(s.date && /^\d{4}-\d{2}-\d{2}$/.test(s.date) ? s.date : null);
     var key = s.node ? dec(s.node) : data.start;
     var n = key ? byKey[key] : null;
@@ -820,6 +885,13 @@
     visibleNodeKeys: visibleNodeKeys, visibleEdgeIds: visibleEdgeIds,
     dimmedCount: dimmedCount, focusNode: focusNode, clickNode: clickNode,
     labelledEdges: labelledEdges, selectedNode: selectedNode,
+    openBundles: openBundles, openBundle: openBundle,
+    bundles: function () {
+      return bundles.map(function (b, i) {
+        return { hub: byId[b.hub].key, cls: b.cls, size: b.members.length, open: !!state.open[i],
+                 members: b.members.map(function (m) { return byId[m].key; }) };
+      });
+    },
     resetFocus: resetFocus, setDay: setDay, fitView: fitView,
     stateFragment: stateFragment, svgText: svgText, pngUrl: pngUrl,
     day: function () { return state.day; },
