@@ -32,8 +32,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from rdflib import BNode, Literal, URIRef
-from rdflib.term import Node
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, XSD
+from rdflib.term import Node
 
 from channelkg import resources
 from channelkg.graph.validity import DATE_PROPS, fact_dates
