@@ -274,9 +274,10 @@ def test_a_hubs_claims_are_grouped_behind_expandable_nodes(browser: Browser, vie
     assert first["members"][0] not in page.evaluate("() => window.channelkg.visibleNodeKeys()")
     box = page.locator("#ckg-graph").bounding_box()
     pos = page.evaluate("() => { const net = window.channelkg.network;"
+                        " net.focus('bundle-0', {scale: 2.5, animation: false});"
                         " return net.canvasToDOM(net.getPositions(['bundle-0'])['bundle-0']); }")
     page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
-    assert page.evaluate("() => window.channelkg.bundles()[0].open") is True
+    page.wait_for_function("() => window.channelkg.bundles()[0].open", timeout=5000)
     assert page.evaluate("() => window.channelkg.visibleNodeCount()") == \
         total - grouped + first["size"]
     assert page.evaluate("(k) => window.channelkg.clickNode(k)", first["members"][0]) is True

@@ -95,7 +95,7 @@ def short_text(text: str, limit: int = SHORT_CHARS) -> str:
     """``text``'s first sentence or clause, cut at a word to at most ``limit`` characters."""
     text = " ".join(text.split())
     first = re.split(r"(?<=[^A-Z0-9.])[.;:](?:\s|$)|,\s", text, maxsplit=1)[0].strip()
-    if len(first) >= 12:
+    if len(first) >= 24:
         text = first
     if len(text) <= limit:
         return text

@@ -116,8 +116,11 @@
   }
 
   /* ---------- data sets ---------- */
+  var bundles = data.bundles || [], bundleOf = {};
+  bundles.forEach(function (b, i) { b.members.forEach(function (m) { bundleOf[m] = i; }); });
   var nodes = new vis.DataSet(data.nodes.map(function (n) {
     var o = { id: n.id, label: n.label, group: n.group, x: n.x, y: n.y };
+    if (bundleOf[n.id] !== undefined) { n._hidden = true; o.hidden = true; }
     if (n.dashed) o.shapeProperties = { borderDashes: [5, 4] };
     return o;
   }));
@@ -138,14 +141,17 @@
 
   /* A hub's many claims of one class are drawn behind one node ("45 × Claim ▸");
    * a click on it shows them (and the address remembers it). */
-  var bundles = data.bundles || [], bundleOf = {};
+  var perHub = {};
+  bundles.forEach(function (b) { perHub[b.hub] = (perHub[b.hub] || 0) + 1; });
   bundles.forEach(function (b, i) {
-    var x = 0, y = 0;
-    b.members.forEach(function (m) { bundleOf[m] = i; x += byId[m].x; y += byId[m].y; });
+    var k = bundles.slice(0, i).filter(function (o) { return o.hub === b.hub; }).length;
+    var angle = -Math.PI / 2 + 2 * Math.PI * k / perHub[b.hub];
+    var hub = byId[b.hub];
     b._hidden = false;
     b._label = b.members.length + " × " + b.label + " ▸";
-    nodes.add({ id: "bundle-" + i, label: b._label, shape: "box", x: x / b.members.length,
-                y: y / b.members.length, color: { background: "#f3f4f6", border: "#8a8f98" },
+    nodes.add({ id: "bundle-" + i, label: b._label, shape: "box",
+                x: hub.x + 110 * Math.cos(angle), y: hub.y + 80 * Math.sin(angle),
+                color: { background: "#f3f4f6", border: "#8a8f98" },
                 font: { size: 13, color: "#222" } });
     edges.add({ id: "bundle-edge-" + i, from: "bundle-" + i, to: b.hub, dashes: [2, 3],
                 color: { color: "#8a8f98" }, width: 2 });
@@ -423,7 +429,7 @@
     ctx.clearRect(0, 0, overlay.width, overlay.height);
     var small = NODE_FONT * network.getScale() < LABEL_MIN_PX;
     var hover = hoverId !== null && byId[hoverId] && !byId[hoverId]._hidden;
-    if (!focus && !(hover && (small || big))) return;
+    if (!focus && !(hover && (small || big)) && !(small && landmarks.length)) return;
     var scale = network.getScale(), t = network.body.view.translation, body = network.body;
     if (focus) {
       ctx.fillStyle = "rgba(255,255,255,0.85)";
@@ -464,6 +470,7 @@
         focus.nodes.forEach(function (i) { if (!byId[i]._hidden) drawNodeLabel(ctx, byId[i], scale); });
       }
     }
+    if (small && !focus) drawLandmarks(ctx, scale);
     if (hover) {
       if (big && body.nodes[hoverId]) {
         var hb = body.nodes[hoverId];
@@ -478,6 +485,38 @@
       if (small) drawNodeLabel(ctx, byId[hoverId], scale);
     }
   }
+  /* Zoomed out (labels hidden), the groups of claims and the best-connected nodes
+   * keep a legible label, as long as it overlaps no other one. */
+  var landmarks = [];
+  function pickLandmarks() {
+    var ranked = data.nodes.slice().sort(function (a, b) {
+      return (adj[b.id].length - adj[a.id].length) || a.id - b.id;
+    });
+    landmarks = bundles.map(function (b, i) { return "bundle-" + i; })
+      .concat(ranked.slice(0, 12).map(function (n) { return n.id; }));
+  }
+  function drawLandmarks(ctx, scale) {
+    var boxes = [], body = network.body;
+    ctx.font = (12 / scale) + "px system-ui, sans-serif";
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    landmarks.forEach(function (id) {
+      var b = body.nodes[id], n = byId[id];
+      var i = bundleIndex(id);
+      if (!b || (n ? n._hidden : bundles[i]._hidden)) return;
+      var text = n ? String(n.label) : bundles[i]._label;
+      var w = ctx.measureText(text).width, h = 14 / scale;
+      var y = b.y + (b.shape && b.shape.height ? b.shape.height / 2 : 14) + 3 / scale;
+      var box = [b.x - w / 2, y, b.x + w / 2, y + h];
+      if (boxes.some(function (o) {
+        return box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3];
+      })) return;
+      boxes.push(box);
+      ctx.strokeText(text, b.x, y);
+      ctx.fillText(text, b.x, y);
+    });
+  }
+  pickLandmarks();
   network.on("afterDrawing", drawOverlay);
   window.addEventListener("resize", drawOverlay);
   function focusNeighbourhood(id) {
