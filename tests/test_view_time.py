@@ -47,7 +47,8 @@ def test_claims_are_labelled_by_what_they_say_and_their_date() -> None:
     assert claim_label(objects, URIRef(kgid + "r3")) == "Undated."
     assert short_text("word " * 30).endswith("…") and len(short_text("word " * 30)) <= 49
     proj = to_networkx(g)
-    assert proj.nodes["kgid:r2"]["label"] == "Model two reaches China through a partner · 2023-05-02"
+    assert proj.nodes["kgid:r2"]["label"] == \
+        "Model two reaches China through a partner · 2023-05-02"
     assert proj.nodes["kgid:r1"]["full_label"] == "Model one to China via a cloud, resold"
     info = view_payload(proj)["ninfo"]
     assert "Model one to China via a cloud, resold" in [i["t"] for i in info]
