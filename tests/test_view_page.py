@@ -177,6 +177,7 @@ def test_png_and_svg_export_what_is_shown(browser: Browser, views: Path) -> None
     china = page.evaluate("() => window.channelkg.data.nodes.find("
                           "(n) => n.key === 'kgid:mainland-china').label")
     assert china in labels  # the focused node is labelled
+    assert any(t and " × " in t and t.endswith("▸") for t in labels)  # and the groups
     assert page.errors == []
     page.close()
 

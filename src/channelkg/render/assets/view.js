@@ -907,6 +907,19 @@
                  dim(n.id) + ">" + xml(n.label) + "</text>");
       }
     });
+    bundles.forEach(function (b, i) {
+      var bn = body.nodes["bundle-" + i];
+      if (b._hidden || !bn) return;
+      var p = network.canvasToDOM({ x: bn.x, y: bn.y });
+      if (p.x < -50 || p.y < -50 || p.x > w + 50 || p.y > h + 50) return;
+      var size = Math.max(font, 12), tw = 0.6 * size * b._label.length;
+      out.push('<rect x="' + (p.x - tw / 2 - 4).toFixed(1) + '" y="' + (p.y - size).toFixed(1) +
+               '" width="' + (tw + 8).toFixed(1) + '" height="' + (2 * size).toFixed(1) +
+               '" fill="#f3f4f6" stroke="#8a8f98"' + dim("bundle-" + i) + "/>");
+      out.push('<text x="' + p.x.toFixed(1) + '" y="' + (p.y + size / 3).toFixed(1) +
+               '" font-size="' + size.toFixed(1) + '" text-anchor="middle" fill="#222"' +
+               dim("bundle-" + i) + ">" + xml(b._label) + "</text>");
+    });
     out.push("</svg>");
     return out.join("\n");
   }
