@@ -12,7 +12,10 @@ and 10,000 nodes, then times:
 * ``html``: rendering and writing the self-contained page (layout precomputed);
 * ``first_draw``: in headless Chromium, from navigation start to vis-network's first
   ``afterDrawing`` event (``performance.now()`` in the page), and the wall time until
-  the page reports ready.
+  the page reports ready (medians of ``--repeat`` page loads); the zoom the page opens
+  at (fitted to the bulk of the nodes) and the zoom that fits every node;
+* ``focus``: click-to-focus latency on seven well-connected nodes, from the call the
+  page's click handler makes until the next frame has been produced.
 
 Results go to ``benchmarks/results/view.json`` and are printed.
 
@@ -237,6 +240,8 @@ def first_draw(path: Path, repeat: int = 3) -> dict[str, Any]:
             drawn = page.evaluate("() => window.channelkg.network.body.nodeIndices.length")
             scale = page.evaluate("() => window.channelkg.network.getScale()")
             focus = focus_latency(page, FOCUS_REPEAT)
+            fit_all = page.evaluate("() => { const net = window.channelkg.network;"
+                                    " net.fit({animation: false}); return net.getScale(); }")
             if blocked:
                 raise RuntimeError(f"the page tried to load {blocked}")
             return {
@@ -245,6 +250,7 @@ def first_draw(path: Path, repeat: int = 3) -> dict[str, Any]:
                 "first_draw_ms_all": [round(t, 1) for t in draws],
                 "drawn_nodes": drawn,
                 "initial_scale": round(scale, 4),
+                "fit_all_scale": round(fit_all, 4),
                 "focus_ms_median": round(statistics.median(focus), 1),
                 "focus_ms_all": [round(t, 1) for t in focus],
             }

@@ -306,6 +306,7 @@ class _Projector:
         self.vocab_ids = {node_id(v) for v in _VOCAB_TYPES}
         self._vocab_type: dict[str, bool] = {}
         self._source_type: dict[str, bool] = {}
+        self._by_pred: dict[str, dict[str, list[Node]]] = {}
 
     def type_is_vocab(self, t: str) -> bool:
         if t not in self._vocab_type:
@@ -369,21 +370,22 @@ class _Projector:
         return info
 
     def objects(self, subject: Node, predicate: Node) -> Iterable[Node]:
-        """``objects(s, p)`` of the read triples, for the one label policy."""
-        sid, ps = term_id(subject), str(predicate)
-        for p, o in self.read.lits.get(sid, ()):
-            if p == ps:
-                yield o
-        for p, target in self.read.links.get(sid, ()):
-            if p == ps:
-                yield BNode(target[2:]) if target.startswith("_:") else URIRef(
-                    self.read.iri_of.get(target, target))
+        """``objects(s, p)`` of the read triples, for the one label policy. Resources are
+        named by their projection keys (``URIRef("kgid:x")``), whose local names are
+        those of their IRIs."""
+        by_pred = self._by_pred.get(str(subject))
+        if by_pred is None:
+            by_pred = self._by_pred[str(subject)] = defaultdict(list)
+            for p, o in self.read.lits.get(str(subject), ()):
+                by_pred[p].append(o)
+            for p, target in self.read.links.get(str(subject), ()):
+                by_pred[p].append(URIRef(target))
+        return by_pred.get(str(predicate), ())
 
     def node_label(self, r: str, cls: str | None, is_claim: bool) -> str:
         """A claim is named by what it says and its date (:func:`claim_label`)."""
         if is_claim and cls:
-            node = BNode(r[2:]) if r.startswith("_:") else URIRef(self.read.iri_of.get(r, r))
-            return claim_label(self.objects, node)
+            return claim_label(self.objects, URIRef(r))
         return self.label_of(r)
 
     def attrs(self, r: str, nodes: set[str]) -> dict[str, Any]:
