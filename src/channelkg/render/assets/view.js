@@ -9,6 +9,7 @@
  */
 (function () {
   "use strict";
+  var started = performance.now();
   var data = JSON.parse(document.getElementById("ckg-data").textContent);
   var api = { ready: false, firstDrawMs: null, focused: null, restored: false };
   window.channelkg = api;
@@ -163,7 +164,9 @@
   var container = document.getElementById("ckg-graph");
   var options = data.options;
   options.groups = data.groups;
+  var beforeNetwork = performance.now();
   var network = new vis.Network(container, { nodes: nodes, edges: edges }, options);
+  api.networkMs = performance.now() - beforeNetwork;
 
   var state = { classOn: {}, statusOn: {}, day: null, focused: null, open: {} };
   data.classes.forEach(function (c) { state.classOn[c.id] = true; });
@@ -964,4 +967,6 @@
     }
   });
   updateStats();
+  api.scriptMs = performance.now() - started;  // the page's own start-up (vis-network's included)
+  api.scriptStart = started;
 })();
