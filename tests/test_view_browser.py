@@ -309,7 +309,8 @@ def test_large_mode_focus_dims_and_resets(browser: Browser, tmp_path: Path) -> N
     out = write_html(graph, tmp_path / "large.html", physics_threshold=3)
     page = browser.open(out)
     assert page.evaluate("() => window.channelkg.network.physics.physicsEnabled") is False
-    labelled = "() => window.channelkg.edges.get().filter(e => e.label).length"
+    labelled = "() => window.channelkg.labelledEdges().length"
+    assert page.evaluate("() => window.channelkg.edges.get().filter(e => e.label).length") == 0
     assert page.evaluate(labelled) == 0
     assert page.evaluate("() => window.channelkg.focusNode('kgid:v-op')")
     around_op = graph.degree("kgid:v-op")
@@ -317,11 +318,17 @@ def test_large_mode_focus_dims_and_resets(browser: Browser, tmp_path: Path) -> N
     n = graph.number_of_nodes()
     neighbours = len(set(graph.successors("kgid:v-op")) | set(graph.predecessors("kgid:v-op")))
     assert page.evaluate("() => window.channelkg.dimmedCount()") == n - 1 - neighbours
-    assert page.evaluate("() => window.channelkg.focusNode('kgid:v-cn')")
+    # a click on a node focuses it (the page finds the node under the pointer itself)
+    box = page.locator("#ckg-graph").bounding_box()
+    pos = page.evaluate("() => window.channelkg.domPosition('kgid:v-cn')")
+    page.mouse.click(box["x"] + pos["x"], box["y"] + pos["y"])
+    assert page.evaluate("() => window.channelkg.focused") == "kgid:v-cn"
     assert page.evaluate(labelled) == graph.degree("kgid:v-cn")
+    assert "kgid:v-cn" in page.inner_text("#ckg-details")
     page.evaluate("() => window.channelkg.resetFocus()")
     assert page.evaluate("() => window.channelkg.dimmedCount()") == 0
     assert page.evaluate(labelled) == 0
+    assert page.errors == []
     page.close()
 
 

@@ -185,8 +185,10 @@ def view(
 
     Nodes are coloured and shaped by class (ckg:viewColor / ckg:viewShape in the
     ontology), edges labelled, tooltips show dates, status and source links; the page
-    has a legend, search, class and status filters and neighbourhood focus, and loads
-    nothing from the network.
+    has a legend, search, class and status filters, a time slider (the graph as
+    --as-of a day would draw it), a details panel (sources, dates, relations),
+    neighbourhood focus, links that reopen the same view and PNG/SVG export, and
+    loads nothing from the network.
 
     \b
     Examples:

@@ -7,6 +7,10 @@ smallest text (so the choice never depends on storage order). An unlabelled
 partnership is named after its parties and kind; anything else falls back to the
 local name of its IRI (after the last ``#``, ``/`` or ``:``).
 
+Views name a claim by what it says (:func:`claim_label`): its label, else its
+``rdfs:comment``, cut to a few words, and the day it starts (``validFrom``, else
+``statedOn``): "OpenAI blocks API traffic from… · 2024-07-09".
+
 The policy reads a graph through one callable, ``objects(subject, predicate)``, so
 an rdflib ``Graph``, the analysis index and the network projection share it.
 """
@@ -81,6 +85,44 @@ def label(objects: Objects, node: Node | None, lang: str = "en") -> str:
     return f"_:{node}" if isinstance(node, BNode) else local_name(str(node))
 
 
+#: The longest text of a short claim label (cut at a word, then "…").
+SHORT_CHARS = 48
+#: The properties that date a claim in its short label, in order of preference.
+CLAIM_DATE_PROPS: tuple[URIRef, ...] = (CKG.validFrom, CKG.statedOn)
+
+
+def short_text(text: str, limit: int = SHORT_CHARS) -> str:
+    """``text``'s first sentence or clause, cut at a word to at most ``limit`` characters."""
+    text = " ".join(text.split())
+    first = re.split(r"(?<=[^A-Z0-9.])[.;:](?:\s|$)|,\s", text, maxsplit=1)[0].strip()
+    if len(first) >= 24:
+        text = first
+    if len(text) <= limit:
+        return text
+    cut = text[: limit + 1].rsplit(" ", 1)[0].rstrip(" ,;:-–—(")
+    return (cut if len(cut) >= limit // 2 else text[:limit]) + "…"
+
+
+def claim_label(objects: Objects, node: Node, lang: str = "en") -> str:
+    """What a claim says, short, and the day it starts: ``"<text> · <date>"``.
+
+    The text is the claim's label (by the policy above), else its ``rdfs:comment``,
+    else the policy's fallback, cut by :func:`short_text`; the date is the earliest
+    ``validFrom``, else the earliest ``statedOn`` (omitted when it has neither), at its
+    ``ckg:datePrecision`` (``2024-06`` for a month).
+    """
+    text = explicit_label(objects, node, lang) or pick(objects(node, RDFS.comment), lang)
+    short = short_text(text or label(objects, node, lang))
+    for prop in CLAIM_DATE_PROPS:
+        days = sorted(str(v) for v in objects(node, prop) if isinstance(v, Literal))
+        if days:
+            precision = {str(v) for v in objects(node, CKG.datePrecision)}
+            day = days[0][:4] if "year" in precision else (
+                days[0][:7] if "month" in precision else days[0])
+            return f"{short} · {day}"
+    return short
+
+
 def explicit_label(objects: Objects, node: Node, lang: str = "en") -> str | None:
     """The label the graph states for ``node`` (no fallback), or ``None``."""
     return choose(((p, v) for p in LABEL_PROPS for v in objects(node, p)), lang)
@@ -111,5 +153,6 @@ def graph_objects(graph: object) -> Objects:
     return method
 
 
-__all__ = ["LABEL_PROPS", "NAME_PROPS", "choose", "explicit_label", "graph_objects", "label",
-           "local_name", "pick"]
+__all__ = ["CLAIM_DATE_PROPS", "LABEL_PROPS", "NAME_PROPS", "SHORT_CHARS", "choose",
+           "claim_label", "explicit_label", "graph_objects", "label", "local_name", "pick",
+           "short_text"]

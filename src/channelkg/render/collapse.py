@@ -146,7 +146,7 @@ def collapse_claims(
             label=label,
             predicate="",
             claim=c,
-            claim_label=attrs["label"],
+            claim_label=attrs.get("full_label") or attrs["label"],
             directed=not rule.pairs,
         )
         if related:
@@ -162,4 +162,50 @@ def collapse_claims(
     return out_graph
 
 
-__all__ = ["COLLAPSE_RULES", "CollapseRule", "collapse_claims", "load_rules"]
+#: A node with at least this many claims around it is a hub ...
+HUB_MIN = 24
+#: ... and its claims of one class, if at least this many, are drawn behind one node.
+BUNDLE_MIN = 6
+
+
+def hub_bundles(
+    graph: nx.MultiDiGraph, *, hub_min: int = HUB_MIN, bundle_min: int = BUNDLE_MIN,
+    keep: frozenset[str] = frozenset(),
+) -> list[tuple[str, str, list[str]]]:
+    """``(hub, class, claims)``: groups of claims a page draws behind one expandable node.
+
+    A hub is an entity (not a claim) with at least ``hub_min`` claim neighbours (a
+    market with its routes, restrictions and reports); its claim neighbours of one
+    class, when there are at least ``bundle_min``, form a group. A claim is in one
+    group at most (that of its busiest hub); the claims in ``keep`` are never grouped.
+    """
+    def claims_around(v: str) -> list[str]:
+        near = set(graph.successors(v)) | set(graph.predecessors(v))
+        return sorted(m for m in near if graph.nodes[m].get("claim") and m not in keep)
+
+    hubs = [(v, claims_around(v)) for v in sorted(graph) if not graph.nodes[v].get("claim")]
+    hubs = [(v, cs) for v, cs in hubs if len(cs) >= hub_min]
+    hubs.sort(key=lambda t: (-len(t[1]), t[0]))
+    taken: set[str] = set()
+    out: list[tuple[str, str, list[str]]] = []
+    for hub, cs in hubs:
+        by_class: dict[str, list[str]] = defaultdict(list)
+        for c in cs:
+            if c not in taken:
+                by_class[str(graph.nodes[c].get("class") or "")].append(c)
+        for cls, members in sorted(by_class.items()):
+            if len(members) >= bundle_min:
+                out.append((hub, cls, members))
+                taken.update(members)
+    return out
+
+
+__all__ = [
+    "BUNDLE_MIN",
+    "COLLAPSE_RULES",
+    "HUB_MIN",
+    "CollapseRule",
+    "collapse_claims",
+    "hub_bundles",
+    "load_rules",
+]

@@ -31,11 +31,13 @@ from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from rdflib import BNode, Literal
+from rdflib import BNode, Literal, URIRef
 from rdflib.namespace import DCTERMS, OWL, PROV, RDF, RDFS, SDO, SH, SKOS, XSD
+from rdflib.term import Node
 
 from channelkg import resources
-from channelkg.model.labels import LABEL_PROPS, NAME_PROPS, choose, local_name
+from channelkg.graph.validity import DATING_PROPS, fact_dates
+from channelkg.model.labels import LABEL_PROPS, NAME_PROPS, choose, claim_label, local_name
 from channelkg.model.resolve import NameIndex
 from channelkg.model.schema import Schema, load_schema
 from channelkg.rdf.namespaces import CKG
@@ -94,6 +96,7 @@ _VOCAB_TYPES = {
     )
 }
 _IGNORED_TYPE_NS = (str(OWL), str(RDFS), str(RDF))
+_DATE_PROPS = {str(p): p for p in DATING_PROPS}
 
 Triple = tuple[Any, Any, Any]
 
@@ -183,7 +186,8 @@ def to_networkx(
     Returns:
         The graph; ``graph.graph["schema"]`` holds the class hierarchy, labels and styles
         (a dict, see :class:`Schema`), ``graph.graph["collapsed"]`` says whether claims
-        were collapsed.
+        were collapsed, ``graph.graph["validity"]`` maps each dated node to the days it is
+        visible on (see :func:`validity_intervals`).
     """
     import networkx as nx
 
@@ -209,12 +213,47 @@ def to_networkx(
             graph.add_edge(s, o, key=pid, predicate=pid, label=schema.edge_label(pid))
     graph.graph["schema"] = schema.to_dict()
     graph.graph["names"] = read.names
+    graph.graph["validity"] = validity_intervals(read.dated, nodes)
     graph.graph["collapsed"] = False
     if collapse:
         from channelkg.render.collapse import collapse_claims
 
         graph = collapse_claims(graph, rules)
     return graph
+
+
+Interval = tuple[str | None, str | None]
+
+
+def validity_intervals(
+    dated: Iterable[tuple[URIRef, URIRef, Literal]], nodes: Iterable[str]
+) -> dict[str, Interval]:
+    """``{node: (start, end)}`` for the dated facts among ``nodes``: the node is visible
+    on day ``D`` iff ``start <= D < end`` (ISO dates; ``None`` unbounded).
+
+    The dates and the rule are :mod:`channelkg.graph.validity`'s (:class:`Dates` and
+    :meth:`Dates.interval`), so a page comparing ISO strings shows what ``--as-of``
+    shows. A triple is visible on the intersection of its ends' intervals
+    (:func:`intersect`).
+    """
+    keep = set(nodes)
+    out: dict[str, Interval] = {}
+    for node, dates in fact_dates(dated).items():
+        if str(node) in keep:
+            start, end = dates.interval()
+            out[str(node)] = (start.isoformat() if start else None,
+                              end.isoformat() if end else None)
+    return out
+
+
+def intersect(*intervals: Interval | None) -> Interval | None:
+    """The intersection of intervals (``None`` items are unbounded); ``None`` if all are."""
+    given = [iv for iv in intervals if iv is not None]
+    if not given:
+        return None
+    start = max((s for s, _ in given if s is not None), default=None)
+    end = min((e for _, e in given if e is not None), default=None)
+    return start, end
 
 
 @dataclass
@@ -227,6 +266,7 @@ class _Triples:
     subclass: list[tuple[str, str]] = field(default_factory=list)
     iri_of: dict[str, str] = field(default_factory=dict)
     names: NameIndex = field(default_factory=NameIndex)
+    dated: list[tuple[URIRef, URIRef, Literal]] = field(default_factory=list)
 
     @classmethod
     def read(cls, source: KnowledgeGraph | Graph | Iterable[Triple]) -> _Triples:
@@ -241,6 +281,8 @@ class _Triples:
                 out.names.add(str(s), ps, o)
             if isinstance(o, Literal):
                 out.lits[sid].append((ps, o))
+                if ps in _DATE_PROPS:
+                    out.dated.append((URIRef(sid), _DATE_PROPS[ps], o))
                 continue
             oid = term_id(o)
             if ps == _RDF_TYPE:
@@ -264,6 +306,7 @@ class _Projector:
         self.vocab_ids = {node_id(v) for v in _VOCAB_TYPES}
         self._vocab_type: dict[str, bool] = {}
         self._source_type: dict[str, bool] = {}
+        self._by_pred: dict[str, dict[str, list[Node]]] = {}
 
     def type_is_vocab(self, t: str) -> bool:
         if t not in self._vocab_type:
@@ -326,13 +369,23 @@ class _Projector:
                 info["publisher"] = self.label_of(target)
         return info
 
+    def objects(self, subject: Node, predicate: Node) -> Iterable[Node]:
+        """``objects(s, p)`` of the read triples, for the one label policy. Resources are
+        named by their projection keys (``URIRef("kgid:x")``), whose local names are
+        those of their IRIs."""
+        by_pred = self._by_pred.get(str(subject))
+        if by_pred is None:
+            by_pred = self._by_pred[str(subject)] = defaultdict(list)
+            for p, o in self.read.lits.get(str(subject), ()):
+                by_pred[p].append(o)
+            for p, target in self.read.links.get(str(subject), ()):
+                by_pred[p].append(URIRef(target))
+        return by_pred.get(str(predicate), ())
+
     def node_label(self, r: str, cls: str | None, is_claim: bool) -> str:
-        """A claim without a label is named by its class and fact id."""
-        lits = self.read.lits.get(r, ())
-        if is_claim and cls and not any(p in _LABEL_PROPS for p, _ in lits):
-            fact = next((str(o) for p, o in lits if p == _FACT_ID), None)
-            if fact:
-                return f"{self.schema.label(cls)} {fact}"
+        """A claim is named by what it says and its date (:func:`claim_label`)."""
+        if is_claim and cls:
+            return claim_label(self.objects, URIRef(r))
         return self.label_of(r)
 
     def attrs(self, r: str, nodes: set[str]) -> dict[str, Any]:
@@ -347,6 +400,8 @@ class _Projector:
             "classes": sorted(self.read.types.get(r, ())),
             "claim": is_claim,
         }
+        if is_claim and choose(self.read.lits.get(r, ())):
+            attrs["full_label"] = self.label_of(r)  # the label is the short one
         values: dict[str, list[Any]] = defaultdict(list)
         for p, o in self.read.lits.get(r, ()):
             if p == _RDFS_LABEL and o.language and not o.language.lower().startswith("en"):
@@ -475,11 +530,13 @@ __all__ = [
     "ASSETS",
     "Schema",
     "graph_schema",
+    "intersect",
     "load_schema",
     "local_name",
     "node_id",
     "term_id",
     "to_graphml_graph",
     "to_networkx",
+    "validity_intervals",
     "write_graphml",
 ]

@@ -33,11 +33,21 @@ from typing import TYPE_CHECKING, Any
 from channelkg.errors import ChannelKGError
 from channelkg.render.layout import PHYSICS_THRESHOLD, compute_layout, fast_layout
 from channelkg.render.network import ASSETS, Schema, graph_schema, load_schema
+from channelkg.render.page_time import (
+    edge_interval,
+    events,
+    mark,
+    mark_spans,
+    spans_of,
+    validity_of,
+)
 
 if TYPE_CHECKING:
     import networkx as nx  # type: ignore[import-untyped, unused-ignore]
 
 DEFAULT_COLOR = "#97a3b6"
+#: No label is drawn smaller than this many pixels on screen.
+LABEL_MIN_PX = 10
 DEFAULT_SHAPE = "dot"
 EDGE_COLOR = "#8a8f98"
 _DASHED_STATUS = {"ckg:disputed", "ckg:superseded"}
@@ -52,6 +62,7 @@ _HIDDEN_KEYS = {
     "predicate",
     "directed",
     "claim_label",
+    "full_label",
 }
 _ROW_ORDER = [
     "comment",
@@ -142,6 +153,7 @@ def _node_payload(
     """The page's nodes and their tooltips."""
     nodes: list[dict[str, Any]] = []
     ninfo: list[dict[str, Any]] = []
+    validity, spans = validity_of(graph), spans_of(graph)
     for v, i in ids.items():
         d = graph.nodes[v]
         cls = d.get("class") or ""
@@ -158,10 +170,12 @@ def _node_payload(
             "y": round(y, 1),
         }
         tally.mark(node, d)
+        mark(node, validity.get(str(v)))
+        mark_spans(node, spans.get(str(v)))
         nodes.append(node)
         ninfo.append(
             {
-                "t": node["label"],
+                "t": str(d.get("full_label") or node["label"]),
                 "c": d.get("class_label") or cls,
                 "k": str(v),
                 "rows": [["id", str(v)], *_rows(d, schema)],
@@ -199,6 +213,7 @@ def _edge_payload(
     edges: list[dict[str, Any]] = []
     einfo: list[dict[str, Any]] = []
     parallel: Counter[tuple[int, int]] = Counter()
+    validity, spans = validity_of(graph), spans_of(graph)
     for j, (a, b, k, d) in enumerate(
         sorted(graph.edges(keys=True, data=True), key=lambda t: (str(t[0]), str(t[1]), str(t[2])))
     ):
@@ -219,6 +234,9 @@ def _edge_payload(
         if claim_cls:
             edge["cls"] = claim_cls
         tally.mark(edge, d)
+        mark(edge, edge_interval(validity, a, b, d.get("claim")))
+        if d.get("claim"):
+            mark_spans(edge, spans.get(str(d["claim"])))
         pair = (min(ids[a], ids[b]), max(ids[a], ids[b]))
         rank = parallel[pair]
         parallel[pair] += 1
@@ -294,11 +312,13 @@ def view_payload(
     ontology: Path | str | None = None,
     positions: dict[Any, tuple[float, float]] | None = None,
     start: str | None = None,
+    bundle: bool = True,
 ) -> dict[str, Any]:
     """The JSON the page's script draws: nodes, edges, styles, legend, tooltips, options.
 
     ``start``: the node a view was drawn around; the page selects it and shows its
-    details when it opens.
+    details when it opens. ``bundle``: draw the many claims of a hub (a market) behind
+    one expandable node per class (:func:`~channelkg.render.collapse.hub_bundles`).
 
     Colours and shapes come from ``ckg:viewColor``/``ckg:viewShape`` of each node's
     class or its nearest styled superclass (``rdfs:subClassOf``), read from the
@@ -328,7 +348,26 @@ def view_payload(
         "statuses": statuses,
         "options": vis_options(physics, n, graph.number_of_edges(), seed),
         "start": start if start is not None and start in graph else None,
+        "events": events(nodes + edges),
+        "bundles": _bundles(graph, ids, schema, start, bundle),
     }
+
+
+def _bundles(
+    graph: nx.MultiDiGraph, ids: dict[Any, int], schema: Schema, start: str | None,
+    on: bool,
+) -> list[dict[str, Any]]:
+    """The page's expandable groups of claims around hubs (:func:`hub_bundles`)."""
+    if not on:
+        return []
+    from channelkg.render.collapse import hub_bundles
+
+    keep = frozenset([start]) if start else frozenset()
+    return [
+        {"hub": ids[hub], "cls": cls, "label": schema.label(cls) if cls else "claim",
+         "members": [ids[m] for m in members]}
+        for hub, cls, members in hub_bundles(graph, keep=keep)
+    ]
 
 
 def _darker(color: str) -> str:
@@ -368,11 +407,23 @@ def vis_options(physics: bool, n_nodes: int, n_edges: int, seed: int = 1) -> dic
         },
         "width": 1.2,
         "selectionWidth": 2,
+        "scaling": {"label": {"drawThreshold": LABEL_MIN_PX + 1}},
     }
-    opts["nodes"] = {"font": {"size": 13, "color": "#222"}, "borderWidth": 1.5, "size": 14}
+    # Level of detail: vis-network skips a label drawn below drawThreshold - 1 px, so
+    # no label is ever drawn smaller than LABEL_MIN_PX; the page draws the hovered and
+    # focused nodes' labels itself when zoomed out that far.
+    opts["nodes"] = {
+        "font": {"size": 13, "color": "#222"},
+        "borderWidth": 1.5,
+        "size": 14,
+        "scaling": {"label": {"drawThreshold": LABEL_MIN_PX + 1}},
+    }
     opts["interaction"].update(
         {
-            "hover": True,
+            # Large views: hover and selection go through the page's overlay (one
+            # vis-network redraw of thousands of nodes takes seconds).
+            "hover": physics,
+            "selectable": physics,
             "tooltipDelay": 3600000,
             "hideEdgesOnZoom": big,
             "navigationButtons": False,
@@ -475,6 +526,7 @@ def render_html(
     csp: bool = True,
     start: str | None = None,
     extra: PageExtra | None = None,
+    bundle: bool = True,
 ) -> str:
     """Return the self-contained HTML page for ``graph`` (see the module docstring).
 
@@ -488,6 +540,7 @@ def render_html(
         csp: add the Content-Security-Policy (only tests turn it off).
         start: the node the view was drawn around (selected when the page opens).
         extra: scripts, styles and payload additions of a special kind of page.
+        bundle: group a hub's many claims behind expandable nodes.
     """
     from channelkg import __version__
 
@@ -499,6 +552,7 @@ def render_html(
         ontology=ontology,
         positions=positions,
         start=start,
+        bundle=bundle,
     )
     if extra and extra.extend:
         extra.extend(payload)

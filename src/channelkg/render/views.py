@@ -53,6 +53,28 @@ class RenderedView:
     html: str
     title: str
 
+    def _repr_html_(self) -> str:
+        """The page inline in a notebook: an ``iframe`` whose ``srcdoc`` is the whole
+        page (escaped), so it stays offline and its scripts run in a sandbox."""
+        return notebook_html(self.html, self.title)
+
+
+def notebook_html(page: str, title: str = "channelkg view", height: int = 640) -> str:
+    """An ``<iframe srcdoc>`` that shows ``page`` (a whole HTML document) inline.
+
+    The page is escaped into the attribute (``&``, ``<``, ``>`` and quotes), so nothing
+    in it can close the attribute or the element; the frame is sandboxed (scripts and
+    downloads only: no access to the notebook, no navigation of it).
+    """
+    import html
+
+    return (
+        f'<iframe title="{html.escape(title, quote=True)}" '
+        f'sandbox="allow-scripts allow-downloads" '
+        f'style="width: 100%; height: {int(height)}px; border: 1px solid #ddd" '
+        f'srcdoc="{html.escape(page, quote=True)}"></iframe>'
+    )
+
 
 def _quiet(_: str) -> None:
     """Progress sink that reports nothing."""
@@ -69,11 +91,15 @@ def project(
     """The networkx projection of ``sel`` (claims collapsed into edges if asked)."""
     from channelkg.render.collapse import collapse_claims
     from channelkg.render.network import to_networkx
+    from channelkg.render.page_time import selection_spans
     from channelkg.render.selection import select
 
     t0 = time.perf_counter()
     full = to_networkx(kg, sources=with_sources)
     graph = select(full, sel, kg)
+    spans = selection_spans(full, sel, graph)
+    if spans is not None:
+        graph.graph["spans"] = spans
     if collapse:
         graph = collapse_claims(graph)
     progress(
@@ -195,6 +221,7 @@ __all__ = [
     "build_views",
     "check_selection",
     "graphml_bytes",
+    "notebook_html",
     "project",
     "render_view",
     "view_jobs",
