@@ -21,6 +21,7 @@ from channelkg.cli.options import (
     emit,
     format_option,
     is_stdio,
+    no_ontology_option,
     output_option,
     param_option,
     parse_params,
@@ -98,7 +99,7 @@ def graph_options(
 ) -> Any:
     """Options shared by every command that reads the graph.
 
-    The decorated command receives ``data, engine, store, as_of, reason`` keyword
+    The decorated command receives ``data, no_ontology, engine, store, as_of, reason`` keyword
     arguments; pass them all to :func:`open_graph`. ``@graph_options(as_of=False)``
     (or ``reason=False``) leaves out an option the command has its own version of.
     """
@@ -113,6 +114,7 @@ def graph_options(
             type=click.Path(path_type=Path),
             help="RDF file or folder to read (repeatable). Default: the bundled graphs/*.ttl.",
         ),
+        no_ontology_option,
         click.option(
             "--engine",
             type=click.Choice(["oxigraph", "rdflib"]),
@@ -179,6 +181,7 @@ def graph_spec(
     store: str | None = None,
     as_of: str | None = None,
     reason: str = "none",
+    no_ontology: bool = False,
     **_: Any,
 ) -> Any:
     """The :class:`~channelkg.graph.open.GraphSpec` of the :func:`graph_options` values."""
@@ -186,7 +189,8 @@ def graph_spec(
     from channelkg.model.dates import parse_optional_date
 
     day = parse_optional_date(as_of, "--as-of")
-    return GraphSpec(data=tuple(data), store=store, engine=engine, as_of=day, reason=reason)
+    return GraphSpec(data=tuple(data), store=store, engine=engine, as_of=day, reason=reason,
+                     ontology=not no_ontology)
 
 
 def open_graph(**options: Any) -> Any:

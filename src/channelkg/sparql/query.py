@@ -365,6 +365,30 @@ def sparql_term(term: Node) -> str:
     return term.n3()
 
 
+def _where_group(toks: list[tuple[str, int, int]]) -> tuple[int, int, int | None] | None:
+    """The WHERE group's ``{`` and matching ``}`` positions, and for the short form
+    ``CONSTRUCT WHERE { … }`` the position of ``WHERE``; ``None`` without a WHERE group."""
+    start = None
+    for i, (tok, _at, depth) in enumerate(toks):
+        if tok == "WHERE" and depth == 0:
+            start = next((k for k in range(i + 1, len(toks)) if toks[k][0] == "{"), None)
+            break
+    forms = [t for t, _, d in toks if d == 0 and t in ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")]
+    if start is None and forms and forms[0] in ("SELECT", "ASK"):
+        # SELECT ... { } without the optional WHERE keyword
+        start = next((k for k, (t, _, d) in enumerate(toks) if t == "{" and d == 0), None)
+    if start is None:
+        return None
+    depth = toks[start][2]
+    end = next((k for k in range(start + 1, len(toks))
+                if toks[k][0] == "}" and toks[k][2] == depth), None)
+    if end is None:  # unbalanced: bind at the start, the engine reports the syntax error
+        return toks[start][1], toks[start][1] + 1, None
+    short = (bool(forms) and forms[0] == "CONSTRUCT" and toks[start - 1][0] == "WHERE"
+             and all(t != "{" for t, _, d in toks[: start - 1] if d == 0))
+    return toks[start][1], toks[end][1], toks[start - 1][1] if short else None
+
+
 def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
     """Bind variables by a ``VALUES`` block placed first in the query's WHERE clause.
 
@@ -372,6 +396,11 @@ def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
     never change the structure of the query. The block is joined with the whole
     WHERE pattern: the variable is bound everywhere in it, also in FILTERs,
     OPTIONALs and aggregates, on every engine (also remote SPARQL 1.1 servers).
+    A WHERE group that is a sub-select is wrapped (``{ VALUES … { SELECT … } }``);
+    the short form ``CONSTRUCT WHERE { P }`` is written ``CONSTRUCT { P } WHERE { … P }``.
+
+    Raises:
+        QueryError: a bad parameter name, or a query without a WHERE group (one line).
     """
     if not bindings:
         return text
@@ -379,18 +408,11 @@ def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
         if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k):
             raise QueryError(f"bad parameter name {k!r}")
     toks = _keywords(text)
-    pos = None
-    for i, (tok, _at, depth) in enumerate(toks):
-        if tok == "WHERE" and depth == 0:
-            pos = next((at for t, at, _ in toks[i + 1 :] if t == "{"), None)
-            break
-    if pos is None:  # SELECT ... { } without the optional WHERE keyword
-        query_forms = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-        forms = [t for t, _, d in toks if d == 0 and t in query_forms]
-        if forms and forms[0] in ("SELECT", "ASK"):
-            pos = next((at for t, at, d in toks if t == "{" and d == 0), None)
-    if pos is None:
-        raise QueryError("cannot bind parameters: the query has no WHERE clause")
+    group = _where_group(toks)
+    if group is None:
+        raise QueryError("cannot bind --param values: the query has no WHERE { … } group "
+                         "(e.g. DESCRIBE <iri>); give the value in the query")
+    pos, end, short = group
     names = sorted(bindings)
     block = (
         " VALUES ("
@@ -399,7 +421,37 @@ def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
         + " ".join(sparql_term(bindings[n]) for n in names)
         + ") } "
     )
+    inner = text[pos + 1 : end]
+    if short is not None:  # CONSTRUCT WHERE { P } -> CONSTRUCT { P } WHERE { VALUES … P }
+        return f"{text[:short]}{{{inner}}} WHERE {{{block}{inner}}}{text[end + 1:]}"
+    if next((t for t, at, _ in toks if pos < at < end), None) == "SELECT":
+        return f"{text[: pos + 1]}{block}{{{inner}}}{text[end:]}"  # a sub-select group
     return text[: pos + 1] + block + text[pos + 1 :]
+
+
+#: The base IRI of a query that is not read from a file (inline text, standard input, a
+#: shipped query): a relative IRI ``<x>`` in it means ``<https://w3id.org/channelkg/id/x>``.
+DEFAULT_BASE = "https://w3id.org/channelkg/id/"
+
+
+def query_base(spec: str) -> str:
+    """The base IRI of QUERY: a ``.rq`` file's ``file:`` URI, else :data:`DEFAULT_BASE`."""
+    stripped = spec.strip()
+    if stripped.endswith((".rq", ".sparql")) and "\n" not in stripped and "{" not in stripped:
+        path = Path(stripped)
+        if path.is_file():
+            return path.resolve().as_uri()
+    return DEFAULT_BASE
+
+
+def with_base(text: str, base: str | None) -> str:
+    """``text`` with ``BASE <base>`` put first (on its first line, so that line numbers of
+    errors stay); a ``BASE`` of the query itself still wins, as it comes later."""
+    if not base:
+        return text
+    if _IRI_FORBIDDEN.search(base):
+        raise QueryError(f"invalid base IRI {base!r}")
+    return f"BASE <{base}> {text}"
 
 
 def run(
@@ -408,8 +460,12 @@ def run(
     bindings: Mapping[str, Node] | None = None,
     *,
     allow_service: bool = False,
+    base: str | None = DEFAULT_BASE,
 ) -> QueryResult:
     """Bind and run a SPARQL query on the graph's backend.
+
+    ``base`` resolves the query's relative IRIs (see :func:`query_base`; ``None``: none,
+    a relative IRI is then an error).
 
     Raises:
         QueryError: syntax error, or a ``SERVICE`` clause without ``allow_service``.
@@ -419,7 +475,19 @@ def run(
             "the query uses SERVICE, which would contact another host; "
             "pass --allow-service to permit it"
         )
-    return time_limited(lambda: kg.run(bind_values(text, dict(bindings or {}))))
+    bound = bind_values(text, dict(bindings or {}))
+    full = with_base(bound, base)
+    try:
+        return time_limited(lambda: kg.run(full))
+    except QueryError as err:
+        shift = len(full) - len(bound)  # report columns of line 1 as the user wrote them
+        message = str(err)
+        if shift:
+            def back(m: re.Match[str]) -> str:
+                return m[1] + str(max(0 if "char" in m[1] else 1, int(m[2]) - shift))
+
+            message = re.sub(r"(at 1:|at char |line:1, col:)(\d+)", back, message)
+        raise QueryError(" ".join(message.split())) from None
 
 
 QUERY_TIMEOUT: ContextVar[float | None] = ContextVar("channelkg_query_timeout", default=None)
@@ -503,7 +571,8 @@ def query(
 ) -> QueryResult:
     """Resolve QUERY (inline SPARQL, a ``.rq`` file or a named query), bind, and run it."""
     text, nq = resolve(spec)
-    return run(kg, text, bind(nq, params or {}, kg), allow_service=allow_service)
+    return run(kg, text, bind(nq, params or {}, kg), allow_service=allow_service,
+               base=query_base(spec))
 
 
 __all__ = [
@@ -515,6 +584,8 @@ __all__ = [
     "get_query",
     "list_queries",
     "query",
+    "query_base",
+    "with_base",
     "sparql_term",
     "resolve",
     "unmatched_param",
