@@ -454,6 +454,28 @@ def with_base(text: str, base: str | None) -> str:
     return f"BASE <{base}> {text}"
 
 
+_SELECT_STAR = re.compile(r"\bSELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
+_VARIABLE = re.compile(r"[?$]([A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+)")
+
+
+def star_order(text: str, result: QueryResult) -> QueryResult:
+    """The columns of ``SELECT *`` in the order the query first names them (engines
+    differ: Oxigraph sorts them by name); other results as they are."""
+    if result.kind != "SELECT" or not _SELECT_STAR.search(_COMMENT_LINE.sub("", text)):
+        return result
+    seen: dict[str, int] = {}
+    for m in _VARIABLE.finditer(text):
+        seen.setdefault(m[1], len(seen))
+    order = sorted(range(len(result.vars)),
+                   key=lambda i: (seen.get(result.vars[i], len(seen)), result.vars[i]))
+    if order == list(range(len(result.vars))):
+        return result
+    from dataclasses import replace
+
+    return replace(result, vars=tuple(result.vars[i] for i in order),
+                   rows=tuple(tuple(row[i] for i in order) for row in result.rows))
+
+
 def run(
     kg: KnowledgeGraph,
     text: str,
@@ -478,7 +500,7 @@ def run(
     bound = bind_values(text, dict(bindings or {}))
     full = with_base(bound, base)
     try:
-        return time_limited(lambda: kg.run(full))
+        return star_order(text, time_limited(lambda: kg.run(full)))
     except QueryError as err:
         shift = len(full) - len(bound)  # report columns of line 1 as the user wrote them
         message = str(err)
