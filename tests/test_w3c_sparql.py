@@ -288,3 +288,71 @@ def test_the_evaluation_selection_is_large_enough() -> None:
         except (SyntaxError, OSError, ValueError):
             pass
     assert passing >= 100, passing
+
+
+# -- what channelkg adds to a query: base IRI, --param, --no-ontology -------------------
+
+
+@pytest.fixture()
+def foreign(tmp_path: Path) -> Path:
+    data = tmp_path / "foreign.ttl"
+    data.write_text('<http://x/a> <http://x/p> <http://x/b> .\n<http://x/b> <http://x/p> "c" .\n'
+                    "<rel> <http://x/p> <http://x/a> .\n", encoding="utf-8")
+    return data
+
+
+def run_cli(*args: str) -> tuple[int, str]:
+    res = CliRunner().invoke(cli, list(args))
+    return res.exit_code, res.output
+
+
+def test_no_ontology_reads_only_the_data(foreign: Path) -> None:
+    code, out = run_cli("query", "--data", str(foreign), "--no-ontology", "-f", "csv",
+                        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert code == 0 and out.splitlines()[1] == "3", out
+    code, out = run_cli("query", "--data", str(foreign), "-f", "csv",
+                        "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }")
+    assert code == 0 and int(out.splitlines()[1]) > 100  # the ontology is added by default
+    code, out = run_cli("query", "--store", "oxigraph:nowhere", "--no-ontology", "ASK {}")
+    assert code == 2 and "--no-ontology applies to file data" in out
+
+
+def test_a_query_file_is_its_own_base(foreign: Path, tmp_path: Path) -> None:
+    (q := tmp_path / "q.rq").write_text("SELECT ?o WHERE { <rel> ?p ?o }", encoding="utf-8")
+    # the data's <rel> is read against the data file's place, the query's against its own
+    code, out = run_cli("query", "--data", str(foreign), "--no-ontology", "-f", "csv", str(q))
+    assert code == 0 and out.splitlines()[1:] == ["http://x/a"], out
+    # inline text has the documented default base
+    code, out = run_cli("query", "--data", str(foreign), "--no-ontology", "-f", "csv",
+                        "SELECT (STR(<x>) AS ?i) WHERE {}")
+    assert code == 0 and out.splitlines()[1] == "https://w3id.org/channelkg/id/x", out
+    code, out = run_cli("query", "--data", str(foreign), "--no-ontology", "-f", "csv",
+                        "BASE <http://y/> SELECT (STR(<x>) AS ?i) WHERE {}")
+    assert out.splitlines()[1] == "http://y/x", out  # the query's own BASE wins
+
+
+@pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
+@pytest.mark.parametrize(("query", "expected"), [
+    ("SELECT * WHERE { SELECT ?s ?o WHERE { ?s <http://x/p> ?o } }", ["s,o", "http://x/a,http://x/b"]),
+    ("SELECT ?o WHERE { { SELECT ?s ?o WHERE { ?s ?p ?o } } }", ["o", "http://x/b"]),
+    ("CONSTRUCT WHERE { ?s <http://x/p> ?o }", ["<http://x/a> <http://x/p> <http://x/b> ."]),
+    ("construct where { ?s ?p ?o . } LIMIT 5", ["<http://x/a> <http://x/p> <http://x/b> ."]),
+])
+def test_param_binds_into_sub_selects_and_construct_where(
+        foreign: Path, engine: str, query: str, expected: list[str]) -> None:
+    fmt = "nt" if "construct" in query.lower() else "csv"
+    code, out = run_cli("query", "--data", str(foreign), "--no-ontology", "--engine", engine,
+                        "-f", fmt, "-p", "s=<http://x/a>", query)
+    assert code == 0, out
+    assert [ln for ln in out.splitlines() if ln] == expected
+
+
+def test_param_errors_are_one_line(foreign: Path) -> None:
+    code, out = run_cli("query", "--data", str(foreign), "--no-ontology", "-p", "s=x",
+                        "DESCRIBE <http://x/a>")
+    assert code == 2 and len(out.strip().splitlines()) == 1, out
+    assert "no WHERE" in out
+    code, out = run_cli("query", "--data", str(foreign), "--no-ontology", "-p", "s=x",
+                        "SELECT * WHERE { ?s ?p ?o")
+    assert code == 2 and len(out.strip().splitlines()) == 1, out
+    assert "syntax error" in out
