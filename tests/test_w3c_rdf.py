@@ -25,7 +25,6 @@ import pytest
 from click.testing import CliRunner
 from rdflib import Graph
 from rdflib.compare import isomorphic
-from w3c import Case, manifest, of_kind
 
 from channelkg.cli.main import cli
 from channelkg.errors import InputError
@@ -33,6 +32,7 @@ from channelkg.graph.memory import load, parse_file
 from channelkg.rdf.terms import to_rdflib
 from channelkg.rdf.turtle import reformat_files, serialize
 from channelkg.render.results import ntriples
+from w3c import Case, manifest, of_kind
 
 TURTLE = manifest("rdf/rdf11/rdf-turtle")
 NTRIPLES = manifest("rdf/rdf11/rdf-n-triples")
