@@ -186,3 +186,12 @@ def test_trig_and_nquads(case: Case, tmp_path: Path) -> None:
     assert isomorphic(before, after)
     if case.result is not None:
         assert isomorphic(before, graph(case.result.read_bytes(), ox.RdfFormat.N_QUADS, case.base))
+
+
+def test_format_keeps_comments_above_relative_subjects(tmp_path: Path) -> None:
+    path = tmp_path / "rel.ttl"
+    path.write_text('# head\n\n@prefix : <#> .\n\n# about b\n<b> :p "x" .\n\n'
+                    '# about a\n<a> :p "y" .\n', encoding="utf-8")
+    assert reformat_files([path]) == [(path, True, 0)]
+    assert path.read_text(encoding="utf-8") == (
+        '# head\n\n@prefix : <#> .\n\n# about a\n<a> :p "y" .\n\n# about b\n<b> :p "x" .\n')

@@ -420,7 +420,7 @@ def format_text(text: str, name: str = "<text>") -> str:
 def _reformat(text: str, name: str, base: str | None = None) -> tuple[str, int]:
     """The canonical text, and how many comment lines it drops (one parse for both)."""
     graph, prefixes = parse_text(text, name, base)
-    layout = comment_layout(text, graph)
+    layout = comment_layout(text, graph, base)
     out = serialize(graph, prefixes, layout.header, comments=layout.attached,
                     footer=layout.footer, base=base)
     return out, layout.dropped
