@@ -195,3 +195,16 @@ def test_format_keeps_comments_above_relative_subjects(tmp_path: Path) -> None:
     assert reformat_files([path]) == [(path, True, 0)]
     assert path.read_text(encoding="utf-8") == (
         '# head\n\n@prefix : <#> .\n\n# about a\n<a> :p "y" .\n\n# about b\n<b> :p "x" .\n')
+
+
+def test_relative_iris_read_back_to_the_same_iris() -> None:
+    base = "file:///srv/data/graph.ttl"
+    iris = ["file:///srv/data/graph.ttl", "file:///srv/data/graph.ttl#x", "file:///srv/data/d",
+            "file:///srv/data/s/d#e", "file:///srv/data//x", "file:///srv/data/x:y",
+            "file:///srv/data/?q", "file:///srv/data/", "file:///srv/x", "http://a/b",
+            "file:///srv/data/./x", "file:///srv/data/d?x=1"]
+    text = "".join(f"<{i}> <http://x/p> <{i}> .\n" for i in iris)
+    before = graph(text.encode("utf-8"), ox.RdfFormat.N_TRIPLES, base)
+    written = serialize(before, {}, base=base)
+    assert "<d>" in written and "<#x>" in written and "<>" in written
+    assert isomorphic(graph(written.encode("utf-8"), ox.RdfFormat.TURTLE, base), before)

@@ -233,6 +233,10 @@ def query(
       channelkg query entity -p entity=kgid:gpt -f turtle -o gpt.ttl
       channelkg query 'SELECT ?s WHERE { ?s a <https://w3id.org/channelkg/ontology#Market> }'
       echo 'ASK { ?s ?p ?o }' | channelkg query -
+      channelkg query --data foreign.ttl --no-ontology 'SELECT * WHERE { ?s ?p ?o }'
+
+    A relative IRI in the query is read against a .rq file's own place, else against
+    https://w3id.org/channelkg/id/ (a BASE in the query wins).
     """
     from channelkg.render.results import render
     from channelkg.sparql.query import query as run_query

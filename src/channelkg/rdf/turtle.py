@@ -114,7 +114,7 @@ def relative_iri(iri: str, base: str) -> str | None:
         return None
     rest = iri[len(folder):]
     path = re.split(r"[?#]", rest, maxsplit=1)[0]
-    if not rest or rest[0] in "?#" or ":" in path.split("/", 1)[0]:
+    if not rest or rest[0] in "/?#" or ":" in path.split("/", 1)[0]:
         return None
     if any(seg in (".", "..") for seg in path.split("/")):
         return None
