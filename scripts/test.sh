@@ -3,7 +3,8 @@
 # gate (channelkg check --fail-on warn) and pytest
 # (extra arguments go to pytest). `.ci/run` runs exactly this.
 # Needs root (or sudo) for the Debian packages: Chromium for the browser tests,
-# Virtuoso Open Source for the remote-store tests. The Python packages go into the
+# Virtuoso Open Source for the remote-store tests, the OWL API and a JDK for the OWL 2
+# DL profile test. The Python packages go into the
 # active virtual environment, or into .venv/ of this checkout (see scripts/venv.sh).
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -16,6 +17,9 @@ export DEBIAN_FRONTEND=noninteractive
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/virtuoso-t ] || need+=(virtuoso-opensource)
+# The OWL API (Java) checks the ontology against the OWL 2 DL profile (tests/test_w3c_owl.py).
+[ -f /usr/share/java/owlapi-distribution.jar ] || need+=(libowlapi-java)
+command -v javac >/dev/null || need+=(default-jdk-headless)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}" >&2
   # Preseed Virtuoso's dba password so the install asks nothing.

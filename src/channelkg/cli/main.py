@@ -22,6 +22,7 @@ from channelkg.cli.options import (
     emit,
     format_option,
     is_stdio,
+    no_ontology_option,
     output_option,
     param_option,
     parse_params,
@@ -106,7 +107,7 @@ def graph_options(
 ) -> Any:
     """Options shared by every command that reads the graph.
 
-    The decorated command receives ``data, engine, store, as_of, reason`` keyword
+    The decorated command receives ``data, no_ontology, engine, store, as_of, reason`` keyword
     arguments; pass them all to :func:`open_graph`. ``@graph_options(as_of=False)``
     (or ``reason=False``) leaves out an option the command has its own version of.
     """
@@ -121,6 +122,7 @@ def graph_options(
             type=click.Path(path_type=Path),
             help="RDF file or folder to read (repeatable). Default: the bundled graphs/*.ttl.",
         ),
+        no_ontology_option,
         click.option(
             "--engine",
             type=click.Choice(["oxigraph", "rdflib"]),
@@ -187,6 +189,7 @@ def graph_spec(
     store: str | None = None,
     as_of: str | None = None,
     reason: str = "none",
+    no_ontology: bool = False,
     **_: Any,
 ) -> Any:
     """The :class:`~channelkg.graph.open.GraphSpec` of the :func:`graph_options` values."""
@@ -194,7 +197,8 @@ def graph_spec(
     from channelkg.model.dates import parse_optional_date
 
     day = parse_optional_date(as_of, "--as-of")
-    return GraphSpec(data=tuple(data), store=store, engine=engine, as_of=day, reason=reason)
+    return GraphSpec(data=tuple(data), store=store, engine=engine, as_of=day, reason=reason,
+                     ontology=not no_ontology)
 
 
 def open_graph(**options: Any) -> Any:
@@ -237,6 +241,10 @@ def query(
       channelkg query entity -p entity=kgid:gpt -f turtle -o gpt.ttl
       channelkg query 'SELECT ?s WHERE { ?s a <https://w3id.org/channelkg/ontology#Market> }'
       echo 'ASK { ?s ?p ?o }' | channelkg query -
+      channelkg query --data foreign.ttl --no-ontology 'SELECT * WHERE { ?s ?p ?o }'
+
+    A relative IRI in the query is read against a .rq file's own place, else against
+    https://w3id.org/channelkg/id/ (a BASE in the query wins).
     """
     from channelkg.render.results import render
     from channelkg.sparql.query import query as run_query

@@ -78,6 +78,18 @@ def on_option(func: F) -> F:
     )(func)
 
 
+#: ``--no-ontology``: read ``--data`` files as they are, without the bundled ontology.
+no_ontology_option = click.option(
+    "--no-ontology",
+    "no_ontology",
+    is_flag=True,
+    default=False,
+    help="Read the --data files alone, without adding the bundled ontology "
+    "(ontology/channelkg.ttl): for foreign data, so that SELECT * and counts see only "
+    "its triples. Without --data the bundled graph is read with its ontology, as always.",
+)
+
+
 def is_stdio(path: Path | str | None) -> bool:
     """True when ``path`` names standard input or output (``-``)."""
     return path is not None and str(path) == STDIO
@@ -137,6 +149,7 @@ __all__ = [
     "emit_bytes",
     "format_option",
     "is_stdio",
+    "no_ontology_option",
     "on_option",
     "output_option",
     "param_option",

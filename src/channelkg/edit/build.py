@@ -33,6 +33,7 @@ from channelkg.edit.fields import (
 from channelkg.edit.records import Problems, Record
 from channelkg.errors import InputError
 from channelkg.model.resolve import NameIndex
+from channelkg.model.schema import value_range
 from channelkg.rdf.namespaces import CKG, KGID, SCHEMA
 from channelkg.rdf.terms import expand, shorten
 
@@ -306,7 +307,7 @@ class Builder:
                 self.problems.add(rec.where("set"),
                                   f"unknown property {shorten(str(pred))}{hint}")
                 continue
-            rng = onto.value(pred, RDFS.range)
+            rng = value_range(onto, pred)
             node: Node | None
             if OWL.ObjectProperty in kinds or value.startswith("<"):
                 node = self.ref(rec, f, value.strip("<>") if value.startswith("<") else value,

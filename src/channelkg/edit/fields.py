@@ -292,9 +292,11 @@ class Schema:
         """The field of one property under the constraints ``c`` (``None``: no shape)."""
         from rdflib.namespace import OWL, RDF, RDFS, SKOS, XSD
 
+        from channelkg.model.schema import value_range
+
         pred = self.iri(curie)
         c = c or _Constraint()
-        rng = c.cls or c.datatype or self.ontology.value(pred, RDFS.range)
+        rng = c.cls or c.datatype or value_range(self.ontology, pred)
         kind = PROPERTY_TYPES.get(curie)
         choices: tuple[Node, ...] = ()
         if kind is None:

@@ -23,7 +23,8 @@ class GraphSpec:
         engine: ``oxigraph`` or ``rdflib`` for file data.
         as_of: show only the facts visible on this day (a view, not a copy).
         reason: a reasoning profile (``none``, ``rdfs``, ``owlrl``, ``rules``, ``owlrl+rules``).
-        ontology: also read the bundled ontology with file data.
+        ontology: also read the bundled ontology with file data (the default; the CLI's
+            ``--no-ontology`` turns it off, to read foreign data as it is).
         read_only: open a store read-only, without refreshing it from its files:
             several processes can, as long as none has it open read-write (pyoxigraph
             leaves reading a store another process writes undefined).
@@ -40,6 +41,9 @@ class GraphSpec:
     def __post_init__(self) -> None:
         if self.store and self.data:
             raise InputError("use either --data or --store, not both")
+        if self.store and not self.ontology:
+            raise InputError("--no-ontology applies to file data (--data); a store holds "
+                             "what was loaded into it (see `load --no-ontology`)")
 
     def full(self) -> GraphSpec:
         """The same spec without the as-of day."""

@@ -197,4 +197,14 @@ def load_schema(ontology: Path | str | None = None) -> Schema:
     return Schema.from_index(subclass, lits)
 
 
-__all__ = ["ClassTree", "Schema", "load_schema"]
+def value_range(ontology: Any, prop: Any) -> Any:
+    """The datatype or class of a property's values: its ``ckg:valueDatatype`` (a datatype
+    outside the OWL 2 datatype map, e.g. ``xsd:date``, whose ``rdfs:range`` the ontology
+    gives as ``rdfs:Literal`` to stay OWL 2 DL), else its ``rdfs:range``; ``None`` if neither.
+
+    ``ontology`` is anything with rdflib's ``value(s, p)``.
+    """
+    return ontology.value(prop, CKG.valueDatatype) or ontology.value(prop, RDFS.range)
+
+
+__all__ = ["ClassTree", "Schema", "load_schema", "value_range"]

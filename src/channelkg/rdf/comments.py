@@ -99,11 +99,11 @@ def _line_before(text: str, i: int) -> str:
 class _Scanner:
     """The state of :func:`scan_comments` while it walks the text, one token at a time."""
 
-    def __init__(self, text: str, prefixes: Mapping[str, str] | None) -> None:
+    def __init__(self, text: str, prefixes: Mapping[str, str] | None, base: str = "") -> None:
         self.text = text
         self.out = Comments()
         self.known = dict(prefixes or {})
-        self.base = ""
+        self.base = base
         self.depth = 0
         self.in_statement = False
         self.directive = ""  # "." for @prefix/@base, ">" for SPARQL-style PREFIX/BASE
@@ -232,16 +232,17 @@ class _Scanner:
         return self.out
 
 
-def scan_comments(text: str, prefixes: Mapping[str, str] | None = None) -> Comments:
+def scan_comments(text: str, prefixes: Mapping[str, str] | None = None, base: str = ""
+                  ) -> Comments:
     """Find the comments of Turtle ``text`` and the subjects they stand above.
 
     A small scanner, not a parser, for text that parses: it skips strings and IRIs,
     counts brackets, follows ``@prefix`` and ``@base`` lines (``prefixes``: the ones
     known before the text), and ends a statement at a ``.`` outside them (a name never
     ends with an unescaped dot). A comment on the line where a statement ends goes
-    above that statement.
+    above that statement. ``base`` resolves relative IRIs before any ``@base``.
     """
-    scanner = _Scanner(text, prefixes)
+    scanner = _Scanner(text, prefixes, base)
     i, n = 0, len(text)
     while i < n:
         c = text[i]
@@ -261,9 +262,10 @@ def scan_comments(text: str, prefixes: Mapping[str, str] | None = None) -> Comme
     return scanner.finish()
 
 
-def comment_layout(text: str, graph: Graph) -> Comments:
-    """:func:`scan_comments`, keeping only blocks above subjects that ``graph`` has."""
-    layout = scan_comments(text)
+def comment_layout(text: str, graph: Graph, base: str | None = None) -> Comments:
+    """:func:`scan_comments`, keeping only blocks above subjects that ``graph`` has
+    (relative subject IRIs read against ``base``, as the graph was parsed)."""
+    layout = scan_comments(text, base=base or "")
     subjects = {str(x) for x in graph.subjects() if isinstance(x, URIRef)}
     for iri in [k for k in layout.attached if k not in subjects]:
         block = layout.attached.pop(iri)

@@ -50,8 +50,15 @@ INDENT = "    "
 # PN_LOCAL of Turtle 1.1, restricted to the characters we are sure every
 # parser accepts unescaped (ASCII letters, digits, '_', '-', '.', not last '.').
 _LOCAL = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_.-]*[A-Za-z0-9_-])?$")
-# PN_PREFIX of Turtle 1.1: a letter first, no dot last (Unicode letters allowed).
-_PREFIX = re.compile(r"^([^\W\d_][\w.\-\u00B7]*[\w\-\u00B7]|[^\W\d_]?)$")
+# PN_PREFIX of Turtle 1.1 (https://www.w3.org/TR/turtle/#grammar-production-PN_PREFIX):
+# PN_CHARS_BASE first, then PN_CHARS or '.', not '.' last; or empty.
+_PN_CHARS_BASE = (
+    "A-Za-z\u00C0-\u00D6\u00D8-\u00F6\u00F8-\u02FF\u0370-\u037D\u037F-\u1FFF"
+    "\u200C-\u200D\u2070-\u218F\u2C00-\u2FEF\u3001-\uD7FF\uF900-\uFDCF\uFDF0-\uFFFD"
+    "\U00010000-\U000EFFFF"
+)
+_PN_CHARS = _PN_CHARS_BASE + "_\\-0-9\u00B7\u0300-\u036F\u203F-\u2040"
+_PREFIX = re.compile(f"^([{_PN_CHARS_BASE}]([{_PN_CHARS}.]*[{_PN_CHARS}])?)?$")
 _INTEGER = re.compile(r"^[+-]?[0-9]+$")
 _DECIMAL = re.compile(r"^[+-]?[0-9]*\.[0-9]+$")
 _DOUBLE = re.compile(r"^[+-]?([0-9]+\.[0-9]*|\.?[0-9]+)[eE][+-]?[0-9]+$")
@@ -92,9 +99,33 @@ def _escape_long(text: str) -> str:
     return _escape_short(text, newline="\n")
 
 
+def relative_iri(iri: str, base: str) -> str | None:
+    """``iri`` as a reference relative to ``base`` that resolves back to it, or ``None``.
+
+    Only the simple cases: the base itself (``<>``), a fragment of it (``<#x>``), and a
+    path below the base's folder with no dot segments (``<x.ttl>``, ``<sub/x#y>``).
+    """
+    if iri == base:
+        return ""
+    if iri.startswith(base + "#"):
+        return iri[len(base):]
+    folder = base[: base.rfind("/") + 1]
+    if "/" not in folder.split("://", 1)[-1] or not iri.startswith(folder):
+        return None
+    rest = iri[len(folder):]
+    path = re.split(r"[?#]", rest, maxsplit=1)[0]
+    if not rest or rest[0] in "/?#" or ":" in path.split("/", 1)[0]:
+        return None
+    if any(seg in (".", "..") for seg in path.split("/")):
+        return None
+    return rest
+
+
 class _Writer:
-    def __init__(self, graph: Graph, prefixes: Mapping[str, str]) -> None:
+    def __init__(self, graph: Graph, prefixes: Mapping[str, str], base: str | None = None
+                 ) -> None:
         self.graph = graph
+        self.base = base
         # Longest namespace first, so the most specific prefix wins.
         self.prefixes = sorted(prefixes.items(), key=lambda kv: (-len(kv[1]), kv[0]))
         self.used: set[str] = set()
@@ -114,7 +145,13 @@ class _Writer:
                 if local == "" or _LOCAL.match(local):
                     self.used.add(prefix)
                     return f"{prefix}:{local}"
-        return f"<{_escape_iri(s)}>"
+        rel = relative_iri(s, self.base) if self.base else None
+        return f"<{_escape_iri(s if rel is None else rel)}>"
+
+    def namespace(self, ns: str) -> str:
+        """A prefix's namespace IRI, written relative to the base where it can be."""
+        rel = relative_iri(ns, self.base) if self.base else None
+        return f"<{_escape_iri(ns if rel is None else rel)}>"
 
     def literal(self, lit: Literal) -> str:
         text = str(lit)
@@ -225,6 +262,7 @@ def serialize(
     known: Mapping[str, str] | None = None,
     comments: Mapping[str, str] | None = None,
     footer: str = "",
+    base: str | None = None,
 ) -> str:
     """Write triples as canonical Turtle.
 
@@ -238,6 +276,9 @@ def serialize(
         known: prefixes that may be used but are declared elsewhere (never declared here).
         comments: subject IRI -> comment lines to put right above its statement.
         footer: comment lines to put last.
+        base: the IRI the text will be read against (a file's ``file:`` URI): IRIs
+            below its folder are written relative to it (``<x>``, ``<#y>``, ``<>``), so
+            the text reads back to the same IRIs from that place. No ``@base`` is written.
 
     Returns:
         The Turtle text, ending with one newline.
@@ -262,7 +303,7 @@ def serialize(
     for name in usable:
         if not _PREFIX.match(name):
             raise InputError(f"bad prefix name {name!r}")
-    writer = _Writer(graph, usable)
+    writer = _Writer(graph, usable, base)
     above = comments or {}
     iris, blocks = _statement_blocks(writer, above)
     declared = set(prefixes) | {n for n in writer.used if n in (optional or {})}
@@ -272,7 +313,7 @@ def serialize(
         # header: write them there, so that formatting twice changes nothing.
         header = (header.rstrip("\n") + "\n\n" if header.strip() else "") + above[str(iris[0])]
         blocks[0] = writer.statement(iris[0])
-    prefix_lines = "".join(f"@prefix {n}: <{_escape_iri(usable[n])}> .\n" for n in names)
+    prefix_lines = "".join(f"@prefix {n}: {writer.namespace(usable[n])} .\n" for n in names)
     return _assemble(header, prefix_lines, blocks, footer)
 
 
@@ -336,8 +377,13 @@ def _assemble(header: str, prefix_lines: str, blocks: list[str], footer: str) ->
     return "\n".join(out)
 
 
-def parse_text(text: str, name: str = "<text>") -> tuple[Graph, dict[str, str]]:
-    """Parse Turtle text with pyoxigraph; return the triples and the declared prefixes."""
+def parse_text(text: str, name: str = "<text>", base: str | None = None
+               ) -> tuple[Graph, dict[str, str]]:
+    """Parse Turtle text with pyoxigraph; return the triples and the declared prefixes.
+
+    Relative IRIs are resolved against the text's ``@base``, else ``base`` (a file's
+    ``file:`` URI, as ``validate`` reads it); with neither they are a syntax error.
+    """
     import io
 
     import pyoxigraph as ox
@@ -347,7 +393,8 @@ def parse_text(text: str, name: str = "<text>") -> tuple[Graph, dict[str, str]]:
 
     g = new_rdflib_graph()
     try:
-        parser = ox.parse(io.BytesIO(text.encode("utf-8")), format=ox.RdfFormat.TURTLE)
+        parser = ox.parse(io.BytesIO(text.encode("utf-8")), format=ox.RdfFormat.TURTLE,
+                          base_iri=base)
         for q in parser:
             g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
         prefixes = dict(parser.prefixes)
@@ -370,12 +417,12 @@ def format_text(text: str, name: str = "<text>") -> str:
     return _reformat(text, name)[0]
 
 
-def _reformat(text: str, name: str) -> tuple[str, int]:
+def _reformat(text: str, name: str, base: str | None = None) -> tuple[str, int]:
     """The canonical text, and how many comment lines it drops (one parse for both)."""
-    graph, prefixes = parse_text(text, name)
-    layout = comment_layout(text, graph)
+    graph, prefixes = parse_text(text, name, base)
+    layout = comment_layout(text, graph, base)
     out = serialize(graph, prefixes, layout.header, comments=layout.attached,
-                    footer=layout.footer)
+                    footer=layout.footer, base=base)
     return out, layout.dropped
 
 
@@ -397,7 +444,9 @@ def _planned(path: Path) -> tuple[str, str, int]:
     if not path.is_file():
         raise InputError("no such file", str(path))
     old = read_text(path)  # bytes as stored: a CR inside a literal stays a CR
-    new, dropped = _reformat(old, str(path))
+    # Relative IRIs are read against the file's own place (as `validate` reads them) and
+    # written back relative to it, so the file keeps meaning the same from where it is.
+    new, dropped = _reformat(old, str(path), path.resolve().as_uri())
     return old, new, dropped
 
 

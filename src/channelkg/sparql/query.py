@@ -33,6 +33,15 @@ from channelkg import resources
 from channelkg.errors import InputError, QueryError
 from channelkg.graph.base import KnowledgeGraph, QueryResult
 from channelkg.rdf.terms import expand
+from channelkg.sparql.binding import (
+    COMMENT_LINE,
+    DEFAULT_BASE,
+    bind_values,
+    query_base,
+    sparql_term,
+    star_order,
+    with_base,
+)
 
 if TYPE_CHECKING:
     from channelkg.model.resolve import NameIndex
@@ -259,39 +268,11 @@ class _Names:
         return Literal(value)
 
 
-_TOKEN = re.compile(
-    r'(?P<skip>"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-    r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*'
-    r"|[?$][A-Za-z0-9_]+|[A-Za-z_][A-Za-z0-9_.-]*:[A-Za-z0-9_.:%-]*|:[A-Za-z0-9_.:%-]*)"
-    r"|(?P<word>[A-Za-z]+)|(?P<open>\{)|(?P<close>\})",
-    re.DOTALL,
-)
-
-
-def _keywords(text: str) -> list[tuple[str, int, int]]:
-    """Keywords and braces outside strings, IRIs, comments, variables and prefixed names:
-    (token, position, brace depth before it)."""
-    out: list[tuple[str, int, int]] = []
-    depth = 0
-    for m in _TOKEN.finditer(text):
-        if m.group("skip"):
-            continue
-        if m.group("open"):
-            out.append(("{", m.start(), depth))
-            depth += 1
-        elif m.group("close"):
-            depth -= 1
-            out.append(("}", m.start(), depth))
-        else:
-            out.append((m.group("word").upper(), m.start(), depth))
-    return out
-
 
 _CODEPOINT = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
 # "service" that is not the tail of a prefixed name (":") or a variable ("?", "$"): only
 # such text can be the SERVICE keyword, so only then is the query parsed to decide.
 _MAYBE_SERVICE = re.compile(r"(?<![:?$])service", re.IGNORECASE)
-_COMMENT_LINE = re.compile(r"^[ \t]*#[^\r\n]*", re.MULTILINE)
 
 
 def _codepoint(m: re.Match[str]) -> str:
@@ -311,7 +292,7 @@ def uses_service(text: str) -> bool:
     # Engines that undo codepoint escapes first (as SPARQL says) and engines that do not
     # see different lines, so both readings are searched.
     plain = _CODEPOINT.sub(_codepoint, text)
-    if not any(_MAYBE_SERVICE.search(_COMMENT_LINE.sub("", t)) for t in (text, plain)):
+    if not any(_MAYBE_SERVICE.search(COMMENT_LINE.sub("", t)) for t in (text, plain)):
         return False
     from pyparsing import ParseResults
     from rdflib.plugins.sparql.parser import parseQuery
@@ -341,65 +322,6 @@ def uses_service(text: str) -> bool:
     return False
 
 
-_IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
-
-
-def sparql_term(term: Node) -> str:
-    """Serialise a term for a VALUES block; refuse IRIs that could break out of <...>."""
-    if isinstance(term, URIRef) and _IRI_FORBIDDEN.search(str(term)):
-        raise QueryError(f"invalid IRI {str(term)!r}")
-    if isinstance(term, Literal):
-        # Escape like N-Triples: the literal can never end early or inject syntax.
-        lex = (
-            str(term)
-            .replace("\\", "\\\\")
-            .replace('"', '\\"')
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-        if term.language:
-            return f'"{lex}"@{term.language}'
-        if term.datatype is not None:
-            return f'"{lex}"^^<{term.datatype}>'
-        return f'"{lex}"'
-    return term.n3()
-
-
-def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
-    """Bind variables by a ``VALUES`` block placed first in the query's WHERE clause.
-
-    Each value is an RDF term serialised with N-Triples escaping, so a value can
-    never change the structure of the query. The block is joined with the whole
-    WHERE pattern: the variable is bound everywhere in it, also in FILTERs,
-    OPTIONALs and aggregates, on every engine (also remote SPARQL 1.1 servers).
-    """
-    if not bindings:
-        return text
-    for k in bindings:
-        if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k):
-            raise QueryError(f"bad parameter name {k!r}")
-    toks = _keywords(text)
-    pos = None
-    for i, (tok, _at, depth) in enumerate(toks):
-        if tok == "WHERE" and depth == 0:
-            pos = next((at for t, at, _ in toks[i + 1 :] if t == "{"), None)
-            break
-    if pos is None:  # SELECT ... { } without the optional WHERE keyword
-        query_forms = ("SELECT", "ASK", "CONSTRUCT", "DESCRIBE")
-        forms = [t for t, _, d in toks if d == 0 and t in query_forms]
-        if forms and forms[0] in ("SELECT", "ASK"):
-            pos = next((at for t, at, d in toks if t == "{" and d == 0), None)
-    if pos is None:
-        raise QueryError("cannot bind parameters: the query has no WHERE clause")
-    names = sorted(bindings)
-    block = (
-        " VALUES ("
-        + " ".join("?" + n for n in names)
-        + ") { ("
-        + " ".join(sparql_term(bindings[n]) for n in names)
-        + ") } "
-    )
-    return text[: pos + 1] + block + text[pos + 1 :]
 
 
 def run(
@@ -408,8 +330,12 @@ def run(
     bindings: Mapping[str, Node] | None = None,
     *,
     allow_service: bool = False,
+    base: str | None = DEFAULT_BASE,
 ) -> QueryResult:
     """Bind and run a SPARQL query on the graph's backend.
+
+    ``base`` resolves the query's relative IRIs (see :func:`query_base`; ``None``: none,
+    a relative IRI is then an error).
 
     Raises:
         QueryError: syntax error, or a ``SERVICE`` clause without ``allow_service``.
@@ -419,7 +345,19 @@ def run(
             "the query uses SERVICE, which would contact another host; "
             "pass --allow-service to permit it"
         )
-    return time_limited(lambda: kg.run(bind_values(text, dict(bindings or {}))))
+    bound = bind_values(text, dict(bindings or {}))
+    full = with_base(bound, base)
+    try:
+        return star_order(text, time_limited(lambda: kg.run(full)))
+    except QueryError as err:
+        shift = len(full) - len(bound)  # report columns of line 1 as the user wrote them
+        message = str(err)
+        if shift:
+            def back(m: re.Match[str]) -> str:
+                return m[1] + str(max(0 if "char" in m[1] else 1, int(m[2]) - shift))
+
+            message = re.sub(r"(at 1:|at char |line:1, col:)(\d+)", back, message)
+        raise QueryError(" ".join(message.split())) from None
 
 
 QUERY_TIMEOUT: ContextVar[float | None] = ContextVar("channelkg_query_timeout", default=None)
@@ -503,7 +441,8 @@ def query(
 ) -> QueryResult:
     """Resolve QUERY (inline SPARQL, a ``.rq`` file or a named query), bind, and run it."""
     text, nq = resolve(spec)
-    return run(kg, text, bind(nq, params or {}, kg), allow_service=allow_service)
+    return run(kg, text, bind(nq, params or {}, kg), allow_service=allow_service,
+               base=query_base(spec))
 
 
 __all__ = [
@@ -515,6 +454,8 @@ __all__ = [
     "get_query",
     "list_queries",
     "query",
+    "query_base",
+    "with_base",
     "sparql_term",
     "resolve",
     "unmatched_param",
