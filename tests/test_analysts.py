@@ -49,10 +49,16 @@ def test_unsanctioned_routes_are_exactly_the_unsanctioned(kg: KnowledgeGraph, ra
         assert (URIRef(r), CKG.kind, CKG.Circumvention) in raw
 
 
-def test_sanctioned_channels_never_list_a_circumvention(kg: KnowledgeGraph) -> None:
-    for fam in ("kgid:gpt", "kgid:claude"):
-        rows = _col(query(kg, "sanctioned-channels", {"market": "HK", "family": fam}), "route")
-        assert not any("circumvention" in r for r in rows)
+def test_sanctioned_channels_never_list_an_unsanctioned_route(kg: KnowledgeGraph,
+                                                               raw: Graph) -> None:
+    for market in ("HK", "CN"):
+        rows = _col(query(kg, "sanctioned-channels", {"market": market, "family": "kgid:gpt"}),
+                    "route")
+        assert rows  # GPT has sanctioned channels into both
+        for r in rows:
+            assert (URIRef(r), CKG.sanctioned, Literal(False)) not in raw
+    # Claude's only open route into Hong Kong is unsanctioned: no sanctioned channel.
+    assert not query(kg, "sanctioned-channels", {"market": "HK", "family": "kgid:claude"}).rows
 
 
 def test_market_regions_have_sourced_statements(kg: KnowledgeGraph, raw: Graph) -> None:
@@ -142,10 +148,25 @@ def test_shapes_check_the_new_properties(tmp_path: Path, runner: CliRunner, case
     assert (res.exit_code == 0) is ok, res.output
 
 
-def test_a_circumvention_is_not_a_duplicate_of_the_blocked_route(raw: Graph) -> None:
+def test_an_unsanctioned_route_is_a_channel_of_its_own(tmp_path: Path, raw: Graph) -> None:
+    from channelkg.check.quality import run_checks
+
+    def duplicates(*extra: Path) -> set[str]:
+        found = run_checks(load([*resources.default_data_files(), *extra])).findings
+        return {f"{f.focus} {f.value}" for f in found if f.rule == "duplicate-channel"}
+
+    assert not duplicates()
     for r in raw.subjects(CKG.kind, CKG.Circumvention):
         service, market = raw.value(r, CKG.service), raw.value(r, CKG.market)
         blocked = [o for o in raw.subjects(CKG.service, service)
-                   if (o, CKG.market, market) in raw and (o, CKG.open, Literal(False)) in raw
-                   and (o, RDF.type, CKG.AccessRoute) in raw]
+                   if (o, CKG.market, market) in raw and (o, CKG.open, Literal(False)) in raw]
         assert blocked  # it goes around a closed route on the same service
+    # The same channel recorded as sanctioned is a duplicate of the blocked direct route.
+    copy = tmp_path / "copy.ttl"
+    copy.write_text(
+        "@prefix ckg: <https://w3id.org/channelkg/ontology#> .\n"
+        "@prefix kgid: <https://w3id.org/channelkg/id/> .\n"
+        "kgid:route-copy a ckg:AccessRoute ; ckg:model kgid:gpt ; ckg:market kgid:hong-kong ;\n"
+        "    ckg:service kgid:openai-api ; ckg:kind ckg:Circumvention ; ckg:open true .\n",
+        encoding="utf-8")
+    assert any("route-copy" in d and "route-openai-api-hk" in d for d in duplicates(copy))

@@ -237,15 +237,16 @@ def test_note_naming_a_contradicting_claim_needs_a_link(tmp_path: Path) -> None:
 
 
 def _python_duplicate_pairs(graph: Graph) -> set[tuple[URIRef, URIRef]]:
-    """Routes with the same model, market, service and kind, computed without SPARQL."""
+    """Routes with the same model, market and service, both sanctioned or both not,
+    computed without SPARQL."""
     keys: dict[tuple[object, ...], set[URIRef]] = defaultdict(set)
     for route in graph.subjects(RDF.type, CKG.AccessRoute):
         assert isinstance(route, URIRef)
+        sanctioned = graph.value(route, CKG.sanctioned) != Literal(False)
         for model in graph.objects(route, CKG.model):
             for market in graph.objects(route, CKG.market):
                 for service in graph.objects(route, CKG.service):
-                    for kind in graph.objects(route, CKG.kind):
-                        keys[(model, market, service, kind)].add(route)
+                    keys[(model, market, service, sanctioned)].add(route)
     pairs = set()
     for routes in keys.values():
         for a in routes:
