@@ -85,7 +85,7 @@ def find_index(client: SparqlClient) -> dict[str, list[str]] | None:
     The index of a base lists the base itself too, so a base pushed keyed whose facts
     are all undated is still known to be complete.
     """
-    from channelkg.errors import ChannelKGError
+    from channelkg.errors import QueryError
 
     bases = [v for k, v in client.params if k == "default-graph-uri"]
     if not bases:
@@ -95,8 +95,8 @@ def find_index(client: SparqlClient) -> dict[str, list[str]] | None:
             f"GRAPH ?i {{ ?base <{INDEX_PREDICATE}> ?k }} }}")
     try:
         _vars, rows = _plain_client(client).select(text)
-    except ChannelKGError:
-        return None
+    except QueryError:  # a server that cannot answer it holds no index (a network or
+        return None     # authentication error is raised: the graph would be incomplete)
     found: dict[str, list[str]] = {}
     for base, keyed in rows:
         if base is not None and keyed is not None:
