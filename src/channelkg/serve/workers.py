@@ -1,0 +1,334 @@
+"""Query workers of the endpoint: processes that each hold the graph.
+
+Every query runs in a worker process that holds its own copy of the graph (files, or a
+persistent store opened read-only). At most ``size`` queries run at once; a query that
+runs past ``timeout`` seconds has its worker killed and replaced (HTTP 503): pyoxigraph
+cannot interrupt a query from another thread, a process can always be stopped. At most
+``queue`` requests wait for a worker, each at most ``timeout`` seconds, in arrival order;
+a request beyond that is answered 503 at once (with ``Retry-After``), so clients with
+endless queries delay the others by at most one time limit and never starve them.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import queue as queues
+import re
+import threading
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from channelkg.errors import ChannelKGError, InputError, QueryError
+from channelkg.graph.open import GraphSpec, open_graph
+from channelkg.serve.protocol import is_update
+from channelkg.serve.results import FORMATS, NotAcceptableError, ranked, render_negotiated
+
+READ_ONLY_ENV = "CHANNELKG_STORE_READ_ONLY"
+
+
+@dataclass(frozen=True)
+class Served:
+    """What the workers serve: a graph, and files served as named graphs.
+
+    Attributes:
+        graph: keyword arguments for :func:`channelkg.graph.open.open_graph`.
+        named: (graph IRI, RDF file) pairs: each file is added as that named graph,
+            for ``FROM``/``FROM NAMED``, ``GRAPH`` and the protocol's
+            ``default-graph-uri``/``named-graph-uri``.
+    """
+
+    graph: GraphSpec
+    named: tuple[tuple[str, Path], ...] = ()
+
+
+@dataclass
+class Job:
+    """One request for a worker: SPARQL text or a named query, and the output format.
+
+    ``default_graphs``/``named_graphs`` (the protocol's ``default-graph-uri`` and
+    ``named-graph-uri``) replace the dataset of the query; ``None``: not given.
+    ``base`` is the base IRI of the query (the endpoint's URL).
+    """
+
+    text: str | None = None
+    name: str | None = None
+    params: dict[str, str] = field(default_factory=dict)
+    accept: str | None = None
+    fmt: str | None = None
+    max_rows: int = 10000
+    default_graphs: list[str] | None = None
+    named_graphs: list[str] | None = None
+    base: str | None = None
+
+
+@dataclass
+class Reply:
+    """A worker's answer: HTTP status, media type, body and extra headers."""
+
+    status: int
+    media: str
+    body: bytes
+    headers: dict[str, str] = field(default_factory=dict)
+
+
+def error_reply(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
+    """A plain-text answer of one line."""
+    return Reply(status, "text/plain; charset=utf-8",
+                 (message.rstrip() + "\n").encode("utf-8"), dict(headers or {}))
+
+
+def add_named_graphs(kg: Any, named: tuple[tuple[str, Path], ...]) -> None:
+    """Add each file as the named graph of its IRI to the graph's Oxigraph store.
+
+    Raises:
+        InputError: the graph is not an in-memory Oxigraph store, or a file is unreadable.
+    """
+    if not named:
+        return
+    import pyoxigraph as ox
+
+    from channelkg.graph.memory import parse_file
+
+    store = getattr(kg, "store", None)
+    if not isinstance(store, ox.Store) or getattr(kg, "engine", "") != "oxigraph":
+        raise InputError("--graph needs file data on the oxigraph engine "
+                         "(not --store, --engine rdflib, --as-of or --reason)")
+    for iri, path in named:
+        try:
+            name = ox.NamedNode(iri)
+        except ValueError:
+            raise InputError(f"--graph {iri}={path}: not an IRI") from None
+        store.extend([ox.Quad(q.subject, q.predicate, q.object, name)
+                      for q in parse_file(path)])
+
+
+def _run(kg: Any, text: str, job: Job) -> Any:
+    """Run the query, on the protocol's dataset when one was given."""
+    if job.default_graphs is None and job.named_graphs is None:
+        return kg.run(text, max_rows=job.max_rows)
+    import pyoxigraph as ox
+
+    from channelkg.graph.memory import query_store
+
+    store = getattr(kg, "store", None)
+    if not isinstance(store, ox.Store) or not hasattr(kg, "keyed_by_dates"):
+        raise QueryError("default-graph-uri and named-graph-uri need a graph on the "
+                         "oxigraph engine (files or an oxigraph: store)")
+    try:
+        default = [ox.NamedNode(g) for g in job.default_graphs or []]
+        named = [ox.NamedNode(g) for g in job.named_graphs or []]
+    except ValueError as err:
+        raise QueryError(f"default-graph-uri/named-graph-uri: not an IRI ({err})") from None
+    return query_store(store, text, default_graph=default,
+                       named_graphs=named if job.named_graphs is not None else None,
+                       max_rows=job.max_rows)
+
+
+def execute(kg: Any, job: Job) -> Reply:
+    """Run one job on a loaded graph (in a worker process) and render the answer."""
+    from channelkg.sparql.query import bind, bind_values, resolve, uses_service
+
+    try:
+        if job.name is not None:
+            text, nq = resolve(job.name) if re.fullmatch(r"[\w.-]+", job.name) else ("", None)
+            if nq is None:
+                return error_reply(404, f"unknown named query {job.name!r}")
+            bindings = bind(nq, job.params, kg)
+        else:
+            text, bindings = job.text or "", {}
+        if is_update(text):
+            return error_reply(403, "this endpoint is read-only: SPARQL UPDATE is refused")
+        if uses_service(text):
+            return error_reply(403, "SERVICE is refused: this endpoint does not contact "
+                               "other hosts")
+        text = bind_values(text, bindings)
+        if job.base:  # on the first line, so that error positions keep their line
+            text = f"BASE <{job.base}> {text}"
+        result = _run(kg, text, job)
+    except QueryError as err:
+        # Parameters are URL parameters here, not command-line options.
+        return error_reply(400, re.sub(r"--param (\w+)=…", r"the URL parameter \1=…", str(err)))
+    except ChannelKGError as err:
+        return error_reply(502, str(err))
+    try:
+        fmt, body = render_negotiated(result, ranked(result.kind, job.accept, job.fmt))
+    except NotAcceptableError as err:
+        return error_reply(406, str(err))
+    media = FORMATS[fmt][0]
+    charset = "" if fmt in ("json", "jsonld") else "; charset=utf-8"
+    headers = {}
+    if result.meta.get("truncated"):
+        headers["X-Channelkg-Truncated"] = "true"
+    return Reply(200, media + charset, body, headers)
+
+
+def _worker_main(conn: Any, served: Served) -> None:
+    """Worker process: load the graph once, then answer jobs until the pipe closes."""
+    os.environ[READ_ONLY_ENV] = "1"
+    try:
+        kg = open_graph(served.graph)
+        add_named_graphs(kg, served.named)
+        conn.send(("ready", None))
+    except Exception as err:  # report every loading failure to the parent
+        conn.send(("failed", str(err)))
+        return
+    while True:
+        try:
+            job = conn.recv()
+        except (EOFError, OSError, KeyboardInterrupt):
+            return
+        try:
+            reply = execute(kg, job)
+        except Exception as err:  # never let a worker die on one query
+            reply = error_reply(500, f"internal error: {type(err).__name__}: {err}")
+        try:
+            conn.send(reply)
+        except (OSError, ValueError):
+            return
+
+
+class _Worker:
+    def __init__(self, ctx: Any, served: Served) -> None:
+        self.conn, child = ctx.Pipe()
+        self.proc = ctx.Process(target=_worker_main, args=(child, served), daemon=True)
+        self.proc.start()
+        child.close()
+
+    def wait_ready(self, timeout: float) -> None:
+        if not self.conn.poll(timeout):
+            self.stop()
+            raise ChannelKGError(f"a query worker did not load the graph within {timeout:.0f} s")
+        try:
+            status, msg = self.conn.recv()
+        except EOFError:
+            raise ChannelKGError("a query worker exited while loading the graph") from None
+        if status != "ready":
+            self.stop()
+            raise ChannelKGError(f"cannot load the graph: {msg}")
+
+    def stop(self) -> None:
+        if self.proc.is_alive():
+            self.proc.kill()
+        self.proc.join(5)
+        self.conn.close()
+
+
+class WorkerPool:
+    """Worker processes that each hold the graph; a query past its deadline kills its worker.
+
+    Args:
+        served: the graph (a :class:`Served`, or a ``GraphSpec`` alone).
+        size: number of worker processes (queries run in parallel up to this number).
+        timeout: seconds a query may run (and a request may wait for a worker).
+        startup: seconds a worker may take to load the graph.
+        queue: most requests waiting for a worker; more get HTTP 503 at once.
+    """
+
+    def __init__(self, served: Served | GraphSpec, size: int = 2, timeout: float = 10.0,
+                 startup: float = 300.0, queue: int = 64) -> None:
+        self.served = served if isinstance(served, Served) else Served(served)
+        self.size = max(1, size)
+        self.timeout = timeout
+        self.startup = startup
+        self.queue_limit = max(0, queue)
+        self._ctx = mp.get_context("spawn")
+        self._idle: queues.Queue[_Worker] = queues.Queue()
+        self._all: set[_Worker] = set()
+        self._lock = threading.Lock()
+        self._pending = 0
+        self._closed = False
+
+    def start(self) -> None:
+        workers = [self._spawn() for _ in range(self.size)]
+        try:
+            for w in workers:
+                w.wait_ready(self.startup)
+        except ChannelKGError:
+            self.close()
+            raise
+        for w in workers:
+            self._idle.put(w)
+
+    def _spawn(self) -> _Worker:
+        w = _Worker(self._ctx, self.served)
+        with self._lock:
+            self._all.add(w)
+        return w
+
+    def _discard(self, w: _Worker) -> None:
+        w.stop()
+        with self._lock:
+            self._all.discard(w)
+
+    def _replace(self) -> None:
+        if self._closed:
+            return
+        w = self._spawn()
+        try:
+            w.wait_ready(self.startup)
+        except ChannelKGError:
+            self._discard(w)
+            return
+        self._idle.put(w)
+
+    def _busy(self) -> Reply:
+        return error_reply(503, f"all {self.size} query workers are busy and "
+                           f"{self.queue_limit} requests wait; try again",
+                           {"Retry-After": str(max(1, round(self.timeout)))})
+
+    def call(self, job: Job) -> Reply:
+        """Run a job on an idle worker (blocking); kill the worker at the deadline."""
+        with self._lock:
+            if self._pending >= self.size + self.queue_limit:
+                return self._busy()
+            self._pending += 1
+        try:
+            return self._call(job)
+        finally:
+            with self._lock:
+                self._pending -= 1
+
+    def _call(self, job: Job) -> Reply:
+        try:
+            w = self._idle.get(timeout=self.timeout)
+        except queues.Empty:
+            return error_reply(503, f"all {self.size} query workers stayed busy for "
+                               f"{self.timeout:g} s; try again",
+                               {"Retry-After": str(max(1, round(self.timeout)))})
+        try:
+            w.conn.send(job)  # the query has its whole time limit, however long it waited
+            if w.conn.poll(self.timeout):
+                reply: Reply = w.conn.recv()
+                self._idle.put(w)
+                return reply
+        except (EOFError, OSError):
+            pass
+        else:
+            self._discard(w)
+            threading.Thread(target=self._replace, daemon=True).start()
+            return error_reply(503, f"the query ran longer than {self.timeout:g} s and was "
+                               "stopped")
+        self._discard(w)
+        threading.Thread(target=self._replace, daemon=True).start()
+        return error_reply(500, "the query worker stopped unexpectedly; it has been restarted")
+
+    def close(self) -> None:
+        self._closed = True
+        with self._lock:
+            workers = list(self._all)
+            self._all.clear()
+        for w in workers:
+            w.stop()
+
+
+__all__ = [
+    "Job",
+    "Reply",
+    "Served",
+    "WorkerPool",
+    "add_named_graphs",
+    "error_reply",
+    "execute",
+]
