@@ -74,9 +74,28 @@ class Reply:
 
 
 def error_reply(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
-    """A plain-text answer of one line."""
-    return Reply(status, "text/plain; charset=utf-8",
-                 (message.rstrip() + "\n").encode("utf-8"), dict(headers or {}))
+    """A plain-text answer of one line (a message of several lines is joined)."""
+    line = re.sub(r"\s*\n\s*", " ", message.strip())
+    return Reply(status, "text/plain; charset=utf-8", (line + "\n").encode("utf-8"),
+                 dict(headers or {}))
+
+
+# An IRI reference that has no scheme: the query needs a base IRI.
+_RELATIVE = re.compile(r"<(?![A-Za-z][A-Za-z0-9+.-]*:)[^<>\"{}|^`\\\s]*>")
+_AT = re.compile(r"\b(at |line )(\d+)(?=[:, ])")
+
+
+def with_base(text: str, base: str) -> str:
+    """The query with ``BASE <base>`` on a line before it, if it may hold a relative IRI.
+
+    (Text in a string that looks like one adds the line too, which changes nothing.)
+    """
+    return f"BASE <{base}>\n{text}" if _RELATIVE.search(text) else text
+
+
+def _unshift(message: str) -> str:
+    """Line numbers of an error in a query that :func:`with_base` gave a line more."""
+    return _AT.sub(lambda m: f"{m.group(1)}{max(1, int(m.group(2)) - 1)}", message)
 
 
 def add_named_graphs(kg: Any, named: tuple[tuple[str, Path], ...]) -> None:
@@ -130,6 +149,7 @@ def execute(kg: Any, job: Job) -> Reply:
     """Run one job on a loaded graph (in a worker process) and render the answer."""
     from channelkg.sparql.query import bind, bind_values, resolve, uses_service
 
+    based = ""
     try:
         if job.name is not None:
             text, nq = resolve(job.name) if re.fullmatch(r"[\w.-]+", job.name) else ("", None)
@@ -144,12 +164,12 @@ def execute(kg: Any, job: Job) -> Reply:
             return error_reply(403, "SERVICE is refused: this endpoint does not contact "
                                "other hosts")
         text = bind_values(text, bindings)
-        if job.base:  # on the first line, so that error positions keep their line
-            text = f"BASE <{job.base}> {text}"
-        result = _run(kg, text, job)
+        based = with_base(text, job.base) if job.base else text
+        result = _run(kg, based, job)
     except QueryError as err:
         # Parameters are URL parameters here, not command-line options.
-        return error_reply(400, re.sub(r"--param (\w+)=…", r"the URL parameter \1=…", str(err)))
+        msg = re.sub(r"--param (\w+)=…", r"the URL parameter \1=…", str(err))
+        return error_reply(400, _unshift(msg) if based is not text else msg)
     except ChannelKGError as err:
         return error_reply(502, str(err))
     try:
