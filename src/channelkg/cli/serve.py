@@ -91,7 +91,7 @@ def push(files: tuple[Path, ...], url: str, graph: str, method: str, append: boo
               help="TCP port to listen on.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
               help="Seconds a query may run; its worker process is then killed (HTTP 503). "
-              "A request waits at most as long for a worker.")
+              "A request waits at most three times as long for a worker.")
 @click.option("--max-rows", type=click.IntRange(1), default=10000, show_default=True,
               help="Most rows (or triples) returned by one query.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,

@@ -4,7 +4,7 @@ Every query runs in a worker process that holds its own copy of the graph (files
 persistent store opened read-only). At most ``size`` queries run at once; a query that
 runs past ``timeout`` seconds has its worker killed and replaced (HTTP 503): pyoxigraph
 cannot interrupt a query from another thread, a process can always be stopped. At most
-``queue`` requests wait for a worker, each at most ``timeout`` seconds, in arrival order;
+``queue`` requests wait for a worker, in arrival order, each at most three time limits;
 a request beyond that is answered 503 at once (with ``Retry-After``), so clients with
 endless queries delay the others by at most one time limit and never starve them.
 """
@@ -241,7 +241,8 @@ class WorkerPool:
     Args:
         served: the graph (a :class:`Served`, or a ``GraphSpec`` alone).
         size: number of worker processes (queries run in parallel up to this number).
-        timeout: seconds a query may run (and a request may wait for a worker).
+        timeout: seconds a query may run (a request waits for a worker at most
+            ``max(3 * timeout, timeout + 5)`` seconds).
         startup: seconds a worker may take to load the graph.
         queue: most requests waiting for a worker; more get HTTP 503 at once.
     """
@@ -253,6 +254,9 @@ class WorkerPool:
         self.timeout = timeout
         self.startup = startup
         self.queue_limit = max(0, queue)
+        #: Seconds a request waits for a worker: the queries ahead of it end by their time
+        #: limit, and a killed worker takes a moment to be replaced.
+        self.wait = max(3 * timeout, timeout + 5)
         self._ctx = mp.get_context("spawn")
         self._idle: queues.Queue[_Worker] = queues.Queue()
         self._all: set[_Worker] = set()
@@ -311,11 +315,12 @@ class WorkerPool:
                 self._pending -= 1
 
     def _call(self, job: Job) -> Reply:
+        wait = self.wait
         try:
-            w = self._idle.get(timeout=self.timeout)
+            w = self._idle.get(timeout=wait)
         except queues.Empty:
             return error_reply(503, f"all {self.size} query workers stayed busy for "
-                               f"{self.timeout:g} s; try again",
+                               f"{wait:g} s; try again",
                                {"Retry-After": str(max(1, round(self.timeout)))})
         try:
             w.conn.send(job)  # the query has its whole time limit, however long it waited
