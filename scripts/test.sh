@@ -16,6 +16,7 @@ export DEBIAN_FRONTEND=noninteractive
 need=()
 [ -x /usr/bin/chromium ] || need+=(chromium)
 [ -x /usr/bin/virtuoso-t ] || need+=(virtuoso-opensource)
+command -v npm >/dev/null || need+=(npm)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}" >&2
   # Preseed Virtuoso's dba password so the install asks nothing.
@@ -37,6 +38,15 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 ensure_python
+# YASGUI for the CORS test in Chromium (tests/test_serve_yasgui.py): the version pinned in
+# tests/browser/yasgui/package-lock.json, installed into its git-ignored node_modules/.
+yasgui=tests/browser/yasgui
+if [ "$(cd "$yasgui" && node -p "try { require('./node_modules/@zazuko/yasgui/package.json')
+    .version } catch (e) { '' }")" != "$(cd "$yasgui" && node -p "require('./package.json')
+    .dependencies['@zazuko/yasgui']")" ]; then
+  echo "installing YASGUI (npm ci in $yasgui)" >&2
+  (cd "$yasgui" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+fi
 "$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
 "$PY" -m ruff check src tests
 "$PY" -m mypy --strict src/channelkg
