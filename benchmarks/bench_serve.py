@@ -171,7 +171,6 @@ def start_minimal(files: list[str]) -> Contender:
 
 def start_virtuoso(files: list[str], folder: Path) -> Contender:
     import virtuoso
-
     from channelkg.graph.remote import push
 
     srv = virtuoso.start(folder)
@@ -265,7 +264,7 @@ def markdown(doc: dict[str, Any]) -> str:
         med = {n: cell[n]["median_rps"] for n in names if n in cell}
         ck = med.get("channelkg serve")
 
-        def ratio(other: str, base: float | None = ck) -> str:
+        def ratio(other: str, med: dict[str, float] = med, base: float | None = ck) -> str:
             o = med.get(other)
             return f"{base / o:.2f}" if base and o else "-"
 

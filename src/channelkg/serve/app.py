@@ -93,7 +93,6 @@ def named_queries_json() -> list[dict[str, Any]]:
 
 def routes(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channelkg") -> list[Any]:
     """The application's routes: the SPARQL endpoint, the query page, the named queries."""
-    from starlette.concurrency import run_in_threadpool
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
     from starlette.routing import Mount, Route
@@ -108,7 +107,7 @@ def routes(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channelkg")
         return PlainTextResponse(msg + "\n", status_code=status)
 
     async def answer(job: Job) -> Response:
-        reply = await run_in_threadpool(pool.call, job)
+        reply = await pool.acall(job)
         return Response(reply.body, status_code=reply.status, media_type=reply.media,
                         headers=reply.headers)
 

@@ -402,6 +402,57 @@ class WorkerPool:
         threading.Thread(target=self._replace, daemon=True).start()
         return error_reply(500, "the query worker stopped unexpectedly; it has been restarted")
 
+    async def acall(self, job: Job) -> Reply:
+        """:meth:`call` for the event loop: no thread while a worker is free and nobody
+        waits; the answer is awaited on the worker's pipe."""
+        with self._lock:
+            if self._pending >= self.size + self.queue_limit:
+                return self._busy()
+            self._pending += 1
+            free = self._pending <= self.size  # nobody waits before this request
+        try:
+            return await self._acall(job, free)
+        finally:
+            with self._lock:
+                self._pending -= 1
+
+    async def _acall(self, job: Job, free: bool) -> Reply:
+        import asyncio
+
+        loop = asyncio.get_running_loop()
+        w: _Worker | None = None
+        if free:
+            try:
+                w = self._idle.get_nowait()
+            except queues.Empty:
+                w = None
+        if w is None:  # wait in line, in a thread, as call() does
+            try:
+                w = await loop.run_in_executor(None, self._take)
+            except queues.Empty:
+                return error_reply(503, f"all {self.size} query workers stayed busy for "
+                                   f"{self.wait:g} s; try again",
+                                   {"Retry-After": str(max(1, round(self.timeout)))})
+        try:
+            w.conn.send(job)
+            if await _readable(loop, w.conn, self.timeout):
+                reply: Reply = w.conn.recv()
+                self._idle.put(w)
+                return reply
+        except (EOFError, OSError):
+            pass
+        else:
+            self._discard(w)
+            threading.Thread(target=self._replace, daemon=True).start()
+            return error_reply(503, f"the query ran longer than {self.timeout:g} s and was "
+                               "stopped")
+        self._discard(w)
+        threading.Thread(target=self._replace, daemon=True).start()
+        return error_reply(500, "the query worker stopped unexpectedly; it has been restarted")
+
+    def _take(self) -> _Worker:
+        return self._idle.get(timeout=self.wait)
+
     def close(self) -> None:
         self._closed = True
         with self._lock:
@@ -409,6 +460,29 @@ class WorkerPool:
             self._all.clear()
         for w in workers:
             w.stop()
+
+
+async def _readable(loop: Any, conn: Any, timeout: float) -> bool:
+    """Wait until a pipe has data (True) or ``timeout`` seconds pass (False)."""
+    import asyncio
+
+    if conn.poll(0):
+        return True
+    fut = loop.create_future()
+
+    def ready() -> None:
+        if not fut.done():
+            fut.set_result(True)
+
+    fd = conn.fileno()
+    loop.add_reader(fd, ready)
+    try:
+        await asyncio.wait_for(fut, timeout)
+    except TimeoutError:
+        return False
+    finally:
+        loop.remove_reader(fd)
+    return True
 
 
 __all__ = [
