@@ -281,7 +281,7 @@ def test_connection_cap_then_service_again_and_a_short_log(strict: Server) -> No
 
 
 def test_endless_queries_do_not_starve_other_clients(strict: Server) -> None:
-    stop = time.monotonic() + 7
+    stop = time.monotonic() + 9
     slow_status: list[int] = []
 
     def hog() -> None:
@@ -303,4 +303,5 @@ def test_endless_queries_do_not_starve_other_clients(strict: Server) -> None:
         t.join(30)
     assert 503 in slow_status  # the endless queries were stopped at their limit
     assert statuses and set(statuses) == {200}, statuses
-    assert len(statuses) >= 2 and max(latencies) < 6, latencies
+    # each waits at most for one query's time limit (2 s) and a killed worker's restart
+    assert len(statuses) >= 2 and max(latencies) < 8, latencies
