@@ -51,5 +51,12 @@ def test_query_page_runs_under_the_policy(server: Server,
         cells: list[Any] = page.eval_on_selector_all(
             "#results tbody tr", "trs => trs.map(tr => tr.cells[1].textContent)")
         violations = page.evaluate("() => window.__violations")
+        # pages of the endpoint linked from the results (e.g. entity pages) too
+        links: list[str] = page.eval_on_selector_all(
+            "#results a[href]", "as => as.map(a => a.href)")
+        for url in [u for u in links if u.startswith(server.base + "/")][:3]:
+            page.goto(url)
+            page.wait_for_load_state("load")
+            violations += page.evaluate("() => window.__violations")
     assert cells == ["CN", "HK", "TL"]
     assert violations == [] and errors == []
