@@ -20,6 +20,7 @@ need=()
 # The OWL API (Java) checks the ontology against the OWL 2 DL profile (tests/test_w3c_owl.py).
 [ -f /usr/share/java/owlapi-distribution.jar ] || need+=(libowlapi-java)
 command -v javac >/dev/null || need+=(default-jdk-headless)
+command -v npm >/dev/null || need+=(npm)
 if [ "${#need[@]}" -gt 0 ]; then
   echo "installing Debian packages: ${need[*]}" >&2
   # Preseed Virtuoso's dba password so the install asks nothing.
@@ -41,6 +42,15 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 ensure_python
+# YASGUI for the CORS test in Chromium (tests/test_serve_yasgui.py): the version pinned in
+# tests/browser/yasgui/package-lock.json, installed into its git-ignored node_modules/.
+yasgui=tests/browser/yasgui
+if [ "$(cd "$yasgui" && node -p "try { require('./node_modules/@zazuko/yasgui/package.json')
+    .version } catch (e) { '' }")" != "$(cd "$yasgui" && node -p "require('./package.json')
+    .dependencies['@zazuko/yasgui']")" ]; then
+  echo "installing YASGUI (npm ci in $yasgui)" >&2
+  (cd "$yasgui" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+fi
 "$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
 "$PY" -m ruff check src tests
 "$PY" -m mypy --strict src/channelkg

@@ -79,15 +79,20 @@ CHROMIUM_ARGS = [
 
 
 @contextlib.contextmanager
-def chromium_context(profile: Path | str) -> Iterator[Any]:
+def chromium_context(profile: Path | str, *, bypass_csp: bool = True) -> Iterator[Any]:
     """A headless Chromium (the Debian package, driven by playwright) with a fresh
-    profile. Fails, never skips, when Chromium is missing."""
+    profile. Fails, never skips, when Chromium is missing.
+
+    ``bypass_csp``: playwright's ``wait_for_function`` evaluates its text in the page,
+    which a page's Content-Security-Policy (``channelkg serve`` sends one) forbids; the
+    test of the policy itself (tests/test_serve_csp.py) passes False."""
     from playwright.sync_api import sync_playwright
 
     assert Path(CHROMIUM).exists(), f"{CHROMIUM} is missing: install the chromium package"
     with sync_playwright() as p:
         ctx = p.chromium.launch_persistent_context(
-            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
+            str(profile), executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS,
+            bypass_csp=bypass_csp,
         )
         try:
             yield ctx

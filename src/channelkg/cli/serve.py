@@ -101,33 +101,74 @@ def push(files: tuple[Path, ...], url: str, graph: str, method: str, append: boo
 
 @cli.command(context_settings=CONTEXT)
 @click.option("--host", default="127.0.0.1", show_default=True,
-              help="Interface to listen on (0.0.0.0 exposes the endpoint to the network).")
+              help="Interface to listen on (0.0.0.0 exposes the endpoint to the network; "
+              "then give the names clients use with --allow-host).")
 @click.option("--port", type=click.IntRange(0, 65535), default=8000, show_default=True,
               help="TCP port to listen on.")
 @click.option("--timeout", type=click.FloatRange(min=0.1), default=10.0, show_default=True,
-              help="Seconds a query may run; its worker process is then killed (HTTP 503).")
+              help="Seconds a query may run; its worker process is then killed (HTTP 503). "
+              "A request waits at most three times as long for a worker.")
 @click.option("--max-rows", type=click.IntRange(1), default=10000, show_default=True,
               help="Most rows (or triples) returned by one query.")
 @click.option("--workers", type=click.IntRange(1, 64), default=2, show_default=True,
-              help="Worker processes, each with a copy of the graph (parallel queries).")
+              help="Worker processes, each with a copy of the graph (queries run at once).")
+@click.option("--queue", type=click.IntRange(0), default=64, show_default=True,
+              help="Most requests waiting for a worker; more get HTTP 503 at once.")
+@click.option("--cors", "cors", multiple=True, metavar="ORIGIN",
+              help="Let web pages of ORIGIN (e.g. http://127.0.0.1:3000; '*': any) read "
+              "answers: preflight and Access-Control-* headers. Repeatable. Default: off.")
+@click.option("--allow-host", "allow_hosts", multiple=True, metavar="NAME",
+              help="Also answer requests whose Host header is NAME ('*': any). Default: "
+              "only localhost, 127.0.0.1, ::1 and the --host address (DNS rebinding guard). "
+              "Repeatable.")
+@click.option("--max-body", type=click.IntRange(1), default=1 << 20, show_default=True,
+              metavar="BYTES", help="Most bytes in a request body, chunked or not (HTTP 413).")
+@click.option("--max-connections", type=click.IntRange(1), default=256, show_default=True,
+              help="Most open connections; more are answered 503 and closed.")
+@click.option("--header-timeout", type=click.FloatRange(min=0.1), default=10.0,
+              show_default=True, metavar="SECONDS",
+              help="Seconds a client has to send a whole request (headers and body).")
+@click.option("--idle-timeout", type=click.FloatRange(min=0.1), default=5.0,
+              show_default=True, metavar="SECONDS",
+              help="Seconds an idle (new or keep-alive) connection stays open.")
+@click.option("--graph", "graphs", multiple=True, metavar="IRI=FILE",
+              help="Also serve FILE as the named graph IRI (for FROM, GRAPH and the "
+              "protocol's default-graph-uri/named-graph-uri). Repeatable; file data only.")
 @graph_options
-def serve(host: str, port: int, timeout: float, max_rows: int, workers: int,
-          **graph: Any) -> None:
+def serve(host: str, port: int, timeout: float, max_rows: int, workers: int, queue: int,
+          cors: tuple[str, ...], allow_hosts: tuple[str, ...], max_body: int,
+          max_connections: int, header_timeout: float, idle_timeout: float,
+          graphs: tuple[str, ...], **graph: Any) -> None:
     """Serve the graph as a read-only SPARQL 1.1 endpoint with a query page.
 
-    GET/POST /sparql (SPARQL 1.1 Protocol; JSON, XML, CSV, TSV, Turtle, N-Triples,
-    JSON-LD by Accept header or ?format=), the query page at /, the named queries at
-    /queries.json and /named/NAME?param=value. UPDATE and SERVICE are refused (403),
-    a bad query gets 400.
+    GET/POST /sparql (SPARQL 1.1 Protocol, default-graph-uri and named-graph-uri
+    included; JSON, XML, CSV, TSV, Turtle, N-Triples, JSON-LD by Accept header or
+    ?format=), the query page at /, the named queries at /queries.json and
+    /named/NAME?param=value. UPDATE and SERVICE are refused (403), a bad query gets 400.
+    Every answer carries Content-Security-Policy, nosniff, frame and referrer headers.
 
     \b
     Examples:
       channelkg serve
       channelkg serve --store oxigraph:kg.oxigraph --port 8080 --timeout 5
+      channelkg serve --cors http://127.0.0.1:3000
+      channelkg serve --host 0.0.0.0 --allow-host kg.example.org
       curl -H 'Accept: text/csv' --data-urlencode 'query=SELECT * WHERE {?s ?p ?o} LIMIT 5' \\
           http://127.0.0.1:8000/sparql
     """
+    from channelkg.errors import InputError
+    from channelkg.serve.app import Options
     from channelkg.serve.app import serve as run_serve
+    from channelkg.serve.transport import Limits
 
-    run_serve(graph_spec(**graph), host=host, port=port, timeout=timeout, max_rows=max_rows,
-              workers=workers, announce=progress)
+    named = []
+    for item in graphs:
+        iri, sep, path = item.partition("=")
+        if not sep or not iri or not path:
+            raise InputError(f"--graph takes IRI=FILE, not {item!r}")
+        named.append((iri, Path(path)))
+    options = Options(host=host, port=port, timeout=timeout, max_rows=max_rows,
+                      workers=workers, queue=queue, max_body=max_body, cors=cors,
+                      allow_hosts=allow_hosts,
+                      limits=Limits(max_connections, header_timeout, idle_timeout))
+    run_serve(graph_spec(**graph), options=options, named=tuple(named), announce=progress)

@@ -281,6 +281,7 @@ def query_store(
     *,
     union: bool = False,
     default_graph: list[Any] | None = None,
+    named_graphs: list[Any] | None = None,
     max_rows: int | None = None,
 ) -> QueryResult:
     """Run SPARQL on a pyoxigraph store; rows beyond ``max_rows`` are never converted.
@@ -290,6 +291,7 @@ def query_store(
         text: the query (parameters already bound).
         union: query the union of all graphs as the default graph.
         default_graph: the graphs whose union is the default graph (overrides ``union``).
+        named_graphs: the named graphs the query may see (default: all of them).
         max_rows: keep at most this many rows (or triples); ``meta["truncated"]``
             says whether more were available.
 
@@ -298,7 +300,7 @@ def query_store(
     """
     try:
         if default_graph is not None:
-            res = store.query(text, default_graph=default_graph)
+            res = store.query(text, default_graph=default_graph, named_graphs=named_graphs)
         else:
             res = store.query(text, use_default_graph_as_union=union)
     except SyntaxError as err:

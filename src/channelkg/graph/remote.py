@@ -15,10 +15,10 @@ Remote servers do not implement SEP-0007 substitutions; named-query parameters
 are bound the same way on every engine, by the escaped ``VALUES`` block that
 :func:`channelkg.query.bind_values` places first inside the outer ``WHERE`` group.
 
-Result terms are read back as rdflib terms. Two normalisations make answers
-comparable with the embedded engines: the legacy ``typed-literal`` result type is
-read as ``literal``, and ``xsd:boolean`` values ``1``/``0`` (Virtuoso) become
-``true``/``false``.
+Requests and answers are bounded in time, size and redirects (see
+:mod:`channelkg.graph.sparqlclient`); reading a whole graph page by page is bounded in
+rows (``$CHANNELKG_SPARQL_MAX_ROWS``, default 10,000,000) and refuses servers that
+ignore ``LIMIT`` or ``OFFSET``.
 
 Authentication (both for reading and for :func:`push`): HTTP basic or digest, with
 the user and password given to the functions or taken from ``CHANNELKG_SPARQL_USER``
@@ -28,35 +28,27 @@ and ``CHANNELKG_SPARQL_PASSWORD``.
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
-import urllib.error
 import urllib.parse
-import urllib.request
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from channelkg.errors import ChannelKGError, InputError, QueryError
+from channelkg.errors import InputError, QueryError
 from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple
+from channelkg.graph.sparqlclient import RemoteError, SparqlClient, env_number
 
 ENGINE = "sparql"
-USER_ENV = "CHANNELKG_SPARQL_USER"
-PASSWORD_ENV = "CHANNELKG_SPARQL_PASSWORD"
 READ_ONLY_ENV = "CHANNELKG_STORE_READ_ONLY"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-RESULTS_JSON = "application/sparql-results+json"
-GRAPH_ACCEPT = "application/n-triples, text/turtle;q=0.9, text/plain;q=0.5"
+MAX_ROWS_ENV = "CHANNELKG_SPARQL_MAX_ROWS"
+#: Most triples read from a server page by page (``triples()``, ``to_rdflib()``).
+DEFAULT_MAX_ROWS = 10_000_000
 
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 Progress = Callable[[str], None]
-
-
-class RemoteError(ChannelKGError):
-    """The server could not be reached or refused a request."""
 
 
 # --------------------------------------------------------------------------- opening
@@ -69,7 +61,7 @@ def open_store(
     user: str | None = None,
     password: str | None = None,
     auth: str = "auto",
-    timeout: float = 60.0,
+    timeout: float | None = None,
     refresh: bool = True,
     read_only: bool = False,
     progress: Progress | None = None,
@@ -83,7 +75,8 @@ def open_store(
         user: HTTP user (default: ``$CHANNELKG_SPARQL_USER``).
         password: HTTP password (default: ``$CHANNELKG_SPARQL_PASSWORD``).
         auth: ``basic``, ``digest`` or ``auto`` (whatever the server asks for).
-        timeout: seconds to wait for a server's answer.
+        timeout: seconds for a whole request to a server (default: ``--timeout`` of the
+            command, 60 s, or ``$CHANNELKG_SPARQL_TIMEOUT``).
         refresh: for ``oxigraph:``, reload the files that changed since the last load.
         read_only: for ``oxigraph:``, open read-only without refreshing; several
             processes can do so at once. ``CHANNELKG_STORE_READ_ONLY=1`` sets it.
@@ -110,12 +103,13 @@ def open_oxigraph(location: str, *, refresh: bool = True, read_only: bool = Fals
 
 
 def open_sparql(location: str, *, update_url: str | None = None, user: str | None = None,
-                password: str | None = None, auth: str = "auto", timeout: float = 60.0,
+                password: str | None = None, auth: str = "auto", timeout: float | None = None,
+                max_bytes: int | None = None, max_rows: int | None = None,
                 **_: Any) -> KnowledgeGraph:
     """The ``sparql:URL`` backend (registered as ``sparql``)."""
     client = SparqlClient(location, update_url=update_url, user=user, password=password,
-                          auth=auth, timeout=timeout)
-    return RemoteKnowledgeGraph(client, url=location, update_url=update_url)
+                          auth=auth, timeout=timeout, max_bytes=max_bytes)
+    return RemoteKnowledgeGraph(client, url=location, update_url=update_url, max_rows=max_rows)
 
 
 class RemoteKnowledgeGraph(KnowledgeGraph):
@@ -130,9 +124,10 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
     page_size = 10000
 
     def __init__(self, client: SparqlClient, *, url: str, update_url: str | None = None,
-                 index: dict[str, list[str]] | None = None) -> None:
+                 index: dict[str, list[str]] | None = None, max_rows: int | None = None) -> None:
         super().__init__()
         self.raw_client = client
+        self.max_rows = max_rows or int(env_number(MAX_ROWS_ENV, DEFAULT_MAX_ROWS))
         self.url = url
         self.update_url = update_url
         self.writable = update_url is not None
@@ -187,24 +182,43 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
         return int(str(res[1][0][0])) if res[1] else 0
 
     def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
+        """The matching triples, page by page; a server that ignores ``LIMIT`` or
+        ``OFFSET`` (a page too long, or the same page again) or holds more than
+        ``max_rows`` of them is an error, never an endless loop."""
         from channelkg.sparql.query import sparql_term
 
         fixed = {"s": s, "p": p, "o": o}
         where = " ".join(sparql_term(v) if v is not None else f"?{k}" for k, v in fixed.items())
         free = [f"?{k}" for k, v in fixed.items() if v is None] or ["?x"]
         offset = 0
+        previous: list[tuple[Any, ...]] | None = None
         while True:
             _vars, rows = self.client.select(
                 f"SELECT {' '.join(free)} WHERE {{ {where} }} "
                 + (f"ORDER BY {' '.join(free)} " if free != ["?x"] else "")
                 + f"LIMIT {self.page_size} OFFSET {offset}"
             )
+            self._check_page(rows, previous, offset)
             for row in rows:
                 vals = iter(row)
                 yield tuple(v if v is not None else next(vals) for v in fixed.values())
             if len(rows) < self.page_size:
                 return
+            previous = rows
             offset += self.page_size
+
+    def _check_page(self, rows: list[tuple[Any, ...]], previous: list[tuple[Any, ...]] | None,
+                    offset: int) -> None:
+        if len(rows) > self.page_size:
+            raise RemoteError(f"{self.url}: the server ignores LIMIT ({len(rows)} rows for "
+                              f"LIMIT {self.page_size}); cannot page through its triples")
+        if previous is not None and rows and rows == previous:
+            raise RemoteError(f"{self.url}: the server ignores OFFSET (the rows at OFFSET "
+                              f"{offset} are those of the page before); cannot page through "
+                              "its triples")
+        if offset + len(rows) > self.max_rows:
+            raise RemoteError(f"{self.url}: more than {self.max_rows} triples to read (the "
+                              f"limit; set ${MAX_ROWS_ENV} to allow more)")
 
 
 # --------------------------------------------------------------------------- text
@@ -229,173 +243,6 @@ def query_form(text: str) -> str:
     """Return ``SELECT``, ``ASK``, ``CONSTRUCT`` or ``DESCRIBE`` (``UPDATE`` if none)."""
     m = _FORM.search(mask(text))
     return m.group(1).upper() if m else "UPDATE"
-
-
-# --------------------------------------------------------------------------- client
-
-
-def _json_term(b: Mapping[str, str]) -> Any:
-    from rdflib import BNode, Literal, URIRef
-
-    kind, value = b.get("type"), b.get("value", "")
-    if kind == "uri":
-        return URIRef(value)
-    if kind == "bnode":
-        return BNode(value)
-    if kind in ("literal", "typed-literal"):
-        lang = b.get("xml:lang")
-        if lang:
-            return Literal(value, lang=lang)
-        dtype = b.get("datatype")
-        if dtype == XSD + "boolean" and value in ("1", "0"):
-            value = "true" if value == "1" else "false"
-        if dtype and dtype != XSD + "string":
-            return Literal(value, datatype=URIRef(dtype))
-        return Literal(value)
-    if kind == "triple":
-        raise QueryError("RDF-star triple terms in results are not supported")
-    raise QueryError(f"unknown term type {kind!r} in the server's results")
-
-
-def _is_loopback(url: str) -> bool:
-    host = urllib.parse.urlsplit(url).hostname or ""
-    return host in ("127.0.0.1", "localhost", "::1")
-
-
-class SparqlClient:
-    """A small SPARQL 1.1 Protocol / Graph Store Protocol client (standard library only)."""
-
-    def __init__(
-        self,
-        url: str,
-        *,
-        update_url: str | None = None,
-        user: str | None = None,
-        password: str | None = None,
-        auth: str = "auto",
-        timeout: float = 60.0,
-    ) -> None:
-        if not re.match(r"^https?://", url):
-            raise InputError(f"not an http(s) URL: {url!r}")
-        split = urllib.parse.urlsplit(url)
-        self.params = urllib.parse.parse_qsl(split.query)
-        self.url = urllib.parse.urlunsplit(split._replace(query=""))
-        self.update_url = update_url
-        self.timeout = timeout
-        user = user if user is not None else os.environ.get(USER_ENV)
-        password = password if password is not None else os.environ.get(PASSWORD_ENV)
-        handlers: list[Any] = []
-        if _is_loopback(url):
-            handlers.append(urllib.request.ProxyHandler({}))
-        if user is not None:
-            if auth not in ("auto", "basic", "digest"):
-                raise InputError(f"unknown auth {auth!r} (choose basic, digest or auto)")
-            mgr = urllib.request.HTTPPasswordMgrWithDefaultRealm()
-            for u in filter(None, (url, update_url)):
-                mgr.add_password(None, u, user, password or "")
-            if auth in ("auto", "basic"):
-                handlers.append(urllib.request.HTTPBasicAuthHandler(mgr))
-            if auth in ("auto", "digest"):
-                handlers.append(urllib.request.HTTPDigestAuthHandler(mgr))
-        self._opener = urllib.request.build_opener(*handlers)
-
-    def request(
-        self,
-        url: str,
-        *,
-        method: str = "POST",
-        data: bytes | None = None,
-        headers: Mapping[str, str] | None = None,
-    ) -> tuple[str, bytes]:
-        """Send one HTTP request; return (content type, body) or raise an error."""
-        req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
-        try:
-            with self._opener.open(req, timeout=self.timeout) as resp:
-                return resp.headers.get("Content-Type", ""), resp.read()
-        except urllib.error.HTTPError as err:
-            body = err.read().decode("utf-8", "replace").strip()
-            msg = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", body))[:500]
-            if err.code in (400, 500) and msg:
-                raise QueryError(
-                    f"the server refused the request (HTTP {err.code}): {msg}"
-                ) from None
-            hint = (" (check --user and --password)" if err.code == 401
-                    else " (the server refuses this request: a read-only endpoint, or a user "
-                    "without the right, or check --user and --password)" if err.code == 403
-                    else "")
-            raise RemoteError(
-                f"{url}: HTTP {err.code} {err.reason}{': ' + msg if msg else ''}{hint}"
-            ) from None
-        except urllib.error.URLError as err:
-            raise RemoteError(f"cannot reach {url}: {err.reason}") from None
-        except (TimeoutError, OSError) as err:
-            raise RemoteError(f"{url}: {err}") from None
-
-    def post_query(self, text: str, accept: str) -> tuple[str, bytes]:
-        body = urllib.parse.urlencode([("query", text), *self.params]).encode()
-        return self.request(self.url, data=body, headers={
-            "Content-Type": "application/x-www-form-urlencoded", "Accept": accept})
-
-    def select(self, text: str) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
-        """Run a SELECT query; return (variables, rows of rdflib terms or None)."""
-        ctype, body = self.post_query(text, RESULTS_JSON)
-        doc = self._json(ctype, body)
-        names = tuple(doc.get("head", {}).get("vars", []))
-        rows = [
-            tuple(_json_term(b[v]) if v in b else None for v in names)
-            for b in doc.get("results", {}).get("bindings", [])
-        ]
-        return names, rows
-
-    def ask(self, text: str) -> bool:
-        ctype, body = self.post_query(text, RESULTS_JSON)
-        return bool(self._json(ctype, body).get("boolean"))
-
-    def graph(self, text: str) -> Any:
-        """Run a CONSTRUCT or DESCRIBE query; return an rdflib Graph."""
-        import pyoxigraph as ox
-
-        from channelkg.graph.memory import new_rdflib_graph
-        from channelkg.rdf.terms import to_rdflib
-
-        ctype, body = self.post_query(text, GRAPH_ACCEPT)
-        mime = ctype.split(";")[0].strip().lower()
-        fmt = {
-            "application/n-triples": ox.RdfFormat.N_TRIPLES,
-            "text/plain": ox.RdfFormat.N_TRIPLES,
-            "text/turtle": ox.RdfFormat.TURTLE,
-            "application/x-turtle": ox.RdfFormat.TURTLE,
-            "application/rdf+xml": ox.RdfFormat.RDF_XML,
-            "application/ld+json": ox.RdfFormat.JSON_LD,
-        }.get(mime)
-        if fmt is None:
-            raise RemoteError(f"the server answered a graph query with {ctype or 'no type'!r}")
-        g = new_rdflib_graph()
-        try:
-            for q in ox.parse(body, format=fmt):
-                g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
-        except SyntaxError as err:
-            raise RemoteError(f"unreadable graph from the server: {err}") from None
-        return g
-
-    @staticmethod
-    def _json(ctype: str, body: bytes) -> dict[str, Any]:
-        try:
-            doc = json.loads(body.decode("utf-8"))
-        except ValueError:
-            raise RemoteError(
-                f"expected SPARQL JSON results, got {ctype or 'no type'!r}: {body[:200]!r}"
-            ) from None
-        if not isinstance(doc, dict):
-            raise RemoteError("unexpected SPARQL JSON results")
-        return doc
-
-    def update(self, text: str, url: str | None = None) -> None:
-        """POST a SPARQL UPDATE (form encoded) to the update endpoint."""
-        target = url or self.update_url or self.url
-        body = urllib.parse.urlencode({"update": text}).encode()
-        self.request(target, data=body,
-                     headers={"Content-Type": "application/x-www-form-urlencoded"})
 
 
 def run_remote(kg: KnowledgeGraph, text: str, bindings: Mapping[str, Any]) -> QueryResult:

@@ -136,7 +136,7 @@ def view_on(kg: RemoteKnowledgeGraph, day: dt.date, *, known: bool = False
     if index is None or known:
         return None
     out = RemoteKnowledgeGraph(expanded_client(kg.raw_client, index, day), url=kg.url,
-                               index={})
+                               index={}, max_rows=kg.max_rows)
     out.as_of = day
     out.origin = kg  # type: ignore[attr-defined]
     return out
