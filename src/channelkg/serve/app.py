@@ -245,8 +245,8 @@ def _worker_main(conn: Any, graph: GraphSpec) -> None:
             job = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
-        try:
-            reply = execute(kg, job)
+        try:  # a job with its own run(kg) (an entity page) answers itself
+            reply = job.run(kg) if hasattr(job, "run") else execute(kg, job)
         except Exception as err:  # never let a worker die on one query
             reply = _error(500, f"internal error: {type(err).__name__}: {err}")
         try:
@@ -458,7 +458,10 @@ def create_app(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channel
     async def queries(_request: Request) -> Response:
         return JSONResponse(catalogue)
 
+    from channelkg.serve.explorer import routes as explorer_routes
+
     return Starlette(routes=[
+        *explorer_routes(pool, title=title),  # /entity/…, /static/vendor/…
         Route("/", sparql, methods=["GET", "POST"]),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/queries.json", queries),
