@@ -358,3 +358,21 @@ def test_pages_work_under_a_strict_content_security_policy(ctx: Any, server: Ser
             pg.click("#results a.entity >> nth=0")
         pg.locator("#timeline svg, #timeline p").first.wait_for()
         assert pg.evaluate("window.violations") == []
+
+
+def test_the_screenshot_script_draws_both_pages(server: Server, tmp_path: Path) -> None:
+    import struct
+    import subprocess
+    import sys
+
+    script = Path(__file__).parent.parent / "scripts" / "screenshots.py"
+    out = subprocess.run([sys.executable, str(script), "--base", server.base, "--out",
+                          str(tmp_path), "--settle", "0.2"],
+                         capture_output=True, text=True, timeout=120, check=True).stdout
+    shots = [Path(line) for line in out.split()]
+    assert [p.name for p in shots] == ["explorer-graph.png", "explorer-entity.png"]
+    for shot, height in zip(shots, (1080, 1700), strict=True):
+        data = shot.read_bytes()
+        assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
+        assert struct.unpack(">II", data[16:24]) == (1300, height)
+        assert len(data) > 50_000  # a drawn page (a blank one compresses to a few kB)

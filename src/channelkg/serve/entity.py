@@ -168,7 +168,7 @@ def entity_html(kg: KnowledgeGraph, ex: Explanation, *, title: str) -> str:
     if f.status or f.fact_id:
         head.append(("status", _esc(f.status)))
         head += [(k, _esc(v)) for k, v in _dates(f).items()]
-    if f.statement:
+    if f.statement and f.statement != name:
         head.append(("statement", _esc(f.statement)))
     head += [(k, _link_curies(v)) for k, v in f.details]
     head += [("source", _link_urls(s)) for s in f.sources]

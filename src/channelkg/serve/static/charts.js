@@ -102,7 +102,7 @@
     items.forEach(function (i) { i.values.forEach(function (v) { max = Math.max(max, v); }); });
     var width = Math.max(640, container.clientWidth || 900), labelW = Math.min(360, width * 0.4);
     var bar = 16, gap = 8, k = series.length, group = k * bar + gap;
-    var legend = k > 1 ? 24 : 0, height = legend + items.length * group + 10;
+    var legend = k > 1 ? 26 : 8, height = legend + items.length * group + 6;
     var scale = function (v) { return max > 0 ? v / max * (width - labelW - 70) : 0; };
     var svg = el("svg", { "class": "ckg-bars", width: width, height: height,
                           viewBox: "0 0 " + width + " " + height, role: "img" });

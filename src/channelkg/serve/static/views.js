@@ -137,7 +137,7 @@
   /* Nodes and edges of a result: triples for CONSTRUCT (or ?s ?p ?o); otherwise each row
    * links its first IRI to every other short value, labelled by the variable's name. */
   function graphData(res) {
-    var nodes = {}, edges = [], order = [];
+    var nodes = {}, edges = [], order = [], seen = {};
     function node(term, row, v) {
       var key = term.type + " " + term.value;
       if (!nodes[key]) {
@@ -158,16 +158,21 @@
           "literal" : "object"), label: show(p) });
         return;
       }
-      var hubVar = res.vars.filter(function (v) { return isIri(row[v]); })[0];
-      if (!hubVar) { return; }
-      var hub = node(row[hubVar], row, hubVar);
+      // Each value describes the IRI before it in the row (a route, then its model label;
+      // a partnership, then its kind); IRIs after the first hang off the first.
+      var hub = null, owner = null;
       res.vars.forEach(function (v) {
         var t = row[v];
-        if (v === hubVar || !t || /Label$/.test(v) && row[v.slice(0, -5)]) { return; }
+        if (!t || /Label$/.test(v) && row[v.slice(0, -5)]) { return; }
         if (t.type === "literal" && (dtype(t) && dtype(t) !== "string" || t.value.length > 60)) {
           return;  // numbers, dates, flags and long texts describe the row, not a neighbour
         }
-        edges.push({ from: hub, to: node(t, row, v), label: v });
+        var id = node(t, row, v);
+        if (isIri(t) && hub === null) { hub = owner = id; return; }
+        if (owner === null) { return; }
+        var from = isIri(t) ? hub : owner, key = from + " " + id + " " + v;
+        if (!seen[key]) { seen[key] = true; edges.push({ from: from, to: id, label: v }); }
+        if (isIri(t)) { owner = id; }
       });
     });
     return { nodes: order.map(function (k) { return nodes[k]; }), edges: edges };
@@ -185,7 +190,8 @@
     var nodes = new window.vis.DataSet(data.nodes), edges = new window.vis.DataSet(data.edges);
     var network = new window.vis.Network(div, { nodes: nodes, edges: edges }, {
       edges: { arrows: "to", font: { size: 10, strokeWidth: 3 }, color: { inherit: "from" } },
-      nodes: { shape: "dot", size: 12, font: { size: 12 } },
+      nodes: { shape: "dot", size: 12, font: { size: 13 },
+               scaling: { label: { drawThreshold: 3 } } },
       physics: { solver: "forceAtlas2Based", stabilization: { iterations: 150 } },
       interaction: { hover: true }
     });
@@ -196,31 +202,32 @@
     state.graph = { network: network, nodes: nodes, edges: edges };
   }
 
-  function pick(vars, prefs, ok) {
-    for (var i = 0; i < prefs.length; i++) {
-      if (vars.indexOf(prefs[i]) >= 0 && ok(prefs[i])) { return prefs[i]; }
-    }
-    return vars.filter(ok)[0] || null;
-  }
-
   function timeline(box, res) {
     function dated(v) { return res.rows.some(function (r) { return isDate(r[v]); }); }
-    var start = pick(res.vars, ["date", "start", "validFrom", "from", "statedOn"], dated);
-    if (!start) { note(box, "No date column to draw on a timeline."); return; }
-    var end = pick(res.vars, ["validTo", "end", "to", "until"], function (v) {
-      return v !== start && dated(v) && /to|end|until/i.test(v);
+    var dates = res.vars.filter(dated);
+    var ends = dates.filter(function (v) { return /^(validTo|end|to|until)$/i.test(v); });
+    var prefs = ["date", "start", "validFrom", "from", "statedOn"];
+    var starts = dates.filter(function (v) { return ends.indexOf(v) < 0; }).sort(function (a, b) {
+      var i = prefs.indexOf(a), j = prefs.indexOf(b);
+      return (i < 0 ? 99 : i) - (j < 0 ? 99 : j);
     });
-    var text = pick(res.vars, ["statement", "label", "title", "comment"], function (v) {
-      return res.rows.some(function (r) { return r[v] && r[v].type === "literal" && !isDate(r[v]); });
-    });
+    if (!starts.length) { note(box, "No date column to draw on a timeline."); return; }
+    var text = ["statement", "label", "title", "comment"].filter(function (v) {
+      return res.vars.indexOf(v) >= 0;
+    })[0];
     var items = [];
     res.rows.forEach(function (row) {
-      if (!isDate(row[start])) { return; }
+      var start = starts.filter(function (v) { return isDate(row[v]); })[0];
+      if (!start) { return; }
+      var end = ends.filter(function (v) { return isDate(row[v]); })[0];
       var iri = res.vars.map(function (v) { return row[v]; }).filter(isIri)[0];
+      var label = text && row[text] ? row[text].value : res.vars.filter(function (v) {
+        return row[v] && !isDate(row[v]) && !isIri(row[v]) && v !== "status";
+      }).map(function (v) { return show(row[v]); }).slice(0, 3).join(" · ");
       items.push({
         start: row[start].value,
-        end: end && isDate(row[end]) ? row[end].value : null,
-        label: text && row[text] ? row[text].value : (iri ? shorten(iri.value) : ""),
+        end: end ? row[end].value : null,
+        label: label || (iri ? shorten(iri.value) : ""),
         href: iri ? entityHref(iri.value) : null,
         status: row.status ? row.status.value : ""
       });
