@@ -200,7 +200,7 @@ def test_iri_opens_its_entity_page(ctx: Any, server: Server, kg: KnowledgeGraph)
         assert "Service" in pg.text_content("dl.entity-head")
         rows = pg.eval_on_selector_all("section.facts tbody tr", """trs => trs.map(tr => [
             tr.querySelector('a.claim').textContent,
-            tr.cells[2].firstChild ? tr.cells[2].firstChild.textContent : '',
+            tr.querySelector('td.status .st').textContent,
             [...tr.querySelectorAll('ul.sources li')].map(li => li.textContent)])""")
         got = {r[0]: (r[1], r[2]) for r in rows}
         assert got == {display(f.node): (f.status, list(f.sources)) for f in facts}

@@ -111,6 +111,13 @@ def timeline_items(ex: Explanation) -> list[dict[str, Any]]:
     return items
 
 
+def _status(status: str) -> str:
+    """The status word, then its note (``reported (one channel, two sources ...)``) smaller."""
+    word, sep, note = status.partition(" (")
+    small = f"<small>{_esc(sep + note)}</small>" if sep else ""
+    return f"<div class=st><b>{_esc(word)}</b>{small}</div>"
+
+
 def _fact_row(f: Fact) -> str:
     from channelkg.rdf.terms import display
 
@@ -128,15 +135,18 @@ def _fact_row(f: Fact) -> str:
     return (
         f'<tr><td><a class=claim href="{slug(str(f.node))}">{_esc(display(f.node))}</a>'
         f"{fact_id}</td><td>{_esc(cls)}</td>"
-        f'<td class=status>{_esc(f.status)}{marks}</td>'
-        + "".join(f"<td class=date>{_esc(d.get(k, ''))}</td>" for k in ("stated", "from", "to"))
+        f"<td class=status>{_status(f.status)}{marks}</td>"
+        + "<td class=dates>" + "".join(f"<div>{k} {_esc(v)}</div>" for k, v in d.items())
+        + "</td>"
         + f"<td>{_esc(f.statement or f.label)}{details}</td>"
         f'<td><ul class=sources>{sources}</ul></td></tr>'
     )
 
 
-_HEAD = ("<thead><tr><th>claim</th><th>class</th><th>status</th><th>stated</th>"
-         "<th>valid from</th><th>valid to</th><th>statement</th><th>sources</th></tr></thead>")
+_HEAD = ("<colgroup><col class=c-claim><col class=c-class><col class=c-status>"
+         "<col class=c-dates><col><col class=c-sources></colgroup><thead><tr><th>claim</th>"
+         "<th>class</th><th>status</th><th>dates</th><th>statement</th><th>sources</th>"
+         "</tr></thead>")
 
 
 def _facts_table(facts: Iterable[Fact]) -> str:
@@ -166,7 +176,7 @@ def entity_html(kg: KnowledgeGraph, ex: Explanation, *, title: str) -> str:
     name = label(graph.objects, f.node)
     head = [("IRI", f"<code>{_esc(str(f.node))}</code>"), ("class", _classes(graph, f.node))]
     if f.status or f.fact_id:
-        head.append(("status", _esc(f.status)))
+        head.append(("status", _status(f.status)))
         head += [(k, _esc(v)) for k, v in _dates(f).items()]
     if f.statement and f.statement != name:
         head.append(("statement", _esc(f.statement)))
