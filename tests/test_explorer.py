@@ -376,3 +376,51 @@ def test_the_screenshot_script_draws_both_pages(server: Server, tmp_path: Path) 
         assert data[:8] == b"\x89PNG\r\n\x1a\n" and data[12:16] == b"IHDR"
         assert struct.unpack(">II", data[16:24]) == (1300, height)
         assert len(data) > 50_000  # a drawn page (a blank one compresses to a few kB)
+
+
+def test_entity_links_match_the_server_and_json_part(ctx: Any, server: Server,
+                                                     kg: KnowledgeGraph) -> None:
+    from channelkg.analysis.provenance import render_json
+    from channelkg.serve.entity import slug
+
+    iris = ["https://w3id.org/channelkg/id/azure-china",
+            "https://w3id.org/channelkg/ontology#CloudPartner",
+            "https://w3id.org/channelkg/id/fact-evil"]
+    others = ["https://example.org/seed", "urn:x:y", "javascript:alert(1)"]
+    with Page(ctx) as pg:
+        open_page(pg, server.base + "/")
+        hrefs = pg.evaluate("iris => iris.map(window.ckgViews.entityHref)", iris + others)
+    assert hrefs[len(iris):] == [None, None, None]
+    for iri, href in zip(iris, hrefs, strict=False):
+        assert urllib.parse.unquote(href) == urllib.parse.unquote("entity/" + slug(iri))
+        doc = json.loads(fetch(server.base + "/" + href + "?part=json"))
+        assert doc == json.loads(render_json([explain(kg, iri)]))
+
+
+def test_construct_answers_draw_as_triples(ctx: Any, server: Server,
+                                           kg: KnowledgeGraph) -> None:
+    want = query(kg, "entity", {"entity": "azure-china"})
+    assert want.kind == "GRAPH" and len(want.graph) > 0
+    with Page(ctx) as pg:
+        open_page(pg, server.base + "/#named=entity&p.entity=azure-china")
+        status = wait_result(pg)
+        assert status == f"{len(want.graph)} triples"
+        assert selected_view(pg) == "graph"
+        pg.wait_for_function("window.ckgExplorer.graph !== null")
+        labels = pg.evaluate("window.ckgExplorer.graph.nodes.get().map(n => n.label)")
+        assert "Azure China" in labels  # named by its rdfs:label triple, not by its IRI
+        pg.click("#views [data-view=table]")
+        assert pg.locator("#results tbody tr").count() == len(want.graph)
+        assert [b.get_attribute("data-format") for b in pg.locator("#downloads button").all()] \
+            == ["turtle", "nt"]
+
+
+def test_long_answers_are_drawn_in_part(ctx: Any, server: Server) -> None:
+    values = " ".join(str(i) for i in range(1, 1206))
+    frag = urllib.parse.urlencode({"query": f"SELECT ?n WHERE {{ VALUES ?n {{ {values} }} }}",
+                                   "view": "chart"})
+    with Page(ctx) as pg:
+        open_page(pg, server.base + "/#" + frag)
+        wait_result(pg)
+        assert "The first 1000 of 1205 rows." in pg.text_content("#results")
+        assert pg.locator("#results svg.ckg-bars g.row").count() == 1000

@@ -20,6 +20,10 @@
                  "nonNegativeInteger", "positiveInteger", "unsignedInt"];
   var DATES = ["date", "dateTime", "gYear", "gYearMonth"];
   var VIEWS = ["table", "graph", "timeline", "chart"];
+  var MAX_NODES = 3000, MAX_ITEMS = 1000;  // beyond these a drawing helps no one
+  var LABELS = ["http://www.w3.org/2000/01/rdf-schema#label",
+                "http://www.w3.org/2004/02/skos/core#prefLabel", "https://schema.org/name",
+                "http://purl.org/dc/terms/title"];
   var ALIASES = { barchart: "chart", bar: "chart", bars: "chart", chart: "chart",
                   table: "table", graph: "graph", timeline: "timeline" };
 
@@ -141,7 +145,8 @@
     function node(term, row, v) {
       var key = term.type + " " + term.value;
       if (!nodes[key]) {
-        var lbl = row && v && row[v + "Label"] ? row[v + "Label"].value : show(term);
+        var lbl = row && v && row[v + "Label"] ? row[v + "Label"].value
+          : (names[term.value] || show(term));
         nodes[key] = { id: order.length, label: String(lbl).slice(0, 60), title: show(term),
                        group: v || term.type, href: isIri(term) ? entityHref(term.value) : null };
         order.push(key);
@@ -150,10 +155,24 @@
     }
     var spo = res.kind === "GRAPH" || (res.vars.length === 3 &&
       /^(s|subject)$/.test(res.vars[0]) && /^(p|predicate)$/.test(res.vars[1]));
+    var names = {};  // in triples, a label names its subject instead of drawing an edge
+    if (spo) {
+      res.rows.forEach(function (row) {
+        var s = row[res.vars[0]], p = row[res.vars[1]], o = row[res.vars[2]];
+        if (s && p && o && o.type === "literal" && LABELS.indexOf(p.value) >= 0 &&
+            (!names[s.value] || /^en\b/.test(o["xml:lang"] || ""))) {
+          names[s.value] = o.value;
+        }
+      });
+    }
     res.rows.forEach(function (row) {
       if (spo) {
         var s = row[res.vars[0]], p = row[res.vars[1]], o = row[res.vars[2]];
         if (!s || !p || !o || (o.type === "literal" && o.value.length > 60)) { return; }
+        if (o.type === "literal" && LABELS.indexOf(p.value) >= 0 && names[s.value]) {
+          node(s, null, "subject");
+          return;
+        }
         edges.push({ from: node(s, null, "subject"), to: node(o, null, o.type === "literal" ?
           "literal" : "object"), label: show(p) });
         return;
@@ -182,6 +201,12 @@
     var data = graphData(res);
     if (!data.nodes.length) { note(box, "No IRIs to draw as a graph."); return; }
     if (!window.vis) { note(box, "The graph library did not load."); return; }
+    if (data.nodes.length > MAX_NODES) {
+      note(box, data.nodes.length + " nodes are too many to draw (at most " + MAX_NODES +
+        "): narrow the query, e.g. with LIMIT.");
+      return;
+    }
+    var big = data.nodes.length > 400;
     var div = document.createElement("div");
     div.id = "graph";
     box.appendChild(div);
@@ -192,7 +217,8 @@
       edges: { arrows: "to", font: { size: 10, strokeWidth: 3 }, color: { inherit: "from" } },
       nodes: { shape: "dot", size: 12, font: { size: 13 },
                scaling: { label: { drawThreshold: 3 } } },
-      physics: { solver: "forceAtlas2Based", stabilization: { iterations: 150 } },
+      physics: { solver: "forceAtlas2Based", stabilization: { iterations: big ? 60 : 150 } },
+      layout: { improvedLayout: !big, randomSeed: 1 },
       interaction: { hover: true }
     });
     network.on("doubleClick", function (ev) {
@@ -232,7 +258,13 @@
         status: row.status ? row.status.value : ""
       });
     });
-    window.ckgCharts.timeline(box, items);
+    if (items.length > MAX_ITEMS) {
+      note(box, "The first " + MAX_ITEMS + " of " + items.length + " dated rows.");
+      items = items.slice(0, MAX_ITEMS);
+    }
+    var drawn = document.createElement("div");
+    box.appendChild(drawn);
+    window.ckgCharts.timeline(drawn, items);
   }
 
   function chart(box, res) {
@@ -249,7 +281,13 @@
         href: iri ? entityHref(iri.value) : null
       };
     });
-    window.ckgCharts.bars(box, items, numeric);
+    if (items.length > MAX_ITEMS) {
+      note(box, "The first " + MAX_ITEMS + " of " + items.length + " rows.");
+      items = items.slice(0, MAX_ITEMS);
+    }
+    var drawn = document.createElement("div");
+    box.appendChild(drawn);
+    window.ckgCharts.bars(drawn, items, numeric);
   }
 
   /* Parse N-Triples (a CONSTRUCT answer) into a result of ?subject ?predicate ?object. */
