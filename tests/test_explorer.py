@@ -395,6 +395,9 @@ def test_entity_links_match_the_server_and_json_part(ctx: Any, server: Server,
         assert urllib.parse.unquote(href) == urllib.parse.unquote("entity/" + slug(iri))
         doc = json.loads(fetch(server.base + "/" + href + "?part=json"))
         assert doc == json.loads(render_json([explain(kg, iri)]))
+    # A vocabulary term has a page but is not drawn in a network view: its map says so.
+    term = fetch(server.base + "/entity/ckg%3Areported?part=map").decode("utf-8")
+    assert 'id="no-map"' in term and "vocabulary term" in term
 
 
 def test_construct_answers_draw_as_triples(ctx: Any, server: Server,

@@ -232,8 +232,14 @@ def map_html(kg: KnowledgeGraph, node: Node) -> str:
     sel = Selection(around=str(node), depth=1)
     try:
         return render_view(kg, sel, Path("map.html"), PageOptions()).html
-    except InputError:  # a source (or a term) is drawn only with sources
+    except InputError:  # a source is drawn only with sources
+        pass
+    try:
         return render_view(kg, sel, Path("map.html"), PageOptions(with_sources=True)).html
+    except InputError as err:  # a vocabulary term (a class, a status) is not drawn
+        return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>map</title>'
+                '<link rel="stylesheet" href="../static/style.css"></head><body>'
+                f'<p class="note" id="no-map">No map: {_esc(err.message)}.</p></body></html>\n')
 
 
 @dataclass(frozen=True)
