@@ -427,3 +427,20 @@ def test_long_answers_are_drawn_in_part(ctx: Any, server: Server) -> None:
         wait_result(pg)
         assert "The first 1000 of 1205 rows." in pg.text_content("#results")
         assert pg.locator("#results svg.ckg-bars g.row").count() == 1000
+
+
+def test_back_goes_to_the_query_run_before(ctx: Any, server: Server) -> None:
+    with Page(ctx) as pg:
+        open_page(pg, server.base + "/")
+        pg.select_option("#examples", "")
+        for n in (1, 2):
+            pg.fill("#editor", f"SELECT ?n WHERE {{ VALUES ?n {{ {n} }} }}")
+            pg.click("#run")
+            wait_result(pg)
+        runs = pg.evaluate("window.ckgExplorer.runs")
+        pg.go_back()
+        pg.wait_for_function(f"window.ckgExplorer.runs > {runs} && "
+                             "window.ckgExplorer.result !== null")
+        assert pg.input_value("#editor") == "SELECT ?n WHERE { VALUES ?n { 1 } }"
+        assert pg.text_content("#results td") == "1"
+        assert pg.evaluate("window.ckgExplorer.runs") == runs + 1  # run once, not twice

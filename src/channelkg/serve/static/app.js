@@ -14,7 +14,8 @@
   var tabs = document.getElementById("views");
   var downloads = document.getElementById("downloads");
   var catalogue = [];
-  var state = { view: "table", result: null, ran: null, graph: null, header: null };
+  var applied = null;  // the fragment the page shows
+  var state = { view: "table", result: null, ran: null, graph: null, header: null, runs: 0 };
   window.ckgExplorer = state;  // read by tests and from the console
 
   function setStatus(text, isError) {
@@ -104,6 +105,7 @@
 
   function saveState(push) {
     var hash = stateHash();
+    applied = hash;
     if (hash === window.location.hash) { return; }
     var url = window.location.pathname + window.location.search + hash;
     if (push) { window.history.pushState(null, "", url); }
@@ -205,6 +207,7 @@
     if (header && header !== state.header) { setView(header); }
     state.header = header;
     saveState(true);
+    state.runs += 1;
     var snap = snapshot();
     var req = request(snap, null);
     setStatus("running…");
@@ -252,8 +255,14 @@
       if (state.result) { saveState(false); }
     });
   });
-  window.addEventListener("popstate", function () { if (loadState()) { run(); } });
-  window.addEventListener("hashchange", function () { if (loadState()) { run(); } });
+  // Back/forward and an address edited by hand: both events may fire for one change.
+  function followAddress() {
+    if (window.location.hash === applied) { return; }
+    applied = window.location.hash;
+    if (loadState()) { run(); }
+  }
+  window.addEventListener("popstate", followAddress);
+  window.addEventListener("hashchange", followAddress);
   document.getElementById("endpoint").textContent =
     window.location.origin + window.location.pathname.replace(/\/$/, "") + "/sparql";
 
@@ -265,6 +274,7 @@
       opt.textContent = nq.name + ": " + nq.title;
       select.appendChild(opt);
     });
+    applied = window.location.hash;
     if (loadState()) { run(); }
     document.body.dataset.ready = "true";
   }).catch(function (err) { setStatus("cannot list the named queries: " + err, true); });
