@@ -158,9 +158,11 @@ def _classes(graph: Any, node: Node) -> str:
     from rdflib.namespace import RDF
 
     from channelkg.model.labels import label
+    from channelkg.rdf.terms import display
 
     links = [
         f'<a href="{slug(str(c))}">{_esc(label(graph.objects, c))}</a>'
+        if str(c).startswith((str(CKG), str(KGID))) else f"<code>{_esc(display(c))}</code>"
         for c in sorted(graph.objects(node, RDF.type), key=str)
     ]
     return ", ".join(links) or "(none)"
