@@ -62,7 +62,11 @@
     lo = Date.UTC(y0, 0, 1);
     hi = Date.UTC(y1, 0, 1);
     var width = Math.max(640, container.clientWidth || 900), left = 20, right = 20, lane = 22;
-    var height = 34 + rows.length * lane;
+    var statuses = [];
+    rows.forEach(function (r) {
+      if (r.status && statuses.indexOf(String(r.status)) < 0) { statuses.push(String(r.status)); }
+    });
+    var height = 34 + rows.length * lane + (statuses.length ? 22 : 0);
     var x = function (t) { return left + (t - lo) / (hi - lo) * (width - left - right); };
     var svg = el("svg", { "class": "ckg-timeline", width: width, height: height,
                           viewBox: "0 0 " + width + " " + height, role: "img" });
@@ -89,6 +93,13 @@
                                  "text-anchor": rightSide ? "start" : "end" },
                        clip(r.start + "  " + r.label, 90)));
       svg.appendChild(wrapLink(g, r.href));
+    });
+    statuses.sort().forEach(function (st, k) {  // the legend of the dot colours
+      var g = el("g", { "class": "legend status-" + st.replace(/\W+/g, "-") });
+      var lx = left + k * 170, ly = height - 12;
+      g.appendChild(el("circle", { cx: lx + 5, cy: ly - 4, r: 5, "class": "dot" }));
+      g.appendChild(el("text", { x: lx + 14, y: ly, "class": "tick" }, st));
+      svg.appendChild(g);
     });
     container.appendChild(svg);
     return svg;
