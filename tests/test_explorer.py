@@ -219,6 +219,13 @@ def test_iri_opens_its_entity_page(ctx: Any, server: Server, kg: KnowledgeGraph)
         assert pg.url == server.base + "/entity/" + display(facts[0].node).removeprefix("kgid:")
         assert pg.text_content("#entity-label")
         assert "azure-china" in pg.inner_html("dl.entity-head")
+        # ... and leads to the query of its triples, drawn as a graph.
+        with pg.expect_navigation():
+            pg.click("#as-query")
+        pg.wait_for_function("document.body.dataset.ready === 'true'")
+        wait_result(pg)
+        assert pg.input_value("#examples") == "entity" and selected_view(pg) == "graph"
+        assert pg.input_value("#param-entity") == display(facts[0].node)
     with Page(ctx) as pg:
         resp = pg.goto(server.base + "/entity/no-such-thing")
         assert resp.status == 404 and "unknown entity" in pg.text_content("#not-found")

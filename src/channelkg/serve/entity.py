@@ -171,6 +171,7 @@ def _classes(graph: Any, node: Node) -> str:
 def entity_html(kg: KnowledgeGraph, ex: Explanation, *, title: str) -> str:
     """The entity page of an explanation (see the module docstring)."""
     from channelkg.model.labels import label
+    from channelkg.rdf.terms import display
     from channelkg.render.page import script_json
 
     graph = kg.to_rdflib()
@@ -185,6 +186,11 @@ def entity_html(kg: KnowledgeGraph, ex: Explanation, *, title: str) -> str:
     head += [(k, _link_curies(v)) for k, v in f.details]
     head += [("source", _link_urls(s)) for s in f.sources]
     head += [("note", _link_curies(m)) for m in f.marks]
+    here = slug(str(f.node))
+    fragment = urllib.parse.urlencode({"named": "entity", "p.entity": display(f.node),
+                                       "view": "graph"})
+    head.append(("see also", f'<a id="as-query" href="../#{_esc(fragment)}">its triples as a '
+                 f'query</a> · <a id="as-json" href="{here}?part=json">this page as JSON</a>'))
     dl = "".join(f"<dt>{_esc(k)}</dt><dd>{v}</dd>" for k, v in head)
     sections = "".join(
         f"<section class=facts><h3>{_esc(t)} ({len(fs)})</h3>{_facts_table(fs)}</section>"
@@ -192,7 +198,6 @@ def entity_html(kg: KnowledgeGraph, ex: Explanation, *, title: str) -> str:
     ) or "<p class=note>No claim names it.</p>"
     notes = "".join(f"<p class=note>{_esc(n)}</p>" for n in ex.notes)
     items = timeline_items(ex)
-    here = slug(str(f.node))
     return f"""<!doctype html>
 <html lang="en">
 <head>
