@@ -249,6 +249,29 @@ def map_html(kg: KnowledgeGraph, node: Node) -> str:
                 f'<p class="note" id="no-map">No map: {_esc(err.message)}.</p></body></html>\n')
 
 
+#: The worker's graph and its rdflib copy (see :func:`snapshot`).
+_COPY: list[tuple[KnowledgeGraph, KnowledgeGraph]] = []
+
+
+def snapshot(kg: KnowledgeGraph) -> KnowledgeGraph:
+    """The worker's graph as an rdflib graph, copied once and then reused.
+
+    The explanation and the network projection read the graph as rdflib terms; an
+    Oxigraph store or a remote server would be copied on every page, which would be most
+    of its time. A worker's graph is read-only, so the copy stays true to it (a remote
+    server changed behind the endpoint shows in entity pages once the server restarts).
+    """
+    from channelkg.graph.memory import RdflibGraph
+
+    if isinstance(kg, RdflibGraph):
+        return kg
+    if not _COPY or _COPY[0][0] is not kg:
+        copy = RdflibGraph(kg.to_rdflib(), kg.files)
+        copy.as_of = kg.as_of
+        _COPY[:] = [(kg, copy)]
+    return _COPY[0][1]
+
+
 @dataclass(frozen=True)
 class EntityJob:
     """A request for an entity page, answered by a query worker (see :meth:`run`)."""
@@ -262,6 +285,7 @@ class EntityJob:
         from channelkg.analysis.provenance import explain, render_json
         from channelkg.serve.app import Reply
 
+        kg = snapshot(kg)
         try:
             ex = explain(kg, self.ref)
         except InputError as err:
