@@ -402,6 +402,13 @@ def test_entity_links_match_the_server_and_json_part(ctx: Any, server: Server,
         assert urllib.parse.unquote(href) == urllib.parse.unquote("entity/" + slug(iri))
         doc = json.loads(fetch(server.base + "/" + href + "?part=json"))
         assert doc == json.loads(render_json([explain(kg, iri)]))
+    # The map is the page `channelkg view --around` draws (kept projection, same picture).
+    from channelkg.render.selection import Selection
+    from channelkg.render.views import PageOptions, render_view
+
+    view = render_view(kg, Selection(around=iris[0]), Path("v.html"), PageOptions())
+    for _ in range(2):  # the first map projects the graph, the second reuses it
+        assert fetch(server.base + "/entity/azure-china?part=map").decode() == view.html
     # A vocabulary term has a page but is not drawn in a network view: its map says so.
     term = fetch(server.base + "/entity/ckg%3Areported?part=map").decode("utf-8")
     assert 'id="no-map"' in term and "vocabulary term" in term

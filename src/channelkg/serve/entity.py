@@ -229,24 +229,42 @@ def entity_html(kg: KnowledgeGraph, ex: Explanation, *, title: str) -> str:
 """
 
 
-def map_html(kg: KnowledgeGraph, node: Node) -> str:
-    """The neighbourhood view around ``node`` (sources drawn when it is one)."""
-    from pathlib import Path
+#: The projections of the worker's graph, without and with sources (see :func:`map_html`).
+_PROJECTIONS: dict[tuple[int, bool], Any] = {}
 
-    from channelkg.render.selection import Selection
-    from channelkg.render.views import PageOptions, render_view
+
+def _projection(kg: KnowledgeGraph, sources: bool) -> Any:
+    """The network projection of the whole graph, made once per worker (read-only graph)."""
+    from channelkg.render.network import to_networkx
+
+    key = (id(kg), sources)
+    if key not in _PROJECTIONS:
+        if _PROJECTIONS and next(iter(_PROJECTIONS))[0] != id(kg):
+            _PROJECTIONS.clear()
+        _PROJECTIONS[key] = to_networkx(kg, sources=sources)
+    return _PROJECTIONS[key]
+
+
+def map_html(kg: KnowledgeGraph, node: Node) -> str:
+    """The neighbourhood view around ``node``: the page ``channelkg view --around NODE``
+    draws (sources drawn when it is one), from a projection kept between pages."""
+    from channelkg.render.page import render_html
+    from channelkg.render.selection import Selection, find_node, select
 
     sel = Selection(around=str(node), depth=1)
-    try:
-        return render_view(kg, sel, Path("map.html"), PageOptions()).html
-    except InputError:  # a source is drawn only with sources
-        pass
-    try:
-        return render_view(kg, sel, Path("map.html"), PageOptions(with_sources=True)).html
-    except InputError as err:  # a vocabulary term (a class, a status) is not drawn
-        return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>map</title>'
-                '<link rel="stylesheet" href="../static/style.css"></head><body>'
-                f'<p class="note" id="no-map">No map: {_esc(err.message)}.</p></body></html>\n')
+    error = ""
+    for sources in (False, True):  # a source is drawn only with sources
+        try:
+            graph = select(_projection(kg, sources), sel, kg)
+        except InputError as err:
+            error = err.message
+            continue
+        start = find_node(graph, str(node))
+        label = str(graph.nodes[start].get("label") or start)
+        return render_html(graph, title=sel.title(label), start=start)
+    return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>map</title>'
+            '<link rel="stylesheet" href="../static/style.css"></head><body>'
+            f'<p class="note" id="no-map">No map: {_esc(error)}.</p></body></html>\n')
 
 
 #: The worker's graph and its rdflib copy (see :func:`snapshot`).
