@@ -140,7 +140,7 @@ def test_graph_view_draws_the_result(ctx: Any, server: Server, kg: KnowledgeGrap
         wait_result(pg)
         pg.wait_for_function("window.ckgExplorer.graph && "
                              "window.ckgExplorer.graph.network.body.nodeIndices.length > 0")
-        titles = set(pg.evaluate("window.ckgExplorer.graph.nodes.get().map(n => n.title)"))
+        titles = set(pg.evaluate("window.ckgExplorer.graph.nodes.get().map(n => n.key)"))
         for row in want.rows:
             assert display(row[0]) in titles and display(row[3]) in titles  # route, partnership
         drawn = pg.evaluate("window.ckgExplorer.graph.network.body.nodeIndices.length")
@@ -256,7 +256,7 @@ def test_a_copied_url_restores_query_and_view(ctx: Any, server: Server,
         assert pg.input_value("#param-market") == "HK"
         assert selected_view(pg) == "graph"
         pg.wait_for_function("window.ckgExplorer.graph !== null")
-        titles = set(pg.evaluate("window.ckgExplorer.graph.nodes.get().map(n => n.title)"))
+        titles = set(pg.evaluate("window.ckgExplorer.graph.nodes.get().map(n => n.key)"))
         assert {display(r[0]) for r in want.rows} <= titles
         pg.reload()
         pg.wait_for_function("document.body.dataset.ready === 'true'")
@@ -317,6 +317,27 @@ def test_xss_probes_run_nothing(ctx: Any, server: Server, kg: KnowledgeGraph) ->
             assert pg.evaluate(f"typeof {PWN}") == "undefined", view
             hrefs = pg.eval_on_selector_all("a[href]", HREFS)
             assert not [h for h in hrefs if not h.startswith(("http://", "https://"))], view
+        # The graph view's tooltip shows the label as text (vis-network writes strings as text).
+        pg.click("#views [data-view=graph]")
+        pg.wait_for_function("window.ckgExplorer.graph !== null")
+        pg.wait_for_timeout(1500)  # let the layout settle
+        labels = pg.evaluate("window.ckgExplorer.graph.nodes.get().map(n => n.label)")
+        assert label[:60] in labels  # kgid:evil, named by its label (cut at 60 characters)
+        pg.locator("#graph").scroll_into_view_if_needed()
+        at = pg.evaluate("""() => {
+            const g = window.ckgExplorer.graph;
+            const node = g.nodes.get().find(n => n.key === 'kgid:evil');
+            const p = g.network.canvasToDOM(g.network.getPositions([node.id])[node.id]);
+            const r = document.querySelector('#graph canvas').getBoundingClientRect();
+            return [r.left + p.x, r.top + p.y]; }""")
+        pg.mouse.move(at[0] - 30, at[1] - 30)
+        pg.mouse.move(at[0], at[1], steps=5)
+        pg.wait_for_selector("div.vis-tooltip", state="visible")
+        assert pg.inner_text("div.vis-tooltip") == label + "\nkgid:evil"
+        assert pg.evaluate("document.querySelector('div.vis-tooltip')"
+                           ".querySelectorAll(':not(br)').length") == 0  # no element made
+        assert pg.evaluate(f"typeof {PWN}") == "undefined"
+        pg.click("#views [data-view=table]")
         with pg.expect_navigation():
             pg.click("#results a.entity:text-is('kgid:evil')")
         assert pg.text_content("#entity-label") == label

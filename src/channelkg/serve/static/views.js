@@ -147,7 +147,9 @@
       if (!nodes[key]) {
         var lbl = row && v && row[v + "Label"] ? row[v + "Label"].value
           : (names[term.value] || show(term));
-        nodes[key] = { id: order.length, label: String(lbl).slice(0, 60), title: show(term),
+        var name = show(term);
+        nodes[key] = { id: order.length, label: String(lbl).slice(0, 60), key: name,
+                       title: String(lbl) === name ? name : lbl + "\n" + name,
                        group: v || term.type, href: isIri(term) ? entityHref(term.value) : null };
         order.push(key);
       }
