@@ -326,6 +326,7 @@ def test_xss_probes_run_nothing(ctx: Any, server: Server, kg: KnowledgeGraph) ->
         pg.locator("#graph").scroll_into_view_if_needed()
         at = pg.evaluate("""() => {
             const g = window.ckgExplorer.graph;
+            g.network.stopSimulation();  // the node stays where it is hovered
             const node = g.nodes.get().find(n => n.key === 'kgid:evil');
             const p = g.network.canvasToDOM(g.network.getPositions([node.id])[node.id]);
             const r = document.querySelector('#graph canvas').getBoundingClientRect();
