@@ -136,7 +136,10 @@ def routes(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channelkg")
     async def queries(_request: Request) -> Response:
         return JSONResponse(catalogue)
 
+    from channelkg.serve.explorer import routes as explorer_routes
+
     return [
+        *explorer_routes(pool, title=title),  # /entity/…, /static/vendor/…
         Route("/", sparql, methods=["GET", "POST"]),
         Route("/sparql", sparql, methods=["GET", "POST"]),
         Route("/queries.json", queries),

@@ -7,6 +7,10 @@ declares a title, a description and parameters::
     # description: Every route by which a model reaches the market, with its sources.
     # param: market (string, default "CN"): ISO 3166 code of the market
     # param: model (iri, optional): a model or model family, e.g. kgid:gpt
+    # view: table
+
+``# view:`` (optional: ``table``, ``graph``, ``timeline`` or ``chart``) is the view the
+query page of ``channelkg serve`` shows the answer in by default.
 
 Parameters are converted to RDF terms of the declared type and bound by a
 ``VALUES`` block of escaped terms (see :func:`bind_values`): a value can never
