@@ -249,16 +249,21 @@ def map_html(kg: KnowledgeGraph, node: Node) -> str:
     """The neighbourhood view around ``node``: the page ``channelkg view --around NODE``
     draws (sources drawn when it is one), from a projection kept between pages."""
     from channelkg.render.page import render_html
+    from channelkg.render.page_time import selection_spans
     from channelkg.render.selection import Selection, find_node, select
 
     sel = Selection(around=str(node), depth=1)
     error = ""
     for sources in (False, True):  # a source is drawn only with sources
+        full = _projection(kg, sources)
         try:
-            graph = select(_projection(kg, sources), sel, kg)
+            graph = select(full, sel, kg)
         except InputError as err:
             error = err.message
             continue
+        spans = selection_spans(full, sel, graph)  # the time slider, as render_view has it
+        if spans is not None:
+            graph.graph["spans"] = spans
         start = find_node(graph, str(node))
         label = str(graph.nodes[start].get("label") or start)
         return render_html(graph, title=sel.title(label), start=start)
