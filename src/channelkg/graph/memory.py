@@ -85,12 +85,40 @@ def _read_rdf(path: Path, read: Callable[[BinaryIO, ox.RdfFormat, str], T],
     fmt = rdf_format(path.with_suffix(suffix) if suffix else path)
     try:
         with path.open("rb") as fh:
+            check_input(fh, fmt, str(path))
             return read(fh, fmt, path.resolve().as_uri())
     except SyntaxError as err:
         loc, msg = parse_error_location(path, err)
         raise InputError(f"syntax error: {msg}", loc) from None
+    except MemoryError:
+        raise InputError(TERM_TOO_LONG, str(path)) from None
     except (OSError, ValueError) as err:
         raise InputError(f"cannot read: {err}", str(path)) from None
+
+
+#: A literal or IRI beyond the parser's buffer (:data:`channelkg.rdf.limits.TERM_LIMIT`).
+TERM_TOO_LONG = "holds a literal or IRI longer than 16 MiB (the RDF parser's limit)"
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def check_input(fh: BinaryIO, fmt: ox.RdfFormat, name: str) -> None:
+    """Check an open RDF file against :mod:`channelkg.rdf.limits` before it is parsed, and
+    leave it positioned after a UTF-8 byte order mark (accepted and skipped).
+
+    Raises:
+        InputError: too large a file, or RDF/XML entities that would expand without bound.
+    """
+    from channelkg.rdf.limits import RDF_FILE, check_size, check_xml_entities
+
+    fh.seek(0, 2)
+    check_size(fh.tell(), RDF_FILE, name)
+    fh.seek(0)
+    if fmt == ox.RdfFormat.RDF_XML:
+        check_xml_entities(fh.read(), name)
+        fh.seek(0)
+    elif fh.read(3) != _BOM:
+        fh.seek(0)
 
 
 def parse_file(path: Path, suffix: str | None = None) -> list[ox.Quad]:
