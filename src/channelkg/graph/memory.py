@@ -322,8 +322,9 @@ def query_store(
             says whether more were available.
 
     Raises:
-        QueryError: a syntax error or a failing query.
+        QueryError: a syntax error or a failing query, or one nested too deep.
     """
+    check_query(text)
     try:
         if default_graph is not None:
             res = store.query(text, default_graph=default_graph)
@@ -338,6 +339,23 @@ def query_store(
             return _convert(res, max_rows)
     except (OSError, ValueError, RuntimeError) as err:
         raise QueryError(f"query failed: {err}") from None
+
+
+def check_query(text: str) -> None:
+    """Refuse a query nested deeper than :data:`channelkg.rdf.limits.NESTING` before an
+    engine sees it (their parsers recurse: a deep enough query exhausts the stack).
+
+    Raises:
+        QueryError: too deep (the message names the line).
+    """
+    from channelkg.rdf.limits import NESTING, nesting_depth
+
+    limit = NESTING.value()
+    if text.count("(") + text.count("[") + text.count("{") > limit:
+        depth, line = nesting_depth(text, limit)
+        if depth > limit:
+            raise QueryError(NESTING.exceeded(
+                f"the query nests brackets {depth:,} deep (passing the limit on line {line})"))
 
 
 def _convert(res: Any, max_rows: int | None) -> QueryResult:
@@ -379,6 +397,7 @@ def query_rdflib(graph: Graph, text: str) -> QueryResult:
     """
     from pyparsing import ParseException
 
+    check_query(text)
     try:
         with quiet_rdflib():
             res = graph.query(text)
@@ -504,6 +523,9 @@ def expand_paths(paths: Sequence[Path | str] | None) -> list[Path]:
 __all__ = [
     "ENGINES",
     "FORMATS",
+    "TERM_TOO_LONG",
+    "check_input",
+    "check_query",
     "KnowledgeGraph",
     "OxigraphGraph",
     "RdflibGraph",

@@ -24,7 +24,9 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 from channelkg.errors import InputError
 
@@ -130,6 +132,46 @@ def check_nesting(text: str, name: str, what: str = "brackets") -> None:
         raise InputError(NESTING.exceeded(f"{what} nested {depth:,} deep"), f"{name}:{line}")
 
 
+def check_blank_depth(triples: Iterable[tuple[Any, Any, Any]], name: str) -> None:
+    """Refuse triples whose blank nodes nest (a blank node, or a list, as the object of
+    another, and so on) deeper than :data:`NESTING` allows: written as Turtle they would
+    nest that deep. The cells of one list do not nest (``rdf:rest``). Counted without
+    recursion, whatever the depth.
+
+    Raises:
+        InputError: too deep.
+    """
+    from rdflib import BNode
+    from rdflib.namespace import RDF
+
+    inner: dict[Any, list[tuple[Any, int]]] = {}
+    for s, p, o in triples:
+        if isinstance(s, BNode) and isinstance(o, BNode):
+            inner.setdefault(s, []).append((o, 0 if p == RDF.rest else 1))
+    if not inner:
+        return
+    limit = NESTING.value()
+    depth: dict[Any, int] = {}
+    for start in inner:
+        todo: list[tuple[Any, bool]] = [(start, False)]
+        on_path: set[Any] = set()
+        while todo:
+            node, done = todo.pop()
+            if done:
+                on_path.discard(node)
+                depth[node] = max((w + depth.get(c, 0) for c, w in inner.get(node, ())),
+                                  default=0)
+                if depth[node] > limit:
+                    raise InputError(NESTING.exceeded(
+                        f"blank nodes or lists nested more than {limit:,} deep"), name)
+                continue
+            if node in depth or node in on_path:
+                continue  # done already, or a cycle (the writer refuses those itself)
+            on_path.add(node)
+            todo.append((node, True))
+            todo.extend((c, False) for c, _ in inner.get(node, ()) if c not in depth)
+
+
 _ENTITY = re.compile(
     rb"<!ENTITY\s+(?P<param>%\s+)?(?P<name>[^\s\"'>]+)\s+"
     rb"(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<ext>SYSTEM|PUBLIC)\b)")
@@ -189,5 +231,5 @@ def _entity_sizes(values: dict[bytes, bytes], limit: int, name: str) -> dict[byt
 
 
 __all__ = ["ALL", "CSV_CELL", "FACTS", "INPUT_FILE", "MIB", "NESTING", "RDF_FILE",
-           "TERM_LIMIT", "XML_ENTITY", "YAML_NODES", "Limit", "check_nesting",
+           "TERM_LIMIT", "XML_ENTITY", "YAML_NODES", "Limit", "check_blank_depth", "check_nesting",
            "check_size", "check_xml_entities", "nesting_depth"]
