@@ -94,10 +94,24 @@ def parse_params(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print ``text`` for a person: on standard error, or on standard output when it is a
+    terminal, control characters from the data are shown as visible escapes
+    (:func:`channelkg.render.terminal.for_terminal`); a pipe gets the exact text."""
+    from channelkg.render.terminal import for_terminal, is_terminal
+
+    if err or is_terminal(sys.stdout):
+        text = for_terminal(text)
+    click.echo(text, err=err, nl=nl)
+
+
 def emit(text: str, output: Path | None) -> None:
-    """Print ``text`` (no ``output``, or ``-``), or write it atomically to ``output``."""
+    """Print ``text`` (no ``output``, or ``-``), or write it atomically to ``output``.
+
+    A terminal never gets control characters from the data (see :func:`echo`); a file
+    or a pipe gets the exact text."""
     if output is None or is_stdio(output):
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     from channelkg.rdf.fileio import atomic_write_text
 
@@ -126,11 +140,12 @@ def read_stdin_text() -> str:
 
 def progress(message: str) -> None:
     """Report progress on standard error (never on standard output)."""
-    click.echo(message, err=True)
+    echo(message, err=True)
 
 
 __all__ = [
     "RDF_FORMATS",
+    "echo",
     "STDIO",
     "TABLE_FORMATS",
     "emit",
