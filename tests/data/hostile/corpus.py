@@ -16,7 +16,7 @@ import shutil
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -36,6 +36,8 @@ class Case:
     file: str
     what: str
     kind: str  # "rdf", "yaml", "csv", "rq"
+    #: "refuse": every command ends in one clear error; "accept": read as data.
+    expect: str = "refuse"
 
 
 def _rdfxml_bomb() -> str:
@@ -72,60 +74,104 @@ def _entity_row(i: int) -> str:
     return f"entity,Market,m{i},Market {i},M{i % 1000:03d}\n"
 
 
-def build(folder: Path) -> list[Case]:
-    """Write the corpus into ``folder``; return its cases."""
-    folder.mkdir(parents=True, exist_ok=True)
-    files: dict[str, tuple[str, str, bytes]] = {}
+Maker = Callable[[], "str | bytes"]
 
-    def put(name: str, kind: str, what: str, data: str | bytes) -> None:
-        files[name] = (kind, what, data.encode("utf-8") if isinstance(data, str) else data)
 
-    put("entity-bomb.rdf", "rdf", "RDF/XML nested entities (10^9 characters)", _rdfxml_bomb())
+def _specs(depth: int = 100_000) -> dict[str, tuple[str, str, Maker]]:
+    """Every input: name -> (kind, what it exercises, a function making its content).
+    ``depth``: how deep the nested blank nodes and collections go."""
+    files: dict[str, tuple[str, str, Maker]] = {}
+
+    def put(name: str, kind: str, what: str, data: Maker) -> None:
+        files[name] = (kind, what, data)
+
+    put("entity-bomb.rdf", "rdf", "RDF/XML nested entities (10^9 characters)", _rdfxml_bomb)
     put("external-entity.rdf", "rdf", "RDF/XML external entity (file:///etc/passwd)",
-        '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
+        lambda: '<?xml version="1.0"?>\n<!DOCTYPE r [<!ENTITY x SYSTEM "file:///etc/passwd">]>\n'
         '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
         'xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#"><rdf:Description '
         'rdf:about="https://w3id.org/channelkg/id/x"><rdfs:label>&x;</rdfs:label>'
         "</rdf:Description></rdf:RDF>\n")
-    put("bnodes-100k.ttl", "rdf", "100,000 nested blank nodes", _nested_bnodes(100_000))
-    put("list-100k.ttl", "rdf", "100,000 nested collections", _nested_list(100_000))
+    put("bnodes-100k.ttl", "rdf", f"{depth:,} nested blank nodes", lambda: _nested_bnodes(depth))
+    put("list-100k.ttl", "rdf", f"{depth:,} nested collections", lambda: _nested_list(depth))
     put("bad-utf8.ttl", "rdf", "invalid UTF-8 in Turtle",
-        PREFIXES.encode() + b'kgid:x rdfs:label "caf\xe9" .\n')
+        lambda: PREFIXES.encode() + b'kgid:x rdfs:label "caf\xe9" .\n')
     put("literal-20mb.ttl", "rdf", "a 20 MB literal",
-        PREFIXES + 'kgid:x rdfs:label "' + "x" * (20 * MB) + '" .\n')
+        lambda: PREFIXES + 'kgid:x rdfs:label "' + "x" * (20 * MB) + '" .\n')
     put("bom.ttl", "rdf", "UTF-8 BOM in Turtle (accepted)",
-        "\ufeff" + PREFIXES + 'kgid:t-market rdfs:comment "with a BOM" .\n')
+        lambda: "\ufeff" + PREFIXES + 'kgid:t-market rdfs:comment "with a BOM" .\n')
     put("escapes.ttl", "rdf", "terminal escape codes in a label",
-        PREFIXES + 'kgid:t-market rdfs:label "\\u001B[2J\\u001B]0;pwned\\u0007evil"@en .\n')
-    put("duplicate-id.ttl", "rdf", "two facts with the same factId",
-        PREFIXES + 'kgid:t-route-cloud ckg:factId "T-1" .\n')
+        lambda: PREFIXES + 'kgid:t-market rdfs:label "\\u001B[2J\\u001B]0;pwned\\u0007evil"@en .\n')
+    put("duplicate-id.ttl", "rdf", "an IRI <kgid:t-market> beside kgid:t-market",
+        lambda: PREFIXES + "@prefix ckg: <https://w3id.org/channelkg/ontology#> .\n"
+        '<kgid:t-market> a ckg:Market ; rdfs:label "Dup"@en .\n'
+        "kgid:t-route-cloud ckg:market <kgid:t-market> .\n")
     put("ns-typo.ttl", "rdf", "a typo in the ckg: namespace IRI",
-        '@prefix ckg: <https://w3id.org/channelkg/ontologie#> .\n'
+        lambda: '@prefix ckg: <https://w3id.org/channelkg/ontologie#> .\n'
         '@prefix kgid: <https://w3id.org/channelkg/id/> .\n'
         'kgid:t-market ckg:isoCode "TL" .\n')
-    put("alias-bomb.yaml", "yaml", "YAML billion laughs (9^10 aliases)", _yaml_bomb())
+    put("alias-bomb.yaml", "yaml", "YAML billion laughs (9^10 aliases)", _yaml_bomb)
     put("python-tag.yaml", "yaml", "YAML !!python tag",
-        "- type: entity\n  id: x\n  label: !!python/object/apply:os.system ['echo pwned']\n")
+        lambda: "- type: entity\n  id: x\n"
+        "  label: !!python/object/apply:os.system ['echo pwned']\n")
     put("deep-flow.yaml", "yaml", "YAML 100,000 nested flow lists",
-        "- type: entity\n  label: " + "[" * 100_000 + "]" * 100_000 + "\n")
+        lambda: "- type: entity\n  label: " + "[" * 100_000 + "]" * 100_000 + "\n")
     put("nonstring-keys.yaml", "yaml", "YAML non-string keys",
-        "- type: entity\n  ? [1, 2]\n  : x\n  3: y\n  id: k\n")
+        lambda: "- type: entity\n  ? [1, 2]\n  : x\n  3: y\n  id: k\n")
     put("comment-20mb.yaml", "yaml", "YAML with a 20 MB comment",
-        "# " + "c" * (20 * MB) + "\n- type: entity\n  id: c\n")
+        lambda: "# " + "c" * (20 * MB) + "\n- type: entity\n  id: c\n")
     put("cell-200kb.csv", "csv", "a 200 KB CSV cell",
-        "type,class,id,label_en,iso_code\nentity,Market,big," + "y" * 200_000 + ",BG\n")
+        lambda: "type,class,id,label_en,iso_code\nentity,Market,big," + "y" * 200_000 + ",BG\n")
     put("rows-1m.csv", "csv", "1,000,000 CSV rows",
-        "type,class,id,label_en,iso_code\n" + "".join(_entity_row(i) for i in range(1_000_000)))
+        lambda: "type,class,id,label_en,iso_code\n"
+        + "".join(_entity_row(i) for i in range(1_000_000)))
     put("bom.csv", "csv", "UTF-8 BOM in CSV (accepted)",
-        "\ufefftype,class,id,label_en,iso_code\nentity,Market,bom-land,Bomland,BQ\n")
+        lambda: "\ufefftype,class,id,label_en,iso_code\nentity,Market,bom-land,Bomland,BQ\n")
     put("parens-10k.rq", "rq", "10,000 nested parentheses in a query",
-        "SELECT ?x WHERE { BIND(" + "(" * 10_000 + "1" + ")" * 10_000 + " AS ?x) }\n")
+        lambda: "SELECT ?x WHERE { BIND(" + "(" * 10_000 + "1" + ")" * 10_000 + " AS ?x) }\n")
     put("groups-10k.rq", "rq", "10,000 nested groups in a query",
-        "SELECT * WHERE " + "{ " * 10_000 + "?s ?p ?o" + " }" * 10_000 + "\n")
-    put("bad-utf8.rq", "rq", "invalid UTF-8 in a query file", b"SELECT * WHERE { ?s ?p \"\xff\" }")
-    for name, (_, _, data) in files.items():
-        (folder / name).write_bytes(data)
-    return [Case(n, n, w, k) for n, (k, w, _) in files.items()]
+        lambda: "SELECT * WHERE " + "{ " * 10_000 + "?s ?p ?o" + " }" * 10_000 + "\n")
+    put("bad-utf8.rq", "rq", "invalid UTF-8 in a query file",
+        lambda: b"SELECT * WHERE { ?s ?p \"\xff\" }")
+    return files
+
+
+#: The names of the inputs, in order.
+NAMES = tuple(_specs())
+
+
+def build(folder: Path, only: Sequence[str] = (), depth: int = 100_000) -> list[Case]:
+    """Write the corpus (or the inputs named in ``only``) into ``folder``; return its cases.
+    ``depth``: of the nested blank nodes and collections (the tests use less)."""
+    folder.mkdir(parents=True, exist_ok=True)
+    cases = []
+    for name, (kind, what, make) in _specs(depth).items():
+        if only and name not in only:
+            continue
+        data = make()
+        (folder / name).write_bytes(data.encode("utf-8") if isinstance(data, str) else data)
+        cases.append(Case(name, name, what, kind, "accept" if name in ACCEPTED else "refuse"))
+    return cases
+
+
+#: Inputs that are data, not attacks: read (a BOM), or read and shown safely.
+ACCEPTED = frozenset({"bom.ttl", "bom.csv", "escapes.ttl", "duplicate-id.ttl"})
+#: The commands that must refuse an input whose harm depends on the command (the
+#: others read it as data): deep blank nodes only hurt a writer of Turtle, a namespace
+#: typo only a check. Every other input that is not accepted is refused by all.
+REFUSED_BY = {
+    "bnodes-100k.ttl": frozenset({"format", "import"}),
+    "list-100k.ttl": frozenset({"format", "import"}),
+    "ns-typo.ttl": frozenset({"validate", "import"}),
+}
+
+
+def must_refuse(case: Case, label: str) -> bool:
+    """Whether ``label`` (a command) must refuse ``case``."""
+    if case.expect == "accept":
+        return False
+    return label in REFUSED_BY.get(case.name, frozenset({label}))
+
 
 
 def commands(case: Case, path: Path, tiny: Path) -> list[tuple[str, list[str]]]:
@@ -204,25 +250,33 @@ def run_one(case: Case, label: str, args: Sequence[str], work: Path, env: dict[s
                               capture_output=True, timeout=timeout, stdin=subprocess.DEVNULL,
                               preexec_fn=lambda: _limits(memory_mb))  # noqa: PLW1509
         code, err = proc.returncode, proc.stderr.decode("utf-8", "replace")
+        out = proc.stdout.decode("utf-8", "replace")
     except subprocess.TimeoutExpired:
-        code, err = -9, f"(killed after {timeout:g} s)"
+        code, err, out = -9, f"(killed after {timeout:g} s)", ""
     seconds = time.monotonic() - start
+    return Run(case, label, code, message(code, err, out),
+               "Traceback (most recent call last)" in err, _digest(graphs) != before, seconds)
+
+
+def message(code: int, err: str, out: str) -> str:
+    """The line that says what happened: the error, else (``validate``) the first
+    problem on standard output, else the last progress line."""
+    errors = [line for line in err.splitlines() if line.startswith("Error:")]
     lines = [line for line in err.splitlines() if line.strip()]
-    first = lines[0] if lines else ""
-    changed = _digest(graphs) != before
-    return Run(case, label, code, first[:200], "Traceback (most recent call last)" in err,
-               changed, seconds)
+    if errors:
+        return errors[0][:200]
+    if code != 0 and out.strip():
+        return out.strip().splitlines()[0][:200]
+    return (lines[-1] if lines else "")[:200]
 
 
 def run_all(folder: Path, tiny: Path, work: Path, only: Sequence[str] = (),
             timeout: float = 120.0) -> list[Run]:
     """Build the corpus in ``folder`` and run every command on every input."""
-    cases = build(folder)
+    cases = build(folder, only)
     env = dict(os.environ)
     runs = []
     for case in cases:
-        if only and case.name not in only:
-            continue
         for label, args in commands(case, folder / case.file, tiny):
             if args[0] == "format":
                 args = ["format", "{copy}", str(folder / case.file)]
@@ -230,23 +284,34 @@ def run_all(folder: Path, tiny: Path, work: Path, only: Sequence[str] = (),
     return runs
 
 
-def table(runs: Sequence[Run]) -> str:
-    """The runs as a Markdown table, with the counts."""
-    clear = sum(1 for r in runs if r.code == 2 and not r.traceback and r.first_line)
-    ok = sum(1 for r in runs if r.code in (0, 1) and not r.traceback)
-    tb = sum(1 for r in runs if r.traceback)
-    other = len(runs) - clear - ok - tb
-    changed = sum(1 for r in runs if r.changed and r.code != 0)
+def outcome(run: Run) -> str:
+    """``traceback``, ``crash`` (a signal or the time limit), ``refused`` (a clear error:
+    exit 2, or ``validate`` reporting the input as a problem) or ``accepted``."""
+    if run.traceback:
+        return "traceback"
+    if run.code not in (0, 1, 2):
+        return "crash"
+    if run.code == 2 or (run.code == 1 and run.label == "validate" and run.first_line):
+        return "refused"
+    return "accepted"
+
+
+def table(runs: Sequence[Run], hide: str = "") -> str:
+    """The runs as a Markdown table, after a line of counts; ``hide`` (a folder) is
+    left out of the messages."""
+    counts = {k: sum(1 for r in runs if outcome(r) == k)
+              for k in ("refused", "accepted", "traceback", "crash")}
+    changed = sum(1 for r in runs if r.changed and outcome(r) != "accepted")
     out = [
-        f"{len(runs)} runs: {clear} clear errors (exit 2, one line), {ok} accepted "
-        f"(exit 0/1), {tb} tracebacks, {other} other (crash, timeout); "
-        f"{changed} files changed by a failed command.",
+        f"{len(runs)} runs: {counts['refused']} clear errors, {counts['accepted']} read as "
+        f"data, {counts['traceback']} tracebacks, {counts['crash']} crashes or time-outs; "
+        f"{changed} files changed by a command that failed.",
         "",
-        "| input | what | command | exit | seconds | first line of stderr |",
-        "|---|---|---|---|---|---|",
+        "| input | what | command | exit | seconds | outcome | message |",
+        "|---|---|---|---|---|---|---|",
     ]
     for r in runs:
-        line = r.first_line.replace("|", "\\|").replace(str(Path.cwd()), ".")
+        line = (r.first_line.replace(hide, "") if hide else r.first_line).replace("|", "\\|")
         out.append(f"| {r.case.file} | {r.case.what} | {r.label} | {r.code} | "
-                   f"{r.seconds:.1f} | {line} |")
+                   f"{r.seconds:.1f} | {outcome(r)} | {line} |")
     return "\n".join(out) + "\n"
