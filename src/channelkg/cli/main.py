@@ -229,6 +229,7 @@ def query(
     Examples:
       channelkg query seed-table
       channelkg query routes-into --param market=HK --format csv
+      channelkg query seed-table --format csv --safe-csv -o seed.csv
       channelkg query entity -p entity=kgid:gpt -f turtle -o gpt.ttl
       channelkg query 'SELECT ?s WHERE { ?s a <https://w3id.org/channelkg/ontology#Market> }'
       echo 'ASK { ?s ?p ?o }' | channelkg query -

@@ -37,8 +37,9 @@ def format_option(
     default: str = "table",
     help_text: str = "Output format.",
 ) -> Callable[[F], F]:
-    """``-f/--format`` with the given names, passed to the command as ``fmt``."""
-    return click.option(
+    """``-f/--format`` with the given names, passed to the command as ``fmt``; with
+    ``csv`` among them, also ``--safe-csv`` (see :func:`safe_csv_option`)."""
+    option = click.option(
         "--format",
         "-f",
         "fmt",
@@ -47,6 +48,32 @@ def format_option(
         show_default=True,
         help=help_text,
     )
+    if "csv" not in choices:
+        return option
+
+    def both(func: F) -> F:
+        return option(safe_csv_option(func))
+
+    return both
+
+
+def _set_safe_csv(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    from channelkg.render.spreadsheet import SAFE_CSV
+
+    SAFE_CSV.set(bool(value))
+
+
+def safe_csv_option(func: F) -> F:
+    """``--safe-csv``: CSV cells that start with = + - @ (or tab, CR) get a leading ``'``
+    so that a spreadsheet shows them as text instead of running them as formulas."""
+    return click.option(
+        "--safe-csv",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_safe_csv,
+        help="With --format csv: prefix cells starting with = + - @ (or tab, CR) with ' "
+        "so spreadsheets never run them as formulas (default: exact data).",
+    )(func)
 
 
 def output_option(
@@ -146,6 +173,7 @@ def progress(message: str) -> None:
 __all__ = [
     "RDF_FORMATS",
     "echo",
+    "safe_csv_option",
     "STDIO",
     "TABLE_FORMATS",
     "emit",
