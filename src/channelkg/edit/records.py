@@ -152,7 +152,7 @@ def _yaml_loader(where: str) -> type[Any]:
         def compose_node(self, parent: Any, index: Any) -> Any:
             self.depth += 1
             try:
-                if self.depth > NESTING.value():
+                if self.depth > NESTING.bound():
                     mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
                     raise InputError(NESTING.exceeded(f"YAML nested {self.depth:,} deep"),
                                      f"{where}:{mark.line + 1}")
@@ -175,7 +175,7 @@ def _expanded_nodes(root: Any, where: str) -> None:
 
     from channelkg.rdf.limits import YAML_NODES
 
-    limit = YAML_NODES.value()
+    limit = YAML_NODES.bound()
     size: dict[int, int] = {}
     todo: list[tuple[Any, bool]] = [(root, False)]
     open_nodes: set[int] = set()
@@ -243,7 +243,7 @@ def read_yaml(path: Path | str, text: str | None = None) -> list[Record]:
     if not isinstance(root, yaml.SequenceNode):
         line = root.start_mark.line + 1
         raise InputError("expected a list of facts", f"{path}:{line}")
-    if len(root.value) > FACTS.value():
+    if len(root.value) > FACTS.bound():
         raise InputError(FACTS.exceeded(f"{len(root.value):,} facts"), str(path))
     return [_yaml_record(item, i, path, loader) for i, item in enumerate(root.value, 1)]
 
@@ -298,7 +298,7 @@ def read_csv(path: Path | str, text: str | None = None) -> list[Record]:
 
     text = read_text(path) if text is None else text
     check_size(len(text), INPUT_FILE, str(path))
-    cell_limit = CSV_CELL.value()
+    cell_limit = CSV_CELL.bound()
     csv.field_size_limit(cell_limit)
     reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     try:
@@ -307,7 +307,7 @@ def read_csv(path: Path | str, text: str | None = None) -> list[Record]:
             return []
         if "type" not in [norm_key(h) for h in header]:
             raise InputError("the header row needs a 'type' column", f"{path}:1")
-        return _csv_records(reader, header, path, FACTS.value())
+        return _csv_records(reader, header, path, FACTS.bound())
     except csv.Error as err:
         line = reader.line_num
         if "field larger" in str(err):

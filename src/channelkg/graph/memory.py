@@ -350,7 +350,7 @@ def check_query(text: str) -> None:
     """
     from channelkg.rdf.limits import NESTING, nesting_depth
 
-    limit = NESTING.value()
+    limit = NESTING.bound()
     if text.count("(") + text.count("[") + text.count("{") > limit:
         depth, line = nesting_depth(text, limit)
         if depth > limit:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from channelkg.errors import InputError
@@ -36,17 +36,44 @@ MIB = 1 << 20
 TERM_LIMIT = 16 * MIB
 
 
-@dataclass(frozen=True)
-class Limit:
+class Limit(Enum):
     """One bound: its environment variable, default, unit (bytes per unit) and meaning."""
 
-    env: str
-    default: int
-    unit: int
-    what: str
+    RDF_FILE = ("CHANNELKG_MAX_RDF_MB", 1024, MIB, "size of one RDF file")
+    INPUT_FILE = ("CHANNELKG_MAX_INPUT_MB", 16, MIB, "size of a YAML, CSV or query file")
+    NESTING = ("CHANNELKG_MAX_NESTING", 100, 1, "nesting of ( [ { in Turtle or SPARQL")
+    FACTS = ("CHANNELKG_MAX_FACTS", 100_000, 1, "facts (rows) in one YAML or CSV file")
+    YAML_NODES = ("CHANNELKG_MAX_YAML_NODES", 1_000_000, 1, "YAML nodes, aliases expanded")
+    CSV_CELL = ("CHANNELKG_MAX_CELL_KB", 128, 1024, "characters in one CSV cell")
+    XML_ENTITY = ("CHANNELKG_MAX_XML_ENTITY_KB", 1024, 1024,
+                  "characters RDF/XML entities expand to")
 
-    def value(self) -> int:
-        """The bound in its unit of counting (bytes for sizes)."""
+    @property
+    def env(self) -> str:
+        """The environment variable that changes the bound."""
+        return str(self.value[0])
+
+    @property
+    def default(self) -> int:
+        """The bound, in its unit, when the variable is not set."""
+        return int(self.value[1])
+
+    @property
+    def unit(self) -> int:
+        """Bytes (or items) per unit of the variable."""
+        return int(self.value[2])
+
+    @property
+    def what(self) -> str:
+        """What is bounded."""
+        return str(self.value[3])
+
+    def bound(self) -> int:
+        """The bound in its unit of counting (bytes for sizes).
+
+        Raises:
+            InputError: the variable is set to something but a positive whole number.
+        """
         raw = os.environ.get(self.env, "").strip()
         if not raw:
             return self.default * self.unit
@@ -61,21 +88,21 @@ class Limit:
 
     def exceeded(self, found: str) -> str:
         """The message for input beyond this bound."""
-        shown = self.value() // self.unit
+        shown = self.bound() // self.unit
         return f"{found}; the limit is {shown:,}{self.suffix()} (set {self.env} to change it)"
 
     def suffix(self) -> str:
+        """The unit as written after a number."""
         return {MIB: " MiB", 1024: " KiB"}.get(self.unit, "")
 
 
-RDF_FILE = Limit("CHANNELKG_MAX_RDF_MB", 1024, MIB, "size of one RDF file")
-INPUT_FILE = Limit("CHANNELKG_MAX_INPUT_MB", 16, MIB, "size of a YAML, CSV or query file")
-NESTING = Limit("CHANNELKG_MAX_NESTING", 100, 1, "nesting of ( [ { in Turtle or SPARQL")
-FACTS = Limit("CHANNELKG_MAX_FACTS", 100_000, 1, "facts (rows) in one YAML or CSV file")
-YAML_NODES = Limit("CHANNELKG_MAX_YAML_NODES", 1_000_000, 1, "YAML nodes, aliases expanded")
-CSV_CELL = Limit("CHANNELKG_MAX_CELL_KB", 128, 1024, "characters in one CSV cell")
-XML_ENTITY = Limit("CHANNELKG_MAX_XML_ENTITY_KB", 1024, 1024,
-                   "characters RDF/XML entities expand to")
+RDF_FILE = Limit.RDF_FILE
+INPUT_FILE = Limit.INPUT_FILE
+NESTING = Limit.NESTING
+FACTS = Limit.FACTS
+YAML_NODES = Limit.YAML_NODES
+CSV_CELL = Limit.CSV_CELL
+XML_ENTITY = Limit.XML_ENTITY
 
 ALL = (RDF_FILE, INPUT_FILE, NESTING, FACTS, YAML_NODES, CSV_CELL, XML_ENTITY)
 
@@ -86,7 +113,7 @@ def check_size(size: int, limit: Limit, where: str) -> None:
     Raises:
         InputError: the input is larger than the limit.
     """
-    if size > limit.value():
+    if size > limit.bound():
         raise InputError(limit.exceeded(f"too large ({size / MIB:,.1f} MiB)"), where)
 
 
@@ -124,7 +151,7 @@ def check_nesting(text: str, name: str, what: str = "brackets") -> None:
     Raises:
         InputError: too deep, located at the line where the limit is passed.
     """
-    limit = NESTING.value()
+    limit = NESTING.bound()
     if text.count("(") + text.count("[") + text.count("{") <= limit:
         return  # cannot be deeper than its number of brackets
     depth, line = nesting_depth(text, limit)
@@ -150,7 +177,7 @@ def check_blank_depth(triples: Iterable[tuple[Any, Any, Any]], name: str) -> Non
             inner.setdefault(s, []).append((o, 0 if p == RDF.rest else 1))
     if not inner:
         return
-    limit = NESTING.value()
+    limit = NESTING.bound()
     depth: dict[Any, int] = {}
     for start in inner:
         todo: list[tuple[Any, bool]] = [(start, False)]
@@ -189,7 +216,7 @@ def check_xml_entities(data: bytes, name: str) -> None:
     """
     if b"<!ENTITY" not in data:
         return
-    limit = XML_ENTITY.value()
+    limit = XML_ENTITY.bound()
     values: dict[bytes, bytes] = {}
     end = 0
     for m in _ENTITY.finditer(data):
