@@ -201,3 +201,16 @@ def test_safe_csv_neutralises_formulas_only_when_asked(tmp_path: Path) -> None:
     assert code == 0 and {"'+1", "'-2", "'=HYPERLINK(1)", "'@a", "ok"} <= set(lines)
     code, out, _ = _invoke("timeline", "--data", str(TINY), "-f", "csv", "--safe-csv")
     assert code == 0 and out.startswith("date,")
+
+
+def test_the_endpoint_refuses_a_deep_query_before_the_engine() -> None:
+    """10,000 nested parentheses once killed a worker of `serve` (a stack overflow)."""
+    from channelkg.graph.memory import load
+    from channelkg.serve.app import Job, execute
+
+    kg = load([TINY])
+    for q in ("SELECT ?x WHERE { BIND(" + "(" * 10_000 + "1" + ")" * 10_000 + " AS ?x) }",
+              "SELECT * WHERE " + "{ " * 10_000 + "?s ?p ?o" + " }" * 10_000):
+        reply = execute(kg, Job(text=q))
+        assert reply.status == 400 and b"nests brackets" in reply.body
+    assert execute(kg, Job(text="ASK { ?s ?p ?o }")).status == 200
