@@ -109,13 +109,15 @@ def check_input(fh: BinaryIO, fmt: ox.RdfFormat, name: str) -> None:
     Raises:
         InputError: too large a file, or RDF/XML entities that would expand without bound.
     """
-    from channelkg.rdf.limits import RDF_FILE, check_size, check_xml_entities
+    from channelkg.rdf.limits import RDF_FILE, check_size, check_xml_entities, check_xml_nesting
 
     fh.seek(0, 2)
     check_size(fh.tell(), RDF_FILE, name)
     fh.seek(0)
     if fmt == ox.RdfFormat.RDF_XML:
-        check_xml_entities(fh.read(), name)
+        data = fh.read()
+        check_xml_entities(data, name)
+        check_xml_nesting(data, name)
         fh.seek(0)
     elif fh.read(3) != _BOM:
         fh.seek(0)

@@ -96,12 +96,15 @@ def read_text(path: Path) -> str:
     it is not text.
 
     Raises:
-        InputError: the file is missing, unreadable or not UTF-8 (with the byte's line).
+        InputError: the file is missing, unreadable, larger than
+            :data:`~channelkg.rdf.limits.RDF_FILE` or not UTF-8 (with the byte's line).
     """
     from channelkg.errors import InputError
+    from channelkg.rdf.limits import RDF_FILE, check_size
 
     path = Path(path)
     try:
+        check_size(path.stat().st_size, RDF_FILE, str(path))
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError("no such file", str(path)) from None

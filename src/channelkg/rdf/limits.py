@@ -236,6 +236,36 @@ def check_xml_entities(data: bytes, name: str) -> None:
             f"its entities expand to {total - len(body):,} characters"), name)
 
 
+_XML_TOKEN = re.compile(
+    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>"
+    rb"|(?P<close></[^>]*>)"
+    rb"|(?P<open><[A-Za-z_:][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*?(?P<empty>/?)>)",
+    re.DOTALL)
+
+
+def check_xml_nesting(data: bytes, name: str) -> None:
+    """Refuse RDF/XML whose elements nest deeper than twice :data:`NESTING` (a blank node
+    as a property's value takes two levels); the RDF/XML parser slows down without bound
+    on deep nesting.
+
+    Raises:
+        InputError: too deep, at the line where the limit is passed.
+    """
+    limit = 2 * NESTING.bound() + 2
+    if data.count(b"<") <= limit:
+        return
+    depth = 0
+    for m in _XML_TOKEN.finditer(data):
+        if m.group("close"):
+            depth -= 1
+        elif m.group("open") and not m.group("empty"):
+            depth += 1
+            if depth > limit:
+                line = data.count(b"\n", 0, m.start()) + 1
+                raise InputError(NESTING.exceeded(
+                    f"XML elements nested more than {limit:,} deep"), f"{name}:{line}")
+
+
 def _entity_sizes(values: dict[bytes, bytes], limit: int, name: str) -> dict[bytes, int]:
     """The expanded length of each entity (XML's five predefined ones count as one)."""
     sizes: dict[bytes, int] = {b"lt": 1, b"gt": 1, b"amp": 1, b"apos": 1, b"quot": 1}
@@ -259,4 +289,4 @@ def _entity_sizes(values: dict[bytes, bytes], limit: int, name: str) -> dict[byt
 
 __all__ = ["ALL", "CSV_CELL", "FACTS", "INPUT_FILE", "MIB", "NESTING", "RDF_FILE",
            "TERM_LIMIT", "XML_ENTITY", "YAML_NODES", "Limit", "check_blank_depth", "check_nesting",
-           "check_size", "check_xml_entities", "nesting_depth"]
+           "check_size", "check_xml_entities", "check_xml_nesting", "nesting_depth"]

@@ -70,6 +70,14 @@ def _nested_list(depth: int) -> str:
     return PREFIXES + "kgid:deep rdfs:seeAlso " + "( " * depth + "kgid:end" + " )" * depth + " .\n"
 
 
+def _nested_xml(depth: int) -> str:
+    return ('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+            'xmlns:rdfs="http://www.w3.org/2000/01/rdf-schema#">'
+            '<rdf:Description rdf:about="https://w3id.org/channelkg/id/x">'
+            + "<rdfs:seeAlso><rdf:Description>" * depth + "<rdfs:label>v</rdfs:label>"
+            + "</rdf:Description></rdfs:seeAlso>" * depth + "</rdf:Description></rdf:RDF>\n")
+
+
 def _entity_row(i: int) -> str:
     return f"entity,Market,m{i},Market {i},M{i % 1000:03d}\n"
 
@@ -94,6 +102,8 @@ def _specs(depth: int = 100_000) -> dict[str, tuple[str, str, Maker]]:
         "</rdf:Description></rdf:RDF>\n")
     put("bnodes-100k.ttl", "rdf", f"{depth:,} nested blank nodes", lambda: _nested_bnodes(depth))
     put("list-100k.ttl", "rdf", f"{depth:,} nested collections", lambda: _nested_list(depth))
+    put("nested-100k.rdf", "rdf", f"RDF/XML elements nested {2 * depth:,} deep",
+        lambda: _nested_xml(depth))
     put("bad-utf8.ttl", "rdf", "invalid UTF-8 in Turtle",
         lambda: PREFIXES.encode() + b'kgid:x rdfs:label "caf\xe9" .\n')
     put("literal-20mb.ttl", "rdf", "a 20 MB literal",
