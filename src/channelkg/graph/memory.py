@@ -131,10 +131,16 @@ def parse_file(path: Path, suffix: str | None = None) -> list[ox.Quad]:
     default graph: the graph name would be lost.
     """
     def read(fh: BinaryIO, fmt: ox.RdfFormat, base: str) -> list[ox.Quad]:
+        from channelkg.rdf.limits import check_blank_depth
+
         quads = list(ox.parse(fh, format=fmt, base_iri=base))
         for i, q in enumerate(quads):
             if not isinstance(q.graph_name, ox.DefaultGraph):
                 raise _named_graph_error(Path(path), fmt, i, q.graph_name)
+        # Whoever reads these triples into objects (validate, add, import) may nest as deep.
+        rest = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#rest")
+        check_blank_depth(((q.subject, q.predicate, q.object) for q in quads), str(path),
+                          ox.BlankNode, rest)
         return quads
 
     return _read_rdf(path, read, suffix)

@@ -159,22 +159,26 @@ def check_nesting(text: str, name: str, what: str = "brackets") -> None:
         raise InputError(NESTING.exceeded(f"{what} nested {depth:,} deep"), f"{name}:{line}")
 
 
-def check_blank_depth(triples: Iterable[tuple[Any, Any, Any]], name: str) -> None:
+def check_blank_depth(triples: Iterable[tuple[Any, Any, Any]], name: str,
+                      blank: type = object, rest: Any = None) -> None:
     """Refuse triples whose blank nodes nest (a blank node, or a list, as the object of
     another, and so on) deeper than :data:`NESTING` allows: written as Turtle they would
     nest that deep. The cells of one list do not nest (``rdf:rest``). Counted without
-    recursion, whatever the depth.
+    recursion, whatever the depth. ``blank`` and ``rest``: the blank node class and the
+    ``rdf:rest`` term of the triples (default: rdflib's).
 
     Raises:
         InputError: too deep.
     """
-    from rdflib import BNode
-    from rdflib.namespace import RDF
+    if blank is object:
+        from rdflib import BNode
+        from rdflib.namespace import RDF
 
+        blank, rest = BNode, RDF.rest
     inner: dict[Any, list[tuple[Any, int]]] = {}
     for s, p, o in triples:
-        if isinstance(s, BNode) and isinstance(o, BNode):
-            inner.setdefault(s, []).append((o, 0 if p == RDF.rest else 1))
+        if isinstance(o, blank) and isinstance(s, blank):
+            inner.setdefault(s, []).append((o, 0 if p == rest else 1))
     if not inner:
         return
     limit = NESTING.bound()

@@ -167,11 +167,13 @@ def build(folder: Path, only: Sequence[str] = (), depth: int = 100_000) -> list[
 #: Inputs that are data, not attacks: read (a BOM), or read and shown safely.
 ACCEPTED = frozenset({"bom.ttl", "bom.csv", "escapes.ttl", "duplicate-id.ttl"})
 #: The commands that must refuse an input whose harm depends on the command (the
-#: others read it as data): deep blank nodes only hurt a writer of Turtle, a namespace
-#: typo only a check. Every other input that is not accepted is refused by all.
+#: others read it as data): deep blank nodes hurt whoever turns them into objects or
+#: writes them as Turtle (queries and views read them from the store as they are), a
+#: namespace typo only a check. Every other input that is not accepted is refused by all.
+DEEP = frozenset({"format", "import", "validate", "add"})
 REFUSED_BY = {
-    "bnodes-100k.ttl": frozenset({"format", "import"}),
-    "list-100k.ttl": frozenset({"format", "import"}),
+    "bnodes-100k.ttl": DEEP,
+    "list-100k.ttl": DEEP,
     "ns-typo.ttl": frozenset({"validate", "import"}),
 }
 
