@@ -38,6 +38,10 @@ def result_problems(results: Graph, locate: Callable[[Node | None], str]) -> lis
     return out
 
 
+#: The IRI schemes pySHACL takes a focus node in as an IRI.
+_FOCUS_SCHEMES = ("http:", "https:", "urn:", "file:")
+
+
 def run_shacl(
     data: Graph,
     shapes: Graph,
@@ -63,6 +67,10 @@ def run_shacl(
         nodes = [n for n in sorted(focus, key=str) if isinstance(n, URIRef)]
         if not nodes:
             return []
+        if not all(n.lower().startswith(_FOCUS_SCHEMES) for n in nodes):
+            # pySHACL reads any other focus node as a prefixed name (<kgid:x> as kgid:x):
+            # validate every target instead.
+            nodes = None
     mixed = new_rdflib_graph()
     for graph in (data, ontology):
         for t in graph:

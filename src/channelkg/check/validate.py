@@ -6,6 +6,8 @@ SHACL validation uses pySHACL (https://www.w3.org/TR/shacl/), see
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,7 +19,7 @@ from channelkg.check.problems import LineIndex, Problem, sort_key
 from channelkg.check.shacl import run_shacl
 from channelkg.errors import InputError
 from channelkg.graph.memory import expand_paths, new_rdflib_graph, parse_file
-from channelkg.rdf.namespaces import CKG
+from channelkg.rdf.namespaces import CKG, KGID
 from channelkg.rdf.terms import display, shorten, to_rdflib
 
 
@@ -167,7 +169,54 @@ def graph_problems(data: Graph, onto: Graph, index: LineIndex, onto_name: str) -
                         node=term,
                     )
                 )
+            elif isinstance(term, URIRef) and term not in seen and near_ckg(str(term)):
+                seen.add(term)
+                problems.append(Problem(
+                    "term", f"unknown term <{term}>: its namespace looks like a typo of "
+                    f"ckg: <{CKG}>", index.node(term), node=term))
     return problems
 
 
-__all__ = ["LineIndex", "Problem", "Report", "graph_problems", "validate"]
+def _namespace(iri: str) -> str:
+    cut = max(iri.rfind("#"), iri.rfind("/"))
+    return iri[: cut + 1] if cut >= 0 else iri
+
+
+@functools.lru_cache(maxsize=4096)
+def _near(namespace: str) -> bool:
+    """Whether ``namespace`` is at most three edits away from the ckg: namespace (``http:``
+    for ``https:``, ``/ontology/``, ``ontologie#``) without being it."""
+    ckg, kgid = str(CKG), str(KGID)
+    if namespace in (ckg, kgid) or namespace.startswith(kgid):
+        return False
+    return _edits(namespace, ckg, 3) <= 3
+
+
+def _edits(a: str, b: str, cap: int) -> int:
+    """The edit distance of ``a`` and ``b``, or ``cap + 1`` once it is known to pass ``cap``."""
+    if abs(len(a) - len(b)) > cap:
+        return cap + 1
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+        if min(row) > cap:
+            return cap + 1
+    return row[-1]
+
+
+def near_ckg(iri: str) -> bool:
+    """Whether ``iri`` is in a namespace that looks like a typo of the ckg: namespace
+    (its terms would bypass every check of ckg: terms). A version IRI of the ontology
+    (``…/ontology/0.1.0``) is none."""
+    namespace = _namespace(iri)
+    if _VERSION.fullmatch(iri[len(namespace):]) and namespace == str(CKG)[:-1] + "/":
+        return False
+    return _near(namespace)
+
+
+_VERSION = re.compile(r"[0-9][0-9.]*")
+
+
+__all__ = ["LineIndex", "Problem", "Report", "graph_problems", "near_ckg", "validate"]

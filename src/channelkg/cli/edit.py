@@ -8,6 +8,7 @@ from typing import Any
 import click
 
 from channelkg.cli.main import CONTEXT, cli
+from channelkg.cli.options import echo
 from channelkg.errors import CheckFailedError
 
 _FILE_HELP = "Theme file to add to (default: graphs/additions.ttl)."
@@ -170,7 +171,7 @@ def _make_add_command(kind: str) -> click.Command:
         result = add_records([record], file=target, data=list(data) or None,
                              skip_duplicates=skip_duplicates, dry_run=dry_run,
                              lock_timeout=lock_timeout, remote=remote)
-        click.echo(result.text, nl=False)
+        echo(result.text, nl=False)
 
     command.__doc__ = (
         f"Add one {kind}." + (
@@ -227,7 +228,7 @@ def import_(source_file: Path, fmt: str | None, target: Path | None, data: tuple
                              file=target, data=list(data) or None,
                              skip_duplicates=skip_duplicates, dry_run=dry_run, fmt=fmt,
                              lock_timeout=lock_timeout, progress=bar, remote=remote)
-    click.echo(result.text, nl=False)
+    echo(result.text, nl=False)
 
 
 @cli.command("format", context_settings=CONTEXT)

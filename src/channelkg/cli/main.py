@@ -59,7 +59,10 @@ class _Group(click.Group):
             if isinstance(err, CheckFailedError) and not str(err):
                 # The command's output already says what failed: just the exit code.
                 raise click.exceptions.Exit(err.exit_code) from None
-            raise click_error(str(err), err.exit_code) from None
+            from channelkg.render.terminal import for_terminal
+
+            # The message can quote the data: no control character reaches the terminal.
+            raise click_error(for_terminal(str(err)), err.exit_code) from None
         except KeyboardInterrupt:
             raise click_error("interrupted (Ctrl-C); nothing was written", 130) from None
 
@@ -238,6 +241,7 @@ def query(
     Examples:
       channelkg query seed-table
       channelkg query routes-into --param market=HK --format csv
+      channelkg query seed-table --format csv --safe-csv -o seed.csv
       channelkg query entity -p entity=kgid:gpt -f turtle -o gpt.ttl
       channelkg query 'SELECT ?s WHERE { ?s a <https://w3id.org/channelkg/ontology#Market> }'
       echo 'ASK { ?s ?p ?o }' | channelkg query -

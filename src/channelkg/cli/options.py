@@ -37,8 +37,9 @@ def format_option(
     default: str = "table",
     help_text: str = "Output format.",
 ) -> Callable[[F], F]:
-    """``-f/--format`` with the given names, passed to the command as ``fmt``."""
-    return click.option(
+    """``-f/--format`` with the given names, passed to the command as ``fmt``; with
+    ``csv`` among them, also ``--safe-csv`` (see :func:`safe_csv_option`)."""
+    option = click.option(
         "--format",
         "-f",
         "fmt",
@@ -47,6 +48,32 @@ def format_option(
         show_default=True,
         help=help_text,
     )
+    if "csv" not in choices:
+        return option
+
+    def both(func: F) -> F:
+        return option(safe_csv_option(func))
+
+    return both
+
+
+def _set_safe_csv(ctx: click.Context, param: click.Parameter, value: bool) -> None:
+    from channelkg.render.spreadsheet import SAFE_CSV
+
+    SAFE_CSV.set(bool(value))
+
+
+def safe_csv_option(func: F) -> F:
+    """``--safe-csv``: CSV cells that start with = + - @ (or tab, CR) get a leading ``'``
+    so that a spreadsheet shows them as text instead of running them as formulas."""
+    return click.option(
+        "--safe-csv",
+        is_flag=True,
+        expose_value=False,
+        callback=_set_safe_csv,
+        help="With --format csv: prefix cells starting with = + - @ (or tab, CR) with ' "
+        "so spreadsheets never run them as formulas (default: exact data).",
+    )(func)
 
 
 def output_option(
@@ -106,10 +133,24 @@ def parse_params(values: tuple[str, ...]) -> dict[str, str]:
     return out
 
 
+def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
+    """Print ``text`` for a person: on standard error, or on standard output when it is a
+    terminal, control characters from the data are shown as visible escapes
+    (:func:`channelkg.render.terminal.for_terminal`); a pipe gets the exact text."""
+    from channelkg.render.terminal import for_terminal, is_terminal
+
+    if err or is_terminal(sys.stdout):
+        text = for_terminal(text)
+    click.echo(text, err=err, nl=nl)
+
+
 def emit(text: str, output: Path | None) -> None:
-    """Print ``text`` (no ``output``, or ``-``), or write it atomically to ``output``."""
+    """Print ``text`` (no ``output``, or ``-``), or write it atomically to ``output``.
+
+    A terminal never gets control characters from the data (see :func:`echo`); a file
+    or a pipe gets the exact text."""
     if output is None or is_stdio(output):
-        click.echo(text, nl=False)
+        echo(text, nl=False)
         return
     from channelkg.rdf.fileio import atomic_write_text
 
@@ -138,11 +179,13 @@ def read_stdin_text() -> str:
 
 def progress(message: str) -> None:
     """Report progress on standard error (never on standard output)."""
-    click.echo(message, err=True)
+    echo(message, err=True)
 
 
 __all__ = [
     "RDF_FORMATS",
+    "echo",
+    "safe_csv_option",
     "STDIO",
     "TABLE_FORMATS",
     "emit",

@@ -276,10 +276,14 @@ def _read_rdf(path: Path | str, suffix: str | None) -> tuple[Graph, Path | None]
     import tempfile
 
     from channelkg.edit.fields import read_graph
+    from channelkg.rdf.limits import check_nesting
 
     if str(path) != STDIN:
+        if (suffix or Path(path).suffix).lower() in (".ttl", ".turtle", ".trig", ".n3"):
+            check_nesting(read_text(path), str(path), "blank nodes or lists")
         return read_graph(Path(path), suffix), Path(path)
     text = read_text(path)
+    check_nesting(text, "<stdin>", "blank nodes or lists")
     with tempfile.TemporaryDirectory(prefix="channelkg-") as tmp:
         tmp_path = Path(tmp) / f"stdin{suffix or '.ttl'}"
         tmp_path.write_text(text, encoding="utf-8")
@@ -306,7 +310,7 @@ def _check_incoming(ctx: Context, incoming: Graph, name: str, skip_duplicates: b
                              "(use --skip-duplicates to skip it)")
     new = Graph()
     for t in incoming:
-        if t[0] not in drop:
+        if t[0] not in drop and t not in ctx.graph:  # a triple already there is not new
             new.add(t)
     described = set(ctx.graph.subjects()) | set(new.subjects()) | set(ctx.ontology.subjects())
     fact_classes = set(ctx.schema.kinds().values())
@@ -338,8 +342,11 @@ def import_rdf(
     ``suffix`` (e.g. ``.ttl``) gives the file's syntax when its name does not;
     ``path`` ``-`` reads standard input.
     """
+    from channelkg.rdf.limits import check_blank_depth
+
     incoming, located = _read_rdf(path, suffix)
     name = _input_name(path)
+    check_blank_depth(incoming, name)  # the target file is written with them nested
     problems = Problems()
     say = progress or (lambda _msg: None)
     with session(file, data, lock_timeout, remote, say) as (files, target, write):

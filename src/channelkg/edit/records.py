@@ -137,30 +137,104 @@ def record_from_mapping(
 # ---------------------------------------------------------------------------
 
 
-def read_yaml(path: Path | str, text: str | None = None) -> list[Record]:
-    """Read facts from YAML: a list of mappings, or ``{facts: [...]}``.
-
-    Raises:
-        InputError: bad YAML or bad structure, with the line number.
-    """
+def _yaml_loader(where: str) -> type[Any]:
+    """A safe YAML loader that keeps dates as text (a bad date is reported, not a crash)
+    and bounds what a document can make: nesting (:data:`~channelkg.rdf.limits.NESTING`)
+    while it is read, then nodes with every alias expanded
+    (:data:`~channelkg.rdf.limits.YAML_NODES`, see :func:`_expanded_nodes`)."""
     import yaml
 
+    from channelkg.rdf.limits import NESTING
+
     class Loader(yaml.SafeLoader):
-        """Safe loader that keeps dates as text, so a bad date is reported, not a crash."""
+        depth = 0
+
+        def compose_node(self, parent: Any, index: Any) -> Any:
+            self.depth += 1
+            try:
+                if self.depth > NESTING.bound():
+                    mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
+                    raise InputError(NESTING.exceeded(f"YAML nested {self.depth:,} deep"),
+                                     f"{where}:{mark.line + 1}")
+                return super().compose_node(parent, index)
+            finally:
+                self.depth -= 1
 
     Loader.yaml_implicit_resolvers = {
         k: [r for r in v if r[0] != "tag:yaml.org,2002:timestamp"]
         for k, v in yaml.SafeLoader.yaml_implicit_resolvers.items()
     }
+    return Loader
+
+
+def _expanded_nodes(root: Any, where: str) -> None:
+    """Refuse a YAML document whose aliases expand to more nodes than
+    :data:`~channelkg.rdf.limits.YAML_NODES` allows (a "billion laughs"), or that
+    refers to itself. Counted on the composed nodes, each shared node once."""
+    import yaml
+
+    from channelkg.rdf.limits import YAML_NODES
+
+    limit = YAML_NODES.bound()
+    size: dict[int, int] = {}
+    todo: list[tuple[Any, bool]] = [(root, False)]
+    open_nodes: set[int] = set()
+    while todo:
+        node, done = todo.pop()
+        key = id(node)
+        if key in size and not done:
+            continue
+        children: list[Any] = []
+        if isinstance(node, yaml.SequenceNode):
+            children = list(node.value)
+        elif isinstance(node, yaml.MappingNode):
+            children = [n for pair in node.value for n in pair]
+        if done:
+            open_nodes.discard(key)
+            size[key] = 1 + sum(size[id(c)] for c in children)
+            if size[key] > limit:
+                raise InputError(YAML_NODES.exceeded(
+                    f"YAML aliases expand to more than {size[key]:,} nodes"),
+                    f"{where}:{node.start_mark.line + 1}")
+            continue
+        if key in open_nodes:
+            raise InputError("a YAML alias refers to the node that holds it",
+                             f"{where}:{node.start_mark.line + 1}")
+        open_nodes.add(key)
+        todo.append((node, True))
+        todo.extend((c, False) for c in children if id(c) not in size)
+
+
+def _yaml_error(err: Exception, path: Path | str, kind: str = "YAML syntax error") -> InputError:
+    mark = getattr(err, "problem_mark", None)
+    loc = f"{path}:{mark.line + 1}" if mark is not None else str(path)
+    problem = getattr(err, "problem", None) or err
+    return InputError(f"{kind}: {' '.join(str(problem).split())}", loc)
+
+
+def read_yaml(path: Path | str, text: str | None = None) -> list[Record]:
+    """Read facts from YAML: a list of mappings, or ``{facts: [...]}``.
+
+    Only plain YAML is read (no ``!!python`` or other language tags); size, nesting,
+    alias expansion and the number of facts are bounded (:mod:`channelkg.rdf.limits`).
+
+    Raises:
+        InputError: bad YAML, bad structure or a limit passed, with the line number.
+    """
+    import yaml
+
+    from channelkg.rdf.limits import FACTS, INPUT_FILE, check_size
+
     text = read_text(path) if text is None else text
+    check_size(len(text), INPUT_FILE, str(path))
+    loader = _yaml_loader(str(path))
     try:
-        root = yaml.compose(text, Loader=Loader)
+        root = yaml.compose(text.removeprefix("\ufeff"), Loader=loader)
     except yaml.YAMLError as err:
-        mark = getattr(err, "problem_mark", None)
-        loc = f"{path}:{mark.line + 1}" if mark is not None else str(path)
-        raise InputError(f"YAML syntax error: {getattr(err, 'problem', err)}", loc) from None
+        raise _yaml_error(err, path) from None
     if root is None:
         return []
+    _expanded_nodes(root, str(path))
     if isinstance(root, yaml.MappingNode):
         items = {k.value: v for k, v in root.value if isinstance(k, yaml.ScalarNode)}
         if "facts" not in items:
@@ -169,24 +243,36 @@ def read_yaml(path: Path | str, text: str | None = None) -> list[Record]:
     if not isinstance(root, yaml.SequenceNode):
         line = root.start_mark.line + 1
         raise InputError("expected a list of facts", f"{path}:{line}")
-    records = []
-    for i, item in enumerate(root.value, 1):
-        line = item.start_mark.line + 1
-        loc = f"{path}:{line} (fact {i})"
-        if not isinstance(item, yaml.MappingNode):
-            raise InputError(f"fact {i} is not a mapping of field: value", f"{path}:{line}")
-        data = yaml.load(yaml.serialize(item), Loader=Loader)  # noqa: S506 (a safe loader)
-        locs = {}
-        for k, v in item.value:
-            name = norm_key(str(k.value))
-            locs[name] = f"{path}:{v.start_mark.line + 1} (fact {i})"
-            if name == "source" and isinstance(v, yaml.MappingNode):
-                for sk, sv in v.value:
-                    locs[f"source-{norm_key(str(sk.value))}"] = (
-                        f"{path}:{sv.start_mark.line + 1} (fact {i})"
-                    )
-        records.append(record_from_mapping(data, loc, locs))
-    return records
+    if len(root.value) > FACTS.bound():
+        raise InputError(FACTS.exceeded(f"{len(root.value):,} facts"), str(path))
+    return [_yaml_record(item, i, path, loader) for i, item in enumerate(root.value, 1)]
+
+
+def _yaml_record(item: Any, i: int, path: Path | str, loader: type[Any]) -> Record:
+    """The record of the ``i``-th fact of a YAML file (its composed node ``item``)."""
+    import yaml
+
+    line = item.start_mark.line + 1
+    loc = f"{path}:{line} (fact {i})"
+    if not isinstance(item, yaml.MappingNode):
+        raise InputError(f"fact {i} is not a mapping of field: value", f"{path}:{line}")
+    try:
+        data = loader(yaml.serialize(item)).get_single_data()
+    except yaml.YAMLError as err:
+        bad = _yaml_error(err, path, "YAML value not read")
+        raise InputError(bad.message, f"{path}:{line} (fact {i})") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) for k in data):
+        raise InputError(f"fact {i}: every field name must be text", loc)
+    locs = {}
+    for k, v in item.value:
+        name = norm_key(str(k.value))
+        locs[name] = f"{path}:{v.start_mark.line + 1} (fact {i})"
+        if name == "source" and isinstance(v, yaml.MappingNode):
+            for sk, sv in v.value:
+                locs[f"source-{norm_key(str(sk.value))}"] = (
+                    f"{path}:{sv.start_mark.line + 1} (fact {i})"
+                )
+    return record_from_mapping(data, loc, locs)
 
 
 MULTI_SEPARATOR = ";"
@@ -201,17 +287,38 @@ def read_csv(path: Path | str, text: str | None = None) -> list[Record]:
     """Read facts from CSV: a header row of field names (``type`` first), one fact per row.
 
     Multi-valued fields (``party``, ``depends_on``, ``label`` …) hold values
-    separated by ``;``. ``label_en``, ``label_zh`` … columns give labels.
+    separated by ``;``. ``label_en``, ``label_zh`` … columns give labels. A leading
+    byte order mark is accepted; size, rows and cells are bounded
+    (:mod:`channelkg.rdf.limits`).
+
+    Raises:
+        InputError: no ``type`` column, a row longer than the header, a limit passed.
     """
+    from channelkg.rdf.limits import CSV_CELL, FACTS, INPUT_FILE, check_size
+
     text = read_text(path) if text is None else text
-    reader = csv.reader(io.StringIO(text))
+    check_size(len(text), INPUT_FILE, str(path))
+    cell_limit = CSV_CELL.bound()
+    csv.field_size_limit(cell_limit)
+    reader = csv.reader(io.StringIO(text.removeprefix("\ufeff")))
     try:
-        header = next(reader)
-    except StopIteration:
-        return []
-    header = [h.strip() for h in header]
-    if "type" not in [norm_key(h) for h in header]:
-        raise InputError("the header row needs a 'type' column", f"{path}:1")
+        header = [h.strip() for h in next(reader, [])]
+        if not header:
+            return []
+        if "type" not in [norm_key(h) for h in header]:
+            raise InputError("the header row needs a 'type' column", f"{path}:1")
+        return _csv_records(reader, header, path, FACTS.bound())
+    except csv.Error as err:
+        line = reader.line_num
+        if "field larger" in str(err):
+            raise InputError(CSV_CELL.exceeded("a cell is too long"), f"{path}:{line}") from None
+        raise InputError(f"CSV error: {err}", f"{path}:{line}") from None
+
+
+def _csv_records(reader: Any, header: list[str], path: Path | str, limit: int) -> list[Record]:
+    """The records of the rows after the header (at most ``limit`` of them)."""
+    from channelkg.rdf.limits import FACTS
+
     records = []
     row_no = 0
     for row in reader:
@@ -219,6 +326,8 @@ def read_csv(path: Path | str, text: str | None = None) -> list[Record]:
         if not any(c.strip() for c in row):
             continue
         row_no += 1
+        if row_no > limit:
+            raise InputError(FACTS.exceeded(f"more than {limit:,} rows"), f"{path}:{line}")
         loc = f"{path}:{line} (row {row_no})"
         if len(row) > len(header):
             raise InputError(f"row {row_no} has {len(row)} cells but the header has "
@@ -247,7 +356,8 @@ def read_text(path: Path | str) -> str:
     if str(path) == STDIN:
         try:
             data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else None
-            return data.decode("utf-8") if data is not None else sys.stdin.read()
+            text = data.decode("utf-8") if data is not None else sys.stdin.read()
+            return text.removeprefix("\ufeff")
         except (OSError, UnicodeDecodeError) as err:
             raise InputError(f"cannot read: {err}", "<stdin>") from None
     path = Path(path)

@@ -51,7 +51,7 @@ class AddResult:
                  for n in self.added]
         lines += [f"skipped {shorten(str(n))}: duplicate: {why}" for n, why in self.skipped]
         verb = "wrote" if self.written else "would write"
-        if self.added:
+        if self.triples:  # also triples about subjects already in the graph (RDF import)
             lines.append(f"{verb} {self.triples} new triple(s) to {self.file}")
         else:
             lines.append(f"nothing to add; {self.file} unchanged")

@@ -363,6 +363,8 @@ def open_disk(folder: Path | str, *, refresh: bool = True, read_only: bool = Fal
             str(folder),
         )
     manifest = read_manifest(folder)
+    # Nothing to refresh: read-only, so that any number of readers can share the store.
+    read_only = read_only or (refresh and _up_to_date(folder, manifest))
     if read_only:
         try:
             store = ox.Store.read_only(str(folder))
@@ -393,6 +395,28 @@ def open_disk(folder: Path | str, *, refresh: bool = True, read_only: bool = Fal
     kg = DiskKnowledgeGraph(store, files, path=folder, read_only=read_only)
     kg.keyed_by_dates = _keyed(folder)
     return kg
+
+
+def _up_to_date(folder: Path, manifest: Mapping[str, Mapping[str, object]]) -> bool:
+    """Whether a refresh would change nothing: every recorded file is there with the size
+    and time recorded, and the recorded folders hold no other file (stat only, no read)."""
+    for key, rec in manifest.items():
+        try:
+            st = Path(key).stat()
+        except OSError:
+            return False
+        if rec.get("pending") or (rec.get("size"), rec.get("mtime_ns")) != (
+                st.st_size, st.st_mtime_ns):
+            return False
+    folders = read_folders(folder)
+    if folders is None:
+        return False
+    for source, ttl_only in folders:
+        if not Path(source).is_dir():
+            continue
+        if any(str(f.resolve()) not in manifest for f in _folder_files(Path(source), ttl_only)):
+            return False
+    return True
 
 
 def run_store(

@@ -85,12 +85,42 @@ def _read_rdf(path: Path, read: Callable[[BinaryIO, ox.RdfFormat, str], T],
     fmt = rdf_format(path.with_suffix(suffix) if suffix else path)
     try:
         with path.open("rb") as fh:
+            check_input(fh, fmt, str(path))
             return read(fh, fmt, path.resolve().as_uri())
     except SyntaxError as err:
         loc, msg = parse_error_location(path, err)
         raise InputError(f"syntax error: {msg}", loc) from None
+    except MemoryError:
+        raise InputError(TERM_TOO_LONG, str(path)) from None
     except (OSError, ValueError) as err:
         raise InputError(f"cannot read: {err}", str(path)) from None
+
+
+#: A literal or IRI beyond the parser's buffer (:data:`channelkg.rdf.limits.TERM_LIMIT`).
+TERM_TOO_LONG = "holds a literal or IRI longer than 16 MiB (the RDF parser's limit)"
+
+_BOM = b"\xef\xbb\xbf"
+
+
+def check_input(fh: BinaryIO, fmt: ox.RdfFormat, name: str) -> None:
+    """Check an open RDF file against :mod:`channelkg.rdf.limits` before it is parsed, and
+    leave it positioned after a UTF-8 byte order mark (accepted and skipped).
+
+    Raises:
+        InputError: too large a file, or RDF/XML entities that would expand without bound.
+    """
+    from channelkg.rdf.limits import RDF_FILE, check_size, check_xml_entities, check_xml_nesting
+
+    fh.seek(0, 2)
+    check_size(fh.tell(), RDF_FILE, name)
+    fh.seek(0)
+    if fmt == ox.RdfFormat.RDF_XML:
+        data = fh.read()
+        check_xml_entities(data, name)
+        check_xml_nesting(data, name)
+        fh.seek(0)
+    elif fh.read(3) != _BOM:
+        fh.seek(0)
 
 
 def parse_file(path: Path, suffix: str | None = None) -> list[ox.Quad]:
@@ -101,10 +131,16 @@ def parse_file(path: Path, suffix: str | None = None) -> list[ox.Quad]:
     default graph: the graph name would be lost.
     """
     def read(fh: BinaryIO, fmt: ox.RdfFormat, base: str) -> list[ox.Quad]:
+        from channelkg.rdf.limits import check_blank_depth
+
         quads = list(ox.parse(fh, format=fmt, base_iri=base))
         for i, q in enumerate(quads):
             if not isinstance(q.graph_name, ox.DefaultGraph):
                 raise _named_graph_error(Path(path), fmt, i, q.graph_name)
+        # Whoever reads these triples into objects (validate, add, import) may nest as deep.
+        rest = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#rest")
+        check_blank_depth(((q.subject, q.predicate, q.object) for q in quads), str(path),
+                          ox.BlankNode, rest)
         return quads
 
     return _read_rdf(path, read, suffix)
@@ -296,8 +332,9 @@ def query_store(
             says whether more were available.
 
     Raises:
-        QueryError: a syntax error or a failing query.
+        QueryError: a syntax error or a failing query, or one nested too deep.
     """
+    check_query(text)
     try:
         if default_graph is not None:
             res = store.query(text, default_graph=default_graph, named_graphs=named_graphs)
@@ -312,6 +349,23 @@ def query_store(
             return _convert(res, max_rows)
     except (OSError, ValueError, RuntimeError) as err:
         raise QueryError(f"query failed: {err}") from None
+
+
+def check_query(text: str) -> None:
+    """Refuse a query nested deeper than :data:`channelkg.rdf.limits.NESTING` before an
+    engine sees it (their parsers recurse: a deep enough query exhausts the stack).
+
+    Raises:
+        QueryError: too deep (the message names the line).
+    """
+    from channelkg.rdf.limits import NESTING, nesting_depth
+
+    limit = NESTING.bound()
+    if text.count("(") + text.count("[") + text.count("{") > limit:
+        depth, line = nesting_depth(text, limit)
+        if depth > limit:
+            raise QueryError(NESTING.exceeded(
+                f"the query nests brackets {depth:,} deep (passing the limit on line {line})"))
 
 
 def _convert(res: Any, max_rows: int | None) -> QueryResult:
@@ -353,6 +407,7 @@ def query_rdflib(graph: Graph, text: str) -> QueryResult:
     """
     from pyparsing import ParseException
 
+    check_query(text)
     try:
         with quiet_rdflib():
             res = graph.query(text)
@@ -478,6 +533,9 @@ def expand_paths(paths: Sequence[Path | str] | None) -> list[Path]:
 __all__ = [
     "ENGINES",
     "FORMATS",
+    "TERM_TOO_LONG",
+    "check_input",
+    "check_query",
     "KnowledgeGraph",
     "OxigraphGraph",
     "RdflibGraph",

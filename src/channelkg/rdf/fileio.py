@@ -17,6 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 LOCK_NAME = ".channelkg.lock"
+#: The UTF-8 byte order mark, as text: dropped at the start of what is read.
+BOM = "\ufeff"
 
 
 def write_target(path: Path) -> Path:
@@ -90,20 +92,26 @@ def atomic_write_text(path: Path, text: str) -> None:
 def read_text(path: Path) -> str:
     """A UTF-8 file's text exactly as stored: no line-end translation (a CR stays a CR).
 
+    A leading byte order mark (U+FEFF) is accepted and dropped: it marks the encoding,
+    it is not text.
+
     Raises:
-        InputError: the file is missing, unreadable or not UTF-8 (with the byte's line).
+        InputError: the file is missing, unreadable, larger than
+            :data:`~channelkg.rdf.limits.RDF_FILE` or not UTF-8 (with the byte's line).
     """
     from channelkg.errors import InputError
+    from channelkg.rdf.limits import RDF_FILE, check_size
 
     path = Path(path)
     try:
+        check_size(path.stat().st_size, RDF_FILE, str(path))
         data = path.read_bytes()
     except FileNotFoundError:
         raise InputError("no such file", str(path)) from None
     except OSError as err:
         raise InputError(f"cannot read: {err.strerror or err}", str(path)) from None
     try:
-        return data.decode("utf-8")
+        return data.decode("utf-8").removeprefix(BOM)
     except UnicodeDecodeError as err:
         line = data.count(b"\n", 0, err.start) + 1
         raise InputError(f"not UTF-8 text (byte 0x{data[err.start]:02X})",

@@ -389,8 +389,10 @@ def parse_text(text: str, name: str = "<text>", base: str | None = None
     import pyoxigraph as ox
 
     from channelkg.graph.memory import new_rdflib_graph, parse_error_location
+    from channelkg.rdf.limits import check_blank_depth, check_nesting
     from channelkg.rdf.terms import to_rdflib
 
+    check_nesting(text, name, "blank nodes or lists")  # before any triple is made
     g = new_rdflib_graph()
     try:
         parser = ox.parse(io.BytesIO(text.encode("utf-8")), format=ox.RdfFormat.TURTLE,
@@ -403,6 +405,11 @@ def parse_text(text: str, name: str = "<text>", base: str | None = None
         raise InputError(f"syntax error: {msg}", loc) from None
     except InputError as err:
         raise InputError(err.message, err.location or name) from None
+    except MemoryError:
+        from channelkg.graph.memory import TERM_TOO_LONG
+
+        raise InputError(TERM_TOO_LONG, name) from None
+    check_blank_depth(g, name)  # the writer nests as deep as the blank nodes do
     return g, prefixes
 
 

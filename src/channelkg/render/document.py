@@ -82,7 +82,7 @@ class Brief:
                 lines.append("")
         lines += ["## Sources", ""]
         for n, s in enumerate(self.sources, 1):
-            lines.append(f"{n}. {_md_inline(_source_text(s))}" + (f" <{s.url}>" if s.url else ""))
+            lines.append(f"{n}. {_md_inline(_source_text(s))}" + _md_url(s.url))
         return "\n".join(lines).rstrip() + "\n"
 
     def to_html(self) -> str:
@@ -123,7 +123,7 @@ class Brief:
         parts.append('<h2 id="sources">Sources</h2><ol class="sources">')
         for n, s in enumerate(self.sources, 1):
             link = ""
-            if s.url and re.match(r"^https?://", s.url):
+            if s.url and _LINKABLE.match(s.url):
                 u = html.escape(s.url, quote=True)
                 link = f' <a href="{u}" rel="noreferrer">{html.escape(s.url)}</a>'
             elif s.url:
@@ -164,6 +164,20 @@ def _md_inline(text: str) -> str:
     """Escape what Markdown would treat as markup or raw HTML; keep citations ``[n]``."""
     out = re.sub(r"([\\`*_<>|#])", r"\\\1", text.replace("\n", " "))
     return re.sub(r"\[(?!\d+\])", r"\\[", out)
+
+
+#: The URLs a brief links to: http(s) only, nothing that ends an autolink early.
+_LINKABLE = re.compile(r"^https?://[^\s<>\x00-\x1f\x7f]+$", re.IGNORECASE)
+
+
+def _md_url(url: str | None) -> str:
+    """A source URL for Markdown: an autolink for http(s), else plain escaped text, so a
+    ``javascript:`` or ``data:`` URL never becomes a link."""
+    if not url:
+        return ""
+    if _LINKABLE.match(url):
+        return f" <{url}>"
+    return f" {_md_inline(url).replace(':', '&#58;')}"
 
 
 def _html_inline(text: str) -> str:

@@ -40,7 +40,7 @@ from channelkg.graph.validity import DATING_PROPS, fact_dates
 from channelkg.model.labels import LABEL_PROPS, NAME_PROPS, choose, claim_label, local_name
 from channelkg.model.resolve import NameIndex
 from channelkg.model.schema import Schema, load_schema
-from channelkg.rdf.namespaces import CKG
+from channelkg.rdf.namespaces import CKG, PREFIXES
 from channelkg.rdf.terms import expand, shorten
 
 if TYPE_CHECKING:
@@ -103,8 +103,15 @@ Triple = tuple[Any, Any, Any]
 
 @lru_cache(maxsize=200_000)
 def node_id(iri: str) -> str:
-    """The key of a resource in the projection: ``prefix:local`` or the full IRI."""
-    return shorten(iri)
+    """The key of a resource in the projection: ``prefix:local`` or the full IRI.
+
+    An IRI whose scheme is a prefix name (``<kgid:x>``, not ``kgid:x``) is written in
+    angle brackets, so it never shares the key of the IRI that prefix stands for.
+    """
+    short = shorten(iri)
+    if short == iri and iri.split(":", 1)[0] in PREFIXES:
+        return f"<{iri}>"
+    return short
 
 
 def term_id(term: Any) -> str:

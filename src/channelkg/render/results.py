@@ -55,11 +55,13 @@ def markdown(headers: list[str], rows: list[list[str]]) -> str:
 
 
 def csv_text(headers: list[str], rows: list[list[str]]) -> str:
-    """CSV with CRLF line ends (RFC 4180), header first."""
+    """CSV with CRLF line ends (RFC 4180), header first; with ``--safe-csv``, formula
+    cells neutralised (:mod:`channelkg.render.spreadsheet`)."""
+    from channelkg.render.spreadsheet import for_spreadsheet
+
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(headers)
-    w.writerows(rows)
+    w.writerows(for_spreadsheet([list(headers), *rows]))
     return buf.getvalue()
 
 

@@ -158,7 +158,9 @@ def resolve(spec: str) -> tuple[str, NamedQuery | None]:
         path = Path(stripped)
         if not path.is_file():
             raise InputError("no such query file", str(path))
-        text = path.read_text(encoding="utf-8")
+        from channelkg.rdf.fileio import read_text
+
+        text = read_text(path)  # not UTF-8: one line naming the byte and its line
         if re.search(r"^#\s*param:", text, re.MULTILINE):  # typed like a named query
             return text, parse_header(path, titled=False)
         return text, None
@@ -344,6 +346,9 @@ def run(
     Raises:
         QueryError: syntax error, or a ``SERVICE`` clause without ``allow_service``.
     """
+    from channelkg.graph.memory import check_query
+
+    check_query(text)  # before any parser: a deep enough nesting exhausts the stack
     if not allow_service and uses_service(text):
         raise QueryError(
             "the query uses SERVICE, which would contact another host; "

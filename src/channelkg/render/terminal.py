@@ -1,0 +1,51 @@
+"""Text for a terminal: data can never send the terminal a control sequence.
+
+Labels, comments and IRIs come from files anyone can write. Printed as they are, an
+ESC (``\\x1b``) starts a sequence that can clear the screen, rewrite the title, hide
+text or forge a prompt; a CR or backspace can overwrite what was printed; bidi
+controls reorder a line. :func:`for_terminal` shows every such character as a visible
+escape (``\\x1b``, ``\\r``, ``\\u202e``) instead, and leaves everything else (line
+ends, tabs, all other Unicode) as it is.
+
+The CLI applies it at its sinks: messages on standard error always, standard output
+when it is a terminal. Files (``-o FILE``) and pipes get the exact bytes.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import IO, Any
+
+# C0 controls but tab and line feed, DEL, C1 controls, and the bidi embedding,
+# override and isolate controls (which reorder what a line shows).
+_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+_NAMED = {"\r": "\\r", "\b": "\\b", "\x0b": "\\v", "\x0c": "\\f"}
+
+
+def _visible(m: re.Match[str]) -> str:
+    ch = m.group(0)
+    if ch in _NAMED:
+        return _NAMED[ch]
+    code = ord(ch)
+    return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
+
+
+def for_terminal(text: str) -> str:
+    """``text`` with every control character shown as a visible escape (line feeds and
+    tabs kept).
+
+    >>> for_terminal("a\\x1b[2Jb\\u202ec\\n")
+    'a\\\\x1b[2Jb\\\\u202ec\\n'
+    """
+    return _UNSAFE.sub(_visible, text)
+
+
+def is_terminal(stream: IO[Any] | None) -> bool:
+    """Whether ``stream`` is an interactive terminal."""
+    try:
+        return stream is not None and stream.isatty()
+    except (AttributeError, ValueError, OSError):
+        return False
+
+
+__all__ = ["for_terminal", "is_terminal"]
