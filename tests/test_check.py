@@ -6,7 +6,6 @@ import dataclasses
 import json
 import re
 import shutil
-import time
 from collections import defaultdict
 from pathlib import Path
 
@@ -306,10 +305,9 @@ def test_rules_run_on_the_engine_without_a_copy(
     assert run_checks(bundled_ox).rules == tuple(RULES)
 
 
-def test_fast_on_the_bundled_graph(bundled_ox: KnowledgeGraph) -> None:
-    start = time.perf_counter()
+def test_every_rule_runs_on_the_bundled_graph(bundled_ox: KnowledgeGraph) -> None:
+    # (How long the gate takes is measured by the benchmarks, not asserted here.)
     report = run_checks(bundled_ox)
-    assert time.perf_counter() - start < 5.0
     assert set(report.rule_counts) == set(RULE_NAMES)
 
 
