@@ -51,7 +51,10 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from channelkg.rdf.quiet import quiet_rdflib
+        from channelkg.sparql.query import QUERY_TIMEOUT
 
+        # One command's --timeout never outlives it (the library is reused in-process).
+        token = QUERY_TIMEOUT.set(None)
         try:
             with quiet_rdflib():
                 return super().invoke(ctx)
@@ -65,6 +68,8 @@ class _Group(click.Group):
             raise click_error(for_terminal(str(err)), err.exit_code) from None
         except KeyboardInterrupt:
             raise click_error("interrupted (Ctrl-C); nothing was written", 130) from None
+        finally:
+            QUERY_TIMEOUT.reset(token)
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)
