@@ -217,8 +217,10 @@ def triples(size: int, seed: int = 7,
             rows = claim(node, "Restriction", n) + [
                 (node, c("kind"), c(rnd.choice(RESTRICTION_KINDS))),
                 (node, c("imposedBy"), org(rnd.randrange(n_orgs))),
-                (node, c("appliesTo"), service(hub_service())),
-                (node, c("market"), market(hub_market())),
+                # A restriction is about one target in one market: their number per
+                # (target, market) pair stays small as the graph grows, hubs or not.
+                (node, c("appliesTo"), service(rnd.randrange(n_services))),
+                (node, c("market"), market(rnd.randrange(n_markets))),
             ]
             if routes and n % 4 == 0:  # some restrictions block a route outright
                 rows.append((node, c("blocks"), rnd.choice(routes)))
