@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 import pyoxigraph as ox
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
@@ -81,7 +81,7 @@ class Index:
         self._described.add(s)
 
     def objects(self, s: Node | None, p: Node) -> list[Node]:
-        if s is None:
+        if s is None or isinstance(s, Literal):  # a literal is the subject of nothing
             return []
         got = self._objects.get((s, p))
         if got is None:
@@ -115,6 +115,8 @@ class Index:
         return got
 
     def has_subject(self, s: Node) -> bool:
+        if isinstance(s, Literal):
+            return False
         return next(iter(self.kg.ox_triples(s)), None) is not None
 
     @property
@@ -171,6 +173,43 @@ class Index:
         if v is None:
             return None
         return str(v).strip().lower() in ("true", "1")
+
+
+class IndexGraph:
+    """The read side of an rdflib ``Graph`` over an :class:`Index` (``objects``,
+    ``subjects``, ``triples``, ``value``, ``in``), for code written against rdflib graphs:
+    it reads only what it is asked, through the index, instead of a copy of the graph."""
+
+    def __init__(self, idx: Index) -> None:
+        self.idx = idx
+
+    def objects(self, s: Node | None = None, p: Node | None = None) -> list[Node]:
+        if s is None or p is None:
+            return list(dict.fromkeys(t[2] for t in self.triples((s, p, None))))
+        return self.idx.objects(s, p)
+
+    def subjects(self, p: Node | None = None, o: Node | None = None) -> list[Node]:
+        if p is None or o is None:
+            return list(dict.fromkeys(t[0] for t in self.triples((None, p, o))))
+        return self.idx.subjects(p, o)
+
+    def value(self, s: Node, p: Node) -> Node | None:
+        return self.idx.value(s, p)
+
+    def triples(self, pattern: tuple[Any, Any, Any]) -> list[tuple[Node, Node, Node]]:
+        s, p, o = pattern
+        if isinstance(s, Literal) or isinstance(p, Literal):
+            return []
+        if s is not None and p is not None:
+            return [(s, p, x) for x in self.idx.objects(s, p) if o is None or x == o]
+        if p is not None and o is not None:
+            return [(x, p, o) for x in self.idx.subjects(p, o) if s is None or x == s]
+        with quiet_rdflib():
+            return [(to_rdflib(a), to_rdflib(b), to_rdflib(c))  # type: ignore[misc]
+                    for a, b, c in self.idx.kg.ox_triples(s, p, o)]
+
+    def __contains__(self, triple: tuple[Any, Any, Any]) -> bool:
+        return bool(self.triples(triple))
 
 
 def _local(triples: Iterable[tuple[Any, Any, Any]],
@@ -260,5 +299,5 @@ def families(idx: Index) -> list[URIRef]:
     return [m for m in idx.instances(CKG.Model) if isinstance(m, URIRef) and m not in members]
 
 
-__all__ = ["Index", "families", "family_closure", "resolve", "resolve_market",
+__all__ = ["Index", "IndexGraph", "families", "family_closure", "resolve", "resolve_market",
            "resolve_models"]

@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS
@@ -160,15 +161,23 @@ def _facts(graph: Graph, nodes: Iterable[Node], exclude: set[Node]) -> tuple[Fac
 
 
 def explain(kg: KnowledgeGraph, value: str) -> Explanation:
-    """Explain a claim, fact id, route or entity (see the module docstring)."""
-    graph = kg.to_rdflib()
-    node = resolve(graph, value)
+    """Explain a claim, fact id, route or entity (see the module docstring).
+
+    The graph is read through the analysis index (only the triples about the node and
+    what it links to), never copied whole.
+    """
+    from channelkg.analysis.index import Index, IndexGraph
+    from channelkg.model.resolve import resolve_in
+
+    idx = Index.of(kg)
+    graph: Any = IndexGraph(idx)
+    node = resolve_in(idx.kg, value, "entity")
     claim_types = claim_classes(graph)
     types = set(graph.objects(node, RDF.type))
     is_claim = bool(types & claim_types) or (node, CKG.status, None) in graph
     focus = describe(graph, node)
     sections: list[tuple[str, tuple[Fact, ...]]] = []
-    done = {node}
+    done: set[Node] = {node}
 
     def add(title: str, nodes: Iterable[Node]) -> None:
         facts = _facts(graph, nodes, done)
@@ -184,7 +193,12 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
             markets = set(graph.objects(node, CKG.market))
             targets = set(graph.objects(node, CKG.service)) | set(graph.objects(node, CKG.model))
             applying = []
-            for r in graph.subjects(RDF.type, CKG.Restriction):
+            # The restrictions that can qualify: those on its targets or in its markets.
+            near = {r for t in targets for r in graph.subjects(CKG.appliesTo, t)}
+            near |= {r for m in markets for r in graph.subjects(CKG.market, m)}
+            for r in sorted(near, key=str):
+                if CKG.Restriction not in graph.objects(r, RDF.type):
+                    continue
                 r_markets = set(graph.objects(r, CKG.market))
                 in_market = not r_markets or bool(r_markets & markets)
                 applies = set(graph.objects(r, CKG.appliesTo))
@@ -251,8 +265,10 @@ def explain_row(kg: KnowledgeGraph, spec: str, row: int,
     if not 1 <= row <= len(result.rows):
         raise InputError(f"--row {row} is out of range: the query returned {len(result.rows)} "
                          "row(s) (rows count from 1)")
+    from channelkg.analysis.index import Index, IndexGraph
+
     nodes: list[Node] = []
-    graph = kg.to_rdflib()
+    graph: Any = IndexGraph(Index.of(kg))
     for term in result.rows[row - 1]:
         if isinstance(term, URIRef) and str(term).startswith(str(KGID)):
             node: Node | None = term
