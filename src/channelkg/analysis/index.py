@@ -114,6 +114,14 @@ class Index:
                 [t[0] for t in self.kg.ox_triples(None, p, None)]))
         return got
 
+    def has(self, s: Node, p: Node, o: Node) -> bool:
+        """True if the triple is in the graph (one lookup unless ``s`` was read already)."""
+        if isinstance(s, Literal):
+            return False
+        if s in self._described:
+            return o in self._objects.get((s, p), ())
+        return next(iter(self.kg.ox_triples(s, p, o)), None) is not None
+
     def has_subject(self, s: Node) -> bool:
         if isinstance(s, Literal):
             return False
@@ -209,6 +217,9 @@ class IndexGraph:
                     for a, b, c in self.idx.kg.ox_triples(s, p, o)]
 
     def __contains__(self, triple: tuple[Any, Any, Any]) -> bool:
+        s, p, o = triple
+        if s is not None and p is not None and o is not None:
+            return self.idx.has(s, p, o)
         return bool(self.triples(triple))
 
 

@@ -197,7 +197,7 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
             near = {r for t in targets for r in graph.subjects(CKG.appliesTo, t)}
             near |= {r for m in markets for r in graph.subjects(CKG.market, m)}
             for r in sorted(near, key=str):
-                if CKG.Restriction not in graph.objects(r, RDF.type):
+                if (r, RDF.type, CKG.Restriction) not in graph:
                     continue
                 r_markets = set(graph.objects(r, CKG.market))
                 in_market = not r_markets or bool(r_markets & markets)
