@@ -51,6 +51,7 @@ class Index:
         self._objects: dict[tuple[Node, Node], list[Node]] = {}
         self._subjects: dict[tuple[Node, Node], list[Node]] = {}
         self._described: set[Node] = set()
+        self._literals: dict[tuple[str, str, str | None], Node] = {}
         self._closure: dict[Node, frozenset[Node]] = {}
         self._tree: ClassTree | None = None
         self._names: NameIndex | None = None
@@ -68,8 +69,18 @@ class Index:
     def _convert(self, found: list[Any]) -> list[Node]:
         if all(isinstance(t, ox.NamedNode) for t in found):
             return list(dict.fromkeys(to_rdflib(t) for t in found))  # type: ignore[misc]
-        with quiet_rdflib():  # an ill-typed literal is reported by validate, not logged
-            return list(dict.fromkeys(to_rdflib(t) for t in found))  # type: ignore[misc]
+        return list(dict.fromkeys(map(self._term, found)))
+
+    def _term(self, t: Any) -> Node:
+        """One term as rdflib's; a literal built once per (text, datatype, language)."""
+        if not isinstance(t, ox.Literal):
+            return to_rdflib(t)  # type: ignore[return-value]
+        key = (t.value, t.datatype.value, t.language)
+        got = self._literals.get(key)
+        if got is None:
+            with quiet_rdflib():  # an ill-typed literal is reported by validate, not logged
+                got = self._literals[key] = to_rdflib(t)  # type: ignore[assignment]
+        return got  # type: ignore[return-value]
 
     def _describe(self, s: Node) -> None:
         """Read every triple of subject ``s`` (one pattern) into the ``objects`` answers."""
@@ -240,9 +251,13 @@ def _local(triples: Iterable[tuple[Any, Any, Any]],
 def resolve(idx: Index, text: str, kind: str = "entity") -> URIRef:
     """Resolve a name to a node of ``kind`` (see :func:`channelkg.model.resolve.resolve_in`:
     one small query for what the name can match, the whole name index only on a miss)."""
-    if idx._names is not None:
-        return resolve_name(idx._names, text, kind)
-    return resolve_in(idx.kg, text, kind)
+    memo = idx.memo["resolve"]
+    got: URIRef | None = memo.get((text, kind))
+    if got is None:
+        got = memo[(text, kind)] = (resolve_name(idx._names, text, kind)
+                                    if idx._names is not None
+                                    else resolve_in(idx.kg, text, kind))
+    return got
 
 
 def family_closure(idx: Index, model: Node, down: bool) -> set[URIRef]:

@@ -237,8 +237,16 @@ def restriction_ref(idx: Index, res: Node, relation: str, on: dt.date) -> Restri
 
 
 def route_record(idx: Index, r: Node, on: dt.date | None = None) -> Route:
-    """Build the :class:`Route` record of one ``ckg:AccessRoute`` node."""
+    """The :class:`Route` record of one ``ckg:AccessRoute`` node (built once per day)."""
     on = on or dt.date.today()
+    memo = idx.memo["route_record"]
+    got: Route | None = memo.get((r, on))
+    if got is None:
+        got = memo[(r, on)] = _route_record(idx, r, on)
+    return got
+
+
+def _route_record(idx: Index, r: Node, on: dt.date) -> Route:
     models = [m for m in idx.objects(r, _MODEL)]
     market = idx.value(r, _MARKET)
     service = idx.value(r, _SERVICE)
