@@ -149,12 +149,13 @@ def markdown(res: dict[str, Any]) -> str:
             na_n, nb_n = res["sizes"][a]["n"], res["sizes"][b]["n"]
             expo = (math.log(nb / na) / math.log(nb_n / na_n)) if na and nb else None
             ratio = nb / load_b if nb and load_b else None
-            has_base = "baseline" in res["sizes"][a][name]
+            base_a, base_b = ("baseline" in res["sizes"][s][name] for s in (a, b))
             lines.append(
                 f"| {name} | {_fmt(na, cap)} | {_fmt(nb, cap)} | "
                 f"{'' if expo is None else f'{expo:.2f}'} | "
                 f"{'' if ratio is None else f'x{ratio:.2f}'} | "
-                f"{_fmt(ba, cap) if has_base else ''} | {_fmt(bb, cap) if has_base else ''} |")
+                f"{_fmt(ba, cap) if base_a else 'not run'} | "
+                f"{_fmt(bb, cap) if base_b else 'not run'} |")
     else:
         (a,) = sizes
         lines += [f"| command | {a} (s) | ratio to load | baseline (s) |", "|---|---:|---:|---:|"]
@@ -185,6 +186,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", type=Path, help="a src folder of the code to compare with")
     ap.add_argument("--src", type=Path, default=SRC,
                     help="the src folder measured as 'new' (default: this checkout's)")
+    ap.add_argument("--baseline-sizes", default="",
+                    help="sizes at which the baseline runs (default: all)")
     ap.add_argument("--data-dir", type=Path, help="where generated graphs are kept (reused)")
     ap.add_argument("--skip", default="", help="commands to leave out, comma-separated")
     ap.add_argument("--startup", action="store_true", help="also measure start-up")
@@ -202,18 +205,26 @@ def main(argv: list[str] | None = None) -> int:
             data = folder / f"synthetic-{size}.nt"
             if not data.exists():
                 write_ntriples(data, parse_size(size))
-            got = measure_size(size, data, args.repeat, args.cap, args.src, args.baseline,
+            base = args.baseline if (not args.baseline_sizes
+                                     or size in args.baseline_sizes.split(",")) else None
+            got = measure_size(size, data, args.repeat, args.cap, args.src, base,
                                set(filter(None, args.skip.split(","))))
             got["n"] = parse_size(size)
             res["sizes"][size] = got
+            write(res, args.name)  # what is measured so far survives an interrupted run
     if args.startup or args.startup_only:
         res["startup"] = startup(args.startup_repeat)
-    RESULTS.mkdir(exist_ok=True)
-    (RESULTS / f"{args.name}.json").write_text(json.dumps(res, indent=1) + "\n")
-    md = markdown(res)
-    (RESULTS / f"{args.name}.md").write_text(md)
-    print(md)
+    print(write(res, args.name))
     return 0
+
+
+def write(res: dict[str, Any], name: str) -> str:
+    """Write the results (json and md); return the Markdown."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(res, indent=1) + "\n")
+    md = markdown(res)
+    (RESULTS / f"{name}.md").write_text(md)
+    return md
 
 
 if __name__ == "__main__":
