@@ -160,6 +160,29 @@ def _facts(graph: Graph, nodes: Iterable[Node], exclude: set[Node]) -> tuple[Fac
     return tuple(describe(graph, n) for n in seen)
 
 
+def _route_restrictions(graph: Any, node: Node) -> tuple[list[Node], list[Node]]:
+    """The restrictions on a route's service or model (in its market or everywhere), and
+    those across its market that apply to nothing in particular: looked up by target and
+    by market, not by a walk over every restriction."""
+    markets = set(graph.objects(node, CKG.market))
+    targets = set(graph.objects(node, CKG.service)) | set(graph.objects(node, CKG.model))
+    applying: list[Node] = []
+    market_wide: list[Node] = []
+    near = {r for t in targets for r in graph.subjects(CKG.appliesTo, t)}
+    near |= {r for m in markets for r in graph.subjects(CKG.market, m)}
+    for r in sorted(near, key=str):
+        if (r, RDF.type, CKG.Restriction) not in graph:
+            continue
+        r_markets = set(graph.objects(r, CKG.market))
+        in_market = not r_markets or bool(r_markets & markets)
+        applies = set(graph.objects(r, CKG.appliesTo))
+        if applies & targets and in_market:
+            applying.append(r)
+        elif not applies and r_markets & markets:
+            market_wide.append(r)
+    return applying, market_wide
+
+
 def explain(kg: KnowledgeGraph, value: str) -> Explanation:
     """Explain a claim, fact id, route or entity (see the module docstring).
 
@@ -190,22 +213,7 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
         if CKG.AccessRoute in types:
             add("depends on (partnerships)", graph.objects(node, CKG.dependsOn))
             add("blocked by", graph.subjects(CKG.blocks, node))
-            markets = set(graph.objects(node, CKG.market))
-            targets = set(graph.objects(node, CKG.service)) | set(graph.objects(node, CKG.model))
-            applying = []
-            # The restrictions that can qualify: those on its targets or in its markets.
-            near = {r for t in targets for r in graph.subjects(CKG.appliesTo, t)}
-            near |= {r for m in markets for r in graph.subjects(CKG.market, m)}
-            for r in sorted(near, key=str):
-                if (r, RDF.type, CKG.Restriction) not in graph:
-                    continue
-                r_markets = set(graph.objects(r, CKG.market))
-                in_market = not r_markets or bool(r_markets & markets)
-                applies = set(graph.objects(r, CKG.appliesTo))
-                if applies & targets and in_market:
-                    applying.append(r)
-                elif not applies and r_markets & markets:
-                    market_wide.append(r)
+            applying, market_wide = _route_restrictions(graph, node)
             add("restrictions on its service or model", applying)
         add("conflicts with", [*graph.objects(node, CKG.conflictsWith),
                                *graph.subjects(CKG.conflictsWith, node)])

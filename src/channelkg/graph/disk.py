@@ -45,7 +45,7 @@ from channelkg.graph.memory import (
     parse_file,
     query_store,
 )
-from channelkg.graph.validity import KEY_MARK, partition
+from channelkg.graph.validity import DATE_PROPS, KEY_MARK, partition
 
 MANIFEST = "channelkg-manifest.json"
 #: The layout of the store: 2 = dated triples in graphs keyed by their dates.
@@ -233,13 +233,10 @@ def _remove_file_graph(store: ox.Store, graph: ox.NamedNode) -> None:
         store.remove_graph(g)
 
 
-_DATED = tuple(ox.NamedNode(f"https://w3id.org/channelkg/ontology#{n}")
-               for n in ("statedOn", "validFrom", "validTo"))
-
-
 def _dated_in(store: ox.Store, graphs: Sequence[ox.NamedNode]) -> set[Any]:
     """The facts a file dates (subjects of its date triples), read from its graphs."""
-    return {q.subject for g in graphs for p in _DATED
+    dated = [ox.NamedNode(str(p)) for p in DATE_PROPS]
+    return {q.subject for g in graphs for p in dated
             for q in store.quads_for_pattern(None, p, None, g)}
 
 
