@@ -46,6 +46,7 @@ from channelkg.graph.memory import (
     query_store,
 )
 from channelkg.graph.validity import DATE_PROPS, KEY_MARK, partition
+from channelkg.graph.validity import placed as place
 
 MANIFEST = "channelkg-manifest.json"
 #: The layout of the store: 2 = dated triples in graphs keyed by their dates.
@@ -367,6 +368,7 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
         pending[key] = {"graph": new[key]["graph"], "pending": True}
     _write_manifest(folder, pending, folders)
     touched: set[Any] = set()
+    dated = {ox.NamedNode(str(p)) for p in DATE_PROPS}
     for key in gone:
         g = old[key].get("graph")
         if isinstance(g, str):
@@ -376,7 +378,6 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
             for name in graphs:
                 store.remove_graph(name)
         report.removed.append(key)
-    placed = []
     for key, f, quads in changed:
         g = ox.NamedNode(str(new[key]["graph"]))
         say(f"loading {len(quads)} triples from {f}")
@@ -384,15 +385,17 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
         touched |= _dated_in(store, graphs)
         for name in graphs:
             store.remove_graph(name)
-        _store_quads(store, quads, g)
-        new[key]["quads"] = _graph_size(store, g)
-        touched |= _dated_in(store, [g])
-        placed.append(g)
+        if full:
+            _store_quads(store, quads, g)
+        else:  # straight into the graphs their dates call for
+            store.bulk_extend(place(store, quads, g))
+        new[key]["quads"] = sum(_graph_size(store, x) for x in _file_graphs(store, g))
+        touched |= {q.subject for q in quads if q.predicate in dated}
         report.quads_loaded += len(quads)
     if full:
         partition(store, say)
-    else:
-        partition(store, say, graphs=placed, nodes=touched)
+    else:  # the facts whose dates changed: their triples in the other files move
+        partition(store, say, nodes=touched)
     store.flush()
 
 

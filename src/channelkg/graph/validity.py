@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -170,6 +170,32 @@ def _graph_for(base: str, intervals: list[Interval]) -> Any:
     return ox.NamedNode(base + KEY_MARK + key_of(intervals))
 
 
+def placed(store: ox.Store, quads: Sequence[Any], graph: Any) -> list[Any]:
+    """The quads of one file, each in ``graph`` or in the keyed graph its dated facts call
+    for, their dates read from the quads and (for facts dated elsewhere) the store: what
+    :func:`partition` would make of them, without writing them twice."""
+    import pyoxigraph as ox
+
+    nodes = {t for q in quads for t in (q.subject, q.object)
+             if isinstance(t, ox.NamedNode | ox.BlankNode)}
+    preds = {ox.NamedNode(str(p)) for p in DATE_PROPS}
+    dates_at = ox.Store()  # the date triples of both, so the earliest date wins as in a store
+    dates_at.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads
+                    if q.predicate in preds)
+    dates_at.extend(ox.Quad(q.subject, q.predicate, q.object) for n in nodes for p in preds
+                    for q in store.quads_for_pattern(n, p, None, None))
+    spans = {n: d.interval() for n, d in store_dates(dates_at).items()}
+    graph_for: dict[tuple[Any, Any], Any] = {}
+    out = []
+    for q in quads:
+        sig = (spans.get(q.subject), spans.get(q.object))
+        want = graph_for.get(sig)
+        if want is None:
+            want = graph_for[sig] = _graph_for(_base_of(graph), [k for k in sig if k])
+        out.append(ox.Quad(q.subject, q.predicate, q.object, want))
+    return out
+
+
 def partition(store: ox.Store, progress: Callable[[str], None] | None = None, *,
               graphs: Iterable[Any] | None = None, nodes: Iterable[Any] | None = None) -> int:
     """Move every triple of ``store`` into the graph its dated facts call for.
@@ -265,6 +291,7 @@ __all__ = [
     "key_of",
     "key_visible",
     "partition",
+    "placed",
     "store_dates",
     "visible_graphs",
 ]
