@@ -132,7 +132,8 @@ def _fmt(t: float | None, cap: float) -> str:
 
 def markdown(res: dict[str, Any]) -> str:
     cap = res["cap"]
-    lines = ["# Every command at 100k and 1M triples", "",
+    sizes = list(res["sizes"])
+    lines = ["# Every command at 100k and 1M triples" if sizes else "# Start-up", "",
              f"Machine: {res['machine']}; {res['rounds']} interleaved rounds, each command in a "
              "fresh process (wall time, import and load included); medians. `load` is importing "
              "channelkg and loading the graph; `ratio` is a command's time over `load` at the "
@@ -156,7 +157,7 @@ def markdown(res: dict[str, Any]) -> str:
                 f"{'' if ratio is None else f'x{ratio:.2f}'} | "
                 f"{_fmt(ba, cap) if base_a else 'not run'} | "
                 f"{_fmt(bb, cap) if base_b else 'not run'} |")
-    else:
+    elif sizes:
         (a,) = sizes
         lines += [f"| command | {a} (s) | ratio to load | baseline (s) |", "|---|---:|---:|---:|"]
         load_a = res["sizes"][a]["load"]["new"]["median"]
