@@ -10,7 +10,7 @@ Usage::
 
     python benchmarks/bench_reload.py --size 100k --repeat 3 --baseline /path/to/old/src
 
-Writes benchmarks/results/reload.json and reload.md.
+Writes benchmarks/results/reload-SIZE.json and reload-SIZE.md.
 """
 
 from __future__ import annotations
@@ -42,7 +42,7 @@ elif what == "open":
     open_disk(store).close()
 else:
     from channelkg.graph.disk import load_into
-    load_into(store, [data.parent / "files"] if (data.parent / "files").is_dir() else [data])
+    load_into(store, [data.parent] if data.parent.name == "files" else [data])
 print(time.perf_counter() - start)
 """
 
@@ -60,7 +60,7 @@ def split(path: Path, n: int) -> Path:
     folder = path.parent / "files"
     folder.mkdir()
     step = -(-len(lines) // n)
-    parts = [folder / f"part-{i:02d}.nt" for i in range(n)]
+    parts = [folder / f"part-{i:02d}.ttl" for i in range(n)]  # N-Triples is Turtle
     for i, part in enumerate(parts):
         part.write_text("".join(lines[i * step:(i + 1) * step]), encoding="utf-8")
     return parts[-1]
@@ -115,8 +115,8 @@ def main(argv: list[str] | None = None) -> int:
         lines.append(f"| {c} | {rl:.2f} | {pa:.2f} | x{rl / pa:.1f} | {op:.2f} |")
     md = "\n".join(lines) + "\n"
     res["files"] = args.files
-    (HERE / "results" / "reload.json").write_text(json.dumps(res, indent=1) + "\n")
-    (HERE / "results" / "reload.md").write_text(md)
+    (HERE / "results" / f"reload-{args.size}.json").write_text(json.dumps(res, indent=1) + "\n")
+    (HERE / "results" / f"reload-{args.size}.md").write_text(md)
     print(md)
     return 0
 
