@@ -137,23 +137,31 @@ def markdown(res: dict[str, Any]) -> str:
              f"Machine: {res['machine']}; {res['rounds']} interleaved rounds, each command in a "
              "fresh process (wall time, import and load included); medians. `load` is importing "
              "channelkg and loading the graph; `ratio` is a command's time over `load` at the "
-             f"same size, in the same run. `> {cap:.0f}` means killed at the cap.", ""]
+             "same size, in the same run. The exponent is log(t_1M / t_100k) / log(10) of the "
+             "whole time (1 = linear); `exponent past load` the same of the time minus `load` (the "
+             f"command's own work). `> {cap:.0f}` means killed at the cap.", ""]
     sizes = list(res["sizes"])
     if len(sizes) >= 2:
         a, b = sizes[0], sizes[-1]
-        lines += [f"| command | {a} (s) | {b} (s) | exponent | ratio to load at {b} | "
-                  f"baseline {a} (s) | baseline {b} (s) |", "|---|---:|---:|---:|---:|---:|---:|"]
+        lines += [f"| command | {a} (s) | {b} (s) | exponent | exponent past load | "
+                  f"ratio to load at {b} | baseline {a} (s) | baseline {b} (s) |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
         for name in (k for k in res["sizes"][b] if k != "n"):
             na, nb = (res["sizes"][s][name].get("new", {}).get("median") for s in (a, b))
             ba, bb = (res["sizes"][s][name].get("baseline", {}).get("median") for s in (a, b))
             load_b = res["sizes"][b]["load"]["new"]["median"]
             na_n, nb_n = res["sizes"][a]["n"], res["sizes"][b]["n"]
             expo = (math.log(nb / na) / math.log(nb_n / na_n)) if na and nb else None
+            load_a = res["sizes"][a]["load"]["new"]["median"]
+            wa, wb = (na or 0) - load_a, (nb or 0) - load_b  # the command's own work
+            work = (math.log(wb / wa) / math.log(nb_n / na_n)) if (
+                na and nb and wa > 0 and wb > 0 and name != "load") else None
             ratio = nb / load_b if nb and load_b else None
             base_a, base_b = ("baseline" in res["sizes"][s][name] for s in (a, b))
             lines.append(
                 f"| {name} | {_fmt(na, cap)} | {_fmt(nb, cap)} | "
                 f"{'' if expo is None else f'{expo:.2f}'} | "
+                f"{'' if work is None else f'{work:.2f}'} | "
                 f"{'' if ratio is None else f'x{ratio:.2f}'} | "
                 f"{_fmt(ba, cap) if base_a else 'not run'} | "
                 f"{_fmt(bb, cap) if base_b else 'not run'} |")
