@@ -16,6 +16,8 @@ Usage::
 from __future__ import annotations
 
 import argparse
+import bisect
+import itertools
 import random
 import sys
 from collections.abc import Iterator
@@ -62,10 +64,27 @@ def _lit(v: str, lang: str | None = None, dtype: str | None = None) -> str:
     return s
 
 
-def triples(size: int, seed: int = 7) -> Iterator[tuple[str, str, str]]:
-    """Yield about ``size`` triples as N-Triples terms (subject, predicate, object)."""
+class Zipf:
+    """Draw ``0 .. n-1`` with weight ``1 / (rank + 1) ** s``: a few hubs carry most draws."""
+
+    def __init__(self, rnd: random.Random, n: int, s: float = 1.1) -> None:
+        self.rnd = rnd
+        self.cum = list(itertools.accumulate(1 / (i + 1) ** s for i in range(n)))
+
+    def __call__(self) -> int:
+        return bisect.bisect_left(self.cum, self.rnd.random() * self.cum[-1])
+
+
+def triples(size: int, seed: int = 7,
+            n_markets: int | None = None) -> Iterator[tuple[str, str, str]]:
+    """Yield about ``size`` triples as N-Triples terms (subject, predicate, object).
+
+    Markets, providers (sellers and service providers), services and models are drawn
+    Zipf-distributed (:class:`Zipf`), so, as in the curated graph, a few markets,
+    providers and services carry most routes.
+    """
     rnd = random.Random(seed)
-    n_markets = max(4, min(250, size // 400))
+    n_markets = n_markets or max(4, min(250, size // 400))
     n_orgs = max(8, size // 200)
     n_models = max(6, size // 150)
     n_services = max(6, size // 150)
@@ -100,14 +119,22 @@ def triples(size: int, seed: int = 7) -> Iterator[tuple[str, str, str]]:
     def source(i: int) -> str:
         return k("source-seed") if i == 0 else k(f"syn-source-{i}")
 
+    hub_market = Zipf(rnd, n_markets)
+    hub_provider = Zipf(rnd, max(1, n_orgs // 4))
+    hub_service = Zipf(rnd, n_services)
+    hub_model = Zipf(rnd, n_models, 0.9)
+
+    def provider_org() -> str:  # cloud providers are role 1
+        return org((hub_provider() * 4 + 1) % n_orgs)
+
     out: list[tuple[str, str, str]] = []
-    # Unique codes: CN for market 0, then AA, AB … (never CN again), with a number once the
-    # 675 other pairs are used up.
+    # Unique codes: CN for market 0, then AA, AB … (never CN again), then AA-1, AB-1 …
+    # (ISO 3166-2 shaped) once the 675 other pairs are used up.
     pairs = [f"{chr(65 + a)}{chr(65 + b)}" for a in range(26) for b in range(26)]
     pairs.remove("CN")
     for i in range(n_markets):
         j = i - 1
-        suffix = str(j // len(pairs)) if j >= len(pairs) else ""
+        suffix = f"-{j // len(pairs)}" if j >= len(pairs) else ""
         code = "CN" if i == 0 else pairs[j % len(pairs)] + suffix
         out += [(market(i), a, c("Market")), (market(i), label, _lit(f"Market {i}", "en")),
                 (market(i), label, _lit(f"市场 {i}", "zh")),
@@ -125,7 +152,7 @@ def triples(size: int, seed: int = 7) -> Iterator[tuple[str, str, str]]:
         if i >= 6:
             out.append((model(i), c("family"), model(i % 6)))
     for i in range(n_services):
-        provider = org((rnd.randrange(n_orgs // 4) * 4 + 1) % n_orgs)
+        provider = provider_org()
         operator = org((rnd.randrange(n_orgs // 4) * 4 + 2) % n_orgs)
         out += [(service(i), a, c("Service")), (service(i), label, _lit(f"Service {i}", "en")),
                 (service(i), c("provider"), provider), (service(i), c("operator"), operator),
@@ -154,46 +181,55 @@ def triples(size: int, seed: int = 7) -> Iterator[tuple[str, str, str]]:
 
     n = 0
     partnerships: list[str] = []
+    routes: list[str] = []
     while count < size:
         n += 1
         pick = n % 10
         if pick in (1, 4, 7, 9):  # routes are the bulk of the graph
             node = k(f"syn-route-{n}")
-            m = rnd.randrange(n_models)
-            svc = rnd.randrange(n_services)
+            m = hub_model()
+            svc = hub_service()
             rows = claim(node, "AccessRoute", n) + [
                 (node, c("model"), model(m)),
-                (node, c("market"), market(0 if n % 25 == 1 else rnd.randrange(n_markets))),
+                (node, c("market"), market(0 if n % 25 == 1 else hub_market())),
                 (node, c("service"), service(svc)), (node, c("kind"), c(rnd.choice(ROUTE_KINDS))),
-                (node, c("seller"), org((rnd.randrange(n_orgs // 4) * 4 + 1) % n_orgs)),
+                (node, c("seller"), provider_org()),
                 (node, c("open"), _lit("true" if n % 3 else "false", dtype="boolean")),
                 (node, c("sanctioned"), _lit("true" if n % 4 else "false", dtype="boolean")),
             ]
             if partnerships:
                 rows.append((node, c("dependsOn"), rnd.choice(partnerships)))
+            routes.append(node)
             if n % 25 == 1:  # routes into market 0 cite source 0
                 rows[6] = (node, _iri(PROV_DERIVED), source(0))
         elif pick in (2, 5):
             node = k(f"syn-partnership-{n}")
             partnerships.append(node)
+            first = rnd.randrange(n_orgs)  # two distinct parties (the shapes ask for two)
+            second = (first + 1 + rnd.randrange(n_orgs - 1)) % n_orgs
             rows = claim(node, "Partnership", n) + [
                 (node, c("kind"), c(rnd.choice(PARTNERSHIP_KINDS))),
-                (node, c("party"), org(rnd.randrange(n_orgs))),
-                (node, c("party"), org(rnd.randrange(n_orgs))),
+                (node, c("party"), org(first)),
+                (node, c("party"), org(second)),
             ]
         elif pick in (3, 6):
             node = k(f"syn-restriction-{n}")
             rows = claim(node, "Restriction", n) + [
                 (node, c("kind"), c(rnd.choice(RESTRICTION_KINDS))),
                 (node, c("imposedBy"), org(rnd.randrange(n_orgs))),
+                # A restriction is about one target in one market: their number per
+                # (target, market) pair stays small as the graph grows, hubs or not.
                 (node, c("appliesTo"), service(rnd.randrange(n_services))),
                 (node, c("market"), market(rnd.randrange(n_markets))),
             ]
+            if routes and n % 4 == 0:  # some restrictions block a route outright
+                rows.append((node, c("blocks"), rnd.choice(routes)))
         else:
             node = k(f"syn-assessment-{n}")
             rows = claim(node, "Assessment", n) + [
-                (node, c("kind"), c("GeopoliticalRisk")),
-                (node, c("assessedEntity"), org(rnd.randrange(n_orgs))),
+                (node, c("kind"), c("DependencyRisk" if n % 3 == 0 else "GeopoliticalRisk")),
+                (node, c("assessedEntity"), provider_org() if n % 3 == 0
+                 else org(rnd.randrange(n_orgs))),
                 (node, c("market"), market(0 if n % 5 == 0 else rnd.randrange(n_markets))),
                 (node, c("level"), _lit(rnd.choice(LEVELS))),
             ]

@@ -169,3 +169,24 @@ def test_an_unsanctioned_route_is_a_channel_of_its_own(tmp_path: Path, raw: Grap
         "    ckg:service kgid:openai-api ; ckg:kind ckg:Circumvention ; ckg:open true .\n",
         encoding="utf-8")
     assert any("route-copy" in d and "route-openai-api-hk" in d for d in duplicates(copy))
+
+
+def test_grey_market_routes_are_not_counted_as_access(kg: KnowledgeGraph, raw: Graph) -> None:
+    """whatif and spof judge the sanctioned supply: the open circumvention route into Hong
+    Kong does not keep GPT there when Microsoft's partnership with OpenAI ends."""
+    from channelkg.analysis.routes import routes
+    from channelkg.analysis.spof import single_points_of_failure
+    from channelkg.analysis.whatif import Scenario, whatif
+
+    grey = {str(r) for r in raw.subjects(CKG.sanctioned, Literal(False))
+            if (r, CKG.market, URIRef(KGID + "hong-kong")) in raw
+            and (r, CKG.model, URIRef(KGID + "gpt")) in raw}
+    listed = {r.iri: r for r in routes(kg, market="HK", model="gpt").routes}
+    assert grey and all(listed[g].open for g in grey)  # open, and listed by routes
+    res = whatif(kg, Scenario(end=("partnership-microsoft-openai",)))
+    hk = [c for c in res.changes if c.market == KGID + "hong-kong" and c.model == KGID + "gpt"]
+    assert len(hk) == 1 and hk[0].before and not hk[0].after
+    assert not grey & set(hk[0].before)
+    [spof] = single_points_of_failure(kg, "HK", "gpt")
+    assert not grey & {r.iri for r in spof.open_routes}
+    assert KGID + "partnership-microsoft-openai" in {c.iri for c in spof.critical}

@@ -11,78 +11,156 @@ from __future__ import annotations
 import datetime as dt
 from collections import defaultdict
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
-from rdflib import URIRef
+import pyoxigraph as ox
+from rdflib import Literal, URIRef
 from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
 from channelkg.errors import InputError
-from channelkg.graph.memory import KnowledgeGraph
+from channelkg.graph.base import KnowledgeGraph
 from channelkg.model.dates import literal_date
 from channelkg.model.labels import label as policy_label
-from channelkg.model.resolve import NameIndex
+from channelkg.model.resolve import NameIndex, resolve_in
 from channelkg.model.resolve import resolve as resolve_name
 from channelkg.model.schema import ClassTree
 from channelkg.rdf.namespaces import CKG
-from channelkg.rdf.terms import shorten
+from channelkg.rdf.quiet import quiet_rdflib
+from channelkg.rdf.terms import shorten, to_oxigraph, to_rdflib
 
 
 class Index:
-    """All triples of a graph in dictionaries, with label and class helpers."""
+    """A graph's triples read on demand, with label and class helpers.
 
-    def __init__(self, triples: Iterable[tuple[Any, Any, Any]]) -> None:
-        self.spo: dict[Node, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
-        self.pos: dict[Node, dict[Node, list[Node]]] = defaultdict(lambda: defaultdict(list))
-        for s, p, o in triples:
-            if o not in self.spo[s][p]:
-                self.spo[s][p].append(o)
-                self.pos[p][o].append(s)
+    Nothing is copied up front: each lookup (``objects(s, p)``, ``subjects(p, o)``) is one
+    pattern on the backend's Oxigraph store, as pyoxigraph terms, and its answer is kept,
+    so an analysis reads only the part of the graph it touches, once. A backend without
+    an Oxigraph store (rdflib, a SPARQL server) is copied once into an in-memory Oxigraph
+    store, as pyoxigraph terms. The class tree is read once per graph (one pattern) and
+    the subclass closure of a class computed once.
+    """
+
+    def __init__(self, kg: KnowledgeGraph | Iterable[tuple[Any, Any, Any]]) -> None:
+        if not isinstance(kg, KnowledgeGraph):
+            kg = _local(kg)
+        elif getattr(kg, "store", None) is None:
+            kg = _local(kg.ox_triples(), kg.files)
+        self.kg: KnowledgeGraph = kg
+        self._objects: dict[tuple[Node, Node], list[Node]] = {}
+        self._subjects: dict[tuple[Node, Node], list[Node]] = {}
+        self._described: set[Node] = set()
+        self._literals: dict[tuple[str, str, str | None], Node] = {}
+        self._closure: dict[Node, frozenset[Node]] = {}
         self._tree: ClassTree | None = None
         self._names: NameIndex | None = None
+        self._labels: dict[tuple[Node, str], str] = {}
+        #: Per-graph caches of the analyses built on this index (keyed by their purpose).
+        self.memo: dict[str, dict[Any, Any]] = defaultdict(dict)
 
     @classmethod
     def of(cls, kg: KnowledgeGraph | Index) -> Index:
         """Index a knowledge graph (an :class:`Index` is returned as is)."""
         if isinstance(kg, Index):
             return kg
-        return cls(kg.triples())
+        return cls(kg)
 
-    def objects(self, s: Node, p: Node) -> list[Node]:
-        return list(self.spo.get(s, {}).get(p, ()))
+    def _convert(self, found: list[Any]) -> list[Node]:
+        if all(isinstance(t, ox.NamedNode) for t in found):
+            return list(dict.fromkeys(to_rdflib(t) for t in found))  # type: ignore[misc]
+        return list(dict.fromkeys(map(self._term, found)))
 
-    def value(self, s: Node, p: Node) -> Node | None:
-        vals = self.spo.get(s, {}).get(p)
+    def _term(self, t: Any) -> Node:
+        """One term as rdflib's; a literal built once per (text, datatype, language)."""
+        if not isinstance(t, ox.Literal):
+            return to_rdflib(t)  # type: ignore[return-value]
+        key = (t.value, t.datatype.value, t.language)
+        got = self._literals.get(key)
+        if got is None:
+            with quiet_rdflib():  # an ill-typed literal is reported by validate, not logged
+                got = self._literals[key] = to_rdflib(t)  # type: ignore[assignment]
+        return got  # type: ignore[return-value]
+
+    def _describe(self, s: Node) -> None:
+        """Read every triple of subject ``s`` (one pattern) into the ``objects`` answers."""
+        by_p: dict[Any, list[Any]] = {}
+        for _, p, o in self.kg.ox_triples(s, None, None):
+            by_p.setdefault(p, []).append(o)
+        for p, os in by_p.items():
+            self._objects[(s, to_rdflib(p))] = self._convert(os)  # type: ignore[index]
+        self._described.add(s)
+
+    def objects(self, s: Node | None, p: Node) -> list[Node]:
+        if s is None or isinstance(s, Literal):  # a literal is the subject of nothing
+            return []
+        got = self._objects.get((s, p))
+        if got is None:
+            if s in self._described:
+                return []
+            self._describe(s)
+            got = self._objects.get((s, p), [])
+        return list(got)
+
+    def value(self, s: Node | None, p: Node) -> Node | None:
+        vals = self.objects(s, p)
         return vals[0] if vals else None
 
-    def subjects(self, p: Node, o: Node) -> list[Node]:
-        return list(self.pos.get(p, {}).get(o, ()))
+    def subjects(self, p: Node, o: Node | None) -> list[Node]:
+        if o is None:
+            return []
+        key = (p, o)
+        got = self._subjects.get(key)
+        if got is None:
+            got = self._subjects[key] = self._convert(
+                [t[0] for t in self.kg.ox_triples(None, p, o)])
+        return list(got)
+
+    def having(self, p: Node) -> frozenset[Node]:
+        """Every subject with a ``p`` value (one pattern, read once)."""
+        memo = self.memo["having"]
+        got: frozenset[Node] | None = memo.get(p)
+        if got is None:
+            got = memo[p] = frozenset(self._convert(
+                [t[0] for t in self.kg.ox_triples(None, p, None)]))
+        return got
+
+    def has(self, s: Node, p: Node, o: Node) -> bool:
+        """True if the triple is in the graph (one lookup unless ``s`` was read already)."""
+        if isinstance(s, Literal):
+            return False
+        if s in self._described:
+            return o in self._objects.get((s, p), ())
+        return next(iter(self.kg.ox_triples(s, p, o)), None) is not None
 
     def has_subject(self, s: Node) -> bool:
-        return s in self.spo
+        if isinstance(s, Literal):
+            return False
+        return next(iter(self.kg.ox_triples(s)), None) is not None
 
     @property
     def tree(self) -> ClassTree:
         """The class tree (``rdfs:subClassOf``), read once."""
         if self._tree is None:
             self._tree = ClassTree()
-            for sup, subs in self.pos.get(RDFS.subClassOf, {}).items():
-                for sub in subs:
-                    self._tree.add(str(sub), str(sup))
+            for sub, _, sup in self.kg.ox_triples(None, RDFS.subClassOf, None):
+                self._tree.add(sub.value, sup.value)
         return self._tree
 
     @property
     def names(self) -> NameIndex:
-        """The graph's :class:`~channelkg.model.resolve.NameIndex`, built once."""
+        """The graph's whole :class:`~channelkg.model.resolve.NameIndex`, built once."""
         if self._names is None:
-            self._names = NameIndex.from_triples(
-                (s, p, o) for s, po in self.spo.items() for p, os in po.items() for o in os
-            )
+            self._names = NameIndex.of(self.kg)
         return self._names
 
-    def subclasses(self, cls: Node) -> set[Node]:
-        """``cls`` and every class below it (``rdfs:subClassOf*``)."""
-        return {URIRef(c) for c in self.tree.descendants(str(cls))}
+    def subclasses(self, cls: Node) -> frozenset[Node]:
+        """``cls`` and every class below it (``rdfs:subClassOf*``), computed once."""
+        got = self._closure.get(cls)
+        if got is None:
+            got = self._closure[cls] = frozenset(
+                URIRef(c) for c in self.tree.descendants(str(cls)))
+        return got
 
     def instances(self, cls: Node) -> list[Node]:
         """Instances of ``cls`` or of its subclasses, sorted."""
@@ -92,11 +170,18 @@ class Index:
         return sorted(found, key=str)
 
     def is_a(self, node: Node, cls: Node) -> bool:
-        return any(self.tree.is_a(str(t), str(cls)) for t in self.objects(node, RDF.type))
+        below = self.subclasses(cls)
+        return any(t in below for t in self.objects(node, RDF.type))
 
     def label(self, node: Node | None, lang: str = "en") -> str:
         """The node's label by the one label policy (:func:`channelkg.model.labels.label`)."""
-        return policy_label(self.objects, node, lang)
+        if node is None:
+            return policy_label(self.objects, node, lang)
+        key = (node, lang)
+        got = self._labels.get(key)
+        if got is None:
+            got = self._labels[key] = policy_label(self.objects, node, lang)
+        return got
 
     def date(self, node: Node, p: Node) -> dt.date | None:
         v = self.value(node, p)
@@ -109,13 +194,83 @@ class Index:
         return str(v).strip().lower() in ("true", "1")
 
 
+class IndexGraph:
+    """The read side of an rdflib ``Graph`` over an :class:`Index` (``objects``,
+    ``subjects``, ``triples``, ``value``, ``in``), for code written against rdflib graphs:
+    it reads only what it is asked, through the index, instead of a copy of the graph."""
+
+    def __init__(self, idx: Index) -> None:
+        self.idx = idx
+
+    def objects(self, s: Node | None = None, p: Node | None = None) -> list[Node]:
+        if s is None or p is None:
+            return list(dict.fromkeys(t[2] for t in self.triples((s, p, None))))
+        return self.idx.objects(s, p)
+
+    def subjects(self, p: Node | None = None, o: Node | None = None) -> list[Node]:
+        if p is None or o is None:
+            return list(dict.fromkeys(t[0] for t in self.triples((None, p, o))))
+        return self.idx.subjects(p, o)
+
+    def value(self, s: Node, p: Node) -> Node | None:
+        return self.idx.value(s, p)
+
+    def triples(self, pattern: tuple[Any, Any, Any]) -> list[tuple[Node, Node, Node]]:
+        s, p, o = pattern
+        if isinstance(s, Literal) or isinstance(p, Literal):
+            return []
+        if s is not None and p is not None:
+            return [(s, p, x) for x in self.idx.objects(s, p) if o is None or x == o]
+        if p is not None and o is not None:
+            return [(x, p, o) for x in self.idx.subjects(p, o) if s is None or x == s]
+        with quiet_rdflib():
+            return [(to_rdflib(a), to_rdflib(b), to_rdflib(c))  # type: ignore[misc]
+                    for a, b, c in self.idx.kg.ox_triples(s, p, o)]
+
+    def __contains__(self, triple: tuple[Any, Any, Any]) -> bool:
+        s, p, o = triple
+        if s is not None and p is not None and o is not None:
+            return self.idx.has(s, p, o)
+        return bool(self.triples(triple))
+
+
+def _local(triples: Iterable[tuple[Any, Any, Any]],
+           files: tuple[Path, ...] = ()) -> KnowledgeGraph:
+    """Triples (pyoxigraph or rdflib terms) in an in-memory Oxigraph store, copied once."""
+    from channelkg.graph.memory import OxigraphGraph
+
+    def ox_term(t: Any) -> Any:
+        return t if isinstance(t, ox.NamedNode | ox.BlankNode | ox.Literal) else to_oxigraph(t)
+
+    store = ox.Store()
+    store.bulk_extend(ox.Quad(ox_term(s), ox_term(p), ox_term(o), ox.DefaultGraph())
+                      for s, p, o in triples)
+    return OxigraphGraph(store, files)
+
+
 def resolve(idx: Index, text: str, kind: str = "entity") -> URIRef:
-    """Resolve a name to a node of ``kind`` (see :func:`channelkg.model.resolve.resolve`)."""
-    return resolve_name(idx.names, text, kind)
+    """Resolve a name to a node of ``kind`` (see :func:`channelkg.model.resolve.resolve_in`:
+    one small query for what the name can match, the whole name index only on a miss)."""
+    memo = idx.memo["resolve"]
+    got: URIRef | None = memo.get((text, kind))
+    if got is None:
+        got = memo[(text, kind)] = (resolve_name(idx._names, text, kind)
+                                    if idx._names is not None
+                                    else resolve_in(idx.kg, text, kind))
+    return got
 
 
 def family_closure(idx: Index, model: Node, down: bool) -> set[URIRef]:
     """``model`` and its family members (``down``) or the families it belongs to."""
+    memo = idx.memo["family_closure"]
+    key = (model, down)
+    got: set[URIRef] | None = memo.get(key)
+    if got is None:
+        got = memo[key] = _family_closure(idx, model, down)
+    return set(got)
+
+
+def _family_closure(idx: Index, model: Node, down: bool) -> set[URIRef]:
     out = {URIRef(str(model))}
     todo = [URIRef(str(model))]
     while todo:
@@ -166,11 +321,9 @@ def resolve_market(idx: Index, text: str) -> tuple[URIRef, list[URIRef]]:
 
 def families(idx: Index) -> list[URIRef]:
     """Top-level model families: models that belong to no other family."""
-    return [
-        m for m in idx.instances(CKG.Model)
-        if isinstance(m, URIRef) and not idx.objects(m, CKG.family)
-    ]
+    members = idx.having(CKG.family)
+    return [m for m in idx.instances(CKG.Model) if isinstance(m, URIRef) and m not in members]
 
 
-__all__ = ["Index", "families", "family_closure", "resolve", "resolve_market",
+__all__ = ["Index", "IndexGraph", "families", "family_closure", "resolve", "resolve_market",
            "resolve_models"]

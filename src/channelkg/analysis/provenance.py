@@ -21,6 +21,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import Any
 
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import PROV, RDF, RDFS
@@ -160,16 +161,47 @@ def _facts(graph: Graph, nodes: Iterable[Node], exclude: set[Node]) -> tuple[Fac
     return tuple(describe(graph, n) for n in seen)
 
 
+def _route_restrictions(graph: Any, node: Node) -> tuple[list[Node], list[Node]]:
+    """The restrictions on a route's service or model (in its market or everywhere), and
+    those across its market that apply to nothing in particular: looked up by target and
+    by market, not by a walk over every restriction."""
+    markets = set(graph.objects(node, CKG.market))
+    targets = set(graph.objects(node, CKG.service)) | set(graph.objects(node, CKG.model))
+    applying: list[Node] = []
+    market_wide: list[Node] = []
+    near = {r for t in targets for r in graph.subjects(CKG.appliesTo, t)}
+    near |= {r for m in markets for r in graph.subjects(CKG.market, m)}
+    for r in sorted(near, key=str):
+        if (r, RDF.type, CKG.Restriction) not in graph:
+            continue
+        r_markets = set(graph.objects(r, CKG.market))
+        in_market = not r_markets or bool(r_markets & markets)
+        applies = set(graph.objects(r, CKG.appliesTo))
+        if applies & targets and in_market:
+            applying.append(r)
+        elif not applies and r_markets & markets:
+            market_wide.append(r)
+    return applying, market_wide
+
+
 def explain(kg: KnowledgeGraph, value: str) -> Explanation:
-    """Explain a claim, fact id, route or entity (see the module docstring)."""
-    graph = kg.to_rdflib()
-    node = resolve(graph, value)
+    """Explain a claim, fact id, route or entity (see the module docstring).
+
+    The graph is read through the analysis index (only the triples about the node and
+    what it links to), never copied whole.
+    """
+    from channelkg.analysis.index import Index, IndexGraph
+    from channelkg.model.resolve import resolve_in
+
+    idx = Index.of(kg)
+    graph: Any = IndexGraph(idx)
+    node = resolve_in(idx.kg, value, "entity")
     claim_types = claim_classes(graph)
     types = set(graph.objects(node, RDF.type))
     is_claim = bool(types & claim_types) or (node, CKG.status, None) in graph
     focus = describe(graph, node)
     sections: list[tuple[str, tuple[Fact, ...]]] = []
-    done = {node}
+    done: set[Node] = {node}
 
     def add(title: str, nodes: Iterable[Node]) -> None:
         facts = _facts(graph, nodes, done)
@@ -182,17 +214,7 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
         if CKG.AccessRoute in types:
             add("depends on (partnerships)", graph.objects(node, CKG.dependsOn))
             add("blocked by", graph.subjects(CKG.blocks, node))
-            markets = set(graph.objects(node, CKG.market))
-            targets = set(graph.objects(node, CKG.service)) | set(graph.objects(node, CKG.model))
-            applying = []
-            for r in graph.subjects(RDF.type, CKG.Restriction):
-                r_markets = set(graph.objects(r, CKG.market))
-                in_market = not r_markets or bool(r_markets & markets)
-                applies = set(graph.objects(r, CKG.appliesTo))
-                if applies & targets and in_market:
-                    applying.append(r)
-                elif not applies and r_markets & markets:
-                    market_wide.append(r)
+            applying, market_wide = _route_restrictions(graph, node)
             add("restrictions on its service or model", applying)
         add("conflicts with", [*graph.objects(node, CKG.conflictsWith),
                                *graph.subjects(CKG.conflictsWith, node)])
@@ -252,8 +274,10 @@ def explain_row(kg: KnowledgeGraph, spec: str, row: int,
     if not 1 <= row <= len(result.rows):
         raise InputError(f"--row {row} is out of range: the query returned {len(result.rows)} "
                          "row(s) (rows count from 1)")
+    from channelkg.analysis.index import Index, IndexGraph
+
     nodes: list[Node] = []
-    graph = kg.to_rdflib()
+    graph: Any = IndexGraph(Index.of(kg))
     for term in result.rows[row - 1]:
         if isinstance(term, URIRef) and str(term).startswith(str(KGID)):
             node: Node | None = term

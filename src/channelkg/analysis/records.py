@@ -9,7 +9,8 @@ says ``ckg:open true``, its status is not ``superseded``, the day lies in
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from rdflib.namespace import DCTERMS, PROV, RDFS
@@ -18,6 +19,17 @@ from rdflib.term import Node
 from channelkg.analysis.index import Index, family_closure
 from channelkg.rdf.namespaces import CKG, SCHEMA
 from channelkg.rdf.terms import shorten
+
+# The terms read per route, built once (a namespace attribute builds a new term each time).
+_APPLIES_TO, _BLOCKS, _MARKET, _RESTRICTION = (
+    CKG.appliesTo, CKG.blocks, CKG.market, CKG.Restriction)
+_STATUS, _SUPERSEDED, _VALID_FROM, _VALID_TO, _STATED_ON = (
+    CKG.status, CKG.superseded, CKG.validFrom, CKG.validTo, CKG.statedOn)
+_KIND, _IMPOSED_BY, _MODEL, _SERVICE, _SELLER, _PROVIDER, _OPERATOR, _DEPENDS_ON = (
+    CKG.kind, CKG.imposedBy, CKG.model, CKG.service, CKG.seller, CKG.provider, CKG.operator,
+    CKG.dependsOn)
+_OPEN, _SANCTIONED, _FACT_ID, _CONFLICTS_WITH, _FAMILY = (
+    CKG.open, CKG.sanctioned, CKG.factId, CKG.conflictsWith, CKG.family)
 
 
 @dataclass(frozen=True)
@@ -125,15 +137,19 @@ def text_of(node: Node | None) -> str:
 
 
 def source_ref(idx: Index, src: Node) -> SourceRef:
-    """The :class:`SourceRef` of one ``ckg:Source`` node."""
-    publisher = idx.value(src, DCTERMS.publisher)
-    return SourceRef(
-        iri=str(src),
-        title=text_of(idx.value(src, DCTERMS.title)) or idx.label(src),
-        url=text_of(idx.value(src, SCHEMA.url)),
-        date=text_of(idx.value(src, DCTERMS.date)),
-        publisher=idx.label(publisher) if publisher is not None else "",
-    )
+    """The :class:`SourceRef` of one ``ckg:Source`` node (built once per graph)."""
+    memo = idx.memo["source_ref"]
+    got: SourceRef | None = memo.get(src)
+    if got is None:
+        publisher = idx.value(src, DCTERMS.publisher)
+        got = memo[src] = SourceRef(
+            iri=str(src),
+            title=text_of(idx.value(src, DCTERMS.title)) or idx.label(src),
+            url=text_of(idx.value(src, SCHEMA.url)),
+            date=text_of(idx.value(src, DCTERMS.date)),
+            publisher=idx.label(publisher) if publisher is not None else "",
+        )
+    return got
 
 
 def source_refs(idx: Index, claim: Node) -> tuple[SourceRef, ...]:
@@ -147,11 +163,11 @@ def in_force(idx: Index, claim: Node, on: dt.date) -> bool:
     (month and year dates taking effect after their period, as in ``--as-of``)."""
     from channelkg.graph.validity import effective, precision_of
 
-    if idx.value(claim, CKG.status) == CKG.superseded:
+    if idx.value(claim, _STATUS) == _SUPERSEDED:
         return False
     precision = precision_of(idx.value(claim, CKG.datePrecision))
-    start = effective(idx.date(claim, CKG.validFrom), precision)
-    end = effective(idx.date(claim, CKG.validTo), precision)
+    start = effective(idx.date(claim, _VALID_FROM), precision)
+    end = effective(idx.date(claim, _VALID_TO), precision)
     if start is not None and on < start:
         return False
     return not (end is not None and on >= end)
@@ -162,66 +178,96 @@ def _date(idx: Index, node: Node, p: Node) -> str:
     return "" if v is None else str(v)
 
 
+def restrictions_on(idx: Index, target: Node) -> dict[Node | None, list[Node]]:
+    """The restrictions that ``ckg:appliesTo`` a target, keyed by their markets (``None``:
+    restrictions without a market, which apply everywhere), read once per target."""
+    memo = idx.memo["restrictions_on"]
+    got: dict[Node | None, list[Node]] | None = memo.get(target)
+    if got is None:
+        got = {}
+        for res in idx.subjects(_APPLIES_TO, target):
+            if not idx.is_a(res, _RESTRICTION):
+                continue
+            mkts: list[Node | None] = [*idx.objects(res, _MARKET)] or [None]
+            for mkt in mkts:
+                got.setdefault(mkt, []).append(res)
+        memo[target] = got
+    return got
+
+
 def bearing_restrictions(
     idx: Index, r: Node, market: Node | None, targets: list[tuple[Node | None, str]]
 ) -> dict[Node, str]:
     """The restrictions that bear on route ``r`` and how: ``blocks`` it, or applies (in
     its market) to one of ``targets`` (its service, provider, operator, models, sellers),
-    as ``applies to <role> <label>``; the first role of a target wins."""
+    as ``applies to <role> <label>``; the first role of a target wins.
+
+    Restrictions are looked up by (target, market), so a route reads only those that
+    bear on it, however many a hub carries in other markets."""
     roles: dict[Node, str] = {}
     for t, why in targets:
         if t is not None:
             roles.setdefault(t, why)
-    rels: dict[Node, str] = {res: "blocks" for res in idx.subjects(CKG.blocks, r)}
+    rels: dict[Node, str] = {res: "blocks" for res in idx.subjects(_BLOCKS, r)}
     for t, why in roles.items():
-        for res in idx.subjects(CKG.appliesTo, t):
-            if res in rels or not idx.is_a(res, CKG.Restriction):
-                continue
-            mkts = idx.objects(res, CKG.market)
-            if mkts and market not in mkts:
-                continue
-            rels[res] = f"applies to {why} {idx.label(t)}"
+        keyed = restrictions_on(idx, t)
+        found = keyed.get(None, []) + (keyed.get(market, []) if market is not None else [])
+        if not found:
+            continue
+        for res in found:
+            if res not in rels:
+                rels[res] = f"applies to {why} {idx.label(t)}"
     return rels
 
 
+def restriction_ref(idx: Index, res: Node, relation: str, on: dt.date) -> RestrictionRef:
+    """The :class:`RestrictionRef` of one restriction (the shared part built once)."""
+    memo = idx.memo["restriction_ref"]
+    base: RestrictionRef | None = memo.get((res, on))
+    if base is None:
+        base = memo[(res, on)] = RestrictionRef(
+            iri=str(res),
+            label=text_of(idx.value(res, RDFS.comment)) or idx.label(res),
+            kind=idx.label(idx.value(res, _KIND)),
+            imposed_by=", ".join(idx.label(o) for o in idx.objects(res, _IMPOSED_BY)),
+            status=idx.label(idx.value(res, _STATUS)),
+            valid_from=_date(idx, res, _VALID_FROM),
+            valid_to=_date(idx, res, _VALID_TO),
+            stated_on=_date(idx, res, _STATED_ON),
+            relation="",
+            in_force=in_force(idx, res, on),
+            sources=source_refs(idx, res),
+        )
+    return replace(base, relation=relation)
+
+
 def route_record(idx: Index, r: Node, on: dt.date | None = None) -> Route:
-    """Build the :class:`Route` record of one ``ckg:AccessRoute`` node."""
+    """The :class:`Route` record of one ``ckg:AccessRoute`` node (built once per day)."""
     on = on or dt.date.today()
-    models = [m for m in idx.objects(r, CKG.model)]
-    market = idx.value(r, CKG.market)
-    service = idx.value(r, CKG.service)
-    sellers = idx.objects(r, CKG.seller)
-    provider = idx.value(service, CKG.provider) if service is not None else None
-    operator = idx.value(service, CKG.operator) if service is not None else None
-    deps = idx.objects(r, CKG.dependsOn)
+    memo = idx.memo["route_record"]
+    got: Route | None = memo.get((r, on))
+    if got is None:
+        got = memo[(r, on)] = _route_record(idx, r, on)
+    return got
+
+
+def _route_record(idx: Index, r: Node, on: dt.date) -> Route:
+    models = [m for m in idx.objects(r, _MODEL)]
+    market = idx.value(r, _MARKET)
+    service = idx.value(r, _SERVICE)
+    sellers = idx.objects(r, _SELLER)
+    provider = idx.value(service, _PROVIDER) if service is not None else None
+    operator = idx.value(service, _OPERATOR) if service is not None else None
+    deps = idx.objects(r, _DEPENDS_ON)
     rels = bearing_restrictions(idx, r, market, [
         (service, "service"), (provider, "service provider"), (operator, "operator"),
         *((fam, "model") for m in models for fam in family_closure(idx, m, down=False)),
         *((seller, "seller") for seller in sellers),
     ])
-    restrictions = []
-    blocked = False
-    for res, rel in rels.items():
-        force = in_force(idx, res, on)
-        if rel == "blocks" and force:
-            blocked = True
-        restrictions.append(
-            RestrictionRef(
-                iri=str(res),
-                label=text_of(idx.value(res, RDFS.comment)) or idx.label(res),
-                kind=idx.label(idx.value(res, CKG.kind)),
-                imposed_by=", ".join(idx.label(o) for o in idx.objects(res, CKG.imposedBy)),
-                status=idx.label(idx.value(res, CKG.status)),
-                valid_from=_date(idx, res, CKG.validFrom),
-                valid_to=_date(idx, res, CKG.validTo),
-                stated_on=_date(idx, res, CKG.statedOn),
-                relation=rel,
-                in_force=force,
-                sources=source_refs(idx, res),
-            )
-        )
+    restrictions = [restriction_ref(idx, res, rel, on) for res, rel in rels.items()]
+    blocked = any(x.relation == "blocks" and x.in_force for x in restrictions)
     restrictions.sort(key=lambda x: (x.relation != "blocks", x.valid_from, x.iri))
-    declared = bool(idx.boolean(r, CKG.open))
+    declared = bool(idx.boolean(r, _OPEN))
     ended = [p for p in deps if not in_force(idx, p, on)]  # a partnership ends: route closes
     route_holds = in_force(idx, r, on)
     is_open = declared and route_holds and not blocked and not ended
@@ -230,14 +276,14 @@ def route_record(idx: Index, r: Node, on: dt.date | None = None) -> Route:
         why_closed = ("blocked" if blocked else "not in force" if not route_holds
                       else "partnership " + ", ".join(shorten(str(p)) for p in ended)
                       + " not in force")
-    kind = idx.value(r, CKG.kind)
-    status = idx.value(r, CKG.status)
+    kind = idx.value(r, _KIND)
+    status = idx.value(r, _STATUS)
     mentioned = [*models, market, service, kind, *sellers, provider, operator, *deps, status]
     labels = {str(x): idx.label(x) for x in mentioned if x is not None}
     return Route(
         iri=str(r),
         statement=text_of(idx.value(r, RDFS.comment)),
-        fact_id=text_of(idx.value(r, CKG.factId)),
+        fact_id=text_of(idx.value(r, _FACT_ID)),
         models=tuple(sorted(map(str, models))),
         market=text_of(market),
         service=text_of(service),
@@ -247,22 +293,36 @@ def route_record(idx: Index, r: Node, on: dt.date | None = None) -> Route:
         operator=text_of(operator),
         open=is_open,
         declared_open=declared,
-        sanctioned=idx.boolean(r, CKG.sanctioned),
+        sanctioned=idx.boolean(r, _SANCTIONED),
         status=text_of(status),
-        valid_from=_date(idx, r, CKG.validFrom),
-        valid_to=_date(idx, r, CKG.validTo),
-        stated_on=_date(idx, r, CKG.statedOn),
+        valid_from=_date(idx, r, _VALID_FROM),
+        valid_to=_date(idx, r, _VALID_TO),
+        stated_on=_date(idx, r, _STATED_ON),
         depends_on=tuple(sorted(map(str, deps))),
         sources=source_refs(idx, r),
         restrictions=tuple(restrictions),
-        conflicts_with=tuple(sorted(str(c) for c in idx.objects(r, CKG.conflictsWith))),
+        conflicts_with=tuple(sorted(str(c) for c in idx.objects(r, _CONFLICTS_WITH))),
         labels=labels,
         closed_because=why_closed,
     )
+
+
+def candidate_routes(idx: Index, models: Sequence[Node], markets: Sequence[Node]) -> list[Node]:
+    """The access routes that may carry one of ``models`` into one of ``markets`` (an empty
+    list: any), sorted: looked up by market (or model) instead of a walk over every route."""
+    if not markets and not models:
+        return idx.instances(CKG.AccessRoute)
+    by = [(CKG.market, markets), (CKG.model, models)]
+    pred, nodes = min((x for x in by if x[1]), key=lambda x: len(x[1]))
+    found = {r for n in nodes for r in idx.subjects(pred, n)}
+    return sorted((r for r in found if idx.is_a(r, CKG.AccessRoute)), key=str)
+
+
 def all_routes(idx: Index, on: dt.date | None = None) -> list[Route]:
     """Every access route of the graph as a :class:`Route` record."""
     return [route_record(idx, r, on) for r in idx.instances(CKG.AccessRoute)]
 
 
-__all__ = ["RestrictionRef", "Route", "SourceRef", "all_routes", "in_force", "route_record",
+__all__ = ["RestrictionRef", "Route", "SourceRef", "all_routes", "bearing_restrictions",
+           "candidate_routes", "in_force", "restriction_ref", "restrictions_on", "route_record",
            "source_ref", "source_refs", "text_of"]

@@ -34,6 +34,7 @@ from channelkg.analysis.records import (
     Route,
     SourceRef,
     all_routes,
+    candidate_routes,
     in_force,
     route_record,
     source_ref,
@@ -130,7 +131,7 @@ def routes(
     market_iri, markets = resolve_market(idx, market) if market else (None, [])
     mset, kset = set(models), set(markets)
     found = []
-    for r in idx.instances(CKG.AccessRoute):
+    for r in candidate_routes(idx, models, markets):
         if kset and idx.value(r, CKG.market) not in kset:
             continue
         if mset and not mset.intersection(idx.objects(r, CKG.model)):

@@ -1,5 +1,9 @@
 """Single points of failure: the nodes every open route into a market passes.
 
+Only routes the developer sanctions count as supply: a grey-market route
+(``ckg:sanctioned false``: a VPN, a proxy, a relay around a block) is not a channel a
+market can rely on (``channelkg query unsanctioned-routes`` lists them).
+
 :func:`single_points_of_failure` projects the open routes into a directed *channel
 graph* (networkx) from the model family to the market, through each route's
 partnerships, seller, service provider, service and local operator, and returns the
@@ -25,7 +29,13 @@ from channelkg.analysis.index import (
     resolve_market,
     resolve_models,
 )
-from channelkg.analysis.records import Route, all_routes, source_refs, text_of
+from channelkg.analysis.records import (
+    Route,
+    candidate_routes,
+    route_record,
+    source_refs,
+    text_of,
+)
 from channelkg.graph.memory import KnowledgeGraph
 from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.terms import shorten
@@ -182,10 +192,11 @@ def analyse_family(
     import networkx as nx
 
     mset, kset = set(map(str, models)), set(map(str, markets))
-    pool = route_set if route_set is not None else all_routes(idx, on)
+    pool = route_set if route_set is not None else market_routes(idx, markets, on)
     open_routes = [
         r for r in pool
-        if r.open and r.market in kset and mset.intersection(r.models)
+        if r.open and r.sanctioned is not False and r.market in kset
+        and mset.intersection(r.models)
     ]
     labels = {}
     for r in open_routes:
@@ -206,7 +217,10 @@ def analyse_family(
     # Corroboration: dependency-risk assessments on a critical node, in this market.
     notes = []
     crit_iris = {URIRef(c.iri) for c in critical} | {family, market}
-    for a in idx.instances(CKG.Assessment):
+    assessed = {a for n in crit_iris for a in idx.subjects(CKG.assessedEntity, n)}
+    for a in sorted(assessed, key=str):
+        if not idx.is_a(a, CKG.Assessment):
+            continue
         if idx.value(a, CKG.kind) != CKG.DependencyRisk:
             continue
         if not crit_iris.intersection(idx.objects(a, CKG.assessedEntity)):
@@ -234,6 +248,11 @@ def analyse_family(
     )
 
 
+def market_routes(idx: Index, markets: Sequence[URIRef], on: dt.date) -> list[Route]:
+    """The records of the routes into ``markets`` only (looked up by market)."""
+    return [route_record(idx, r, on) for r in candidate_routes(idx, [], markets)]
+
+
 def single_points_of_failure(
     kg: KnowledgeGraph | Index,
     market: str,
@@ -258,7 +277,7 @@ def single_points_of_failure(
     idx = Index.of(kg)
     on = on or dt.date.today()
     market_iri, markets = resolve_market(idx, market)
-    pool = all_routes(idx, on)
+    pool = market_routes(idx, markets, on)
     if model:
         node, models = resolve_models(idx, model)
         groups = [(node, models)]
@@ -266,9 +285,9 @@ def single_points_of_failure(
         groups = [(f, sorted(family_closure(idx, f, down=True), key=str)) for f in families(idx)]
     out = []
     kset = set(map(str, markets))
+    reached = {m for r in pool if r.market in kset for m in r.models}
     for fam, models in groups:
-        mset = set(map(str, models))
-        reaches = any(r.market in kset and mset.intersection(r.models) for r in pool)
+        reaches = not reached.isdisjoint(map(str, models))
         if not reaches and model is None:
             continue
         res = analyse_family(idx, fam, models, market_iri, markets, on, pool)

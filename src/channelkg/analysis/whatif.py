@@ -2,20 +2,24 @@
 
 :func:`whatif` applies a :class:`Scenario` (end a partnership, add a restriction,
 block a service, remove an organization, lift a restriction) to the open-route set
-and reports which markets lose or gain which models. Nothing is written.
+and reports which markets lose or gain which models. Nothing is written. Access
+counts the routes the developer sanctions; a grey-market route (``ckg:sanctioned
+false``) is left out, as in :mod:`channelkg.analysis.spof`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
 from rdflib import URIRef
+from rdflib.term import Node
 
 from channelkg.analysis.index import Index, family_closure, resolve, resolve_market, resolve_models
-from channelkg.analysis.records import Route, all_routes, in_force
+from channelkg.analysis.records import Route, all_routes, in_force, route_record
 from channelkg.errors import InputError
 from channelkg.graph.memory import KnowledgeGraph
 from channelkg.rdf.namespaces import CKG
@@ -179,7 +183,8 @@ class WhatIfResult:
 
 
 def whatif(
-    kg: KnowledgeGraph | Index, scenario: Scenario, *, on: dt.date | None = None
+    kg: KnowledgeGraph | Index, scenario: Scenario, *, on: dt.date | None = None,
+    changed_only: bool = False,
 ) -> WhatIfResult:
     """Compute which markets lose or gain which models under a scenario.
 
@@ -193,6 +198,11 @@ def whatif(
     * ``lift``: closed routes that the lifted restrictions ``ckg:blocks`` (and nothing
       else blocks) open, when they say ``ckg:open false`` or are blocked only by them.
 
+    With ``changed_only``, only the routes the scenario can touch, and the other routes of
+    the (market, model) pairs they serve, are judged (looked up by what the scenario
+    names); :attr:`WhatIfResult.changes` then leaves out most unchanged pairs, and
+    everything else is as without it.
+
     Raises:
         InputError: an unknown partnership, organization, service or restriction, or an
             empty scenario.
@@ -202,8 +212,8 @@ def whatif(
                          "--remove or --lift")
     idx = Index.of(kg)
     on = on or dt.date.today()
-    pool = all_routes(idx, on)
     applied = AppliedScenario.of(idx, scenario)
+    pool = affected_routes(idx, applied, on) if changed_only else all_routes(idx, on)
     closed: list[tuple[str, str]] = []
     opened: list[tuple[str, str]] = []
     after_open: set[str] = set()
@@ -229,6 +239,53 @@ def whatif(
         before_routes=tuple(pool),
         after_open=frozenset(after_open),
     )
+
+
+def affected_routes(idx: Index, applied: AppliedScenario, on: dt.date) -> list[Route]:
+    """The records of the routes ``applied`` can close or open, and of every other route
+    of the (market, model) pairs those serve, sorted by IRI."""
+    touched = {r for r in applied.candidates(idx) if idx.is_a(r, CKG.AccessRoute)}
+    records = {r: route_record(idx, r, on) for r in touched}
+    for rec in list(records.values()):
+        for m in rec.models:
+            same = set(idx.subjects(CKG.market, URIRef(rec.market))) & set(
+                idx.subjects(CKG.model, URIRef(m)))
+            for r in same - records.keys():
+                records[r] = route_record(idx, r, on)
+    return [records[r] for r in sorted(records, key=str)]
+
+
+def _routes_via(idx: Index, orgs: Iterable[str], roles: Iterable[Node]) -> set[Node]:
+    """Routes whose seller (when ``CKG.seller`` is in ``roles``) or whose service's provider
+    or operator (``CKG.provider``, ``CKG.operator``) is one of ``orgs``."""
+    out: set[Node] = set()
+    for o in map(URIRef, orgs):
+        for role in roles:
+            if role == CKG.seller:
+                out.update(idx.subjects(CKG.seller, o))
+            else:
+                for svc in idx.subjects(role, o):
+                    out.update(idx.subjects(CKG.service, svc))
+    return out
+
+
+def _hyp_candidates(idx: Index, h: HypotheticalRestriction) -> set[Node]:
+    """The routes a hypothetical restriction can match: the intersection of what each of
+    its conditions (a conjunction, see :meth:`HypotheticalRestriction.matches`) allows."""
+    every = (CKG.seller, CKG.provider, CKG.operator)
+    sets = [s for s in (
+        _routes_via(idx, h.orgs, every) if h.orgs else None,
+        _routes_via(idx, h.sellers, [CKG.seller]) if h.sellers else None,
+        _routes_via(idx, h.operators, [CKG.operator]) if h.operators else None,
+        {r for m in h.models for r in idx.subjects(CKG.model, URIRef(m))} if h.models else None,
+        {r for v in h.services for r in idx.subjects(CKG.service, URIRef(v))}
+        if h.services else None,
+        {r for k in h.markets for r in idx.subjects(CKG.market, URIRef(k))}
+        if h.markets else None,
+    ) if s is not None]
+    if not sets:
+        return set(idx.instances(CKG.AccessRoute))
+    return set.intersection(*sets)
 
 
 @dataclass(frozen=True)
@@ -260,6 +317,22 @@ class AppliedScenario:
             ended_by_removal=frozenset(
                 str(p) for o in removed for p in idx.subjects(CKG.party, URIRef(o))),
         )
+
+    def candidates(self, idx: Index) -> set[Node]:
+        """Every route the scenario can close or open (a superset, looked up by key)."""
+        out: set[Node] = set()
+        for p in self.ends | self.ended_by_removal:
+            out.update(idx.subjects(CKG.dependsOn, URIRef(p)))
+        for h in self.hyps:
+            out |= _hyp_candidates(idx, h)
+        for svc in self.blocked_services:
+            out.update(idx.subjects(CKG.service, URIRef(svc)))
+        out |= _routes_via(idx, self.removed, (CKG.seller, CKG.provider, CKG.operator))
+        for m in self.removed_models:
+            out.update(idx.subjects(CKG.model, URIRef(m)))
+        for res in self.lifted:
+            out.update(idx.objects(URIRef(res), CKG.blocks))
+        return out
 
     def reasons_closed(self, r: Route) -> list[str]:
         """Why the scenario closes route ``r`` (empty: it does not)."""
@@ -301,6 +374,8 @@ def access_changes(idx: Index, pool: list[Route], after_open: set[str]) -> list[
     before: dict[tuple[str, str], list[str]] = defaultdict(list)
     after: dict[tuple[str, str], list[str]] = defaultdict(list)
     for r in pool:
+        if r.sanctioned is False:  # a grey-market route is not access a market relies on
+            continue
         for m in r.models:
             if r.open:
                 before[(r.market, m)].append(r.iri)

@@ -161,7 +161,7 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
     kg = open_graph(**graph)
     scenario = Scenario(end=end, restrictions=restrictions, block_services=block_services,
                         remove=remove, lift=lift)
-    res = run_whatif(kg, scenario, on=_day(on, graph))
+    res = run_whatif(kg, scenario, on=_day(on, graph), changed_only=not show_all)
     width, color = table_style(output)
     text = (whatif_text(res, all_rows=show_all, width=width, color=color) if fmt == "table"
             else whatif_table(res, all_rows=show_all).render(fmt))

@@ -45,7 +45,8 @@ from channelkg.graph.memory import (
     parse_file,
     query_store,
 )
-from channelkg.graph.validity import KEY_MARK, partition
+from channelkg.graph.validity import DATE_PROPS, KEY_MARK, partition
+from channelkg.graph.validity import placed as place
 
 MANIFEST = "channelkg-manifest.json"
 #: The layout of the store: 2 = dated triples in graphs keyed by their dates.
@@ -219,14 +220,30 @@ def _store_quads(store: ox.Store, quads: list[ox.Quad], graph: ox.NamedNode) -> 
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
 
 
+def _file_graphs(store: ox.Store, graph: ox.NamedNode) -> list[ox.NamedNode]:
+    """A file's graph and the graphs its dated triples were keyed into."""
+    prefix = graph.value + KEY_MARK
+    keyed = [g for g in store.named_graphs()
+             if isinstance(g, ox.NamedNode) and g.value.startswith(prefix)]
+    return [*keyed, graph] if store.contains_named_graph(graph) else keyed
+
+
 def _remove_file_graph(store: ox.Store, graph: ox.NamedNode) -> None:
     """Drop a file's graph and the graphs its dated triples were keyed into."""
-    prefix = graph.value + KEY_MARK
-    for g in list(store.named_graphs()):
-        if isinstance(g, ox.NamedNode) and g.value.startswith(prefix):
-            store.remove_graph(g)
-    if store.contains_named_graph(graph):
-        store.remove_graph(graph)
+    for g in _file_graphs(store, graph):
+        store.remove_graph(g)
+
+
+def _dated_in(store: ox.Store, graphs: Sequence[ox.NamedNode]) -> set[Any]:
+    """The facts a file dates (subjects of its date triples), read from its graphs."""
+    dated = [ox.NamedNode(str(p)) for p in DATE_PROPS]
+    return {q.subject for g in graphs for p in dated
+            for q in store.quads_for_pattern(None, p, None, g)}
+
+
+def _graph_size(store: ox.Store, graph: ox.NamedNode) -> int:
+    res = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
+    return int(next(iter(res))[0].value)  # type: ignore[arg-type]
 
 
 Changed = list[tuple[str, Path, list[ox.Quad]]]
@@ -310,34 +327,76 @@ def load_into(
         folder.mkdir(parents=True, exist_ok=True)
         store = _open_rw(folder)
     try:
+        recovering = any(rec.get("pending") for rec in old.values())
         if changed or gone:
-            pending = {k: v for k, v in old.items() if k not in gone}
-            for key, _f, _q in changed:
-                pending[key] = {"graph": new[key]["graph"], "pending": True}
-            _write_manifest(folder, pending, folders)
-            for key in gone:
-                g = old[key].get("graph")
-                if isinstance(g, str):
-                    say(f"dropping {key}")
-                    _remove_file_graph(store, ox.NamedNode(g))
-                report.removed.append(key)
-            for key, f, quads in changed:
-                g = ox.NamedNode(str(new[key]["graph"]))
-                say(f"loading {len(quads)} triples from {f}")
-                _remove_file_graph(store, g)
-                _store_quads(store, quads, g)
-                report.quads_loaded += len(quads)
-        if changed or gone or not _keyed(folder):
+            _apply(store, folder, old, new, changed, gone, folders, report, say,
+                   full=recovering or not _keyed(folder))
+        elif not _keyed(folder):
             partition(store, say)
             store.flush()
+        for key, rec in new.items():  # a store from before the counts were kept: once each
+            if not isinstance(rec.get("quads"), int) and isinstance(rec.get("graph"), str):
+                graphs = _file_graphs(store, ox.NamedNode(str(rec["graph"])))
+                new[key] = {**rec, "quads": sum(_graph_size(store, g) for g in graphs)}
         if new != old or not is_store(folder) or not _keyed(folder) or (
                 folders is not None and folders != read_folders(folder)):
             _write_manifest(folder, new, folders)
-        report.triples = len(store)
+        # The store's size from the manifest's counts: no count of every quad.
+        report.triples = sum(int(str(rec.get("quads", 0))) for rec in new.values())
     finally:
         if own:
             del store
     return report
+
+
+def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
+           new: dict[str, dict[str, object]], changed: Changed, gone: list[str],
+           folders: Sequence[tuple[str, bool]] | None, report: LoadReport, say: Progress,
+           *, full: bool) -> None:
+    """Replace the changed files' graphs and drop the gone ones, journalled.
+
+    First the manifest marks every changed and gone file as pending (a gone file stays
+    listed until its graph is dropped), so a load killed at any moment is repaired by
+    the next one, which reloads what is pending and places every dated triple again
+    (``full``). Otherwise only the triples of the changed files and of the facts whose
+    dates they changed are placed by their dates: the cost follows the changed files.
+    """
+    pending = {k: dict(v) for k, v in old.items()}
+    for key in gone:
+        pending[key]["pending"] = True
+    for key, _f, _q in changed:
+        pending[key] = {"graph": new[key]["graph"], "pending": True}
+    _write_manifest(folder, pending, folders)
+    touched: set[Any] = set()
+    dated = {ox.NamedNode(str(p)) for p in DATE_PROPS}
+    for key in gone:
+        g = old[key].get("graph")
+        if isinstance(g, str):
+            say(f"dropping {key}")
+            graphs = _file_graphs(store, ox.NamedNode(g))
+            touched |= _dated_in(store, graphs)
+            for name in graphs:
+                store.remove_graph(name)
+        report.removed.append(key)
+    for key, f, quads in changed:
+        g = ox.NamedNode(str(new[key]["graph"]))
+        say(f"loading {len(quads)} triples from {f}")
+        graphs = _file_graphs(store, g)
+        touched |= _dated_in(store, graphs)
+        for name in graphs:
+            store.remove_graph(name)
+        if full:
+            _store_quads(store, quads, g)
+        else:  # straight into the graphs their dates call for
+            store.bulk_extend(place(store, quads, g))
+        new[key]["quads"] = sum(_graph_size(store, x) for x in _file_graphs(store, g))
+        touched |= {q.subject for q in quads if q.predicate in dated}
+        report.quads_loaded += len(quads)
+    if full:
+        partition(store, say)
+    else:  # the facts whose dates changed: their triples in the other files move
+        partition(store, say, nodes=touched)
+    store.flush()
 
 
 def open_disk(folder: Path | str, *, refresh: bool = True, read_only: bool = False,

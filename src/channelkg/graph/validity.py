@@ -36,7 +36,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -205,28 +205,33 @@ def hidden_nodes(dates: dict[Node, Dates], day: dt.date, *, known: bool = False)
 # --------------------------------------------------------------------------- layout
 
 
-def store_dates(store: ox.Store) -> dict[Any, Dates]:
-    """The dates of every dated fact of a store (all graphs), keyed by pyoxigraph term."""
+def store_dates(store: ox.Store, nodes: Iterable[Any] | None = None) -> dict[Any, Dates]:
+    """The dates of every dated fact of a store (all graphs), keyed by pyoxigraph term;
+    with ``nodes``, of those nodes only (three lookups each, no scan of the store)."""
     import pyoxigraph as ox
 
     found: dict[Any, dict[str, dt.date]] = {}
     for name in ("statedOn", "validFrom", "validTo"):
         pred = ox.NamedNode(str(CKG) + name)
-        for q in store.quads_for_pattern(None, pred, None, None):
+        quads = ([q for n in nodes for q in store.quads_for_pattern(n, pred, None, None)]
+                 if nodes is not None else list(store.quads_for_pattern(None, pred, None, None)))
+        for q in quads:
             o = q.object
+            found.setdefault(q.subject, {})  # a fact even when its date is ill-formed
             if not isinstance(o, ox.Literal) or not _DATE.match(o.value):
                 continue
             try:
                 day = dt.date.fromisoformat(o.value)
             except ValueError:
                 continue
-            rec = found.setdefault(q.subject, {})
+            rec = found[q.subject]
             if name not in rec or day < rec[name]:
                 rec[name] = day
-        for q in store.quads_for_pattern(None, pred, None, None):
-            found.setdefault(q.subject, {})  # a fact even when its date is ill-formed
     precision: dict[Any, list[str]] = {}
-    for q in store.quads_for_pattern(None, ox.NamedNode(str(CKG) + "datePrecision"), None, None):
+    prec = ox.NamedNode(str(CKG) + "datePrecision")
+    pq = ([q for n in found for q in store.quads_for_pattern(n, prec, None, None)]
+          if nodes is not None else store.quads_for_pattern(None, prec, None, None))
+    for q in pq:
         if q.subject in found and isinstance(q.object, ox.Literal):
             precision.setdefault(q.subject, []).append(precision_of(q.object.value))
     return {n: Dates(d.get("statedOn"), d.get("validFrom"), d.get("validTo"),
@@ -249,25 +254,61 @@ def _graph_for(base: str, intervals: list[Interval]) -> Any:
     return ox.NamedNode(base + KEY_MARK + key_of(intervals))
 
 
-def partition(store: ox.Store, progress: Callable[[str], None] | None = None) -> int:
+def placed(store: ox.Store, quads: Sequence[Any], graph: Any) -> list[Any]:
+    """The quads of one file, each in ``graph`` or in the keyed graph its dated facts call
+    for, their dates read from the quads and (for facts dated elsewhere) the store: what
+    :func:`partition` would make of them, without writing them twice."""
+    import pyoxigraph as ox
+
+    nodes = {t for q in quads for t in (q.subject, q.object)
+             if isinstance(t, ox.NamedNode | ox.BlankNode)}
+    preds = {ox.NamedNode(str(p)) for p in DATE_PROPS}
+    dates_at = ox.Store()  # the date triples of both, so the earliest date wins as in a store
+    dates_at.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads
+                    if q.predicate in preds)
+    dates_at.extend(ox.Quad(q.subject, q.predicate, q.object) for n in nodes for p in preds
+                    for q in store.quads_for_pattern(n, p, None, None))
+    spans = {n: d.interval() for n, d in store_dates(dates_at).items()}
+    graph_for: dict[tuple[Any, Any], Any] = {}
+    out = []
+    for q in quads:
+        sig = (spans.get(q.subject), spans.get(q.object))
+        want = graph_for.get(sig)
+        if want is None:
+            want = graph_for[sig] = _graph_for(_base_of(graph), [k for k in sig if k])
+        out.append(ox.Quad(q.subject, q.predicate, q.object, want))
+    return out
+
+
+def partition(store: ox.Store, progress: Callable[[str], None] | None = None, *,
+              graphs: Iterable[Any] | None = None, nodes: Iterable[Any] | None = None) -> int:
     """Move every triple of ``store`` into the graph its dated facts call for.
 
-    Idempotent: a second call moves nothing. Returns the number of triples moved.
+    With ``graphs`` and/or ``nodes`` (pyoxigraph terms), only the triples of those graphs
+    and the triples about those nodes (as subject or object) are placed, their nodes'
+    dates looked up one by one: after a file is reloaded, that is the file's triples and
+    those of the facts whose dates it changed, at a cost that follows the file, not the
+    store. Idempotent: a second call moves nothing. Returns the number of triples moved.
     """
     import pyoxigraph as ox
 
-    dates = store_dates(store)
-    spans = {n: d.interval() for n, d in dates.items()}
     todo: dict[Any, None] = {}
-    for node in dates:
-        for q in store.quads_for_pattern(node, None, None, None):
-            todo[q] = None
-        for q in store.quads_for_pattern(None, None, node, None):
-            todo[q] = None
-    for g in list(store.named_graphs()):
-        if isinstance(g, ox.NamedNode) and KEY_MARK in g.value:
-            for q in store.quads_for_pattern(None, None, None, g):
-                todo[q] = None
+    if graphs is None and nodes is None:
+        dates = store_dates(store)
+        scope: Iterable[Any] = dates
+        keyed = [g for g in store.named_graphs()
+                 if isinstance(g, ox.NamedNode) and KEY_MARK in g.value]
+    else:
+        scope, keyed, dates = list(nodes or ()), list(graphs or ()), {}
+    for node in scope:
+        todo.update(dict.fromkeys(store.quads_for_pattern(node, None, None, None)))
+        todo.update(dict.fromkeys(store.quads_for_pattern(None, None, node, None)))
+    for g in keyed:
+        todo.update(dict.fromkeys(store.quads_for_pattern(None, None, None, g)))
+    if graphs is not None or nodes is not None:
+        dates = store_dates(store, {t for q in todo for t in (q.subject, q.object)
+                                    if isinstance(t, ox.NamedNode | ox.BlankNode)})
+    spans = {n: d.interval() for n, d in dates.items()}
     moves = []
     graph_for: dict[tuple[Any, Any, Any], Any] = {}  # few distinct keys: build each once
     for q in todo:
@@ -280,7 +321,7 @@ def partition(store: ox.Store, progress: Callable[[str], None] | None = None) ->
             moves.append((q, want))
     store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, want) for q, want in moves)
     _remove_all(store, [q for q, _ in moves])
-    for g in list(store.named_graphs()):  # keyed graphs left empty
+    for g in {q.graph_name for q, _ in moves}:  # keyed graphs left empty
         if isinstance(g, ox.NamedNode) and KEY_MARK in g.value and not any(
                 True for _ in store.quads_for_pattern(None, None, None, g)):
             store.remove_graph(g)
@@ -337,6 +378,7 @@ __all__ = [
     "key_of",
     "key_visible",
     "partition",
+    "placed",
     "precision_of",
     "shown",
     "store_dates",

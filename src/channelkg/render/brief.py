@@ -272,8 +272,8 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
         b.table(ROUTE_HEADERS, [_route_row(b, r) for r in rres.routes])
 
     b.h2("Restrictions")
-    restr = {x for x in idx.instances(CKG.Restriction)
-             if set(idx.objects(x, CKG.market)) & set(m_parts)}
+    in_market = sorted({x for m in m_parts for x in idx.subjects(CKG.market, m)}, key=str)
+    restr = {x for x in in_market if idx.is_a(x, CKG.Restriction)}
     restr |= {URIRef(x.iri) for r in rres.routes for x in r.restrictions}
     rows = _restriction_rows(b, idx, restr, on)
     if rows:
@@ -288,8 +288,7 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
         "in the channel graph). Removing any one of them cuts the market off the family.")
     _spof_table(b, spofs)
 
-    assessments = [a for a in idx.instances(CKG.Assessment)
-                   if set(idx.objects(a, CKG.market)) & set(m_parts)]
+    assessments = [a for a in in_market if idx.is_a(a, CKG.Assessment)]
     b.h2("Assessments")
     if assessments:
         b.table(["assessed", "kind", "level", "market", "statement", "sources"],

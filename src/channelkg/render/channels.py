@@ -343,19 +343,26 @@ def _triples_for(idx: Index, res: RoutesResult) -> list[tuple[Any, Any, Any]]:
                                          r.provider, r.kind, r.status) if i)
         seeds.update(URIRef(i) for i in (*r.models, *r.sellers, *r.depends_on))
         seeds.update(URIRef(x.iri) for x in r.restrictions)
+    from rdflib.namespace import SKOS
+
+    from channelkg.rdf.quiet import quiet_rdflib
+    from channelkg.rdf.terms import to_oxigraph, to_rdflib
+
+    def about(node: Any) -> list[tuple[Any, Any, Any]]:  # every triple of one subject
+        with quiet_rdflib():
+            return [(node, to_rdflib(p), to_rdflib(o))
+                    for _, p, o in idx.kg.ox_triples(to_oxigraph(node), None, None)]
+
     near = set(seeds)
     for s in seeds:
-        for objects in idx.spo.get(s, {}).values():
-            near.update(o for o in objects if isinstance(o, URIRef))
-    schema_types = {OWL.Class, RDFS.Class, OWL.ObjectProperty, OWL.DatatypeProperty,
-                    OWL.AnnotationProperty, RDF.Property}
-    out: list[tuple[Any, Any, Any]] = []
-    for s, po in idx.spo.items():
-        keep = s in near or RDFS.subClassOf in po or bool(schema_types.intersection(
-            po.get(RDF.type, ()))) or str(s).startswith(str(CKG))
-        if keep:
-            out.extend((s, p, o) for p, os in po.items() for o in os)
-    return out
+        near.update(o for _, _, o in about(s) if isinstance(o, URIRef))
+    # The schema: every class and property, and the controlled values (statuses, kinds).
+    schema: set[Any] = set(idx.having(RDFS.subClassOf))
+    for t in (OWL.Class, RDFS.Class, OWL.ObjectProperty, OWL.DatatypeProperty,
+              OWL.AnnotationProperty, RDF.Property, OWL.Ontology, SKOS.ConceptScheme,
+              CKG.Status, CKG.Kind):
+        schema.update(idx.subjects(RDF.type, t))
+    return [t for s in sorted(near | schema, key=str) for t in about(s)]
 
 
 def _title(idx: Index, res: RoutesResult, on: str | None) -> str:

@@ -1,0 +1,125 @@
+"""Reloading an on-disk store after a one-triple edit, against parsing the changed file.
+
+One store per code under test (this checkout's ``src``, and with ``--baseline SRC``
+another revision's), built once from a synthetic graph; then, rounds interleaved, the
+file gets one more triple and each code reloads its store (``load_into``) in a fresh
+process; ``parse`` is parsing the changed file alone (``parse_file``), and ``open`` is
+opening the store read-write with nothing changed. Medians.
+
+Usage::
+
+    python benchmarks/bench_reload.py --size 100k --repeat 3 --baseline /path/to/old/src
+
+Writes benchmarks/results/reload-SIZE.json and reload-SIZE.md.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+TIMED = """
+import sys, time
+from pathlib import Path
+start = time.perf_counter()
+what, store, data = sys.argv[1], sys.argv[2], Path(sys.argv[3])
+if what == "parse":
+    from channelkg.graph.memory import parse_file
+    parse_file(data)
+elif what == "open":
+    from channelkg.graph.disk import open_disk
+    open_disk(store).close()
+else:
+    from channelkg.graph.disk import load_into
+    load_into(store, [data.parent] if data.parent.name == "files" else [data])
+print(time.perf_counter() - start)
+"""
+
+
+def timed(what: str, src: Path, store: Path, data: Path) -> float:
+    env = dict(os.environ, PYTHONPATH=str(src))
+    out = subprocess.run([sys.executable, "-c", TIMED, what, str(store), str(data)],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    return float(out.split()[-1])
+
+
+def split(path: Path, n: int) -> Path:
+    """Split an N-Triples file into ``n`` files under ``files/``; return the last one."""
+    lines = path.read_text(encoding="utf-8").splitlines(keepends=True)
+    folder = path.parent / "files"
+    folder.mkdir()
+    step = -(-len(lines) // n)
+    parts = [folder / f"part-{i:02d}.ttl" for i in range(n)]  # N-Triples is Turtle
+    for i, part in enumerate(parts):
+        part.write_text("".join(lines[i * step:(i + 1) * step]), encoding="utf-8")
+    return parts[-1]
+
+
+def main(argv: list[str] | None = None) -> int:
+    from synthetic import parse_size, write_ntriples
+
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--size", default="100k")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--src", type=Path, default=HERE.parent / "src")
+    ap.add_argument("--baseline", type=Path)
+    ap.add_argument("--files", type=int, default=1,
+                    help="split the graph into this many files; the last one is edited")
+    args = ap.parse_args(argv)
+    work = Path(tempfile.mkdtemp())
+    codes = {"new": args.src, **({"baseline": args.baseline} if args.baseline else {})}
+    data = {c: work / c / f"synthetic-{args.size}.nt" for c in codes}
+    stores = {c: work / c / "store" for c in codes}
+    for c, src in codes.items():
+        data[c].parent.mkdir()
+        write_ntriples(data[c], parse_size(args.size))
+        if args.files > 1:
+            data[c] = split(data[c], args.files)
+        build = timed("load", src, stores[c], data[c])
+        print(f"{c}: built in {build:.2f} s", file=sys.stderr)
+    times: dict[str, dict[str, list[float]]] = {c: {"reload": [], "parse": [], "open": []}
+                                                for c in codes}
+    for r in range(args.repeat):
+        for c, src in codes.items():
+            with data[c].open("a", encoding="utf-8") as fh:
+                fh.write(f'<urn:edit:{r}> <http://www.w3.org/2000/01/rdf-schema#label> "{r}" .\n')
+            for what in ("reload", "parse", "open"):
+                times[c][what].append(timed("load" if what == "reload" else what, src,
+                                            stores[c], data[c]))
+            print(f"round {r + 1} {c}: " + ", ".join(
+                f"{k} {v[-1]:.2f} s" for k, v in times[c].items()), file=sys.stderr)
+    shutil.rmtree(work, ignore_errors=True)
+    res: dict[str, Any] = {"size": args.size, "rounds": args.repeat,
+                           "times": {c: {k: {"runs": v, "median": statistics.median(v)}
+                                         for k, v in by.items()} for c, by in times.items()}}
+    lines = [f"# Store reload after a one-triple edit ({args.size} triples in {args.files} "
+             "file(s), the last one edited)", "",
+             f"{args.repeat} interleaved rounds, each step in a fresh process (import included); "
+             "medians in seconds. `reload / parse` is the reload's time over parsing the "
+             "changed file alone.", "",
+             "| code | reload | parse the file | reload / parse | open (nothing changed) |",
+             "|---|---:|---:|---:|---:|"]
+    for c, by in res["times"].items():
+        rl, pa, op = (by[k]["median"] for k in ("reload", "parse", "open"))
+        lines.append(f"| {c} | {rl:.2f} | {pa:.2f} | x{rl / pa:.1f} | {op:.2f} |")
+    md = "\n".join(lines) + "\n"
+    res["files"] = args.files
+    (HERE / "results" / f"reload-{args.size}.json").write_text(json.dumps(res, indent=1) + "\n")
+    (HERE / "results" / f"reload-{args.size}.md").write_text(md)
+    print(md)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
