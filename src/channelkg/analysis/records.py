@@ -87,6 +87,14 @@ class Route:
     conflicts_with: tuple[str, ...] = ()
     labels: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     closed_because: str = ""  # why a route that says ckg:open true is closed on the day
+    precision: str = "day"  # of its dates (ckg:datePrecision): day, month or year
+
+    def dates_text(self) -> str:
+        """``from …; to …; stated …``, each date at the route's precision."""
+        from channelkg.graph.validity import at_precision
+
+        return "; ".join(f"{k} {at_precision(v, self.precision)}" for k, v in (
+            ("from", self.valid_from), ("to", self.valid_to), ("stated", self.stated_on)) if v)
 
     @property
     def state(self) -> str:
@@ -304,7 +312,14 @@ def _route_record(idx: Index, r: Node, on: dt.date) -> Route:
         conflicts_with=tuple(sorted(str(c) for c in idx.objects(r, _CONFLICTS_WITH))),
         labels=labels,
         closed_because=why_closed,
+        precision=_precision(idx, r),
     )
+
+
+def _precision(idx: Index, node: Node) -> str:
+    from channelkg.graph.validity import precision_of
+
+    return precision_of(idx.value(node, CKG.datePrecision))
 
 
 def candidate_routes(idx: Index, models: Sequence[Node], markets: Sequence[Node]) -> list[Node]:

@@ -64,10 +64,7 @@ class RoutesResult:
         """One row of display strings per route (for table/csv/md)."""
         out = []
         for r in self.routes:
-            dates = "; ".join(
-                f"{k} {v}" for k, v in (("from", r.valid_from), ("to", r.valid_to),
-                                        ("stated", r.stated_on)) if v
-            )
+            dates = r.dates_text()
             restr = "; ".join(
                 f"{shorten(x.iri)} ({x.relation}{'' if x.in_force else ', not in force'})"
                 for x in r.restrictions

@@ -102,6 +102,12 @@ def shown(day: dt.date | None, precision: str = "day") -> str:
     return text[:4] if precision == "year" else text[:7] if precision == "month" else text
 
 
+def at_precision(text: str, precision: str) -> str:
+    """An ISO date text at ``precision`` (``2024-06-01`` -> ``2024-06`` for a month); any
+    other text as it is."""
+    return shown(as_date(Literal(text)), precision) if _DATE.match(text) else text
+
+
 @dataclass(frozen=True)
 class Dates:
     """The dates of one fact as stored (``None`` when absent or not a valid date), and
@@ -372,6 +378,7 @@ __all__ = [
     "PRECISIONS",
     "Dates",
     "as_date",
+    "at_precision",
     "effective",
     "fact_dates",
     "hidden_nodes",

@@ -16,7 +16,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from rdflib import URIRef
+from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 
 from channelkg.analysis.records import all_routes
@@ -50,14 +50,12 @@ def _n(count: int, noun: str) -> str:
 
 
 def _dates(r: Any) -> str:
-    bits = []
-    if r.valid_from:
-        bits.append(f"from {r.valid_from}")
-    if r.valid_to:
-        bits.append(f"until {r.valid_to}")
-    if r.stated_on:
-        bits.append(f"stated {r.stated_on}")
-    return ", ".join(bits)
+    """A route's (or restriction's) dates, at the route's precision."""
+    from channelkg.graph.validity import at_precision
+
+    precision = getattr(r, "precision", "day")
+    return ", ".join(f"{k} {at_precision(v, precision)}" for k, v in (
+        ("from", r.valid_from), ("until", r.valid_to), ("stated", r.stated_on)) if v)
 
 
 def _route_row(b: Brief, r: Route, with_market: bool = False) -> list[str]:
@@ -104,22 +102,26 @@ def _statement(idx: Index, c: Any) -> str:
 
 
 def _timeline(b: Brief, idx: Index, claims: Iterable[Any]) -> None:
+    """Dated events in the order ``timeline`` gives them: a month or year date takes
+    effect after its period and prints at its precision (graph.validity)."""
+    from channelkg.graph.validity import as_date, at_precision, effective, precision_of
+
     rows = []
     for c in set(claims):
         date = _claim_date(idx, c)
         if not date:
             continue
+        precision = precision_of(idx.value(c, CKG.datePrecision))
         what = "starts" if idx.value(c, CKG.validFrom) is not None else "stated"
-        rows.append((date, what, _statement(idx, c), idx.label(idx.value(c, CKG.status)),
-                     b.cite(source_refs(idx, c)), str(c)))
         end = idx.value(c, CKG.validTo)
-        if end is not None:
-            rows.append((str(end), "ends", _statement(idx, c),
-                         idx.label(idx.value(c, CKG.status)), b.cite(source_refs(idx, c)),
-                         str(c)))
+        for day, event in ((date, what), *(((str(end), "ends"),) if end is not None else ())):
+            key = effective(as_date(Literal(day)), precision)
+            rows.append((key.isoformat() if key else day, at_precision(day, precision), event,
+                         _statement(idx, c), idx.label(idx.value(c, CKG.status)),
+                         b.cite(source_refs(idx, c)), str(c)))
     rows.sort()
     if rows:
-        b.table(["date", "event", "claim", "status", "sources"], [list(r[:5]) for r in rows])
+        b.table(["date", "event", "claim", "status", "sources"], [list(r[1:6]) for r in rows])
     else:
         b.p("No dated claims.")
 
