@@ -47,6 +47,7 @@ def _restyle(payload: dict[str, Any], channels: dict[str, Any]) -> None:
             "highlight": {"background": _tint(colour, 0.7), "border": "#222"},
             "hover": {"background": _tint(colour, 0.7), "border": "#222"},
         }
+    payload["landmarks"] = False  # every label is legible at fit: no landmark overlay
     opts = payload["options"]
     opts["nodes"] = {
         "shape": "box",

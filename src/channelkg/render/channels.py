@@ -24,6 +24,7 @@ legend: see :mod:`channelkg.render.channel_page`.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
@@ -142,6 +143,9 @@ def closing_restrictions(r: Route) -> list[RestrictionRef]:
     return [x for x in live if x.relation == "blocks"] or live
 
 
+_DATED = re.compile(r" · \d{4}(-\d{2}(-\d{2})?)?$")
+
+
 def restriction_date(x: RestrictionRef) -> str:
     """``from 2024-07-09``, ``stated 2024-06-25`` or ``undated``."""
     if x.valid_from:
@@ -202,7 +206,8 @@ class _Builder:
         devs = sorted({str(d) for m in r.models for d in idx.objects(URIRef(m), CKG.developer)})
         put("developer", devs)
         put("model", r.models)
-        put("partnership", r.depends_on)
+        for dep in r.depends_on:  # named as routes names it (not by the claim label's date)
+            put("partnership", [dep], label=r.name(dep))
         put("seller", r.sellers)
         put("service", [r.service])
         put("operator", [r.operator])
@@ -212,6 +217,7 @@ class _Builder:
         for x in closing_restrictions(r):
             curie = shorten(x.iri)
             text = str(self.full.nodes[curie].get("label")) if curie in self.full else x.label
+            text = _DATED.sub("", text)  # the claim label's date: the map gives its own
             put("blocked", [x.iri], label=f"{text}\n{restriction_date(x)}")
         if r.open:
             put("market", [r.market])
@@ -346,12 +352,12 @@ def _triples_for(idx: Index, res: RoutesResult) -> list[tuple[Any, Any, Any]]:
     from rdflib.namespace import SKOS
 
     from channelkg.rdf.quiet import quiet_rdflib
-    from channelkg.rdf.terms import to_oxigraph, to_rdflib
+    from channelkg.rdf.terms import to_rdflib
 
     def about(node: Any) -> list[tuple[Any, Any, Any]]:  # every triple of one subject
         with quiet_rdflib():
             return [(node, to_rdflib(p), to_rdflib(o))
-                    for _, p, o in idx.kg.ox_triples(to_oxigraph(node), None, None)]
+                    for _, p, o in idx.kg.ox_triples(node, None, None)]
 
     near = set(seeds)
     for s in seeds:

@@ -89,6 +89,22 @@
   var reset = document.getElementById("ckg-reset");
   if (reset) reset.addEventListener("click", fitMap);
 
+  /* ---------- the details panel: shown once something is clicked ---------- */
+  // A map needs the page's width for legible labels at fit; the details panel opens
+  // beside it when a node or a route is clicked and closes on a click of the background.
+  var panel = document.getElementById("ckg-panel");
+  function showPanel(open) {
+    if (!panel || panel.classList.contains("ckg-open") === open) return;
+    panel.classList.toggle("ckg-open", open);
+    network.setSize("100%", "100%");
+    network.redraw();
+  }
+  if (panel) {
+    network.on("click", function (params) {
+      showPanel(params.nodes.length > 0 || params.edges.length > 0);
+    });
+  }
+
   /* ---------- bands (a map of every model family) ---------- */
   var BAND_FILL = ["rgba(78,121,167,0.07)", "rgba(242,142,43,0.07)"];
   var BAND_FONT = 20;

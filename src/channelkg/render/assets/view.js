@@ -14,7 +14,9 @@
   var api = { ready: false, firstDrawMs: null, focused: null, restored: false };
   window.channelkg = api;
   var LABEL_MIN_PX = 10;       // labels are never drawn smaller than this on screen
-  var NODE_FONT = 13;
+  // The node label size: the page's own option when it sets one (a channel map does).
+  var NODE_FONT = (data.options && data.options.nodes && data.options.nodes.font &&
+                   data.options.nodes.font.size) || 13;
 
   function el(tag, cls, text) {
     var e = document.createElement(tag);
@@ -492,6 +494,7 @@
    * keep a legible label, as long as it overlaps no other one. */
   var landmarks = [];
   function pickLandmarks() {
+    if (data.landmarks === false) { landmarks = []; return; }  // a map with legible labels
     var ranked = data.nodes.slice().sort(function (a, b) {
       return (adj[b.id].length - adj[a.id].length) || a.id - b.id;
     });
