@@ -155,7 +155,7 @@ def _without(args: list[str], *options: str) -> list[str]:
         ([*_without(ROUTE, "--kind"), "--kind", "Resaler"],
          "option --kind: unknown kind 'Resaler'"),
         ([*_without(ROUTE, "--kind"), "--kind", "ProviderBlock"],
-         "(known: Direct, CloudPartner, Reseller, SelfHosted)"),
+         "(known: Direct, CloudPartner, Reseller, SelfHosted, Circumvention)"),
         ([*_without(ROUTE, "--status"), "--status", "rumoured"], "option --status: unknown status"),
         ([*_without(ROUTE, "--model"), "--model", "gtp"],
          "option --model: unknown entity 'gtp' (did you mean kgid:gpt"),

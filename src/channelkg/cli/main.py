@@ -51,10 +51,11 @@ class _Group(click.Group):
 
     def invoke(self, ctx: click.Context) -> Any:
         from channelkg.rdf.quiet import quiet_rdflib
-        from channelkg.sparql.query import QUERY_TIMEOUT
 
-        # One command's --timeout never outlives it (the library is reused in-process).
-        token = QUERY_TIMEOUT.set(None)
+        # One command's --timeout never reaches the next (the library is reused
+        # in-process); the query module is not imported for commands that run no query.
+        queries = sys.modules.get("channelkg.sparql.query")
+        token = queries.QUERY_TIMEOUT.set(None) if queries is not None else None
         try:
             with quiet_rdflib():
                 return super().invoke(ctx)
@@ -69,7 +70,8 @@ class _Group(click.Group):
         except KeyboardInterrupt:
             raise click_error("interrupted (Ctrl-C); nothing was written", 130) from None
         finally:
-            QUERY_TIMEOUT.reset(token)
+            if queries is not None and token is not None:
+                queries.QUERY_TIMEOUT.reset(token)
 
 
 @click.group(cls=_Group, context_settings=CONTEXT)

@@ -30,14 +30,23 @@ def _visible(m: re.Match[str]) -> str:
     return f"\\x{code:02x}" if code < 0x100 else f"\\u{code:04x}"
 
 
+#: The only escape sequences left as they are: bold on and all attributes off, which
+#: channelkg's own tables write on a colour terminal (harmless if data holds them too).
+STYLE = ("\x1b[1m", "\x1b[0m")
+_STYLE_SPLIT = re.compile("(" + "|".join(re.escape(x) for x in STYLE) + ")")
+
+
 def for_terminal(text: str) -> str:
     """``text`` with every control character shown as a visible escape (line feeds and
-    tabs kept).
+    tabs kept), except the bold and reset sequences of :data:`STYLE`.
 
     >>> for_terminal("a\\x1b[2Jb\\u202ec\\n")
     'a\\\\x1b[2Jb\\\\u202ec\\n'
     """
-    return _UNSAFE.sub(_visible, text)
+    if "\x1b" not in text:
+        return _UNSAFE.sub(_visible, text)
+    return "".join(part if part in STYLE else _UNSAFE.sub(_visible, part)
+                   for part in _STYLE_SPLIT.split(text))
 
 
 def is_terminal(stream: IO[Any] | None) -> bool:
