@@ -33,7 +33,7 @@ def _visible(m: re.Match[str]) -> str:
 #: The only escape sequences left as they are: bold on and all attributes off, which
 #: channelkg's own tables write on a colour terminal (harmless if data holds them too).
 STYLE = ("\x1b[1m", "\x1b[0m")
-_STYLE_SPLIT = re.compile("(" + "|".join(re.escape(x) for x in STYLE) + ")")
+_STYLE_SPLIT = re.compile("(\x1b\\[1m|\x1b\\[0m)")  # the sequences of STYLE
 
 
 def for_terminal(text: str) -> str:
