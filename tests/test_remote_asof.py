@@ -31,12 +31,7 @@ QUERY = ("PREFIX ckg: <https://w3id.org/channelkg/ontology#> "
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
-    try:
-        srv = virtuoso.start(tmp_path_factory.mktemp("virtuoso-keyed"))
-    except RuntimeError as err:
-        pytest.fail(f"cannot start Virtuoso: {err}")
-    yield srv
-    srv.stop()
+    yield from virtuoso.serving(tmp_path_factory, "virtuoso-keyed")
 
 
 def _push(server: Any, *args: str) -> None:

@@ -37,12 +37,7 @@ ROUTE_IRI = KGID + "route-t-model-tl-t-api-2026-06-20"
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    try:
-        srv = virtuoso.start(tmp_path_factory.mktemp("virtuoso-write"))
-    except RuntimeError as err:
-        pytest.fail(f"cannot start Virtuoso: {err}")
-    yield srv
-    srv.stop()
+    yield from virtuoso.serving(tmp_path_factory, "virtuoso-write")
 
 
 @pytest.fixture(scope="module")

@@ -129,12 +129,7 @@ def norm(result: Any) -> Counter[Any]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory: pytest.TempPathFactory) -> Any:
-    try:
-        srv = virtuoso.start(tmp_path_factory.mktemp("virtuoso"))
-    except RuntimeError as err:
-        pytest.fail(f"cannot start Virtuoso: {err}")
-    yield srv
-    srv.stop()
+    yield from virtuoso.serving(tmp_path_factory, "virtuoso")
 
 
 @pytest.fixture(scope="module")

@@ -19,8 +19,10 @@ import subprocess
 import time
 import urllib.error
 import urllib.request
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 BINARY_CANDIDATES = ("virtuoso-t", "/usr/bin/virtuoso-t")
 USER = "dba"
@@ -180,3 +182,18 @@ if __name__ == "__main__":
         except KeyboardInterrupt:
             srv.stop()
     os._exit(0)
+
+
+def serving(factory: Any, name: str) -> Iterator[Virtuoso]:
+    """A private server for one test module (the body of its module-scoped fixture): a
+    server that cannot start fails the module, never skips it."""
+    import pytest
+
+    try:
+        srv = start(factory.mktemp(name))
+    except RuntimeError as err:
+        pytest.fail(f"cannot start Virtuoso: {err}")
+    try:
+        yield srv
+    finally:
+        srv.stop()
