@@ -356,8 +356,7 @@ def push(
             client, url, graph, quads, method=method, replace=replace, chunk=chunk, say=say))
     requests = 0
     if method == "gsp":
-        sep = "&" if urllib.parse.urlsplit(url).query else "?"
-        target = f"{url}{sep}{urllib.parse.urlencode({'graph': graph})}"
+        target = gsp_target(url, graph)
         body = "".join(ntriples(quads)).encode("utf-8")
         say(f"{'PUT' if replace else 'POST'} {len(quads)} triples to {target}")
         client.request(target, method="PUT" if replace else "POST", data=body,
@@ -369,12 +368,29 @@ def push(
             say(f"DROP SILENT GRAPH {g}")
             client.update(f"DROP SILENT GRAPH {g}", url)
             requests += 1
-        for part in chunks(quads, chunk):
-            say(f"INSERT DATA: {len(part)} triples")
-            client.update("INSERT DATA { GRAPH " + g + " {\n" + "".join(ntriples(part)) + "} }",
-                          url)
-            requests += 1
+        requests += insert_chunks(client, url, graph, quads, chunk, say)
     return PushReport(url=url, graph=graph, method=method, triples=len(quads), requests=requests)
+
+
+def gsp_target(url: str, graph: str) -> str:
+    """The Graph Store Protocol address of ``graph`` at endpoint ``url`` (``?graph=IRI``)."""
+    sep = "&" if urllib.parse.urlsplit(url).query else "?"
+    return f"{url}{sep}{urllib.parse.urlencode({'graph': graph})}"
+
+
+def insert_chunks(client: SparqlClient, url: str, graph: str | None, quads: Sequence[Any],
+                  chunk: int, say: Callable[[str], None]) -> int:
+    """``INSERT DATA`` of ``quads`` into ``graph`` (``None``: the server's default graph),
+    ``chunk`` triples a request (see :func:`chunks`); return the number of requests."""
+    requests = 0
+    for part in chunks(quads, chunk):
+        body = "".join(ntriples(part))
+        say(f"INSERT DATA: {len(part)} triples into "
+            + (f"<{graph}>" if graph else "the default graph") + f" at {url}")
+        client.update(f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}" if graph
+                      else f"INSERT DATA {{\n{body}}}", url)
+        requests += 1
+    return requests
 
 
 def insert_data(
@@ -414,15 +430,7 @@ def insert_data(
     client = SparqlClient(update_url, update_url=update_url, user=user, password=password,
                           auth=auth, timeout=timeout)
     say = progress or (lambda _m: None)
-    requests = 0
-    for part in chunks(quads, chunk):
-        body = "".join(ntriples(part))
-        text = (f"INSERT DATA {{ GRAPH <{graph}> {{\n{body}}} }}" if graph
-                else f"INSERT DATA {{\n{body}}}")
-        say(f"INSERT DATA: {len(part)} triples to {update_url}")
-        client.update(text, update_url)
-        requests += 1
-    return requests
+    return insert_chunks(client, update_url, graph, quads, chunk, say)
 
 
 __all__ = [
@@ -431,6 +439,8 @@ __all__ = [
     "RemoteError",
     "RemoteKnowledgeGraph",
     "SparqlClient",
+    "gsp_target",
+    "insert_chunks",
     "insert_data",
     "open_oxigraph",
     "open_sparql",

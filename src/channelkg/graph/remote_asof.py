@@ -145,21 +145,15 @@ def view_on(kg: RemoteKnowledgeGraph, day: dt.date, *, known: bool = False
 # --------------------------------------------------------------------------- push
 
 
-def _gsp_target(url: str, graph: str) -> str:
-    import urllib.parse
-
-    sep = "&" if urllib.parse.urlsplit(url).query else "?"
-    return f"{url}{sep}{urllib.parse.urlencode({'graph': graph})}"
-
-
 def _old_keyed_gsp(client: SparqlClient, url: str, base: str) -> list[str]:
     """The keyed graphs an earlier keyed push listed in the index (GSP GET)."""
     import re
 
     from channelkg.errors import ChannelKGError
+    from channelkg.graph.remote import gsp_target
 
     try:
-        _ctype, body = client.request(_gsp_target(url, index_graph(base)), method="GET",
+        _ctype, body = client.request(gsp_target(url, index_graph(base)), method="GET",
                                       headers={"Accept": "application/n-triples"})
     except ChannelKGError:  # no index graph: nothing to remove
         return []
@@ -173,7 +167,7 @@ def push_keyed(client: SparqlClient, url: str, base: str, quads: list[Any], *, m
     """Push ``quads`` in the keyed layout (see the module docstring); return the number
     of requests. Replacing removes the keyed graphs of an earlier keyed push first."""
     from channelkg.errors import ChannelKGError
-    from channelkg.graph.remote import chunks, ntriples
+    from channelkg.graph.remote import gsp_target, insert_chunks, ntriples
 
     parts = keyed_layout(quads, base)
     requests = 0
@@ -183,11 +177,11 @@ def push_keyed(client: SparqlClient, url: str, base: str, quads: list[Any], *, m
                 if old not in parts:
                     say(f"DELETE <{old}>")
                     with contextlib.suppress(ChannelKGError):  # already gone
-                        client.request(_gsp_target(url, old), method="DELETE")
+                        client.request(gsp_target(url, old), method="DELETE")
                     requests += 1
         for name, part in sorted(parts.items()):
             say(f"{'PUT' if replace else 'POST'} {len(part)} triples to <{name}>")
-            client.request(_gsp_target(url, name), method="PUT" if replace else "POST",
+            client.request(gsp_target(url, name), method="PUT" if replace else "POST",
                            data="".join(ntriples(part)).encode("utf-8"),
                            headers={"Content-Type": "text/turtle"})
             requests += 1
@@ -201,11 +195,7 @@ def push_keyed(client: SparqlClient, url: str, base: str, quads: list[Any], *, m
         client.update(f"DROP SILENT GRAPH <{base}>", url)
         requests += 3
     for name, part in sorted(parts.items()):
-        for piece in chunks(part, chunk):
-            say(f"INSERT DATA: {len(piece)} triples into <{name}>")
-            client.update("INSERT DATA { GRAPH <" + name + "> {\n" + "".join(ntriples(piece))
-                          + "} }", url)
-            requests += 1
+        requests += insert_chunks(client, url, name, part, chunk, say)
     return requests
 
 
