@@ -17,6 +17,7 @@ from rdflib.namespace import DCTERMS, PROV, RDFS
 from rdflib.term import Node
 
 from channelkg.analysis.index import Index, family_closure
+from channelkg.graph.validity import at_precision, effective, precision_of
 from channelkg.rdf.namespaces import CKG, SCHEMA
 from channelkg.rdf.terms import shorten
 
@@ -91,8 +92,6 @@ class Route:
 
     def dates_text(self) -> str:
         """``from …; to …; stated …``, each date at the route's precision."""
-        from channelkg.graph.validity import at_precision
-
         return "; ".join(f"{k} {at_precision(v, self.precision)}" for k, v in (
             ("from", self.valid_from), ("to", self.valid_to), ("stated", self.stated_on)) if v)
 
@@ -169,11 +168,9 @@ def source_refs(idx: Index, claim: Node) -> tuple[SourceRef, ...]:
 def in_force(idx: Index, claim: Node, on: dt.date) -> bool:
     """True when the claim holds on ``on``: not superseded and ``validFrom <= on < validTo``
     (month and year dates taking effect after their period, as in ``--as-of``)."""
-    from channelkg.graph.validity import effective, precision_of
-
     if idx.value(claim, _STATUS) == _SUPERSEDED:
         return False
-    precision = precision_of(idx.value(claim, CKG.datePrecision))
+    precision = _precision(idx, claim)
     start = effective(idx.date(claim, _VALID_FROM), precision)
     end = effective(idx.date(claim, _VALID_TO), precision)
     if start is not None and on < start:
@@ -317,8 +314,6 @@ def _route_record(idx: Index, r: Node, on: dt.date) -> Route:
 
 
 def _precision(idx: Index, node: Node) -> str:
-    from channelkg.graph.validity import precision_of
-
     return precision_of(idx.value(node, CKG.datePrecision))
 
 
