@@ -378,13 +378,10 @@ class WorkerPool:
                 self._pending -= 1
 
     def _call(self, job: Job) -> Reply:
-        wait = self.wait
         try:
-            w = self._idle.get(timeout=wait)
+            w = self._idle.get(timeout=self.wait)
         except queues.Empty:
-            return error_reply(503, f"all {self.size} query workers stayed busy for "
-                               f"{wait:g} s; try again",
-                               {"Retry-After": str(max(1, round(self.timeout)))})
+            return self._stayed_busy()
         try:
             w.conn.send(job)  # the query has its whole time limit, however long it waited
             if w.conn.poll(self.timeout):
@@ -392,14 +389,21 @@ class WorkerPool:
                 self._idle.put(w)
                 return reply
         except (EOFError, OSError):
-            pass
-        else:
-            self._discard(w)
-            threading.Thread(target=self._replace, daemon=True).start()
-            return error_reply(503, f"the query ran longer than {self.timeout:g} s and was "
-                               "stopped")
+            return self._lost(w, timed_out=False)
+        return self._lost(w, timed_out=True)
+
+    def _stayed_busy(self) -> Reply:
+        return error_reply(503, f"all {self.size} query workers stayed busy for "
+                           f"{self.wait:g} s; try again",
+                           {"Retry-After": str(max(1, round(self.timeout)))})
+
+    def _lost(self, w: _Worker, *, timed_out: bool) -> Reply:
+        """Replace a worker that ran past the time limit (or died) and say which."""
         self._discard(w)
         threading.Thread(target=self._replace, daemon=True).start()
+        if timed_out:
+            return error_reply(503, f"the query ran longer than {self.timeout:g} s and was "
+                               "stopped")
         return error_reply(500, "the query worker stopped unexpectedly; it has been restarted")
 
     async def acall(self, job: Job) -> Reply:
@@ -430,9 +434,7 @@ class WorkerPool:
             try:
                 w = await loop.run_in_executor(None, self._take)
             except queues.Empty:
-                return error_reply(503, f"all {self.size} query workers stayed busy for "
-                                   f"{self.wait:g} s; try again",
-                                   {"Retry-After": str(max(1, round(self.timeout)))})
+                return self._stayed_busy()
         try:
             w.conn.send(job)
             if await _readable(loop, w.conn, self.timeout):
@@ -440,15 +442,8 @@ class WorkerPool:
                 self._idle.put(w)
                 return reply
         except (EOFError, OSError):
-            pass
-        else:
-            self._discard(w)
-            threading.Thread(target=self._replace, daemon=True).start()
-            return error_reply(503, f"the query ran longer than {self.timeout:g} s and was "
-                               "stopped")
-        self._discard(w)
-        threading.Thread(target=self._replace, daemon=True).start()
-        return error_reply(500, "the query worker stopped unexpectedly; it has been restarted")
+            return self._lost(w, timed_out=False)
+        return self._lost(w, timed_out=True)
 
     def _take(self) -> _Worker:
         return self._idle.get(timeout=self.wait)
