@@ -21,6 +21,7 @@ from channelkg.graph.memory import load
 from channelkg.render.channel_page import SHIPPED_CHANNEL_MAPS, render_channel_map
 from channelkg.render.channels import channel_map
 from conftest import DATA, ROOT, chromium_context
+from test_view_browser import Browser as ViewBrowser
 
 pytestmark = pytest.mark.browser
 
@@ -69,32 +70,11 @@ PAN_AND_MEASURE = """async () => {
 }"""
 
 
-class Browser:
-    """One Chromium profile for the module; records every request that is not file://."""
+class Browser(ViewBrowser):
+    """The view tests' browser, at 1440x900, ready once the channel map is drawn."""
 
-    def __init__(self, context: Any) -> None:
-        self.context = context
-        self.remote: list[str] = []
-        context.route("**/*", self._route)
-
-    def _route(self, route: Any) -> None:
-        url = route.request.url
-        if url.startswith(("file:", "data:", "about:")):
-            route.continue_()
-        else:
-            self.remote.append(url)
-            route.abort()
-
-    def open(self, path: Path, ready: str = READY) -> Any:
-        page = self.context.new_page()
-        page.set_viewport_size({"width": 1440, "height": 900})
-        errors: list[str] = []
-        page.on("pageerror", lambda e: errors.append(str(e)))
-        page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
-        page.errors = errors
-        page.goto(path.as_uri())
-        page.wait_for_function(ready, timeout=30_000)
-        return page
+    size = (1440, 900)
+    ready = READY
 
 
 @pytest.fixture(scope="module")

@@ -31,7 +31,12 @@ READY = "() => !!(window.channelkg && window.channelkg.ready)"
 
 
 class Browser:
-    """One Chromium profile for the module; records every request that is not file://."""
+    """One Chromium profile for the module; records every request that is not file://.
+
+    Pages open at :attr:`size` and are ready when :attr:`ready` holds (or ``ready``)."""
+
+    size = (1280, 800)
+    ready = READY
 
     def __init__(self, context: Any) -> None:
         self.context = context
@@ -46,15 +51,15 @@ class Browser:
             self.remote.append(url)
             route.abort()
 
-    def open(self, path: Path) -> Any:
+    def open(self, path: Path, ready: str | None = None) -> Any:
         page = self.context.new_page()
-        page.set_viewport_size({"width": 1280, "height": 800})
+        page.set_viewport_size({"width": self.size[0], "height": self.size[1]})
         errors: list[str] = []
         page.on("pageerror", lambda e: errors.append(str(e)))
         page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
         page.errors = errors
         page.goto(path.as_uri())
-        page.wait_for_function(READY, timeout=30_000)
+        page.wait_for_function(ready or self.ready, timeout=30_000)
         return page
 
 
