@@ -4,11 +4,14 @@ on the ontology plus the curated graph's assertions it finds the data consistent
 every individual as the domains, ranges and subclasses imply.
 
 HermiT is not packaged in Debian; the ``owlready2`` package (the ``test`` extra) ships it as
-``owlready2/hermit/HermiT.jar`` (HermiT 1.3.8, with the OWL API 3.4.3 inside the jar).
-``tests/owl/HermitReason.java`` calls it through HermiT's own ``Reasoner`` class, against that
-jar alone (never the Debian OWL API of ``tests/test_w3c_owl.py``, another major version), and
-is compiled once per run. The bundled OWL API reads Turtle, so ``ontology/channelkg.ttl`` is
-given to HermiT unchanged. Missing Java or owlready2 fails the tests; nothing is skipped.
+``owlready2/hermit/HermiT.jar`` (HermiT 1.3.8, with the OWL API 3.4.3 inside the jar) and a
+few patched HermiT classes in ``owlready2/hermit/``, which owlready2 puts ahead of the jar.
+``tests/owl/HermitReason.java`` calls HermiT's own ``Reasoner`` class on that class path
+(owlready2's own; never the Debian OWL API of ``tests/test_w3c_owl.py``, another major
+version); it is compiled once per run against the jar alone (the patched classes come with
+their sources, which javac would compile again). The bundled OWL API reads Turtle, so
+``ontology/channelkg.ttl`` is given to HermiT unchanged. Missing Java or owlready2 fails the
+tests; nothing is skipped.
 """
 
 from __future__ import annotations
@@ -33,12 +36,13 @@ KGID = "https://w3id.org/channelkg/id/"
 ONTOLOGY = resources.ontology_file()
 
 
-def hermit_jar() -> Path:
+def hermit_folder() -> Path:
+    """``owlready2/hermit``: its patched HermiT classes and ``HermiT.jar``."""
     spec = importlib.util.find_spec("owlready2")
     assert spec is not None and spec.origin, "no owlready2: pip install -e '.[test]'"
-    jar = Path(spec.origin).parent / "hermit" / "HermiT.jar"
-    assert jar.is_file(), f"owlready2 ships no {jar.name}"
-    return jar
+    folder = Path(spec.origin).parent / "hermit"
+    assert (folder / "HermiT.jar").is_file(), f"owlready2 ships no {folder}/HermiT.jar"
+    return folder
 
 
 @dataclass
@@ -130,9 +134,9 @@ def hermit(tmp_path_factory: pytest.TempPathFactory,
     """HermitReason compiled and run once (one JVM) on the ontology, the ontology with the
     curated graph's assertions, and the files of :data:`BAD`; results by file name."""
     assert shutil.which("javac") and shutil.which("java"), "no JDK: run scripts/test.sh"
-    jar = hermit_jar()
+    folder = hermit_folder()
     out = tmp_path_factory.mktemp("hermit")
-    subprocess.run(["javac", "-nowarn", "-cp", str(jar), "-d", str(out),
+    subprocess.run(["javac", "-nowarn", "-cp", str(folder / "HermiT.jar"), "-d", str(out),
                     str(Path(__file__).parent / "owl" / "HermitReason.java")],
                    check=True, capture_output=True, timeout=120)
     both = out / "ontology-and-data.ttl"
@@ -144,7 +148,8 @@ def hermit(tmp_path_factory: pytest.TempPathFactory,
     for name, text in BAD.items():
         files.append(out / name)
         files[-1].write_text(BAD_PREFIX + text, encoding="utf-8")
-    run = subprocess.run(["java", "-cp", f"{jar}:{out}", "HermitReason", *map(str, files)],
+    classpath = f"{folder}:{folder / 'HermiT.jar'}:{out}"
+    run = subprocess.run(["java", "-cp", classpath, "HermitReason", *map(str, files)],
                          capture_output=True, text=True, encoding="utf-8", timeout=120,
                          check=True)
     results: dict[str, Reasoning] = {}

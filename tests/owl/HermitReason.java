@@ -1,7 +1,7 @@
 // Run the HermiT reasoner (the HermiT.jar that owlready2 ships, with the OWL API 3.4.3
-// bundled in it) on each ontology file given, one after the other in one JVM. Imports are
-// not followed: nothing is fetched. Unsupported datatypes are reported, not ignored in
-// silence.
+// bundled in it, behind owlready2's few patched HermiT classes) on each ontology file
+// given, one after the other in one JVM. Imports are not followed: nothing is fetched.
+// Unsupported datatypes are reported, not ignored in silence.
 //
 // Prints, one per line, for each file: "file: FILE", "format: F" (the parser that read
 // it), "triples: N" (the RDF triples it read), "unparsed: T" (a triple it could not map to
@@ -10,7 +10,8 @@
 // superclass D of every class C, entailed or asserted) and "type: I C" (every named class C
 // of every named individual I). Exits 0.
 //
-// Usage: java -cp "HermiT.jar:." HermitReason FILE...
+// Compile: javac -cp owlready2/hermit/HermiT.jar -d . HermitReason.java
+// Usage: java -cp "owlready2/hermit:owlready2/hermit/HermiT.jar:." HermitReason FILE...
 
 import java.io.File;
 import java.util.ArrayList;
