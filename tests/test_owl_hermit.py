@@ -113,10 +113,12 @@ BAD_PREFIX = ("@prefix owl: <http://www.w3.org/2002/07/owl#> .\n"
               "<http://x/A> a owl:Class ; owl:disjointWith <http://x/B> .\n"
               "<http://x/B> a owl:Class .\n")
 BAD = {  # what HermiT must flag: an unsupported datatype, an unsatisfiable class, and
-       # an inconsistency
+       # two inconsistencies
     "bad.ttl": "<http://x/C> a owl:Class ; rdfs:subClassOf <http://x/A> , <http://x/B> .\n"
                "<http://x/d> a owl:DatatypeProperty ; rdfs:range xsd:date .\n",
     "inconsistent.ttl": "<http://x/i> a <http://x/A> , <http://x/B> .\n",
+    "wrong-value.ttl": "<http://x/open> a owl:DatatypeProperty ; rdfs:range xsd:boolean .\n"
+                       '<http://x/i> <http://x/open> "yes" .\n',
 }
 
 
@@ -213,3 +215,4 @@ def test_hermit_reports_what_would_break_it(hermit: dict[str, Reasoning]) -> Non
     assert bad.one("consistent") == "true"
     assert bad.lines["unsatisfiable"] == ["http://x/C"]
     assert hermit["inconsistent.ttl"].one("consistent") == "false"
+    assert hermit["wrong-value.ttl"].one("consistent") == "false"
