@@ -1,0 +1,159 @@
+"""Start-up: ``channelkg --help`` and ``channelkg query seed-table`` against importing pyoxigraph.
+
+Issue 14's target: both within x2 of ``python -c 'import pyoxigraph'``. Every contender
+runs in a fresh process (wall time, interpreter start-up included), ``--repeat`` rounds,
+interleaved: each round runs every contender once, in an order rotated from round to round,
+this checkout's code (``new``) and, with ``--baseline SRC`` (a ``src`` folder of another
+revision, e.g. from ``git archive REV src``), the same command on that code. Medians;
+every ratio is to the median of ``import pyoxigraph`` in the same run.
+
+The commands run through the ``channelkg`` script next to the interpreter (what users
+run; ``python -m channelkg`` where there is none), with ``PYTHONPATH`` set to the code
+measured. Bytecode is cached as in an installed package, in a scratch folder
+(``PYTHONPYCACHEPREFIX``), never in the source tree; one unrecorded warm-up run of each
+contender fills it. Reference rows: the bare interpreter, ``import click`` (the CLI's
+floor) and ``import rdflib``.
+
+Usage::
+
+    python benchmarks/bench_startup.py                              # 15 rounds
+    python benchmarks/bench_startup.py --repeat 25 --baseline /path/to/old/src
+
+Writes benchmarks/results/startup.json and startup.md and prints the Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+RESULTS = HERE / "results"
+BASE = "python -c 'import pyoxigraph'"
+#: The contenders the target is about, after the base.
+TARGETS = ("channelkg --help", "channelkg query seed-table")
+
+
+def channelkg_argv() -> list[str]:
+    """How to run the ``channelkg`` script of this interpreter's environment."""
+    script = Path(sys.executable).parent / "channelkg"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "channelkg"]
+
+
+def contenders() -> dict[str, list[str]]:
+    py, ckg = sys.executable, channelkg_argv()
+    return {
+        BASE: [py, "-c", "import pyoxigraph"],
+        "channelkg --help": [*ckg, "--help"],
+        "channelkg query seed-table": [*ckg, "query", "seed-table"],
+        "python -c pass": [py, "-c", "pass"],
+        "python -c 'import click'": [py, "-c", "import click"],
+        "python -c 'import rdflib'": [py, "-c", "import rdflib"],
+    }
+
+
+def run(argv: list[str], env: dict[str, str]) -> float:
+    """Wall time of one process; a failure stops the benchmark."""
+    start = time.perf_counter()
+    done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                          check=False)
+    took = time.perf_counter() - start
+    if done.returncode != 0:
+        sys.exit(f"failed ({done.returncode}): {' '.join(argv)}\n{done.stderr.decode()[-500:]}")
+    return took
+
+
+def measure(repeat: int, src: Path = SRC, baseline: Path | None = None) -> dict[str, Any]:
+    """Median wall time of every contender (and of the baseline's channelkg commands)."""
+    with tempfile.TemporaryDirectory(prefix="channelkg-bench-pycache-") as cache:
+        return _measure(repeat, {"new": src, **({"baseline": baseline} if baseline else {})},
+                        Path(cache))
+
+
+def _measure(repeat: int, codes: dict[str, Path], cache: Path) -> dict[str, Any]:
+    env0 = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    runs: list[tuple[str, str, list[str], dict[str, str]]] = []
+    for name, argv in contenders().items():
+        for code, folder in codes.items():
+            if code == "baseline" and not name.startswith("channelkg"):
+                continue  # the same interpreter and libraries: measured once
+            env = dict(env0, PYTHONPATH=str(folder),
+                       PYTHONPYCACHEPREFIX=str(cache / code))
+            runs.append((name, code, argv, env))
+    for _, _, argv, env in runs:
+        run(argv, env)  # warm-up: bytecode cache and file cache
+    times: dict[tuple[str, str], list[float]] = {(n, c): [] for n, c, _, _ in runs}
+    for r in range(repeat):
+        shift = r % len(runs)
+        for name, code, argv, env in runs[shift:] + runs[:shift]:
+            times[name, code].append(run(argv, env))
+        print(f"round {r + 1}/{repeat}", file=sys.stderr)
+    base = statistics.median(times[BASE, "new"])
+    out: dict[str, Any] = {}
+    for (name, code), ts in times.items():
+        mid = statistics.median(ts)
+        out.setdefault(name, {})[code] = {"runs": ts, "median": mid, "ratio": mid / base}
+    return out
+
+
+def markdown(res: dict[str, Any]) -> str:
+    baseline = any("baseline" in v for v in res["contenders"].values())
+    lines = ["# Start-up", "",
+             f"Machine: {res['machine']}; {res['repeat']} interleaved rounds, each command in a "
+             "fresh process (wall time, interpreter start-up included), bytecode cached; "
+             "medians. The ratio is a command's median over the median of "
+             f"`{BASE}` in the same run; issue 14's target is x2 or less for "
+             + " and ".join(f"`{t}`" for t in TARGETS) + ".", ""]
+    head = "| command | median (s) | ratio to import pyoxigraph |"
+    rule = "|---|---:|---:|"
+    if baseline:
+        head += " baseline median (s) | baseline ratio |"
+        rule += "---:|---:|"
+    lines += [head, rule]
+    for name, by in res["contenders"].items():
+        new = by["new"]
+        row = f"| `{name}` | {new['median']:.3f} | x{new['ratio']:.2f} |"
+        if baseline:
+            old = by.get("baseline")
+            row += (f" {old['median']:.3f} | x{old['ratio']:.2f} |" if old else " | |")
+        lines.append(row)
+    return "\n".join(lines) + "\n"
+
+
+def write(res: dict[str, Any], name: str = "startup") -> str:
+    """Write the results (json and md); return the Markdown."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(res, indent=1) + "\n")
+    md = markdown(res)
+    (RESULTS / f"{name}.md").write_text(md)
+    return md
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=15, help="interleaved rounds")
+    ap.add_argument("--src", type=Path, default=SRC, help="the src folder measured as 'new'")
+    ap.add_argument("--baseline", type=Path, help="a src folder of the code to compare with")
+    ap.add_argument("--name", default="startup", help="results file stem")
+    args = ap.parse_args(argv)
+    res = {"machine": f"{platform.machine()}, {platform.python_version()}, "
+                      f"{os.cpu_count()} CPUs",
+           "repeat": args.repeat,
+           "contenders": measure(args.repeat, args.src.resolve(),
+                                 args.baseline.resolve() if args.baseline else None)}
+    print(write(res, args.name))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
