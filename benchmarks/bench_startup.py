@@ -33,6 +33,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -106,6 +107,46 @@ def _measure(repeat: int, codes: dict[str, Path], cache: Path) -> dict[str, Any]
     return out
 
 
+def bundled_load(repeat: int, src: Path = SRC) -> dict[str, float]:
+    """Median milliseconds to get the bundled graph into a store, four ways, interleaved:
+    what ``channelkg`` does (the Turtle files, with their checks), a bare bulk load of the
+    same files, and what a cache could hold instead (one N-Quads dump; a read-only
+    on-disk store), to tell whether caching the bundled graph is worth it."""
+    sys.path.insert(0, str(src))
+    import pyoxigraph as ox
+
+    from channelkg.graph.memory import load
+
+    files = [str(f) for f in load().files]
+    with tempfile.TemporaryDirectory(prefix="channelkg-bench-cache-") as folder:
+        dump, disk = Path(folder) / "graph.nq", Path(folder) / "store"
+        load().store.dump(str(dump), format=ox.RdfFormat.N_QUADS)  # type: ignore[attr-defined]
+        on_disk = ox.Store(str(disk))
+        on_disk.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+        on_disk.flush()
+        del on_disk
+
+        def turtle() -> None:
+            store = ox.Store()
+            for f in files:
+                store.bulk_load(path=f, format=ox.RdfFormat.TURTLE)
+
+        def nquads() -> None:
+            ox.Store().bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+
+        ways: dict[str, Callable[[], object]] = {"channelkg load() of the Turtle files": load,
+                "bulk load of the same Turtle files": turtle,
+                "bulk load of one N-Quads dump": nquads,
+                "open a read-only on-disk store": lambda: len(ox.Store.read_only(str(disk)))}
+        times: dict[str, list[float]] = {k: [] for k in ways}
+        for _ in range(repeat):
+            for name, call in ways.items():
+                start = time.perf_counter()
+                call()
+                times[name].append(time.perf_counter() - start)
+    return {name: 1000 * statistics.median(ts) for name, ts in times.items()}
+
+
 def markdown(res: dict[str, Any]) -> str:
     baseline = any("baseline" in v for v in res["contenders"].values())
     lines = ["# Start-up", "",
@@ -127,6 +168,14 @@ def markdown(res: dict[str, Any]) -> str:
             old = by.get("baseline")
             row += (f" {old['median']:.3f} | x{old['ratio']:.2f} |" if old else " | |")
         lines.append(row)
+    if res.get("bundled_load_ms"):
+        seed = res["contenders"]["channelkg query seed-table"]["new"]["median"]
+        lines += ["", "## Loading the bundled graph (could a cache help?)", "",
+                  "In one process, interleaved, medians; the share is of the whole "
+                  "`query seed-table` above.", "",
+                  "| way | median (ms) | share of seed-table |", "|---|---:|---:|"]
+        for name, ms in res["bundled_load_ms"].items():
+            lines.append(f"| {name} | {ms:.1f} | {ms / 10 / seed:.0f}% |")
     return "\n".join(lines) + "\n"
 
 
@@ -150,7 +199,8 @@ def main(argv: list[str] | None = None) -> int:
                       f"{os.cpu_count()} CPUs",
            "repeat": args.repeat,
            "contenders": measure(args.repeat, args.src.resolve(),
-                                 args.baseline.resolve() if args.baseline else None)}
+                                 args.baseline.resolve() if args.baseline else None),
+           "bundled_load_ms": bundled_load(args.repeat, args.src.resolve())}
     print(write(res, args.name))
     return 0
 
