@@ -102,6 +102,7 @@ PURE_CALLS = frozenset({
     "resources.rules_dir",
     # click parameter types and option decorators: plain objects, nothing registered.
     "click.option", "click.Path", "click.Choice", "click.FloatRange", "click.IntRange",
+    "PathType",  # channelkg.cli.options: click.Path whose values are pathlib paths
 })
 PURE_DECORATORS = frozenset({
     "dataclass", "cache", "lru_cache", "overload", "contextlib.contextmanager",

@@ -10,8 +10,7 @@ import functools
 import importlib
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import click
 
@@ -19,6 +18,7 @@ from channelkg.cli import complete
 from channelkg.cli.options import (
     RDF_FORMATS,
     TABLE_FORMATS,
+    PathType,
     emit,
     format_option,
     is_stdio,
@@ -29,6 +29,9 @@ from channelkg.cli.options import (
     read_stdin_text,
 )
 from channelkg.errors import ChannelKGError, CheckFailedError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -145,7 +148,7 @@ def graph_options(
             "-d",
             "data",
             multiple=True,
-            type=click.Path(path_type=Path),
+            type=PathType(),
             help="RDF file or folder to read (repeatable). Default: the bundled graphs/*.ttl.",
         ),
         no_ontology_option,
@@ -328,12 +331,12 @@ def queries(fmt: str, output: Path | None) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
+@click.argument("files", nargs=-1, type=PathType(allow_dash=True))
 @click.option(
-    "--shapes", type=click.Path(path_type=Path), help="SHACL shapes (default: ontology/shapes.ttl)."
+    "--shapes", type=PathType(), help="SHACL shapes (default: ontology/shapes.ttl)."
 )
 @click.option(
-    "--ontology", type=click.Path(path_type=Path), help="Ontology (default: channelkg.ttl)."
+    "--ontology", type=PathType(), help="Ontology (default: channelkg.ttl)."
 )
 @click.option(
     "--reason",
