@@ -99,3 +99,11 @@ def test_help_from_the_summaries_is_the_help_of_the_loaded_commands(
         stub = click.Command(name, help=summary)
         for limit in range(0, 120):
             assert stub.get_short_help_str(limit) == commands[name].get_short_help_str(limit)
+
+
+def test_every_module_that_defines_commands_is_in_the_table() -> None:
+    folder = Path(load_commands.__code__.co_filename).parent  # channelkg/cli
+    defining = {f"channelkg.cli.{p.stem}" for p in folder.glob("*.py")
+                if any(mark in p.read_text(encoding="utf-8")
+                       for mark in ("@cli.command", "@cli.group", "cli.add_command"))}
+    assert defining == {module for module, _ in COMMANDS.values()}
