@@ -10,8 +10,8 @@ command's ratio to it is taken in the same run. The exponent is
 ``log(t_1M / t_100k) / log(10)`` (1 = linear).
 
 Start-up (``--startup``): ``channelkg --help`` and ``channelkg query seed-table`` on the
-bundled graph against ``python -c 'import pyoxigraph'``, interleaved, median of
-``--startup-repeat`` runs each.
+bundled graph against ``python -c 'import pyoxigraph'``, as benchmarks/bench_startup.py
+measures them (which also compares with a baseline and writes results/startup.md).
 
 Usage::
 
@@ -109,21 +109,10 @@ def measure_size(size: str, data: Path, rounds: int, cap: float, src_new: Path,
 
 
 def startup(repeat: int) -> dict[str, Any]:
-    """Wall time of start-up commands against importing pyoxigraph, interleaved."""
-    contenders = {
-        "python -c 'import pyoxigraph'": [sys.executable, "-c", "import pyoxigraph"],
-        "channelkg --help": [sys.executable, "-m", "channelkg", "--help"],
-        "channelkg query seed-table": [sys.executable, "-m", "channelkg", "query", "seed-table"],
-    }
-    times: dict[str, list[float | None]] = {k: [] for k in contenders}
-    for _ in range(repeat):
-        for name, argv in contenders.items():
-            times[name].append(run(argv, SRC, 60))
-    out = {name: {"runs": ts, "median": median(ts)} for name, ts in times.items()}
-    base = out["python -c 'import pyoxigraph'"]["median"]
-    for v in out.values():
-        v["ratio"] = v["median"] / base if v["median"] and base else None
-    return out
+    """Wall time of start-up commands against importing pyoxigraph (bench_startup.py)."""
+    from bench_startup import measure
+
+    return {name: by["new"] for name, by in measure(repeat).items()}
 
 
 def _fmt(t: float | None, cap: float) -> str:

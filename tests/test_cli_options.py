@@ -12,6 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from channelkg.cli import cli
+from channelkg.cli.main import load_commands
 from channelkg.cli.options import TABLE_FORMATS
 from channelkg.cli.reference import REGENERATE, check, render_reference, walk
 from channelkg.errors import CheckFailedError
@@ -37,7 +38,7 @@ def test_p_is_only_ever_param(name: str, cmd: click.Command) -> None:
 
 
 def test_report_provider_has_no_short_p(runner: CliRunner) -> None:
-    assert _option(cli.commands["report"], "--provider") is not None
+    assert _option(load_commands()["report"], "--provider") is not None
     res = runner.invoke(cli, ["report", "-d", str(CHANNELS), "-p", "openai", "-o", "-"])
     assert res.exit_code == 2 and "No such option '-p'" in res.output
 
@@ -47,7 +48,7 @@ TABLE_COMMANDS = ["routes", "spof", "whatif", "timeline", "diff", "queries", "ru
 
 @pytest.mark.parametrize("name", TABLE_COMMANDS)
 def test_every_table_offers_the_same_formats(name: str) -> None:
-    opt = _option(cli.commands[name], "--format")
+    opt = _option(load_commands()[name], "--format")
     assert opt is not None and opt.opts == ["--format", "-f"]
     assert isinstance(opt.type, click.Choice)
     assert set(TABLE_FORMATS) <= set(opt.type.choices)
@@ -114,7 +115,7 @@ WRITERS = [
 
 @pytest.mark.parametrize("args", WRITERS, ids=[a[0] for a in WRITERS])
 def test_dash_output_is_standard_output(runner: CliRunner, args: list[str]) -> None:
-    opt = _option(cli.commands[args[0]], "-o")
+    opt = _option(load_commands()[args[0]], "-o")
     assert opt is not None and opt.opts == ["--output", "-o"]
     with runner.isolated_filesystem() as cwd:
         to_file = runner.invoke(cli, [*args, "-o", "out.txt"])

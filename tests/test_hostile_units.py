@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from channelkg.cli.main import cli
+from channelkg.cli.main import cli, load_commands
 from channelkg.errors import InputError
 from channelkg.rdf import limits
 from channelkg.render.terminal import for_terminal
@@ -173,7 +173,7 @@ def test_a_typo_in_the_ckg_namespace_is_reported(tmp_path: Path) -> None:
 
 
 def test_an_empty_as_of_is_refused_by_every_command() -> None:
-    commands = [name for name, cmd in cli.commands.items()
+    commands = [name for name, cmd in load_commands().items()
                 if any("--as-of" in p.opts for p in getattr(cmd, "params", []))]
     assert {"query", "view", "routes", "timeline", "explain", "check"} <= set(commands)
     for name in commands:

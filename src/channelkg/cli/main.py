@@ -10,8 +10,7 @@ import functools
 import importlib
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar, overload
+from typing import TYPE_CHECKING, Any, TypeVar, overload
 
 import click
 
@@ -19,6 +18,7 @@ from channelkg.cli import complete
 from channelkg.cli.options import (
     RDF_FORMATS,
     TABLE_FORMATS,
+    PathType,
     emit,
     format_option,
     is_stdio,
@@ -29,6 +29,9 @@ from channelkg.cli.options import (
     read_stdin_text,
 )
 from channelkg.errors import ChannelKGError, CheckFailedError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
 
@@ -42,12 +45,28 @@ def click_error(message: str, code: int) -> click.ClickException:
 
 
 class _Group(click.Group):
-    """Lists commands in the order they were added, and turns library errors
-    (:class:`ChannelKGError`) into one-line click errors with the right exit code
-    (a :class:`CheckFailedError` without a message only sets the exit code)."""
+    """Lists commands in the order of :data:`COMMANDS`, imports a command's module only
+    when the command is used, and turns library errors (:class:`ChannelKGError`) into
+    one-line click errors with the right exit code (a :class:`CheckFailedError` without
+    a message only sets the exit code)."""
 
     def list_commands(self, ctx: click.Context) -> list[str]:
-        return list(self.commands)
+        return [*COMMANDS, *(name for name in self.commands if name not in COMMANDS)]
+
+    def get_command(self, ctx: click.Context, cmd_name: str) -> click.Command | None:
+        if cmd_name not in self.commands and cmd_name in COMMANDS:
+            if ctx.meta.get(_LISTING):  # the summary only: the module stays unimported
+                return click.Command(cmd_name, help=COMMANDS[cmd_name][1])
+            # The module registers its commands on ``cli`` when imported.
+            importlib.import_module(COMMANDS[cmd_name][0])
+        return self.commands.get(cmd_name)
+
+    def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
+        ctx.meta[_LISTING] = True
+        try:
+            super().format_commands(ctx, formatter)
+        finally:
+            del ctx.meta[_LISTING]
 
     def invoke(self, ctx: click.Context) -> Any:
         from channelkg.rdf.quiet import quiet_rdflib
@@ -129,7 +148,7 @@ def graph_options(
             "-d",
             "data",
             multiple=True,
-            type=click.Path(path_type=Path),
+            type=PathType(),
             help="RDF file or folder to read (repeatable). Default: the bundled graphs/*.ttl.",
         ),
         no_ontology_option,
@@ -312,12 +331,12 @@ def queries(fmt: str, output: Path | None) -> None:
 
 
 @cli.command(context_settings=CONTEXT)
-@click.argument("files", nargs=-1, type=click.Path(path_type=Path, allow_dash=True))
+@click.argument("files", nargs=-1, type=PathType(allow_dash=True))
 @click.option(
-    "--shapes", type=click.Path(path_type=Path), help="SHACL shapes (default: ontology/shapes.ttl)."
+    "--shapes", type=PathType(), help="SHACL shapes (default: ontology/shapes.ttl)."
 )
 @click.option(
-    "--ontology", type=click.Path(path_type=Path), help="Ontology (default: channelkg.ttl)."
+    "--ontology", type=PathType(), help="Ontology (default: channelkg.ttl)."
 )
 @click.option(
     "--reason",
@@ -369,12 +388,68 @@ def validate(
         raise CheckFailedError()  # the report ends with the number of problems
 
 
-# Commands defined in other modules register themselves on ``cli`` when imported.
-for _module in ("view", "edit", "history", "analysis", "serve", "check"):
-    importlib.import_module(f"channelkg.cli.{_module}")
+#: Every command, in the order ``--help`` lists them: its module (which registers it on
+#: ``cli`` when imported) and its summary (the first sentence of its help, which
+#: ``channelkg --help`` shows without importing the module).
+COMMANDS: dict[str, tuple[str, str]] = {
+    "query": ("channelkg.cli.main", "Run QUERY: a shipped query name, a .rq file, SPARQL "
+              "text, or '-' (standard input)."),
+    "queries": ("channelkg.cli.main", "List the shipped named queries with their description "
+                "and parameters."),
+    "validate": ("channelkg.cli.main", "Check FILES (default: the bundled graph): syntax, "
+                 "literals, ckg: terms, SHACL."),
+    "view": ("channelkg.cli.view", "Write a self-contained HTML page that draws (part of) "
+             "the graph."),
+    "export-graphml": ("channelkg.cli.view", "Export (part of) the graph as GraphML, with the "
+                       "same selection options as `view`."),
+    "add": ("channelkg.cli.edit", "Add one fact (or entity) from the command line, after "
+            "validating it."),
+    "import": ("channelkg.cli.edit", "Add many facts from FILE (- for standard input): YAML, "
+               "CSV, Turtle or JSON-LD."),
+    "format": ("channelkg.cli.edit", "Rewrite Turtle FILES (default: graphs/*.ttl) in "
+               "canonical, sorted order."),
+    "diff": ("channelkg.cli.history", "List facts that started, ended or changed status "
+             "between two dates."),
+    "timeline": ("channelkg.cli.history", "List dated events in order: when claims were "
+                 "stated, started and ended."),
+    "explain": ("channelkg.cli.history", "Show the chain of sourced facts behind NODE, with "
+                "status, dates and sources."),
+    "routes": ("channelkg.cli.analysis", "List every route by which a model reaches a market."),
+    "spof": ("channelkg.cli.analysis", "Single points of failure: what, if removed, cuts "
+             "MARKET off a model family."),
+    "whatif": ("channelkg.cli.analysis", "What if: which markets lose or gain which models "
+               "under a scenario."),
+    "report": ("channelkg.cli.analysis", "Write a research brief on a market or a provider "
+               "(Markdown, HTML or JSON)."),
+    "docs": ("channelkg.cli.analysis", "Write HTML documentation of the ontology: classes, "
+             "properties, vocabularies, shapes."),
+    "infer": ("channelkg.cli.analysis", "Print only the triples that reasoning derives "
+              "(nothing is written to the graph)."),
+    "rules": ("channelkg.cli.analysis", "List the shipped CONSTRUCT rules (used by --reason "
+              "rules and `channelkg infer`)."),
+    "load": ("channelkg.cli.serve", "Build or update a persistent Oxigraph store from FILES "
+             "(default: the bundled graph)."),
+    "push": ("channelkg.cli.serve", "Upload FILES (default: the bundled graph and ontology) "
+             "to a SPARQL 1.1 server."),
+    "serve": ("channelkg.cli.serve", "Serve the graph as a read-only SPARQL 1.1 endpoint with "
+              "a query page."),
+    "check": ("channelkg.cli.check", "Run the data-quality rules on the graph and list what "
+              "they find."),
+}
+
+#: ``ctx.meta`` key set while ``--help`` lists the commands (summaries, no imports).
+_LISTING = "channelkg.listing"
 
 
-__all__ = ["CONTEXT", "cli", "emit", "graph_options", "main", "open_graph", "parse_params"]
+def load_commands() -> dict[str, click.Command]:
+    """Import every command's module; return all commands by name, in :data:`COMMANDS` order."""
+    for module, _ in COMMANDS.values():
+        importlib.import_module(module)
+    return {name: cli.commands[name] for name in cli.list_commands(click.Context(cli))}
+
+
+__all__ = ["COMMANDS", "CONTEXT", "cli", "emit", "graph_options", "load_commands", "main",
+           "open_graph", "parse_params"]
 
 
 def main() -> None:

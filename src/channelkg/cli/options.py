@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
-from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -23,6 +25,16 @@ TABLE_FORMATS = ("table", "csv", "tsv", "json", "md")
 RDF_FORMATS = ("turtle", "nt", "json-ld")
 #: The file name that means standard input or standard output.
 STDIO = "-"
+
+
+class PathType(click.Path):
+    """``click.Path(path_type=pathlib.Path)``, importing :mod:`pathlib` only when a value
+    is converted (``--help`` and commands given no path never import it)."""
+
+    def coerce_path_result(self, value: Any) -> Any:
+        from pathlib import Path
+
+        return value if isinstance(value, Path) else Path(value)
 
 
 def param_option(help_text: str = "Bind a query parameter (repeatable).") -> Callable[[F], F]:
@@ -85,7 +97,7 @@ def output_option(
         "--output",
         "-o",
         "output",
-        type=click.Path(path_type=Path, allow_dash=True),
+        type=PathType(allow_dash=True),
         metavar="FILE",
         default=default,
         show_default=default is not None,
@@ -183,6 +195,7 @@ def progress(message: str) -> None:
 
 
 __all__ = [
+    "PathType",
     "RDF_FORMATS",
     "echo",
     "safe_csv_option",

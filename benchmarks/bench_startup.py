@@ -1,0 +1,216 @@
+"""Start-up: ``channelkg --help`` and ``channelkg query seed-table`` against importing pyoxigraph.
+
+Issue 14's target: both within x2 of ``python -c 'import pyoxigraph'``. Every contender
+runs in a fresh process (wall time, interpreter start-up included), ``--repeat`` rounds,
+interleaved: each round runs every contender once, in an order rotated from round to round,
+this checkout's code (``new``) and, with ``--baseline SRC`` (a ``src`` folder of another
+revision, e.g. from ``git archive REV src``), the same command on that code. Medians;
+every ratio is to the median of ``import pyoxigraph`` in the same run.
+
+The commands run through the ``channelkg`` script next to the interpreter (what users
+run; ``python -m channelkg`` where there is none), with ``PYTHONPATH`` set to the code
+measured. Bytecode is cached as in an installed package, in a scratch folder
+(``PYTHONPYCACHEPREFIX``), never in the source tree; one unrecorded warm-up run of each
+contender fills it. Reference rows: the bare interpreter, ``import click`` (the CLI's
+floor) and ``import rdflib``.
+
+Usage::
+
+    python benchmarks/bench_startup.py                              # 15 rounds
+    python benchmarks/bench_startup.py --repeat 25 --baseline /path/to/old/src
+
+Writes benchmarks/results/startup.json and startup.md and prints the Markdown.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+SRC = HERE.parent / "src"
+RESULTS = HERE / "results"
+BASE = "python -c 'import pyoxigraph'"
+#: The contenders the target is about, after the base.
+TARGETS = ("channelkg --help", "channelkg query seed-table")
+
+
+def channelkg_argv() -> list[str]:
+    """How to run the ``channelkg`` script of this interpreter's environment."""
+    script = Path(sys.executable).parent / "channelkg"
+    return [str(script)] if script.is_file() else [sys.executable, "-m", "channelkg"]
+
+
+def contenders() -> dict[str, list[str]]:
+    py, ckg = sys.executable, channelkg_argv()
+    return {
+        BASE: [py, "-c", "import pyoxigraph"],
+        "channelkg --help": [*ckg, "--help"],
+        "channelkg query seed-table": [*ckg, "query", "seed-table"],
+        "python -c pass": [py, "-c", "pass"],
+        "python -c 'import click'": [py, "-c", "import click"],
+        "python -c 'import rdflib'": [py, "-c", "import rdflib"],
+    }
+
+
+def run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one process; a failure stops the benchmark."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    assert proc.stderr is not None
+    err = proc.stderr.read()
+    _, status, usage = os.wait4(proc.pid, 0)
+    took = time.perf_counter() - start
+    proc.returncode = os.waitstatus_to_exitcode(status)
+    if proc.returncode != 0:
+        sys.exit(f"failed ({proc.returncode}): {' '.join(argv)}\n{err.decode()[-500:]}")
+    return took, usage.ru_utime + usage.ru_stime
+
+
+def measure(repeat: int, src: Path = SRC, baseline: Path | None = None) -> dict[str, Any]:
+    """Median wall time of every contender (and of the baseline's channelkg commands)."""
+    with tempfile.TemporaryDirectory(prefix="channelkg-bench-pycache-") as cache:
+        return _measure(repeat, {"new": src, **({"baseline": baseline} if baseline else {})},
+                        Path(cache))
+
+
+def _measure(repeat: int, codes: dict[str, Path], cache: Path) -> dict[str, Any]:
+    env0 = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    runs: list[tuple[str, str, list[str], dict[str, str]]] = []
+    for name, argv in contenders().items():
+        for code, folder in codes.items():
+            if code == "baseline" and not name.startswith("channelkg"):
+                continue  # the same interpreter and libraries: measured once
+            env = dict(env0, PYTHONPATH=str(folder),
+                       PYTHONPYCACHEPREFIX=str(cache / code))
+            runs.append((name, code, argv, env))
+    for _, _, argv, env in runs:
+        run(argv, env)  # warm-up: bytecode cache and file cache
+    times: dict[tuple[str, str], list[tuple[float, float]]] = {(n, c): [] for n, c, _, _ in runs}
+    for r in range(repeat):
+        shift = r % len(runs)
+        for name, code, argv, env in runs[shift:] + runs[:shift]:
+            times[name, code].append(run(argv, env))
+        print(f"round {r + 1}/{repeat}", file=sys.stderr)
+    base = [statistics.median(t[i] for t in times[BASE, "new"]) for i in (0, 1)]
+    out: dict[str, Any] = {}
+    for (name, code), ts in times.items():
+        wall, cpu = (statistics.median(t[i] for t in ts) for i in (0, 1))
+        out.setdefault(name, {})[code] = {
+            "runs": [t[0] for t in ts], "median": wall, "ratio": wall / base[0],
+            "cpu_runs": [t[1] for t in ts], "cpu_median": cpu, "cpu_ratio": cpu / base[1]}
+    return out
+
+
+def bundled_load(repeat: int, src: Path = SRC) -> dict[str, float]:
+    """Median milliseconds to get the bundled graph into a store, four ways, interleaved:
+    what ``channelkg`` does (the Turtle files, with their checks), a bare bulk load of the
+    same files, and what a cache could hold instead (one N-Quads dump; a read-only
+    on-disk store), to tell whether caching the bundled graph is worth it."""
+    sys.path.insert(0, str(src))
+    import pyoxigraph as ox
+
+    from channelkg.graph.memory import load
+
+    files = [str(f) for f in load().files]
+    with tempfile.TemporaryDirectory(prefix="channelkg-bench-cache-") as folder:
+        dump, disk = Path(folder) / "graph.nq", Path(folder) / "store"
+        load().store.dump(str(dump), format=ox.RdfFormat.N_QUADS)  # type: ignore[attr-defined]
+        on_disk = ox.Store(str(disk))
+        on_disk.bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+        on_disk.flush()
+        del on_disk
+
+        def turtle() -> None:
+            store = ox.Store()
+            for f in files:
+                store.bulk_load(path=f, format=ox.RdfFormat.TURTLE)
+
+        def nquads() -> None:
+            ox.Store().bulk_load(path=str(dump), format=ox.RdfFormat.N_QUADS)
+
+        ways: dict[str, Callable[[], object]] = {"channelkg load() of the Turtle files": load,
+                "bulk load of the same Turtle files": turtle,
+                "bulk load of one N-Quads dump": nquads,
+                "open a read-only on-disk store": lambda: len(ox.Store.read_only(str(disk)))}
+        times: dict[str, list[float]] = {k: [] for k in ways}
+        for _ in range(repeat):
+            for name, call in ways.items():
+                start = time.perf_counter()
+                call()
+                times[name].append(time.perf_counter() - start)
+    return {name: 1000 * statistics.median(ts) for name, ts in times.items()}
+
+
+def markdown(res: dict[str, Any]) -> str:
+    baseline = any("baseline" in v for v in res["contenders"].values())
+    lines = ["# Start-up", "",
+             f"Machine: {res['machine']}; {res['repeat']} interleaved rounds, each command in a "
+             "fresh process (wall time, interpreter start-up included), bytecode cached; "
+             "medians. The ratio is a command's median over the median of "
+             f"`{BASE}` in the same run; issue 14's target is x2 or less for "
+             + " and ".join(f"`{t}`" for t in TARGETS) + ".", ""]
+    head = "| command | median (s) | ratio | CPU median (s) | CPU ratio |"
+    rule = "|---|---:|---:|---:|---:|"
+    if baseline:
+        head += " baseline median (s) | ratio | CPU median (s) | CPU ratio |"
+        rule += "---:|---:|---:|---:|"
+    lines += ["Wall time is what a user waits; CPU time (user + system, of the process) moves "
+              "less when other work shares the machine. Ratios are to `import pyoxigraph`.",
+              "", head, rule]
+    for name, by in res["contenders"].items():
+        row = f"| `{name}` |"
+        for code in ("new", "baseline") if baseline else ("new",):
+            v = by.get(code)
+            row += (f" {v['median']:.3f} | x{v['ratio']:.2f} | {v['cpu_median']:.3f} | "
+                    f"x{v['cpu_ratio']:.2f} |" if v else " | | | |")
+        lines.append(row)
+    if res.get("bundled_load_ms"):
+        seed = res["contenders"]["channelkg query seed-table"]["new"]["median"]
+        lines += ["", "## Loading the bundled graph (could a cache help?)", "",
+                  "In one process, interleaved, medians; the share is of the whole "
+                  "`query seed-table` above.", "",
+                  "| way | median (ms) | share of seed-table |", "|---|---:|---:|"]
+        for name, ms in res["bundled_load_ms"].items():
+            lines.append(f"| {name} | {ms:.1f} | {ms / 10 / seed:.0f}% |")
+    return "\n".join(lines) + "\n"
+
+
+def write(res: dict[str, Any], name: str = "startup") -> str:
+    """Write the results (json and md); return the Markdown."""
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / f"{name}.json").write_text(json.dumps(res, indent=1) + "\n")
+    md = markdown(res)
+    (RESULTS / f"{name}.md").write_text(md)
+    return md
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--repeat", type=int, default=15, help="interleaved rounds")
+    ap.add_argument("--src", type=Path, default=SRC, help="the src folder measured as 'new'")
+    ap.add_argument("--baseline", type=Path, help="a src folder of the code to compare with")
+    ap.add_argument("--name", default="startup", help="results file stem")
+    args = ap.parse_args(argv)
+    res = {"machine": f"{platform.machine()}, {platform.python_version()}, "
+                      f"{os.cpu_count()} CPUs",
+           "repeat": args.repeat,
+           "contenders": measure(args.repeat, args.src.resolve(),
+                                 args.baseline.resolve() if args.baseline else None),
+           "bundled_load_ms": bundled_load(args.repeat, args.src.resolve())}
+    print(write(res, args.name))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
