@@ -239,7 +239,8 @@ def test_accounts_of_one_channel_carry_one_model_into_one_market(
     assert change in text
     if "model" in change:
         other = change.replace("kgid:x-model", "kgid:x-model-2")
-        extra = 'kgid:x-model-2 a ckg:Model ; rdfs:label "Model Y"@en ; ckg:developer kgid:x-dev .\n'
+        extra = ('kgid:x-model-2 a ckg:Model ; rdfs:label "Model Y"@en ; '
+                 'ckg:developer kgid:x-dev .\n')
     else:
         other = change.replace("kgid:x-market", "kgid:x-elsewhere")
         extra = 'kgid:x-elsewhere a ckg:Market ; rdfs:label "Otherland"@en .\n'
