@@ -394,7 +394,10 @@ def test_a_reader_cites_the_original_not_the_mirror(bundled_ox: KnowledgeGraph) 
 @pytest.mark.parametrize(("entity", "label", "fact"), [
     ("alibaba", "阿里", "CN-6"),
     ("gemini-in-android-studio", "Android Studio 中的 Gemini", "GOO-4"),
-    ("bytedance", "字节跳动", "CN-15"), ("ernie-bot", "文心一言", "CN-1")])
+    ("bytedance", "字节跳动", "CN-15"), ("ernie-bot", "文心一言", "CN-1"),
+    ("21vianet", "世纪互联", "DER-CLAIM-21VIANET-CHINESE-NAME"),
+    ("microsoft", "微软", "DER-CLAIM-MICROSOFT-CHINESE-NAME"),
+    ("doubao", "豆包", "DER-CLAIM-DOUBAO-CHINESE-NAME")])
 def test_chinese_names_are_quoted_by_a_source(
     bundled_ox: KnowledgeGraph, entity: str, label: str, fact: str
 ) -> None:
