@@ -251,6 +251,37 @@ def test_accounts_of_one_channel_carry_one_model_into_one_market(
     assert any(message in f.text for f in found), [f.text for f in found]
 
 
+def test_accounts_of_one_channel_are_linked_pairwise(tmp_path: Path) -> None:
+    """A third account linked to X-2 only must be linked to X-1 too."""
+    text = (FIXTURES / "same-channel-link-pass.ttl").read_text(encoding="utf-8")
+    third = ('kgid:x-route-3 a ckg:AccessRoute ; ckg:factId "X-4" ; rdfs:comment "X-4."@en ;\n'
+             '    ckg:kind ckg:Reseller ; ckg:model kgid:x-model ; ckg:market kgid:x-market ;\n'
+             '    ckg:service kgid:x-cloud-3 ; ckg:open true ; ckg:quote "Model X resold." ;\n'
+             '    ckg:status ckg:reported ; ckg:statedOn "2024-05-01"^^xsd:date ;\n'
+             '    prov:wasDerivedFrom kgid:x-source .\n'
+             'kgid:x-cloud-3 a ckg:Service ; rdfs:label "Third Cloud"@en ;\n'
+             '    ckg:provider kgid:x-reseller .\n')
+
+    def link(a: str, b: str, n: int) -> str:
+        return (f"kgid:{a} ckg:sameChannelAs kgid:{b} .\n"
+                f'kgid:x-link-{n} a ckg:Claim , rdf:Statement ; ckg:factId "X-L{n}" ;\n'
+                f'    rdfs:comment "one channel"@en ; ckg:quote "the same offering" ;\n'
+                f'    ckg:about kgid:{a} , kgid:{b} ; ckg:inference "inferred from the report" ;\n'
+                f'    ckg:status ckg:reported ; ckg:statedOn "2024-05-01"^^xsd:date ;\n'
+                f"    prov:wasDerivedFrom kgid:x-source ; rdf:subject kgid:{a} ;\n"
+                f"    rdf:predicate ckg:sameChannelAs ; rdf:object kgid:{b} .\n")
+
+    path = tmp_path / "three.ttl"
+    path.write_text(text + third + link("x-route-3", "x-route-2", 1), encoding="utf-8")
+    found = run_checks(load([path])).findings
+    assert [(f.rule, f.focus, f.value) for f in found] == [
+        ("same-channel-link", URIRef(KGID + "x-route"), URIRef(KGID + "x-route-3"))]
+    assert "not directly" in found[0].text
+    path.write_text(text + third + link("x-route-3", "x-route-2", 1)
+                    + link("x-route-3", "x-route", 2), encoding="utf-8")
+    assert _rules_found(path) == {}
+
+
 def test_note_naming_a_contradicting_claim_needs_a_link(tmp_path: Path) -> None:
     text = (FIXTURES / "claim-without-source-pass.ttl").read_text(encoding="utf-8")
     note = 'kgid:x-claim ckg:statusNote "its wording is not supported by X-1" .\n'
@@ -298,7 +329,7 @@ def _python_duplicate_pairs(graph: Graph) -> set[tuple[URIRef, URIRef]]:
 
 
 def _accounts(graph: Graph, route: URIRef) -> set[object]:
-    """The routes ckg:sameChannelAs links reach from ``route``, either way, along chains."""
+    """The routes ckg:sameChannelAs links reach from ``route``, either way."""
     seen: set[object] = {route}
     todo: list[object] = [route]
     while todo:

@@ -259,7 +259,7 @@ def test_one_channel_is_one_route_node(bundled_ox: KnowledgeGraph) -> None:
 
 def _channels(kg: KnowledgeGraph, market: str) -> dict[str, dict[str, bool]]:
     """model label -> {channel -> open}, computed in Python: a channel is a route node or the
-    route nodes ckg:sameChannelAs links join (either way, along chains), open when any is."""
+    route nodes ckg:sameChannelAs links join (either way), open when any is."""
     links = rows(kg, "SELECT ?a ?b { ?a ckg:sameChannelAs ?b }")
     parent: dict[str, str] = {}
 

@@ -5,7 +5,7 @@ says ``ckg:open true``, its status is not ``superseded``, the day lies in
 ``[validFrom, validTo)`` where those are given, no restriction in force on that day
 ``ckg:blocks`` it, and every partnership it ``ckg:dependsOn`` holds on that day.
 
-Two route nodes linked by ``ckg:sameChannelAs`` (either way, along chains) are two
+Two route nodes linked by ``ckg:sameChannelAs`` (either way) are two
 accounts of one channel: each keeps its own record, and :attr:`Route.channel` names
 the channel they share, so that every count of channels (:func:`count_channels`) counts
 them once and a channel stays open while any of its accounts does.
@@ -331,7 +331,7 @@ def _route_record(idx: Index, r: Node, on: dt.date) -> Route:
 
 def channel_accounts(idx: Index, r: Node) -> frozenset[Node]:
     """The route nodes that are accounts of the same channel as ``r`` (``r`` included):
-    those ``ckg:sameChannelAs`` links reach from it, either way and along chains."""
+    those ``ckg:sameChannelAs`` links reach from it, either way (and on, should a link be missing)."""
     memo = idx.memo["channel_accounts"]
     got: frozenset[Node] | None = memo.get(r)
     if got is None:
