@@ -31,6 +31,27 @@ def test_spof_names_the_microsoft_openai_dependency(bundled: KnowledgeGraph) -> 
     crit = {c.iri for c in res.critical}
     assert {str(KGID["partnership-microsoft-openai"]), str(KGID.microsoft)} <= crit
     assert len(res.open_routes) >= 2
+    # Two accounts of one channel count once (ckg:sameChannelAs).
+    assert res.channels == len({r.channel_key for r in res.open_routes}) < len(res.open_routes)
+
+
+def test_whatif_end_21vianet_keeps_the_gpt_channel_through_azure_openai(
+    bundled: KnowledgeGraph,
+) -> None:
+    """Azure China's account of the GPT channel depends on the 21Vianet agreement; Microsoft's
+    own account (AZ-8: models deployed outside China) does not. Ending the agreement closes
+    the first account, and the channel stays open through the second."""
+    res = whatif(bundled, Scenario(end=("partnership-microsoft-21vianet",)))
+    seed, az8 = str(KGID["route-seed-azure-china-gpt"]), str(KGID["fact-az-8"])
+    [(closed, why)] = [c for c in res.closed if c[0] == seed]
+    assert "ends" in why and "kgid:fact-az-8" in why
+    [cn] = [c for c in res.changes if c.market == str(KGID["mainland-china"])
+            and c.model == str(KGID.gpt)]
+    assert seed in cn.before and az8 in cn.after and seed not in cn.after
+    assert cn.effect == "fewer accounts"
+    assert len(cn.before_channels) == len(cn.after_channels) == len(set(cn.after_channels))
+    # Without the link the same scenario would count one route fewer.
+    assert len(cn.before) == len(cn.after) + 1
 
 
 def test_whatif_end_partnership_china_loses_openai_models(bundled: KnowledgeGraph) -> None:

@@ -112,7 +112,7 @@ def test_rules_avoid_filter_not_exists() -> None:
 def test_real_defects_are_error_or_warn() -> None:
     severities = {r.name: r.severity for r in RULES}
     for name in ("claim-without-source", "claim-without-status", "entity-fact-without-source",
-                 "duplicate-channel", "date-before-event"):
+                 "duplicate-channel", "date-before-event", "same-channel-link"):
         assert severities[name] == "ERROR", name
     assert all(s in ("ERROR", "WARN") for s in severities.values())
 
@@ -212,6 +212,76 @@ def test_successive_routes_are_not_duplicates(tmp_path: Path) -> None:
     assert _rules_found(path) == {"duplicate-channel": 1}
 
 
+def test_accounts_of_one_channel_are_not_duplicates(tmp_path: Path) -> None:
+    """Two routes on one service linked by ckg:sameChannelAs, with the claim that states the
+    link, are not a duplicate; without the link they are."""
+    text = (FIXTURES / "duplicate-channel-fail.ttl").read_text(encoding="utf-8")
+    basis = (FIXTURES / "same-channel-link-pass.ttl").read_text(encoding="utf-8")
+    basis = basis[basis.index("kgid:x-same-channel a"):]
+    path = tmp_path / "accounts.ttl"
+    path.write_text(text + basis + "kgid:x-route-2 ckg:sameChannelAs kgid:x-route .\n",
+                    encoding="utf-8")
+    assert _rules_found(path) == {}
+    path.write_text(text + basis, encoding="utf-8")
+    assert _rules_found(path) == {"duplicate-channel": 1}
+
+
+@pytest.mark.parametrize(("change", "message"), [
+    ("ckg:market kgid:x-market ; ckg:service kgid:x-cloud",
+     "names another market than"),
+    ("ckg:model kgid:x-model ; ckg:market kgid:x-market ; ckg:service kgid:x-cloud",
+     "carries a model that is not carried by"),
+])
+def test_accounts_of_one_channel_carry_one_model_into_one_market(
+    tmp_path: Path, change: str, message: str,
+) -> None:
+    text = (FIXTURES / "same-channel-link-pass.ttl").read_text(encoding="utf-8")
+    assert change in text
+    if "model" in change:
+        other = change.replace("kgid:x-model", "kgid:x-model-2")
+        extra = ('kgid:x-model-2 a ckg:Model ; rdfs:label "Model Y"@en ; '
+                 'ckg:developer kgid:x-dev .\n')
+    else:
+        other = change.replace("kgid:x-market", "kgid:x-elsewhere")
+        extra = 'kgid:x-elsewhere a ckg:Market ; rdfs:label "Otherland"@en .\n'
+    path = tmp_path / "mismatch.ttl"
+    path.write_text(text.replace(change, other) + extra, encoding="utf-8")
+    found = [f for f in run_checks(load([path])).findings]
+    assert {f.rule for f in found} == {"same-channel-link"}
+    assert any(message in f.text for f in found), [f.text for f in found]
+
+
+def test_accounts_of_one_channel_are_linked_pairwise(tmp_path: Path) -> None:
+    """A third account linked to X-2 only must be linked to X-1 too."""
+    text = (FIXTURES / "same-channel-link-pass.ttl").read_text(encoding="utf-8")
+    third = ('kgid:x-route-3 a ckg:AccessRoute ; ckg:factId "X-4" ; rdfs:comment "X-4."@en ;\n'
+             '    ckg:kind ckg:Reseller ; ckg:model kgid:x-model ; ckg:market kgid:x-market ;\n'
+             '    ckg:service kgid:x-cloud-3 ; ckg:open true ; ckg:quote "Model X resold." ;\n'
+             '    ckg:status ckg:reported ; ckg:statedOn "2024-05-01"^^xsd:date ;\n'
+             '    prov:wasDerivedFrom kgid:x-source .\n'
+             'kgid:x-cloud-3 a ckg:Service ; rdfs:label "Third Cloud"@en ;\n'
+             '    ckg:provider kgid:x-reseller .\n')
+
+    def link(a: str, b: str, n: int) -> str:
+        return (f"kgid:{a} ckg:sameChannelAs kgid:{b} .\n"
+                f'kgid:x-link-{n} a ckg:Claim , rdf:Statement ; ckg:factId "X-L{n}" ;\n'
+                f'    rdfs:comment "one channel"@en ; ckg:quote "the same offering" ;\n'
+                f'    ckg:about kgid:{a} , kgid:{b} ; ckg:inference "inferred from the report" ;\n'
+                f'    ckg:status ckg:reported ; ckg:statedOn "2024-05-01"^^xsd:date ;\n'
+                f"    prov:wasDerivedFrom kgid:x-source ; rdf:subject kgid:{a} ;\n"
+                f"    rdf:predicate ckg:sameChannelAs ; rdf:object kgid:{b} .\n")
+
+    path = tmp_path / "three.ttl"
+    path.write_text(text + third + link("x-route-3", "x-route-2", 1), encoding="utf-8")
+    found = run_checks(load([path])).findings
+    assert [(f.rule, f.focus, f.value) for f in found] == [
+        ("same-channel-link", URIRef(KGID + "x-route"), URIRef(KGID + "x-route-3"))]
+    assert "not directly" in found[0].text
+    path.write_text(text + third + link("x-route-3", "x-route-2", 1)
+                    + link("x-route-3", "x-route", 2), encoding="utf-8")
+    assert _rules_found(path) == {}
+
+
 def test_note_naming_a_contradicting_claim_needs_a_link(tmp_path: Path) -> None:
     text = (FIXTURES / "claim-without-source-pass.ttl").read_text(encoding="utf-8")
     note = 'kgid:x-claim ckg:statusNote "its wording is not supported by X-1" .\n'
@@ -253,9 +323,22 @@ def _python_duplicate_pairs(graph: Graph) -> set[tuple[URIRef, URIRef]]:
                 if str(a) < str(b) and not any(
                     (x, p, y) in graph for x, y in ((a, b), (b, a))
                     for p in (OWL.sameAs, CKG.supersededBy)
-                ) and not _successive(graph, a, b):
+                ) and not _successive(graph, a, b) and b not in _accounts(graph, a):
                     pairs.add((a, b))
     return pairs
+
+
+def _accounts(graph: Graph, route: URIRef) -> set[object]:
+    """The routes ckg:sameChannelAs links reach from ``route``, either way."""
+    seen: set[object] = {route}
+    todo: list[object] = [route]
+    while todo:
+        n = todo.pop()
+        for m in [*graph.objects(n, CKG.sameChannelAs), *graph.subjects(CKG.sameChannelAs, n)]:
+            if m not in seen:
+                seen.add(m)
+                todo.append(m)
+    return seen
 
 
 def _successive(graph: Graph, a: URIRef, b: URIRef) -> bool:

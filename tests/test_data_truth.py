@@ -257,22 +257,71 @@ def test_one_channel_is_one_route_node(bundled_ox: KnowledgeGraph) -> None:
         assert not ask(bundled_ox, f"ASK {{ kgid:{row} a ckg:AccessRoute }}")
 
 
+def _channels(kg: KnowledgeGraph, market: str) -> dict[str, dict[str, bool]]:
+    """model label -> {channel -> open}, computed in Python: a channel is a route node or the
+    route nodes ckg:sameChannelAs links join (either way), open when any is."""
+    links = rows(kg, "SELECT ?a ?b { ?a ckg:sameChannelAs ?b }")
+    parent: dict[str, str] = {}
+
+    def root(x: str) -> str:
+        while parent.get(x, x) != x:
+            x = parent[x]
+        return x
+
+    for a, b in links:
+        ra, rb = root(a), root(b)
+        if ra != rb:
+            parent[max(ra, rb)] = min(ra, rb)
+    out: dict[str, dict[str, bool]] = {}
+    for r, label, is_open in rows(kg, f"""SELECT ?r ?l ?o {{
+            ?r a ckg:AccessRoute ; ckg:market kgid:{market} ; ckg:model ?mo ; ckg:open ?o .
+            ?mo rdfs:label ?l FILTER(lang(?l) = 'en') }}"""):
+        by = out.setdefault(label, {})
+        by[root(r)] = by.get(root(r), False) or is_open == "true"
+    return out
+
+
 def test_model_availability_counts_distinct_channels(bundled_ox: KnowledgeGraph) -> None:
     res = query(bundled_ox, "model-availability", {"market": "CN"})
     got = {str(r[0]): (int(r[1]), int(r[2])) for r in res.rows}
-    want: dict[str, list[int]] = {}
-    for label, is_open, n in rows(bundled_ox, """SELECT ?l ?o (COUNT(DISTINCT ?r) AS ?n) {
-            ?r a ckg:AccessRoute ; ckg:market kgid:mainland-china ; ckg:model ?mo ; ckg:open ?o .
-            ?mo rdfs:label ?l FILTER(lang(?l) = 'en') } GROUP BY ?l ?o"""):
-        want.setdefault(label, [0, 0])[0 if is_open == "true" else 1] += int(n)
-    assert got == {k: tuple(v) for k, v in want.items()}
-    assert got["OpenAI GPT models"] == (2, 1)
+    want = {label: (sum(c.values()), sum(not o for o in c.values()))
+            for label, c in _channels(bundled_ox, "mainland-china").items()}
+    assert got == want
+    # The link matters: counted by route node, GPT would have one more open route.
+    [(nodes,)] = rows(bundled_ox, """SELECT (COUNT(DISTINCT ?r) AS ?n) {
+        ?r a ckg:AccessRoute ; ckg:market kgid:mainland-china ; ckg:model kgid:gpt ;
+           ckg:open true }""")
+    assert got["OpenAI GPT models"][0] == int(nodes) - 1
+
+
+def test_the_two_azure_accounts_of_gpt_are_one_channel(bundled_ox: KnowledgeGraph) -> None:
+    """AZ-9 ties AZ-7's Azure China route to AZ-8's Azure OpenAI route; the link is an
+    inference, reported, with its sources, and never dated before AZ-9's page."""
+    for a, b in (("route-seed-azure-china-gpt", "fact-az-8"),
+                 ("fact-az-8", "route-seed-azure-china-gpt")):
+        assert ask(bundled_ox, f"ASK {{ kgid:{a} ckg:sameChannelAs kgid:{b} }}")
+    [(stmt, why, status, stated, src_date)] = rows(bundled_ox, """SELECT ?st ?why ?s ?d ?sd {
+        ?st rdf:predicate ckg:sameChannelAs ; rdf:subject kgid:route-seed-azure-china-gpt ;
+            rdf:object kgid:fact-az-8 ; ckg:inference ?why ; ckg:status ?s ; ckg:statedOn ?d ;
+            prov:wasDerivedFrom kgid:source-qq-information-translation .
+        kgid:source-qq-information-translation dcterms:date ?sd }""")
+    assert status.endswith("#reported") and stated >= src_date
+    assert all(f"AZ-{n}" in why for n in (9, 1, 8)) and "inferred" in why
+    # Each account keeps its own seller and service (the sources disagree on them).
+    sellers = {short(r): short(s) for r, s in rows(bundled_ox, """SELECT ?r ?s {
+        ?r ckg:sameChannelAs ?o ; ckg:seller ?s }""")}
+    assert sellers == {"route-seed-azure-china-gpt": "shanghai-blue-cloud",
+                       "fact-az-8": "microsoft"}
 
 
 def test_the_brief_counts_distinct_channels(bundled_ox: KnowledgeGraph) -> None:
     from channelkg.render.brief import build_report
     md = build_report(bundled_ox, market="CN").to_markdown()
-    assert "OpenAI GPT models → Mainland China: 2 open routes" in md
+    gpt = _channels(bundled_ox, "mainland-china")["OpenAI GPT models"]
+    n = sum(gpt.values())
+    assert f"OpenAI GPT models → Mainland China: {n} open route{'s' * (n != 1)} " in md
+    opened = sum(sum(c.values()) for c in _channels(bundled_ox, "mainland-china").values())
+    assert f"\n{opened} open and " in md
 
 
 # -- 6. Queries ---------------------------------------------------------------------------
@@ -345,7 +394,10 @@ def test_a_reader_cites_the_original_not_the_mirror(bundled_ox: KnowledgeGraph) 
 @pytest.mark.parametrize(("entity", "label", "fact"), [
     ("alibaba", "阿里", "CN-6"),
     ("gemini-in-android-studio", "Android Studio 中的 Gemini", "GOO-4"),
-    ("bytedance", "字节跳动", "CN-15"), ("ernie-bot", "文心一言", "CN-1")])
+    ("bytedance", "字节跳动", "CN-15"), ("ernie-bot", "文心一言", "CN-1"),
+    ("21vianet", "世纪互联", "DER-CLAIM-21VIANET-CHINESE-NAME"),
+    ("microsoft", "微软", "DER-CLAIM-MICROSOFT-CHINESE-NAME"),
+    ("doubao", "豆包", "DER-CLAIM-DOUBAO-CHINESE-NAME")])
 def test_chinese_names_are_quoted_by_a_source(
     bundled_ox: KnowledgeGraph, entity: str, label: str, fact: str
 ) -> None:

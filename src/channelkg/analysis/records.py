@@ -4,12 +4,17 @@
 says ``ckg:open true``, its status is not ``superseded``, the day lies in
 ``[validFrom, validTo)`` where those are given, no restriction in force on that day
 ``ckg:blocks`` it, and every partnership it ``ckg:dependsOn`` holds on that day.
+
+Two route nodes linked by ``ckg:sameChannelAs`` (either way) are two
+accounts of one channel: each keeps its own record, and :attr:`Route.channel` names
+the channel they share, so that every count of channels (:func:`count_channels`) counts
+them once and a channel stays open while any of its accounts does.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
@@ -29,8 +34,8 @@ _STATUS, _SUPERSEDED, _VALID_FROM, _VALID_TO, _STATED_ON = (
 _KIND, _IMPOSED_BY, _MODEL, _SERVICE, _SELLER, _PROVIDER, _OPERATOR, _DEPENDS_ON = (
     CKG.kind, CKG.imposedBy, CKG.model, CKG.service, CKG.seller, CKG.provider, CKG.operator,
     CKG.dependsOn)
-_OPEN, _SANCTIONED, _FACT_ID, _CONFLICTS_WITH, _FAMILY = (
-    CKG.open, CKG.sanctioned, CKG.factId, CKG.conflictsWith, CKG.family)
+_OPEN, _SANCTIONED, _FACT_ID, _CONFLICTS_WITH, _FAMILY, _SAME_CHANNEL = (
+    CKG.open, CKG.sanctioned, CKG.factId, CKG.conflictsWith, CKG.family, CKG.sameChannelAs)
 
 
 @dataclass(frozen=True)
@@ -89,6 +94,13 @@ class Route:
     labels: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
     closed_because: str = ""  # why a route that says ckg:open true is closed on the day
     precision: str = "day"  # of its dates (ckg:datePrecision): day, month or year
+    channel: str = ""  # the channel it is an account of (see channel_of); "" = itself
+    accounts: tuple[str, ...] = ()  # the other routes of that channel (ckg:sameChannelAs)
+
+    @property
+    def channel_key(self) -> str:
+        """The channel this route is an account of (its own IRI when it is the only one)."""
+        return self.channel or self.iri
 
     def dates_text(self) -> str:
         """``from …; to …; stated …``, each date at the route's precision."""
@@ -136,6 +148,8 @@ class Route:
                 for r in self.restrictions
             ],
             "conflictsWith": [shorten(c) for c in self.conflicts_with],
+            "channel": shorten(self.channel_key),
+            "sameChannelAs": [shorten(a) for a in self.accounts],
         }
 
 
@@ -310,7 +324,39 @@ def _route_record(idx: Index, r: Node, on: dt.date) -> Route:
         labels=labels,
         closed_because=why_closed,
         precision=_precision(idx, r),
+        channel=channel_of(idx, r),
+        accounts=tuple(sorted(map(str, channel_accounts(idx, r) - {r}))),
     )
+
+
+def channel_accounts(idx: Index, r: Node) -> frozenset[Node]:
+    """The route nodes that are accounts of the same channel as ``r`` (``r`` included):
+    those ``ckg:sameChannelAs`` links reach from it, either way (and on, should a link be missing)."""
+    memo = idx.memo["channel_accounts"]
+    got: frozenset[Node] | None = memo.get(r)
+    if got is None:
+        seen, todo = {r}, [r]
+        while todo:
+            n = todo.pop()
+            for m in (*idx.objects(n, _SAME_CHANNEL), *idx.subjects(_SAME_CHANNEL, n)):
+                if m not in seen:
+                    seen.add(m)
+                    todo.append(m)
+        got = frozenset(seen)
+        for n in seen:
+            memo[n] = got
+    return got
+
+
+def channel_of(idx: Index, r: Node) -> str:
+    """The channel route ``r`` is an account of, named by the smallest IRI among its
+    accounts (:func:`channel_accounts`); its own IRI when it is the only one."""
+    return min(map(str, channel_accounts(idx, r)))
+
+
+def count_channels(routes: Iterable[Route]) -> int:
+    """How many distinct channels ``routes`` are accounts of (one per unlinked route)."""
+    return len({r.channel_key for r in routes})
 
 
 def _precision(idx: Index, node: Node) -> str:
@@ -334,5 +380,6 @@ def all_routes(idx: Index, on: dt.date | None = None) -> list[Route]:
 
 
 __all__ = ["RestrictionRef", "Route", "SourceRef", "all_routes", "bearing_restrictions",
-           "candidate_routes", "in_force", "restriction_ref", "restrictions_on", "route_record",
-           "source_ref", "source_refs", "text_of"]
+           "candidate_routes", "channel_accounts", "channel_of", "count_channels", "in_force",
+           "restriction_ref", "restrictions_on", "route_record", "source_ref", "source_refs",
+           "text_of"]

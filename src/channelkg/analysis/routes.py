@@ -58,7 +58,7 @@ class RoutesResult:
     on: dt.date
 
     HEADERS = ("route", "model", "kind", "service", "seller", "operator", "open", "status",
-               "dates", "restrictions", "sources")
+               "dates", "restrictions", "sources", "same channel as")
 
     def rows(self) -> list[list[str]]:
         """One row of display strings per route (for table/csv/md)."""
@@ -84,6 +84,7 @@ class RoutesResult:
                 dates,
                 restr,
                 srcs,
+                ", ".join(map(shorten, r.accounts)),
             ])
         return out
 

@@ -8,7 +8,10 @@ market can rely on (``channelkg query unsanctioned-routes`` lists them).
 graph* (networkx) from the model family to the market, through each route's
 partnerships, seller, service provider, service and local operator, and returns the
 nodes that dominate the market (``nx.immediate_dominators``): the organizations,
-partnerships and services without which the market loses the family.
+partnerships and services without which the market loses the family. Two accounts of
+one channel (``ckg:sameChannelAs``) are two routes of that graph, so a node is critical
+only when it lies on every account; the count of open routes counts them once
+(:attr:`SpofResult.channels`).
 """
 
 from __future__ import annotations
@@ -32,6 +35,7 @@ from channelkg.analysis.index import (
 from channelkg.analysis.records import (
     Route,
     candidate_routes,
+    count_channels,
     route_record,
     source_refs,
     text_of,
@@ -145,6 +149,11 @@ class SpofResult:
     graph: Any = field(default=None, compare=False, repr=False)
 
     @property
+    def channels(self) -> int:
+        """How many channels the open routes are accounts of (``ckg:sameChannelAs``)."""
+        return count_channels(self.open_routes)
+
+    @property
     def cut_off(self) -> bool:
         """True when the market has no open route to the family at all."""
         return not self.open_routes
@@ -159,6 +168,7 @@ class SpofResult:
             "market": shorten(self.market),
             "marketLabel": self.market_label,
             "openRoutes": [shorten(r.iri) for r in self.open_routes],
+            "openChannels": self.channels,
             "singlePointsOfFailure": nodes(self.critical),
             "minimumCut": nodes(self.min_cut),
             "assessments": list(self.assessments),

@@ -4,7 +4,9 @@
 block a service, remove an organization, lift a restriction) to the open-route set
 and reports which markets lose or gain which models. Nothing is written. Access
 counts the routes the developer sanctions; a grey-market route (``ckg:sanctioned
-false``) is left out, as in :mod:`channelkg.analysis.spof`.
+false``) is left out, as in :mod:`channelkg.analysis.spof`. Routes are counted as
+channels: two accounts of one channel (``ckg:sameChannelAs``) count once, and a channel
+stays open while any of its accounts does; the account that keeps it open is named.
 """
 
 from __future__ import annotations
@@ -19,7 +21,12 @@ from rdflib import URIRef
 from rdflib.term import Node
 
 from channelkg.analysis.index import Index, family_closure, resolve, resolve_market, resolve_models
-from channelkg.analysis.records import Route, all_routes, in_force, route_record
+from channelkg.analysis.records import (
+    Route,
+    all_routes,
+    in_force,
+    route_record,
+)
 from channelkg.errors import InputError
 from channelkg.graph.memory import KnowledgeGraph
 from channelkg.rdf.namespaces import CKG
@@ -123,9 +130,11 @@ class AccessChange:
     market_label: str
     model: str
     model_label: str
-    before: tuple[str, ...]
+    before: tuple[str, ...]  # the open route nodes (accounts) before the scenario
     after: tuple[str, ...]
     developer_label: str = ""
+    before_channels: tuple[str, ...] = ()  # the channels they are accounts of
+    after_channels: tuple[str, ...] = ()
 
     @property
     def effect(self) -> str:
@@ -135,10 +144,13 @@ class AccessChange:
             return "gains access"
         if set(self.after) == set(self.before):
             return "unchanged"
-        if len(self.after) < len(self.before):
+        before, after = set(self.before_channels), set(self.after_channels)
+        if len(after) < len(before):
             return "fewer routes"
-        if len(self.after) > len(self.before):
+        if len(after) > len(before):
             return "more routes"
+        if after == before:  # every channel keeps an open account
+            return "fewer accounts" if len(self.after) < len(self.before) else "more accounts"
         return "routes change"
 
 
@@ -158,8 +170,8 @@ class WhatIfResult:
 
     def rows(self, all_rows: bool = False) -> list[list[str]]:
         return [
-            [c.market_label, c.model_label, c.developer_label, c.effect, str(len(c.before)),
-             str(len(c.after))]
+            [c.market_label, c.model_label, c.developer_label, c.effect,
+             str(len(c.before_channels)), str(len(c.after_channels))]
             for c in self.changes if all_rows or c.effect != "unchanged"
         ]
 
@@ -174,6 +186,8 @@ class WhatIfResult:
                     "effect": c.effect,
                     "before": [shorten(r) for r in c.before],
                     "after": [shorten(r) for r in c.after],
+                    "channelsBefore": len(c.before_channels),
+                    "channelsAfter": len(c.after_channels),
                 }
                 for c in self.changes if c.effect != "unchanged"
             ],
@@ -234,11 +248,26 @@ def whatif(
     return WhatIfResult(
         scenario=tuple(applied.describe()),
         changes=tuple(access_changes(idx, pool, after_open)),
-        closed=tuple(sorted(closed)),
+        closed=tuple(sorted(kept_by(pool, closed, after_open))),
         opened=tuple(sorted(opened)),
         before_routes=tuple(pool),
         after_open=frozenset(after_open),
     )
+
+
+def kept_by(pool: list[Route], closed: list[tuple[str, str]],
+            after_open: set[str]) -> list[tuple[str, str]]:
+    """The reasons of the routes that close, each followed by the other accounts of its
+    channel that stay open (``ckg:sameChannelAs``), if any: the channel survives."""
+    accounts = {r.iri: r.accounts for r in pool if r.accounts}
+    out = []
+    for iri, why in closed:
+        keep = sorted(a for a in accounts.get(iri, ()) if a in after_open)
+        if keep:
+            why += ("; its channel stays open through its other account "
+                    + ", ".join(map(shorten, keep)))
+        out.append((iri, why))
+    return out
 
 
 def affected_routes(idx: Index, applied: AppliedScenario, on: dt.date) -> list[Route]:
@@ -363,7 +392,7 @@ class AppliedScenario:
 
 
 _EFFECT_ORDER = {"loses access": 0, "gains access": 1, "fewer routes": 2, "more routes": 3,
-                 "routes change": 4, "unchanged": 5}
+                 "routes change": 4, "fewer accounts": 5, "more accounts": 6, "unchanged": 7}
 
 
 def access_changes(idx: Index, pool: list[Route], after_open: set[str]) -> list[AccessChange]:
@@ -373,6 +402,7 @@ def access_changes(idx: Index, pool: list[Route], after_open: set[str]) -> list[
         labels.update(r.labels)
     before: dict[tuple[str, str], list[str]] = defaultdict(list)
     after: dict[tuple[str, str], list[str]] = defaultdict(list)
+    channel = {r.iri: r.channel_key for r in pool}
     for r in pool:
         if r.sanctioned is False:  # a grey-market route is not access a market relies on
             continue
@@ -388,6 +418,8 @@ def access_changes(idx: Index, pool: list[Route], after_open: set[str]) -> list[
             market=mk, market_label=labels.get(mk) or idx.label(URIRef(mk)),
             model=m, model_label=labels.get(m) or idx.label(URIRef(m)),
             before=tuple(sorted(before.get(key, []))), after=tuple(sorted(after.get(key, []))),
+            before_channels=tuple(sorted({channel[r] for r in before.get(key, [])})),
+            after_channels=tuple(sorted({channel[r] for r in after.get(key, [])})),
             developer_label=", ".join(sorted({
                 idx.label(d) for f in family_closure(idx, URIRef(m), down=False)
                 for d in idx.objects(f, CKG.developer)

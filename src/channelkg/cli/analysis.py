@@ -51,7 +51,9 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
     Direct sales, cloud partners and their local operators, resellers and self-hosted
     open weights, each with its status, dates, sources, open or closed, and the
     restrictions that bear on it (that block it, or that apply to its service, model or
-    seller in that market). --format json prints one route record per route, the same
+    seller in that market). Two routes that are accounts of one channel
+    (ckg:sameChannelAs: their sources differ on its details) name each other under
+    "same channel as". --format json prints one route record per route, the same
     record as spof and whatif print (docs/formats.md).
 
     \b
@@ -92,8 +94,9 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
     the nodes that every path passes (dominators of the market). When there is no
     single point of failure the minimum set of nodes whose removal cuts the market off
     is shown instead. Dependency-risk assessments in the data that concern those nodes
-    are listed as corroboration. --format json gives each family's open routes as route
-    records (docs/formats.md).
+    are listed as corroboration. Open routes are counted as channels: two accounts of
+    one channel (ckg:sameChannelAs) count once. --format json gives each family's open
+    routes as route records (docs/formats.md).
 
     \b
     Examples:
@@ -140,8 +143,11 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
     """What if: which markets lose or gain which models under a scenario.
 
     Nothing is written to the graph; the scenario is applied to the set of open routes
-    and the before/after access of every market to every model is compared.
-    --format json gives the routes that close or open as route records with a reason.
+    and the before/after access of every market to every model is compared. Routes are
+    counted as channels: two accounts of one channel (ckg:sameChannelAs) count once, and
+    the channel stays open while one of them does ("fewer accounts"; the closing route
+    names the account that keeps it open). --format json gives the routes that close or
+    open as route records with a reason.
 
     \b
     Examples:

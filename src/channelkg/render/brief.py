@@ -19,7 +19,7 @@ from typing import Any
 from rdflib import Literal, URIRef
 from rdflib.namespace import RDFS
 
-from channelkg.analysis.records import all_routes
+from channelkg.analysis.records import all_routes, count_channels
 from channelkg.analysis.routes import (
     Index,
     Route,
@@ -44,6 +44,27 @@ def _n(count: int, noun: str) -> str:
     return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
+def _routes_told(rs: Sequence[Route], noun: str) -> str:
+    """``2 open routes``, counted as channels: ``1 open route (told by 2 accounts)`` when
+    route nodes are accounts of one channel (``ckg:sameChannelAs``)."""
+    n = count_channels(rs)
+    return _n(n, noun) + (f" (told by {len(rs)} accounts)" if len(rs) > n else "")
+
+
+def _routes_paragraph(rs: Sequence[Route]) -> str:
+    """How many open and closed routes (channels) the table lists, and how to read it."""
+    open_rs = [r for r in rs if r.open]
+    open_channels = {r.channel_key for r in open_rs}
+    closed_rs = [r for r in rs if not r.open and r.channel_key not in open_channels]
+    text = (f"{count_channels(open_rs)} open and "
+            f"{_n(count_channels(closed_rs), 'closed route')}; open routes first.")
+    if count_channels(rs) < len(rs):
+        text += (" Two rows whose open column says \u201csame channel as\u201d the other are "
+                 "two accounts of one channel, whose sources differ on its details; it "
+                 "counts once.")
+    return text
+
+
 # ---------------------------------------------------------------------------
 # Building briefs
 # ---------------------------------------------------------------------------
@@ -58,8 +79,15 @@ def _dates(r: Any) -> str:
         ("from", r.valid_from), ("until", r.valid_to), ("stated", r.stated_on)) if v)
 
 
-def _route_row(b: Brief, r: Route, with_market: bool = False) -> list[str]:
-    state = r.state
+def _route_row(b: Brief, r: Route, with_market: bool = False,
+               by_iri: dict[str, Route] | None = None) -> list[str]:
+    state = r.state + ("" if r.sanctioned is None else (", sanctioned" if r.sanctioned
+                                                         else ", not sanctioned"))
+    known = by_iri or {}
+    others = [known[a] for a in r.accounts if a in known]
+    if others:  # two accounts of one channel (ckg:sameChannelAs)
+        state += "; same channel as the route via " + ", ".join(
+            o.name(o.service) for o in others)
     restr = "; ".join(
         f"{x.kind} by {x.imposed_by or '?'} ({x.relation}"
         f"{', from ' + x.valid_from if x.valid_from else ''}"
@@ -74,8 +102,7 @@ def _route_row(b: Brief, r: Route, with_market: bool = False) -> list[str]:
         r.name(r.service),
         ", ".join(r.name(s) for s in r.sellers),
         r.name(r.operator) if r.operator else "",
-        state + ("" if r.sanctioned is None else (", sanctioned" if r.sanctioned
-                                                   else ", not sanctioned")),
+        state,
         r.name(r.status),
         _dates(r),
         restr,
@@ -214,15 +241,15 @@ def _market_findings(idx: Index, label: str, all_routes: Sequence[Route],
                 corr = (" The data's own dependency-risk assessment agrees: "
                         + "; ".join(f"\u201c{a['statement']}\u201d" for a in s.assessments))
             findings.append(
-                f"{s.family_label} → {label}: {_n(len(s.open_routes), 'open route')}, "
-                f"and {'every one passes' if len(s.open_routes) > 1 else 'it passes'} through "
+                f"{s.family_label} → {label}: {_routes_told(s.open_routes, 'open route')}, "
+                f"and {'every one passes' if s.channels > 1 else 'it passes'} through "
                 f"{names}: {'single points' if len(s.critical) > 1 else 'a single point'} "
                 f"of failure.{corr}"
             )
         else:
             cut = ", ".join(c.label for c in s.min_cut)
             findings.append(
-                f"{s.family_label} → {label}: {_n(len(s.open_routes), 'open route')} and no "
+                f"{s.family_label} → {label}: {_routes_told(s.open_routes, 'open route')} and no "
                 f"single point of failure (smallest cut: {cut})."
             )
     return findings
@@ -234,7 +261,7 @@ def _spof_table(b: Brief, spofs: Sequence[SpofResult]) -> None:
     for s in spofs:
         spof_rows.append([
             s.family_label,
-            str(len(s.open_routes)),
+            str(s.channels),
             "; ".join(f"{c.label} ({c.role})" for c in s.critical)
             or ("cut off already" if s.cut_off else "none"),
             "; ".join(c.label for c in s.min_cut),
@@ -268,10 +295,10 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
         b.p(f"The graph holds no comparison table from {shorten(source)} for this market.")
 
     b.h2("Access routes")
-    b.p(f"{sum(r.open for r in rres.routes)} open and "
-        f"{_n(sum(not r.open for r in rres.routes), 'closed route')}; open routes first.")
+    b.p(_routes_paragraph(rres.routes))
     if rres.routes:
-        b.table(ROUTE_HEADERS, [_route_row(b, r) for r in rres.routes])
+        by_iri = {r.iri: r for r in rres.routes}
+        b.table(ROUTE_HEADERS, [_route_row(b, r, by_iri=by_iri) for r in rres.routes])
 
     b.h2("Restrictions")
     in_market = sorted({x for m in m_parts for x in idx.subjects(CKG.market, m)}, key=str)
@@ -412,15 +439,17 @@ def _provider_brief(kg: KnowledgeGraph, idx: Index, provider: str, on: dt.date) 
                 crit = ", ".join(c.label for c in s.critical)
                 findings.append(f"{s.market_label} depends on {label} for {s.family_label}: "
                                 f"every open route passes through {crit}.")
-    n_open = sum(r.open for r, _ in involved)
-    findings.append(f"{label} takes part in {_n(len(involved), 'access route')} ({n_open} open) "
-                    f"into {_n(len(markets), 'market')}.")
+    taken = [r for r, _ in involved]
+    n_open = count_channels(r for r in taken if r.open)
+    findings.append(f"{label} takes part in {_routes_told(taken, 'access route')} "
+                    f"({n_open} open) into {_n(len(markets), 'market')}.")
     b.bullets(findings)
 
     b.h2("Access routes")
     if involved:
         headers = ["role", *ROUTE_HEADERS[:1], "market", *ROUTE_HEADERS[1:]]
-        b.table(headers, [[", ".join(roles), *_route_row(b, r, with_market=True)]
+        by_iri = {r.iri: r for r in taken}
+        b.table(headers, [[", ".join(roles), *_route_row(b, r, with_market=True, by_iri=by_iri)]
                           for r, roles in involved])
     else:
         b.p(f"{label} takes part in no access route in the graph.")

@@ -32,7 +32,7 @@ from typing import TYPE_CHECKING, Any
 from rdflib import URIRef
 
 from channelkg.analysis.index import Index, families, family_closure
-from channelkg.analysis.records import RestrictionRef, Route
+from channelkg.analysis.records import RestrictionRef, Route, count_channels
 from channelkg.analysis.routes import RoutesResult, resolve_market, resolve_models, routes
 from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.terms import shorten
@@ -249,6 +249,7 @@ class _Builder:
                     edge_keys.append(k)
         self.routes.append({
             "route": curie,
+            "channel": shorten(r.channel_key),  # shared by accounts of one channel
             "label": claim_label,
             "state": state,
             "open": r.open,
@@ -322,7 +323,8 @@ class _Builder:
                 bottom = max(bottom, floor)
             routes_in = [r for r in self.routes if r["band"] == band]
             bands.append({"id": band, "label": label, "top": round(top, 1),
-                          "bottom": round(bottom, 1), "routes": len(routes_in)})
+                          "bottom": round(bottom, 1),
+                          "routes": len({r["channel"] for r in routes_in})})
             top = bottom
         counts = {c: len({n.iri for n in self.nodes.values() if n.column == c})
                   for c, _ in columns}
@@ -333,6 +335,16 @@ class _Builder:
             "positions": {n.key: (float(x_of[n.column]), round(n.y, 1))
                           for n in self.nodes.values()},
         }
+
+
+def band_count(rs: list[Route]) -> str:
+    """``3 routes, 2 open``, counted as channels: two accounts of one channel
+    (``ckg:sameChannelAs``) count once, and the channel is open when one of them is;
+    ``(4 accounts)`` follows when the map draws more paths than there are channels."""
+    n = count_channels(rs)
+    n_open = count_channels(r for r in rs if r.open)
+    accounts = f" ({len(rs)} accounts)" if len(rs) > n else ""
+    return f"{n} route{'s' * (n != 1)}, {n_open} open{accounts}"
 
 
 def _triples_for(idx: Index, res: RoutesResult) -> list[tuple[Any, Any, Any]]:
@@ -415,9 +427,8 @@ def channel_map(
     lane_band: list[int] = []
     for b, fam in enumerate(band_keys):
         rs = by_band[fam]
-        n_open = sum(1 for r in rs if r.open)
         name = idx.label(URIRef(fam)) if fam else ""
-        band_labels.append(f"{name}: {len(rs)} route{'s' * (len(rs) != 1)}, {n_open} open")
+        band_labels.append(f"{name}: {band_count(rs)}")
         first = len(lane_band)
         for r in rs:
             builder.add_route(r, b, len(lane_band))
@@ -462,6 +473,7 @@ __all__ = [
     "MARGIN",
     "STATES",
     "ChannelMap",
+    "band_count",
     "box_height",
     "channel_map",
     "closing_restrictions",

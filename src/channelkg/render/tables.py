@@ -107,7 +107,7 @@ def spof_table(results: Iterable[SpofResult], market: str) -> Table:
         [
             r.family_label,
             r.market_label,
-            str(len(r.open_routes)),
+            str(r.channels),
             "; ".join(f"{c.label} [{shorten(c.iri)}] ({c.role})" for c in r.critical)
             or ("cut off: no open route" if r.cut_off else "none"),
             "; ".join(f"{c.label} ({c.role})" for c in r.min_cut),
