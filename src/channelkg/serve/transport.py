@@ -10,6 +10,9 @@ uvicorn's HTTP/1.1 protocol (h11) with three bounds added, per server:
 * **Idle timeout** (``idle_timeout``): a connection that has sent nothing yet, or
   nothing since its last answer (keep-alive), is closed after this many seconds.
 
+Writes of one event-loop step go out as one ``send`` (:class:`Coalesced`): an answer's
+status line, headers and body reach a keep-alive client in one packet, not two.
+
 Warnings about refused or malformed connections are rate-limited (:class:`RateLimit`):
 a flood of bad clients writes a few lines a minute to the log, not one per client.
 """
@@ -61,11 +64,79 @@ class RateLimit(logging.Filter):
         return True
 
 
-def protocol_class(limits: Limits) -> type:
-    """uvicorn's h11 protocol class with the given :class:`Limits`."""
+class Coalesced:
+    """A transport that sends the writes of one event-loop step as one ``send``.
+
+    uvicorn writes an answer's status line and headers, then its body: two packets, and
+    a keep-alive client wakes up for each. Writes are held until the current callback
+    returns (or 64 KiB are held, or the transport closes), then sent together.
+    """
+
+    def __init__(self, transport: Any, loop: Any) -> None:
+        self.transport = transport
+        self.loop = loop
+        self._held: list[bytes] = []
+        self._size = 0
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self._held:
+            self.loop.call_soon(self.flush)
+        self._held.append(data)
+        self._size += len(data)
+        if self._size >= 1 << 16:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._held:
+            data = self._held[0] if len(self._held) == 1 else b"".join(self._held)
+            self._held, self._size = [], 0
+            if not self.transport.is_closing():
+                self.transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
+class Activity:
+    """The requests under way over all connections: read (their headers at least), not
+    answered yet. A request counts from the moment it is read, before the application
+    starts on it, so requests that wait behind a busy event loop count too."""
+
+    def __init__(self) -> None:
+        self.requests = 0
+
+
+class Counted:
+    """Counts a connection's request in an :class:`Activity` (part of the protocol class)."""
+
+    activity: Activity
+    cycle: Any
+    counted: Any = None
+
+    def count(self) -> None:
+        cycle = self.cycle
+        if cycle is not None and cycle is not self.counted and not cycle.response_complete:
+            self.counted = cycle
+            self.activity.requests += 1
+
+    def uncount(self) -> None:
+        if self.counted is not None:
+            self.counted = None
+            self.activity.requests -= 1
+
+
+def protocol_class(limits: Limits, activity: Activity | None = None) -> type:
+    """uvicorn's h11 protocol class with the given :class:`Limits`, counting the requests
+    under way in ``activity``."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class Bounded(H11Protocol):
+    class Bounded(Counted, H11Protocol):
         """H11Protocol with a connection cap, a header timeout and an idle timeout."""
 
         bounds = limits
@@ -81,13 +152,15 @@ def protocol_class(limits: Limits) -> type:
                 transport.close()
                 self.transport = transport
                 return
-            super().connection_made(transport)
+            coalesced: Any = Coalesced(transport, self.loop)
+            super().connection_made(coalesced)
             self._idle_timer = self.loop.call_later(self.bounds.idle_timeout, self._expire)
 
         def connection_lost(self, exc: Exception | None) -> None:
             if self._refused:
                 return
             self._cancel()
+            self.uncount()
             super().connection_lost(exc)
 
         def _cancel(self) -> None:
@@ -112,6 +185,7 @@ def protocol_class(limits: Limits) -> type:
                 self._read_timer = self.loop.call_later(self.bounds.header_timeout,
                                                         self._expire)
             super().data_received(data)
+            self.count()
             self._settle()
 
         def _settle(self) -> None:
@@ -123,16 +197,19 @@ def protocol_class(limits: Limits) -> type:
                 self._read_timer = None
 
         def on_response_complete(self) -> None:
+            self.uncount()
             super().on_response_complete()
             if self.transport.is_closing():
                 return
+            self.count()  # a pipelined request read meanwhile
             cycle = self.cycle
             if cycle is not None and not cycle.response_complete and cycle.more_body:
                 # a pipelined request is under way: it gets a header timer of its own
                 self._read_timer = self.loop.call_later(self.bounds.header_timeout,
                                                         self._expire)
 
+    Bounded.activity = activity or Activity()
     return Bounded
 
 
-__all__ = ["Limits", "RateLimit", "protocol_class"]
+__all__ = ["Activity", "Coalesced", "Counted", "Limits", "RateLimit", "protocol_class"]
