@@ -1,6 +1,5 @@
 """Known cheap queries: answered in the server process once a worker answered them fast;
-never a query that ran long, failed or may vary; a longer one only while no other request
-is under way; and answers written in one piece."""
+never a query that ran long, failed or may vary; and answers written in one piece."""
 
 from __future__ import annotations
 
@@ -13,7 +12,6 @@ from typing import Any
 import pytest
 
 from channelkg.graph.open import GraphSpec
-from channelkg.serve import cheap
 from channelkg.serve.app import prepare_graph
 from channelkg.serve.cheap import Known
 from channelkg.serve.transport import Coalesced
@@ -128,71 +126,3 @@ def test_the_writes_of_one_step_go_out_in_one_piece() -> None:
         return raw
 
     asyncio.run(run())
-
-
-def test_a_longer_known_query_waits_for_a_worker_while_others_are_under_way(
-        known: Known, pool: WorkerPool, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(cheap, "TINY", 0.0)  # every known query counts as a longer one
-    known.limit = 5.0
-    ask(known, pool, MARKETS)
-    known.activity.requests = 2  # this request and another one
-    ask(known, pool, MARKETS)
-    assert known.runs == 0 and Job(text=MARKETS, accept=JSON) in known
-    known.activity.requests = 1  # this request alone
-    ask(known, pool, MARKETS)
-    assert known.runs == 1
-
-
-def test_requests_under_way_are_counted_over_connections_and_keep_alive() -> None:
-    import http.client
-    import socket
-    import threading
-
-    import uvicorn
-
-    from channelkg.serve.transport import Activity, Limits, protocol_class
-
-    activity = Activity()
-    seen: list[int] = []
-    release = threading.Event()
-
-    async def app(scope: Any, receive: Any, send: Any) -> None:
-        if scope["type"] != "http":
-            return
-        seen.append(activity.requests)
-        if scope["path"] == "/hold":
-            await asyncio.get_running_loop().run_in_executor(None, release.wait, 10)
-        await send({"type": "http.response.start", "status": 200,
-                    "headers": [(b"content-length", b"2")]})
-        await send({"type": "http.response.body", "body": b"ok"})
-
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    config = uvicorn.Config(app, log_level="warning", lifespan="off",
-                            http=protocol_class(Limits(), activity))
-    server = uvicorn.Server(config)
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    try:
-        while not server.started:
-            thread.join(0.05)
-        held = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        held.request("GET", "/hold")
-        while not seen:
-            thread.join(0.05)
-        other = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
-        for _ in range(2):  # keep-alive: one request after the other on one connection
-            other.request("GET", "/")
-            assert other.getresponse().read() == b"ok"
-        release.set()
-        assert held.getresponse().read() == b"ok"
-        assert seen == [1, 2, 2]
-        assert activity.requests == 0
-        held.close()
-        other.close()
-    finally:
-        release.set()
-        server.should_exit = True
-        thread.join(10)
-        sock.close()

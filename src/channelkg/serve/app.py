@@ -36,7 +36,7 @@ from channelkg.serve.cheap import Known, plain_oxigraph
 from channelkg.serve.guard import MAX_BODY, Guard, Policy
 from channelkg.serve.protocol import Refusal, is_update, read_query
 from channelkg.serve.results import FORMATS, negotiate, render, results_xml
-from channelkg.serve.transport import Activity, Limits, RateLimit, protocol_class
+from channelkg.serve.transport import Limits, RateLimit, protocol_class
 from channelkg.serve.workers import Job, Reply, Served, WorkerPool, add_named_graphs, execute
 
 STATIC = resources.static_dir()
@@ -264,8 +264,7 @@ def serve(graph: GraphSpec, *, options: Options | None = None,
     shown = f"[{opts.host}]" if ":" in opts.host else opts.host
     try:
         kept = prepare_graph(graph, named)
-        activity = Activity()
-        known = None if kept is None else Known(kept, opts.timeout, activity)
+        known = None if kept is None else Known(kept, opts.timeout)
         pool = WorkerPool(Served(graph, named), size=opts.workers, timeout=opts.timeout,
                           queue=opts.queue)
         pool.start()
@@ -276,7 +275,7 @@ def serve(graph: GraphSpec, *, options: Options | None = None,
             logging.getLogger("uvicorn.error").addFilter(RateLimit())
             config = uvicorn.Config(app, host=opts.host, port=port, log_level="warning",
                                     access_log=False, timeout_graceful_shutdown=5,
-                                    http=protocol_class(opts.limits, activity), server_header=False,
+                                    http=protocol_class(opts.limits), server_header=False,
                                     timeout_keep_alive=max(1, round(opts.limits.idle_timeout)))
             uvicorn.Server(config).run(sockets=[sock])
         finally:

@@ -3,20 +3,20 @@
 A worker answers every query the first time. The graph cannot change while it is served
 (files are loaded once, a store is opened read-only), and a query that calls no random
 function does the same work every time it runs on it. So a query whose worker answered
-HTTP 200 within :attr:`Known.limit` seconds (at most 50 ms, and at most a fiftieth of
+HTTP 200 within :attr:`Known.limit` seconds (at most 2 ms, and at most a fiftieth of
 the time limit) is *known cheap*: the next requests with the same text, dataset, format
-and row limit run it in the server process, which saves two process hops and the copy
-of the answer between processes. It runs on the event loop, which serves no other
-connection meanwhile; so a known query of more than :data:`TINY` seconds runs there only
-while no other request is under way, and in a worker otherwise (workers run in
-parallel, the event loop goes on reading and answering).
+and row limit run it on the server's event loop, which saves two process hops and the
+copy of the answer between processes.
 
-A query that ran long never becomes known, so a runaway query still runs in a worker,
-which is killed at the time limit. A known query that takes more than four times the
-limit in the server process (a loaded machine) is forgotten and goes back to the
-workers. Only a plain Oxigraph graph (files or an ``oxigraph:`` store; no view, no
-reasoning, no other engine) is kept in the server process; with any other graph every
-query runs in a worker. The server process holds one more copy of in-memory data.
+A query that ran longer never becomes known, so a runaway query still runs in a worker,
+which is killed at the time limit; and the event loop, which serves no other connection
+while it runs a query, is never held for long. A known query that takes more than four
+times the limit in the server process (a loaded machine) is forgotten and goes back to
+the workers. (Longer queries, of 1,000 rows say, were measured slower in the server
+process than in a worker at one client, and no faster at 16: benchmarks/bench_serve.py.)
+Only a plain Oxigraph graph (files or an ``oxigraph:`` store; no view, no reasoning, no
+other engine) is kept in the server process; with any other graph every query runs in a
+worker. The server process holds one more copy of in-memory data.
 """
 
 from __future__ import annotations
@@ -26,7 +26,6 @@ import time
 from collections import OrderedDict
 from typing import Any
 
-from channelkg.serve.transport import Activity
 from channelkg.serve.workers import Job, Reply, WorkerPool, execute
 
 #: Queries whose work may differ from run to run (``RAND()``, ``UUID()``,
@@ -34,9 +33,8 @@ from channelkg.serve.workers import Job, Reply, WorkerPool, execute
 VARYING = re.compile(r"rand|uuid|\\u", re.IGNORECASE)
 #: Longest query text that is remembered (the memory of the table stays small).
 MAX_TEXT = 4096
-#: Known queries of at most this many seconds run in the server process even while other
-#: requests are under way.
-TINY = 0.002
+#: The longest a worker's answer may take for its query to become known.
+LIMIT = 0.002
 
 
 def _key(job: Job) -> tuple[Any, ...] | None:
@@ -56,16 +54,12 @@ class Known:
     Args:
         kg: the graph, opened in the server process (a plain Oxigraph graph).
         timeout: the workers' time limit in seconds.
-        activity: the requests under way in the server (see
-            :class:`~channelkg.serve.transport.Activity`).
         size: most queries remembered (the least recently used one is forgotten first).
     """
 
-    def __init__(self, kg: Any, timeout: float, activity: Activity | None = None,
-                 size: int = 1024) -> None:
+    def __init__(self, kg: Any, timeout: float, size: int = 1024) -> None:
         self.kg = kg
-        self.limit = min(0.05, timeout / 50)
-        self.activity = activity or Activity()
+        self.limit = min(LIMIT, timeout / 50)
         self.size = size
         self.runs = 0  #: queries answered in the server process
         self._known: OrderedDict[tuple[Any, ...], float] = OrderedDict()
@@ -78,8 +72,7 @@ class Known:
         """The reply to a job: in this process if it is known cheap, else by a worker."""
         key = _key(job)
         cost = None if key is None else self._known.get(key)
-        if key is not None and cost is not None and (
-                cost <= TINY or self.activity.requests <= 1):
+        if key is not None and cost is not None:
             self._known.move_to_end(key)
             reply = self._execute(job)
             self.runs += 1
@@ -122,4 +115,4 @@ def plain_oxigraph(kg: Any) -> bool:
     return type(kg) in (OxigraphGraph, DiskKnowledgeGraph)
 
 
-__all__ = ["MAX_TEXT", "TINY", "VARYING", "Known", "plain_oxigraph"]
+__all__ = ["LIMIT", "MAX_TEXT", "VARYING", "Known", "plain_oxigraph"]

@@ -103,40 +103,11 @@ class Coalesced:
         return getattr(self.transport, name)
 
 
-class Activity:
-    """The requests under way over all connections: read (their headers at least), not
-    answered yet. A request counts from the moment it is read, before the application
-    starts on it, so requests that wait behind a busy event loop count too."""
-
-    def __init__(self) -> None:
-        self.requests = 0
-
-
-class Counted:
-    """Counts a connection's request in an :class:`Activity` (part of the protocol class)."""
-
-    activity: Activity
-    cycle: Any
-    counted: Any = None
-
-    def count(self) -> None:
-        cycle = self.cycle
-        if cycle is not None and cycle is not self.counted and not cycle.response_complete:
-            self.counted = cycle
-            self.activity.requests += 1
-
-    def uncount(self) -> None:
-        if self.counted is not None:
-            self.counted = None
-            self.activity.requests -= 1
-
-
-def protocol_class(limits: Limits, activity: Activity | None = None) -> type:
-    """uvicorn's h11 protocol class with the given :class:`Limits`, counting the requests
-    under way in ``activity``."""
+def protocol_class(limits: Limits) -> type:
+    """uvicorn's h11 protocol class with the given :class:`Limits`."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
-    class Bounded(Counted, H11Protocol):
+    class Bounded(H11Protocol):
         """H11Protocol with a connection cap, a header timeout and an idle timeout."""
 
         bounds = limits
@@ -160,7 +131,6 @@ def protocol_class(limits: Limits, activity: Activity | None = None) -> type:
             if self._refused:
                 return
             self._cancel()
-            self.uncount()
             super().connection_lost(exc)
 
         def _cancel(self) -> None:
@@ -185,7 +155,6 @@ def protocol_class(limits: Limits, activity: Activity | None = None) -> type:
                 self._read_timer = self.loop.call_later(self.bounds.header_timeout,
                                                         self._expire)
             super().data_received(data)
-            self.count()
             self._settle()
 
         def _settle(self) -> None:
@@ -197,19 +166,16 @@ def protocol_class(limits: Limits, activity: Activity | None = None) -> type:
                 self._read_timer = None
 
         def on_response_complete(self) -> None:
-            self.uncount()
             super().on_response_complete()
             if self.transport.is_closing():
                 return
-            self.count()  # a pipelined request read meanwhile
             cycle = self.cycle
             if cycle is not None and not cycle.response_complete and cycle.more_body:
                 # a pipelined request is under way: it gets a header timer of its own
                 self._read_timer = self.loop.call_later(self.bounds.header_timeout,
                                                         self._expire)
 
-    Bounded.activity = activity or Activity()
     return Bounded
 
 
-__all__ = ["Activity", "Coalesced", "Counted", "Limits", "RateLimit", "protocol_class"]
+__all__ = ["Coalesced", "Limits", "RateLimit", "protocol_class"]
