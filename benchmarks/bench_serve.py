@@ -8,19 +8,23 @@ ontology) is served by three contenders, each in its own processes on 127.0.0.1:
   one in-memory store, answers serialized by pyoxigraph (the floor any Python endpoint
   on pyoxigraph pays);
 * Virtuoso 7 (started as the tests start it, tests/virtuoso.py; the graph pushed by the
-  Graph Store Protocol, queried with ``default-graph-uri``).
+  Graph Store Protocol, queried with ``default-graph-uri``);
+* with ``--before SRC``: ``channelkg serve`` run from another ``src`` folder (the main
+  branch's, say), to compare a change with the code before it in the same run.
 
 Two queries, each answered as SPARQL JSON: a small one (the markets with their ISO
 codes, ``LIMIT 10``) and a 1,000-row one (``SELECT ?s ?p ?o … LIMIT 1000``). Clients
 keep their connection alive (one ``http.client`` connection per client thread) and
 send GET requests for ``--seconds`` each, at concurrency 1 and 16. Contenders are
 interleaved, round by round (the order rotates), and the medians of ``--rounds``
-rounds are reported.
+rounds are reported, with the CPU time the server's processes spent per request (from
+/proc; not for Virtuoso).
 
 Usage::
 
     python benchmarks/bench_serve.py               # 20k triples, 3 rounds of 2 s
     python benchmarks/bench_serve.py --size 100k --rounds 5 --seconds 3
+    python benchmarks/bench_serve.py --before ../main/src   # and the code before a change
 
 Writes benchmarks/results/serve.json and serve.md and prints the Markdown.
 """
@@ -31,6 +35,7 @@ import argparse
 import http.client
 import json
 import multiprocessing as mp
+import os
 import platform
 import socket
 import statistics
@@ -62,6 +67,7 @@ QUERIES = {
 CONCURRENCY = (1, 16)
 GRAPH = "https://w3id.org/channelkg/bench/serve"
 ACCEPT = "application/sparql-results+json"
+BEFORE = "channelkg serve (before)"
 
 
 def free_port() -> int:
@@ -114,8 +120,8 @@ def minimal_server(files: list[str], port: int, ready: Any) -> None:
 
 
 class Contender:
-    def __init__(self, name: str, url: str, stop: Callable[[], None]) -> None:
-        self.name, self.url, self.stop = name, url, stop
+    def __init__(self, name: str, url: str, stop: Callable[[], None], pid: int = 0) -> None:
+        self.name, self.url, self.stop, self.pid = name, url, stop, pid
 
 
 def wait_until_answers(url: str, timeout: float = 300.0) -> None:
@@ -136,12 +142,16 @@ def wait_until_answers(url: str, timeout: float = 300.0) -> None:
     raise RuntimeError(f"{url} did not answer within {timeout:.0f} s")
 
 
-def start_channelkg(files: list[str]) -> Contender:
+def start_channelkg(files: list[str], source: str | None = None) -> Contender:
+    """``channelkg serve`` of this checkout, or of the ``src`` folder ``source``."""
     port = free_port()
     cmd = [sys.executable, "-m", "channelkg", "serve", "--port", str(port)]
     for f in files[1:]:  # channelkg reads the ontology (files[0]) with file data itself
         cmd += ["--data", f]
-    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([source or str(ROOT / "src"),
+                                         *filter(None, [env.get("PYTHONPATH")])])
+    proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=env)
     url = f"http://127.0.0.1:{port}/sparql"
     wait_until_answers(url)
 
@@ -149,7 +159,7 @@ def start_channelkg(files: list[str]) -> Contender:
         proc.terminate()
         proc.wait(30)
 
-    return Contender("channelkg serve", url, stop)
+    return Contender(BEFORE if source else "channelkg serve", url, stop, proc.pid)
 
 
 def start_minimal(files: list[str]) -> Contender:
@@ -166,7 +176,7 @@ def start_minimal(files: list[str]) -> Contender:
         proc.terminate()
         proc.join(10)
 
-    return Contender("minimal pyoxigraph server", url, stop)
+    return Contender("minimal pyoxigraph server", url, stop, proc.pid or 0)
 
 
 def start_virtuoso(files: list[str], folder: Path) -> Contender:
@@ -184,8 +194,28 @@ def start_virtuoso(files: list[str], folder: Path) -> Contender:
 # ------------------------------------------------------------------ clients
 
 
-def measure(url: str, query: str, concurrency: int, seconds: float) -> dict[str, float]:
-    """Requests/s of ``concurrency`` keep-alive clients sending GET for ``seconds``."""
+def cpu_seconds(pid: int) -> float:
+    """CPU time (user and system) of a process and its children, from /proc (0: unknown)."""
+    if not pid:
+        return 0.0
+    try:
+        kids = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        kids = []
+    total = 0
+    for p in [pid, *map(int, kids)]:
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        total += int(fields[11]) + int(fields[12])
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def measure(url: str, query: str, concurrency: int, seconds: float,
+            pid: int = 0) -> dict[str, float]:
+    """Requests/s of ``concurrency`` keep-alive clients sending GET for ``seconds``
+    (and the server's CPU time per request, when its process ``pid`` is given)."""
     split = urllib.parse.urlsplit(url)
     path = split.path + "?" + urllib.parse.urlencode(
         [*urllib.parse.parse_qsl(split.query), ("query", query)])
@@ -216,15 +246,18 @@ def measure(url: str, query: str, concurrency: int, seconds: float) -> dict[str,
         conn.close()
 
     threads = [threading.Thread(target=client, args=(i,)) for i in range(concurrency)]
+    cpu = cpu_seconds(pid)
     begin = time.monotonic()
     for t in threads:
         t.start()
     for t in threads:
         t.join()
     elapsed = time.monotonic() - begin
+    cpu = cpu_seconds(pid) - cpu
     lat = sorted(x for xs in latencies for x in xs)
     return {"requests_per_s": sum(counts) / elapsed, "errors": float(sum(errors)),
-            "p50_ms": 1000 * lat[len(lat) // 2] if lat else 0.0}
+            "p50_ms": 1000 * lat[len(lat) // 2] if lat else 0.0,
+            "cpu_ms_per_request": 1000 * cpu / max(1, sum(counts))}
 
 
 def check_rows(contenders: list[Contender]) -> dict[str, dict[str, int]]:
@@ -256,8 +289,8 @@ def markdown(doc: dict[str, Any]) -> str:
         f"{doc['triples']} triples; {doc['machine']}.",
         "",
         "| query | clients | " + " | ".join(names) + " | channelkg / minimal | "
-        "channelkg / Virtuoso |",
-        "|---|---|" + "---|" * len(names) + "---|---|",
+        "channelkg / Virtuoso |" + (" before / minimal |" if BEFORE in names else ""),
+        "|---|---|" + "---|" * len(names) + "---|---|" + ("---|" if BEFORE in names else ""),
     ]
     for key, cell in doc["results"].items():
         query, conc = key.rsplit(" @", 1)
@@ -268,10 +301,21 @@ def markdown(doc: dict[str, Any]) -> str:
             o = med.get(other)
             return f"{base / o:.2f}" if base and o else "-"
 
+        before = ""
+        if BEFORE in names:
+            before = f" {ratio('minimal pyoxigraph server', base=med.get(BEFORE))} |"
         lines.append(f"| {query} | {conc} | " + " | ".join(
             f"{med[n]:.0f} (p50 {cell[n]['median_p50_ms']:.1f} ms)" if n in med else "-"
             for n in names) + f" | {ratio('minimal pyoxigraph server')} | "
-            f"{ratio('Virtuoso 7')} |")
+            f"{ratio('Virtuoso 7')} |" + before)
+    timed = [n for n in names if n != "Virtuoso 7"]
+    lines += ["", "Server CPU time per request (ms, all its processes; median of the rounds):",
+              "", "| query | clients | " + " | ".join(timed) + " |",
+              "|---|---|" + "---|" * len(timed)]
+    for key, cell in doc["results"].items():
+        query, conc = key.rsplit(" @", 1)
+        lines.append(f"| {query} | {conc} | " + " | ".join(
+            f"{cell[n]['median_cpu_ms']:.2f}" if n in cell else "-" for n in timed) + " |")
     lines += ["", "Rows per answer: " + json.dumps(doc["rows"]), ""]
     if doc.get("notes"):
         lines += [f"* {n}" for n in doc["notes"]] + [""]
@@ -284,6 +328,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--rounds", type=int, default=3)
     ap.add_argument("--seconds", type=float, default=2.0)
     ap.add_argument("--no-virtuoso", action="store_true")
+    ap.add_argument("--before", metavar="SRC",
+                    help="also measure channelkg serve from this src folder (e.g. of the main "
+                         "branch's checkout), interleaved with the others")
     ap.add_argument("--out", type=Path, default=HERE / "results")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp(prefix="bench-serve-"))
@@ -292,6 +339,8 @@ def main(argv: list[str] | None = None) -> int:
     files = [str(ontology_file()), str(data)]
     notes: list[str] = []
     contenders = [start_channelkg(files), start_minimal(files)]
+    if args.before:
+        contenders.insert(1, start_channelkg(files, args.before))
     if not args.no_virtuoso:
         try:
             contenders.append(start_virtuoso(files, work / "virtuoso"))
@@ -308,13 +357,15 @@ def main(argv: list[str] | None = None) -> int:
                     for c in order:
                         print(f"round {r + 1}: {c.name}, {key}", file=sys.stderr)
                         samples.setdefault(key, {}).setdefault(c.name, []).append(
-                            measure(c.url, q, conc, args.seconds))
+                            measure(c.url, q, conc, args.seconds, c.pid))
     finally:
         for c in contenders:
             c.stop()
     results = {
         key: {name: {"median_rps": statistics.median(s["requests_per_s"] for s in runs),
                      "median_p50_ms": statistics.median(s["p50_ms"] for s in runs),
+                     "median_cpu_ms": statistics.median(s["cpu_ms_per_request"]
+                                                        for s in runs),
                      "errors": sum(s["errors"] for s in runs), "runs": runs}
               for name, runs in by.items()}
         for key, by in samples.items()

@@ -10,10 +10,11 @@
 * Read-only: an update gets HTTP 403, and so does ``SERVICE``. A query that does not
   parse gets HTTP 400 with the parser's message.
 * Limits: queries run in worker processes with a time limit, a row limit and a bounded
-  wait (:mod:`channelkg.serve.workers`); connections are capped and slow or idle clients
-  dropped (:mod:`channelkg.serve.transport`); the Host header is checked, bodies are
-  bounded, CORS is off unless asked for, and every answer carries security headers
-  (:mod:`channelkg.serve.guard`).
+  wait (:mod:`channelkg.serve.workers`); a query a worker answered fast is then answered
+  in the server process (:mod:`channelkg.serve.cheap`); connections are capped and slow
+  or idle clients dropped (:mod:`channelkg.serve.transport`); the Host header is
+  checked, bodies are bounded, CORS is off unless asked for, and every answer carries
+  security headers (:mod:`channelkg.serve.guard`).
 * ``GET /queries.json`` lists the shipped named queries; ``GET /named/NAME?param=value``
   runs one with its parameters bound as RDF terms.
 
@@ -31,6 +32,7 @@ from xml.sax.saxutils import escape as xml_escape
 from channelkg import resources
 from channelkg.errors import ChannelKGError, InputError
 from channelkg.graph.open import GraphSpec, open_graph
+from channelkg.serve.cheap import Known, plain_oxigraph
 from channelkg.serve.guard import MAX_BODY, Guard, Policy
 from channelkg.serve.protocol import Refusal, is_update, read_query
 from channelkg.serve.results import FORMATS, negotiate, render, results_xml
@@ -91,8 +93,13 @@ def named_queries_json() -> list[dict[str, Any]]:
     ]
 
 
-def routes(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channelkg") -> list[Any]:
-    """The application's routes: the SPARQL endpoint, the query page, the named queries."""
+def routes(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channelkg",
+           known: Known | None = None) -> list[Any]:
+    """The application's routes: the SPARQL endpoint, the query page, the named queries.
+
+    With ``known``, queries known to be cheap are answered in the server process
+    (:mod:`channelkg.serve.cheap`).
+    """
     from starlette.requests import Request
     from starlette.responses import HTMLResponse, JSONResponse, PlainTextResponse, Response
     from starlette.routing import Mount, Route
@@ -107,7 +114,7 @@ def routes(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channelkg")
         return PlainTextResponse(msg + "\n", status_code=status)
 
     async def answer(job: Job) -> Response:
-        reply = await pool.acall(job)
+        reply = await (pool.acall(job) if known is None else known.answer(pool, job))
         return Response(reply.body, status_code=reply.status, media_type=reply.media,
                         headers=reply.headers)
 
@@ -150,24 +157,41 @@ def routes(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channelkg")
 
 
 def create_app(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channelkg",
-               policy: Policy | None = None) -> Any:
+               policy: Policy | None = None, known: Known | None = None) -> Any:
     """Build the application around a started :class:`WorkerPool`, behind its
-    :class:`~channelkg.serve.guard.Guard` (default policy: loopback hosts, no CORS)."""
+    :class:`~channelkg.serve.guard.Guard` (default policy: loopback hosts, no CORS);
+    ``known``: see :func:`routes`."""
     from starlette.applications import Starlette
 
-    app = Starlette(routes=routes(pool, max_rows=max_rows, title=title))
+    app = Starlette(routes=routes(pool, max_rows=max_rows, title=title, known=known))
     return Guard(app, policy or Policy())
 
 
-def prepare_graph(graph: GraphSpec, named: tuple[tuple[str, Path], ...] = ()) -> None:
-    """Check the graph opens (and refresh a persistent store) before workers start."""
-    kg = open_graph(graph)
+def prepare_graph(graph: GraphSpec, named: tuple[tuple[str, Path], ...] = ()) -> Any:
+    """Check the graph opens (and refresh a persistent store) before workers start.
+
+    Returns the graph the server process keeps for known cheap queries
+    (:mod:`channelkg.serve.cheap`): file data on Oxigraph as loaded, an ``oxigraph:``
+    store opened again read-only; None for any other graph.
+    """
+    import gc
+    from dataclasses import replace
+
+    kg: Any = open_graph(graph)
     add_named_graphs(kg, named)
+    plain = plain_oxigraph(kg)
+    if plain and not graph.store:
+        return kg
     kg.close()
     del kg
-    import gc
-
     gc.collect()
+    if not plain:
+        return None
+    kept = open_graph(replace(graph, read_only=True))
+    if plain_oxigraph(kept):
+        return kept
+    kept.close()
+    return None
 
 
 def listen_socket(host: str, port: int) -> Any:
@@ -239,12 +263,13 @@ def serve(graph: GraphSpec, *, options: Options | None = None,
     port = sock.getsockname()[1]
     shown = f"[{opts.host}]" if ":" in opts.host else opts.host
     try:
-        prepare_graph(graph, named)
+        kept = prepare_graph(graph, named)
+        known = None if kept is None else Known(kept, opts.timeout)
         pool = WorkerPool(Served(graph, named), size=opts.workers, timeout=opts.timeout,
                           queue=opts.queue)
         pool.start()
         try:
-            app = create_app(pool, max_rows=opts.max_rows, policy=opts.policy())
+            app = create_app(pool, max_rows=opts.max_rows, policy=opts.policy(), known=known)
             if announce:
                 announce(_announce(opts, shown, port))
             logging.getLogger("uvicorn.error").addFilter(RateLimit())
@@ -255,6 +280,8 @@ def serve(graph: GraphSpec, *, options: Options | None = None,
             uvicorn.Server(config).run(sockets=[sock])
         finally:
             pool.close()
+            if known is not None:
+                known.close()
     finally:
         sock.close()
 

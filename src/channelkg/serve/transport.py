@@ -10,6 +10,9 @@ uvicorn's HTTP/1.1 protocol (h11) with three bounds added, per server:
 * **Idle timeout** (``idle_timeout``): a connection that has sent nothing yet, or
   nothing since its last answer (keep-alive), is closed after this many seconds.
 
+Writes of one event-loop step go out as one ``send`` (:class:`Coalesced`): an answer's
+status line, headers and body reach a keep-alive client in one packet, not two.
+
 Warnings about refused or malformed connections are rate-limited (:class:`RateLimit`):
 a flood of bad clients writes a few lines a minute to the log, not one per client.
 """
@@ -61,6 +64,45 @@ class RateLimit(logging.Filter):
         return True
 
 
+class Coalesced:
+    """A transport that sends the writes of one event-loop step as one ``send``.
+
+    uvicorn writes an answer's status line and headers, then its body: two packets, and
+    a keep-alive client wakes up for each. Writes are held until the current callback
+    returns (or 64 KiB are held, or the transport closes), then sent together.
+    """
+
+    def __init__(self, transport: Any, loop: Any) -> None:
+        self.transport = transport
+        self.loop = loop
+        self._held: list[bytes] = []
+        self._size = 0
+
+    def write(self, data: bytes) -> None:
+        if not data:
+            return
+        if not self._held:
+            self.loop.call_soon(self.flush)
+        self._held.append(data)
+        self._size += len(data)
+        if self._size >= 1 << 16:
+            self.flush()
+
+    def flush(self) -> None:
+        if self._held:
+            data = self._held[0] if len(self._held) == 1 else b"".join(self._held)
+            self._held, self._size = [], 0
+            if not self.transport.is_closing():
+                self.transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self.transport.close()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.transport, name)
+
+
 def protocol_class(limits: Limits) -> type:
     """uvicorn's h11 protocol class with the given :class:`Limits`."""
     from uvicorn.protocols.http.h11_impl import H11Protocol
@@ -81,7 +123,8 @@ def protocol_class(limits: Limits) -> type:
                 transport.close()
                 self.transport = transport
                 return
-            super().connection_made(transport)
+            coalesced: Any = Coalesced(transport, self.loop)
+            super().connection_made(coalesced)
             self._idle_timer = self.loop.call_later(self.bounds.idle_timeout, self._expire)
 
         def connection_lost(self, exc: Exception | None) -> None:
@@ -135,4 +178,4 @@ def protocol_class(limits: Limits) -> type:
     return Bounded
 
 
-__all__ = ["Limits", "RateLimit", "protocol_class"]
+__all__ = ["Coalesced", "Limits", "RateLimit", "protocol_class"]

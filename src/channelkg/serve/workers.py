@@ -11,11 +11,13 @@ endless queries delay the others by at most one time limit and never starve them
 
 from __future__ import annotations
 
+import functools
 import multiprocessing as mp
 import os
 import queue as queues
 import re
 import threading
+import time
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -71,12 +73,16 @@ class Job:
 
 @dataclass
 class Reply:
-    """A worker's answer: HTTP status, media type, body and extra headers."""
+    """A worker's answer: HTTP status, media type, body and extra headers.
+
+    ``seconds``: how long the worker took to answer (set by the worker's loop).
+    """
 
     status: int
     media: str
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
+    seconds: float = 0.0
 
 
 def error_reply(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
@@ -153,6 +159,39 @@ def _run(kg: Any, text: str, job: Job) -> Any:
 
 # A query that ends in LIMIT n (with or without OFFSET): at most n rows, whatever it does.
 _LAST_LIMIT = re.compile(r"\bLIMIT\s+(\d+)(?:\s+OFFSET\s+\d+)?\s*$", re.IGNORECASE)
+#: Queries up to this length have what is read from their text remembered (below).
+CACHED_TEXT = 4096
+
+
+@functools.lru_cache(maxsize=1024)
+def _refused(text: str) -> tuple[bool, bool]:
+    from channelkg.sparql.query import uses_service
+
+    return is_update(text), uses_service(text)
+
+
+@functools.lru_cache(maxsize=1024)
+def _shape(text: str) -> tuple[str, int | None]:
+    from channelkg.graph.remote import mask, query_form
+
+    m = _LAST_LIMIT.search(mask(text).rstrip())
+    return query_form(text), None if m is None else int(m.group(1))
+
+
+def refused(text: str) -> tuple[bool, bool]:
+    """Is the query an update, does it use SERVICE (see ``uses_service``)?
+
+    Remembered for the last 1,024 texts of at most :data:`CACHED_TEXT` characters (the
+    SERVICE check may parse the query), as :func:`shape` is.
+    """
+    return _refused(text) if len(text) <= CACHED_TEXT else _refused.__wrapped__(text)
+
+
+def shape(text: str) -> tuple[str, int | None]:
+    """The query's form (``SELECT``…) and the ``n`` of a final ``LIMIT n`` (or None)."""
+    return _shape(text) if len(text) <= CACHED_TEXT else _shape.__wrapped__(text)
+
+
 _NATIVE = {"json": "JSON", "xml": "XML", "csv": "CSV", "tsv": "TSV"}
 
 
@@ -173,15 +212,12 @@ def native(kg: Any, text: str, job: Job, formats: list[str]) -> Reply | None:
     """
     import pyoxigraph as ox
 
-    from channelkg.graph.remote import mask, query_form
-
     store = _oxigraph_store(kg)
     if store is None or formats[0] not in _NATIVE:
         return None
-    form = query_form(text)
+    form, limit = shape(text)
     if form == "SELECT":
-        m = _LAST_LIMIT.search(mask(text).rstrip())
-        if m is None or int(m.group(1)) > job.max_rows:
+        if limit is None or limit > job.max_rows:
             return None
     elif form != "ASK" or formats[0] not in ("json", "xml"):
         return None
@@ -204,8 +240,7 @@ def native(kg: Any, text: str, job: Job, formats: list[str]) -> Reply | None:
 
 def execute(kg: Any, job: Job) -> Reply:
     """Run one job on a loaded graph (in a worker process) and render the answer."""
-    from channelkg.graph.remote import query_form
-    from channelkg.sparql.query import bind, bind_values, resolve, uses_service
+    from channelkg.sparql.query import bind, bind_values, resolve
 
     shifted = False
     try:
@@ -216,15 +251,16 @@ def execute(kg: Any, job: Job) -> Reply:
             bindings = bind(nq, job.params, kg)
         else:
             text, bindings = job.text or "", {}
-        if is_update(text):
+        update, service = refused(text)
+        if update:
             return error_reply(403, "this endpoint is read-only: SPARQL UPDATE is refused")
-        if uses_service(text):
+        if service:
             return error_reply(403, "SERVICE is refused: this endpoint does not contact "
                                "other hosts")
         text = bind_values(text, bindings)
         based = with_base(text, job.base) if job.base else text
         shifted = based is not text
-        kinds = {"SELECT": "SELECT", "ASK": "ASK"}.get(query_form(based), "GRAPH")
+        kinds = {"SELECT": "SELECT", "ASK": "ASK"}.get(shape(based)[0], "GRAPH")
         fast = native(kg, based, job, ranked(kinds, job.accept, job.fmt))
         if fast is not None:
             return fast
@@ -253,6 +289,7 @@ def _worker_main(conn: Any, served: Served) -> None:
     try:
         kg = open_graph(served.graph)
         add_named_graphs(kg, served.named)
+        execute(kg, Job(text="ASK {}"))  # imports what every query needs, before the first
         conn.send(("ready", None))
     except Exception as err:  # report every loading failure to the parent
         conn.send(("failed", str(err)))
@@ -262,10 +299,12 @@ def _worker_main(conn: Any, served: Served) -> None:
             job = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
+        start = time.perf_counter()
         try:  # a job with its own run(kg) (an entity page) answers itself
             reply = job.run(kg) if hasattr(job, "run") else execute(kg, job)
         except Exception as err:  # never let a worker die on one query
             reply = error_reply(500, f"internal error: {type(err).__name__}: {err}")
+        reply.seconds = time.perf_counter() - start
         try:
             conn.send(reply)
         except (OSError, ValueError):
@@ -488,4 +527,6 @@ __all__ = [
     "add_named_graphs",
     "error_reply",
     "execute",
+    "refused",
+    "shape",
 ]
