@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 
 from channelkg.graph.open import GraphSpec
+from channelkg.serve import cheap
 from channelkg.serve.app import prepare_graph
 from channelkg.serve.cheap import Known
 from channelkg.serve.transport import Coalesced
@@ -67,6 +68,16 @@ def test_a_query_slower_than_the_limit_never_leaves_the_workers(
     for _ in range(3):
         assert ask(known, pool, MARKETS).status == 200
     assert known.runs == 0 and Job(text=MARKETS, accept=JSON) not in known
+
+
+def test_a_long_answer_never_leaves_the_workers(known: Known, pool: WorkerPool,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    known.limit = 5.0
+    first = ask(known, pool, MARKETS)
+    monkeypatch.setattr(cheap, "MAX_BODY", len(first.body) - 1)  # this answer is "long"
+    for _ in range(2):
+        assert ask(known, pool, MARKETS, max_rows=50).status == 200
+    assert known.runs == 0 and Job(text=MARKETS, accept=JSON, max_rows=50) not in known
 
 
 @pytest.mark.parametrize("text", [

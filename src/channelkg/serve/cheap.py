@@ -4,9 +4,9 @@ A worker answers every query the first time. The graph cannot change while it is
 (files are loaded once, a store is opened read-only), and a query that calls no random
 function does the same work every time it runs on it. So a query whose worker answered
 HTTP 200 within :attr:`Known.limit` seconds (at most 2 ms, and at most a fiftieth of
-the time limit) is *known cheap*: the next requests with the same text, dataset, format
-and row limit run it on the server's event loop, which saves two process hops and the
-copy of the answer between processes.
+the time limit) with an answer of at most :data:`MAX_BODY` bytes is *known cheap*: the
+next requests with the same text, dataset, format and row limit run it on the server's
+event loop, which saves two process hops and the copy of the answer between processes.
 
 A query that ran longer never becomes known, so a runaway query still runs in a worker,
 which is killed at the time limit; and the event loop, which serves no other connection
@@ -35,6 +35,10 @@ VARYING = re.compile(r"rand|uuid|\\u", re.IGNORECASE)
 MAX_TEXT = 4096
 #: The longest a worker's answer may take for its query to become known.
 LIMIT = 0.002
+#: The largest answer (bytes) whose query becomes known: a long answer (1,000 rows is
+#: about 200 KB) holds the event loop while it is serialized, which costs the other
+#: clients more than the process hops it saves.
+MAX_BODY = 32 * 1024
 
 
 def _key(job: Job) -> tuple[Any, ...] | None:
@@ -76,7 +80,8 @@ class Known:
             self._known.move_to_end(key)
             reply = self._execute(job)
             self.runs += 1
-            if reply.status != 200 or reply.seconds > 4 * self.limit:
+            if reply.status != 200 or reply.seconds > 4 * self.limit \
+                    or len(reply.body) > MAX_BODY:
                 self._known.pop(key, None)
             else:
                 self._known[key] = reply.seconds
@@ -85,7 +90,7 @@ class Known:
         reply = await pool.acall(job)
         if key is None or reply.status != 200:
             return reply
-        if reply.seconds <= self.limit:
+        if reply.seconds <= self.limit and len(reply.body) <= MAX_BODY:
             self._known[key] = reply.seconds
             while len(self._known) > self.size:
                 self._known.popitem(last=False)
@@ -115,4 +120,4 @@ def plain_oxigraph(kg: Any) -> bool:
     return type(kg) in (OxigraphGraph, DiskKnowledgeGraph)
 
 
-__all__ = ["LIMIT", "MAX_TEXT", "VARYING", "Known", "plain_oxigraph"]
+__all__ = ["LIMIT", "MAX_BODY", "MAX_TEXT", "VARYING", "Known", "plain_oxigraph"]
