@@ -331,7 +331,8 @@ def _route_record(idx: Index, r: Node, on: dt.date) -> Route:
 
 def channel_accounts(idx: Index, r: Node) -> frozenset[Node]:
     """The route nodes that are accounts of the same channel as ``r`` (``r`` included):
-    those ``ckg:sameChannelAs`` links reach from it, either way (and on, should a link be missing)."""
+    those ``ckg:sameChannelAs`` links reach from it, either way (and on, should a link be
+    missing)."""
     memo = idx.memo["channel_accounts"]
     got: frozenset[Node] | None = memo.get(r)
     if got is None:
