@@ -14,7 +14,7 @@ from click.testing import CliRunner
 from channelkg.cli import cli
 from channelkg.graph.memory import KnowledgeGraph, load
 from channelkg.render.brief import build_report
-from conftest import DATA, chromium_context
+from conftest import DATA, ROOT, chromium_context
 
 CHANNELS = DATA / "channels.ttl"
 XSS = "<img src=x onerror=\"document.title='pwned'\">"
@@ -108,6 +108,49 @@ def test_report_cli_writes_markdown_and_html(runner: CliRunner, tmp_path: Path) 
     res = runner.invoke(cli, ["report", "-d", str(CHANNELS), "--market", "ZZ", "-o",
                               str(tmp_path / "zz.md")])
     assert res.exit_code == 2 and not (tmp_path / "zz.md").exists()
+
+
+def test_an_output_name_picks_the_format_unless_format_is_given(
+        runner: CliRunner, tmp_path: Path) -> None:
+    for name, start in (("cn.html", "<!DOCTYPE html>"), ("cn.json", "{"), ("cn.md", "# ")):
+        res = runner.invoke(cli, ["report", "-d", str(CHANNELS), "--market", "CN", "-o",
+                                  str(tmp_path / name)])
+        assert res.exit_code == 0, res.output
+        assert (tmp_path / name).read_text(encoding="utf-8").startswith(start), name
+    res = runner.invoke(cli, ["report", "-d", str(CHANNELS), "--market", "CN", "--format", "md",
+                              "-o", str(tmp_path / "brief.html")])
+    assert res.exit_code == 0, res.output
+    assert (tmp_path / "brief.html").read_text(encoding="utf-8").startswith("# ")
+
+
+def test_the_committed_briefs_regenerate(runner: CliRunner, tmp_path: Path) -> None:
+    """graphs/reports/* are what `report` writes from the bundled graph on the day each
+    says its routes were judged."""
+    committed = sorted((ROOT / "graphs" / "reports").iterdir())
+    assert {p.suffix for p in committed} == {".md", ".html"}
+    for path in committed:
+        text = path.read_text(encoding="utf-8")
+        found = re.search(r"judged as of (\d{4}-\d{2}-\d{2})", text)
+        assert found, path.name
+        out = tmp_path / path.name
+        res = runner.invoke(cli, ["report", "--market", path.stem, "--on", found.group(1),
+                                  "--format", path.suffix[1:], "-o", str(out)])
+        assert res.exit_code == 0, res.output
+        assert out.read_text(encoding="utf-8") == text, path.name
+
+
+def test_a_brief_is_the_same_in_every_process() -> None:
+    """Sources are numbered in the order the brief shows them, whatever the order of a set
+    (string hashing, and so set order, differs between processes)."""
+    import os
+    import subprocess
+    import sys
+
+    outs = {subprocess.run(
+        [sys.executable, "-m", "channelkg", "report", "--market", "CN", "--on", "2026-12-01",
+         "-o", "-"], check=True, capture_output=True,
+        env={**os.environ, "PYTHONHASHSEED": seed}).stdout for seed in ("1", "2", "3")}
+    assert len(outs) == 1
 
 
 @pytest.mark.browser

@@ -144,11 +144,13 @@ def _timeline(b: Brief, idx: Index, claims: Iterable[Any]) -> None:
         for day, event in ((date, what), *(((str(end), "ends"),) if end is not None else ())):
             key = effective(as_date(Literal(day)), precision)
             rows.append((key.isoformat() if key else day, at_precision(day, precision), event,
-                         _statement(idx, c), idx.label(idx.value(c, CKG.status)),
-                         b.cite(source_refs(idx, c)), str(c)))
-    rows.sort()
+                         _statement(idx, c), idx.label(idx.value(c, CKG.status)), str(c), c))
+    # Sorted before the sources are cited, so that they are numbered in the order shown
+    # (a set's order differs between processes).
+    rows.sort(key=lambda r: r[:6])
     if rows:
-        b.table(["date", "event", "claim", "status", "sources"], [list(r[1:6]) for r in rows])
+        b.table(["date", "event", "claim", "status", "sources"],
+                [[*r[1:5], b.cite(source_refs(idx, r[6]))] for r in rows])
     else:
         b.p("No dated claims.")
 
