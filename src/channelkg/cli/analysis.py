@@ -191,7 +191,8 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
               metavar="SOURCE", help="Source whose comparison table is reproduced.")
 @on_option
 @output_option("Output file (default: graphs/reports/<market-or-provider>.md, .html or "
-               ".json); '-' prints to standard output.")
+               ".json); '-' prints to standard output. Without --format, a name ending in "
+               ".html or .json picks that format.")
 @graph_options
 def report(market: str | None, provider: str | None, fmt: str, html: bool, source: str,
            on: str | None, output: Path | None, **graph: Any) -> None:
@@ -218,6 +219,9 @@ def report(market: str | None, provider: str | None, fmt: str, html: bool, sourc
         raise click.UsageError("give exactly one of --market or --provider")
     if html:
         fmt = "html"
+    elif output is not None and not _format_given(click.get_current_context()):
+        # `-o brief.html` without --format: the file name says which format.
+        fmt = {".html": "html", ".htm": "html", ".json": "json"}.get(output.suffix.lower(), fmt)
     from channelkg.cli.progress import Progress
 
     with Progress().step(f"writing the brief on {market or provider}"):  # on a terminal only
@@ -232,6 +236,13 @@ def report(market: str | None, provider: str | None, fmt: str, html: bool, sourc
         slug = shorten(doc.subject).split(":", 1)[-1]
         output = resources.output_dir("reports") / f"{slug}.{fmt}"
     emit(text, output)
+
+
+def _format_given(ctx: click.Context) -> bool:
+    """Whether ``--format`` was given (on the command line or by the environment)."""
+    from click.core import ParameterSource
+
+    return ctx.get_parameter_source("fmt") not in (ParameterSource.DEFAULT, None)
 
 
 @cli.command(context_settings=CONTEXT)
