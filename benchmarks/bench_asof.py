@@ -4,7 +4,7 @@ For every size (synthetic graphs from benchmarks/synthetic.py plus the ontology)
 two kinds of dates:
 
 * ``days``: the generator's dates, random days over 12 years (thousands of distinct
-  validity intervals: the view copies the visible triples, see ``graph/asof.py``);
+  validity intervals: the view rewrites each query, see ``graph/asof.py``);
 * ``years``: the same graph with every date moved to 1 January of its year (tens of
   intervals, like the curated graph: the view is a query on the keyed graphs);
 
@@ -161,9 +161,9 @@ NOTES = (
     "triples are kept in graphs keyed by their dates, see `graph/validity.py`): nothing "
     "is copied, so its RSS is the plain backend's; each query pays for the number of "
     "graphs. With the generator's random days there are thousands of keys, past "
-    "`MAX_GRAPHS` (256), and the view (`AsOfView`) copies the visible triples into a "
-    "local store on its first query instead: that first query pays the copy, later "
-    "ones run at the plain speed, and RSS grows by the copy."
+    "`MAX_GRAPHS` (256), and the view (`AsOfView`) runs each query rewritten on the "
+    "store instead (a filter per group that excludes the hidden facts, "
+    "`graph/asof_filter.py`): nothing is copied, each query pays for its filters."
 )
 
 
