@@ -211,3 +211,23 @@ def test_the_w3c_evaluation_selection_answers_as_the_copy() -> None:
         assert _anonymous(view.run(text)) == want, case.name
         rewritten += 1
     assert rewritten >= 80, rewritten
+
+
+def test_past_256_intervals_a_store_gets_the_rewrite(tmp_path: Path) -> None:
+    from channelkg.graph.asof import MAX_GRAPHS, OxigraphAsOfView, view
+
+    start = dt.date(2020, 1, 1)
+    lines = ["@prefix ckg: <https://w3id.org/channelkg/ontology#> ."]
+    lines += [f'<http://x/f{k}> <http://x/p> <http://x/m> ; '
+              f'ckg:validFrom "{start + dt.timedelta(days=k)}" .' for k in range(300)]
+    path = tmp_path / "many.ttl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    kg = load([path], ontology=False)
+    day = start + dt.timedelta(days=99)
+    asof = view(kg, day)
+    assert 300 > MAX_GRAPHS and not isinstance(asof, OxigraphAsOfView)
+    assert isinstance(asof, AsOfView)
+    text = "SELECT ?f WHERE { ?f <http://x/p> <http://x/m> }"
+    assert asof.rewritten(text) is not None
+    assert len(asof.run(text).rows) == 100
+    assert norm(asof.run(text)) == norm(AsOfView(kg, day, rewrite=False).run(text))
