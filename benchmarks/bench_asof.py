@@ -6,7 +6,8 @@ two kinds of dates:
 * ``days``: the generator's dates, random days over 12 years (thousands of distinct
   validity intervals: the view rewrites each query, see ``graph/asof.py``);
 * ``years``: the same graph with every date moved to 1 January of its year (tens of
-  intervals, like the curated graph: the view is a query on the keyed graphs);
+  intervals, like the curated graph: the view rewrites each query, and keeps the keyed
+  graphs for the rest);
 
 and two backends, memory and ``oxigraph:PATH``, it measures in a fresh process
 each time: the time to open the graph, the median time of the query (first run
