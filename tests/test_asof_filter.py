@@ -233,3 +233,17 @@ def test_past_256_intervals_a_store_gets_the_rewrite(tmp_path: Path) -> None:
     assert asof.rewritten(text) is not None
     assert len(asof.run(text).rows) == 100
     assert norm(asof.run(text)) == norm(AsOfView(kg, day, rewrite=False).run(text))
+
+
+def test_a_keyed_store_view_never_copies(curated: KnowledgeGraph) -> None:
+    from channelkg.graph.asof import OxigraphAsOfView, view
+
+    day = dt.date(2024, 7, 9)
+    asof = view(curated, day)
+    assert isinstance(asof, OxigraphAsOfView)
+    describe = "DESCRIBE <https://w3id.org/channelkg/id/route-seed-azure-china-gpt>"
+    assert asof.rewritten(describe) is None  # runs on the visible keyed graphs instead
+    for text in (describe, "SELECT ?s WHERE { ?s ?p ?o }"):
+        got = asof.run(text)
+        assert norm(got) == norm(AsOfView(curated, day, rewrite=False).run(text))
+    assert asof._local is None
