@@ -1,19 +1,23 @@
 """``--as-of``: a view of any backend that shows only what is visible on a day.
 
 The rule of what is visible is :mod:`channelkg.graph.validity`'s. The view is
-never a copy of the backend:
+never a copy of the backend where it can be helped:
 
-* Oxigraph (memory, or a persistent folder): the store already keeps the triples of
-  dated facts in graphs keyed by their dates, so a view is a query whose default
-  graph is the graphs visible that day (:func:`~channelkg.graph.validity.visible_graphs`);
+* Oxigraph (memory, or a persistent folder): each query is rewritten
+  (:mod:`channelkg.graph.asof_filter`: a filter in each group that excludes the hidden
+  facts) and runs on the store itself. A query the rewrite does not handle (``GRAPH``,
+  ``DESCRIBE``, blank nodes in triple patterns …) runs, while the dated facts fall into
+  at most :data:`MAX_GRAPHS` distinct validity intervals, on the graphs visible that day
+  (the store keeps the triples of dated facts in graphs keyed by their dates,
+  :func:`~channelkg.graph.validity.visible_graphs`), else on a copy;
 * rdflib: the view's rdflib graph reads the backend's triples through a filter
   (:class:`_VisibleStore`), so rdflib's engine sees only the visible ones;
-* any other backend (a SPARQL server), an Oxigraph store whose facts have more
-  than :data:`MAX_GRAPHS` distinct validity intervals, and the stricter *known* mode
-  (its intervals are not the keyed ones): the dates are read with one query
-  per date property, and the visible triples are copied into a local Oxigraph store
-  the first time the view is queried (a server cannot be asked for a dataset it
-  does not keep keyed by date; thousands of graphs make every query slow).
+* a SPARQL server without the keyed layout of :mod:`channelkg.graph.remote_asof`, the
+  stricter *known* mode on it, and on Oxigraph past :data:`MAX_GRAPHS` intervals or in
+  the known mode (its intervals are not the keyed ones) a query the rewrite does not
+  handle: the dates are read with one query per date property, and the visible triples
+  are copied into a local Oxigraph store the first time the view needs them. Virtuoso 7
+  does not take the rewritten queries (docs/stores.md), so servers are not sent them.
 """
 
 from __future__ import annotations
@@ -29,9 +33,9 @@ if TYPE_CHECKING:
     from rdflib import Graph
 
 
-#: Most graphs an Oxigraph view queries; past it (thousands of distinct validity
-#: intervals) a query costs more than copying the visible triples once, so the view
-#: copies them on its first query (see ``benchmarks/results/asof.md``).
+#: Most graphs an Oxigraph view queries when a query cannot be rewritten; past it
+#: (thousands of distinct validity intervals) the store is not laid out by dates, and
+#: such a query reads a copy (see ``benchmarks/results/asof.md``).
 MAX_GRAPHS = 256
 
 
@@ -42,10 +46,14 @@ class AsOfView(KnowledgeGraph):
         base: the backend to view (never modified).
         day: the day.
         known: also hide claims stated after the day ("what had been said by then").
+        rewrite: run each query rewritten on the backend when it can be (else, and with
+            ``False`` always, on a copy of the visible triples).
     """
 
-    def __init__(self, base: KnowledgeGraph, day: dt.date, *, known: bool = False) -> None:
+    def __init__(self, base: KnowledgeGraph, day: dt.date, *, known: bool = False,
+                 rewrite: bool = True) -> None:
         super().__init__(base.files)
+        self.rewrite = rewrite
         self.base = base
         self.day = day
         self.known = known
@@ -53,6 +61,7 @@ class AsOfView(KnowledgeGraph):
         self.as_of = day
         self._hidden: set[Any] | None = None
         self._local: KnowledgeGraph | None = None
+        self._touching: dict[tuple[Any, str], set[Any]] | None = None
 
     @property
     def hidden(self) -> set[Any]:
@@ -66,7 +75,24 @@ class AsOfView(KnowledgeGraph):
         return t[0] not in self.hidden and t[2] not in self.hidden
 
     def run(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        rewritten = self.rewritten(text) if self.rewrite else None
+        if rewritten is not None:
+            return self.base.run(rewritten, max_rows=max_rows)
         return truncate(self._materialised().run(text), max_rows)
+
+    def rewritten(self, text: str) -> str | None:
+        """``text`` rewritten to hide the hidden facts' triples on the backend itself
+        (:mod:`channelkg.graph.asof_filter`), or ``None`` when it cannot be."""
+        from channelkg.graph.asof_filter import rewrite, roles_touching
+
+        def touching() -> dict[tuple[Any, str], set[Any]]:
+            if self._touching is None:
+                self._touching = roles_touching(self.base.run, self.hidden)
+            return self._touching
+
+        if not self.base.engine.startswith("oxigraph"):
+            return None  # Virtuoso 7 times out on a rewritten query (docs/stores.md)
+        return rewrite(text, self.hidden, touching)
 
     def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
         if s is not None and s in self.hidden or o is not None and o in self.hidden:
@@ -101,16 +127,21 @@ class AsOfView(KnowledgeGraph):
 
 
 class OxigraphAsOfView(AsOfView):
-    """The as-of view of an Oxigraph backend: a query on the graphs visible that day."""
+    """The as-of view of a keyed Oxigraph backend: each query rewritten, and a query the
+    rewrite does not handle run on the graphs visible that day (never a copy)."""
 
-    def __init__(self, base: KnowledgeGraph, day: dt.date, *, known: bool = False) -> None:
-        super().__init__(base, day, known=known)
+    def __init__(self, base: KnowledgeGraph, day: dt.date, *, known: bool = False,
+                 rewrite: bool = True) -> None:
+        super().__init__(base, day, known=known, rewrite=rewrite)
         from channelkg.graph.validity import visible_graphs
 
         self.store = base.store  # type: ignore[attr-defined]
         self.graphs = visible_graphs(self.store, day)
 
     def run(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        rewritten = self.rewritten(text) if self.rewrite else None
+        if rewritten is not None:  # faster than a query on many graphs (results/asof.md)
+            return self.base.run(rewritten, max_rows=max_rows)
         return self.base.run(text, max_rows=max_rows, default_graph=self.graphs)  # type: ignore[call-arg]
 
     def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
