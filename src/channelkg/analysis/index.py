@@ -252,13 +252,16 @@ def _local(triples: Iterable[tuple[Any, Any, Any]],
 
 def resolve(idx: Index, text: str, kind: str = "entity") -> URIRef:
     """Resolve a name to a node of ``kind`` (see :func:`channelkg.model.resolve.resolve_in`:
-    one small query for what the name can match, the whole name index only on a miss)."""
+    one small query for what the name can match, the whole name index only on a miss).
+    The node's own IRI then resolves to it without a query (an IRI is tried before any
+    name, and the node is of ``kind``): a brief resolves the market again by its IRI."""
     memo = idx.memo["resolve"]
     got: URIRef | None = memo.get((text, kind))
     if got is None:
         got = memo[(text, kind)] = (resolve_name(idx._names, text, kind)
                                     if idx._names is not None
                                     else resolve_in(idx.kg, text, kind))
+        memo.setdefault((str(got), kind), got)
     return got
 
 
