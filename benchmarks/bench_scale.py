@@ -58,7 +58,8 @@ LOAD = ("import sys; from pathlib import Path; from channelkg.graph.memory impor
 
 def run(argv: list[str], src: Path, cap: float) -> float | None:
     """Wall time of one process (``None``: killed at ``cap`` seconds or failed)."""
-    env = dict(os.environ, PYTHONPATH=str(src))
+    # Both contenders read this checkout's ontology: a ``git archive REV src`` has none.
+    env = dict(os.environ, PYTHONPATH=str(src), CHANNELKG_HOME=str(HERE.parent))
     start = time.perf_counter()
     try:
         done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL,
