@@ -143,7 +143,7 @@ def markdown(res: dict[str, Any]) -> str:
              "whole time (1 = linear); `exponent past load` the same of the time minus `load` (the "
              f"command's own work). `> {cap:.0f}` means killed at the cap.", ""]
     if res.get("baseline"):
-        lines[-1:-1] = [f"Baseline: {res['baseline']}.", ""]
+        lines[-1:-1] = ["", f"Baseline: {res['baseline']}."]
     sizes = list(res["sizes"])
     if len(sizes) >= 2:
         a, b = sizes[0], sizes[-1]
