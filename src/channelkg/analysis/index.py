@@ -254,7 +254,7 @@ def resolve(idx: Index, text: str, kind: str = "entity") -> URIRef:
     """Resolve a name to a node of ``kind`` (see :func:`channelkg.model.resolve.resolve_in`:
     one small query for what the name can match, the whole name index only on a miss).
     The node's own IRI then resolves to it without a query (an IRI is tried before any
-    name, and the node is of ``kind``): a brief resolves the market again by its IRI."""
+    name, and the node is of ``kind``): ``report --market`` resolves the market again by its IRI."""
     memo = idx.memo["resolve"]
     got: URIRef | None = memo.get((text, kind))
     if got is None:

@@ -320,7 +320,7 @@ def _precision(idx: Index, node: Node) -> str:
 def candidate_routes(idx: Index, models: Sequence[Node], markets: Sequence[Node]) -> list[Node]:
     """The access routes that may carry one of ``models`` into one of ``markets`` (an empty
     list: any), sorted: looked up by market (or model) instead of a walk over every route,
-    once per graph (the brief asks for the same ones for its routes and its spof)."""
+    once per graph (a market report asks for the same ones for its routes and its spof)."""
     memo = idx.memo["candidate_routes"]
     key = (tuple(models), tuple(markets))
     got: list[Node] | None = memo.get(key)
