@@ -16,7 +16,8 @@ measures them (which also compares with a baseline and writes results/startup.md
 Usage::
 
     python benchmarks/bench_scale.py                           # 100k and 1m, 3 rounds
-    python benchmarks/bench_scale.py --sizes 100k --repeat 3 --baseline /path/to/old/src
+    python benchmarks/bench_scale.py --sizes 100k --repeat 3 --baseline /path/to/old/src \
+        --baseline-name "main at abc1234"
     python benchmarks/bench_scale.py --startup-only
 
 Writes benchmarks/results/scale.json and scale.md and prints the Markdown.
@@ -58,7 +59,8 @@ LOAD = ("import sys; from pathlib import Path; from channelkg.graph.memory impor
 
 def run(argv: list[str], src: Path, cap: float) -> float | None:
     """Wall time of one process (``None``: killed at ``cap`` seconds or failed)."""
-    env = dict(os.environ, PYTHONPATH=str(src))
+    # Both contenders read this checkout's ontology: a ``git archive REV src`` has none.
+    env = dict(os.environ, PYTHONPATH=str(src), CHANNELKG_HOME=str(HERE.parent))
     start = time.perf_counter()
     try:
         done = subprocess.run(argv, env=env, stdout=subprocess.DEVNULL,
@@ -129,6 +131,8 @@ def markdown(res: dict[str, Any]) -> str:
              "same size, in the same run. The exponent is log(t_1M / t_100k) / log(10) of the "
              "whole time (1 = linear); `exponent past load` the same of the time minus `load` (the "
              f"command's own work). `> {cap:.0f}` means killed at the cap.", ""]
+    if res.get("baseline"):
+        lines[-1:-1] = ["", f"Baseline: {res['baseline']}."]
     sizes = list(res["sizes"])
     if len(sizes) >= 2:
         a, b = sizes[0], sizes[-1]
@@ -184,6 +188,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", type=Path, help="a src folder of the code to compare with")
     ap.add_argument("--src", type=Path, default=SRC,
                     help="the src folder measured as 'new' (default: this checkout's)")
+    ap.add_argument("--baseline-name", default="",
+                    help="what the baseline is (e.g. its revision), shown in the results")
     ap.add_argument("--baseline-sizes", default="",
                     help="sizes at which the baseline runs (default: all)")
     ap.add_argument("--data-dir", type=Path, help="where generated graphs are kept (reused)")
@@ -195,7 +201,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     res: dict[str, Any] = {"machine": f"{platform.machine()}, {platform.python_version()}, "
                                       f"{os.cpu_count()} CPUs",
-                           "rounds": args.repeat, "cap": args.cap, "sizes": {}}
+                           "rounds": args.repeat, "cap": args.cap, "sizes": {},
+                           "baseline": args.baseline_name if args.baseline else ""}
     if not args.startup_only:
         folder = args.data_dir or Path(tempfile.mkdtemp())
         folder.mkdir(parents=True, exist_ok=True)

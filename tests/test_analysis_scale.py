@@ -16,7 +16,13 @@ import pytest
 from channelkg.analysis.index import Index, families, family_closure, resolve_market
 from channelkg.analysis.records import all_routes
 from channelkg.analysis.routes import Scenario, routes, whatif
-from channelkg.analysis.spof import analyse_family, single_points_of_failure
+from channelkg.analysis.spof import (
+    SINK,
+    SOURCE,
+    analyse_family,
+    minimum_cut,
+    single_points_of_failure,
+)
 from channelkg.graph.memory import KnowledgeGraph, load
 
 ROOT = Path(__file__).parent.parent
@@ -56,6 +62,19 @@ def test_spof_on_the_market_routes_is_that_on_every_route(kg: KnowledgeGraph) ->
         full = analyse_family(idx, fam, models, market, markets, ON, pool)
         keyed = analyse_family(idx, fam, models, market, markets, ON)
         assert keyed.as_dict() == full.as_dict()
+
+
+def test_minimum_cut_is_networkx_default_minimum_node_cut(kg: KnowledgeGraph) -> None:
+    import networkx as nx
+
+    idx = Index.of(kg)
+    market, markets = resolve_market(idx, "CN")
+    graphs = [analyse_family(idx, fam, sorted(family_closure(idx, fam, down=True), key=str),
+                             market, markets, ON).graph for fam in families(idx)]
+    cuttable = [g for g in graphs if nx.has_path(g, SOURCE, SINK) and not g.has_edge(SOURCE, SINK)]
+    assert cuttable
+    for g in cuttable:
+        assert minimum_cut(g) == nx.minimum_node_cut(g, SOURCE, SINK)
 
 
 @pytest.mark.parametrize("scenario", [

@@ -51,7 +51,7 @@ class Index:
         self._objects: dict[tuple[Node, Node], list[Node]] = {}
         self._subjects: dict[tuple[Node, Node], list[Node]] = {}
         self._described: set[Node] = set()
-        self._literals: dict[tuple[str, str, str | None], Node] = {}
+        self._terms: dict[Any, Node] = {}
         self._closure: dict[Node, frozenset[Node]] = {}
         self._tree: ClassTree | None = None
         self._names: NameIndex | None = None
@@ -67,28 +67,30 @@ class Index:
         return cls(kg)
 
     def _convert(self, found: list[Any]) -> list[Node]:
-        if all(isinstance(t, ox.NamedNode) for t in found):
-            return list(dict.fromkeys(to_rdflib(t) for t in found))  # type: ignore[misc]
-        return list(dict.fromkeys(map(self._term, found)))
+        with quiet_rdflib():  # an ill-typed literal is reported by validate, not logged
+            return list(dict.fromkeys(map(self._term, found)))
 
     def _term(self, t: Any) -> Node:
-        """One term as rdflib's; a literal built once per (text, datatype, language)."""
-        if not isinstance(t, ox.Literal):
-            return to_rdflib(t)  # type: ignore[return-value]
-        key = (t.value, t.datatype.value, t.language)
-        got = self._literals.get(key)
+        """One pyoxigraph term as rdflib's, built once per term (the caller keeps rdflib's
+        term logger quiet)."""
+        got = self._terms.get(t)
         if got is None:
-            with quiet_rdflib():  # an ill-typed literal is reported by validate, not logged
-                got = self._literals[key] = to_rdflib(t)  # type: ignore[assignment]
+            got = self._terms[t] = to_rdflib(t)  # type: ignore[assignment]
         return got  # type: ignore[return-value]
 
     def _describe(self, s: Node) -> None:
         """Read every triple of subject ``s`` (one pattern) into the ``objects`` answers."""
         by_p: dict[Any, list[Any]] = {}
         for _, p, o in self.kg.ox_triples(s, None, None):
-            by_p.setdefault(p, []).append(o)
-        for p, os in by_p.items():
-            self._objects[(s, to_rdflib(p))] = self._convert(os)  # type: ignore[index]
+            got = by_p.get(p)
+            if got is None:
+                by_p[p] = [o]
+            else:
+                got.append(o)
+        term, objects = self._term, self._objects
+        with quiet_rdflib():
+            for p, os in by_p.items():
+                objects[(s, term(p))] = list(dict.fromkeys(map(term, os)))
         self._described.add(s)
 
     def objects(self, s: Node | None, p: Node) -> list[Node]:
@@ -250,13 +252,16 @@ def _local(triples: Iterable[tuple[Any, Any, Any]],
 
 def resolve(idx: Index, text: str, kind: str = "entity") -> URIRef:
     """Resolve a name to a node of ``kind`` (see :func:`channelkg.model.resolve.resolve_in`:
-    one small query for what the name can match, the whole name index only on a miss)."""
+    one small query for what the name can match, the whole name index only on a miss).
+    The node's own IRI then resolves to it without a query (an IRI is tried before any
+    name, and the node is of ``kind``): ``report --market`` resolves the market again by its IRI."""
     memo = idx.memo["resolve"]
     got: URIRef | None = memo.get((text, kind))
     if got is None:
         got = memo[(text, kind)] = (resolve_name(idx._names, text, kind)
                                     if idx._names is not None
                                     else resolve_in(idx.kg, text, kind))
+        memo.setdefault((str(got), kind), got)
     return got
 
 

@@ -366,7 +366,17 @@ def _precision(idx: Index, node: Node) -> str:
 
 def candidate_routes(idx: Index, models: Sequence[Node], markets: Sequence[Node]) -> list[Node]:
     """The access routes that may carry one of ``models`` into one of ``markets`` (an empty
-    list: any), sorted: looked up by market (or model) instead of a walk over every route."""
+    list: any), sorted: looked up by market (or model) instead of a walk over every route,
+    once per graph (a market report asks for the same ones for its routes and its spof)."""
+    memo = idx.memo["candidate_routes"]
+    key = (tuple(models), tuple(markets))
+    got: list[Node] | None = memo.get(key)
+    if got is None:
+        got = memo[key] = _candidate_routes(idx, models, markets)
+    return list(got)
+
+
+def _candidate_routes(idx: Index, models: Sequence[Node], markets: Sequence[Node]) -> list[Node]:
     if not markets and not models:
         return idx.instances(CKG.AccessRoute)
     by = [(CKG.market, markets), (CKG.model, models)]

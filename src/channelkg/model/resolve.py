@@ -218,7 +218,10 @@ def resolve_in(kg: KnowledgeGraph, text: str, kind: str = "entity") -> URIRef:
 
 
 def _near_query(text: str) -> str:
-    """The SPARQL of :meth:`NameIndex.near`: the name's candidates and the class tree."""
+    """The SPARQL of :meth:`NameIndex.near`: the name's candidates and the class tree.
+
+    The candidates are found first (a sub-select), then their names and types are read
+    by subject: joined the other way round, every type triple of the graph is read."""
     from channelkg.sparql.query import sparql_term
 
     raw = " ".join(text.split())
@@ -231,7 +234,8 @@ def _near_query(text: str) -> str:
     if cands:
         found = f"{{ {found} UNION {{ VALUES ?s {{ {cands} }} }} }}"
     return ("SELECT ?s ?p ?o WHERE {"
-            f" {{ {found} VALUES ?p {{ <{_TYPE}> {names} }} ?s ?p ?o }}"
+            f" {{ {{ SELECT DISTINCT ?s WHERE {found} }} VALUES ?p {{ <{_TYPE}> {names} }}"
+            " ?s ?p ?o }"
             f" UNION {{ VALUES ?p {{ <{_SUBCLASS}> }} ?s ?p ?o FILTER(isIRI(?s)) }} }}")
 
 
