@@ -353,7 +353,8 @@ def _disputes(b: Brief, idx: Index, claims: Iterable[Any]) -> None:
         both = idx.objects(c, CKG.conflictsWith) + idx.subjects(CKG.conflictsWith, c)
         return sorted(set(both), key=fact)
 
-    claims = list(claims)
+    # By fact id: the claims come partly from sets, whose order differs between processes.
+    claims = sorted(set(claims), key=lambda c: (fact(c), str(c)))
     order = ([c for c in claims if idx.value(c, CKG.status) == CKG.disputed]
              + [c for c in claims if idx.value(c, CKG.status) != CKG.disputed and others_of(c)])
     rows = []
