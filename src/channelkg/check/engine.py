@@ -111,6 +111,42 @@ def store_shacl(
     return problems
 
 
+def simple_paths(shapes: Graph) -> bool:
+    """Whether every ``sh:path`` is an IRI or the inverse of one (then a node's results
+    depend only on its own triples, what points at it and the types of its values)."""
+    for path in shapes.objects(None, SH.path):
+        inner = shapes.value(path, SH.inversePath) if isinstance(path, BNode) else path
+        if not isinstance(inner, URIRef):
+            return False
+    return True
+
+
+def neighbourhood(graphs: Sequence[Graph], nodes: Iterable[Node]) -> Graph:
+    """What SHACL needs of ``graphs`` to validate ``nodes`` with :func:`simple_paths`
+    shapes: the nodes' triples, their values' triples, the triples that point at the
+    nodes, and every subclass axiom."""
+    from channelkg.graph.memory import new_rdflib_graph
+
+    out = new_rdflib_graph()
+    for g in graphs:
+        for t in g.triples((None, RDFS.subClassOf, None)):
+            out.add(t)
+    values: set[Node] = set()
+    for n in nodes:
+        for g in graphs:
+            for t in g.triples((n, None, None)):
+                out.add(t)
+                values.add(t[2])
+            for t in g.triples((None, None, n)):
+                out.add(t)
+    for v in values:
+        if not isinstance(v, Literal):
+            for g in graphs:
+                for t in g.triples((v, None, None)):
+                    out.add(t)
+    return out
+
+
 def focus_text(node: Node | None) -> str:
     """A focus node as pySHACL writes it in a generic message (a prefixed name)."""
     if isinstance(node, URIRef):
@@ -170,4 +206,5 @@ def fallback(select: Select, shapes: Graph, left: Sequence[Node], ontology: Grap
 
 _TRUE = Literal(True)
 
-__all__ = ["Classes", "fallback", "store_shacl", "target_shapes"]
+__all__ = ["Classes", "fallback", "neighbourhood", "simple_paths", "store_shacl",
+           "target_shapes"]
