@@ -319,9 +319,72 @@ class Compiler:
         return f"{{ SELECT DISTINCT ?f WHERE {{ {body} }} }}"
 
     def conforming(self, shape: Node, focus: str) -> str:
-        """A subquery of the nodes of ``focus`` that conform to ``shape``."""
-        return f"{{ SELECT DISTINCT ?f WHERE {{ {focus} MINUS {self.violating(shape, focus)} }} }}"
+        """A pattern of nodes that conform to ``shape`` (those of ``focus`` at least).
 
+        Conformance is a property of the node, so when the shape is made of positive
+        tests (a value exists, has a class, equals a value) and their negations, the
+        pattern needs no domain: its nodes are joined, never ``focus`` again and again.
+        """
+        atoms = self.atoms(shape)
+        if atoms is None:
+            viol = self.violating(shape, focus)
+            return f"{{ SELECT DISTINCT ?f WHERE {{ {focus} MINUS {viol} }} }}"
+        pos = [p for positive, p in atoms if positive]
+        body = " ".join(f"{{ {p} }}" for p in pos) or focus
+        body += "".join(f" MINUS {{ {p} }}" for positive, p in atoms if not positive)
+        return f"{{ SELECT DISTINCT ?f WHERE {{ {body} }} }}"
+
+    def atoms(self, shape: Node) -> list[tuple[bool, str]] | None:
+        """``shape`` as a conjunction of positive patterns (``True``) and negated ones,
+        each binding ``?f``; ``None`` when a constraint is no such test."""
+        sg = self.shapes
+        self.check_params(shape)
+        path_node = sg.value(shape, SH.path)
+        path = None if path_node is None else self.path(path_node)
+        out: list[tuple[bool, str]] = []
+        for comp in _COMPONENTS:
+            arg = sg.value(shape, comp)
+            if arg is None:
+                continue
+            atom = self.atom(comp, arg, path)
+            if atom is None:
+                return None
+            out.extend(atom)
+        for prop in sg.objects(shape, SH.property):
+            more = self.atoms(prop)
+            if more is None:
+                return None
+            out.extend(more)
+        return out
+
+    def atom(self, comp: Node, arg: Node, path: str | None) -> list[tuple[bool, str]] | None:
+        """One constraint as :meth:`atoms` (``None``: not a positive test)."""
+        if path is not None:
+            if comp == SH.minCount and isinstance(arg, Literal) and arg.value == 1:
+                return [(True, f"?f {path} {self.var()}")]
+            if comp == SH.hasValue:
+                return [(True, f"?f {path} {self.term(arg)}")]
+            return None
+        if comp == SH["class"]:
+            t, extra = self.var(), self.instances(arg)
+            typed = f"?f <{RDF.type}> {t} VALUES {t} {{ {self.terms(self.subclass(arg))} }}"
+            return [(True, f"{{ {typed} }} UNION {{ VALUES ?f {{ {self.terms(extra)} }} }}"
+                     if extra else typed)]
+        if comp in (SH.hasValue, SH["in"]):
+            members = [arg] if comp == SH.hasValue else list(Collection(self.shapes, arg))
+            return [(True, f"VALUES ?f {{ {self.terms(members)} }}")]
+        members = list(Collection(self.shapes, arg)) if comp != SH["not"] else [arg]
+        parts = [self.atoms(m) for m in members]
+        if any(p is None for p in parts):
+            return None
+        if comp == SH["and"]:
+            return [a for p in parts if p is not None for a in p]
+        if comp == SH["not"] and parts[0] is not None and all(pos for pos, _ in parts[0]):
+            return [(False, " ".join(f"{{ {p} }}" for _, p in parts[0]))]
+        if comp == SH["or"] and all(p and all(pos for pos, _ in p) for p in parts):
+            joined = [" ".join(f"{{ {q} }}" for _, q in p) for p in parts if p]
+            return [(True, " UNION ".join(f"{{ {j} }}" for j in joined))]
+        return None
 
 __all__ = ["FOCUS", "TARGETS", "Check", "CompiledShape", "Compiler", "NotCompiledError",
            "Select", "iri_text"]
