@@ -180,7 +180,7 @@ def fallback(select: Select, shapes: Graph, left: Sequence[Node], ontology: Grap
         subset.add(t)
     for shape in target_shapes(shapes):
         if shape not in keep:
-            subset.add((shape, SH.deactivated, _TRUE))
+            subset.add((shape, SH.deactivated, Literal(True)))
     nodes: list[Node] | None = None
     try:
         nodes = sorted({r[0] for s in left for r in select(
@@ -203,8 +203,6 @@ def fallback(select: Select, shapes: Graph, left: Sequence[Node], ontology: Grap
     found = run_shacl(data, subset, ontology, locate, nodes)
     return [p for p in found if nodes is None or p.node in set(nodes)]
 
-
-_TRUE = Literal(True)
 
 __all__ = ["Classes", "fallback", "neighbourhood", "simple_paths", "store_shacl",
            "target_shapes"]
