@@ -84,6 +84,15 @@ def store_shacl(
     only = None if focus is None else sorted({n for n in focus if isinstance(n, URIRef)}, key=str)
     if only is not None and not only:
         return []
+    if only is not None and simple_paths(shapes):
+        # A few nodes: their neighbourhood in a small store, where every query is cheap
+        # (on the whole store, the hash joins of MINUS would read every candidate).
+        from channelkg.graph.memory import from_rdflib
+
+        local = from_rdflib(store_neighbourhood(select, only))
+
+        def select(text: str) -> Sequence[tuple[Node | None, ...]]:
+            return local.run(text).rows
     classes = Classes(select, ontology)
     compiler = Compiler(shapes, classes.subclasses, classes.instances)
     problems: list[Problem] = []
@@ -121,10 +130,33 @@ def simple_paths(shapes: Graph) -> bool:
     return True
 
 
+def store_neighbourhood(select: Select, nodes: Sequence[Node]) -> Graph:
+    """:func:`neighbourhood` of IRIs in the graph ``select`` queries: each part one
+    lookup by node (the nodes' triples, the triples that point at them, their values'
+    types), and the subclass axioms."""
+    from channelkg.graph.memory import new_rdflib_graph
+    from channelkg.sparql.binding import sparql_term
+
+    out = new_rdflib_graph()
+    values = "VALUES ?f { " + " ".join(sparql_term(n) for n in nodes) + " }"
+    sub = f"<{RDFS.subClassOf}>"
+    queries = (f"SELECT ?s ?p ?o WHERE {{ ?s {sub} ?o BIND({sub} AS ?p) }}",
+               f"SELECT ?s ?p ?o WHERE {{ {values} ?f ?p ?o BIND(?f AS ?s) }}",
+               f"SELECT ?s ?p ?o WHERE {{ {values} ?s ?p ?f BIND(?f AS ?o) }}",
+               f"SELECT ?s ?p ?o WHERE {{ {values} ?f ?q ?s . ?s <{RDF.type}> ?o "
+               f"BIND(<{RDF.type}> AS ?p) }}",
+               f"SELECT ?s ?p ?o WHERE {{ {values} ?s ?q ?f . ?s <{RDF.type}> ?o "
+               f"BIND(<{RDF.type}> AS ?p) }}")
+    for query in queries:
+        for s, p, o in select(query):
+            out.add((s, p, o))  # type: ignore[arg-type]
+    return out
+
+
 def neighbourhood(graphs: Sequence[Graph], nodes: Iterable[Node]) -> Graph:
     """What SHACL needs of ``graphs`` to validate ``nodes`` with :func:`simple_paths`
     shapes: the nodes' triples, their values' triples, the triples that point at the
-    nodes, and every subclass axiom."""
+    nodes, and every subclass axiom (the nodes' results are the same in it)."""
     from channelkg.graph.memory import new_rdflib_graph
 
     out = new_rdflib_graph()
@@ -204,5 +236,5 @@ def fallback(select: Select, shapes: Graph, left: Sequence[Node], ontology: Grap
     return [p for p in found if nodes is None or p.node in set(nodes)]
 
 
-__all__ = ["Classes", "fallback", "neighbourhood", "simple_paths", "store_shacl",
-           "target_shapes"]
+__all__ = ["Classes", "fallback", "neighbourhood", "simple_paths", "store_neighbourhood",
+           "store_shacl", "target_shapes"]

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from channelkg.check.validate import Problem, Report, validate
-from channelkg.errors import InputError
+from channelkg.errors import InputError, QueryError
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -119,10 +119,22 @@ def validate_input(
 
 
 def _resolve(kg: KnowledgeGraph, names: Sequence[str]) -> list[Node]:
-    """The nodes ``names`` name, by the one resolver (its one-line error otherwise)."""
+    """The nodes ``names`` name: an IRI, prefixed name or slug of a node the graph
+    describes is taken at once (one lookup); any other name goes to the one resolver
+    (names, labels, close matches; its one-line error when none fits)."""
     from channelkg.model.resolve import resolve_in
+    from channelkg.rdf.terms import expand
+    from channelkg.sparql.binding import sparql_term
 
-    return [resolve_in(kg, name, "entity") for name in names]
+    out: list[Node] = []
+    for name in names:
+        try:
+            iri = expand(name.strip())
+            known = kg.run(f"ASK {{ {sparql_term(iri)} ?p ?o }}").boolean
+        except (ValueError, QueryError):
+            known = False
+        out.append(iri if known else resolve_in(kg, name, "entity"))
+    return out
 
 
 __all__ = ["STDIN_NAME", "parse_turtle_text", "validate_input"]
