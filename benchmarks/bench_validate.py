@@ -54,10 +54,10 @@ CONTENDERS: tuple[tuple[str, list[str]], ...] = (
 )
 
 
-def run(argv: list[str], cap: float) -> tuple[float | None, float | None]:
+def run(argv: list[str], cap: float, src: Path = SRC) -> tuple[float | None, float | None]:
     """Wall time and peak RSS (MB) of one process; ``None`` when killed at ``cap`` or
     failed (validate exits 1 on problems: that counts as done)."""
-    env = dict(os.environ, PYTHONPATH=str(SRC))
+    env = dict(os.environ, PYTHONPATH=str(src))
     killed = threading.Event()
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
@@ -88,7 +88,8 @@ def median(xs: list[float | None]) -> float | None:
     return statistics.median(done) if done and len(done) == len(xs) else None
 
 
-def measure_size(size: str, data: Path, rounds: int, cap: float) -> dict[str, Any]:
+def measure_size(size: str, data: Path, rounds: int, cap: float,
+                 src: Path = SRC) -> dict[str, Any]:
     """Every contender on one graph, ``rounds`` interleaved rounds."""
     work = Path(tempfile.mkdtemp(prefix="bench-validate-"))
     store = work / "store"
@@ -104,7 +105,7 @@ def measure_size(size: str, data: Path, rounds: int, cap: float) -> dict[str, An
                 fresh = work / f"fresh-{r}"
                 argv = [sys.executable, "-m", "channelkg",
                         *(a.format(data=data, store=store, fresh=fresh) for a in args)]
-                t, m = run(argv, cap)
+                t, m = run(argv, cap, src)
                 if name == "load":
                     shutil.rmtree(store, ignore_errors=True)
                     fresh.rename(store)  # the store the --store contenders read
@@ -153,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--cap", type=float, default=300, help="seconds before a run is killed")
     ap.add_argument("--data-dir", type=Path, help="where generated graphs are kept (reused)")
     ap.add_argument("--name", default="validate", help="results file stem")
+    ap.add_argument("--src", type=Path, default=SRC,
+                    help="the src folder measured (default: this checkout's)")
     args = ap.parse_args(argv)
     data_dir = args.data_dir or Path(tempfile.mkdtemp(prefix="bench-validate-data-"))
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -164,7 +167,7 @@ def main(argv: list[str] | None = None) -> int:
         data = data_dir / f"synthetic-{size}.nt"
         if not data.exists():
             write_ntriples(data, parse_size(size))
-        res["sizes"][size] = measure_size(size, data, args.repeat, args.cap)
+        res["sizes"][size] = measure_size(size, data, args.repeat, args.cap, args.src)
         res["sizes"][size]["n"] = parse_size(size)
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / f"{args.name}.json").write_text(json.dumps(res, indent=2) + "\n",
