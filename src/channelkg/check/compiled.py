@@ -14,8 +14,13 @@ that are IRIs, ``sh:inversePath``, sequences, ``sh:alternativePath`` and the
 ``sh:lessThan``; and ``sh:or``, ``sh:and``, ``sh:not`` over such shapes. A shape
 with anything else (or a constraint whose generic message needs the data) is not
 compiled: it is handed to pySHACL as a whole, on its focus nodes' neighbourhood (see
-:func:`channelkg.check.fallback.pyshacl_problems`). The results are the same as
-pySHACL's: focus node, path, value, message, severity and source shape.
+:func:`channelkg.check.engine.fallback`). The results are the same as pySHACL's:
+focus node, path, value, message, severity and source shape. With a few focus nodes
+(``validate --focus``, ``add``) the queries run on a small store of the nodes'
+neighbourhood (:func:`channelkg.check.engine.store_neighbourhood`).
+
+The IRIs and literals of the shapes are written into the queries by
+:func:`channelkg.sparql.binding.sparql_term`, which escapes them as N-Triples does.
 """
 
 from __future__ import annotations
