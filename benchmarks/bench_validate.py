@@ -129,8 +129,10 @@ def markdown(res: dict[str, Any]) -> str:
              f"Machine: {res['machine']}; {res['rounds']} interleaved rounds, each command in "
              "a fresh process (wall time, import included); medians, and the median peak RSS. "
              "`ratio` is a command's time over `load` (`channelkg load --into`) at the same "
-             f"size, in the same run. `> {cap:.0f}` means killed at the cap. The graphs are "
-             "benchmarks/synthetic.py's (valid: every contender reports no problem).", "",
+             f"size, in the same run. `> {cap:.0f}` means killed at the cap (pySHACL, once "
+             "capped, is not run again in later rounds). The graphs are "
+             "benchmarks/synthetic.py's (valid: every contender reports no problem). The "
+             "runs of each round are in the .json file.", "",
              "| command | size | time (s) | ratio to load | peak RSS (MB) |",
              "|---|---|---:|---:|---:|"]
     for size, by in res["sizes"].items():
@@ -139,7 +141,8 @@ def markdown(res: dict[str, Any]) -> str:
             if name == "n":
                 continue
             t = v["median"]
-            ratio = f"x{t / load:.2f}" if t and load else ""
+            ratio = "" if not (t and load) else (
+                f"x{t / load:.2f}" if t / load >= 0.1 else f"x{t / load:.3f}")
             mem = "" if v["rss_mb"] is None else f"{v['rss_mb']:.0f}"
             lines.append(f"| {name} | {size} | {_fmt(t, cap)} | {ratio} | {mem} |")
     return "\n".join(lines) + "\n"
