@@ -152,19 +152,26 @@ def _syntax(err: InputError, path: Path) -> Problem:
     return Problem("syntax", err.message.removeprefix("syntax error: "), err.location or str(path))
 
 
+#: The triples that nest one blank node in another.
+_NESTED = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isBlank(?s) && isBlank(?o)) }"
+
+
 def _load_store(files: Sequence[Path], graph: Graph | None, extra: Graph | None,
                 problems: list[Problem]) -> KnowledgeGraph | None:
     """Files (or ``graph``) and ``extra`` in one in-memory Oxigraph store; ``None`` after
     a syntax error (every file's error is in ``problems``)."""
     from channelkg.graph.memory import from_rdflib, load
+    from channelkg.rdf.limits import check_blank_depth
 
     if graph is not None:
         kg = from_rdflib(graph)
     else:
         try:
             kg = load(list(files), ontology=False) if files else from_rdflib(new_rdflib_graph())
+            # Refused as parse_file refuses them: blank nodes nested deeper than the limit.
+            check_blank_depth(((s, p, o) for s, p, o in kg.run(_NESTED).rows), "")
         except InputError:
-            for f in files:
+            for f in files:  # each file's own error, with its place
                 try:
                     parse_file(f)
                 except InputError as err:
