@@ -129,17 +129,20 @@ def test_import_follows_the_shapes_too(ckg_home: Path, runner: CliRunner,
 
 
 class _Counts:
-    """Calls of the one RDF parse functions (by file) and of pySHACL."""
+    """Calls of the one RDF parse functions (by file) and of the SHACL engines (the
+    compiled queries or pySHACL)."""
 
     def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
         import pyshacl
 
+        from channelkg.check import engine
         from channelkg.graph import memory
         from channelkg.rdf import turtle
 
         self.parses: Counter[str] = Counter()
         self.shacl = 0
         parse_file, parse_text, validate = memory.parse_file, turtle.parse_text, pyshacl.validate
+        store_shacl = engine.store_shacl
 
         def counted_file(path: Path, *args: Any, **kwargs: Any) -> Any:
             self.parses[Path(path).name] += 1
@@ -155,7 +158,12 @@ class _Counts:
 
         monkeypatch.setattr(memory, "parse_file", counted_file)
         monkeypatch.setattr(turtle, "parse_text", counted_text)
+        def counted_store(*args: Any, **kwargs: Any) -> Any:
+            self.shacl += 1
+            return store_shacl(*args, **kwargs)
+
         monkeypatch.setattr(pyshacl, "validate", counted_shacl)
+        monkeypatch.setattr(engine, "store_shacl", counted_store)
 
 
 def test_one_add_parses_each_file_once_and_runs_shacl_once(

@@ -7,15 +7,19 @@ does the checking itself.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from channelkg.check.validate import Problem, Report, validate
-from channelkg.errors import InputError
+from channelkg.errors import InputError, QueryError
 
 if TYPE_CHECKING:
     from rdflib import Graph
+    from rdflib.term import Node
+
+    from channelkg.graph.base import KnowledgeGraph
 
 #: How standard input is named in messages (``<stdin>:line:col``).
 STDIN_NAME = "<stdin>"
@@ -50,6 +54,9 @@ def validate_input(
     reason: str = "none",
     shapes: Path | None = None,
     ontology: Path | None = None,
+    focus: Sequence[str] = (),
+    engine: str = "auto",
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Validate files (default: the bundled graph), Turtle text, or a store's graph.
 
@@ -61,9 +68,13 @@ def validate_input(
         reason: also validate what ``rdfs``/``owlrl``/``rules`` entail (never written).
         shapes: SHACL shapes file (default: ontology/shapes.ttl).
         ontology: ontology file (default: ontology/channelkg.ttl).
+        focus: validate only these nodes (names as the resolver takes them, or IRIs).
+        engine: the SHACL engine (see :data:`channelkg.check.validate.ENGINES`).
+        progress: called with one line per step.
 
     Raises:
-        InputError: more than one kind of input, or a missing shapes/ontology file.
+        InputError: more than one kind of input, a missing shapes/ontology file, or a
+            ``focus`` name that names no node.
     """
     if sum((bool(files), stdin_text is not None, store is not None)) > 1:
         raise InputError("give FILES, '-' (standard input) or --store, not both")
@@ -73,30 +84,57 @@ def validate_input(
     from channelkg.graph.memory import from_rdflib, load
     from channelkg.sparql.reason import entailments
 
+    check = functools.partial(validate, shapes=shapes, ontology=ontology, engine=engine,
+                              progress=progress)
     if stdin_text is not None or store is not None:
         if store is not None:
             from channelkg.graph.remote import open_store
 
-            kg = open_store(store)
-            graph, source = kg.to_rdflib(), store
+            kg, source = open_store(store), store
         else:
             try:
-                graph, source = parse_turtle_text(stdin_text or ""), STDIN_NAME
+                kg, source = from_rdflib(parse_turtle_text(stdin_text or "")), STDIN_NAME
             except InputError as err:
                 problem = Problem("syntax", err.message.removeprefix("syntax error: "),
                                   err.location or STDIN_NAME)
                 return Report(False, (problem,), (), 0, None, STDIN_NAME)
-            kg = from_rdflib(graph)
         extra = entailments(kg, reason) if reason != "none" else None
-        return validate(graph=graph, source=source, shapes=shapes, ontology=ontology,
-                        extra=extra)
+        return check(store=kg, source=source, extra=extra,
+                     focus=_resolve(kg, focus) if focus else None)
+    paths = list(files) or None
+    if focus:
+        try:
+            kg = load(paths, ontology=False)
+        except InputError:
+            return check(paths)  # the syntax report
+        extra = entailments(kg, reason) if reason != "none" else None
+        return check(paths, store=kg, extra=extra, focus=_resolve(kg, focus))
     extra = None
     if reason != "none":
         try:
-            extra = entailments(load(list(files) or None), reason)
+            extra = entailments(load(paths), reason)
         except InputError:
             extra = None  # unreadable input: the syntax check reports it
-    return validate(list(files) or None, shapes=shapes, ontology=ontology, extra=extra)
+    return check(paths, extra=extra)
+
+
+def _resolve(kg: KnowledgeGraph, names: Sequence[str]) -> list[Node]:
+    """The nodes ``names`` name: an IRI, prefixed name or slug of a node the graph
+    describes is taken at once (one lookup); any other name goes to the one resolver
+    (names, labels, close matches; its one-line error when none fits)."""
+    from channelkg.model.resolve import resolve_in
+    from channelkg.rdf.terms import expand
+    from channelkg.sparql.binding import sparql_term
+
+    out: list[Node] = []
+    for name in names:
+        try:
+            iri = expand(name.strip())
+            known = kg.run(f"ASK {{ {sparql_term(iri)} ?p ?o }}").boolean
+        except (ValueError, QueryError):
+            known = False
+        out.append(iri if known else resolve_in(kg, name, "entity"))
+    return out
 
 
 __all__ = ["STDIN_NAME", "parse_turtle_text", "validate_input"]

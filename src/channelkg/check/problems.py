@@ -26,6 +26,7 @@ class Problem:
     node: Node | None = field(default=None, compare=False, repr=False)
     shape: Node | None = field(default=None, compare=False, repr=False)
     predicate: Node | None = field(default=None, compare=False, repr=False)
+    severity: Node | None = field(default=None, compare=False, repr=False)
 
     def line(self) -> str:
         """One readable line: ``location: [kind] focus path: message``."""

@@ -24,18 +24,25 @@ def result_problems(results: Graph, locate: Callable[[Node | None], str]) -> lis
     """
     out: list[Problem] = []
     for r in results.subjects(RDF.type, SH.ValidationResult):
-        focus = results.value(r, SH.focusNode)
-        path = results.value(r, SH.resultPath)
         msg = results.value(r, SH.resultMessage)
-        value = results.value(r, SH.value)
-        text = str(msg) if msg is not None else "violates a shape"
-        if value is not None and not isinstance(value, BNode) and value != focus:
-            text += f" (value: {display(value)})"
-        out.append(Problem("shacl", text, locate(focus), display(focus),
-                           display(path) if isinstance(path, URIRef) else "",
-                           value=value, node=focus,
-                           shape=results.value(r, SH.sourceShape), predicate=path))
+        out.append(shacl_problem(
+            results.value(r, SH.focusNode), results.value(r, SH.resultPath),
+            results.value(r, SH.value), str(msg) if msg is not None else "violates a shape",
+            results.value(r, SH.sourceShape), results.value(r, SH.resultSeverity), locate))
     return out
+
+
+def shacl_problem(focus: Node | None, path: Node | None, value: Node | None, message: str,
+                  shape: Node | None, severity: Node | None,
+                  locate: Callable[[Node | None], str]) -> Problem:
+    """One SHACL result as a :class:`Problem`: the message, then the offending value when
+    it is not the focus node (the one way pySHACL's and the compiled results read)."""
+    text = message
+    if value is not None and not isinstance(value, BNode) and value != focus:
+        text += f" (value: {display(value)})"
+    return Problem("shacl", text, locate(focus), display(focus),
+                   display(path) if isinstance(path, URIRef) else "",
+                   value=value, node=focus, shape=shape, predicate=path, severity=severity)
 
 
 #: The IRI schemes pySHACL takes a focus node in as an IRI.
@@ -86,4 +93,4 @@ def run_shacl(
     return result_problems(results, locate)
 
 
-__all__ = ["result_problems", "run_shacl"]
+__all__ = ["result_problems", "run_shacl", "shacl_problem"]

@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import functools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rdflib import Graph, Literal, URIRef
+from rdflib.term import Node
 
 from channelkg import resources
 from channelkg.check.problems import LineIndex, Problem, sort_key
@@ -21,6 +23,9 @@ from channelkg.errors import InputError
 from channelkg.graph.memory import expand_paths, new_rdflib_graph, parse_file
 from channelkg.rdf.namespaces import CKG, KGID
 from channelkg.rdf.terms import display, shorten, to_rdflib
+
+if TYPE_CHECKING:
+    from channelkg.graph.base import KnowledgeGraph
 
 
 @dataclass(frozen=True)
@@ -54,6 +59,13 @@ def _known_terms(ontology: Graph) -> set[URIRef]:
     return {s for s in ontology.subjects() if isinstance(s, URIRef) and s.startswith(str(CKG))}
 
 
+#: The SHACL engines of :func:`validate`: ``sparql`` (the shapes compiled to SPARQL and
+#: run on an Oxigraph store, :mod:`channelkg.check.engine`), ``pyshacl`` (pySHACL on an
+#: rdflib copy, :mod:`channelkg.check.shacl`); ``auto`` is ``sparql`` but for a remote
+#: store (a SPARQL server), whose triples are copied and checked by pySHACL.
+ENGINES = ("auto", "sparql", "pyshacl")
+
+
 def validate(
     paths: Sequence[Path | str] | None = None,
     *,
@@ -64,6 +76,10 @@ def validate(
     graph: Graph | None = None,
     source: str = "",
     locate: Sequence[Path] = (),
+    store: KnowledgeGraph | None = None,
+    focus: Sequence[Node] | None = None,
+    engine: str = "auto",
+    progress: Callable[[str], None] | None = None,
 ) -> Report:
     """Validate RDF files (default: the curated graph) and report every problem.
 
@@ -75,16 +91,137 @@ def validate(
         shacl: run SHACL (syntax, literal and term checks always run).
         graph: validate these triples instead of files (e.g. a store's graph); problems
             are located by ``source`` instead of file and line.
-        source: the name of ``graph`` in the report (e.g. ``oxigraph:kg``).
+        source: the name of ``graph`` or ``store`` in the report (e.g. ``oxigraph:kg``).
         locate: more files to find problem lines in (e.g. the file ``extra`` came from).
+        store: validate this loaded graph in place instead of files (not copied);
+            ``paths``, if given, are the files it holds (to name problem lines).
+        focus: validate only these nodes (their literals and terms, and the shapes that
+            target them; the report counts their triples); ``None``: everything.
+        engine: the SHACL engine, one of :data:`ENGINES`.
+        progress: called with one line per step (per shape).
     """
-    files = [] if graph is not None else expand_paths(paths)
+    if engine not in ENGINES:
+        raise InputError(f"unknown SHACL engine {engine!r} (choose from {', '.join(ENGINES)})")
+    files = [] if graph is not None or (store is not None and not paths) else expand_paths(paths)
     for f in files:
         if not f.exists():
             raise InputError("no such file", str(f))
     onto_path = ontology or resources.ontology_file()
     shapes_path = shapes or resources.shapes_file()
     problems: list[Problem] = []
+    onto, shape_graph = (_read_schema(p, problems) for p in (onto_path, shapes_path))
+    if store is not None and engine == "auto" and not _oxigraph(store):
+        graph, store = store.to_rdflib(), None
+    if engine == "pyshacl" and store is not None:
+        graph, store = store.to_rdflib(), None
+    if engine == "pyshacl":
+        return _validate_rdflib(files, graph, extra, onto, shape_graph, problems, shacl, source,
+                                locate, onto_path.name, focus)
+    if store is None:
+        store = _load_store(files, graph, extra, problems)
+    elif extra is not None:
+        from channelkg.graph.memory import from_rdflib
+
+        both = from_rdflib(store.to_rdflib())
+        both.store.extend(from_rdflib(extra).store)  # type: ignore[attr-defined]
+        store = both
+    if problems or store is None:
+        return Report(False, tuple(problems), tuple(files), 0, None, source)
+    return _validate_store(store, files, onto, shape_graph, shacl, source, locate,
+                           onto_path.name, focus, progress)
+
+
+def _oxigraph(kg: KnowledgeGraph) -> bool:
+    from channelkg.graph.memory import OxigraphGraph
+
+    return isinstance(kg, OxigraphGraph)
+
+
+def _read_schema(path: Path, problems: list[Problem]) -> Graph:
+    """The ontology or shapes file as an rdflib graph (a syntax error goes to ``problems``)."""
+    graph = new_rdflib_graph()
+    try:
+        for q in parse_file(path):
+            graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+    except InputError as err:
+        problems.append(_syntax(err, path))
+    return graph
+
+
+def _syntax(err: InputError, path: Path) -> Problem:
+    return Problem("syntax", err.message.removeprefix("syntax error: "), err.location or str(path))
+
+
+#: The triples that nest one blank node in another.
+_NESTED = "SELECT ?s ?p ?o WHERE { ?s ?p ?o FILTER(isBlank(?s) && isBlank(?o)) }"
+
+
+def _load_store(files: Sequence[Path], graph: Graph | None, extra: Graph | None,
+                problems: list[Problem]) -> KnowledgeGraph | None:
+    """Files (or ``graph``) and ``extra`` in one in-memory Oxigraph store; ``None`` after
+    a syntax error (every file's error is in ``problems``)."""
+    from channelkg.graph.memory import from_rdflib, load
+    from channelkg.rdf.limits import check_blank_depth
+
+    if graph is not None:
+        kg = from_rdflib(graph)
+    else:
+        try:
+            kg = load(list(files), ontology=False) if files else from_rdflib(new_rdflib_graph())
+            # Refused as parse_file refuses them: blank nodes nested deeper than the limit.
+            check_blank_depth(((s, p, o) for s, p, o in kg.run(_NESTED).rows), "")
+        except InputError:
+            for f in files:  # each file's own error, with its place
+                try:
+                    parse_file(f)
+                except InputError as err:
+                    problems.append(_syntax(err, f))
+            return None
+    if extra is not None:
+        kg.store.extend(from_rdflib(extra).store)  # type: ignore[attr-defined]
+    return kg
+
+
+def _validate_store(kg: KnowledgeGraph, files: Sequence[Path], onto: Graph, shapes: Graph,
+                    shacl: bool, source: str, locate: Sequence[Path], onto_name: str,
+                    focus: Sequence[Node] | None,
+                    progress: Callable[[str], None] | None) -> Report:
+    """The checks on a store, by queries: no copy of the graph is made."""
+    from channelkg.check.engine import store_shacl
+    from channelkg.check.static import focus_graph, store_graph_problems
+
+    def select(text: str) -> Sequence[tuple[Node | None, ...]]:
+        return kg.run(text).rows
+
+    index = LineIndex(list(files), always=list(locate))
+    if focus is None:
+        problems = store_graph_problems(select, onto, index, onto_name)
+        triples = len(kg)
+    else:  # the triples counted are the focus nodes' (counting a large store takes long)
+        about = focus_graph(select, focus)
+        problems = graph_problems(about, onto, index, onto_name)
+        triples = len(about)
+    if shacl:
+        reported = {(p.focus, p.path) for p in problems if p.kind == "literal"}
+        problems.extend(p for p in store_shacl(select, shapes, onto, index.node, focus, progress)
+                        if (p.focus, p.path) not in reported)
+    return _report(problems, files, triples, None, source)
+
+
+def _report(problems: list[Problem], files: Sequence[Path], triples: int, data: Graph | None,
+            source: str) -> Report:
+    if source:
+        problems = [p if p.location else Problem(p.kind, p.message, source, p.focus, p.path)
+                    for p in problems]
+    problems.sort(key=sort_key)
+    return Report(not problems, tuple(problems), tuple(files), triples, data, source)
+
+
+def _validate_rdflib(files: Sequence[Path], graph: Graph | None, extra: Graph | None,
+                     onto: Graph, shapes: Graph, problems: list[Problem], shacl: bool,
+                     source: str, locate: Sequence[Path], onto_name: str,
+                     focus: Sequence[Node] | None) -> Report:
+    """The checks on an rdflib copy of the graph, SHACL by pySHACL."""
     data = new_rdflib_graph()
     if graph is not None:
         for t in graph:
@@ -93,45 +230,33 @@ def validate(
         try:
             quads = parse_file(f)
         except InputError as err:
-            problems.append(
-                Problem(
-                    "syntax", err.message.removeprefix("syntax error: "), err.location or str(f)
-                )
-            )
+            problems.append(_syntax(err, f))
             continue
         for q in quads:
             data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
     if extra is not None:
         for t in extra:
             data.add(t)
-    onto = new_rdflib_graph()
-    shape_graph = new_rdflib_graph()
-    for path, graph in ((onto_path, onto), (shapes_path, shape_graph)):
-        try:
-            for q in parse_file(path):
-                graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
-        except InputError as err:
-            problems.append(
-                Problem(
-                    "syntax", err.message.removeprefix("syntax error: "), err.location or str(path)
-                )
-            )
     if problems:
         return Report(False, tuple(problems), tuple(files), len(data), data, source)
-
     index = LineIndex(list(files), always=list(locate))
-    problems = graph_problems(data, onto, index, onto_path.name)
+    checked = data if focus is None else _about(data, focus)
+    problems = graph_problems(checked, onto, index, onto_name)
     if shacl:
         reported = {(p.focus, p.path) for p in problems if p.kind == "literal"}
         problems.extend(
-            p for p in run_shacl(data, shape_graph, onto, index.node)
+            p for p in run_shacl(data, shapes, onto, index.node, focus)
             if (p.focus, p.path) not in reported
         )
-    if graph is not None and source:
-        problems = [p if p.location else Problem(p.kind, p.message, source, p.focus, p.path)
-                    for p in problems]
-    problems.sort(key=sort_key)
-    return Report(not problems, tuple(problems), tuple(files), len(data), data, source)
+    return _report(problems, files, len(checked), data, source if graph is not None else "")
+
+
+def _about(data: Graph, nodes: Sequence[Node]) -> Graph:
+    out = new_rdflib_graph()
+    for n in nodes:
+        for t in data.triples((n, None, None)):
+            out.add(t)
+    return out
 
 
 def graph_problems(data: Graph, onto: Graph, index: LineIndex, onto_name: str) -> list[Problem]:
@@ -219,4 +344,4 @@ def near_ckg(iri: str) -> bool:
 _VERSION = re.compile(r"[0-9][0-9.]*")
 
 
-__all__ = ["LineIndex", "Problem", "Report", "graph_problems", "near_ckg", "validate"]
+__all__ = ["ENGINES", "LineIndex", "Problem", "Report", "graph_problems", "near_ckg", "validate"]

@@ -352,12 +352,29 @@ def queries(fmt: str, output: Path | None) -> None:
     help="Validate the graph of a store instead of files: oxigraph:PATH or sparql:URL "
     "(no syntax check or line numbers then).",
 )
+@click.option(
+    "--focus",
+    "focus",
+    metavar="NODE",
+    multiple=True,
+    help="Validate only this node (repeatable; a name, slug or IRI): its literals and "
+    "terms and the shapes that target it.",
+)
+@click.option(
+    "--shacl-engine",
+    "engine",
+    type=click.Choice(["auto", "sparql", "pyshacl"]),
+    default="auto",
+    show_default=True,
+    help="SHACL engine: the shapes compiled to SPARQL queries on an Oxigraph store "
+    "(auto: but for a sparql:URL store), or pySHACL on a copy of the graph.",
+)
 @format_option(("text", *TABLE_FORMATS), "text",
                "Output format: one line per problem, or a table of problems.")
 @output_option()
 def validate(
     files: tuple[Path, ...], shapes: Path | None, ontology: Path | None, reason: str,
-    store: str | None, fmt: str, output: Path | None,
+    store: str | None, focus: tuple[str, ...], engine: str, fmt: str, output: Path | None,
 ) -> None:
     """Check FILES (default: the bundled graph): syntax, literals, ckg: terms, SHACL.
 
@@ -371,15 +388,23 @@ def validate(
       channelkg validate graphs/additions.ttl --reason rules
       channelkg validate - < new-facts.ttl
       channelkg validate --store oxigraph:kg.oxigraph --format json
+      channelkg validate --store oxigraph:kg.oxigraph --focus syn-route-1
+
+    On a terminal, a progress line names each shape being checked.
     """
     from channelkg.check.inputs import validate_input
+    from channelkg.cli.progress import Progress
     from channelkg.render.tables import validation_table
 
     stdin = any(is_stdio(f) for f in files)
     if stdin and len(files) > 1:
         raise click.UsageError("'-' (standard input) cannot be combined with other FILES")
-    report = validate_input(() if stdin else files, stdin_text=read_stdin_text() if stdin else None,
-                            store=store, reason=reason, shapes=shapes, ontology=ontology)
+    bar = Progress()
+    with bar.step("validating"):
+        report = validate_input(() if stdin else files,
+                                stdin_text=read_stdin_text() if stdin else None,
+                                store=store, reason=reason, shapes=shapes, ontology=ontology,
+                                focus=focus, engine=engine, progress=bar)
     from channelkg.cli.terminal import render_table
 
     emit(report.text if fmt == "text" else render_table(validation_table(report), fmt, output),

@@ -23,7 +23,7 @@ location (``file:row N`` / ``file:line N`` and field).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
 
 from rdflib import BNode, Graph, URIRef
@@ -63,31 +63,48 @@ def new_problems(ctx: Context, extra: Graph, source: Path | None = None) -> list
     describe that node or are its offending value. ``source``: the file the new
     triples come from, to name the line of each problem in it.
     """
-    from channelkg.check.shacl import run_shacl
     from channelkg.check.validate import graph_problems
-    from channelkg.graph.memory import new_rdflib_graph
 
     index = LineIndex([], always=[source] if source is not None else [])
-    data = new_rdflib_graph()
-    for t in ctx.graph:
-        data.add(t)
-    added = new_rdflib_graph()
-    for t in extra:
-        data.add(t)
-        if t not in ctx.graph:
-            added.add(t)
+    added = new_rdflib_graph_of(t for t in extra if t not in ctx.graph)
     # Only the added triples can bring an ill-typed literal or a new unknown term.
     static = graph_problems(added, ctx.ontology, index, resources.ontology_file().name)
     out = [p for p in static if not (p.kind == "term" and _used_in(ctx.graph, p.node))]
     subjects = {s for s, _, _ in extra}
-    touched = {s for n in subjects for s in data.subjects(None, n)}
+    touched = {s for g in (ctx.graph, extra) for n in subjects for s in g.subjects(None, n)}
     literal = {(p.focus, p.path) for p in static if p.kind == "literal"}
-    for p in run_shacl(data, ctx.shapes, ctx.ontology, index.node, subjects | touched):
+    for p in _shacl_on(ctx, extra, subjects | touched, index):
         if (p.focus, p.path) in literal:
             continue  # an ill-typed literal is already reported as such
         if _caused_by(ctx, extra, p, subjects):
             out.append(p)
     return out
+
+
+def new_rdflib_graph_of(triples: Iterable[tuple[Node, Node, Node]]) -> Graph:
+    """A new rdflib graph (the project's prefixes bound) holding ``triples``."""
+    from channelkg.graph.memory import new_rdflib_graph
+
+    out = new_rdflib_graph()
+    for t in triples:
+        out.add(t)
+    return out
+
+
+def _shacl_on(ctx: Context, extra: Graph, nodes: set[Node], index: LineIndex) -> list[Problem]:
+    """SHACL on ``nodes`` of the graph plus ``extra``: the compiled queries on the nodes'
+    neighbourhood (a small store), so the cost does not grow with the graph; with
+    shapes whose paths reach further, pySHACL on a copy of the whole graph."""
+    from channelkg.check.engine import neighbourhood, simple_paths, store_shacl
+    from channelkg.check.shacl import run_shacl
+    from channelkg.graph.memory import from_rdflib
+
+    if not simple_paths(ctx.shapes):
+        data = new_rdflib_graph_of(t for g in (ctx.graph, extra) for t in g)
+        return run_shacl(data, ctx.shapes, ctx.ontology, index.node, nodes)
+    kg = from_rdflib(neighbourhood([ctx.graph, extra], nodes))
+    return store_shacl(lambda text: kg.run(text).rows, ctx.shapes, ctx.ontology, index.node,
+                       nodes)
 
 
 def _used_in(graph: Graph, node: Node | None) -> bool:
