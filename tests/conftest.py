@@ -18,6 +18,19 @@ TINY = DATA / "tiny.ttl"
 BAD = DATA / "bad"
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``scripts/test.sh`` runs ``-n auto --dist loadgroup``), the
+    tests of a module that use one of its module-scoped fixtures (a server, a browser, a
+    built store, the README's shell sessions) run in one worker, so that the fixture is
+    built once and they run in file order; every other test goes to whichever worker is
+    free. Session-scoped fixtures are built once per worker."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info is not None else ()
+        if any(d[-1].scope == "module" for d in defs if d):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+
+
 @pytest.fixture
 def runner() -> CliRunner:
     return CliRunner()
