@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,25 @@ DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 TINY = DATA / "tiny.ttl"
 BAD = DATA / "bad"
+
+
+#: The controller's terminal size variables, which pytest-xdist's workers do not keep
+#: (they see COLUMNS=80): the CLI folds tables to COLUMNS when it is set.
+TERMINAL_VARS = ("COLUMNS", "LINES")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput["terminal_vars"] = {k: os.environ.get(k) for k in TERMINAL_VARS}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    given = getattr(config, "workerinput", {}).get("terminal_vars")
+    for key, value in (given or {}).items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
