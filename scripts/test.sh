@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Install everything the test suite needs, then run ruff, mypy --strict, the data-quality
 # gate (channelkg check --fail-on warn) and pytest
-# (extra arguments go to pytest). `.ci/run` runs exactly this.
+# (extra arguments go to pytest, which runs one worker per core). `.ci/run` runs exactly this.
 # Needs root (or sudo) for the Debian packages: Chromium for the browser tests,
 # Virtuoso Open Source for the remote-store tests, the OWL API and a JDK for the OWL 2
 # DL profile test. The Python packages go into the
@@ -55,4 +55,7 @@ fi
 "$PY" -m ruff check src tests
 "$PY" -m mypy --strict src/channelkg
 "$PY" -m channelkg check --fail-on warn
-"$PY" -m pytest "$@" </dev/null
+# pytest in one worker per core (pytest-xdist); tests/conftest.py keeps the tests that
+# share a module-scoped fixture in one worker. Arguments given here come after, so
+# `bash scripts/test.sh -n 0` runs in this process.
+"$PY" -m pytest -n auto --dist loadgroup "$@" </dev/null

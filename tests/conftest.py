@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -16,6 +17,38 @@ DATA = Path(__file__).parent / "data"
 ROOT = Path(__file__).parent.parent
 TINY = DATA / "tiny.ttl"
 BAD = DATA / "bad"
+
+
+#: The controller's terminal size variables, which pytest-xdist's workers do not keep
+#: (they see COLUMNS=80): the CLI folds tables to COLUMNS when it is set.
+TERMINAL_VARS = ("COLUMNS", "LINES")
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_configure_node(node: Any) -> None:
+    node.workerinput["terminal_vars"] = {k: os.environ.get(k) for k in TERMINAL_VARS}
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    given = getattr(config, "workerinput", {}).get("terminal_vars")
+    for key, value in (given or {}).items():
+        if value is None:
+            os.environ.pop(key, None)
+        else:
+            os.environ[key] = value
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Under pytest-xdist (``scripts/test.sh`` runs ``-n auto --dist loadgroup``), the
+    tests of a module that use one of its module-scoped fixtures (a server, a browser, a
+    built store, the README's shell sessions) run in one worker, so that the fixture is
+    built once and they run in file order; every other test goes to whichever worker is
+    free. Session-scoped fixtures are built once per worker."""
+    for item in items:
+        info = getattr(item, "_fixtureinfo", None)
+        defs = info.name2fixturedefs.values() if info is not None else ()
+        if any(d[-1].scope == "module" for d in defs if d):
+            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
 
 
 @pytest.fixture

@@ -27,7 +27,9 @@ DAYS = (dt.date(2024, 7, 9), dt.date(2025, 6, 1))
 SRC = Path(__file__).parent.parent / "src" / "channelkg"
 
 
-@pytest.fixture(scope="module")
+# Session scope: under pytest-xdist each worker builds these once and this module's
+# tests spread over the workers (a module-scoped fixture would keep them in one).
+@pytest.fixture(scope="session")
 def backends(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, KnowledgeGraph]]:
     db = tmp_path_factory.mktemp("store") / "db"
     load_into(db)
@@ -54,7 +56,7 @@ def reference(kg: KnowledgeGraph, day: dt.date | None) -> KnowledgeGraph:
     return from_rdflib(g, "oxigraph")
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def references(backends: dict[str, KnowledgeGraph]) -> dict[dt.date | None, KnowledgeGraph]:
     base = backends["memory"]
     return {day: reference(base, day) for day in (None, *DAYS)}
@@ -64,29 +66,49 @@ def _params(name: str) -> dict[str, str]:
     return {p.name: "kgid:azure-china" for p in get_query(name).params if p.required}
 
 
+@pytest.fixture(scope="session")
+def views(backends: dict[str, KnowledgeGraph]) -> dict[tuple[str, dt.date | None], KnowledgeGraph]:
+    """Each backend, and its as-of view of each day (made once, queried by many tests)."""
+    out: dict[tuple[str, dt.date | None], KnowledgeGraph] = {}
+    for name, kg in backends.items():
+        out[name, None] = kg
+        for day in DAYS:
+            view = kg.visible_on(day)
+            assert view.as_of == day and view.engine == kg.engine
+            out[name, day] = view
+    return out
+
+
+@pytest.mark.parametrize("day", [None, *DAYS], ids=["full", *map(str, DAYS)])
+@pytest.mark.parametrize("backend", ["memory", "rdflib", "oxigraph:PATH"])
+def test_every_view_holds_the_reference_triples(
+    views: dict[tuple[str, dt.date | None], KnowledgeGraph],
+    references: dict[dt.date | None, KnowledgeGraph], backend: str, day: dt.date | None,
+) -> None:
+    assert len(views[backend, day]) == len(references[day])
+
+
+# One test per query, backend and day (rather than one looping over the queries), so
+# that the 207 cases spread over the workers.
+@pytest.mark.parametrize("name", NAMES)
 @pytest.mark.parametrize("day", [None, *DAYS], ids=["full", *map(str, DAYS)])
 @pytest.mark.parametrize("backend", ["memory", "rdflib", "oxigraph:PATH"])
 def test_every_shipped_query_answers_like_the_reference(
-    backends: dict[str, KnowledgeGraph], references: dict[dt.date | None, KnowledgeGraph],
-    backend: str, day: dt.date | None,
+    views: dict[tuple[str, dt.date | None], KnowledgeGraph],
+    references: dict[dt.date | None, KnowledgeGraph], backend: str, day: dt.date | None,
+    name: str,
 ) -> None:
-    kg = backends[backend]
-    if day is not None:
-        kg = kg.visible_on(day)
-        assert kg.as_of == day and kg.engine == backends[backend].engine
-    ref = references[day]
-    assert len(kg) == len(ref)
-    for name in NAMES:
-        a, b = query(kg, name, _params(name)), query(ref, name, _params(name))
-        assert a.kind == b.kind, name
-        if a.kind == "SELECT":
-            assert a.vars == b.vars, name
-            assert _normalise(a.rows) == _normalise(b.rows), name
-        elif a.kind == "GRAPH":
-            assert a.graph is not None and b.graph is not None
-            assert isomorphic(a.graph, b.graph), name
-        else:
-            assert a.boolean == b.boolean, name
+    kg, ref = views[backend, day], references[day]
+    a, b = query(kg, name, _params(name)), query(ref, name, _params(name))
+    assert a.kind == b.kind
+    if a.kind == "SELECT":
+        assert a.vars == b.vars
+        assert _normalise(a.rows) == _normalise(b.rows)
+    elif a.kind == "GRAPH":
+        assert a.graph is not None and b.graph is not None
+        assert isomorphic(a.graph, b.graph)
+    else:
+        assert a.boolean == b.boolean
 
 
 def test_views_hide_something_and_never_change_the_backend(

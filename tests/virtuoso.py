@@ -11,6 +11,7 @@ Run ``python tests/virtuoso.py`` to start one by hand (Ctrl-C stops it).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import shutil
 import signal
@@ -132,12 +133,26 @@ class Virtuoso:
                 self.proc.wait(10)
 
 
-def start(folder: Path, timeout: float = 60.0) -> Virtuoso:
+def start(folder: Path, timeout: float = 60.0, attempts: int = 3) -> Virtuoso:
     """Start ``virtuoso-t`` with a fresh database in ``folder``; wait until SPARQL answers.
+    A server that exits at once (a port taken between ``free_port`` and its start, e.g.
+    by a test of another pytest-xdist worker) is started again on other ports, in a fresh
+    folder, up to ``attempts`` times.
 
     Raises:
         RuntimeError: the binary is missing, the server exits or does not answer in time.
     """
+    for attempt in range(1, attempts):
+        with contextlib.suppress(_ExitedError):
+            return _start_once(folder / f"try-{attempt}", timeout)
+    return _start_once(folder / f"try-{attempts}", timeout)
+
+
+class _ExitedError(RuntimeError):
+    """The server process ended before it answered."""
+
+
+def _start_once(folder: Path, timeout: float) -> Virtuoso:
     exe = binary()
     folder.mkdir(parents=True, exist_ok=True)
     http_port, sql_port = free_port(), free_port()
@@ -157,7 +172,7 @@ def start(folder: Path, timeout: float = 60.0) -> Virtuoso:
     probe = f"{server.sparql}?query=ASK%20%7B%7D"
     while True:
         if proc.poll() is not None:
-            raise RuntimeError(f"virtuoso-t exited with code {proc.returncode}:\n{server.log()}")
+            raise _ExitedError(f"virtuoso-t exited with code {proc.returncode}:\n{server.log()}")
         try:
             with opener.open(probe, timeout=2) as resp:
                 if resp.status == 200:
