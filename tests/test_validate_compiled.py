@@ -232,3 +232,43 @@ def test_progress_line_per_shape_on_a_terminal_only() -> None:
     assert pipe.getvalue() == ""
     res = CliRunner().invoke(cli, ["validate", str(SHACL / "pattern-fail.ttl")])
     assert "SHACL shape" not in res.output and res.exit_code == 1
+
+
+EX_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://x/> .
+ex:S a sh:NodeShape ; sh:targetClass ex:C ;
+    sh:property [ sh:path ex:p ; sh:node ex:N ] , [ sh:path ex:n ; sh:maxCount 1 ] .
+ex:N a sh:NodeShape ; sh:property [ sh:path ex:q ; sh:minCount 1 ] .
+ex:U a sh:NodeShape ; sh:targetNode ex:a ; sh:message "U" ; sh:not [ sh:not [ ] ] .
+"""
+
+
+@pytest.mark.parametrize("data", [
+    "ex:a a ex:C ; ex:p ex:b . ex:b a ex:D .",  # a nested shape (pySHACL fallback)
+    "ex:a a ex:C ; ex:n 01 , 1 .",  # two terms a store would keep as one
+    'ex:a a ex:C ; ex:n "+1"^^<http://www.w3.org/2001/XMLSchema#integer> .',
+    "ex:a a ex:C .",  # sh:not of sh:not of the empty shape: conforms
+])
+def test_files_report_what_pyshacl_reports(tmp_path: Path, data: str) -> None:
+    """Files are validated on their own terms: an Oxigraph store writes numbers in
+    canonical form, so such files go to pySHACL; nested shapes left to pySHACL keep
+    their results; an empty shape conforms."""
+    shapes, path = tmp_path / "shapes.ttl", tmp_path / "data.ttl"
+    shapes.write_text(EX_SHAPES, encoding="utf-8")
+    path.write_text("@prefix ex: <http://x/> . " + data, encoding="utf-8")
+    auto, old = (validate([path], shapes=shapes, engine=e) for e in ("auto", "pyshacl"))
+    assert auto.text == old.text
+    focus = validate_input([path], shapes=shapes, focus=("http://x/a",))
+    assert [p.line() for p in focus.problems] == [
+        p.line() for p in old.problems if p.focus == "http://x/a"]
+
+
+def test_focus_on_the_bundled_graph_names_the_file_and_line(tmp_path: Path) -> None:
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> . "
+                      "@prefix kgid: <https://w3id.org/channelkg/id/> . "
+                      "[] a sh:NodeShape ; sh:targetNode kgid:fact-az-8 ; sh:property "
+                      "[ sh:path <http://x/nope> ; sh:minCount 1 ; sh:message \"need nope\" ] .",
+                      encoding="utf-8")
+    full = validate_input([], shapes=shapes)
+    focus = validate_input([], shapes=shapes, focus=("fact-az-8",))
+    assert "azure-china.ttl:" in focus.text and focus.text == full.text, focus.text

@@ -384,7 +384,7 @@ class Compiler:
             return None
         if comp == SH["and"]:
             return [a for p in parts if p is not None for a in p]
-        if comp == SH["not"] and parts[0] is not None and all(pos for pos, _ in parts[0]):
+        if comp == SH["not"] and parts[0] and all(pos for pos, _ in parts[0]):
             return [(False, " ".join(f"{{ {p} }}" for _, p in parts[0]))]
         if comp == SH["or"] and all(p and all(pos for pos, _ in p) for p in parts):
             joined = [" ".join(f"{{ {q} }}" for _, q in p) for p in parts if p]

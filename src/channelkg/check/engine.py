@@ -232,8 +232,11 @@ def fallback(select: Select, shapes: Graph, left: Sequence[Node], ontology: Grap
         return []
     for s, p, o in rows:
         data.add((s, p, o))  # type: ignore[arg-type]
-    found = run_shacl(data, subset, ontology, locate, nodes)
-    return [p for p in found if nodes is None or p.node in set(nodes)]
+    # Every target of the neighbourhood is validated (given focus nodes, pySHACL leaves
+    # out the results of nested shapes, sh:node); with ``only``, the focus nodes' results
+    # are kept, else all of them (the nested shapes' results too, as pySHACL reports them).
+    found = run_shacl(data, subset, ontology, locate)
+    return [p for p in found if only is None or nodes is None or p.node in set(nodes)]
 
 
 __all__ = ["Classes", "fallback", "neighbourhood", "simple_paths", "store_neighbourhood",

@@ -81,7 +81,7 @@ def validate_input(
     for p in (shapes, ontology):
         if p is not None and not p.exists():
             raise InputError("no such file", str(p))
-    from channelkg.graph.memory import from_rdflib, load
+    from channelkg.graph.memory import expand_paths, from_rdflib, load
     from channelkg.sparql.reason import entailments
 
     check = functools.partial(validate, shapes=shapes, ontology=ontology, engine=engine,
@@ -108,7 +108,7 @@ def validate_input(
         except InputError:
             return check(paths)  # the syntax report
         extra = entailments(kg, reason) if reason != "none" else None
-        return check(paths, store=kg, extra=extra, focus=_resolve(kg, focus))
+        return check(expand_paths(paths), store=kg, extra=extra, focus=_resolve(kg, focus))
     extra = None
     if reason != "none":
         try:

@@ -114,6 +114,8 @@ def validate(
         graph, store = store.to_rdflib(), None
     if engine == "pyshacl" and store is not None:
         graph, store = store.to_rdflib(), None
+    if engine == "auto" and graph is None and files and not _stored_as_written(files):
+        engine, store = "pyshacl", None  # pySHACL on the files' own terms
     if engine == "pyshacl":
         return _validate_rdflib(files, graph, extra, onto, shape_graph, problems, shacl, source,
                                 locate, onto_path.name, focus)
@@ -129,6 +131,32 @@ def validate(
         return Report(False, tuple(problems), tuple(files), 0, None, source)
     return _validate_store(store, files, onto, shape_graph, shacl, source, locate,
                            onto_path.name, focus, progress)
+
+
+def _stored_as_written(files: Sequence[Path]) -> bool:
+    """Whether an Oxigraph store keeps every typed literal of ``files`` as written. It
+    keeps numbers, booleans and some other values in canonical form (``01`` and ``1``
+    become one term), where SHACL compares terms as written: files that have such a
+    literal are validated by pySHACL on their own terms. (A file that does not parse:
+    ``True``, its syntax error is reported as usual.)"""
+    import pyoxigraph as ox
+
+    from channelkg.graph.memory import typed_literals
+
+    written: set[ox.Literal] = set()
+    try:
+        for f in files:
+            written |= typed_literals(f)
+    except InputError:
+        return True
+    if not written:
+        return True
+    literals = sorted(written, key=str)
+    store, p = ox.Store(), ox.NamedNode("urn:channelkg:literal")
+    store.extend(ox.Quad(ox.NamedNode(f"urn:channelkg:literal:{i}"), p, o)
+                 for i, o in enumerate(literals))
+    return all(q.object == literals[int(str(q.subject)[1:-1].rsplit(":", 1)[1])]
+               for q in store.quads_for_pattern(None, p, None))
 
 
 def _oxigraph(kg: KnowledgeGraph) -> bool:

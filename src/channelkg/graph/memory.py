@@ -163,6 +163,23 @@ def count_triples(path: Path) -> int:
     return _read_rdf(path, read)
 
 
+def typed_literals(path: Path) -> set[ox.Literal]:
+    """The distinct literals of a file with a datatype other than ``xsd:string`` (numbers,
+    booleans, dates …), as written (an Oxigraph store writes some in canonical form).
+
+    Raises:
+        InputError: as :func:`parse_file`.
+    """
+    plain = (ox.NamedNode("http://www.w3.org/2001/XMLSchema#string"),
+             ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"))
+
+    def read(fh: BinaryIO, fmt: ox.RdfFormat, base: str) -> set[ox.Literal]:
+        return {o for q in ox.parse(fh, format=fmt, base_iri=base)
+                if type(o := q.object) is ox.Literal and o.datatype not in plain}
+
+    return _read_rdf(path, read)
+
+
 def _named_graph_error(path: Path, fmt: ox.RdfFormat, index: int, name: object) -> InputError:
     """The error for the ``index``-th quad of a file, which is in the named graph ``name``."""
     line = None
