@@ -26,17 +26,14 @@ from pathlib import Path
 from typing import Any
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+from bench_asof import peak_rss_mb  # noqa: E402
+
 DAY = dt.date(2022, 1, 1)
 MODES = ("plain", "rewrite", "copy")
 QUERIES = ("routes-into", "seed-table")
 
 
-def peak_rss_mb() -> float:
-    """Peak resident set size of this process (VmHWM), in MiB."""
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
 
 
 def child(mode: str, path: str) -> dict[str, Any]:
