@@ -226,3 +226,13 @@ def test_output_to_a_special_file_is_refused(runner: CliRunner, tmp_path: Path) 
     res = runner.invoke(cli, ["query", "seed-table", "-o", str(fifo)])
     assert res.exit_code == 2 and "is not a regular file" in res.output
     assert fifo.is_fifo()
+
+
+def test_a_mistyped_command_gets_close_matches_from_every_command() -> None:
+    """Commands are imported when they run, yet a typo is matched against all of them
+    (in a new process, where no command module is imported yet)."""
+    res = subprocess.run([sys.executable, "-m", "channelkg", "rute"], capture_output=True,
+                         text=True)
+    assert res.returncode == 2
+    assert res.stderr.strip().splitlines()[-1] == (
+        "Error: No such command 'rute'. (Did you mean one of: 'routes', 'rules'?)")

@@ -61,6 +61,15 @@ class _Group(click.Group):
             importlib.import_module(COMMANDS[cmd_name][0])
         return self.commands.get(cmd_name)
 
+    def resolve_command(
+        self, ctx: click.Context, args: list[str]
+    ) -> tuple[str | None, click.Command | None, list[str]]:
+        try:
+            return super().resolve_command(ctx, args)
+        except click.exceptions.NoSuchCommand as err:
+            # click suggests from the commands imported so far: suggest from all of them.
+            raise type(err)(args[0], possibilities=self.list_commands(ctx), ctx=ctx) from None
+
     def format_commands(self, ctx: click.Context, formatter: click.HelpFormatter) -> None:
         ctx.meta[_LISTING] = True
         try:
