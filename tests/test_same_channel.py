@@ -13,6 +13,7 @@ from pathlib import Path
 import pytest
 
 from channelkg.analysis.routes import Scenario, routes, single_points_of_failure, whatif
+from channelkg.analysis.whatif import AccessChange
 from channelkg.graph.memory import KnowledgeGraph, load
 from channelkg.rdf.namespaces import KGID
 from channelkg.render.brief import build_report
@@ -103,3 +104,13 @@ def test_brief_and_channel_map_count_channels(linked: bool) -> None:
     assert ("same channel as the route via DevCo Hosted" in md) is linked
     assert band_count(list(routes(_graph(linked), market="TL").routes)) == (
         f"{n} routes, {n} open" + (" (3 accounts)" if linked else ""))
+
+
+def test_swapped_accounts_of_one_channel_are_a_change_not_more_accounts() -> None:
+    def change(before: tuple[str, ...], after: tuple[str, ...]) -> str:
+        return AccessChange("m", "M", "x", "X", before, after, before_channels=("c",),
+                            after_channels=("c",)).effect
+
+    assert change(("r1",), ("r2",)) == "routes change"
+    assert change(("r1", "r2"), ("r2",)) == "fewer accounts"
+    assert change(("r1",), ("r1", "r2")) == "more accounts"

@@ -149,7 +149,8 @@ class AccessChange:
             return "fewer routes"
         if len(after) > len(before):
             return "more routes"
-        if after == before:  # every channel keeps an open account
+        if after == before and len(self.after) != len(self.before):
+            # every channel keeps an open account
             return "fewer accounts" if len(self.after) < len(self.before) else "more accounts"
         return "routes change"
 
@@ -260,9 +261,11 @@ def kept_by(pool: list[Route], closed: list[tuple[str, str]],
     """The reasons of the routes that close, each followed by the other accounts of its
     channel that stay open (``ckg:sameChannelAs``), if any: the channel survives."""
     accounts = {r.iri: r.accounts for r in pool if r.accounts}
+    # Only a sanctioned account keeps a channel open (access counts sanctioned routes).
+    sanctioned = {r.iri for r in pool if r.sanctioned is not False}
     out = []
     for iri, why in closed:
-        keep = sorted(a for a in accounts.get(iri, ()) if a in after_open)
+        keep = sorted(a for a in accounts.get(iri, ()) if a in after_open and a in sanctioned)
         if keep:
             why += ("; its channel stays open through its other account "
                     + ", ".join(map(shorten, keep)))
