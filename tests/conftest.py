@@ -19,8 +19,8 @@ TINY = DATA / "tiny.ttl"
 BAD = DATA / "bad"
 
 
-#: The controller's terminal size variables, which pytest-xdist's workers do not keep
-#: (they see COLUMNS=80): the CLI folds tables to COLUMNS when it is set.
+#: The controller's terminal size variables: in pytest-xdist's workers an unset COLUMNS
+#: becomes 80, and the CLI folds tables to COLUMNS when it is set.
 TERMINAL_VARS = ("COLUMNS", "LINES")
 
 

@@ -135,9 +135,9 @@ class Virtuoso:
 
 def start(folder: Path, timeout: float = 60.0, attempts: int = 3) -> Virtuoso:
     """Start ``virtuoso-t`` with a fresh database in ``folder``; wait until SPARQL answers.
-    A server that exits at once (a port taken between ``free_port`` and its start, e.g.
-    by a test of another pytest-xdist worker) is started again on other ports, in a fresh
-    folder, up to ``attempts`` times.
+    A server that exits at once or cannot listen on its HTTP port (a port taken between
+    ``free_port`` and its start, e.g. by a test of another pytest-xdist worker) is started
+    again on other ports, in a fresh folder, up to ``attempts`` times.
 
     Raises:
         RuntimeError: the binary is missing, the server exits or does not answer in time.
@@ -173,9 +173,13 @@ def _start_once(folder: Path, timeout: float) -> Virtuoso:
     while True:
         if proc.poll() is not None:
             raise _ExitedError(f"virtuoso-t exited with code {proc.returncode}:\n{server.log()}")
+        if "Failed HTTP listen" in server.log():  # it runs on, without its HTTP port
+            server.stop()
+            raise _ExitedError(f"virtuoso-t could not listen on {http_port}:\n{server.log()}")
         try:
             with opener.open(probe, timeout=2) as resp:
-                if resp.status == 200:
+                # Only Virtuoso's own answer: another server may hold the port meanwhile.
+                if resp.status == 200 and "Virtuoso" in resp.headers.get("Server", ""):
                     return server
         except (urllib.error.URLError, OSError):
             pass
