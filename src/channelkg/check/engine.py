@@ -17,6 +17,7 @@ from rdflib.term import Node
 from channelkg.check.compiled import FOCUS, TARGETS, Compiler, NotCompiledError, Select, iri_text
 from channelkg.check.problems import Problem
 from channelkg.check.shacl import run_shacl, shacl_problem
+from channelkg.model.schema import reachable
 
 Progress = Callable[[str], None]
 
@@ -49,13 +50,7 @@ class Classes:
 
     def subclasses(self, cls: Node) -> set[Node]:
         """``cls`` and every class below it (``rdfs:subClassOf*``)."""
-        out, todo = {cls}, [cls]
-        while todo:
-            for c in self.children.get(todo.pop(), ()):
-                if c not in out:
-                    out.add(c)
-                    todo.append(c)
-        return out
+        return reachable(self.children, cls)
 
     def instances(self, cls: Node) -> set[Node]:
         """The IRIs the ontology types as ``cls`` (or a subclass): vocabulary values."""

@@ -13,13 +13,28 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from rdflib import Literal
 from rdflib.namespace import RDFS, SKOS
 
 from channelkg.model.labels import choose, local_name
 from channelkg.rdf.namespaces import CKG
+
+T = TypeVar("T")
+
+
+def reachable(children: Mapping[T, Iterable[T]], start: T) -> set[T]:
+    """``start`` and every node below it in ``children`` (e.g. a class and its
+    subclasses, ``rdfs:subClassOf*`` read downwards)."""
+    out = {start}
+    todo = [start]
+    while todo:
+        for c in children.get(todo.pop(), ()):
+            if c not in out:
+                out.add(c)
+                todo.append(c)
+    return out
 
 
 @dataclass
@@ -53,14 +68,7 @@ class ClassTree:
 
     def descendants(self, cls: str) -> set[str]:
         """``cls`` and every class below it."""
-        out = {cls}
-        todo = [cls]
-        while todo:
-            for c in self.children.get(todo.pop(), ()):
-                if c not in out:
-                    out.add(c)
-                    todo.append(c)
-        return out
+        return reachable(self.children, cls)
 
     def is_a(self, cls: str, of: str) -> bool:
         """True if ``cls`` is ``of`` or one of its subclasses."""
@@ -207,4 +215,4 @@ def value_range(ontology: Any, prop: Any) -> Any:
     return ontology.value(prop, CKG.valueDatatype) or ontology.value(prop, RDFS.range)
 
 
-__all__ = ["ClassTree", "Schema", "load_schema", "value_range"]
+__all__ = ["ClassTree", "Schema", "load_schema", "reachable", "value_range"]
