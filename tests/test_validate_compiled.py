@@ -24,7 +24,7 @@ from channelkg.cli.main import cli
 from channelkg.cli.progress import Progress
 from channelkg.graph.memory import expand_paths, from_rdflib, new_rdflib_graph, parse_file
 from channelkg.rdf.namespaces import KGID
-from channelkg.rdf.terms import to_rdflib
+from channelkg.rdf.terms import add_triples
 from conftest import BAD, DATA
 
 SHACL = DATA / "shacl"
@@ -51,8 +51,7 @@ EXPECTED = {
 def _graph(paths: Sequence[Path]) -> Graph:
     g = new_rdflib_graph()
     for f in paths:
-        for q in parse_file(f):
-            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+        add_triples(g, parse_file(f))
     return g
 
 

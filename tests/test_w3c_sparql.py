@@ -219,15 +219,9 @@ def _isomorphic(a: ox.Store, b: ox.Store) -> bool:
     from rdflib import Graph
     from rdflib.compare import isomorphic
 
-    from channelkg.rdf.terms import to_rdflib
+    from channelkg.rdf.terms import add_triples
 
-    def rdflib_graph(store: ox.Store) -> Graph:
-        g = Graph()
-        for q in store:
-            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
-        return g
-
-    return isomorphic(rdflib_graph(a), rdflib_graph(b))
+    return isomorphic(add_triples(Graph(), a), add_triples(Graph(), b))
 
 
 def _expected(case: Case) -> Any:

@@ -34,12 +34,11 @@ def parse_turtle_text(text: str, name: str = STDIN_NAME) -> Graph:
     import pyoxigraph as ox
 
     from channelkg.graph.memory import new_rdflib_graph, parse_error_location
-    from channelkg.rdf.terms import to_rdflib
+    from channelkg.rdf.terms import add_triples
 
     graph = new_rdflib_graph()
     try:
-        for q in ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE):
-            graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+        add_triples(graph, ox.parse(text.encode("utf-8"), format=ox.RdfFormat.TURTLE))
     except SyntaxError as err:
         loc, msg = parse_error_location(Path(name), err)
         raise InputError(f"syntax error: {msg}", loc) from None

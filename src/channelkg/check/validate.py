@@ -22,7 +22,7 @@ from channelkg.check.shacl import run_shacl
 from channelkg.errors import InputError
 from channelkg.graph.memory import expand_paths, new_rdflib_graph, parse_file
 from channelkg.rdf.namespaces import CKG, KGID
-from channelkg.rdf.terms import display, shorten, to_rdflib
+from channelkg.rdf.terms import add_triples, display, shorten
 
 if TYPE_CHECKING:
     from channelkg.graph.base import KnowledgeGraph
@@ -169,8 +169,7 @@ def _read_schema(path: Path, problems: list[Problem]) -> Graph:
     """The ontology or shapes file as an rdflib graph (a syntax error goes to ``problems``)."""
     graph = new_rdflib_graph()
     try:
-        for q in parse_file(path):
-            graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+        add_triples(graph, parse_file(path))
     except InputError as err:
         problems.append(_syntax(err, path))
     return graph
@@ -260,8 +259,7 @@ def _validate_rdflib(files: Sequence[Path], graph: Graph | None, extra: Graph | 
         except InputError as err:
             problems.append(_syntax(err, f))
             continue
-        for q in quads:
-            data.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+        add_triples(data, quads)
     if extra is not None:
         for t in extra:
             data.add(t)

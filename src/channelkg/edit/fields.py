@@ -405,12 +405,9 @@ def read_graph(path: Path, suffix: str | None = None) -> Graph:
     ``suffix`` (e.g. ``.ttl``) gives the syntax when the file's name does not.
     """
     from channelkg.graph.memory import new_rdflib_graph, parse_file
-    from channelkg.rdf.terms import to_rdflib
+    from channelkg.rdf.terms import add_triples
 
-    g = new_rdflib_graph()
-    for q in parse_file(path, suffix):
-        g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
-    return g
+    return add_triples(new_rdflib_graph(), parse_file(path, suffix))
 
 
 def load_schema(ontology: Path | None = None, shapes: Path | None = None) -> Schema:

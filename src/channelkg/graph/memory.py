@@ -23,7 +23,7 @@ from channelkg.errors import InputError, QueryError
 from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple, new_rdflib_graph, truncate
 from channelkg.graph.validity import partition
 from channelkg.rdf.quiet import quiet_rdflib
-from channelkg.rdf.terms import to_oxigraph, to_rdflib
+from channelkg.rdf.terms import add_triples, to_oxigraph, to_rdflib
 
 if TYPE_CHECKING:
     from rdflib import Graph
@@ -457,8 +457,7 @@ def from_quads(quads: Iterable[ox.Quad], engine: str = "oxigraph") -> KnowledgeG
         return OxigraphGraph(store, keyed=False)
     g = new_rdflib_graph()
     with quiet_rdflib():
-        for q in quads:
-            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+        add_triples(g, quads)
     return RdflibGraph(g)
 
 

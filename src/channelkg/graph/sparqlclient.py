@@ -288,7 +288,7 @@ class SparqlClient:
         import pyoxigraph as ox
 
         from channelkg.graph.memory import new_rdflib_graph
-        from channelkg.rdf.terms import to_rdflib
+        from channelkg.rdf.terms import add_triples
 
         ctype, body = self.post_query(text, GRAPH_ACCEPT)
         mime = ctype.split(";")[0].strip().lower()
@@ -304,8 +304,7 @@ class SparqlClient:
             raise RemoteError(f"the server answered a graph query with {ctype or 'no type'!r}")
         g = new_rdflib_graph()
         try:
-            for q in ox.parse(body, format=fmt):
-                g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+            add_triples(g, ox.parse(body, format=fmt))
         except (SyntaxError, ValueError, OSError) as err:
             first = str(err).splitlines()[0] if str(err) else type(err).__name__
             raise RemoteError(f"unreadable graph ({mime}) from the server: {first}") from None

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 from rdflib import BNode, Literal, URIRef
@@ -12,10 +12,21 @@ from rdflib.term import Node
 
 from channelkg.rdf.namespaces import PREFIXES
 
+if TYPE_CHECKING:
+    from rdflib import Graph
+
 _XSD_STRING = str(XSD.string)
 _new_uriref = str.__new__
 _LANG_STRING = "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"
 
+
+
+def add_triples(graph: Graph, quads: Iterable[ox.Quad]) -> Graph:
+    """Add the triples of pyoxigraph ``quads`` (a parser's, a store's) to the rdflib
+    ``graph``, each term converted by :func:`to_rdflib`; return ``graph``."""
+    for q in quads:
+        graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+    return graph
 
 
 def to_rdflib(

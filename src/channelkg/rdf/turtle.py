@@ -390,15 +390,14 @@ def parse_text(text: str, name: str = "<text>", base: str | None = None
 
     from channelkg.graph.memory import new_rdflib_graph, parse_error_location
     from channelkg.rdf.limits import check_blank_depth, check_nesting
-    from channelkg.rdf.terms import to_rdflib
+    from channelkg.rdf.terms import add_triples
 
     check_nesting(text, name, "blank nodes or lists")  # before any triple is made
     g = new_rdflib_graph()
     try:
         parser = ox.parse(io.BytesIO(text.encode("utf-8")), format=ox.RdfFormat.TURTLE,
                           base_iri=base)
-        for q in parser:
-            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+        add_triples(g, parser)
         prefixes = dict(parser.prefixes)
     except SyntaxError as err:
         loc, msg = parse_error_location(Path(name), err)

@@ -27,7 +27,7 @@ from rdflib.term import Node
 from channelkg import resources
 from channelkg.graph.memory import expand_paths, new_rdflib_graph, parse_file
 from channelkg.rdf.namespaces import CKG, PREFIXES
-from channelkg.rdf.terms import shorten, subclass_closure, to_rdflib
+from channelkg.rdf.terms import add_triples, shorten, subclass_closure
 
 PROPERTY_TYPES = (
     (OWL.ObjectProperty, "Object properties"),
@@ -41,8 +41,7 @@ _PLAIN = {XSD.integer, XSD.boolean, XSD.decimal, XSD.double, XSD.nonNegativeInte
 def _read(paths: Iterable[Path]) -> Graph:
     g = new_rdflib_graph()
     for p in paths:
-        for q in parse_file(p):
-            g.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))  # type: ignore[arg-type]
+        add_triples(g, parse_file(p))
     return g
 
 
