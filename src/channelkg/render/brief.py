@@ -225,13 +225,21 @@ def _restriction_rows(b: Brief, idx: Index, restrictions: Iterable[Any],
 
 def _seed_table(b: Brief, kg: KnowledgeGraph, idx: Index, iso: str, source: str) -> bool:
     """Add the comparison table of ``source``; False if the data has none."""
-    from channelkg.sparql.query import list_queries, query
+    from channelkg.sparql.query import convert_param, list_queries, query_base, run
+    from channelkg.sparql.query import resolve as named_query
 
     if "seed-table" not in {q.name for q in list_queries()}:
         return False
     try:
-        res = query(kg, "seed-table", {"market": iso, "source": source})
-    except ChannelKGError:
+        # The market is resolved by the index (the brief's own market when the ISO code is
+        # what it was asked for: no second name lookup); a code that names no single
+        # market would bind as a literal and match nothing.
+        text, nq = named_query("seed-table")
+        declared = {p.name: p for p in nq.params} if nq is not None else {}
+        bound = {"market": resolve(idx, iso, "market"),
+                 "source": convert_param(declared["source"], source)}
+        res = run(kg, text, bound, base=query_base("seed-table"))
+    except (ChannelKGError, KeyError):
         return False
     if not res.rows:
         return False
