@@ -123,6 +123,23 @@ def test_restriction_that_applies_to_a_service_in_the_market(kg: KnowledgeGraph)
     assert cn[str(KGID["route-az-8"])].restrictions == ()  # other market
 
 
+def test_restriction_without_a_market_applies_in_every_market() -> None:
+    # One index answers for both markets: restrictions are looked up per target and market,
+    # and one without a market must reach the routes of each.
+    g = load([CHANNELS], engine="rdflib").to_rdflib()
+    r = KGID["fact-test-everywhere"]
+    for t in [(r, RDF.type, CKG.Restriction), (r, CKG.kind, CKG.LicensingRequirement),
+              (r, CKG.appliesTo, KGID["azure-openai"]),
+              (r, RDFS.comment, Literal("Licence needed everywhere"))]:
+        g.add(t)
+    idx = Index(from_rdflib(g, "oxigraph"))
+    hk = routes(idx, "gpt", "HK", on=TODAY).routes[0]
+    cn = {x.iri: x for x in routes(idx, "gpt", "CN", on=TODAY).routes}
+    for route in (hk, cn[str(KGID["route-az-8"])]):
+        assert [(x.iri, x.relation) for x in route.restrictions] == [
+            (str(r), "applies to service Azure OpenAI Service")]
+
+
 def test_routes_judged_on_a_day(kg: KnowledgeGraph) -> None:
     before = routes(kg, "qwen3", "CN", on=dt.date(2025, 1, 1)).routes[0]
     after = routes(kg, "qwen3", "CN", on=TODAY).routes[0]

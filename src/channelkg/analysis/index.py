@@ -9,6 +9,7 @@ nodes labelled by the one label policy (:mod:`channelkg.model.labels`).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Iterable
 from pathlib import Path
@@ -16,17 +17,17 @@ from typing import Any
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDF, RDFS
 from rdflib.term import Node
 
+from channelkg.analysis.vocab import DEVELOPER, FAMILY, KNOWN, MODEL, PART_OF, SUBCLASS_OF, TYPE
 from channelkg.errors import InputError
 from channelkg.graph.base import KnowledgeGraph
 from channelkg.model.dates import literal_date
+from channelkg.model.labels import LABEL_PROPS
 from channelkg.model.labels import label as policy_label
 from channelkg.model.resolve import NameIndex, resolve_in
 from channelkg.model.resolve import resolve as resolve_name
 from channelkg.model.schema import ClassTree
-from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.quiet import quiet_rdflib
 from channelkg.rdf.terms import shorten, to_oxigraph, to_rdflib
 
@@ -52,6 +53,10 @@ class Index:
         self._subjects: dict[tuple[Node, Node], list[Node]] = {}
         self._described: set[Node] = set()
         self._terms: dict[Any, Node] = {}
+        #: One ``URIRef`` per IRI, the analyses' own terms first (:data:`vocab.KNOWN`), so
+        #: that lookups by them compare by identity.
+        self._iris: dict[str, URIRef] = dict(KNOWN) | {str(p): p for p in LABEL_PROPS}
+        self._log = logging.getLogger("rdflib.term")
         self._closure: dict[Node, frozenset[Node]] = {}
         self._tree: ClassTree | None = None
         self._names: NameIndex | None = None
@@ -67,30 +72,53 @@ class Index:
         return cls(kg)
 
     def _convert(self, found: list[Any]) -> list[Node]:
-        with quiet_rdflib():  # an ill-typed literal is reported by validate, not logged
-            return list(dict.fromkeys(map(self._term, found)))
+        term = self._term
+        return list(dict.fromkeys([term(t) for t in found]))
 
     def _term(self, t: Any) -> Node:
-        """One pyoxigraph term as rdflib's, built once per term (the caller keeps rdflib's
-        term logger quiet)."""
+        """One pyoxigraph term as rdflib's, built once per term; an IRI is the index's one
+        ``URIRef`` for it. rdflib's term logger is kept quiet while a literal is built (an
+        ill-typed literal is reported by validate, not logged)."""
         got = self._terms.get(t)
         if got is None:
-            got = self._terms[t] = to_rdflib(t)  # type: ignore[assignment]
+            if isinstance(t, ox.NamedNode):
+                iri = t.value
+                got = self._iris.get(iri)
+                if got is None:
+                    got = self._iris[iri] = to_rdflib(t)  # type: ignore[assignment]
+            elif isinstance(t, ox.Literal):
+                log = self._log
+                quiet, log.disabled = log.disabled, True
+                try:
+                    got = to_rdflib(t)
+                finally:
+                    log.disabled = quiet
+            else:
+                got = to_rdflib(t)
+            self._terms[t] = got  # type: ignore[assignment]
         return got  # type: ignore[return-value]
+
+    def iri(self, iri: str) -> URIRef:
+        """The index's one ``URIRef`` for ``iri`` (lookups by it compare by identity)."""
+        got = self._iris.get(iri)
+        if got is None:
+            got = self._iris[iri] = URIRef(iri)
+        return got
 
     def _describe(self, s: Node) -> None:
         """Read every triple of subject ``s`` (one pattern) into the ``objects`` answers."""
-        by_p: dict[Any, list[Any]] = {}
+        by_p: dict[Node, list[Node]] = {}
+        term = self._term
         for _, p, o in self.kg.ox_triples(s, None, None):
-            got = by_p.get(p)
+            key = term(p)
+            got = by_p.get(key)
             if got is None:
-                by_p[p] = [o]
+                by_p[key] = [term(o)]
             else:
-                got.append(o)
-        term, objects = self._term, self._objects
-        with quiet_rdflib():
-            for p, os in by_p.items():
-                objects[(s, term(p))] = list(dict.fromkeys(map(term, os)))
+                got.append(term(o))
+        objects = self._objects
+        for p, os in by_p.items():
+            objects[(s, p)] = os if len(os) == 1 else list(dict.fromkeys(os))
         self._described.add(s)
 
     def objects(self, s: Node | None, p: Node) -> list[Node]:
@@ -105,6 +133,9 @@ class Index:
         return list(got)
 
     def value(self, s: Node | None, p: Node) -> Node | None:
+        got = self._objects.get((s, p))  # type: ignore[arg-type]
+        if got is not None:
+            return got[0]
         vals = self.objects(s, p)
         return vals[0] if vals else None
 
@@ -118,6 +149,14 @@ class Index:
                 [t[0] for t in self.kg.ox_triples(None, p, o)])
         return list(got)
 
+    def subject_set(self, p: Node, o: Node) -> frozenset[Node]:
+        """:meth:`subjects` as a set, built once."""
+        memo = self.memo["subject_set"]
+        got: frozenset[Node] | None = memo.get((p, o))
+        if got is None:
+            got = memo[(p, o)] = frozenset(self.subjects(p, o))
+        return got
+
     def having(self, p: Node) -> frozenset[Node]:
         """Every subject with a ``p`` value (one pattern, read once)."""
         memo = self.memo["having"]
@@ -126,6 +165,30 @@ class Index:
             got = memo[p] = frozenset(self._convert(
                 [t[0] for t in self.kg.ox_triples(None, p, None)]))
         return got
+
+    def links(self, p: Node) -> tuple[dict[Node, list[Node]], dict[Node, list[Node]]]:
+        """Every ``p`` triple of the graph (one pattern, read once), both ways: the
+        objects of each subject and the subjects of each object."""
+        memo = self.memo["links"]
+        got: tuple[dict[Node, list[Node]], dict[Node, list[Node]]] | None = memo.get(p)
+        if got is None:
+            down: dict[Node, list[Node]] = {}
+            up: dict[Node, list[Node]] = {}
+            term = self._term
+            for s, _, o in self.kg.ox_triples(None, p, None):
+                ts, to = term(s), term(o)
+                down.setdefault(ts, []).append(to)
+                up.setdefault(to, []).append(ts)
+            got = memo[p] = (down, up)
+        return got
+
+    def has_any(self, s: Node, p: Node) -> bool:
+        """True if ``s`` has a ``p`` value (one lookup unless ``s`` was read already)."""
+        if isinstance(s, Literal):
+            return False
+        if s in self._described:
+            return (s, p) in self._objects
+        return next(iter(self.kg.ox_triples(s, p, None)), None) is not None
 
     def has(self, s: Node, p: Node, o: Node) -> bool:
         """True if the triple is in the graph (one lookup unless ``s`` was read already)."""
@@ -145,7 +208,7 @@ class Index:
         """The class tree (``rdfs:subClassOf``), read once."""
         if self._tree is None:
             self._tree = ClassTree()
-            for sub, _, sup in self.kg.ox_triples(None, RDFS.subClassOf, None):
+            for sub, _, sup in self.kg.ox_triples(None, SUBCLASS_OF, None):
                 self._tree.add(sub.value, sup.value)
         return self._tree
 
@@ -161,19 +224,19 @@ class Index:
         got = self._closure.get(cls)
         if got is None:
             got = self._closure[cls] = frozenset(
-                URIRef(c) for c in self.tree.descendants(str(cls)))
+                self.iri(c) for c in self.tree.descendants(str(cls)))
         return got
 
     def instances(self, cls: Node) -> list[Node]:
         """Instances of ``cls`` or of its subclasses, sorted."""
         found: set[Node] = set()
         for c in self.subclasses(cls):
-            found.update(self.subjects(RDF.type, c))
+            found.update(self.subjects(TYPE, c))
         return sorted(found, key=str)
 
     def is_a(self, node: Node, cls: Node) -> bool:
         below = self.subclasses(cls)
-        return any(t in below for t in self.objects(node, RDF.type))
+        return any(t in below for t in self.objects(node, TYPE))
 
     def label(self, node: Node | None, lang: str = "en") -> str:
         """The node's label by the one label policy (:func:`channelkg.model.labels.label`)."""
@@ -276,12 +339,16 @@ def family_closure(idx: Index, model: Node, down: bool) -> set[URIRef]:
 
 
 def _family_closure(idx: Index, model: Node, down: bool) -> set[URIRef]:
-    out = {URIRef(str(model))}
-    todo = [URIRef(str(model))]
+    # The family links of the whole graph are read once (one pattern): a walk reads
+    # no model it does not need for anything else.
+    families_of, members = idx.links(FAMILY)
+    step = members if down else families_of
+    start = idx.iri(str(model))
+    out = {start}
+    todo = [start]
     while todo:
         m = todo.pop()
-        nxt = idx.subjects(CKG.family, m) if down else idx.objects(m, CKG.family)
-        for n in nxt:
+        for n in step.get(m, ()):
             if isinstance(n, URIRef) and n not in out:
                 out.add(n)
                 todo.append(n)
@@ -296,16 +363,16 @@ def resolve_models(idx: Index, text: str) -> tuple[URIRef, list[URIRef]]:
     developer, all its models and their members.
     """
     node = resolve(idx, text, "model, family or developer")
-    if idx.is_a(node, CKG.Model):
+    if idx.is_a(node, MODEL):
         seeds = [node]
     else:
-        seeds = [m for m in idx.subjects(CKG.developer, node) if isinstance(m, URIRef)]
+        seeds = [m for m in idx.subjects(DEVELOPER, node) if isinstance(m, URIRef)]
         if not seeds:
             raise InputError(f"{shorten(str(node))} develops no model in the graph")
     out: set[URIRef] = set()
     for seed in seeds:
         out.update(family_closure(idx, seed, down=True))
-        if idx.is_a(node, CKG.Model):
+        if idx.is_a(node, MODEL):
             out.update(family_closure(idx, seed, down=False))
     return node, sorted(out, key=str)
 
@@ -317,7 +384,7 @@ def resolve_market(idx: Index, text: str) -> tuple[URIRef, list[URIRef]]:
     todo = [node]
     while todo:
         m = todo.pop()
-        for part in idx.subjects(CKG.partOf, m):
+        for part in idx.subjects(PART_OF, m):
             if isinstance(part, URIRef) and part not in out:
                 out.add(part)
                 todo.append(part)
@@ -326,8 +393,8 @@ def resolve_market(idx: Index, text: str) -> tuple[URIRef, list[URIRef]]:
 
 def families(idx: Index) -> list[URIRef]:
     """Top-level model families: models that belong to no other family."""
-    members = idx.having(CKG.family)
-    return [m for m in idx.instances(CKG.Model) if isinstance(m, URIRef) and m not in members]
+    members = idx.having(FAMILY)
+    return [m for m in idx.instances(MODEL) if isinstance(m, URIRef) and m not in members]
 
 
 __all__ = ["Index", "IndexGraph", "families", "family_closure", "resolve", "resolve_market",

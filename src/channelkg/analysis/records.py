@@ -18,24 +18,43 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from rdflib.namespace import DCTERMS, PROV, RDFS
 from rdflib.term import Node
 
 from channelkg.analysis.index import Index, family_closure
+from channelkg.analysis.vocab import (
+    ACCESS_ROUTE,
+    APPLIES_TO,
+    BLOCKS,
+    COMMENT,
+    CONFLICTS_WITH,
+    DATE,
+    DATE_PRECISION,
+    DEPENDS_ON,
+    DERIVED_FROM,
+    FACT_ID,
+    IMPOSED_BY,
+    KIND,
+    MARKET,
+    MODEL_OF,
+    OPEN,
+    OPERATOR,
+    PROVIDER,
+    PUBLISHER,
+    RESTRICTION,
+    SAME_CHANNEL,
+    SANCTIONED,
+    SELLER,
+    SERVICE,
+    STATED_ON,
+    STATUS,
+    SUPERSEDED,
+    TITLE,
+    URL,
+    VALID_FROM,
+    VALID_TO,
+)
 from channelkg.graph.validity import at_precision, effective, precision_of
-from channelkg.rdf.namespaces import CKG, SCHEMA
 from channelkg.rdf.terms import shorten
-
-# The terms read per route, built once (a namespace attribute builds a new term each time).
-_APPLIES_TO, _BLOCKS, _MARKET, _RESTRICTION = (
-    CKG.appliesTo, CKG.blocks, CKG.market, CKG.Restriction)
-_STATUS, _SUPERSEDED, _VALID_FROM, _VALID_TO, _STATED_ON = (
-    CKG.status, CKG.superseded, CKG.validFrom, CKG.validTo, CKG.statedOn)
-_KIND, _IMPOSED_BY, _MODEL, _SERVICE, _SELLER, _PROVIDER, _OPERATOR, _DEPENDS_ON = (
-    CKG.kind, CKG.imposedBy, CKG.model, CKG.service, CKG.seller, CKG.provider, CKG.operator,
-    CKG.dependsOn)
-_OPEN, _SANCTIONED, _FACT_ID, _CONFLICTS_WITH, _FAMILY, _SAME_CHANNEL = (
-    CKG.open, CKG.sanctioned, CKG.factId, CKG.conflictsWith, CKG.family, CKG.sameChannelAs)
 
 
 @dataclass(frozen=True)
@@ -162,31 +181,44 @@ def source_ref(idx: Index, src: Node) -> SourceRef:
     memo = idx.memo["source_ref"]
     got: SourceRef | None = memo.get(src)
     if got is None:
-        publisher = idx.value(src, DCTERMS.publisher)
+        publisher = idx.value(src, PUBLISHER)
         got = memo[src] = SourceRef(
             iri=str(src),
-            title=text_of(idx.value(src, DCTERMS.title)) or idx.label(src),
-            url=text_of(idx.value(src, SCHEMA.url)),
-            date=text_of(idx.value(src, DCTERMS.date)),
+            title=text_of(idx.value(src, TITLE)) or idx.label(src),
+            url=text_of(idx.value(src, URL)),
+            date=text_of(idx.value(src, DATE)),
             publisher=idx.label(publisher) if publisher is not None else "",
         )
     return got
 
 
 def source_refs(idx: Index, claim: Node) -> tuple[SourceRef, ...]:
-    """The sources of a claim, sorted by date then title."""
-    out = [source_ref(idx, src) for src in idx.objects(claim, PROV.wasDerivedFrom)]
-    return tuple(sorted(out, key=lambda s: (s.date, s.title, s.iri)))
+    """The sources of a claim, sorted by date then title (built once per claim)."""
+    memo = idx.memo["source_refs"]
+    got: tuple[SourceRef, ...] | None = memo.get(claim)
+    if got is None:
+        out = [source_ref(idx, src) for src in idx.objects(claim, DERIVED_FROM)]
+        got = memo[claim] = tuple(sorted(out, key=lambda s: (s.date, s.title, s.iri)))
+    return got
 
 
 def in_force(idx: Index, claim: Node, on: dt.date) -> bool:
     """True when the claim holds on ``on``: not superseded and ``validFrom <= on < validTo``
-    (month and year dates taking effect after their period, as in ``--as-of``)."""
-    if idx.value(claim, _STATUS) == _SUPERSEDED:
+    (month and year dates taking effect after their period, as in ``--as-of``); judged
+    once per claim and day."""
+    memo = idx.memo["in_force"]
+    got: bool | None = memo.get((claim, on))
+    if got is None:
+        got = memo[(claim, on)] = _in_force(idx, claim, on)
+    return got
+
+
+def _in_force(idx: Index, claim: Node, on: dt.date) -> bool:
+    if idx.value(claim, STATUS) == SUPERSEDED:
         return False
     precision = _precision(idx, claim)
-    start = effective(idx.date(claim, _VALID_FROM), precision)
-    end = effective(idx.date(claim, _VALID_TO), precision)
+    start = effective(idx.date(claim, VALID_FROM), precision)
+    end = effective(idx.date(claim, VALID_TO), precision)
     if start is not None and on < start:
         return False
     return not (end is not None and on >= end)
@@ -197,20 +229,22 @@ def _date(idx: Index, node: Node, p: Node) -> str:
     return "" if v is None else str(v)
 
 
-def restrictions_on(idx: Index, target: Node) -> dict[Node | None, list[Node]]:
-    """The restrictions that ``ckg:appliesTo`` a target, keyed by their markets (``None``:
-    restrictions without a market, which apply everywhere), read once per target."""
+def restrictions_on(idx: Index, target: Node, market: Node | None) -> list[Node]:
+    """The restrictions that ``ckg:appliesTo`` a target in ``market``: those without a
+    market (which apply everywhere), then those of the market; read once per target and
+    market. A restriction of another market is not read: the market's subjects are one
+    lookup, and whether a restriction has a market at all another."""
     memo = idx.memo["restrictions_on"]
-    got: dict[Node | None, list[Node]] | None = memo.get(target)
+    got: list[Node] | None = memo.get((target, market))
     if got is None:
-        got = {}
-        for res in idx.subjects(_APPLIES_TO, target):
-            if not idx.is_a(res, _RESTRICTION):
-                continue
-            mkts: list[Node | None] = [*idx.objects(res, _MARKET)] or [None]
-            for mkt in mkts:
-                got.setdefault(mkt, []).append(res)
-        memo[target] = got
+        here = idx.subject_set(MARKET, market) if market is not None else frozenset()
+        anywhere: list[Node] = []
+        local: list[Node] = []
+        for res in idx.subjects(APPLIES_TO, target):
+            into = local if res in here else None if idx.has_any(res, MARKET) else anywhere
+            if into is not None and idx.is_a(res, RESTRICTION):
+                into.append(res)
+        got = memo[(target, market)] = anywhere + local
     return got
 
 
@@ -227,13 +261,9 @@ def bearing_restrictions(
     for t, why in targets:
         if t is not None:
             roles.setdefault(t, why)
-    rels: dict[Node, str] = {res: "blocks" for res in idx.subjects(_BLOCKS, r)}
+    rels: dict[Node, str] = {res: "blocks" for res in idx.subjects(BLOCKS, r)}
     for t, why in roles.items():
-        keyed = restrictions_on(idx, t)
-        found = keyed.get(None, []) + (keyed.get(market, []) if market is not None else [])
-        if not found:
-            continue
-        for res in found:
+        for res in restrictions_on(idx, t, market):
             if res not in rels:
                 rels[res] = f"applies to {why} {idx.label(t)}"
     return rels
@@ -246,13 +276,13 @@ def restriction_ref(idx: Index, res: Node, relation: str, on: dt.date) -> Restri
     if base is None:
         base = memo[(res, on)] = RestrictionRef(
             iri=str(res),
-            label=text_of(idx.value(res, RDFS.comment)) or idx.label(res),
-            kind=idx.label(idx.value(res, _KIND)),
-            imposed_by=", ".join(idx.label(o) for o in idx.objects(res, _IMPOSED_BY)),
-            status=idx.label(idx.value(res, _STATUS)),
-            valid_from=_date(idx, res, _VALID_FROM),
-            valid_to=_date(idx, res, _VALID_TO),
-            stated_on=_date(idx, res, _STATED_ON),
+            label=text_of(idx.value(res, COMMENT)) or idx.label(res),
+            kind=idx.label(idx.value(res, KIND)),
+            imposed_by=", ".join(idx.label(o) for o in idx.objects(res, IMPOSED_BY)),
+            status=idx.label(idx.value(res, STATUS)),
+            valid_from=_date(idx, res, VALID_FROM),
+            valid_to=_date(idx, res, VALID_TO),
+            stated_on=_date(idx, res, STATED_ON),
             relation="",
             in_force=in_force(idx, res, on),
             sources=source_refs(idx, res),
@@ -271,13 +301,13 @@ def route_record(idx: Index, r: Node, on: dt.date | None = None) -> Route:
 
 
 def _route_record(idx: Index, r: Node, on: dt.date) -> Route:
-    models = [m for m in idx.objects(r, _MODEL)]
-    market = idx.value(r, _MARKET)
-    service = idx.value(r, _SERVICE)
-    sellers = idx.objects(r, _SELLER)
-    provider = idx.value(service, _PROVIDER) if service is not None else None
-    operator = idx.value(service, _OPERATOR) if service is not None else None
-    deps = idx.objects(r, _DEPENDS_ON)
+    models = [m for m in idx.objects(r, MODEL_OF)]
+    market = idx.value(r, MARKET)
+    service = idx.value(r, SERVICE)
+    sellers = idx.objects(r, SELLER)
+    provider = idx.value(service, PROVIDER) if service is not None else None
+    operator = idx.value(service, OPERATOR) if service is not None else None
+    deps = idx.objects(r, DEPENDS_ON)
     rels = bearing_restrictions(idx, r, market, [
         (service, "service"), (provider, "service provider"), (operator, "operator"),
         *((fam, "model") for m in models for fam in family_closure(idx, m, down=False)),
@@ -286,7 +316,7 @@ def _route_record(idx: Index, r: Node, on: dt.date) -> Route:
     restrictions = [restriction_ref(idx, res, rel, on) for res, rel in rels.items()]
     blocked = any(x.relation == "blocks" and x.in_force for x in restrictions)
     restrictions.sort(key=lambda x: (x.relation != "blocks", x.valid_from, x.iri))
-    declared = bool(idx.boolean(r, _OPEN))
+    declared = bool(idx.boolean(r, OPEN))
     ended = [p for p in deps if not in_force(idx, p, on)]  # a partnership ends: route closes
     route_holds = in_force(idx, r, on)
     is_open = declared and route_holds and not blocked and not ended
@@ -295,14 +325,14 @@ def _route_record(idx: Index, r: Node, on: dt.date) -> Route:
         why_closed = ("blocked" if blocked else "not in force" if not route_holds
                       else "partnership " + ", ".join(shorten(str(p)) for p in ended)
                       + " not in force")
-    kind = idx.value(r, _KIND)
-    status = idx.value(r, _STATUS)
+    kind = idx.value(r, KIND)
+    status = idx.value(r, STATUS)
     mentioned = [*models, market, service, kind, *sellers, provider, operator, *deps, status]
     labels = {str(x): idx.label(x) for x in mentioned if x is not None}
     return Route(
         iri=str(r),
-        statement=text_of(idx.value(r, RDFS.comment)),
-        fact_id=text_of(idx.value(r, _FACT_ID)),
+        statement=text_of(idx.value(r, COMMENT)),
+        fact_id=text_of(idx.value(r, FACT_ID)),
         models=tuple(sorted(map(str, models))),
         market=text_of(market),
         service=text_of(service),
@@ -312,15 +342,15 @@ def _route_record(idx: Index, r: Node, on: dt.date) -> Route:
         operator=text_of(operator),
         open=is_open,
         declared_open=declared,
-        sanctioned=idx.boolean(r, _SANCTIONED),
+        sanctioned=idx.boolean(r, SANCTIONED),
         status=text_of(status),
-        valid_from=_date(idx, r, _VALID_FROM),
-        valid_to=_date(idx, r, _VALID_TO),
-        stated_on=_date(idx, r, _STATED_ON),
+        valid_from=_date(idx, r, VALID_FROM),
+        valid_to=_date(idx, r, VALID_TO),
+        stated_on=_date(idx, r, STATED_ON),
         depends_on=tuple(sorted(map(str, deps))),
         sources=source_refs(idx, r),
         restrictions=tuple(restrictions),
-        conflicts_with=tuple(sorted(str(c) for c in idx.objects(r, _CONFLICTS_WITH))),
+        conflicts_with=tuple(sorted(str(c) for c in idx.objects(r, CONFLICTS_WITH))),
         labels=labels,
         closed_because=why_closed,
         precision=_precision(idx, r),
@@ -339,7 +369,7 @@ def channel_accounts(idx: Index, r: Node) -> frozenset[Node]:
         seen, todo = {r}, [r]
         while todo:
             n = todo.pop()
-            for m in (*idx.objects(n, _SAME_CHANNEL), *idx.subjects(_SAME_CHANNEL, n)):
+            for m in (*idx.objects(n, SAME_CHANNEL), *idx.subjects(SAME_CHANNEL, n)):
                 if m not in seen:
                     seen.add(m)
                     todo.append(m)
@@ -361,7 +391,7 @@ def count_channels(routes: Iterable[Route]) -> int:
 
 
 def _precision(idx: Index, node: Node) -> str:
-    return precision_of(idx.value(node, CKG.datePrecision))
+    return precision_of(idx.value(node, DATE_PRECISION))
 
 
 def candidate_routes(idx: Index, models: Sequence[Node], markets: Sequence[Node]) -> list[Node]:
@@ -378,16 +408,16 @@ def candidate_routes(idx: Index, models: Sequence[Node], markets: Sequence[Node]
 
 def _candidate_routes(idx: Index, models: Sequence[Node], markets: Sequence[Node]) -> list[Node]:
     if not markets and not models:
-        return idx.instances(CKG.AccessRoute)
-    by = [(CKG.market, markets), (CKG.model, models)]
+        return idx.instances(ACCESS_ROUTE)
+    by = [(MARKET, markets), (MODEL_OF, models)]
     pred, nodes = min((x for x in by if x[1]), key=lambda x: len(x[1]))
     found = {r for n in nodes for r in idx.subjects(pred, n)}
-    return sorted((r for r in found if idx.is_a(r, CKG.AccessRoute)), key=str)
+    return sorted((r for r in found if idx.is_a(r, ACCESS_ROUTE)), key=str)
 
 
 def all_routes(idx: Index, on: dt.date | None = None) -> list[Route]:
     """Every access route of the graph as a :class:`Route` record."""
-    return [route_record(idx, r, on) for r in idx.instances(CKG.AccessRoute)]
+    return [route_record(idx, r, on) for r in idx.instances(ACCESS_ROUTE)]
 
 
 __all__ = ["RestrictionRef", "Route", "SourceRef", "all_routes", "bearing_restrictions",

@@ -40,9 +40,9 @@ from channelkg.analysis.records import (
     source_ref,
     source_refs,
 )
+from channelkg.analysis.vocab import MARKET, MODEL_OF
 from channelkg.graph.memory import KnowledgeGraph
 from channelkg.model.dates import parse_optional_date as parse_date
-from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.terms import shorten
 
 
@@ -130,9 +130,9 @@ def routes(
     mset, kset = set(models), set(markets)
     found = []
     for r in candidate_routes(idx, models, markets):
-        if kset and idx.value(r, CKG.market) not in kset:
+        if kset and idx.value(r, MARKET) not in kset:
             continue
-        if mset and not mset.intersection(idx.objects(r, CKG.model)):
+        if mset and not mset.intersection(idx.objects(r, MODEL_OF)):
             continue
         rec = route_record(idx, r, on)
         if only_open and not rec.open:

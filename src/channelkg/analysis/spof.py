@@ -23,7 +23,6 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from rdflib import URIRef
-from rdflib.namespace import RDFS
 
 from channelkg.analysis.index import (
     Index,
@@ -40,8 +39,17 @@ from channelkg.analysis.records import (
     source_refs,
     text_of,
 )
+from channelkg.analysis.vocab import (
+    ASSESSED_ENTITY,
+    ASSESSMENT,
+    COMMENT,
+    DEPENDENCY_RISK,
+    DEVELOPER,
+    KIND,
+    LEVEL,
+    MARKET,
+)
 from channelkg.graph.memory import KnowledgeGraph
-from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.terms import shorten
 
 if TYPE_CHECKING:
@@ -223,9 +231,10 @@ def analyse_family(
     labels = {}
     for r in open_routes:
         labels.update(r.labels)
+    developer_of, _ = idx.links(DEVELOPER)  # read once: no model is read for it
     developers = {
         str(d) for m in models for f in family_closure(idx, m, down=False)
-        for d in idx.objects(f, CKG.developer)
+        for d in developer_of.get(f, ())
     }
     g = channel_graph(open_routes, labels, exclude=developers)
 
@@ -239,22 +248,22 @@ def analyse_family(
     # Corroboration: dependency-risk assessments on a critical node, in this market.
     notes = []
     crit_iris = {URIRef(c.iri) for c in critical} | {family, market}
-    assessed = {a for n in crit_iris for a in idx.subjects(CKG.assessedEntity, n)}
+    assessed = {a for n in crit_iris for a in idx.subjects(ASSESSED_ENTITY, n)}
     for a in sorted(assessed, key=str):
-        if not idx.is_a(a, CKG.Assessment):
+        if not idx.is_a(a, ASSESSMENT):
             continue
-        if idx.value(a, CKG.kind) != CKG.DependencyRisk:
+        if idx.value(a, KIND) != DEPENDENCY_RISK:
             continue
-        if not crit_iris.intersection(idx.objects(a, CKG.assessedEntity)):
+        if not crit_iris.intersection(idx.objects(a, ASSESSED_ENTITY)):
             continue
-        mk = idx.objects(a, CKG.market)
+        mk = idx.objects(a, MARKET)
         if mk and market not in mk:
             continue
         notes.append({
             "assessment": shorten(str(a)),
-            "entity": ", ".join(idx.label(e) for e in idx.objects(a, CKG.assessedEntity)),
-            "level": text_of(idx.value(a, CKG.level)),
-            "statement": text_of(idx.value(a, RDFS.comment)),
+            "entity": ", ".join(idx.label(e) for e in idx.objects(a, ASSESSED_ENTITY)),
+            "level": text_of(idx.value(a, LEVEL)),
+            "statement": text_of(idx.value(a, COMMENT)),
             "sources": "; ".join(s.title for s in source_refs(idx, a)),
         })
     return SpofResult(

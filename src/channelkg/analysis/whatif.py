@@ -27,6 +27,7 @@ from channelkg.analysis.records import (
     in_force,
     route_record,
 )
+from channelkg.analysis.vocab import DEVELOPER
 from channelkg.errors import InputError
 from channelkg.graph.memory import KnowledgeGraph
 from channelkg.rdf.namespaces import CKG
@@ -400,6 +401,7 @@ _EFFECT_ORDER = {"loses access": 0, "gains access": 1, "fewer routes": 2, "more 
 
 def access_changes(idx: Index, pool: list[Route], after_open: set[str]) -> list[AccessChange]:
     """How each (market, model) pair's open routes change, losses first."""
+    developer_of, _ = idx.links(DEVELOPER)
     labels: dict[str, str] = {}
     for r in pool:
         labels.update(r.labels)
@@ -425,7 +427,7 @@ def access_changes(idx: Index, pool: list[Route], after_open: set[str]) -> list[
             after_channels=tuple(sorted({channel[r] for r in after.get(key, [])})),
             developer_label=", ".join(sorted({
                 idx.label(d) for f in family_closure(idx, URIRef(m), down=False)
-                for d in idx.objects(f, CKG.developer)
+                for d in developer_of.get(f, ())
             })),
         ))
     changes.sort(key=lambda c: (_EFFECT_ORDER[c.effect], c.market_label, c.model_label))

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+import gc
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
@@ -22,6 +25,30 @@ from channelkg.cli.terminal import render_table, table_style
 
 if TYPE_CHECKING:
     import datetime as dt
+
+
+_F = TypeVar("_F", bound=Callable[..., Any])
+
+
+def _no_cycle_collection(func: _F) -> _F:
+    """Run the command with Python's cycle collector paused.
+
+    An analysis builds some hundred thousand small objects (terms, records, rows) and
+    hardly any reference cycles; the collector would walk the growing heap again and
+    again for nothing (a third of the time of ``spof`` on a large graph). Reference
+    counting still frees everything; the collector is resumed when the command ends.
+    """
+    @functools.wraps(func)
+    def run(*args: Any, **kwargs: Any) -> Any:
+        was_on = gc.isenabled()
+        gc.disable()
+        try:
+            return func(*args, **kwargs)
+        finally:
+            if was_on:
+                gc.enable()
+
+    return run  # type: ignore[return-value]
 
 
 def _day(on: str | None, graph: dict[str, Any]) -> dt.date | None:
@@ -44,6 +71,7 @@ def _day(on: str | None, graph: dict[str, Any]) -> dt.date | None:
 @format_option()
 @output_option()
 @graph_options
+@_no_cycle_collection
 def routes(model: str | None, market: str | None, open_only: bool, on: str | None, fmt: str,
            output: Path | None, **graph: Any) -> None:
     """List every route by which a model reaches a market.
@@ -85,6 +113,7 @@ def routes(model: str | None, market: str | None, open_only: bool, on: str | Non
 @format_option()
 @output_option()
 @graph_options
+@_no_cycle_collection
 def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: str,
          output: Path | None, **graph: Any) -> None:
     """Single points of failure: what, if removed, cuts MARKET off a model family.
@@ -137,6 +166,7 @@ def spof(market: str, model: str | None, show_all: bool, on: str | None, fmt: st
 @format_option()
 @output_option()
 @graph_options
+@_no_cycle_collection
 def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: tuple[str, ...],
            remove: tuple[str, ...], lift: tuple[str, ...], show_all: bool, view: Path | None,
            on: str | None, fmt: str, output: Path | None, **graph: Any) -> None:
@@ -194,6 +224,7 @@ def whatif(end: tuple[str, ...], restrictions: tuple[str, ...], block_services: 
                ".json); '-' prints to standard output. Without --format, a name ending in "
                ".html or .json picks that format.")
 @graph_options
+@_no_cycle_collection
 def report(market: str | None, provider: str | None, fmt: str, html: bool, source: str,
            on: str | None, output: Path | None, **graph: Any) -> None:
     """Write a research brief on a market or a provider (Markdown, HTML or JSON).

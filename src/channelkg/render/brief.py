@@ -17,7 +17,6 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 
 from rdflib import Literal, URIRef
-from rdflib.namespace import RDFS
 
 from channelkg.analysis.records import all_routes, count_channels
 from channelkg.analysis.routes import (
@@ -32,9 +31,33 @@ from channelkg.analysis.routes import (
     source_ref,
     source_refs,
 )
+from channelkg.analysis.vocab import (
+    APPLIES_TO,
+    ASSESSED_ENTITY,
+    ASSESSMENT,
+    BLOCKS,
+    COMMENT,
+    CONFLICTS_WITH,
+    DATE_PRECISION,
+    DEVELOPER,
+    DISPUTED,
+    FACT_ID,
+    IMPOSED_BY,
+    ISO_CODE,
+    KIND,
+    LEVEL,
+    MARKET,
+    OPERATOR,
+    PARTY,
+    PROVIDER,
+    RESTRICTION,
+    STATED_ON,
+    STATUS,
+    VALID_FROM,
+    VALID_TO,
+)
 from channelkg.errors import ChannelKGError
 from channelkg.graph.memory import KnowledgeGraph
-from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.terms import shorten
 from channelkg.render.document import Block, Brief
 
@@ -116,7 +139,7 @@ ROUTE_HEADERS = ["model", "kind", "service", "seller", "operator", "open", "stat
 
 
 def _claim_date(idx: Index, c: Any) -> str:
-    for p in (CKG.validFrom, CKG.statedOn):
+    for p in (VALID_FROM, STATED_ON):
         v = idx.value(c, p)
         if v is not None:
             return str(v)
@@ -124,7 +147,7 @@ def _claim_date(idx: Index, c: Any) -> str:
 
 
 def _statement(idx: Index, c: Any) -> str:
-    v = idx.value(c, RDFS.comment)
+    v = idx.value(c, COMMENT)
     return str(v) if v is not None else idx.label(c)
 
 
@@ -134,17 +157,26 @@ def _timeline(b: Brief, idx: Index, claims: Iterable[Any]) -> None:
     from channelkg.graph.validity import as_date, at_precision, effective, precision_of
 
     rows = []
+    shown: dict[tuple[str, str], tuple[str, str]] = {}  # (day, precision): (key, as printed)
+
+    def when(day: str, precision: str) -> tuple[str, str]:
+        got = shown.get((day, precision))
+        if got is None:
+            key = effective(as_date(Literal(day)), precision)
+            got = shown[(day, precision)] = (key.isoformat() if key else day,
+                                             at_precision(day, precision))
+        return got
+
     for c in set(claims):
         date = _claim_date(idx, c)
         if not date:
             continue
-        precision = precision_of(idx.value(c, CKG.datePrecision))
-        what = "starts" if idx.value(c, CKG.validFrom) is not None else "stated"
-        end = idx.value(c, CKG.validTo)
+        precision = precision_of(idx.value(c, DATE_PRECISION))
+        what = "starts" if idx.value(c, VALID_FROM) is not None else "stated"
+        end = idx.value(c, VALID_TO)
         for day, event in ((date, what), *(((str(end), "ends"),) if end is not None else ())):
-            key = effective(as_date(Literal(day)), precision)
-            rows.append((key.isoformat() if key else day, at_precision(day, precision), event,
-                         _statement(idx, c), idx.label(idx.value(c, CKG.status)), str(c), c))
+            rows.append((*when(day, precision), event,
+                         _statement(idx, c), idx.label(idx.value(c, STATUS)), str(c), c))
     # Sorted before the sources are cited, so that they are numbered in the order shown
     # (a set's order differs between processes).
     rows.sort(key=lambda r: r[:6])
@@ -159,10 +191,10 @@ def _assessment_rows(b: Brief, idx: Index, assessments: Iterable[Any]) -> list[l
     out = []
     for a in sorted(set(assessments), key=str):
         out.append([
-            ", ".join(idx.label(e) for e in idx.objects(a, CKG.assessedEntity)),
-            idx.label(idx.value(a, CKG.kind)),
-            str(idx.value(a, CKG.level) or ""),
-            ", ".join(idx.label(m) for m in idx.objects(a, CKG.market)),
+            ", ".join(idx.label(e) for e in idx.objects(a, ASSESSED_ENTITY)),
+            idx.label(idx.value(a, KIND)),
+            str(idx.value(a, LEVEL) or ""),
+            ", ".join(idx.label(m) for m in idx.objects(a, MARKET)),
             _statement(idx, a),
             b.cite(source_refs(idx, a)),
         ])
@@ -173,18 +205,18 @@ def _restriction_rows(b: Brief, idx: Index, restrictions: Iterable[Any],
                       on: dt.date) -> list[list[str]]:
     out = []
     for x in sorted(set(restrictions), key=lambda n: (_claim_date(idx, n), str(n))):
-        applies = [idx.label(a) for a in idx.objects(x, CKG.appliesTo)]
-        blocks = [shorten(str(r)) for r in idx.objects(x, CKG.blocks)]
+        applies = [idx.label(a) for a in idx.objects(x, APPLIES_TO)]
+        blocks = [shorten(str(r)) for r in idx.objects(x, BLOCKS)]
         out.append([
-            idx.label(idx.value(x, CKG.kind)),
-            ", ".join(idx.label(o) for o in idx.objects(x, CKG.imposedBy)),
+            idx.label(idx.value(x, KIND)),
+            ", ".join(idx.label(o) for o in idx.objects(x, IMPOSED_BY)),
             _statement(idx, x),
             ", ".join(applies + [f"blocks {r}" for r in blocks]),
-            idx.label(idx.value(x, CKG.status)) + ("" if in_force(idx, x, on)
+            idx.label(idx.value(x, STATUS)) + ("" if in_force(idx, x, on)
                                                    else " (not in force)"),
-            ", ".join(f"{k} {v}" for k, v in (("from", idx.value(x, CKG.validFrom)),
-                                              ("until", idx.value(x, CKG.validTo)),
-                                              ("stated", idx.value(x, CKG.statedOn)))
+            ", ".join(f"{k} {v}" for k, v in (("from", idx.value(x, VALID_FROM)),
+                                              ("until", idx.value(x, VALID_TO)),
+                                              ("stated", idx.value(x, STATED_ON)))
                       if v is not None),
             b.cite(source_refs(idx, x)),
         ])
@@ -193,13 +225,21 @@ def _restriction_rows(b: Brief, idx: Index, restrictions: Iterable[Any],
 
 def _seed_table(b: Brief, kg: KnowledgeGraph, idx: Index, iso: str, source: str) -> bool:
     """Add the comparison table of ``source``; False if the data has none."""
-    from channelkg.sparql.query import list_queries, query
+    from channelkg.sparql.query import convert_param, list_queries, query_base, run
+    from channelkg.sparql.query import resolve as named_query
 
     if "seed-table" not in {q.name for q in list_queries()}:
         return False
     try:
-        res = query(kg, "seed-table", {"market": iso, "source": source})
-    except ChannelKGError:
+        # The market is resolved by the index (the brief's own market when the ISO code is
+        # what it was asked for: no second name lookup); a code that names no single
+        # market would bind as a literal and match nothing.
+        text, nq = named_query("seed-table")
+        declared = {p.name: p for p in nq.params} if nq is not None else {}
+        bound = {"market": resolve(idx, iso, "market"),
+                 "source": convert_param(declared["source"], source)}
+        res = run(kg, text, bound, base=query_base("seed-table"))
+    except (ChannelKGError, KeyError):
         return False
     if not res.rows:
         return False
@@ -278,7 +318,7 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
                   on: dt.date) -> Brief:
     m_iri, m_parts = resolve_market(idx, market)
     label = idx.label(m_iri)
-    iso = str(idx.value(m_iri, CKG.isoCode) or "")
+    iso = str(idx.value(m_iri, ISO_CODE) or "")
     b = Brief(
         title=f"Access to AI models in {label}" + (f" ({iso})" if iso else ""),
         subject=str(m_iri),
@@ -303,8 +343,8 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
         b.table(ROUTE_HEADERS, [_route_row(b, r, by_iri=by_iri) for r in rres.routes])
 
     b.h2("Restrictions")
-    in_market = sorted({x for m in m_parts for x in idx.subjects(CKG.market, m)}, key=str)
-    restr = {x for x in in_market if idx.is_a(x, CKG.Restriction)}
+    in_market = sorted({x for m in m_parts for x in idx.subjects(MARKET, m)}, key=str)
+    restr = {x for x in in_market if idx.is_a(x, RESTRICTION)}
     restr |= {URIRef(x.iri) for r in rres.routes for x in r.restrictions}
     rows = _restriction_rows(b, idx, restr, on)
     if rows:
@@ -319,7 +359,7 @@ def _market_brief(kg: KnowledgeGraph, idx: Index, market: str, source: str,
         "in the channel graph). Removing any one of them cuts the market off the family.")
     _spof_table(b, spofs)
 
-    assessments = [a for a in in_market if idx.is_a(a, CKG.Assessment)]
+    assessments = [a for a in in_market if idx.is_a(a, ASSESSMENT)]
     b.h2("Assessments")
     if assessments:
         b.table(["assessed", "kind", "level", "market", "statement", "sources"],
@@ -346,17 +386,17 @@ def _disputes(b: Brief, idx: Index, claims: Iterable[Any]) -> None:
     """One row per disputed claim (then per other claim in a conflict not yet shown),
     with the claims it conflicts with, each once."""
     def fact(c: Any) -> str:
-        fid = idx.value(c, CKG.factId)
+        fid = idx.value(c, FACT_ID)
         return str(fid) if fid is not None else shorten(str(c))
 
     def others_of(c: Any) -> list[Any]:
-        both = idx.objects(c, CKG.conflictsWith) + idx.subjects(CKG.conflictsWith, c)
+        both = idx.objects(c, CONFLICTS_WITH) + idx.subjects(CONFLICTS_WITH, c)
         return sorted(set(both), key=fact)
 
     # By fact id: the claims come partly from sets, whose order differs between processes.
     claims = sorted(set(claims), key=lambda c: (fact(c), str(c)))
-    order = ([c for c in claims if idx.value(c, CKG.status) == CKG.disputed]
-             + [c for c in claims if idx.value(c, CKG.status) != CKG.disputed and others_of(c)])
+    order = ([c for c in claims if idx.value(c, STATUS) == DISPUTED]
+             + [c for c in claims if idx.value(c, STATUS) != DISPUTED and others_of(c)])
     rows = []
     shown: set[str] = set()
     for c in order:
@@ -368,7 +408,7 @@ def _disputes(b: Brief, idx: Index, claims: Iterable[Any]) -> None:
         rows.append([
             fact(c),
             _statement(idx, c) + " " + b.cite(source_refs(idx, c)),
-            idx.label(idx.value(c, CKG.status)),
+            idx.label(idx.value(c, STATUS)),
             "; ".join(f"{fact(o)}: {_statement(idx, o)} {b.cite(source_refs(idx, o))}"
                       for o in others),
         ])
@@ -392,7 +432,7 @@ def _involvement(idx: Index, org: URIRef, models: set[str],
             roles.append("operator")
         if models & set(r.models):
             roles.append("developer")
-        if any(str(org) in map(str, idx.objects(URIRef(p), CKG.party)) for p in r.depends_on):
+        if any(str(org) in map(str, idx.objects(URIRef(p), PARTY)) for p in r.depends_on):
             roles.append("partner")
         if roles:
             involved.append((r, roles))
@@ -405,12 +445,12 @@ def _partnership_table(b: Brief, idx: Index, parts: Sequence[Any]) -> None:
     if parts:
         b.table(["partnership", "kind", "parties", "status", "dates", "sources"], [[
             _statement(idx, p),
-            idx.label(idx.value(p, CKG.kind)),
-            ", ".join(sorted(idx.label(x) for x in idx.objects(p, CKG.party))),
-            idx.label(idx.value(p, CKG.status)),
-            ", ".join(f"{k} {v}" for k, v in (("from", idx.value(p, CKG.validFrom)),
-                                              ("until", idx.value(p, CKG.validTo)),
-                                              ("stated", idx.value(p, CKG.statedOn)))
+            idx.label(idx.value(p, KIND)),
+            ", ".join(sorted(idx.label(x) for x in idx.objects(p, PARTY))),
+            idx.label(idx.value(p, STATUS)),
+            ", ".join(f"{k} {v}" for k, v in (("from", idx.value(p, VALID_FROM)),
+                                              ("until", idx.value(p, VALID_TO)),
+                                              ("stated", idx.value(p, STATED_ON)))
                       if v is not None),
             b.cite(source_refs(idx, p)),
         ] for p in parts])
@@ -427,7 +467,7 @@ def _provider_brief(kg: KnowledgeGraph, idx: Index, provider: str, on: dt.date) 
         subtitle=f"Brief generated from the channelkg graph; routes and restrictions judged "
         f"as of {on.isoformat()}.",
     )
-    models = {str(m) for m in idx.subjects(CKG.developer, org)}
+    models = {str(m) for m in idx.subjects(DEVELOPER, org)}
     involved = _involvement(idx, org, models, on)
 
     markets = sorted({r.market for r, _ in involved})
@@ -436,7 +476,7 @@ def _provider_brief(kg: KnowledgeGraph, idx: Index, provider: str, on: dt.date) 
     for mk in markets:
         for s in single_points_of_failure(idx, mk, on=on):
             if any(c.iri == str(org) for c in s.critical) or any(
-                str(org) in map(str, idx.objects(URIRef(c.iri), CKG.party))
+                str(org) in map(str, idx.objects(URIRef(c.iri), PARTY))
                 for c in s.critical if c.role == "partnership"
             ):
                 crit = ", ".join(c.label for c in s.critical)
@@ -458,15 +498,15 @@ def _provider_brief(kg: KnowledgeGraph, idx: Index, provider: str, on: dt.date) 
         b.p(f"{label} takes part in no access route in the graph.")
 
     b.h2("Partnerships")
-    parts = sorted(set(idx.subjects(CKG.party, org)), key=str)
+    parts = sorted(set(idx.subjects(PARTY, org)), key=str)
     _partnership_table(b, idx, parts)
 
     b.h2("Restrictions")
-    targets = {org, *idx.subjects(CKG.provider, org), *idx.subjects(CKG.operator, org),
+    targets = {org, *idx.subjects(PROVIDER, org), *idx.subjects(OPERATOR, org),
                *(URIRef(m) for m in models)}
-    restr = set(idx.subjects(CKG.imposedBy, org))
+    restr = set(idx.subjects(IMPOSED_BY, org))
     for t in targets:
-        restr |= {x for x in idx.subjects(CKG.appliesTo, t) if idx.is_a(x, CKG.Restriction)}
+        restr |= {x for x in idx.subjects(APPLIES_TO, t) if idx.is_a(x, RESTRICTION)}
     rows = _restriction_rows(b, idx, restr, on)
     if rows:
         b.table(["kind", "imposed by", "statement", "applies to", "status", "dates", "sources"],
@@ -474,8 +514,8 @@ def _provider_brief(kg: KnowledgeGraph, idx: Index, provider: str, on: dt.date) 
     else:
         b.p("No restriction in the graph is imposed by or applies to it.")
 
-    assessments = [a for a in idx.instances(CKG.Assessment)
-                   if set(idx.objects(a, CKG.assessedEntity)) & ({org} | set(parts))]
+    assessments = [a for a in idx.instances(ASSESSMENT)
+                   if set(idx.objects(a, ASSESSED_ENTITY)) & ({org} | set(parts))]
     b.h2("Assessments")
     if assessments:
         b.table(["assessed", "kind", "level", "market", "statement", "sources"],
