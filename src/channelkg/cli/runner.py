@@ -78,7 +78,7 @@ def query_command(query_spec: str, raw: Mapping[str, str], fmt: str, *,
     if is_stdio(query_spec):
         query_spec = read_stdin_text()
     kg = open_graph(**graph)
-    result = run_query(kg, query_spec, raw, allow_service=allow_service)
+    result = run_query(kg, query_spec, raw, allow_service=allow_service, native=True)
     empty = (not result.rows if result.kind == "SELECT"
              else result.kind == "GRAPH" and result.graph is not None and len(result.graph) == 0)
     if raw and empty:
