@@ -85,12 +85,16 @@ def test_help_imports_no_command_module_and_no_rdf_library(tmp_path: Path) -> No
     assert not modules & {"importlib.metadata", "pathlib"}
 
 
-def test_query_on_the_bundled_graph_imports_no_other_command(tmp_path: Path) -> None:
+def test_query_on_the_bundled_graph_imports_no_other_command_nor_click_nor_rdflib(
+    tmp_path: Path,
+) -> None:
     modules, shown = imported_by(tmp_path, "query", "seed-table", "-f", "csv")
     assert shown.startswith("provider,")
-    assert not _tops(modules) & set(HEAVY)
+    assert not _tops(modules) & {"click", "rdflib", *HEAVY}
     assert not modules & set(COMMAND_MODULES)
     assert "channelkg.graph.remote" not in modules  # the built-in backend: no other
+    modules, shown = imported_by(tmp_path, "query", "seed-table")  # a table for a terminal
+    assert shown.startswith("provider ") and not _tops(modules) & {"click", "rdflib"}
 
 
 def test_a_subcommand_help_imports_only_its_module(tmp_path: Path) -> None:

@@ -15,7 +15,6 @@ in hand (:meth:`NameIndex.from_triples`). :func:`resolve` restricts the answer t
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections import defaultdict
@@ -296,6 +295,8 @@ def suggest(index: NameIndex, text: str, classes: Sequence[str] = ()) -> str:
                 for w in re.split(r"[\s()/,–-]+", text_of(o)):
                     if len(w) >= 4:
                         pool.setdefault(fold(w), node)
+    import difflib
+
     close = difflib.get_close_matches(fold(text), list(pool), n=8, cutoff=0.6)
     nodes = list(dict.fromkeys(pool[k] for k in close))[:3]
     if nodes:

@@ -7,9 +7,6 @@ Results JSON Format" (https://www.w3.org/TR/sparql11-results-json/).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 import unicodedata
 from collections.abc import Iterable
@@ -57,6 +54,9 @@ def markdown(headers: list[str], rows: list[list[str]]) -> str:
 def csv_text(headers: list[str], rows: list[list[str]]) -> str:
     """CSV with CRLF line ends (RFC 4180), header first; with ``--safe-csv``, formula
     cells neutralised (:mod:`channelkg.render.spreadsheet`)."""
+    import csv
+    import io
+
     from channelkg.render.spreadsheet import for_spreadsheet
 
     buf = io.StringIO()
@@ -71,6 +71,8 @@ def render_rows(
     """Render display rows as ``table``, ``csv`` or ``md``; ``json`` dumps ``doc``
     (default: one object per row, keyed by the headers)."""
     if fmt == "json":
+        import json
+
         if doc is None:
             doc = [dict(zip(headers, r, strict=True)) for r in rows]
         return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
@@ -182,10 +184,14 @@ def render(result: QueryResult, fmt: str = "table") -> str:
         raise InputError(f"format {fmt!r} fits CONSTRUCT/DESCRIBE; choose {', '.join(ROW_FORMATS)}")
     if result.kind == "ASK":
         if fmt == "json":
+            import json
+
             return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
         return ("true" if result.boolean else "false") + "\n"
     headers = list(result.vars)
     if fmt == "json":
+        import json
+
         doc = {
             "head": {"vars": headers},
             "results": {

@@ -9,7 +9,6 @@ validation reports and briefs.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -163,6 +162,8 @@ def validation_table(report: Report) -> Table:
 
 def brief_json(brief: Brief) -> str:
     """A brief as JSON: title, subject, blocks and numbered sources."""
+    import json
+
     doc = {
         "title": brief.title,
         "subject": brief.subject,

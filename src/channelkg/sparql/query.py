@@ -20,7 +20,6 @@ SPARQL 1.1 server) sees the same query.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
@@ -142,6 +141,8 @@ def get_query(name: str) -> NamedQuery:
     queries = _named_queries(str(resources.queries_dir()))
     if name in queries:
         return queries[name]
+    import difflib
+
     close = difflib.get_close_matches(name, list(queries), n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise QueryError(f"unknown named query {name!r}{hint}; `channelkg queries` lists them")
