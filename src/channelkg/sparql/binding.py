@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
 from typing import Any
 
@@ -169,7 +170,13 @@ def with_base(text: str, base: str | None) -> str:
 
 
 _SELECT_STAR = re.compile(r"\bSELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
-_VARIABLE = re.compile(r"[?$]([A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+)")
+
+
+@cache
+def _variable() -> re.Pattern[str]:
+    """A variable (its name in group 1); compiled on first use (its character ranges make
+    it the costliest pattern to compile, and only ``SELECT *`` needs it)."""
+    return re.compile(r"[?$]([A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+)")
 
 
 def star_order(text: str, result: QueryResult) -> QueryResult:
@@ -178,7 +185,7 @@ def star_order(text: str, result: QueryResult) -> QueryResult:
     if result.kind != "SELECT" or not _SELECT_STAR.search(COMMENT_LINE.sub("", text)):
         return result
     seen: dict[str, int] = {}
-    for m in _VARIABLE.finditer(text):
+    for m in _variable().finditer(text):
         seen.setdefault(m[1], len(seen))
     order = sorted(range(len(result.vars)),
                    key=lambda i: (seen.get(result.vars[i], len(seen)), result.vars[i]))
