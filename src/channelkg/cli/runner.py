@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable, Mapping
-from typing import TYPE_CHECKING, Any
 
 from channelkg.errors import ChannelKGError, CheckFailedError
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
     from pathlib import Path
+    from typing import Any
 
 #: Seconds a query may run by default (``--timeout``).
 DEFAULT_TIMEOUT = 60.0

@@ -11,10 +11,10 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 from channelkg.render.terminal import terminal_columns
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
     from channelkg.render.tables import Table
 

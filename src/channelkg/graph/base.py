@@ -22,14 +22,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
     from rdflib import Graph
     from rdflib.term import Node
 
 #: A triple of rdflib terms.
-Triple = tuple[Any, Any, Any]
+Triple: TypeAlias = "tuple[Any, Any, Any]"
 
 
 @dataclass(frozen=True)

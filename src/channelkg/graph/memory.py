@@ -14,7 +14,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import pyoxigraph as ox
 
@@ -24,12 +23,15 @@ from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple, new_rdflib
 from channelkg.rdf.quiet import quiet_rdflib
 from channelkg.rdf.terms import add_triples, to_oxigraph, to_rdflib
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
     from rdflib import Graph
 
-ENGINES = ("oxigraph", "rdflib")
+    from channelkg.typevars import T
 
-T = TypeVar("T")
+ENGINES = ("oxigraph", "rdflib")
 
 FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,

@@ -19,12 +19,14 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable
-from typing import TYPE_CHECKING, Any
 
 from channelkg.rdf.namespaces import CKG_NS, DCTERMS_NS, RDFS_NS, SCHEMA_NS, SKOS_NS
 from channelkg.rdf.terms import is_literal, language_of, text_of
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
     from rdflib.term import Node, URIRef
 
 # Made (and rdflib imported) on first use, see __getattr__: declared, never bound at import.
@@ -43,7 +45,7 @@ NAME_IRIS: tuple[str, ...] = (*LABEL_IRIS, SKOS_NS + "altLabel", CKG_NS + "isoCo
                               CKG_NS + "factId")
 _CLAIM_DATE_IRIS = (CKG_NS + "validFrom", CKG_NS + "statedOn")
 
-Objects = Callable[[Any, Any], Iterable[Any]]
+Objects: TypeAlias = "Callable[[Any, Any], Iterable[Any]]"
 
 
 def __getattr__(name: str) -> Any:

@@ -20,7 +20,6 @@ import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
@@ -38,7 +37,10 @@ from channelkg.rdf.terms import (
     text_of,
 )
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from rdflib import URIRef
 
     from channelkg.graph.memory import KnowledgeGraph

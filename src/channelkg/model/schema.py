@@ -13,15 +13,17 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from channelkg.model.labels import choose, local_name
 from channelkg.rdf.namespaces import CKG_NS, RDFS_NS, SKOS_NS
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from rdflib import Literal
 
-T = TypeVar("T")
+    from channelkg.typevars import T
 
 
 def reachable(children: Mapping[T, Iterable[T]], start: T) -> set[T]:

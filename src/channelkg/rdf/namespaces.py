@@ -7,9 +7,10 @@ module first asks for one.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from rdflib import Namespace
     from rdflib.namespace import DefinedNamespace
 

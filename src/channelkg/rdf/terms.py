@@ -9,13 +9,15 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, Any
 
 import pyoxigraph as ox
 
 from channelkg.rdf.namespaces import PREFIXES, RDFS_NS, XSD_NS
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from rdflib import Graph, URIRef
     from rdflib.term import Node
 

@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 import unicodedata
 from collections.abc import Iterable
-from typing import Any
 
 from channelkg.errors import InputError
 from channelkg.rdf.namespaces import XSD_NS
 from channelkg.rdf.terms import display, term_parts
 from channelkg.sparql.query import QueryResult
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 _XSD_STRING = XSD_NS + "string"
 

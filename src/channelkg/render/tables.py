@@ -11,9 +11,11 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from channelkg.analysis.spof import SpofResult
     from channelkg.analysis.whatif import WhatIfResult
     from channelkg.check.validate import Report

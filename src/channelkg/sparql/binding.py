@@ -12,11 +12,14 @@ import re
 from collections.abc import Mapping
 from functools import cache
 from pathlib import Path
-from typing import Any
 
 from channelkg.errors import QueryError
 from channelkg.graph.base import QueryResult
 from channelkg.rdf.terms import term_parts
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 #: A line that starts with ``#``: a comment, or inside a long string; never a keyword.
 COMMENT_LINE = re.compile(r"^[ \t]*#[^\r\n]*", re.MULTILINE)

@@ -26,7 +26,6 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
 
 from channelkg import resources
 from channelkg.errors import InputError, QueryError
@@ -43,9 +42,12 @@ from channelkg.sparql.binding import (
     with_base,
 )
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
 
     from channelkg.model.resolve import NameIndex
+    from channelkg.typevars import T
 
 #: Parameter types whose values name a node of the graph: resolved by the one
 #: resolver (:mod:`channelkg.model.resolve`), so ``market=cn``, ``Mainland China``,
@@ -385,8 +387,6 @@ def run(
 
 QUERY_TIMEOUT: ContextVar[float | None] = ContextVar("channelkg_query_timeout", default=None)
 """Seconds a query may run (``None`` or 0: no limit); the CLI sets it from ``--timeout``."""
-
-T = TypeVar("T")
 
 
 def time_limited(call: Callable[[], T], timeout: float | None = None) -> T:
