@@ -82,3 +82,15 @@ def test_ask_and_graph() -> None:
 
 def test_empty_table() -> None:
     assert table(["a", "b"], []) == "a  b\n-  -\n"
+
+
+def test_pyoxigraph_terms_render_as_the_rdflib_terms_they_equal() -> None:
+    import pyoxigraph as ox
+
+    from channelkg.rdf.terms import to_oxigraph
+
+    native = QueryResult("SELECT", vars=ROWS.vars, rows=tuple(
+        tuple(None if t is None else to_oxigraph(t) for t in row) for row in ROWS.rows))
+    assert isinstance(native.rows[0][0], ox.NamedNode)
+    for fmt in ("table", "csv", "tsv", "json", "md"):
+        assert render(native, fmt) == render(ROWS, fmt), fmt

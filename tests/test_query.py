@@ -205,3 +205,36 @@ def test_routes_into_china_include_azure_and_the_blocked_direct_route(
     by_service = {(str(r[2]), str(r[5])) for r in res.rows}
     assert ("Azure China", "true") in by_service
     assert ("OpenAI API", "false") in by_service
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_native_rows_render_as_the_rdflib_rows(name: str, bundled_ox: KnowledgeGraph) -> None:
+    import pyoxigraph as ox
+
+    from channelkg.render.results import render
+
+    nq = get_query(name)
+    params = {p.name: "kgid:azure-china" for p in nq.params if p.required}
+    native, plain = query(bundled_ox, name, params, native=True), query(bundled_ox, name, params)
+    assert native.kind == plain.kind
+    if native.kind == "SELECT":
+        assert all(isinstance(t, ox.NamedNode | ox.Literal | ox.BlankNode | None)
+                   for row in native.rows for t in row)
+        for fmt in ("table", "csv", "tsv", "json", "md"):
+            assert render(native, fmt) == render(plain, fmt), fmt
+
+
+def test_native_param_values_bind_the_same_text() -> None:
+    nq = get_query("seed-table")
+    for raw in ({}, {"source": "<https://example.org/s>", "market": "HK"},
+                {"source": "<relative>"}, {"source": "<https://e/x y>"}):
+        native, plain = bind(nq, raw, native=True), bind(nq, raw)
+        assert set(native) == set(plain)
+        for k in plain:
+            try:
+                expected = bind_values(nq.text, {k: plain[k]})
+            except QueryError as err:
+                with pytest.raises(QueryError, match=str(err)):
+                    bind_values(nq.text, {k: native[k]})
+            else:
+                assert bind_values(nq.text, {k: native[k]}) == expected

@@ -15,7 +15,9 @@ from pathlib import Path
 import click
 import pytest
 
+from channelkg.cli.entry import OPTIONS, group_help, query_line, short_help
 from channelkg.cli.main import COMMANDS, cli, load_commands
+from channelkg.sparql.query import list_queries
 
 #: Libraries that ``--help`` and a query on files never use.
 HEAVY = ("networkx", "starlette", "uvicorn", "pyshacl", "owlrl", "yaml", "numpy", "scipy")
@@ -37,12 +39,37 @@ with open(out, "w") as fh:
 """
 
 
+# The click group's own entry point, for the same command lines.
+RUN_CLICK = RUN.replace("from channelkg.cli import main", "from channelkg.cli.main import main")
+
+
 def imported_by(tmp_path: Path, *args: str, columns: int = 100) -> tuple[set[str], str]:
     """The modules a fresh ``channelkg ARGS`` imports, and what it printed."""
     out = tmp_path / "modules.json"
     proc = subprocess.run([sys.executable, "-c", RUN, str(out), *args], capture_output=True,
                           text=True, check=True, env={**os.environ, "COLUMNS": str(columns)})
     return set(json.loads(out.read_text())), proc.stdout
+
+
+def both_paths(tmp_path: Path, *args: str, env: dict[str, str] | None = None
+               ) -> tuple[tuple[str, str, int], tuple[str, str, int], set[str]]:
+    """``channelkg ARGS`` through the entry point and through the click group, each in a
+    fresh process: (stdout, stderr, exit code) of each, and the entry point's modules."""
+    out = tmp_path / "modules.json"
+    runs = []
+    for script in (RUN, RUN_CLICK):
+        code = script.replace("except SystemExit:\n    pass",
+                              "except SystemExit as e:\n    sys.stdout.flush()\n"
+                              "    open(out + '.rc', 'w').write(str(e.code or 0))")
+        proc = subprocess.run([sys.executable, "-c", code, str(out), *args], capture_output=True,
+                              env={**os.environ, **(env or {})})
+        rc = Path(str(out) + ".rc")
+        runs.append((proc.stdout.decode(), proc.stderr.decode(),
+                     int(rc.read_text()) if rc.exists() else proc.returncode))
+        rc.unlink(missing_ok=True)
+        if script is RUN:
+            modules = set(json.loads(out.read_text()))
+    return runs[0], runs[1], modules
 
 
 def _tops(modules: set[str]) -> set[str]:
@@ -52,18 +79,22 @@ def _tops(modules: set[str]) -> set[str]:
 def test_help_imports_no_command_module_and_no_rdf_library(tmp_path: Path) -> None:
     modules, shown = imported_by(tmp_path, "--help")
     assert "Commands:" in shown and "export-graphml" in shown
-    assert not _tops(modules) & {"rdflib", "pyoxigraph", *HEAVY}
+    assert not _tops(modules) & {"click", "rdflib", "pyoxigraph", "typing", "shutil", *HEAVY}
     assert not modules & set(COMMAND_MODULES)
     assert not {m for m in modules if m.startswith(("channelkg.graph", "channelkg.sparql"))}
     assert not modules & {"importlib.metadata", "pathlib"}
 
 
-def test_query_on_the_bundled_graph_imports_no_other_command(tmp_path: Path) -> None:
+def test_query_on_the_bundled_graph_imports_no_other_command_nor_click_nor_rdflib(
+    tmp_path: Path,
+) -> None:
     modules, shown = imported_by(tmp_path, "query", "seed-table", "-f", "csv")
     assert shown.startswith("provider,")
-    assert not _tops(modules) & set(HEAVY)
+    assert not _tops(modules) & {"click", "rdflib", *HEAVY}
     assert not modules & set(COMMAND_MODULES)
     assert "channelkg.graph.remote" not in modules  # the built-in backend: no other
+    modules, shown = imported_by(tmp_path, "query", "seed-table")  # a table for a terminal
+    assert shown.startswith("provider ") and not _tops(modules) & {"click", "rdflib"}
 
 
 def test_a_subcommand_help_imports_only_its_module(tmp_path: Path) -> None:
@@ -107,3 +138,66 @@ def test_every_module_that_defines_commands_is_in_the_table() -> None:
                 if any(mark in p.read_text(encoding="utf-8")
                        for mark in ("@cli.command", "@cli.group", "cli.add_command"))}
     assert defining == {module for module, _ in COMMANDS.values()}
+
+
+@pytest.mark.parametrize("args", [["--help"], ["-h"], []], ids=["--help", "-h", "none"])
+@pytest.mark.parametrize("env", [{"COLUMNS": "40"}, {"COLUMNS": "80", "NO_COLOR": "1"},
+                                 {"COLUMNS": "200"}, {"COLUMNS": "0"}, {"COLUMNS": "x"}],
+                         ids=["40", "80-no-color", "200", "zero", "not-a-number"])
+def test_the_entry_points_help_is_clicks(tmp_path: Path, args: list[str],
+                                         env: dict[str, str]) -> None:
+    fast, slow, modules = both_paths(tmp_path, *args, env=env)
+    assert fast == slow
+    assert "Commands:" in fast[0] + fast[1] and fast[2] == (0 if args else 2)
+    assert "click" not in _tops(modules)
+
+
+def test_the_help_formatter_is_clicks_at_every_width() -> None:
+    for width in range(50, 130):
+        ctx = click.Context(cli, info_name="channelkg", terminal_width=width,
+                            help_option_names=["-h", "--help"])
+        assert group_help(width=width) == cli.get_help(ctx), width
+    help_options = [o.get_help_record(ctx) for o in cli.get_params(ctx)]
+    assert tuple(help_options) == OPTIONS
+    for name, (_, summary) in COMMANDS.items():
+        for limit in range(0, 120):
+            assert short_help(summary, limit) == click.Command(name, help=summary
+                                                               ).get_short_help_str(limit)
+
+
+NAMED = [nq.name for nq in list_queries()]
+
+
+@pytest.mark.parametrize("name", NAMED)
+def test_a_shipped_query_gives_what_the_click_command_gives(tmp_path: Path, name: str) -> None:
+    for columns in ("50", "120"):
+        fast, slow, modules = both_paths(tmp_path, "query", name, env={"COLUMNS": columns})
+        assert fast == slow, (name, columns)
+        assert "click" not in _tops(modules)
+
+
+@pytest.mark.parametrize("args", [
+    ["query", "seed-table", "-f", "csv"],
+    ["query", "--format=json", "seed-table", "--param", "market=HK"],
+    ["query", "routes-into", "-p", "market=Hong Kong", "-p", "model=kgid:gpt", "-f", "md"],
+    ["query", "seed-table", "-p", "market=Atlantis"],  # an error naming the value
+    ["query", "seed-table", "-p", "nope=1"],  # an unknown parameter
+    ["query", "entity"],  # a required parameter missing
+    ["query", "entity", "-p", "entity=kgid:gpt", "-f", "nt"],
+], ids=lambda a: " ".join(a))
+def test_query_options_give_what_the_click_command_gives(tmp_path: Path, args: list[str]) -> None:
+    fast, slow, modules = both_paths(tmp_path, *args, env={"COLUMNS": "80"})
+    assert fast == slow
+    assert "click" not in _tops(modules)
+
+
+def test_other_query_command_lines_go_to_click() -> None:
+    assert query_line(["query", "seed-table", "-p", "market=HK", "-f", "csv"]) == (
+        "seed-table", ["market=HK"], "csv")
+    for args in (["query", "seed-table", "-o", "x.csv"], ["query", "SELECT * {}"],
+                 ["query", "seed-table", "-f", "csv", "-f", "md"], ["query", "-"],
+                 ["query", "seed-table", "-p", "market"], ["query", "seed-table", "-fcsv"],
+                 ["query", "seed-table", "-f", "xml"], ["query", "no-such-query"],
+                 ["query", "seed-table", "--", "x"], ["query", "seed-table", "extra"],
+                 ["queries"], ["query"], ["query", "seed-table", "-p"]):
+        assert query_line(args) is None, args

@@ -10,8 +10,9 @@ Public API (imported lazily, so ``import channelkg`` is cheap)::
 
 from __future__ import annotations
 
-import importlib
-from typing import Any
+TYPE_CHECKING = False  # typing is not imported at run time: ``import channelkg`` stays cheap
+if TYPE_CHECKING:
+    from typing import Any
 
 __version__ = "0.1.0"
 
@@ -36,4 +37,6 @@ def __getattr__(name: str) -> Any:
     module = _EXPORTS.get(name)
     if module is None:
         raise AttributeError(f"module 'channelkg' has no attribute {name!r}")
+    import importlib
+
     return getattr(importlib.import_module(module), name)

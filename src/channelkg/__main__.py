@@ -1,6 +1,6 @@
 """Run the command-line interface: ``python -m channelkg``."""
 
-from channelkg.cli.main import main
+from channelkg.cli.entry import main
 
 if __name__ == "__main__":
     main()

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any, TypeVar, overload
 import click
 
 from channelkg.cli import complete
+from channelkg.cli.entry import COMMANDS, HELP, HELP_NAMES, MAX_WIDTH, VERSION_HELP
 from channelkg.cli.options import (
     RDF_FORMATS,
     TABLE_FORMATS,
@@ -28,12 +29,20 @@ from channelkg.cli.options import (
     parse_params,
     read_stdin_text,
 )
+from channelkg.cli.runner import (
+    DEFAULT_TIMEOUT,
+    INTERRUPTED,
+    failure,
+    graph_spec,
+    open_graph,
+    query_command,
+)
 from channelkg.errors import ChannelKGError, CheckFailedError
 
 if TYPE_CHECKING:
     from pathlib import Path
 
-CONTEXT = {"help_option_names": ["-h", "--help"], "max_content_width": 100}
+CONTEXT = {"help_option_names": list(HELP_NAMES), "max_content_width": MAX_WIDTH}
 
 
 def click_error(message: str, code: int) -> click.ClickException:
@@ -88,45 +97,21 @@ class _Group(click.Group):
             with quiet_rdflib():
                 return super().invoke(ctx)
         except ChannelKGError as err:
-            if isinstance(err, CheckFailedError) and not str(err):
-                # The command's output already says what failed: just the exit code.
-                raise click.exceptions.Exit(err.exit_code) from None
-            from channelkg.render.terminal import for_terminal
-
-            # The message can quote the data: no control character reaches the terminal.
-            raise click_error(for_terminal(str(err)), err.exit_code) from None
+            message, code = failure(err)
+            if message is None:  # the command's output already says what failed
+                raise click.exceptions.Exit(code) from None
+            raise click_error(message, code) from None
         except KeyboardInterrupt:
-            raise click_error("interrupted (Ctrl-C); nothing was written", 130) from None
+            raise click_error(*INTERRUPTED) from None
         finally:
             if queries is not None and token is not None:
                 queries.QUERY_TIMEOUT.reset(token)
 
 
-@click.group(cls=_Group, context_settings=CONTEXT)
-@click.version_option(package_name="channelkg")
+@click.group(cls=_Group, context_settings=CONTEXT, help=HELP)
+@click.version_option(package_name="channelkg", help=VERSION_HELP)
 def cli() -> None:
-    """channelkg: how frontier AI models reach markets, as a sourced knowledge graph.
-
-    Every command reads the bundled graph (graphs/*.ttl plus the ontology) unless
-    you pass --data FILE (repeatable). Exit codes: 0 ok, 1 check failed, 2 bad input.
-    Options mean the same in every command: -p/--param NAME=VALUE binds a query
-    parameter, -f/--format picks the output format, -o FILE writes a file ('-':
-    standard output), and '-' as an input file reads standard input.
-
-    Tables fit the terminal (its width, or COLUMNS): long cells are folded, and a table
-    with many wide columns is shown as records; pipes and files get one row per line.
-    Colour only on a terminal, never with NO_COLOR set. Progress of long work shows on
-    standard error when it is a terminal. Tab completion of commands, named queries,
-    markets and organizations (docs/formats.md):
-    eval "$(_CHANNELKG_COMPLETE=bash_source channelkg)"
-
-    \b
-    Examples:
-      channelkg queries
-      channelkg routes --model gpt --market CN
-      channelkg view --market CN
-      channelkg COMMAND --help
-    """
+    """The ``channelkg`` group (its help: :data:`channelkg.cli.entry.HELP`)."""
 
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -212,38 +197,13 @@ def _set_timeout(ctx: click.Context, param: click.Parameter, value: float) -> No
 timeout_option = click.option(
     "--timeout",
     type=click.FloatRange(min=0),
-    default=60.0,
+    default=DEFAULT_TIMEOUT,
     show_default=True,
     metavar="SECONDS",
     expose_value=False,
     callback=_set_timeout,
     help="Stop a SPARQL query that runs longer than this (exit 2); 0: no limit.",
 )
-
-
-def graph_spec(
-    data: tuple[Path, ...] = (),
-    engine: str = "oxigraph",
-    store: str | None = None,
-    as_of: str | None = None,
-    reason: str = "none",
-    no_ontology: bool = False,
-    **_: Any,
-) -> Any:
-    """The :class:`~channelkg.graph.open.GraphSpec` of the :func:`graph_options` values."""
-    from channelkg.graph.open import GraphSpec
-    from channelkg.model.dates import parse_optional_date
-
-    day = parse_optional_date(as_of, "--as-of")
-    return GraphSpec(data=tuple(data), store=store, engine=engine, as_of=day, reason=reason,
-                     ontology=not no_ontology)
-
-
-def open_graph(**options: Any) -> Any:
-    """Open the graph selected by :func:`graph_options` with the library's ``open_graph``."""
-    from channelkg.graph.open import open_graph as open_spec
-
-    return open_spec(graph_spec(**options))
 
 
 @cli.command(context_settings=CONTEXT)
@@ -285,36 +245,8 @@ def query(
     A relative IRI in the query is read against a .rq file's own place, else against
     https://w3id.org/channelkg/id/ (a BASE in the query wins).
     """
-    from channelkg.render.results import render
-    from channelkg.sparql.query import query as run_query
-
-    if is_stdio(query_spec):
-        query_spec = read_stdin_text()
-    kg = open_graph(**graph)
-    raw = parse_params(params)
-    result = run_query(kg, query_spec, raw, allow_service=allow_service)
-    empty = (not result.rows if result.kind == "SELECT"
-             else result.kind == "GRAPH" and result.graph is not None and len(result.graph) == 0)
-    if raw and empty:
-        from channelkg.errors import QueryError
-        from channelkg.sparql.query import unmatched_param
-
-        # Check against the whole graph: under --as-of a value may exist but not yet.
-        full = open_graph(**{**graph, "as_of": None}) if graph.get("as_of") else kg
-        why = unmatched_param(full, query_spec, raw)
-        if why:
-            raise QueryError(f"empty result: {why}")
-    if fmt == "table" and result.kind == "SELECT":
-        from channelkg.cli.terminal import render_table
-        from channelkg.rdf.terms import display
-        from channelkg.render.tables import Table
-
-        cells = [[display(t).replace("\n", " ") for t in row] for row in result.rows]
-        emit(render_table(Table.of(result.vars, cells), fmt, output), output)
-    else:
-        emit(render(result, fmt), output)
-    if result.kind == "ASK" and not result.boolean:
-        raise CheckFailedError()  # "false" is the answer already printed
+    query_command(query_spec, parse_params(params), fmt, allow_service=allow_service,
+                  output=output, graph=graph)
 
 
 @cli.command(context_settings=CONTEXT)
@@ -422,55 +354,6 @@ def validate(
         raise CheckFailedError()  # the report ends with the number of problems
 
 
-#: Every command, in the order ``--help`` lists them: its module (which registers it on
-#: ``cli`` when imported) and its summary (the first sentence of its help, which
-#: ``channelkg --help`` shows without importing the module).
-COMMANDS: dict[str, tuple[str, str]] = {
-    "query": ("channelkg.cli.main", "Run QUERY: a shipped query name, a .rq file, SPARQL "
-              "text, or '-' (standard input)."),
-    "queries": ("channelkg.cli.main", "List the shipped named queries with their description "
-                "and parameters."),
-    "validate": ("channelkg.cli.main", "Check FILES (default: the bundled graph): syntax, "
-                 "literals, ckg: terms, SHACL."),
-    "view": ("channelkg.cli.view", "Write a self-contained HTML page that draws (part of) "
-             "the graph."),
-    "export-graphml": ("channelkg.cli.view", "Export (part of) the graph as GraphML, with the "
-                       "same selection options as `view`."),
-    "add": ("channelkg.cli.edit", "Add one fact (or entity) from the command line, after "
-            "validating it."),
-    "import": ("channelkg.cli.edit", "Add many facts from FILE (- for standard input): YAML, "
-               "CSV, Turtle or JSON-LD."),
-    "format": ("channelkg.cli.edit", "Rewrite Turtle FILES (default: graphs/*.ttl) in "
-               "canonical, sorted order."),
-    "diff": ("channelkg.cli.history", "List facts that started, ended or changed status "
-             "between two dates."),
-    "timeline": ("channelkg.cli.history", "List dated events in order: when claims were "
-                 "stated, started and ended."),
-    "explain": ("channelkg.cli.history", "Show the chain of sourced facts behind NODE, with "
-                "status, dates and sources."),
-    "routes": ("channelkg.cli.analysis", "List every route by which a model reaches a market."),
-    "spof": ("channelkg.cli.analysis", "Single points of failure: what, if removed, cuts "
-             "MARKET off a model family."),
-    "whatif": ("channelkg.cli.analysis", "What if: which markets lose or gain which models "
-               "under a scenario."),
-    "report": ("channelkg.cli.analysis", "Write a research brief on a market or a provider "
-               "(Markdown, HTML or JSON)."),
-    "docs": ("channelkg.cli.analysis", "Write HTML documentation of the ontology: classes, "
-             "properties, vocabularies, shapes."),
-    "infer": ("channelkg.cli.analysis", "Print only the triples that reasoning derives "
-              "(nothing is written to the graph)."),
-    "rules": ("channelkg.cli.analysis", "List the shipped CONSTRUCT rules (used by --reason "
-              "rules and `channelkg infer`)."),
-    "load": ("channelkg.cli.serve", "Build or update a persistent Oxigraph store from FILES "
-             "(default: the bundled graph)."),
-    "push": ("channelkg.cli.serve", "Upload FILES (default: the bundled graph and ontology) "
-             "to a SPARQL 1.1 server."),
-    "serve": ("channelkg.cli.serve", "Serve the graph as a read-only SPARQL 1.1 endpoint with "
-              "a query page."),
-    "check": ("channelkg.cli.check", "Run the data-quality rules on the graph and list what "
-              "they find."),
-}
-
 #: ``ctx.meta`` key set while ``--help`` lists the commands (summaries, no imports).
 _LISTING = "channelkg.listing"
 
@@ -482,12 +365,13 @@ def load_commands() -> dict[str, click.Command]:
     return {name: cli.commands[name] for name in cli.list_commands(click.Context(cli))}
 
 
-__all__ = ["COMMANDS", "CONTEXT", "cli", "emit", "graph_options", "load_commands", "main",
-           "open_graph", "parse_params"]
+__all__ = ["COMMANDS", "CONTEXT", "cli", "emit", "graph_options", "graph_spec", "load_commands",
+           "main", "open_graph", "parse_params"]
 
 
 def main() -> None:
-    """Entry point of the ``channelkg`` script and ``python -m channelkg``."""
+    """Run the click group on the command line (:func:`channelkg.cli.entry.main` does, for
+    every command line it does not answer itself)."""
     try:
         cli(prog_name="channelkg")
     except BrokenPipeError:

@@ -1,4 +1,4 @@
-"""The option vocabulary every command shares, and writing a command's output.
+"""The option vocabulary every command shares (writing output: :mod:`channelkg.cli.output`).
 
 One name, one meaning: ``-p/--param NAME=VALUE`` binds a query parameter and is
 never anything else; ``-f/--format`` takes the same names for the same kind of
@@ -8,23 +8,28 @@ output (tables: table/csv/tsv/json/md; RDF: turtle/nt/json-ld; pages: html);
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import click
 
+from channelkg.cli.output import (
+    RDF_FORMATS,
+    STDIO,
+    TABLE_FORMATS,
+    echo,
+    emit,
+    emit_bytes,
+    is_stdio,
+    progress,
+    read_stdin_text,
+)
+from channelkg.cli.runner import split_params
+
 if TYPE_CHECKING:
     from pathlib import Path
 
 F = TypeVar("F", bound=Callable[..., Any])
-
-#: Output formats of tabular data (rows with named columns).
-TABLE_FORMATS = ("table", "csv", "tsv", "json", "md")
-#: Output formats of RDF triples.
-RDF_FORMATS = ("turtle", "nt", "json-ld")
-#: The file name that means standard input or standard output.
-STDIO = "-"
 
 
 class PathType(click.Path):
@@ -129,69 +134,12 @@ no_ontology_option = click.option(
 )
 
 
-def is_stdio(path: Path | str | None) -> bool:
-    """True when ``path`` names standard input or output (``-``)."""
-    return path is not None and str(path) == STDIO
-
-
 def parse_params(values: tuple[str, ...]) -> dict[str, str]:
-    """Turn ``NAME=VALUE`` strings into a dict; a value without ``=`` is a usage error."""
-    out: dict[str, str] = {}
-    for v in values:
-        if "=" not in v:
-            raise click.BadParameter(f"{v!r} is not NAME=VALUE", param_hint="--param")
-        k, val = v.split("=", 1)
-        out[k.strip()] = val
-    return out
-
-
-def echo(text: str, *, err: bool = False, nl: bool = True) -> None:
-    """Print ``text`` for a person: on standard error, or on standard output when it is a
-    terminal, control characters from the data are shown as visible escapes
-    (:func:`channelkg.render.terminal.for_terminal`); a pipe gets the exact text."""
-    from channelkg.render.terminal import for_terminal, is_terminal
-
-    if err or is_terminal(sys.stdout):
-        text = for_terminal(text)
-    click.echo(text, err=err, nl=nl)
-
-
-def emit(text: str, output: Path | None) -> None:
-    """Print ``text`` (no ``output``, or ``-``), or write it atomically to ``output``.
-
-    A terminal never gets control characters from the data (see :func:`echo`); a file
-    or a pipe gets the exact text."""
-    if output is None or is_stdio(output):
-        echo(text, nl=False)
-        return
-    from channelkg.rdf.fileio import atomic_write_text
-
-    atomic_write_text(output, text)
-    click.echo(f"wrote {output}", err=True)
-
-
-def emit_bytes(data: bytes, output: Path | None) -> None:
-    """Write ``data`` to standard output (no ``output``, or ``-``) or atomically to a file."""
-    if output is None or is_stdio(output):
-        stream = sys.stdout.buffer
-        stream.write(data)
-        stream.flush()
-        return
-    from channelkg.rdf.fileio import atomic_write_bytes
-
-    atomic_write_bytes(output, data)
-    click.echo(f"wrote {output}", err=True)
-
-
-def read_stdin_text() -> str:
-    """All of standard input as text (UTF-8)."""
-    data: bytes = sys.stdin.buffer.read()
-    return data.decode("utf-8", errors="replace")
-
-
-def progress(message: str) -> None:
-    """Report progress on standard error (never on standard output)."""
-    echo(message, err=True)
+    """:func:`split_params`; a value without ``=`` is a usage error of ``--param``."""
+    try:
+        return split_params(values)
+    except ValueError as err:
+        raise click.BadParameter(str(err), param_hint="--param") from None
 
 
 __all__ = [

@@ -9,11 +9,12 @@
 from __future__ import annotations
 
 import os
-import shutil
 import sys
 from pathlib import Path
-from typing import TYPE_CHECKING
 
+from channelkg.render.terminal import terminal_columns
+
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
     from channelkg.render.tables import Table
 
@@ -31,7 +32,7 @@ def terminal_width() -> int | None:
     if value.strip().isdigit() and int(value) > 0:
         return int(value)
     if _is_tty():
-        return shutil.get_terminal_size().columns
+        return terminal_columns()
     return None
 
 

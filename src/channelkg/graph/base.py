@@ -22,14 +22,16 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any, TypeAlias
+
     from rdflib import Graph
     from rdflib.term import Node
 
 #: A triple of rdflib terms.
-Triple = tuple[Any, Any, Any]
+Triple: TypeAlias = "tuple[Any, Any, Any]"
 
 
 @dataclass(frozen=True)
@@ -38,7 +40,9 @@ class QueryResult:
 
     kind: str  # "SELECT" | "ASK" | "GRAPH"
     vars: tuple[str, ...] = ()
-    rows: tuple[tuple[Node | None, ...], ...] = ()
+    #: rdflib terms (``None``: unbound); from :meth:`KnowledgeGraph.run_native`, the
+    #: backend's own terms (pyoxigraph's for an Oxigraph store).
+    rows: tuple[tuple[Node | Any, ...], ...] = ()
     boolean: bool | None = None
     graph: Graph | None = None
     meta: dict[str, object] = field(default_factory=dict, compare=False)
@@ -107,6 +111,13 @@ class KnowledgeGraph(ABC):
         Raises:
             QueryError: a syntax error or a failing query.
         """
+
+    def run_native(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        """Like :meth:`run`, with the rows in the backend's own terms: pyoxigraph terms
+        from an Oxigraph store (no rdflib term is made, nor rdflib imported), rdflib
+        terms from the other backends. For readers that take either (the renderers of
+        :mod:`channelkg.render.results`, :func:`channelkg.rdf.terms.display`)."""
+        return self.run(text, max_rows=max_rows)
 
     @abstractmethod
     def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:

@@ -14,23 +14,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, BinaryIO, TypeVar
 
 import pyoxigraph as ox
 
 from channelkg import resources
 from channelkg.errors import InputError, QueryError
 from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple, new_rdflib_graph, truncate
-from channelkg.graph.validity import partition
 from channelkg.rdf.quiet import quiet_rdflib
 from channelkg.rdf.terms import add_triples, to_oxigraph, to_rdflib
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any, BinaryIO
+
     from rdflib import Graph
 
-ENGINES = ("oxigraph", "rdflib")
+    from channelkg.typevars import T
 
-T = TypeVar("T")
+ENGINES = ("oxigraph", "rdflib")
 
 FORMATS: dict[str, ox.RdfFormat] = {
     ".ttl": ox.RdfFormat.TURTLE,
@@ -275,7 +276,7 @@ class OxigraphGraph(KnowledgeGraph):
         store is keyed.
         """
         if not self.keyed:
-            from channelkg.graph.validity import store_dates
+            from channelkg.graph.validity import partition, store_dates
 
             spans = {d.interval() for d in store_dates(self.store).values()}
             if max_intervals is not None and len(spans) > max_intervals:
@@ -289,6 +290,10 @@ class OxigraphGraph(KnowledgeGraph):
         """Run SPARQL on the store (the union of its graphs, or ``default_graph``)."""
         return query_store(self.store, text, union=default_graph is None,
                            default_graph=default_graph, max_rows=max_rows)
+
+    def run_native(self, text: str, *, max_rows: int | None = None) -> QueryResult:
+        """:meth:`run` with pyoxigraph terms in the rows (CONSTRUCT: an rdflib graph)."""
+        return query_store(self.store, text, union=True, max_rows=max_rows, native=True)
 
     def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
         """The triples of every graph of the store (each triple sits in one)."""
@@ -336,6 +341,7 @@ def query_store(
     default_graph: list[Any] | None = None,
     named_graphs: list[Any] | None = None,
     max_rows: int | None = None,
+    native: bool = False,
 ) -> QueryResult:
     """Run SPARQL on a pyoxigraph store; rows beyond ``max_rows`` are never converted.
 
@@ -347,6 +353,7 @@ def query_store(
         named_graphs: the named graphs the query may see (default: all of them).
         max_rows: keep at most this many rows (or triples); ``meta["truncated"]``
             says whether more were available.
+        native: leave the rows' terms pyoxigraph's (no rdflib term is made).
 
     Raises:
         QueryError: a syntax error or a failing query, or one nested too deep.
@@ -363,7 +370,7 @@ def query_store(
         raise QueryError(f"query failed: {err}") from None
     try:
         with quiet_rdflib():
-            return _convert(res, max_rows)
+            return _convert(res, max_rows, native)
     except (OSError, ValueError, RuntimeError) as err:
         raise QueryError(f"query failed: {err}") from None
 
@@ -385,7 +392,7 @@ def check_query(text: str) -> None:
                 f"the query nests brackets {depth:,} deep (passing the limit on line {line})"))
 
 
-def _convert(res: Any, max_rows: int | None) -> QueryResult:
+def _convert(res: Any, max_rows: int | None, native: bool = False) -> QueryResult:
     truncated = False
     if isinstance(res, ox.QueryBoolean):
         return QueryResult("ASK", boolean=bool(res))
@@ -394,6 +401,8 @@ def _convert(res: Any, max_rows: int | None) -> QueryResult:
         seen: dict[object, Any] = {}  # terms repeat across rows: convert each once
 
         def conv(term: Any) -> Any:
+            if native:
+                return term
             out = seen.get(term)
             if out is None:
                 out = seen[term] = to_rdflib(term)

@@ -18,10 +18,13 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from typing import Any
 
 from channelkg.errors import InputError
 from channelkg.graph.base import KnowledgeGraph
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 GROUP = "channelkg.backends"
 Opener = Callable[..., KnowledgeGraph]

@@ -20,19 +20,50 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Iterable
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import DCTERMS, RDFS, SKOS
-from rdflib.term import Node
+from channelkg.rdf.namespaces import CKG_NS, DCTERMS_NS, RDFS_NS, SCHEMA_NS, SKOS_NS
+from channelkg.rdf.terms import is_literal, language_of, text_of
 
-from channelkg.rdf.namespaces import CKG, SCHEMA
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, TypeAlias
 
-#: Properties that name a node, in order of preference.
-LABEL_PROPS: tuple[URIRef, ...] = (RDFS.label, SKOS.prefLabel, SCHEMA.name, DCTERMS.title)
+    from rdflib.term import Node, URIRef
 
+# Made (and rdflib imported) on first use, see __getattr__: declared, never bound at import.
+#: Properties that name a node, in order of preference (rdflib terms).
+LABEL_PROPS: tuple[URIRef, ...]
 #: Properties a user may type to name a node (labels, alternative labels, codes, ids).
-NAME_PROPS: tuple[URIRef, ...] = (*LABEL_PROPS, SKOS.altLabel, CKG.isoCode, CKG.factId)
+NAME_PROPS: tuple[URIRef, ...]
+#: The properties that date a claim in its short label, in order of preference.
+CLAIM_DATE_PROPS: tuple[URIRef, ...]
 
-Objects = Callable[[Node, Node], Iterable[Node]]
+#: The IRIs of :data:`LABEL_PROPS`, in order of preference (no RDF library needed).
+LABEL_IRIS: tuple[str, ...] = (RDFS_NS + "label", SKOS_NS + "prefLabel", SCHEMA_NS + "name",
+                               DCTERMS_NS + "title")
+#: The IRIs of :data:`NAME_PROPS`.
+NAME_IRIS: tuple[str, ...] = (*LABEL_IRIS, SKOS_NS + "altLabel", CKG_NS + "isoCode",
+                              CKG_NS + "factId")
+_CLAIM_DATE_IRIS = (CKG_NS + "validFrom", CKG_NS + "statedOn")
+
+Objects: TypeAlias = "Callable[[Any, Any], Iterable[Any]]"
+
+
+def __getattr__(name: str) -> Any:
+    if name not in ("LABEL_PROPS", "NAME_PROPS", "CLAIM_DATE_PROPS"):
+        raise AttributeError(f"module 'channelkg.model.labels' has no attribute {name!r}")
+    return _props(name)
+
+
+def _props(name: str) -> tuple[URIRef, ...]:
+    """:data:`LABEL_PROPS`, :data:`NAME_PROPS` or :data:`CLAIM_DATE_PROPS`, made (and
+    rdflib imported) on first use."""
+    value: tuple[URIRef, ...] | None = globals().get(name)
+    if value is None:
+        from rdflib.term import URIRef
+
+        iris = {"LABEL_PROPS": LABEL_IRIS, "NAME_PROPS": NAME_IRIS}.get(name, _CLAIM_DATE_IRIS)
+        value = globals()[name] = tuple(URIRef(i) for i in iris)  # made once
+    return value
 
 
 def local_name(iri: str) -> str:
@@ -40,8 +71,8 @@ def local_name(iri: str) -> str:
     return re.split(r"[#/:]", iri.rstrip("/#"))[-1] or iri
 
 
-def _rank(value: Node, want: str = "en") -> tuple[int, str]:
-    lang = value.language.lower() if isinstance(value, Literal) and value.language else ""
+def _rank(value: Any, want: str = "en") -> tuple[int, str]:
+    lang = (language_of(value) or "").lower()
     if lang == want or lang.startswith(want + "-"):
         return 0, ""
     if lang == "en" or lang.startswith("en-"):
@@ -53,13 +84,14 @@ def pick(values: Iterable[Node], lang: str = "en") -> str | None:
     """The preferred text among values of one label property, or ``None`` if none.
 
     Args:
-        values: the property's values (literals; other terms are ignored).
+        values: the property's values (literals of either library; other terms are
+            ignored).
         lang: the language wanted first (default English).
     """
-    lits = [v for v in values if isinstance(v, Literal)]
+    lits = [v for v in values if is_literal(v)]
     if not lits:
         return None
-    return str(min(lits, key=lambda v: (_rank(v, lang), str(v))))
+    return text_of(min(lits, key=lambda v: (_rank(v, lang), text_of(v))))
 
 
 def label(objects: Objects, node: Node | None, lang: str = "en") -> str:
@@ -70,6 +102,10 @@ def label(objects: Objects, node: Node | None, lang: str = "en") -> str:
         node: the node (``None`` gives ``""``).
         lang: the language wanted first.
     """
+    from rdflib.term import BNode, URIRef
+
+    from channelkg.rdf.namespaces import CKG
+
     if node is None:
         return ""
     if not isinstance(node, URIRef | BNode):
@@ -87,8 +123,6 @@ def label(objects: Objects, node: Node | None, lang: str = "en") -> str:
 
 #: The longest text of a short claim label (cut at a word, then "…").
 SHORT_CHARS = 48
-#: The properties that date a claim in its short label, in order of preference.
-CLAIM_DATE_PROPS: tuple[URIRef, ...] = (CKG.validFrom, CKG.statedOn)
 
 
 def short_text(text: str, limit: int = SHORT_CHARS) -> str:
@@ -111,10 +145,15 @@ def claim_label(objects: Objects, node: Node, lang: str = "en") -> str:
     ``validFrom``, else the earliest ``statedOn`` (omitted when it has neither), at its
     ``ckg:datePrecision`` (``2024-06`` for a month).
     """
-    text = explicit_label(objects, node, lang) or pick(objects(node, RDFS.comment), lang)
+    from rdflib.term import URIRef
+
+    from channelkg.rdf.namespaces import CKG
+
+    comment = URIRef(RDFS_NS + "comment")
+    text = explicit_label(objects, node, lang) or pick(objects(node, comment), lang)
     short = short_text(text or label(objects, node, lang))
-    for prop in CLAIM_DATE_PROPS:
-        days = sorted(str(v) for v in objects(node, prop) if isinstance(v, Literal))
+    for prop in _props("CLAIM_DATE_PROPS"):
+        days = sorted(str(v) for v in objects(node, prop) if is_literal(v))
         if days:
             precision = {str(v) for v in objects(node, CKG.datePrecision)}
             day = days[0][:4] if "year" in precision else (
@@ -125,23 +164,24 @@ def claim_label(objects: Objects, node: Node, lang: str = "en") -> str:
 
 def explicit_label(objects: Objects, node: Node, lang: str = "en") -> str | None:
     """The label the graph states for ``node`` (no fallback), or ``None``."""
-    return choose(((p, v) for p in LABEL_PROPS for v in objects(node, p)), lang)
+    return choose(((p, v) for p in _props("LABEL_PROPS") for v in objects(node, p)), lang)
 
 
-_PROP_RANK = {str(p): i for i, p in enumerate(LABEL_PROPS)}
+_PROP_RANK = {p: i for i, p in enumerate(LABEL_IRIS)}
 
 
-def choose(pairs: Iterable[tuple[object, Node]], lang: str = "en") -> str | None:
+def choose(pairs: Iterable[tuple[object, Any]], lang: str = "en") -> str | None:
     """The label among ``(property, value)`` pairs by the policy, or ``None``.
 
-    Pairs of other properties than :data:`LABEL_PROPS`, and non-literals, are ignored.
+    Pairs of other properties than :data:`LABEL_PROPS`, and non-literals, are ignored;
+    terms of either library (pyoxigraph, rdflib) are read alike.
     """
     best: tuple[tuple[int, str], int, str] | None = None
     for prop, value in pairs:
-        rank = _PROP_RANK.get(str(prop))
-        if rank is None or not isinstance(value, Literal):
+        rank = _PROP_RANK.get(text_of(prop))
+        if rank is None or not is_literal(value):
             continue
-        key = (_rank(value, lang), rank, str(value))
+        key = (_rank(value, lang), rank, text_of(value))
         if best is None or key < best:
             best = key
     return None if best is None else best[2]
@@ -153,6 +193,6 @@ def graph_objects(graph: object) -> Objects:
     return method
 
 
-__all__ = ["CLAIM_DATE_PROPS", "LABEL_PROPS", "NAME_PROPS", "SHORT_CHARS", "choose",
-           "claim_label", "explicit_label", "graph_objects", "label", "local_name", "pick",
-           "short_text"]
+__all__ = ["CLAIM_DATE_PROPS", "LABEL_IRIS", "LABEL_PROPS", "NAME_IRIS", "NAME_PROPS",
+           "SHORT_CHARS", "choose", "claim_label", "explicit_label", "graph_objects", "label",
+           "local_name", "pick", "short_text"]

@@ -15,47 +15,58 @@ in hand (:meth:`NameIndex.from_triples`). :func:`resolve` restricts the answer t
 
 from __future__ import annotations
 
-import difflib
 import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import OWL, RDF, RDFS, SKOS
+import pyoxigraph as ox
 
 from channelkg.errors import InputError
-from channelkg.model.labels import NAME_PROPS, choose
+from channelkg.model.labels import NAME_IRIS, choose
 from channelkg.model.schema import ClassTree
-from channelkg.rdf.namespaces import CKG, KGID
-from channelkg.rdf.terms import expand, shorten
+from channelkg.rdf.namespaces import CKG_NS, KGID_NS, OWL_NS, RDF_NS, RDFS_NS, SKOS_NS
+from channelkg.rdf.terms import (
+    expand_iri,
+    iri_term,
+    is_blank,
+    is_literal,
+    literal_term,
+    shorten,
+    text_of,
+)
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
+    from rdflib import URIRef
+
     from channelkg.graph.memory import KnowledgeGraph
 
-#: Kinds of node a name can be asked to resolve to, and the classes they stand for.
-KINDS: dict[str, tuple[URIRef, ...]] = {
+#: Kinds of node a name can be asked to resolve to, and the (IRIs of the) classes they
+#: stand for.
+KINDS: dict[str, tuple[str, ...]] = {
     "entity": (),
-    "market": (CKG.Market,),
-    "organization": (CKG.Organization,),
-    "model": (CKG.Model,),
-    "model, family or developer": (CKG.Model, CKG.Organization),
-    "service": (CKG.Service,),
-    "partnership": (CKG.Partnership,),
-    "restriction": (CKG.Restriction,),
-    "route": (CKG.AccessRoute,),
-    "restriction kind": (CKG.Kind,),
-    "source": (CKG.Source,),
-    "class": (OWL.Class, RDFS.Class),
+    "market": (CKG_NS + "Market",),
+    "organization": (CKG_NS + "Organization",),
+    "model": (CKG_NS + "Model",),
+    "model, family or developer": (CKG_NS + "Model", CKG_NS + "Organization"),
+    "service": (CKG_NS + "Service",),
+    "partnership": (CKG_NS + "Partnership",),
+    "restriction": (CKG_NS + "Restriction",),
+    "route": (CKG_NS + "AccessRoute",),
+    "restriction kind": (CKG_NS + "Kind",),
+    "source": (CKG_NS + "Source",),
+    "class": (OWL_NS + "Class", RDFS_NS + "Class"),
 }
 
 #: Other spellings of a kind (query parameter types, the ontology's spelling).
 ALIASES = {"organisation": "organization", "org": "organization", "family": "model",
            "node": "entity", "kind": "restriction kind"}
 
-_READ = tuple(str(p) for p in (RDF.type, RDFS.subClassOf, *NAME_PROPS))
+_READ = (RDF_NS + "type", RDFS_NS + "subClassOf", *NAME_IRIS)
 _QUERY = ("SELECT ?s ?p ?o WHERE { VALUES ?p { " + " ".join(f"<{p}>" for p in _READ)
           + " } ?s ?p ?o FILTER(isIRI(?s)) }")
 
@@ -65,7 +76,7 @@ def fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def kind_classes(kind: str) -> tuple[URIRef, ...]:
+def kind_classes(kind: str) -> tuple[str, ...]:
     """The classes a kind stands for; raise :class:`ValueError` on an unknown kind."""
     key = ALIASES.get(kind, kind)
     if key not in KINDS:
@@ -78,7 +89,7 @@ class NameIndex:
     """Names, types and the class tree of one graph."""
 
     types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    names: dict[str, list[tuple[str, Literal]]] = field(
+    names: dict[str, list[tuple[str, Any]]] = field(
         default_factory=lambda: defaultdict(list))
     by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     tree: ClassTree = field(default_factory=ClassTree)
@@ -88,7 +99,7 @@ class NameIndex:
         """Index a loaded graph (any backend) with one SPARQL query."""
         from channelkg.sparql.query import run
 
-        res = run(kg, _QUERY)
+        res = run(kg, _QUERY, native=True)
         return cls.from_triples((s, p, o) for s, p, o in res.rows)
 
     @classmethod
@@ -96,43 +107,44 @@ class NameIndex:
         """A partial index: the nodes ``text`` can name, their names and types, the tree."""
         from channelkg.sparql.query import run
 
-        res = run(kg, _near_query(text))
+        res = run(kg, _near_query(text), native=True)
         return cls.from_triples((s, p, o) for s, p, o in res.rows)
 
     @classmethod
     def from_triples(cls, triples: Iterable[tuple[Any, Any, Any]]) -> NameIndex:
-        """Index triples (rdflib terms; IRIs may be plain strings); others are skipped."""
+        """Index triples (pyoxigraph or rdflib terms; IRIs may be plain strings); others
+        are skipped."""
         out = cls()
         wanted = set(_READ)
         for s, p, o in triples:
-            ps = str(p)
+            ps = text_of(p)
             if ps not in wanted or s is None or o is None or _is_blank(s):
                 continue
-            out.add(str(s), ps, o)
+            out.add(text_of(s), ps, o)
         return out
 
     def add(self, s: str, p: str, o: Any) -> None:
         """Record one triple (``p`` one of the properties read)."""
         if p == _TYPE:
-            self.types[s].add(str(o))
+            self.types[s].add(text_of(o))
         elif p == _SUBCLASS:
-            self.tree.add(s, str(o))
-        elif isinstance(o, Literal):
+            self.tree.add(s, text_of(o))
+        elif is_literal(o):
             self.names[s].append((p, o))
-            self.by_name[fold(str(o))].add(s)
+            self.by_name[fold(text_of(o))].add(s)
 
     def known(self, iri: str) -> bool:
         """True if the node has a type, a name or is a class in the tree."""
         return iri in self.types or iri in self.names or iri in self.tree.parents
 
-    def is_a(self, iri: str, classes: Sequence[URIRef]) -> bool:
+    def is_a(self, iri: str, classes: Sequence[str]) -> bool:
         """True if the node is an instance of one of ``classes`` (or of a subclass);
         an empty ``classes`` accepts any known node. Classes are instances of
         ``owl:Class`` by the tree alone."""
         if not classes:
             return self.known(iri)
         wanted = [str(c) for c in classes]
-        if any(w in (str(OWL.Class), str(RDFS.Class)) for w in wanted) and (
+        if any(w in (OWL_NS + "Class", RDFS_NS + "Class") for w in wanted) and (
             iri in self.tree.parents or iri in self.tree.children
         ):
             return True
@@ -144,25 +156,32 @@ class NameIndex:
         return shorten(iri) if text is None else text
 
     def codes(self, iri: str) -> list[str]:
-        return sorted(str(o) for p, o in self.names.get(iri, []) if p == _ISO)
+        return sorted(text_of(o) for p, o in self.names.get(iri, []) if p == _ISO)
 
-    def members(self, classes: Sequence[URIRef]) -> list[str]:
+    def members(self, classes: Sequence[str]) -> list[str]:
         """Every node of the kind, sorted (graph entities only when ``classes`` is empty)."""
         pool = set(self.types) | set(self.names) | set(self.tree.parents)
         if not classes:
-            return sorted(n for n in pool if n.startswith(str(KGID)))
+            return sorted(n for n in pool if n.startswith(KGID_NS))
         return sorted(n for n in pool if self.is_a(n, classes))
 
 
-_TYPE, _SUBCLASS, _ISO = str(RDF.type), str(RDFS.subClassOf), str(CKG.isoCode)
+_TYPE, _SUBCLASS, _ISO = RDF_NS + "type", RDFS_NS + "subClassOf", CKG_NS + "isoCode"
 
 
 def _is_blank(term: Any) -> bool:
-    return isinstance(term, BNode) or not isinstance(term, str)
+    return is_blank(term) or not isinstance(term, str | ox.NamedNode)
 
 
 def resolve(index: NameIndex, text: str, kind: str = "entity") -> URIRef:
-    """Resolve what a user typed to one node of the given kind.
+    """:func:`resolve_iri` as an rdflib ``URIRef``."""
+    from rdflib import URIRef
+
+    return URIRef(resolve_iri(index, text, kind))
+
+
+def resolve_iri(index: NameIndex, text: str, kind: str = "entity") -> str:
+    """Resolve what a user typed to (the IRI of) one node of the given kind.
 
     Tried in order: the text as an IRI (``<iri>``, full IRI, CURIE or bare ``kgid:``
     slug); then as a name (label in any language, alternative label, ISO code, fact
@@ -184,14 +203,14 @@ def resolve(index: NameIndex, text: str, kind: str = "entity") -> URIRef:
         raise InputError(f"empty {what} name")
     iri, bad_prefix = _as_iri(raw)
     if what == "class" and iri is not None and not index.is_a(iri, classes):
-        iri = str(CKG) + raw if re.fullmatch(r"[A-Za-z]\w*", raw) else iri
+        iri = CKG_NS + raw if re.fullmatch(r"[A-Za-z]\w*", raw) else iri
     if iri is not None and index.is_a(iri, classes):
-        return URIRef(iri)
+        return iri
     key = fold(raw)
     hits = {n for n in index.by_name.get(key, ()) if index.is_a(n, classes)}
     hits |= {n for n in index.members(classes) if fold(_slug(n)) == key}
     if len(hits) == 1:
-        return URIRef(hits.pop())
+        return hits.pop()
     if hits:
         names = ", ".join(sorted(shorten(h) for h in hits))
         raise InputError(f"{what} {raw!r} is ambiguous: {names}")
@@ -225,10 +244,10 @@ def _near_query(text: str) -> str:
     from channelkg.sparql.query import sparql_term
 
     raw = " ".join(text.split())
-    iris = [i for i in (_as_iri(raw)[0], str(KGID) + raw.casefold()) if i is not None]
+    iris = [i for i in (_as_iri(raw)[0], KGID_NS + raw.casefold()) if i is not None]
     names = " ".join(f"<{p}>" for p in _READ if p not in (_TYPE, _SUBCLASS))
-    cands = " ".join(sparql_term(URIRef(i)) for i in dict.fromkeys(iris) if _IRI_OK.match(i))
-    key = sparql_term(Literal(raw.casefold()))
+    cands = " ".join(sparql_term(iri_term(i)) for i in dict.fromkeys(iris) if _IRI_OK.match(i))
+    key = sparql_term(literal_term(raw.casefold()))
     found = (f"{{ VALUES ?n {{ {names} }} ?s ?n ?v FILTER(isIRI(?s) && isLiteral(?v)"
              f" && LCASE(STR(?v)) = {key}) }}")
     if cands:
@@ -244,7 +263,7 @@ _IRI_OK = re.compile(r"^[^\x00-\x20<>\"{}|^`\\]+$")
 
 def _as_iri(text: str) -> tuple[str | None, str]:
     try:
-        return str(expand(text)), ""
+        return expand_iri(text), ""
     except ValueError as err:
         return None, str(err)
 
@@ -261,7 +280,7 @@ def shown(index: NameIndex, iri: str) -> str:
     return f"{curie} ({', '.join(extra)})" if extra else curie
 
 
-def suggest(index: NameIndex, text: str, classes: Sequence[URIRef] = ()) -> str:
+def suggest(index: NameIndex, text: str, classes: Sequence[str] = ()) -> str:
     """`` (did you mean A, B?)`` with up to three close nodes of the kind, or ``""``.
 
     Compared case-blind with slugs, labels (every language), the longer words of
@@ -270,14 +289,16 @@ def suggest(index: NameIndex, text: str, classes: Sequence[URIRef] = ()) -> str:
     pool: dict[str, str] = {}
     members = index.members(classes)
     for node in members:  # whole names first: they win over a word of another label
-        for k in (_slug(node), shorten(node), *(str(o) for _, o in index.names.get(node, []))):
+        for k in (_slug(node), shorten(node), *(text_of(o) for _, o in index.names.get(node, []))):
             pool.setdefault(fold(k), node)
     for node in members:
         for p, o in index.names.get(node, []):
             if p in _WORDY:
-                for w in re.split(r"[\s()/,–-]+", str(o)):
+                for w in re.split(r"[\s()/,–-]+", text_of(o)):
                     if len(w) >= 4:
                         pool.setdefault(fold(w), node)
+    import difflib
+
     close = difflib.get_close_matches(fold(text), list(pool), n=8, cutoff=0.6)
     nodes = list(dict.fromkeys(pool[k] for k in close))[:3]
     if nodes:
@@ -291,8 +312,9 @@ def suggest(index: NameIndex, text: str, classes: Sequence[URIRef] = ()) -> str:
 _FEW = 8
 
 
-_WORDY = {str(RDFS.label), str(SKOS.prefLabel), str(SKOS.altLabel)}
+_WORDY = {RDFS_NS + "label", SKOS_NS + "prefLabel", SKOS_NS + "altLabel"}
 
 
 __all__ = ["ALIASES", "KINDS", "NameIndex", "fold", "kind_classes", "resolve", "resolve_in",
+           "resolve_iri",
            "shown", "suggest"]

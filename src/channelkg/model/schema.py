@@ -13,15 +13,17 @@ from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TypeVar
-
-from rdflib import Literal
-from rdflib.namespace import RDFS, SKOS
 
 from channelkg.model.labels import choose, local_name
-from channelkg.rdf.namespaces import CKG
+from channelkg.rdf.namespaces import CKG_NS, RDFS_NS, SKOS_NS
 
-T = TypeVar("T")
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
+
+    from rdflib import Literal
+
+    from channelkg.typevars import T
 
 
 def reachable(children: Mapping[T, Iterable[T]], start: T) -> set[T]:
@@ -78,11 +80,11 @@ class ClassTree:
         return len(self.ancestors(cls))
 
 
-_VIEW_COLOR = str(CKG.viewColor)
-_VIEW_SHAPE = str(CKG.viewShape)
-_VIEW_EDGE_LABEL = str(CKG.viewEdgeLabel)
-_NOTATION = str(SKOS.notation)
-_SUBCLASS = str(RDFS.subClassOf)
+_VIEW_COLOR = CKG_NS + "viewColor"
+_VIEW_SHAPE = CKG_NS + "viewShape"
+_VIEW_EDGE_LABEL = CKG_NS + "viewEdgeLabel"
+_NOTATION = SKOS_NS + "notation"
+_SUBCLASS = RDFS_NS + "subClassOf"
 
 
 @dataclass
@@ -184,7 +186,7 @@ class Schema(ClassTree):
 
 def load_schema(ontology: Path | str | None = None) -> Schema:
     """Read class/property styling and labels from an ontology file (default: the shipped one)."""
-    from rdflib import BNode
+    from rdflib import BNode, Literal
 
     from channelkg import resources
     from channelkg.graph.memory import parse_file
@@ -212,7 +214,10 @@ def value_range(ontology: Any, prop: Any) -> Any:
 
     ``ontology`` is anything with rdflib's ``value(s, p)``.
     """
-    return ontology.value(prop, CKG.valueDatatype) or ontology.value(prop, RDFS.range)
+    from rdflib import URIRef
+
+    return (ontology.value(prop, URIRef(CKG_NS + "valueDatatype"))
+            or ontology.value(prop, URIRef(RDFS_NS + "range")))
 
 
 __all__ = ["ClassTree", "Schema", "load_schema", "reachable", "value_range"]

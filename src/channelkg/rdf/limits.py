@@ -26,9 +26,12 @@ import os
 import re
 from collections.abc import Iterable
 from enum import Enum
-from typing import Any
 
 from channelkg.errors import InputError
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 MIB = 1 << 20
 

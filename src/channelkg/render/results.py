@@ -7,20 +7,20 @@ Results JSON Format" (https://www.w3.org/TR/sparql11-results-json/).
 
 from __future__ import annotations
 
-import csv
-import io
-import json
 import re
 import unicodedata
 from collections.abc import Iterable
 
-from rdflib import BNode, Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Node
-
 from channelkg.errors import InputError
-from channelkg.rdf.terms import display
+from channelkg.rdf.namespaces import XSD_NS
+from channelkg.rdf.terms import display, term_parts
 from channelkg.sparql.query import QueryResult
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
+
+_XSD_STRING = XSD_NS + "string"
 
 ROW_FORMATS = ("table", "csv", "tsv", "json", "md")
 GRAPH_FORMATS = ("turtle", "json-ld", "nt")
@@ -57,6 +57,9 @@ def markdown(headers: list[str], rows: list[list[str]]) -> str:
 def csv_text(headers: list[str], rows: list[list[str]]) -> str:
     """CSV with CRLF line ends (RFC 4180), header first; with ``--safe-csv``, formula
     cells neutralised (:mod:`channelkg.render.spreadsheet`)."""
+    import csv
+    import io
+
     from channelkg.render.spreadsheet import for_spreadsheet
 
     buf = io.StringIO()
@@ -71,6 +74,8 @@ def render_rows(
     """Render display rows as ``table``, ``csv`` or ``md``; ``json`` dumps ``doc``
     (default: one object per row, keyed by the headers)."""
     if fmt == "json":
+        import json
+
         if doc is None:
             doc = [dict(zip(headers, r, strict=True)) for r in rows]
         return json.dumps(doc, ensure_ascii=False, indent=1) + "\n"
@@ -83,21 +88,19 @@ def render_rows(
     raise InputError(f"unknown format {fmt!r}; choose table, csv, json or md")
 
 
-def _cell(term: Node | None) -> str:
+def _cell(term: Any) -> str:
     return display(term).replace("\n", " ")
 
 
-def _json_term(term: Node) -> dict[str, str]:
-    if isinstance(term, URIRef):
-        return {"type": "uri", "value": str(term)}
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    assert isinstance(term, Literal)
-    out = {"type": "literal", "value": str(term)}
-    if term.language:
-        out["xml:lang"] = term.language
-    elif term.datatype is not None and term.datatype != XSD.string:
-        out["datatype"] = str(term.datatype)
+def _json_term(term: Any) -> dict[str, str]:
+    kind, value, language, datatype = term_parts(term)
+    if kind != "literal":
+        return {"type": "uri" if kind == "iri" else "bnode", "value": value}
+    out = {"type": "literal", "value": value}
+    if language:
+        out["xml:lang"] = language
+    elif datatype is not None and datatype != _XSD_STRING:
+        out["datatype"] = datatype
     return out
 
 
@@ -129,36 +132,38 @@ def _nt_iri(iri: str) -> str:
     return f"<{iri}>"
 
 
-def nt_term(term: Node) -> str:
-    """One RDF term in canonical N-Triples syntax."""
-    if isinstance(term, URIRef):
-        return _nt_iri(str(term))
-    if isinstance(term, BNode):
-        label = str(term)
-        return "_:" + (label if _BNODE_LABEL.match(label) else "b" + label.encode().hex())
-    if isinstance(term, Literal):
-        body = _nt_string(str(term))
-        if term.language:
-            return f"{body}@{term.language}"
-        if term.datatype is not None and term.datatype != XSD.string:
-            return f"{body}^^{_nt_iri(str(term.datatype))}"
-        return body
-    raise InputError(f"cannot write term {term!r} as N-Triples")
+def nt_term(term: Any) -> str:
+    """One RDF term (pyoxigraph's or rdflib's) in canonical N-Triples syntax."""
+    try:
+        kind, value, language, datatype = term_parts(term)
+    except TypeError:
+        raise InputError(f"cannot write term {term!r} as N-Triples") from None
+    if kind == "iri":
+        return _nt_iri(value)
+    if kind == "bnode":
+        return "_:" + (value if _BNODE_LABEL.match(value) else "b" + value.encode().hex())
+    body = _nt_string(value)
+    if language:
+        return f"{body}@{language}"
+    if datatype is not None and datatype != _XSD_STRING:
+        return f"{body}^^{_nt_iri(datatype)}"
+    return body
 
 
-def ntriples(graph: Iterable[tuple[Node, Node, Node]]) -> str:
+def ntriples(graph: Iterable[tuple[Any, Any, Any]]) -> str:
     """The triples as canonical N-Triples, one per line, lines sorted."""
     return "".join(sorted(" ".join(map(nt_term, t)) + " .\n" for t in graph))
 
 
-def _csv_term(term: Node | None) -> str:
+def _csv_term(term: Any) -> str:
     """A CSV cell: the lexical form, a blank node as ``_:label`` (SPARQL 1.1 CSV)."""
     if term is None:
         return ""
-    return f"_:{term}" if isinstance(term, BNode) else str(term)
+    kind, value, _, _ = term_parts(term)
+    return f"_:{value}" if kind == "bnode" else value
 
 
-def _tsv_term(term: Node | None) -> str:
+def _tsv_term(term: Any) -> str:
     if term is None:
         return ""
     return nt_term(term)  # N-Triples escapes TAB, LF and CR: one row per line
@@ -182,10 +187,14 @@ def render(result: QueryResult, fmt: str = "table") -> str:
         raise InputError(f"format {fmt!r} fits CONSTRUCT/DESCRIBE; choose {', '.join(ROW_FORMATS)}")
     if result.kind == "ASK":
         if fmt == "json":
+            import json
+
             return json.dumps({"head": {}, "boolean": result.boolean}) + "\n"
         return ("true" if result.boolean else "false") + "\n"
     headers = list(result.vars)
     if fmt == "json":
+        import json
+
         doc = {
             "head": {"vars": headers},
             "results": {

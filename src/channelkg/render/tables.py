@@ -9,12 +9,13 @@ validation reports and briefs.
 from __future__ import annotations
 
 import dataclasses
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from channelkg.analysis.spof import SpofResult
     from channelkg.analysis.whatif import WhatIfResult
     from channelkg.check.validate import Report
@@ -163,6 +164,8 @@ def validation_table(report: Report) -> Table:
 
 def brief_json(brief: Brief) -> str:
     """A brief as JSON: title, subject, blocks and numbered sources."""
+    import json
+
     doc = {
         "title": brief.title,
         "subject": brief.subject,

@@ -13,8 +13,13 @@ when it is a terminal. Files (``-o FILE``) and pipes get the exact bytes.
 
 from __future__ import annotations
 
+import os
 import re
-from typing import IO, Any
+import sys
+
+TYPE_CHECKING = False  # typing is not imported at run time (``channelkg --help`` uses this)
+if TYPE_CHECKING:
+    from typing import IO, Any
 
 # C0 controls but tab and line feed, DEL, C1 controls, and the bidi embedding,
 # override and isolate controls (which reorder what a line shows).
@@ -57,4 +62,20 @@ def is_terminal(stream: IO[Any] | None) -> bool:
         return False
 
 
-__all__ = ["for_terminal", "is_terminal"]
+def terminal_columns() -> int:
+    """The terminal's width as :func:`shutil.get_terminal_size` gives it (``COLUMNS`` when it
+    is a positive number, else the width of the terminal on standard output, else 80),
+    without importing :mod:`shutil`."""
+    try:
+        columns = int(os.environ["COLUMNS"])
+    except (KeyError, ValueError):
+        columns = 0
+    if columns > 0:
+        return columns
+    try:
+        return os.get_terminal_size(sys.__stdout__.fileno()).columns or 80  # type: ignore[union-attr]
+    except (AttributeError, ValueError, OSError):
+        return 80
+
+
+__all__ = ["for_terminal", "is_terminal", "terminal_columns"]

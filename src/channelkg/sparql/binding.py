@@ -10,13 +10,16 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import cache
 from pathlib import Path
-
-from rdflib import Literal, URIRef
-from rdflib.term import Node
 
 from channelkg.errors import QueryError
 from channelkg.graph.base import QueryResult
+from channelkg.rdf.terms import term_parts
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 #: A line that starts with ``#``: a comment, or inside a long string; never a keyword.
 COMMENT_LINE = re.compile(r"^[ \t]*#[^\r\n]*", re.MULTILINE)
@@ -52,25 +55,32 @@ def _keywords(text: str) -> list[tuple[str, int, int]]:
 _IRI_FORBIDDEN = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
 
-def sparql_term(term: Node) -> str:
-    """Serialise a term for a VALUES block; refuse IRIs that could break out of <...>."""
-    if isinstance(term, URIRef) and _IRI_FORBIDDEN.search(str(term)):
-        raise QueryError(f"invalid IRI {str(term)!r}")
-    if isinstance(term, Literal):
-        # Escape like N-Triples: the literal can never end early or inject syntax.
-        lex = (
-            str(term)
-            .replace("\\", "\\\\")
-            .replace('"', '\\"')
-            .replace("\n", "\\n")
-            .replace("\r", "\\r")
-        )
-        if term.language:
-            return f'"{lex}"@{term.language}'
-        if term.datatype is not None:
-            return f'"{lex}"^^<{term.datatype}>'
-        return f'"{lex}"'
-    return term.n3()
+def sparql_term(term: Any) -> str:
+    """Serialise a term (pyoxigraph's or rdflib's) for a VALUES block; refuse IRIs that
+    could break out of <...>."""
+    try:
+        kind, value, language, datatype = term_parts(term)
+    except TypeError:
+        return str(term.n3())  # another rdflib node (a variable …)
+    if kind == "iri":
+        if _IRI_FORBIDDEN.search(value):
+            raise QueryError(f"invalid IRI {value!r}")
+        return f"<{value}>"
+    if kind == "bnode":
+        return f"_:{value}"
+    # Escape like N-Triples: the literal can never end early or inject syntax.
+    lex = (
+        value
+        .replace("\\", "\\\\")
+        .replace('"', '\\"')
+        .replace("\n", "\\n")
+        .replace("\r", "\\r")
+    )
+    if language:
+        return f'"{lex}"@{language}'
+    if datatype is not None:
+        return f'"{lex}"^^<{datatype}>'
+    return f'"{lex}"'
 
 
 def _where_group(toks: list[tuple[str, int, int]]) -> tuple[int, int, int | None] | None:
@@ -97,7 +107,7 @@ def _where_group(toks: list[tuple[str, int, int]]) -> tuple[int, int, int | None
     return toks[start][1], toks[end][1], toks[start - 1][1] if short else None
 
 
-def bind_values(text: str, bindings: Mapping[str, Node]) -> str:
+def bind_values(text: str, bindings: Mapping[str, Any]) -> str:
     """Bind variables by a ``VALUES`` block placed first in the query's WHERE clause.
 
     Each value is an RDF term serialised with N-Triples escaping, so a value can
@@ -163,7 +173,13 @@ def with_base(text: str, base: str | None) -> str:
 
 
 _SELECT_STAR = re.compile(r"\bSELECT\s+(?:(?:DISTINCT|REDUCED)\s+)?\*", re.IGNORECASE)
-_VARIABLE = re.compile(r"[?$]([A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+)")
+
+
+@cache
+def _variable() -> re.Pattern[str]:
+    """A variable (its name in group 1); compiled on first use (its character ranges make
+    it the costliest pattern to compile, and only ``SELECT *`` needs it)."""
+    return re.compile(r"[?$]([A-Za-z0-9_\u00B7\u00C0-\U000EFFFF]+)")
 
 
 def star_order(text: str, result: QueryResult) -> QueryResult:
@@ -172,7 +188,7 @@ def star_order(text: str, result: QueryResult) -> QueryResult:
     if result.kind != "SELECT" or not _SELECT_STAR.search(COMMENT_LINE.sub("", text)):
         return result
     seen: dict[str, int] = {}
-    for m in _VARIABLE.finditer(text):
+    for m in _variable().finditer(text):
         seen.setdefault(m[1], len(seen))
     order = sorted(range(len(result.vars)),
                    key=lambda i: (seen.get(result.vars[i], len(seen)), result.vars[i]))

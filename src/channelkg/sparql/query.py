@@ -20,23 +20,18 @@ SPARQL 1.1 server) sees the same query.
 
 from __future__ import annotations
 
-import difflib
 import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TypeVar
-
-from rdflib import Literal, URIRef
-from rdflib.namespace import XSD
-from rdflib.term import Node
 
 from channelkg import resources
 from channelkg.errors import InputError, QueryError
 from channelkg.graph.base import KnowledgeGraph, QueryResult
-from channelkg.rdf.terms import expand
+from channelkg.rdf.namespaces import XSD_NS
+from channelkg.rdf.terms import expand_iri, iri_term, literal_term, to_rdflib
 from channelkg.sparql.binding import (
     COMMENT_LINE,
     DEFAULT_BASE,
@@ -47,8 +42,12 @@ from channelkg.sparql.binding import (
     with_base,
 )
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any
+
     from channelkg.model.resolve import NameIndex
+    from channelkg.typevars import T
 
 #: Parameter types whose values name a node of the graph: resolved by the one
 #: resolver (:mod:`channelkg.model.resolve`), so ``market=cn``, ``Mainland China``,
@@ -144,6 +143,8 @@ def get_query(name: str) -> NamedQuery:
     queries = _named_queries(str(resources.queries_dir()))
     if name in queries:
         return queries[name]
+    import difflib
+
     close = difflib.get_close_matches(name, list(queries), n=3)
     hint = f" (did you mean {', '.join(close)}?)" if close else ""
     raise QueryError(f"unknown named query {name!r}{hint}; `channelkg queries` lists them")
@@ -167,11 +168,12 @@ def resolve(spec: str) -> tuple[str, NamedQuery | None]:
     return spec, None
 
 
-def convert_param(param: Param, raw: str) -> Node:
-    """Convert a ``--param`` value to an RDF term of the declared type."""
+def convert_param(param: Param, raw: str) -> Any:
+    """Convert a ``--param`` value to an RDF term of the declared type: a pyoxigraph term
+    (an rdflib one for what pyoxigraph does not take, see :func:`iri_term`)."""
     try:
         if param.type == "iri":
-            return expand(raw)
+            return iri_term(expand_iri(raw))
         if param.type == "date":
             from channelkg.model.dates import parse_date
 
@@ -179,14 +181,14 @@ def convert_param(param: Param, raw: str) -> Node:
                 day = parse_date(raw, f"--param {param.name}")
             except InputError as err:
                 raise QueryError(err.message) from None
-            return Literal(day.isoformat(), datatype=XSD.date)
+            return literal_term(day.isoformat(), XSD_NS + "date")
         if param.type == "integer":
-            return Literal(str(int(raw)), datatype=XSD.integer)
+            return literal_term(str(int(raw)), XSD_NS + "integer")
         if param.type == "boolean":
             if raw.lower() not in ("true", "false"):
                 raise ValueError("not true or false")
-            return Literal(raw.lower(), datatype=XSD.boolean)
-        return Literal(raw)
+            return literal_term(raw.lower(), XSD_NS + "boolean")
+        return literal_term(raw)
     except ValueError as err:
         raise QueryError(
             f"bad value {raw!r} for parameter {param.name!r} ({param.type}): {err}"
@@ -194,8 +196,9 @@ def convert_param(param: Param, raw: str) -> Node:
 
 
 def bind(
-    nq: NamedQuery | None, raw: Mapping[str, str], kg: KnowledgeGraph | None = None
-) -> dict[str, Node]:
+    nq: NamedQuery | None, raw: Mapping[str, str], kg: KnowledgeGraph | None = None, *,
+    native: bool = False,
+) -> dict[str, Any]:
     """Check ``--param`` values against a named query's declaration and convert them.
 
     Without a named query (inline text or a file without ``# param:`` lines) every
@@ -203,14 +206,24 @@ def bind(
     A value of a node type (``market``, ``model`` ...) is resolved against ``kg``; one
     that names no node of the kind binds as a literal, which matches nothing (see
     :func:`unmatched_param` for why).
+
+    The values are rdflib terms; with ``native``, pyoxigraph terms where pyoxigraph takes
+    them (for :func:`bind_values`, which writes either the same).
     """
+    out = _bind(nq, raw, kg)
+    return out if native else {k: to_rdflib(v) for k, v in out.items()}
+
+
+def _bind(nq: NamedQuery | None, raw: Mapping[str, str], kg: KnowledgeGraph | None
+          ) -> dict[str, Any]:
     if nq is None:
-        out: dict[str, Node] = {}
+        out: dict[str, Any] = {}
         for k, v in raw.items():
             if not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", k):
                 raise QueryError(f"bad parameter name {k!r}")
             try:
-                out[k] = expand(v) if (v.startswith("<") or ":" in v) else Literal(v)
+                out[k] = iri_term(expand_iri(v)) if (v.startswith("<") or ":" in v) else (
+                    literal_term(v))
             except ValueError as err:
                 raise QueryError(f"parameter {k!r}: {err}") from None
         return out
@@ -241,37 +254,37 @@ class _Names:
         self.kg = kg
         self.index: NameIndex | None = None
 
-    def resolve(self, param: Param, value: str) -> URIRef:
-        """The node ``value`` names; raise :class:`InputError` (one line) if none."""
-        from channelkg.model.resolve import NameIndex, resolve
+    def resolve(self, param: Param, value: str) -> str:
+        """The IRI of the node ``value`` names; raise :class:`InputError` (one line) if none."""
+        from channelkg.model.resolve import NameIndex, resolve_iri
 
         if self.index is None:
             if self.kg is None:  # no graph to look names up in: IRIs and CURIEs only
                 if not re.match(r"<|\w+:", value.strip()):
                     raise ValueError(f"{value!r} needs the graph to be resolved")
-                return expand(value)
+                return expand_iri(value)
             try:  # one small query for the candidates; the whole index only on a miss
-                return resolve(NameIndex.near(self.kg, value), value, param.type)
+                return resolve_iri(NameIndex.near(self.kg, value), value, param.type)
             except InputError:
                 self.index = NameIndex.of(self.kg)
-        return resolve(self.index, value, param.type)
+        return resolve_iri(self.index, value, param.type)
 
-    def bind(self, param: Param, value: str) -> Node:
+    def bind(self, param: Param, value: str) -> Any:
         """The node's IRI; a value naming no node binds as a literal (matches nothing).
 
         Raises:
             QueryError: the value is written as a CURIE with an unknown prefix.
         """
         try:
-            return self.resolve(param, value)
+            return iri_term(self.resolve(param, value))
         except (InputError, ValueError):
             pass
         try:
-            expand(value)
+            expand_iri(value)
         except ValueError as err:
             raise QueryError(f"bad value {value!r} for parameter {param.name!r} "
                              f"({param.type}): {err}") from None
-        return Literal(value)
+        return literal_term(value)
 
 
 
@@ -333,15 +346,17 @@ def uses_service(text: str) -> bool:
 def run(
     kg: KnowledgeGraph,
     text: str,
-    bindings: Mapping[str, Node] | None = None,
+    bindings: Mapping[str, Any] | None = None,
     *,
     allow_service: bool = False,
     base: str | None = DEFAULT_BASE,
+    native: bool = False,
 ) -> QueryResult:
     """Bind and run a SPARQL query on the graph's backend.
 
     ``base`` resolves the query's relative IRIs (see :func:`query_base`; ``None``: none,
-    a relative IRI is then an error).
+    a relative IRI is then an error). ``native``: rows in the backend's own terms
+    (:meth:`KnowledgeGraph.run_native`).
 
     Raises:
         QueryError: syntax error, or a ``SERVICE`` clause without ``allow_service``.
@@ -357,7 +372,8 @@ def run(
     bound = bind_values(text, dict(bindings or {}))
     full = with_base(bound, base)
     try:
-        return star_order(text, time_limited(lambda: kg.run(full)))
+        runner = kg.run_native if native else kg.run
+        return star_order(text, time_limited(lambda: runner(full)))
     except QueryError as err:
         shift = len(full) - len(bound)  # report columns of line 1 as the user wrote them
         message = str(err)
@@ -371,8 +387,6 @@ def run(
 
 QUERY_TIMEOUT: ContextVar[float | None] = ContextVar("channelkg_query_timeout", default=None)
 """Seconds a query may run (``None`` or 0: no limit); the CLI sets it from ``--timeout``."""
-
-T = TypeVar("T")
 
 
 def time_limited(call: Callable[[], T], timeout: float | None = None) -> T:
@@ -447,11 +461,14 @@ def query(
     params: Mapping[str, str] | None = None,
     *,
     allow_service: bool = False,
+    native: bool = False,
 ) -> QueryResult:
-    """Resolve QUERY (inline SPARQL, a ``.rq`` file or a named query), bind, and run it."""
+    """Resolve QUERY (inline SPARQL, a ``.rq`` file or a named query), bind, and run it.
+
+    ``native``: the rows in the backend's own terms (see :func:`run`)."""
     text, nq = resolve(spec)
-    return run(kg, text, bind(nq, params or {}, kg), allow_service=allow_service,
-               base=query_base(spec))
+    return run(kg, text, bind(nq, params or {}, kg, native=native),
+               allow_service=allow_service, base=query_base(spec), native=native)
 
 
 __all__ = [
