@@ -1,7 +1,9 @@
-"""--as-of on a SPARQL server as a dataset view: `push --keyed` to a real Virtuoso on
-127.0.0.1, then the same answers as the files on several dates, with no copy of the
-graph (the requests carry the visible graphs), by GSP and by UPDATE, and again after a
-replacing push."""
+"""--as-of on a SPARQL server, never a copy: `push --keyed` to a real Virtuoso on
+127.0.0.1, then the same answers as the files on several dates (the requests carry the
+visible graphs), by GSP and by UPDATE, and again after a replacing push; and a graph
+pushed without --keyed (or a server without the layout: `channelkg serve`) answers every
+shipped query with rewritten queries, in the form the server was found to answer
+correctly, with the rows of the copying view."""
 
 from __future__ import annotations
 
@@ -86,18 +88,146 @@ def test_keyed_push_by_update_and_the_cli(server: Any, tmp_path: Path) -> None:
         assert sorted(got.stdout.splitlines()) == sorted(want.stdout.splitlines())
 
 
-def test_a_graph_pushed_flat_falls_back_to_the_copying_view(server: Any) -> None:
-    flat = GRAPH + "-flat"
-    fixture = Path(__file__).parent / "data" / "openai-cn.ttl"
-    res = CliRunner().invoke(cli, ["push", "--to", server.gsp, "--graph", flat, "--user",
-                                   virtuoso.USER, "--password", virtuoso.PASSWORD, "--quiet",
-                                   str(fixture)])
+FLAT = GRAPH + "-flat"
+
+
+def _shipped_on(view: Any, local: Any) -> int:
+    """Every shipped query through ``view`` (rewritten) and through ``local`` (the copying
+    view of the files): the same rows; return how many were compared."""
+    from channelkg.sparql.binding import DEFAULT_BASE
+    from channelkg.sparql.query import bind, bind_values, list_queries, run, with_base
+    from test_asof_filter import PARAMS
+
+    compared = 0
+    for nq in list_queries():
+        values = bind(nq, PARAMS.get(nq.name, {}), local.base)
+        sent = with_base(bind_values(nq.text, values), DEFAULT_BASE)  # as run() sends it
+        assert view.rewritten(sent) is not None, nq.name
+        assert norm(run(view, nq.text, values)) == norm(run(local, nq.text, values)), (
+            nq.name, view.as_of)
+        compared += 1
+    return compared
+
+
+def _pages_read(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The text of every SELECT sent to a server from now on (the requests still go)."""
+    from channelkg.graph.sparqlclient import SparqlClient
+
+    sent: list[str] = []
+    select = SparqlClient.select
+
+    def spy(self: SparqlClient, text: str) -> Any:
+        sent.append(text)
+        return select(self, text)
+
+    monkeypatch.setattr(SparqlClient, "select", spy)
+    return sent
+
+
+@pytest.fixture(scope="module")
+def flat(server: Any) -> str:
+    """The curated graph pushed without --keyed; its store."""
+    res = CliRunner().invoke(cli, ["push", "--to", server.gsp, "--graph", FLAT, "--user",
+                                   virtuoso.USER, "--password", virtuoso.PASSWORD, "--quiet"])
     assert res.exit_code == 0, res.output
+    return f"sparql:{server.sparql}?default-graph-uri={FLAT}"
+
+
+def _no_copy(view: Any, sent: list[str]) -> None:
+    """The view made no copy: no local store, and no page of every triple was read (the
+    dates and the predicates of the hidden facts are read with patterns that name them)."""
+    assert view._local is None
+    assert not [t for t in sent if "WHERE { ?s ?p ?o }" in t], "the whole graph was read"
+
+
+def test_a_flat_graph_answers_every_shipped_query_without_a_copy(
+        flat: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    from channelkg.graph.asof import AsOfView
+    from channelkg.graph.asof_filter import EXISTS
+    from channelkg.model.dates import parse_date
+    from channelkg.sparql.query import list_queries
+
+    sent = _pages_read(monkeypatch)
+    kg = remote.open_store(flat, timeout=60)
+    local = load(engine="oxigraph")
+    for text in DAYS:
+        day = parse_date(text, "--as-of")
+        view = kg.visible_on(day)
+        assert isinstance(view, AsOfView) and view.form() == EXISTS  # Virtuoso's form
+        assert _shipped_on(view, AsOfView(local, day, rewrite=False)) == len(list_queries())
+        _no_copy(view, sent)
+
+
+def test_the_known_mode_on_a_flat_graph_is_rewritten_too(
+        flat: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from channelkg.graph.asof import AsOfView
     from channelkg.model.dates import parse_date
 
-    kg = remote.open_store(f"sparql:{server.sparql}?default-graph-uri={flat}")
-    view = kg.visible_on(parse_date("2024-07-08", "--as-of"))
-    assert isinstance(view, AsOfView)
-    assert norm(view.run(QUERY)) == norm(
-        load([fixture]).visible_on(parse_date("2024-07-08", "--as-of")).run(QUERY))
+    sent = _pages_read(monkeypatch)
+    kg = remote.open_store(flat, timeout=60)
+    local = load(engine="oxigraph")
+    for text in ("2024-07-09", "2026-07-01"):
+        day = parse_date(text, "--as-of")
+        view = kg.visible_on(day, known=True)
+        assert isinstance(view, AsOfView) and view.known
+        assert _shipped_on(view, AsOfView(local, day, known=True, rewrite=False))
+        _no_copy(view, sent)
+
+
+def test_the_hidden_facts_places_read_from_the_server_are_the_files(flat: str) -> None:
+    from channelkg.graph.asof import AsOfView
+    from channelkg.graph.asof_filter import roles_touching
+    from channelkg.model.dates import parse_date
+
+    day = parse_date("2024-07-09", "--as-of")
+    there = AsOfView(remote.open_store(flat, timeout=60), day)
+    here = AsOfView(load(engine="oxigraph"), day)
+    assert there.hidden == here.hidden and len(here.hidden) > 64  # past the inline limit
+    assert roles_touching(there.base.run, there.hidden, chunk=40) == roles_touching(
+        here.base.run, here.hidden)
+
+
+def test_the_cli_on_a_flat_graph(flat: str) -> None:
+    runner = CliRunner()
+    for day in ("2024-07-08", "2026-07-01"):
+        got = runner.invoke(cli, ["query", QUERY, "-f", "csv", "--store", flat, "--as-of", day])
+        want = runner.invoke(cli, ["query", QUERY, "-f", "csv", "--as-of", day])
+        assert got.exit_code == want.exit_code == 0, got.output
+        assert sorted(got.stdout.splitlines()) == sorted(want.stdout.splitlines())
+
+
+def test_a_standard_server_gets_the_standard_form(monkeypatch: pytest.MonkeyPatch) -> None:
+    """``channelkg serve`` (Oxigraph) answers the standard form: every shipped query on
+    five dates gives the copy's rows, and nothing is copied."""
+    from channelkg.graph.asof import AsOfView
+    from channelkg.graph.asof_filter import STANDARD
+    from channelkg.model.dates import parse_date
+    from channelkg.sparql.query import list_queries
+    from test_serve import start_server, stop_server
+
+    srv = start_server("--timeout", "30")
+    try:
+        sent = _pages_read(monkeypatch)
+        kg = remote.open_store(f"sparql:{srv.url}", timeout=60)
+        local = load(engine="oxigraph")
+        for text in DAYS:
+            day = parse_date(text, "--as-of")
+            view = kg.visible_on(day)
+            assert isinstance(view, AsOfView) and view.form() == STANDARD
+            assert _shipped_on(view, AsOfView(local, day, rewrite=False)) == len(
+                list_queries())
+            _no_copy(view, sent)
+    finally:
+        stop_server(srv)
+
+
+def test_the_probes_expected_rows_are_an_engines_own() -> None:
+    """The rows each probe must give are those Oxigraph gives (an independent engine)."""
+    import pyoxigraph as ox
+
+    from channelkg.graph.remote_asof import probes
+
+    store = ox.Store()
+    for _form, text, want in probes():
+        got = [tuple(s[v].value for v in ("x", "y")) for s in store.query(text)]
+        assert len(got) == len(want) and set(got) == want

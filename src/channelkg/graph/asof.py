@@ -12,12 +12,15 @@ never a copy of the backend where it can be helped:
   :func:`~channelkg.graph.validity.visible_graphs`), else on a copy;
 * rdflib: the view's rdflib graph reads the backend's triples through a filter
   (:class:`_VisibleStore`), so rdflib's engine sees only the visible ones;
-* a SPARQL server without the keyed layout of :mod:`channelkg.graph.remote_asof`, the
-  stricter *known* mode on it, and on Oxigraph past :data:`MAX_GRAPHS` intervals or in
-  the known mode (its intervals are not the keyed ones) a query the rewrite does not
-  handle: the dates are read with one query per date property, and the visible triples
-  are copied into a local Oxigraph store the first time the view needs them. Virtuoso 7
-  does not take the rewritten queries (docs/stores.md), so servers are not sent them.
+* a SPARQL server without the keyed layout of :mod:`channelkg.graph.remote_asof` (or
+  in the stricter *known* mode): each query is rewritten too, in the form the server
+  was found to answer correctly (:func:`channelkg.graph.remote_asof.probe_form`, once
+  per store; Virtuoso 7 gets ``FILTER NOT EXISTS`` tests), and runs on the server;
+* a query the rewrite does not handle on a server, or on Oxigraph past
+  :data:`MAX_GRAPHS` intervals or in the known mode (its intervals are not the keyed
+  ones), and every query on a server that answers neither form correctly: the dates are
+  read with one query per date property, and the visible triples are copied into a
+  local Oxigraph store the first time the view needs them.
 """
 
 from __future__ import annotations
@@ -31,6 +34,8 @@ from channelkg.graph.validity import DATING_PROPS, fact_dates, hidden_nodes
 
 if TYPE_CHECKING:
     from rdflib import Graph
+
+    from channelkg.graph.asof_filter import Form
 
 
 #: Most graphs an Oxigraph view queries when a query cannot be rewritten; past it
@@ -90,9 +95,19 @@ class AsOfView(KnowledgeGraph):
                 self._touching = roles_touching(self.base.run, self.hidden)
             return self._touching
 
-        if not self.base.engine.startswith("oxigraph"):
-            return None  # Virtuoso 7 times out on a rewritten query (docs/stores.md)
-        return rewrite(text, self.hidden, touching)
+        form = self.form()
+        return None if form is None else rewrite(text, self.hidden, touching, form)
+
+    def form(self) -> Form | None:
+        """How the backend is sent the rewrite: the standard form on Oxigraph, the form a
+        SPARQL server was found to answer correctly (its ``asof_form()``, a probe made
+        once per store); ``None``: not rewritten."""
+        from channelkg.graph.asof_filter import STANDARD
+
+        if self.base.engine.startswith("oxigraph"):
+            return STANDARD
+        probe = getattr(self.base, "asof_form", None)
+        return probe() if callable(probe) else None
 
     def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
         if s is not None and s in self.hidden or o is not None and o in self.hidden:

@@ -12,6 +12,19 @@ object, of that predicate); past :data:`INLINE` of them the test is a
 before an ``OPTIONAL`` or ``MINUS`` already bind needs no test inside it. A hidden IRI
 written in the query as a subject or object empties its group (``FILTER(false)``).
 
+That is the *standard* form (:data:`STANDARD`). Virtuoso 7 answers it wrongly: a
+``FILTER`` on a variable (``NOT IN``, ``!=``, ``!sameTerm``) in a group that also holds
+a ``MINUS`` drops rows, ``MINUS { VALUES … }`` is an internal error or ignored, and long
+``NOT IN`` lists exhaust its memory or cost model. The *exists* form (:data:`EXISTS`)
+tests ``FILTER NOT EXISTS { VALUES ?h { hidden… } FILTER(?h = ?v) }`` instead, and
+only once where groups are joined: a variable the triple patterns of a group bind (in
+each of its solutions) needs no test in a sub-group, a ``UNION`` branch or an
+``EXISTS`` of that group, since a solution of the inner group on a hidden node joins
+only solutions of the outer one that its own test removes. An ``OPTIONAL`` or
+``MINUS`` group still tests what it binds itself, unless the triples before it bind
+it (whether it matches at all changes the answer), and a sub-select all it binds (its
+variables are its own, and its aggregates see every row).
+
 The rewrite never re-serialises the query: the filters are inserted into the text as
 the user wrote it, after the ``{`` (or before the ``}``) of each group. Which ``{``
 opens which group is decided by rdflib's parser: a copy of the text with a marker
@@ -29,6 +42,7 @@ two variables, and queries whose groups the check above cannot place.
 
 from __future__ import annotations
 
+import enum
 import functools
 import re
 from collections.abc import Callable
@@ -111,6 +125,10 @@ class _Group:
 
     places: dict[str, list[tuple[Any, str] | None]] = field(default_factory=dict)
     bound: set[str] = field(default_factory=set)
+    #: variables an enclosing group binds in each of its solutions and tests, where this
+    #: group is joined to it (a sub-group, a branch of a UNION, the group of an EXISTS):
+    #: a solution of this group on a hidden node of one of them joins nothing visible
+    inherited: set[str] = field(default_factory=set)
     constants: set[Any] = field(default_factory=set)
     path_constants: set[Any] = field(default_factory=set)
 
@@ -234,6 +252,40 @@ def _add_triples(group: _Group, plan: _Plan, triples: Any) -> bool:
     return True
 
 
+def _exists_groups(expr: Any) -> list[Any]:
+    """The groups of the ``EXISTS`` and ``NOT EXISTS`` of a filter expression (not those
+    nested in them)."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    out, todo = [], [expr]
+    while todo:
+        node = todo.pop()
+        if isinstance(node, CompValue):
+            if node.name in ("Builtin_EXISTS", "Builtin_NOTEXISTS"):
+                out.append(dict.get(node, "graph"))
+            else:
+                todo.extend(dict.values(node))
+        elif isinstance(node, list | tuple | ParseResults):
+            todo.extend(node)
+    return out
+
+
+def _pass_down(parts: list[Any], group: _Group, inherit: dict[int, set[str]]) -> None:
+    """What the groups joined to ``group`` inherit from it: the variables of its triple
+    patterns (bound in each of its solutions) and those it needs not test itself. A
+    sub-select starts afresh (its own variables, and its aggregates see every row)."""
+    own = set(group.places)
+    for part in parts:
+        if part.name == "GroupOrUnionGraphPattern":
+            for sub in dict.get(part, "graph") or []:
+                if sub.name == "GroupGraphPatternSub":
+                    inherit[id(sub)] = own | group.bound | group.inherited
+        elif part.name == "Filter":
+            for sub in _exists_groups(dict.get(part, "expr")):
+                inherit[id(sub)] = own
+
+
 def plan_of(tree: Any, count: int) -> _Plan | None:
     """The groups of a parsed query marked ``0..count-1``; ``None`` if one is missing,
     repeated, or the query holds what the rewrite does not handle."""
@@ -245,6 +297,7 @@ def plan_of(tree: Any, count: int) -> _Plan | None:
     # the enclosing group bind (and filter): a solution of the inner group with such a
     # variable on a hidden node joins no solution of the outer group, so it needs no test.
     outer: dict[int, set[str]] = {}
+    inherit: dict[int, set[str]] = {}
     todo: list[Any] = [tree]
     while todo:
         node = todo.pop()
@@ -258,13 +311,15 @@ def plan_of(tree: Any, count: int) -> _Plan | None:
                          if m is not None]
                 if len(marks) != 1 or marks[0] in plan.groups:
                     return None
-                group = plan.groups[marks[0]] = _Group(bound=outer.get(id(node), set()))
+                group = plan.groups[marks[0]] = _Group(bound=outer.get(id(node), set()),
+                                                       inherited=inherit.get(id(node), set()))
                 for part in parts:
                     if part.name == "TriplesBlock" and not _add_triples(
                             group, plan, dict.get(part, "triples") or []):
                         return None
                     if part.name in ("OptionalGraphPattern", "MinusGraphPattern"):
                         outer[id(dict.get(part, "graph"))] = set(group.places)
+                _pass_down(parts, group, inherit)
             todo.extend(dict.values(node))
         elif isinstance(node, list | tuple | ParseResults):
             todo.extend(node)
@@ -314,6 +369,30 @@ def _insert(text: str, at: dict[int, str]) -> str:
 #: ``MINUS`` by a hash of the values).
 INLINE = 64
 
+
+class Form(enum.Enum):
+    """How a rewritten query tests a variable against the hidden nodes.
+
+    ``standard``: ``FILTER(?v NOT IN (…))`` after the group's ``{``, past
+    :data:`INLINE` nodes ``MINUS { VALUES ?v { … } }`` before its ``}``, in every group
+    (each group prunes early). ``exists``: ``FILTER NOT EXISTS { VALUES ?h { … }
+    FILTER(?h = ?v) }`` after the ``{``, and only in the outermost group that binds the
+    variable where inner groups are joined to it (a sub-group, a branch of a ``UNION``, an
+    ``EXISTS``): the form Virtuoso 7 evaluates correctly (docs/stores.md).
+    """
+
+    STANDARD = "standard"
+    EXISTS = "exists"
+
+    @property
+    def once(self) -> bool:
+        """Whether a variable is tested only in the outermost of the joined groups."""
+        return self is Form.EXISTS
+
+
+STANDARD = Form.STANDARD
+EXISTS = Form.EXISTS
+
 Touching = dict[tuple[Any, str], set[Any]]
 
 
@@ -328,13 +407,44 @@ def _needed(places: list[tuple[Any, str] | None], hidden: set[Any],
     return out
 
 
-def rewrite(text: str, hidden: set[Any], touching_of: Callable[[], Touching]) -> str | None:
+def _fresh(text: str, stem: str = "asofHidden") -> str:
+    """A variable name that does not occur in ``text``."""
+    k = 0
+    while f"{stem}{k}" in text:
+        k += 1
+    return f"{stem}{k}"
+
+
+def _tests(group: _Group, hidden: set[Any], touching: Touching, form: Form,
+           fresh: str) -> tuple[str, str]:
+    """What to insert after the group's ``{`` and before its ``}``."""
+    skip = group.bound | group.inherited if form.once else group.bound
+    tests: list[str] = []
+    minus: list[str] = []
+    for var, places in sorted(group.places.items()):
+        needed = [] if var in skip else sorted(_needed(places, hidden, touching))
+        listed = " ".join(n.n3() for n in needed)
+        if not needed:
+            continue
+        if form.once:
+            tests.append(f"FILTER NOT EXISTS {{ VALUES ?{fresh} {{ {listed} }} "
+                         f"FILTER(?{fresh} = ?{var}) }}")
+        elif len(needed) > INLINE:
+            minus.append(f" MINUS {{ VALUES ?{var} {{ {listed} }} }}")
+        else:
+            tests.append(f"?{var} NOT IN ({', '.join(n.n3() for n in needed)})")
+    start = " ".join(tests) if form.once else f"FILTER({' && '.join(tests)})" if tests else ""
+    return (f" {start} " if start else ""), ("".join(minus) + " " if minus else "")
+
+
+def rewrite(text: str, hidden: set[Any], touching_of: Callable[[], Touching],
+            form: Form = STANDARD) -> str | None:
     """``text`` with a filter in each group that hides the triples of ``hidden`` nodes
     (rdflib IRIs), or ``None`` when it cannot be rewritten safely (module docstring).
 
     ``touching_of`` gives, for each ``(predicate, "s" | "o")``, the hidden nodes that are
     the subject (object) of a triple with that predicate (:func:`roles_touching`).
-    Past :data:`INLINE` hidden nodes a variable's test is a ``MINUS``.
+    ``form`` says how each test is written (:class:`Form`).
     """
     from rdflib.term import URIRef
 
@@ -351,27 +461,18 @@ def rewrite(text: str, hidden: set[Any], touching_of: Callable[[], Touching]) ->
         return None
     if any(g.path_constants & hidden for g in plan.groups.values()):
         return None
+    fresh = _fresh(text)
     at: dict[int, str] = {}
     for k, (start, end) in enumerate(spans):
         group = plan.groups[k]
         if group.constants & hidden:
             at[start] = " FILTER(false) "
             continue
-        tests: list[str] = []
-        minus: list[str] = []
-        for var, places in sorted(group.places.items()):
-            if var in group.bound:
-                continue
-            needed = sorted(_needed(places, hidden, touching))
-            listed = " ".join(n.n3() for n in needed)
-            if len(needed) > INLINE:
-                minus.append(f" MINUS {{ VALUES ?{var} {{ {listed} }} }}")
-            elif needed:
-                tests.append(f"?{var} NOT IN ({', '.join(n.n3() for n in needed)})")
-        if tests:
-            at[start] = f" FILTER({' && '.join(tests)}) "
-        if minus:
-            at[end] = "".join(minus) + " "
+        first, last = _tests(group, hidden, touching, form, fresh)
+        if first:
+            at[start] = first
+        if last:
+            at[end] = last
     return _insert(text, at)
 
 
@@ -390,5 +491,5 @@ def roles_touching(run: Callable[[str], Any], hidden: set[Any], chunk: int = 500
     return out
 
 
-__all__ = ["INLINE", "MARK", "group_candidates", "plan_of", "plan_query", "roles_touching",
-           "rewrite"]
+__all__ = ["EXISTS", "INLINE", "MARK", "STANDARD", "Form", "group_candidates", "plan_of",
+           "plan_query", "roles_touching", "rewrite"]

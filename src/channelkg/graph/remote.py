@@ -34,11 +34,14 @@ import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from channelkg.errors import InputError, QueryError
 from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple
 from channelkg.graph.sparqlclient import RemoteError, SparqlClient, env_number
+
+if TYPE_CHECKING:
+    from channelkg.graph.asof_filter import Form
 
 ENGINE = "sparql"
 READ_ONLY_ENV = "CHANNELKG_STORE_READ_ONLY"
@@ -134,6 +137,7 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
         #: base graph -> keyed graphs (``push --keyed``); ``None`` until looked up
         self._index = index
         self._client: SparqlClient | None = client if index is not None else None
+        self._form: tuple[Form | None] | None = None
 
     def keyed_index(self) -> dict[str, list[str]] | None:
         """The keyed layout the server holds for the URL's graphs, looked up once
@@ -143,6 +147,15 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
 
             self._index = find_index(self.raw_client) or {}
         return self._index or None
+
+    def asof_form(self) -> Form | None:
+        """The form of the ``--as-of`` rewrite this server answers correctly, probed once
+        (:func:`channelkg.graph.remote_asof.probe_form`); ``None``: neither."""
+        if self._form is None:
+            from channelkg.graph.remote_asof import probe_form
+
+            self._form = (probe_form(self.client),)
+        return self._form[0]
 
     @property
     def client(self) -> SparqlClient:
@@ -156,8 +169,9 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
         return self._client
 
     def visible_on(self, day: dt.date, *, known: bool = False) -> KnowledgeGraph:
-        """A dataset view on the server when it holds a keyed layout (nothing copied),
-        else the copying view of :mod:`channelkg.graph.asof`."""
+        """A dataset view on the server when it holds a keyed layout, else the view of
+        :mod:`channelkg.graph.asof` that sends each query rewritten (:meth:`asof_form`);
+        neither copies the graph."""
         from channelkg.graph.remote_asof import view_on
 
         origin: RemoteKnowledgeGraph = getattr(self, "origin", self)

@@ -10,8 +10,11 @@ a small index graph ``G#index``. A ``sparql:`` store that finds the index then
 * answers ``--as-of D`` on ``G`` and only the keyed graphs whose interval holds ``D``:
   the server evaluates the query on that dataset, and nothing is copied.
 
-Without an index (data loaded by other means) ``--as-of`` falls back to the copying
-view of :mod:`channelkg.graph.asof`.
+Without an index (data loaded by other means) ``--as-of`` is the rewriting view of
+:mod:`channelkg.graph.asof`: each query gets tests that exclude the hidden facts
+(:mod:`channelkg.graph.asof_filter`) and runs on the server, in the form that
+:func:`probe_form` finds the server answers correctly; nothing is copied unless the
+server answers neither form, or a query is one the rewrite does not handle.
 """
 
 from __future__ import annotations
@@ -25,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 from channelkg.graph.validity import KEY_MARK, key_visible
 
 if TYPE_CHECKING:
+    from channelkg.graph.asof_filter import Form
     from channelkg.graph.base import KnowledgeGraph
     from channelkg.graph.remote import RemoteKnowledgeGraph, SparqlClient
 
@@ -142,6 +146,48 @@ def view_on(kg: RemoteKnowledgeGraph, day: dt.date, *, known: bool = False
     return out
 
 
+# --------------------------------------------------------------------------- rewrite
+
+_PROBE = "urn:channelkg:probe:"
+
+
+def probes() -> list[tuple[Form, str, set[tuple[str, ...]]]]:
+    """Each form of the rewrite, a query in that form on inline data, and its rows."""
+    from channelkg.graph.asof_filter import EXISTS, STANDARD
+
+    a, b, c = (f"<{_PROBE}{x}>" for x in "abc")
+
+    def hide(var: str, node: str) -> str:
+        return f"FILTER NOT EXISTS {{ VALUES ?h {{ {node} }} FILTER(?h = ?{var}) }}"
+
+    standard = (f"SELECT ?x ?y WHERE {{ FILTER(?x NOT IN ({b})) VALUES ?x {{ {a} {b} {c} }} "
+                f"OPTIONAL {{ FILTER(?y NOT IN ({a})) VALUES ?y {{ {a} {b} }} }} "
+                f"MINUS {{ VALUES ?x {{ {c} }} }} }}")
+    exists = (f"SELECT ?x ?y WHERE {{ {hide('x', b)} VALUES ?x {{ {a} {b} {c} }} "
+              f"OPTIONAL {{ {hide('y', a)} VALUES ?y {{ {a} {b} }} }} }}")
+    ab, cb = (f"{_PROBE}a", f"{_PROBE}b"), (f"{_PROBE}c", f"{_PROBE}b")
+    return [(STANDARD, standard, {ab}), (EXISTS, exists, {ab, cb})]
+
+
+def probe_form(client: SparqlClient) -> Form | None:
+    """The first form of the rewrite (the standard one, then Virtuoso's) whose probe
+    query the server answers with exactly the right rows; ``None`` when it answers
+    neither (the view then copies). A server that refuses a probe (HTTP 400 or 500) does
+    not take that form; a network or authentication error is raised.
+    """
+    from channelkg.errors import QueryError
+
+    for form, text, want in probes():
+        try:
+            _vars, rows = client.select(text)
+        except QueryError:
+            continue
+        got = [tuple(str(t) for t in row) for row in rows]
+        if len(got) == len(want) and set(got) == want:
+            return form
+    return None
+
+
 # --------------------------------------------------------------------------- push
 
 
@@ -200,4 +246,4 @@ def push_keyed(client: SparqlClient, url: str, base: str, quads: list[Any], *, m
 
 
 __all__ = ["INDEX_PREDICATE", "dataset", "expanded_client", "find_index", "index_graph",
-           "keyed_layout", "push_keyed", "view_on"]
+           "keyed_layout", "probe_form", "probes", "push_keyed", "view_on"]
