@@ -183,7 +183,8 @@ def _iri_column(kg: KnowledgeGraph) -> Callable[[str], list[str]] | None:
             raise QueryError(f"query failed: {err}") from None
         if not isinstance(rows, ox.QuerySolutions):
             raise QueryError("query failed: not a SELECT")
-        return [row[0].value for row in rows if isinstance(row[0], ox.NamedNode)]
+        iri = ox.NamedNode
+        return [f.value for (f,) in rows if type(f) is iri]  # blank nodes left out
     return column
 
 
