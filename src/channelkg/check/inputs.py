@@ -56,6 +56,8 @@ def validate_input(
     focus: Sequence[str] = (),
     engine: str = "auto",
     progress: Callable[[str], None] | None = None,
+    sample: int | None = None,
+    seed: int | None = None,
 ) -> Report:
     """Validate files (default: the bundled graph), Turtle text, or a store's graph.
 
@@ -70,6 +72,7 @@ def validate_input(
         focus: validate only these nodes (names as the resolver takes them, or IRIs).
         engine: the SHACL engine (see :data:`channelkg.check.validate.ENGINES`).
         progress: called with one line per step.
+        sample: validate this many focus nodes drawn at random (by ``seed``) instead.
 
     Raises:
         InputError: more than one kind of input, a missing shapes/ontology file, or a
@@ -84,7 +87,7 @@ def validate_input(
     from channelkg.sparql.reason import entailments
 
     check = functools.partial(validate, shapes=shapes, ontology=ontology, engine=engine,
-                              progress=progress)
+                              progress=progress, sample=sample, seed=seed)
     if stdin_text is not None or store is not None:
         if store is not None:
             from channelkg.graph.remote import open_store
@@ -101,13 +104,14 @@ def validate_input(
         return check(store=kg, source=source, extra=extra,
                      focus=_resolve(kg, focus) if focus else None)
     paths = list(files) or None
-    if focus:
+    if focus or sample is not None:
         try:
             kg = load(paths, ontology=False)
         except InputError:
             return check(paths)  # the syntax report
         extra = entailments(kg, reason) if reason != "none" else None
-        return check(expand_paths(paths), store=kg, extra=extra, focus=_resolve(kg, focus))
+        return check(expand_paths(paths), store=kg, extra=extra,
+                     focus=_resolve(kg, focus) if focus else None)
     extra = None
     if reason != "none":
         try:

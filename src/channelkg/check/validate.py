@@ -6,6 +6,7 @@ SHACL validation uses pySHACL (https://www.w3.org/TR/shacl/), see
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 import re
 from collections.abc import Callable, Sequence
@@ -19,12 +20,13 @@ from rdflib.term import Node
 from channelkg import resources
 from channelkg.check.problems import LineIndex, Problem, sort_key
 from channelkg.check.shacl import run_shacl
-from channelkg.errors import InputError
+from channelkg.errors import InputError, QueryError
 from channelkg.graph.memory import expand_paths, new_rdflib_graph, parse_file
 from channelkg.rdf.namespaces import CKG, KGID
 from channelkg.rdf.terms import add_triples, display, shorten
 
 if TYPE_CHECKING:
+    from channelkg.check.engine import Sample
     from channelkg.graph.base import KnowledgeGraph
 
 
@@ -38,10 +40,15 @@ class Report:
     triples: int
     graph: Graph | None = field(default=None, compare=False, repr=False)
     source: str = ""  # what was validated when it was not files (e.g. a store)
+    sample: Sample | None = None  # the focus nodes checked, when drawn at random
 
     @property
     def text(self) -> str:
         what = self.source or f"{len(self.files)} file(s)"
+        if self.sample is not None:
+            s = self.sample
+            what += (f", {len(s.nodes)} of {s.total} focus nodes checked "
+                     f"(sample, seed {s.seed})")
         if self.conforms:
             return f"ok: {what}, {self.triples} triples, no problems\n"
         lines = [p.line() for p in self.problems]
@@ -80,6 +87,8 @@ def validate(
     focus: Sequence[Node] | None = None,
     engine: str = "auto",
     progress: Callable[[str], None] | None = None,
+    sample: int | None = None,
+    seed: int | None = None,
 ) -> Report:
     """Validate RDF files (default: the curated graph) and report every problem.
 
@@ -99,6 +108,9 @@ def validate(
             target them; the report counts their triples); ``None``: everything.
         engine: the SHACL engine, one of :data:`ENGINES`.
         progress: called with one line per step (per shape).
+        sample: validate this many focus nodes drawn at random from all that the shapes
+            target (as ``focus``; all of them when there are fewer); the report says so.
+        seed: the seed of the draw (default :data:`channelkg.check.engine.DEFAULT_SEED`).
     """
     if engine not in ENGINES:
         raise InputError(f"unknown SHACL engine {engine!r} (choose from {', '.join(ENGINES)})")
@@ -110,6 +122,12 @@ def validate(
     shapes_path = shapes or resources.shapes_file()
     problems: list[Problem] = []
     onto, shape_graph = (_read_schema(p, problems) for p in (onto_path, shapes_path))
+    drawn = None
+    if sample is not None and not problems:
+        drawn = _draw(store, files, graph, extra, shape_graph, onto, sample, seed, problems)
+        if drawn is None:  # the files' syntax errors
+            return Report(False, tuple(problems), tuple(files), 0, None, source)
+        focus = list(drawn.nodes)
     if store is not None and engine == "auto" and not _oxigraph(store):
         graph, store = store.to_rdflib(), None
     if engine == "pyshacl" and store is not None:
@@ -117,8 +135,8 @@ def validate(
     if engine == "auto" and graph is None and files and not _stored_as_written(files):
         engine, store = "pyshacl", None  # pySHACL on the files' own terms
     if engine == "pyshacl":
-        return _validate_rdflib(files, graph, extra, onto, shape_graph, problems, shacl, source,
-                                locate, onto_path.name, focus)
+        return _sampled(_validate_rdflib(files, graph, extra, onto, shape_graph, problems,
+                                         shacl, source, locate, onto_path.name, focus), drawn)
     if store is None:
         store = _load_store(files, graph, extra, problems)
     elif extra is not None:
@@ -129,8 +147,49 @@ def validate(
         store = both
     if problems or store is None:
         return Report(False, tuple(problems), tuple(files), 0, None, source)
-    return _validate_store(store, files, onto, shape_graph, shacl, source, locate,
-                           onto_path.name, focus, progress)
+    return _sampled(_validate_store(store, files, onto, shape_graph, shacl, source, locate,
+                                    onto_path.name, focus, progress), drawn)
+
+
+def _draw(store: KnowledgeGraph | None, files: Sequence[Path], graph: Graph | None,
+          extra: Graph | None, shapes: Graph, onto: Graph, size: int, seed: int | None,
+          problems: list[Problem]) -> Sample | None:
+    """``size`` focus nodes drawn from the graph to validate (the store, else the files or
+    ``graph`` loaded into one; with ``extra``); ``None`` after a syntax error (in
+    ``problems``)."""
+    from channelkg.check.engine import DEFAULT_SEED, draw_sample
+
+    kg = store if store is not None and extra is None else _load_store(
+        files, graph if store is None else store.to_rdflib(), extra, problems)
+    if kg is None:
+        return None
+    return draw_sample(lambda q: kg.run(q).rows, shapes, onto, size,
+                       DEFAULT_SEED if seed is None else seed, _iri_column(kg))
+
+
+def _iri_column(kg: KnowledgeGraph) -> Callable[[str], list[str]] | None:
+    """On an Oxigraph store, the IRIs of a one-variable SELECT as strings, read from the
+    store's own results (no rdflib node per row); ``None`` elsewhere."""
+    if not _oxigraph(kg):
+        return None
+    import pyoxigraph as ox
+
+    store: ox.Store = kg.store  # type: ignore[attr-defined]
+
+    def column(query: str) -> list[str]:
+        try:
+            rows = store.query(query, use_default_graph_as_union=True)
+        except (OSError, ValueError, RuntimeError) as err:
+            raise QueryError(f"query failed: {err}") from None
+        if not isinstance(rows, ox.QuerySolutions):
+            raise QueryError("query failed: not a SELECT")
+        iri = ox.NamedNode
+        return [f.value for (f,) in rows if type(f) is iri]  # blank nodes left out
+    return column
+
+
+def _sampled(report: Report, drawn: Sample | None) -> Report:
+    return report if drawn is None else dataclasses.replace(report, sample=drawn)
 
 
 def _stored_as_written(files: Sequence[Path]) -> bool:

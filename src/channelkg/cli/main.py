@@ -302,6 +302,21 @@ def queries(fmt: str, output: Path | None) -> None:
     "terms and the shapes that target it.",
 )
 @click.option(
+    "--sample",
+    metavar="N",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Validate N focus nodes drawn at random from all that the shapes target (as "
+    "--focus; all of them if there are fewer). The summary says how many of how many.",
+)
+@click.option(
+    "--seed",
+    metavar="S",
+    type=int,
+    default=None,
+    help="Seed of the --sample draw (default 0: the same graph gives the same sample).",
+)
+@click.option(
     "--shacl-engine",
     "engine",
     type=click.Choice(["auto", "sparql", "pyshacl"]),
@@ -315,7 +330,8 @@ def queries(fmt: str, output: Path | None) -> None:
 @output_option()
 def validate(
     files: tuple[Path, ...], shapes: Path | None, ontology: Path | None, reason: str,
-    store: str | None, focus: tuple[str, ...], engine: str, fmt: str, output: Path | None,
+    store: str | None, focus: tuple[str, ...], sample: int | None, seed: int | None,
+    engine: str, fmt: str, output: Path | None,
 ) -> None:
     """Check FILES (default: the bundled graph): syntax, literals, ckg: terms, SHACL.
 
@@ -330,6 +346,7 @@ def validate(
       channelkg validate - < new-facts.ttl
       channelkg validate --store oxigraph:kg.oxigraph --format json
       channelkg validate --store oxigraph:kg.oxigraph --focus syn-route-1
+      channelkg validate --store oxigraph:kg.oxigraph --sample 100 --seed 7
 
     On a terminal, a progress line names each shape being checked.
     """
@@ -340,12 +357,17 @@ def validate(
     stdin = any(is_stdio(f) for f in files)
     if stdin and len(files) > 1:
         raise click.UsageError("'-' (standard input) cannot be combined with other FILES")
+    if sample is not None and focus:
+        raise click.UsageError("--sample and --focus cannot be combined")
+    if seed is not None and sample is None:
+        raise click.UsageError("--seed needs --sample")
     bar = Progress()
     with bar.step("validating"):
         report = validate_input(() if stdin else files,
                                 stdin_text=read_stdin_text() if stdin else None,
                                 store=store, reason=reason, shapes=shapes, ontology=ontology,
-                                focus=focus, engine=engine, progress=bar)
+                                focus=focus, engine=engine, progress=bar, sample=sample,
+                                seed=seed)
     from channelkg.cli.terminal import render_table
 
     emit(report.text if fmt == "text" else render_table(validation_table(report), fmt, output),

@@ -153,12 +153,16 @@ def whatif_text(res: WhatIfResult, all_rows: bool = False, *, width: int | None 
 def validation_table(report: Report) -> Table:
     """Validation problems, one row each, with a JSON document of the whole report."""
     rows = [[p.location, p.kind, p.focus, p.path, p.message] for p in report.problems]
-    doc = {
+    doc: dict[str, object] = {
         "conforms": report.conforms,
         "source": report.source or [str(f) for f in report.files],
         "triples": report.triples,
         "problems": [dataclasses.asdict(p) for p in report.problems],
     }
+    if report.sample is not None:  # validate --sample: which focus nodes were checked
+        doc["sample"] = {"checked": len(report.sample.nodes), "total": report.sample.total,
+                         "seed": report.sample.seed,
+                         "nodes": [str(n) for n in report.sample.nodes]}
     return Table.of(["location", "kind", "focus", "path", "message"], rows, doc)
 
 
