@@ -27,11 +27,11 @@ from rdflib.namespace import DCTERMS, PROV, RDF, RDFS, XSD
 
 from channelkg import resources
 from channelkg.analysis.routes import routes as analysis
-from channelkg.sparql import reason
+from channelkg.graph.memory import KnowledgeGraph, from_rdflib, parse_file
 from channelkg.rdf.fileio import atomic_write_text
 from channelkg.rdf.namespaces import CKG, KGID, SCHEMA
-from channelkg.graph.memory import KnowledgeGraph, from_rdflib, parse_file
 from channelkg.rdf.terms import to_rdflib
+from channelkg.sparql import reason
 
 RESULTS = Path(__file__).resolve().parent / "results" / "analysis.json"
 

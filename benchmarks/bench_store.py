@@ -49,11 +49,11 @@ sys.path.insert(0, str(HERE))
 import pyoxigraph as ox  # noqa: E402
 from synthetic import parse_size, write_ntriples  # noqa: E402
 
-from channelkg.graph import disk as persist# noqa: E402, F401  (registers store runners)
-from channelkg.graph import remote# noqa: E402, F401  (registers store runners)
-from channelkg.sparql.query import bind, bind_values, list_queries, query, resolve  # noqa: E402
-from channelkg.resources import ontology_file  # noqa: E402
+from channelkg.graph import disk as persist  # noqa: E402, F401  (registers store runners)
+from channelkg.graph import remote  # noqa: E402, F401  (registers store runners)
 from channelkg.graph.memory import load  # noqa: E402
+from channelkg.resources import ontology_file  # noqa: E402
+from channelkg.sparql.query import bind, bind_values, list_queries, query, resolve  # noqa: E402
 
 JOIN = """PREFIX ckg: <https://w3id.org/channelkg/ontology#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>

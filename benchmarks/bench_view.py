@@ -39,11 +39,11 @@ from typing import Any
 import networkx as nx
 import pyoxigraph as ox
 
+from channelkg.graph.memory import KnowledgeGraph, from_quads, parse_file
 from channelkg.rdf.fileio import atomic_write_text
 from channelkg.render.network import to_networkx
-from channelkg.resources import ontology_file
-from channelkg.graph.memory import KnowledgeGraph, from_quads, parse_file
 from channelkg.render.page import PHYSICS_THRESHOLD, compute_layout, render_html
+from channelkg.resources import ontology_file
 
 RESULTS = Path(__file__).resolve().parent / "results" / "view.json"
 CKG = "https://w3id.org/channelkg/ontology#"

@@ -52,7 +52,7 @@ if [ "$(cd "$yasgui" && node -p "try { require('./node_modules/@zazuko/yasgui/pa
   (cd "$yasgui" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
 fi
 "$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
-"$PY" -m ruff check src tests
+"$PY" -m ruff check src tests benchmarks scripts
 "$PY" -m mypy --strict src/channelkg
 "$PY" -m channelkg check --fail-on warn
 # pytest in one worker per core (pytest-xdist); tests/conftest.py keeps the tests that
