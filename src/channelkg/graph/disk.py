@@ -11,22 +11,22 @@ oxigraph:PATH`` on any reading command opens it. The layout:
   ones are parsed again (a file whose time changed but whose SHA-256 did not is not
   reloaded); deleted files have their graph dropped, and new files in those folders
   are loaded;
+* ``PATH/channelkg-loaded/`` keeps each file's N-Triples as last loaded, so that a
+  changed file gets only the triples it gained and lost (:mod:`channelkg.graph.delta`);
 * queries see the union of the named graphs (pyoxigraph
   ``use_default_graph_as_union=True``), i.e. the same triples as the files loaded
   in memory. The backend's engine name is ``oxigraph-disk``;
 * the triples of dated facts sit in graphs keyed by their dates (``<file>#valid=…``,
   see :mod:`channelkg.graph.validity`), so ``--as-of`` is a query on some graphs.
 
-Changed files are all parsed (once each) before the store is touched, so a
-syntax error leaves the store and its manifest as they were; the parsed triples
-are then written into their graphs.
-While files are being replaced the manifest marks them as pending, so an interrupted
-load is repaired by the next one.
+Changed files are all parsed (once each) before the store is written to, so a syntax
+error leaves the store and its manifest as they were. While files are being applied
+the manifest marks them as pending, so an interrupted load is repaired by the next one.
 """
 
 from __future__ import annotations
 
-import hashlib
+import contextlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -37,7 +37,17 @@ import pyoxigraph as ox
 
 from channelkg import resources
 from channelkg.errors import InputError
+from channelkg.graph.background import Background
 from channelkg.graph.base import QueryResult
+from channelkg.graph.delta import (
+    apply_delta,
+    changed_lines,
+    drop_copy,
+    ntriples,
+    read_copy,
+    sha256_of,
+    write_copy,
+)
 from channelkg.graph.memory import (
     FORMATS,
     OxigraphGraph,
@@ -45,14 +55,13 @@ from channelkg.graph.memory import (
     parse_file,
     query_store,
 )
-from channelkg.graph.validity import DATE_PROPS, KEY_MARK, partition
+from channelkg.graph.validity import DATING_PROPS, KEY_MARK, partition
 from channelkg.graph.validity import placed as place
 
 MANIFEST = "channelkg-manifest.json"
 #: The layout of the store: 2 = dated triples in graphs keyed by their dates.
 LAYOUT = 2
 ENGINE = "oxigraph-disk"
-_UNION_TRIPLES = "SELECT DISTINCT ?s ?p ?o WHERE { ?s ?p ?o }"
 
 Progress = Callable[[str], None]
 
@@ -115,14 +124,6 @@ class DiskKnowledgeGraph(OxigraphGraph):
 def graph_name(path: Path) -> ox.NamedNode:
     """The named graph that holds one file: its absolute ``file:`` URI."""
     return ox.NamedNode(path.resolve().as_uri())
-
-
-def _sha256(path: Path) -> str:
-    h = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            h.update(block)
-    return h.hexdigest()
 
 
 def read_manifest(folder: Path) -> dict[str, dict[str, object]]:
@@ -215,11 +216,6 @@ def check_file(path: Path) -> list[ox.Quad]:
     return parse_file(path)
 
 
-def _store_quads(store: ox.Store, quads: list[ox.Quad], graph: ox.NamedNode) -> None:
-    """Put a parsed file into one named graph (every graph of a dataset file too)."""
-    store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, graph) for q in quads)
-
-
 def _file_graphs(store: ox.Store, graph: ox.NamedNode) -> list[ox.NamedNode]:
     """A file's graph and the graphs its dated triples were keyed into."""
     prefix = graph.value + KEY_MARK
@@ -228,15 +224,9 @@ def _file_graphs(store: ox.Store, graph: ox.NamedNode) -> list[ox.NamedNode]:
     return [*keyed, graph] if store.contains_named_graph(graph) else keyed
 
 
-def _remove_file_graph(store: ox.Store, graph: ox.NamedNode) -> None:
-    """Drop a file's graph and the graphs its dated triples were keyed into."""
-    for g in _file_graphs(store, graph):
-        store.remove_graph(g)
-
-
 def _dated_in(store: ox.Store, graphs: Sequence[ox.NamedNode]) -> set[Any]:
     """The facts a file dates (subjects of its date triples), read from its graphs."""
-    dated = [ox.NamedNode(str(p)) for p in DATE_PROPS]
+    dated = [ox.NamedNode(str(p)) for p in DATING_PROPS]
     return {q.subject for g in graphs for p in dated
             for q in store.quads_for_pattern(None, p, None, g)}
 
@@ -249,35 +239,68 @@ def _graph_size(store: ox.Store, graph: ox.NamedNode) -> int:
 Changed = list[tuple[str, Path, list[ox.Quad]]]
 
 
+def _prefetch(folder: Path, old: Mapping[str, dict[str, object]],
+              files: Sequence[tuple[str, Path, bool]], open_store: bool) -> dict[object, Any]:
+    """What a load needs besides the parses, fetched while the changed files are parsed:
+    the store opened read-write, the copies of the files as last loaded (see
+    :mod:`channelkg.graph.delta`) and the SHA-256 of the files not hashed yet."""
+    out: dict[object, Any] = {"store": _open_rw(folder) if open_store else None}
+    for key, f, hash_it in files:
+        out["copy", key] = read_copy(folder, old.get(key))
+        if hash_it:
+            with contextlib.suppress(OSError):  # hashed again, the error shown, by the caller
+                out["sha", key] = sha256_of(f)
+    return out
+
+
 def _parse_changed(wanted: Mapping[str, Path], old: Mapping[str, dict[str, object]],
-                   report: LoadReport, say: Progress,
-                   ) -> tuple[dict[str, dict[str, object]], Changed]:
+                   report: LoadReport, say: Progress, folder: Path, *, open_store: bool,
+                   ) -> tuple[dict[str, dict[str, object]], Changed, dict[object, Any]]:
     """Compare files with the manifest; parse (once) those that changed.
 
-    Returns the new manifest records and the changed files with their quads.
+    A file whose size and time are those recorded is unchanged; one of the same size is
+    hashed first (a new time alone does not reload it); one of another size is parsed
+    while :func:`_prefetch` runs on a second thread. Returns the new manifest records, the
+    changed files with their quads, and what was prefetched. A syntax error is raised
+    first; then an error of the prefetch (a store open in another process).
     """
     new: dict[str, dict[str, object]] = {}
-    changed: Changed = []
+    todo: list[tuple[str, Path, dict[str, object]]] = []
     for key, f in wanted.items():
         if not f.is_file():
             raise InputError("no such file", str(f))
         st = f.stat()
-        rec = old.get(key)
-        stat = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-        if rec and not rec.get("pending") and all(rec.get(k) == v for k, v in stat.items()):
-            new[key] = rec
+        rec = old.get(key) or {}
+        stat: dict[str, object] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        fresh = bool(rec) and not rec.get("pending")
+        if fresh and all(rec.get(k) == v for k, v in stat.items()):
+            new[key] = dict(rec)
             report.unchanged.append(f)
             continue
-        digest = _sha256(f)
-        if rec and not rec.get("pending") and rec.get("sha256") == digest:
-            new[key] = {**rec, **stat}
-            report.unchanged.append(f)
-            continue
-        say(f"parsing {f}")
-        changed.append((key, f, check_file(f)))
-        new[key] = {"graph": graph_name(f).value, "sha256": digest, **stat}
-        (report.reloaded if rec else report.added).append(f)
-    return new, changed
+        if fresh and rec.get("size") == st.st_size:
+            digest = sha256_of(f)
+            if rec.get("sha256") == digest:
+                new[key] = {**rec, **stat}
+                report.unchanged.append(f)
+                continue
+            stat["sha256"] = digest
+        todo.append((key, f, stat))
+    pre = Background(_prefetch, folder, old, [(k, f, "sha256" not in st) for k, f, st in todo],
+                  open_store)
+    changed: Changed = []
+    try:
+        for key, f, stat in todo:
+            say(f"parsing {f}")
+            changed.append((key, f, check_file(f)))
+            new[key] = {"graph": graph_name(f).value, **stat}
+            (report.reloaded if key in old else report.added).append(f)
+    except BaseException:
+        pre.discard()
+        raise
+    fetched: dict[object, Any] = pre.result()
+    for key, f, _stat in todo:
+        new[key].setdefault("sha256", fetched.pop(("sha", key), None) or sha256_of(f))
+    return new, changed, fetched
 
 
 def load_into(
@@ -319,56 +342,115 @@ def load_into(
     say = progress or (lambda _msg: None)
 
     old = read_manifest(folder) if folder.is_dir() else {}
-    new, changed = _parse_changed(wanted, old, report, say)
-    gone = sorted(set(old) - set(wanted))
-
     own = store is None
+    # An existing store is opened on the second thread while the files are parsed.
+    new, changed, fetched = _parse_changed(wanted, old, report, say, folder,
+                                           open_store=own and is_store(folder))
+    gone = sorted(set(old) - set(wanted))
     if store is None:
-        folder.mkdir(parents=True, exist_ok=True)
-        store = _open_rw(folder)
+        store = fetched.pop("store")
     try:
-        recovering = any(rec.get("pending") for rec in old.values())
-        if changed or gone:
-            _apply(store, folder, old, new, changed, gone, folders, report, say,
-                   full=recovering or not _keyed(folder))
-        elif not _keyed(folder):
-            partition(store, say)
-            store.flush()
-        for key, rec in new.items():  # a store from before the counts were kept: once each
-            if not isinstance(rec.get("quads"), int) and isinstance(rec.get("graph"), str):
-                graphs = _file_graphs(store, ox.NamedNode(str(rec["graph"])))
-                new[key] = {**rec, "quads": sum(_graph_size(store, g) for g in graphs)}
-        if new != old or not is_store(folder) or not _keyed(folder) or (
-                folders is not None and folders != read_folders(folder)):
-            _write_manifest(folder, new, folders)
-        # The store's size from the manifest's counts: no count of every quad.
-        report.triples = sum(int(str(rec.get("quads", 0))) for rec in new.values())
+        if store is None:
+            folder.mkdir(parents=True, exist_ok=True)
+            store = _open_rw(folder)
+        copies = {key: fetched.pop(("copy", key), None) for key, _f, _q in changed}
+        _update(store, folder, old, new, changed, gone, folders, report, say, copies)
     finally:
+        fetched.clear()
         if own:
             del store
     return report
 
 
+def _update(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
+            new: dict[str, dict[str, object]], changed: Changed, gone: list[str],
+            folders: list[tuple[str, bool]] | None, report: LoadReport, say: Progress,
+            copies: Mapping[str, bytes | None]) -> None:
+    """Bring an open store and its manifest to the new records (see :func:`load_into`)."""
+    recovering = any(rec.get("pending") for rec in old.values())
+    if changed or gone:
+        _apply(store, folder, old, new, changed, gone, folders, report, say, copies,
+               full=recovering or not _keyed(folder))
+    elif not _keyed(folder):
+        partition(store, say)
+        store.flush()
+    for key, rec in new.items():  # a store from before the counts were kept: once each
+        if not isinstance(rec.get("quads"), int) and isinstance(rec.get("graph"), str):
+            graphs = _file_graphs(store, ox.NamedNode(str(rec["graph"])))
+            new[key] = {**rec, "quads": sum(_graph_size(store, g) for g in graphs)}
+    if new != old or not is_store(folder) or not _keyed(folder) or (
+            folders is not None and folders != read_folders(folder)):
+        _write_manifest(folder, new, folders)
+    # The store's size from the manifest's counts: no count of every quad.
+    report.triples = sum(int(str(rec.get("quads", 0))) for rec in new.values())
+
+
 def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
            new: dict[str, dict[str, object]], changed: Changed, gone: list[str],
            folders: Sequence[tuple[str, bool]] | None, report: LoadReport, say: Progress,
-           *, full: bool) -> None:
-    """Replace the changed files' graphs and drop the gone ones, journalled.
+           copies: Mapping[str, bytes | None], *, full: bool) -> None:
+    """Apply the changed files to their graphs and drop the gone ones, journalled.
 
     First the manifest marks every changed and gone file as pending (a gone file stays
     listed until its graph is dropped), so a load killed at any moment is repaired by
     the next one, which reloads what is pending and places every dated triple again
-    (``full``). Otherwise only the triples of the changed files and of the facts whose
-    dates they changed are placed by their dates: the cost follows the changed files.
+    (``full``). Otherwise a changed file whose copy as last loaded is at hand gets only
+    the difference (:mod:`channelkg.graph.delta`), any other is replaced whole, and only
+    the triples they add and those of the facts whose dates they changed are placed by
+    their dates: the cost follows the changes, not the store.
     """
     pending = {k: dict(v) for k, v in old.items()}
     for key in gone:
         pending[key]["pending"] = True
     for key, _f, _q in changed:
         pending[key] = {"graph": new[key]["graph"], "pending": True}
-    _write_manifest(folder, pending, folders)
+    marking = Background(_write_manifest, folder, pending, folders)
+    # While the marks are written: each file as N-Triples, compared with its copy and
+    # written as its new one (a copy is trusted only once the manifest vouches for it).
+    work = []
+    for key, f, quads in changed:
+        text = ntriples(quads)
+        was = None if full else copies.get(key)
+        work.append((key, f, quads, text, None if was is None else changed_lines(was, text),
+                     Background(write_copy, folder, str(new[key]["graph"]), text)))
+    try:
+        marking.result()
+        touched = _drop_gone(store, folder, old, gone, report, say)
+        for key, f, quads, text, delta, _w in work:
+            g = ox.NamedNode(str(new[key]["graph"]))
+            moved = None if delta is None else apply_delta(store, g, *delta, text)
+            if delta is not None and moved is not None:
+                say(f"{f}: {len(delta[0])} triples removed, {len(delta[1])} added")
+                touched |= moved
+                new[key]["quads"] = (int(str(old[key]["quads"])) - len(delta[0])
+                                     + len(delta[1]))
+            else:
+                say(f"loading {len(quads)} triples from {f}")
+                touched |= _replace(store, g, quads, full=full)
+                # Each distinct triple of the file sits in exactly one of its graphs.
+                new[key]["quads"] = len({(q.subject, q.predicate, q.object) for q in quads})
+            if quads:  # the file's graph is listed, as a fresh load lists it, even if empty
+                store.add_graph(g)
+            elif store.contains_named_graph(g):
+                store.remove_graph(g)
+            report.quads_loaded += len(quads)
+        if full:
+            partition(store, say)
+        else:  # the facts whose dates changed: their triples in the other files move
+            partition(store, say, nodes=touched)
+        store.flush()
+    except BaseException:
+        for *_rest, writer in work:
+            writer.discard()
+        raise
+    for key, *_rest, writer in work:
+        new[key]["copy"] = writer.result()
+
+
+def _drop_gone(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
+               gone: list[str], report: LoadReport, say: Progress) -> set[Any]:
+    """Drop the graphs of the files that left the store; return the facts they dated."""
     touched: set[Any] = set()
-    dated = {ox.NamedNode(str(p)) for p in DATE_PROPS}
     for key in gone:
         g = old[key].get("graph")
         if isinstance(g, str):
@@ -377,27 +459,24 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
             touched |= _dated_in(store, graphs)
             for name in graphs:
                 store.remove_graph(name)
+            drop_copy(folder, g)
         report.removed.append(key)
-    for key, f, quads in changed:
-        g = ox.NamedNode(str(new[key]["graph"]))
-        say(f"loading {len(quads)} triples from {f}")
-        graphs = _file_graphs(store, g)
-        touched |= _dated_in(store, graphs)
-        for name in graphs:
-            store.remove_graph(name)
-        if full:
-            _store_quads(store, quads, g)
-        else:  # straight into the graphs their dates call for
-            store.bulk_extend(place(store, quads, g))
-        # Each distinct triple of the file sits in exactly one of its graphs.
-        new[key]["quads"] = len({(q.subject, q.predicate, q.object) for q in quads})
-        touched |= {q.subject for q in quads if q.predicate in dated}
-        report.quads_loaded += len(quads)
+    return touched
+
+
+def _replace(store: ox.Store, g: ox.NamedNode, quads: list[ox.Quad], *, full: bool,
+             ) -> set[Any]:
+    """Replace a file's graphs whole; return the facts it dated before and now."""
+    dated = {ox.NamedNode(str(p)) for p in DATING_PROPS}
+    graphs = _file_graphs(store, g)
+    touched = _dated_in(store, graphs)
+    for name in graphs:
+        store.remove_graph(name)
     if full:
-        partition(store, say)
-    else:  # the facts whose dates changed: their triples in the other files move
-        partition(store, say, nodes=touched)
-    store.flush()
+        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, g) for q in quads)
+    else:  # straight into the graphs their dates call for
+        store.bulk_extend(place(store, quads, g))
+    return touched | {q.subject for q in quads if q.predicate in dated}
 
 
 def open_disk(folder: Path | str, *, refresh: bool = True, read_only: bool = False,

@@ -262,18 +262,25 @@ def _graph_for(base: str, intervals: list[Interval]) -> Any:
 
 def placed(store: ox.Store, quads: Sequence[Any], graph: Any) -> list[Any]:
     """The quads of one file, each in ``graph`` or in the keyed graph its dated facts call
-    for, their dates read from the quads and (for facts dated elsewhere) the store: what
-    :func:`partition` would make of them, without writing them twice."""
+    for, their dates and date precision read from the quads and (for facts dated
+    elsewhere) the store: what :func:`partition` would make of them, without writing them
+    twice."""
     import pyoxigraph as ox
 
     nodes = {t for q in quads for t in (q.subject, q.object)
              if isinstance(t, ox.NamedNode | ox.BlankNode)}
     preds = {ox.NamedNode(str(p)) for p in DATE_PROPS}
+    prec = ox.NamedNode(str(CKG.datePrecision))
     dates_at = ox.Store()  # the date triples of both, so the earliest date wins as in a store
     dates_at.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads
-                    if q.predicate in preds)
+                    if q.predicate in preds or q.predicate == prec)
     dates_at.extend(ox.Quad(q.subject, q.predicate, q.object) for n in nodes for p in preds
                     for q in store.quads_for_pattern(n, p, None, None))
+    # The precision of the facts dated here or elsewhere, wherever it is stated.
+    dated = {q.subject for q in dates_at.quads_for_pattern(None, None, None, None)
+             if q.predicate in preds}
+    dates_at.extend(ox.Quad(q.subject, q.predicate, q.object) for n in dated
+                    for q in store.quads_for_pattern(n, prec, None, None))
     spans = {n: d.interval() for n, d in store_dates(dates_at).items()}
     graph_for: dict[tuple[Any, Any], Any] = {}
     out = []

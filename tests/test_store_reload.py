@@ -1,0 +1,232 @@
+"""Reloading an on-disk store after edits: it then holds what a fresh load of the files gives.
+
+Every edit below is loaded into one store by a reload (which applies the difference to
+the store where it can), and the result is compared with a store built from nothing out
+of the same files: every quad with its graph (so the keyed graphs of dated facts too),
+blank nodes up to renaming, and the manifest.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import zlib
+from pathlib import Path
+from urllib.parse import quote
+
+import pyoxigraph as ox
+import pytest
+from rdflib import BNode, Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+
+from channelkg.errors import InputError
+from channelkg.graph.delta import COPIES, copy_path
+from channelkg.graph.disk import MANIFEST, load_into, open_disk, read_manifest
+
+CKG = "https://w3id.org/channelkg/ontology#"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+HEAD = f"@prefix ckg: <{CKG}> .\n@prefix xsd: <{XSD}> .\n@prefix e: <urn:e:> .\n"
+
+
+def _rdflib(term: ox.NamedNode | ox.BlankNode | ox.Literal) -> URIRef | BNode | Literal:
+    if isinstance(term, ox.NamedNode):
+        return URIRef(term.value)
+    if isinstance(term, ox.BlankNode):
+        return BNode(term.value)
+    return Literal(term.value, lang=term.language,
+                   datatype=None if term.language else URIRef(term.datatype.value))
+
+
+def store_state(folder: Path) -> tuple[set[tuple[str, str, str, str]], Graph, dict[str, object]]:
+    """A store's quads without blank nodes and its named graphs (empty ones too), those
+    with them (the graph folded into the predicate, so that one renaming must fit every
+    graph), and its manifest (without the records of the copies, whose size follows the
+    labels of anonymous blank nodes)."""
+    store = ox.Store.read_only(str(folder))
+    plain: set[tuple[str, str, str, str]] = {
+        ("graph", "", "", g.value) for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
+    blank = Graph()
+    for q in store.quads_for_pattern(None, None, None, None):
+        assert isinstance(q.graph_name, ox.NamedNode), q  # nothing in the default graph
+        g = q.graph_name.value
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
+            blank.add((_rdflib(q.subject), URIRef("urn:in:" + quote(f"{q.predicate.value} {g}")),
+                       _rdflib(q.object)))
+        else:
+            plain.add((str(q.subject), str(q.predicate), str(q.object), g))
+    del store
+    manifest = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
+    for rec in manifest["files"].values():
+        assert not rec.get("pending")
+        rec.pop("copy")
+    return plain, blank, manifest
+
+
+def assert_as_fresh(folder: Path, files: list[Path], scratch: Path) -> None:
+    """The store at ``folder`` holds what a fresh load of ``files`` gives."""
+    fresh = scratch / f"fresh-{len(list(scratch.glob('fresh-*')))}"
+    load_into(fresh, files=files)
+    got, want = store_state(folder), store_state(fresh)
+    assert got[0] == want[0]
+    assert len(got[1]) == len(want[1]) and isomorphic(got[1], want[1])
+    assert got[2] == want[2]
+    for key, rec in read_manifest(folder).items():  # each copy: the file, as its record says
+        copy, text = rec["copy"], copy_path(folder, str(rec["graph"])).read_bytes()
+        assert isinstance(copy, dict) and copy == {"size": len(text), "crc32": zlib.crc32(text)}
+        assert isomorphic(Graph().parse(data=text, format="nt"), Graph().parse(key))
+
+
+def _load(folder: Path, files: list[Path]) -> list[str]:
+    said: list[str] = []
+    load_into(folder, files=files, progress=said.append)
+    return said
+
+
+A = HEAD + """
+e:f1 a ckg:Claim ; ckg:validFrom "2020-01-01"^^xsd:date ; ckg:validTo "2024-01-01"^^xsd:date ;
+    e:count "1"^^xsd:integer, "01"^^xsd:integer ; e:flag true .
+e:f2 a ckg:Claim ; ckg:statedOn "2021-06-01"^^xsd:date ; ckg:datePrecision "month" ;
+    e:note "two" .
+e:f3 a ckg:Claim ; ckg:validFrom "2019-03-01"^^xsd:date ; e:about e:f1 .
+_:x e:p e:f1 ; e:q "labelled" .
+e:f1 e:has [ e:r "anonymous" ; e:s ( 1 2 ) ] .
+e:plain e:label "undated" .
+"""
+B = HEAD + """
+e:f1 e:label "f1 from b" .
+e:f2 e:label "f2 from b" .
+e:f4 ckg:validFrom "2018-01-01"^^xsd:date ; e:label "f4" .
+"""
+C = HEAD + 'e:f4 ckg:datePrecision "year" ; e:about e:f2 .\n'
+
+EDITS: list[tuple[str, str, str]] = [
+    ("add a triple", "a", A + 'e:f1 e:extra "new" .\n'),
+    ("remove a triple", "a", A.replace(' e:note "two" ', ' ')),
+    ("change a literal", "a", A.replace('"undated"', '"still undated"')),
+    ("move a fact's start", "a", A.replace('"2020-01-01"', '"2021-02-01"')),
+    ("end an open fact", "a", A.replace('e:f3 a ckg:Claim ;',
+                                        'e:f3 a ckg:Claim ; ckg:validTo "2023-01-01"^^xsd:date ;')),
+    ("date a plain node", "a", A + 'e:plain ckg:validFrom "2022-01-01"^^xsd:date .\n'),
+    ("undate a fact", "a", A.replace('ckg:statedOn "2021-06-01"^^xsd:date ; ', '')),
+    ("change a precision", "c", C.replace('"year"', '"month"')),
+    ("precision elsewhere goes", "c", HEAD + "e:f4 e:about e:f2 .\n"),
+    ("drop one of two forms of a number", "a", A.replace(', "01"^^xsd:integer', '')),
+    ("drop the other form", "a", A.replace('"1"^^xsd:integer, ', '')),
+    ("change a labelled blank node", "a", A.replace('"labelled"', '"relabelled"')),
+    ("change an anonymous blank node", "a", A.replace('"anonymous"', '"still anonymous"')),
+    ("reorder the lines", "b", HEAD + "\n".join(reversed(B[len(HEAD):].splitlines()))
+     + "\n"),
+    ("state a triple twice", "b", B + 'e:f1 e:label "f1 from b" .\n'),
+    ("empty a file", "b", HEAD),
+    ("dates into a file about them", "b", B + 'e:f1 ckg:validFrom "2010-01-01"^^xsd:date .\n'),
+]
+
+
+@pytest.mark.parametrize("what,name,text", EDITS, ids=[e[0] for e in EDITS])
+def test_a_reload_after_an_edit_holds_what_a_fresh_load_gives(
+        tmp_path: Path, what: str, name: str, text: str) -> None:
+    files = {n: tmp_path / f"{n}.ttl" for n in "abc"}
+    for n, body in zip("abc", (A, B, C), strict=True):
+        files[n].write_text(body, encoding="utf-8")
+    folder = tmp_path / "store"
+    load_into(folder, files=list(files.values()))
+    assert_as_fresh(folder, list(files.values()), tmp_path)
+    files[name].write_text(text, encoding="utf-8")
+    said = _load(folder, list(files.values()))
+    assert any("triples removed" in s for s in said), said  # the difference, not the file
+    assert_as_fresh(folder, list(files.values()), tmp_path)
+    files[name].write_text({"a": A, "b": B, "c": C}[name], encoding="utf-8")  # and back
+    _load(folder, list(files.values()))
+    assert_as_fresh(folder, list(files.values()), tmp_path)
+
+
+def test_a_file_left_out_and_taken_back(tmp_path: Path) -> None:
+    files = [tmp_path / f"{n}.ttl" for n in "abc"]
+    for f, body in zip(files, (A, B, C), strict=True):
+        f.write_text(body, encoding="utf-8")
+    folder = tmp_path / "store"
+    load_into(folder, files=files)
+    load_into(folder, files=[files[0], files[2]])  # b's labels of a's facts go
+    assert_as_fresh(folder, [files[0], files[2]], tmp_path)
+    assert len(list((folder / COPIES).iterdir())) == 2
+    load_into(folder, files=files)
+    assert_as_fresh(folder, files, tmp_path)
+    files[2].unlink()  # a deleted file leaves the store when it opens
+    open_disk(folder).close()
+    assert_as_fresh(folder, files[:2], tmp_path)
+
+
+def _synthetic(rnd: random.Random, n: int) -> list[str]:
+    lines = []
+    for i in range(n):
+        s = f"<urn:f:{i}>"
+        lines.append(f"{s} <{CKG}validFrom> \"20{rnd.randint(10, 29)}-0{rnd.randint(1, 9)}-01\""
+                     f"^^<{XSD}date> .")
+        if rnd.random() < 0.3:
+            lines.append(f"{s} <{CKG}validTo> \"2030-01-01\"^^<{XSD}date> .")
+        lines.append(f'{s} <urn:p:label> "fact {i}" .')
+        lines.append(f"{s} <urn:p:next> <urn:f:{rnd.randrange(n)}> .")
+    return lines
+
+
+def test_random_edits_keep_the_store_as_fresh(tmp_path: Path) -> None:
+    """Random line edits (add, drop, change a date, move) to two files about each other."""
+    rnd = random.Random(7)
+    a, b = tmp_path / "a.nt", tmp_path / "b.nt"
+    la, lb = _synthetic(rnd, 60), [f'<urn:f:{i}> <urn:p:seen> "b {i}" .' for i in range(0, 60, 3)]
+    folder = tmp_path / "store"
+    for rnd_round in range(12):
+        for lines in (la, lb)[: 1 + rnd_round % 2]:
+            for _ in range(rnd.randint(1, 4)):
+                op, i = rnd.random(), rnd.randrange(len(lines))
+                if op < 0.3:
+                    lines.pop(i)
+                elif op < 0.6:
+                    lines.insert(i, rnd.choice(_synthetic(rnd, 60)))
+                elif op < 0.8:
+                    lines[i] = lines[i].replace("-0", "-1", 1).replace("fact", "Fact")
+                else:
+                    lines.insert(rnd.randrange(len(lines)), lines.pop(i))
+        a.write_text("\n".join(la) + "\n", encoding="utf-8")
+        b.write_text("\n".join(lb) + "\n", encoding="utf-8")
+        load_into(folder, files=[a, b])
+        assert_as_fresh(folder, [a, b], tmp_path)
+
+
+@pytest.mark.parametrize("damage", ["missing", "changed", "truncated"])
+def test_a_damaged_copy_means_a_whole_replacement(tmp_path: Path, damage: str) -> None:
+    files = [tmp_path / f"{n}.ttl" for n in "abc"]
+    for f, body in zip(files, (A, B, C), strict=True):
+        f.write_text(body, encoding="utf-8")
+    folder = tmp_path / "store"
+    load_into(folder, files=files)
+    copy = copy_path(folder, str(read_manifest(folder)[str(files[0].resolve())]["graph"]))
+    if damage == "missing":
+        copy.unlink()
+    elif damage == "changed":  # same size, another triple: only the CRC tells
+        copy.write_bytes(copy.read_bytes().replace(b"undated", b"UNDATED"))
+    else:
+        copy.write_bytes(copy.read_bytes()[:-20])
+    files[0].write_text(A.replace('"undated"', '"still undated"'), encoding="utf-8")
+    said = _load(folder, files)
+    assert any(s.startswith("loading ") for s in said) and not any(
+        "triples removed" in s for s in said), said
+    assert_as_fresh(folder, files, tmp_path)
+
+
+def test_a_syntax_error_leaves_store_manifest_and_copies_as_they_were(tmp_path: Path) -> None:
+    files = [tmp_path / f"{n}.ttl" for n in "abc"]
+    for f, body in zip(files, (A, B, C), strict=True):
+        f.write_text(body, encoding="utf-8")
+    folder = tmp_path / "store"
+    load_into(folder, files=files)
+    before = store_state(folder), (folder / MANIFEST).read_bytes(), {
+        p.name: p.read_bytes() for p in (folder / COPIES).iterdir()}
+    files[1].write_text(B + "e:f1 e:label 'unterminated .\n", encoding="utf-8")
+    with pytest.raises(InputError) as err:
+        load_into(folder, files=files)
+    assert err.value.location.startswith(f"{files[1]}:") and err.value.location.count(":") >= 2
+    after = store_state(folder), (folder / MANIFEST).read_bytes(), {
+        p.name: p.read_bytes() for p in (folder / COPIES).iterdir()}
+    assert after[1:] == before[1:] and after[0][0] == before[0][0]
+    assert isomorphic(after[0][1], before[0][1])
