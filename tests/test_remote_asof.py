@@ -158,6 +158,30 @@ def test_a_flat_graph_answers_every_shipped_query_without_a_copy(
         _no_copy(view, sent)
 
 
+def test_past_the_tested_limit_a_flat_graph_is_read_through_a_copy(
+        flat: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """More hidden facts than ``MAX_TESTED`` in the exists form: the view copies (the
+    rows stay the copy's), and under the limit the same view is rewritten."""
+    from channelkg.graph import asof
+    from channelkg.model.dates import parse_date
+    from channelkg.sparql.query import run
+
+    day = parse_date("2024-07-09", "--as-of")
+    kg = remote.open_store(flat, timeout=60)
+    view = kg.visible_on(day)
+    assert isinstance(view, asof.AsOfView) and view.form() is not None
+    hidden = len(view.hidden)
+    monkeypatch.setattr(asof, "MAX_TESTED", hidden - 1)
+    assert view.form() is None and view.rewritten("SELECT * WHERE { ?s ?p ?o }") is None
+    sent = _pages_read(monkeypatch)
+    local = load(engine="oxigraph")
+    text = "SELECT ?s ?o WHERE { ?s a ?o }"
+    assert norm(run(view, text)) == norm(run(asof.AsOfView(local, day, rewrite=False), text))
+    assert view._local is not None or [t for t in sent if "?s ?p ?o" in t]
+    monkeypatch.setattr(asof, "MAX_TESTED", hidden)
+    assert view.form() is not None
+
+
 def test_the_known_mode_on_a_flat_graph_is_rewritten_too(
         flat: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from channelkg.graph.asof import AsOfView

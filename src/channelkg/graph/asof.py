@@ -43,6 +43,12 @@ if TYPE_CHECKING:
 #: such a query reads a copy (see ``benchmarks/results/asof.md``).
 MAX_GRAPHS = 256
 
+#: Most hidden facts a server is sent in the ``exists`` form of the rewrite; it tests
+#: each row against the whole list, which at 2,810 hidden facts made queries 29 to 975
+#: times slower than on a local copy (``benchmarks/results/asof-remote.md``). Past it
+#: the view reads a copy of the visible triples; ``push --keyed`` avoids both.
+MAX_TESTED = 256
+
 
 class AsOfView(KnowledgeGraph):
     """The as-of view of ``base`` on :attr:`as_of` (see the module docstring).
@@ -101,13 +107,17 @@ class AsOfView(KnowledgeGraph):
     def form(self) -> Form | None:
         """How the backend is sent the rewrite: the standard form on Oxigraph, the form a
         SPARQL server was found to answer correctly (its ``asof_form()``, a probe made
-        once per store); ``None``: not rewritten."""
+        once per store), unless that is the ``exists`` form and more than
+        :data:`MAX_TESTED` facts are hidden; ``None``: not rewritten."""
         from channelkg.graph.asof_filter import STANDARD
 
         if self.base.engine.startswith("oxigraph"):
             return STANDARD
         probe = getattr(self.base, "asof_form", None)
-        return probe() if callable(probe) else None
+        form: Form | None = probe() if callable(probe) else None
+        if form is not None and form.once and len(self.hidden) > MAX_TESTED:
+            return None
+        return form
 
     def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
         if s is not None and s in self.hidden or o is not None and o in self.hidden:
