@@ -75,7 +75,8 @@ class Job:
 class Reply:
     """A worker's answer: HTTP status, media type, body and extra headers.
 
-    ``seconds``: how long the worker took to answer (set by the worker's loop).
+    ``seconds``: how long the worker took to answer, ``cpu``: the CPU time it spent on
+    it (both set by the worker's loop).
     """
 
     status: int
@@ -83,6 +84,7 @@ class Reply:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    cpu: float = 0.0
 
 
 def error_reply(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
@@ -299,12 +301,13 @@ def _worker_main(conn: Any, served: Served) -> None:
             job = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:  # a job with its own run(kg) (an entity page) answers itself
             reply = job.run(kg) if hasattr(job, "run") else execute(kg, job)
         except Exception as err:  # never let a worker die on one query
             reply = error_reply(500, f"internal error: {type(err).__name__}: {err}")
         reply.seconds = time.perf_counter() - start
+        reply.cpu = time.process_time() - cpu
         try:
             conn.send(reply)
         except (OSError, ValueError):
