@@ -25,9 +25,10 @@ worker. The server process holds one more copy of in-memory data.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Any
 
 from channelkg.serve.workers import Job, Reply, WorkerPool, execute
@@ -46,6 +47,10 @@ SLACK = 4
 #: the server process: a query that waits (for a disk, say) rather than computes stays
 #: in the workers.
 WALL = 10
+#: A known query that costs more CPU time than this (seconds) is handed to an idle worker
+#: when the same event-loop step already answered a query in the server process: with
+#: many clients, workers run such queries on the other CPUs meanwhile.
+SHARE = 0.0005
 #: The largest answer (bytes) whose query becomes known: the most the server process
 #: builds for one answer (1,000 rows are about 200 KB).
 MAX_BODY = 1 << 20
@@ -77,6 +82,8 @@ class Known:
         self.size = size
         self.runs = 0  #: queries answered in the server process
         self._known: OrderedDict[tuple[Any, ...], float] = OrderedDict()
+        self._handed: Counter[tuple[Any, ...]] = Counter()  # requests handed to workers
+        self._step = False  # has this event-loop step answered a query here?
 
     def __contains__(self, job: Job) -> bool:
         key = _key(job)
@@ -84,10 +91,15 @@ class Known:
 
     async def answer(self, pool: WorkerPool, job: Job) -> Reply:
         """The reply to a job: in this process if it is known cheap, else by a worker."""
-        reply = self.direct(job)
-        if reply is not None:
-            return reply
         key = _key(job)
+        if key is not None and self._handed[key] > 0:  # handed to a worker by direct()
+            self._handed[key] -= 1
+            if not self._handed[key]:
+                del self._handed[key]
+        else:
+            reply = self.direct(job, pool)
+            if reply is not None:
+                return reply
         reply = await pool.acall(job)
         if key is None or reply.status != 200:
             return reply
@@ -105,14 +117,21 @@ class Known:
         return (reply.status == 200 and reply.cpu <= slack * self.limit
                 and reply.seconds <= WALL * self.limit and len(reply.body) <= MAX_BODY)
 
-    def direct(self, job: Job) -> Reply | None:
+    def direct(self, job: Job, pool: WorkerPool | None = None) -> Reply | None:
         """The reply to a known cheap job, run in this process; None: a worker answers.
 
-        A known job that ran long here, failed or answered too much is forgotten.
+        A known job that ran long here, failed or answered too much is forgotten. One
+        that costs more than :data:`SHARE` goes to a worker of ``pool`` instead when
+        one is free and this event-loop step already answered a query here.
         """
         key = _key(job)
-        if key is None or key not in self._known:
+        cost = None if key is None else self._known.get(key)
+        if key is None or cost is None:
             return None
+        if cost > SHARE and self._step and pool is not None and pool.free():
+            self._handed[key] += 1
+            return None
+        self._begin_step()
         self._known.move_to_end(key)
         reply = self._execute(job)
         self.runs += 1
@@ -121,6 +140,20 @@ class Known:
         else:
             self._known.pop(key, None)
         return reply if reply.status == 200 else None
+
+    def _begin_step(self) -> None:
+        """Note that this event-loop step answers a query here (until the next step)."""
+        if self._step:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside an event loop: there are no steps
+            return
+        self._step = True
+        loop.call_soon(self._end_step)
+
+    def _end_step(self) -> None:
+        self._step = False
 
     def _execute(self, job: Job) -> Reply:
         start, cpu = time.perf_counter(), time.thread_time()
@@ -145,5 +178,5 @@ def plain_oxigraph(kg: Any) -> bool:
     return type(kg) in (OxigraphGraph, DiskKnowledgeGraph)
 
 
-__all__ = ["LIMIT", "MAX_BODY", "MAX_TEXT", "SLACK", "VARYING", "WALL", "Known",
+__all__ = ["LIMIT", "MAX_BODY", "MAX_TEXT", "SHARE", "SLACK", "VARYING", "WALL", "Known",
            "plain_oxigraph"]

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from channelkg.serve.cheap import Known
 from channelkg.serve.guard import CSP, EXPOSED, SECURITY_HEADERS, Policy
 from channelkg.serve.protocol import Refusal, read_get
-from channelkg.serve.workers import Job, refused
+from channelkg.serve.workers import Job, WorkerPool, refused
 
 #: Longest request (line and headers) read here; h11 takes longer ones.
 MAX_HEAD = 8192
@@ -87,10 +87,14 @@ class Direct:
         known: the known cheap queries and the server's copy of the graph.
         policy: the front door's policy (hosts, CORS).
         max_rows: the endpoint's row limit.
+        pool: the workers, to which a known query may be handed (see
+            :meth:`~channelkg.serve.cheap.Known.direct`).
     """
 
-    def __init__(self, known: Known, policy: Policy, max_rows: int) -> None:
+    def __init__(self, known: Known, policy: Policy, max_rows: int,
+                 pool: WorkerPool | None = None) -> None:
         self.known = known
+        self.pool = pool
         self.policy = policy
         self.max_rows = max_rows
         self._read: OrderedDict[bytes, Read | None] = OrderedDict()
@@ -140,7 +144,7 @@ class Direct:
         read = self.read(data)
         if read is None:
             return None
-        reply = self.known.direct(read.job)
+        reply = self.known.direct(read.job, self.pool)
         if reply is None:
             return None
         if self._date[0] is not default_headers:

@@ -407,6 +407,10 @@ class WorkerPool:
                            f"{self.queue_limit} requests wait; try again",
                            {"Retry-After": str(max(1, round(self.timeout)))})
 
+    def free(self) -> bool:
+        """Is a worker idle, with no request waiting for one?"""
+        return self._pending < self.size
+
     def call(self, job: Job) -> Reply:
         """Run a job on an idle worker (blocking); kill the worker at the deadline."""
         with self._lock:
