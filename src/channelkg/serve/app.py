@@ -11,7 +11,8 @@
   parse gets HTTP 400 with the parser's message.
 * Limits: queries run in worker processes with a time limit, a row limit and a bounded
   wait (:mod:`channelkg.serve.workers`); a query a worker answered fast is then answered
-  in the server process (:mod:`channelkg.serve.cheap`); connections are capped and slow
+  in the server process (:mod:`channelkg.serve.cheap`), and a plain GET of one straight
+  from the request's bytes (:mod:`channelkg.serve.direct`); connections are capped and slow
   or idle clients dropped (:mod:`channelkg.serve.transport`); the Host header is
   checked, bodies are bounded, CORS is off unless asked for, and every answer carries
   security headers (:mod:`channelkg.serve.guard`).
@@ -33,6 +34,7 @@ from channelkg import resources
 from channelkg.errors import ChannelKGError, InputError
 from channelkg.graph.open import GraphSpec, open_graph
 from channelkg.serve.cheap import Known, plain_oxigraph
+from channelkg.serve.direct import Direct
 from channelkg.serve.guard import MAX_BODY, Guard, Policy
 from channelkg.serve.protocol import Refusal, is_update, read_query
 from channelkg.serve.results import FORMATS, negotiate, render, results_xml
@@ -273,9 +275,11 @@ def serve(graph: GraphSpec, *, options: Options | None = None,
             if announce:
                 announce(_announce(opts, shown, port))
             logging.getLogger("uvicorn.error").addFilter(RateLimit())
+            direct = None if known is None else Direct(known, opts.policy(), opts.max_rows, pool)
             config = uvicorn.Config(app, host=opts.host, port=port, log_level="warning",
                                     access_log=False, timeout_graceful_shutdown=5,
-                                    http=protocol_class(opts.limits), server_header=False,
+                                    http=protocol_class(opts.limits, direct),
+                                    server_header=False,
                                     timeout_keep_alive=max(1, round(opts.limits.idle_timeout)))
             uvicorn.Server(config).run(sockets=[sock])
         finally:

@@ -2,18 +2,22 @@
 
 A worker answers every query the first time. The graph cannot change while it is served
 (files are loaded once, a store is opened read-only), and a query that calls no random
-function does the same work every time it runs on it. So a query whose worker answered
-HTTP 200 within :attr:`Known.limit` seconds (at most 2 ms, and at most a fiftieth of
-the time limit) with an answer of at most :data:`MAX_BODY` bytes is *known cheap*: the
-next requests with the same text, dataset, format and row limit run it on the server's
-event loop, which saves two process hops and the copy of the answer between processes.
+function does the same work every time it runs on it. So a query on which its worker
+spent at most :attr:`Known.limit` seconds of CPU time (at most 2 ms, and at most a
+fiftieth of the time limit), answering HTTP 200 within :data:`WALL` times that limit of
+wall-clock time and with at most :data:`MAX_BODY` bytes, is *known cheap*: the next
+requests with the same text, dataset, format and row limit run it on the server's event
+loop, which saves two process hops and the copy of the answer between processes. The
+decision is made on the time measured; the size bound only keeps what the server
+process builds for one answer small (1 MiB; 1,000 rows are about 200 KB). It is CPU
+time rather than wall-clock time, since on a loaded machine a query may wait for a CPU
+longer than it runs.
 
 A query that ran longer never becomes known, so a runaway query still runs in a worker,
 which is killed at the time limit; and the event loop, which serves no other connection
-while it runs a query, is never held for long. A known query that takes more than four
-times the limit in the server process (a loaded machine) is forgotten and goes back to
-the workers. (Longer queries, of 1,000 rows say, were measured slower in the server
-process than in a worker at one client, and no faster at 16: benchmarks/bench_serve.py.)
+while it runs a query, is never held for long. A known query that takes more than
+:data:`SLACK` times the limit of CPU time in the server process, or more than
+:data:`WALL` times it in all, is forgotten and goes back to the workers.
 Only a plain Oxigraph graph (files or an ``oxigraph:`` store; no view, no reasoning, no
 other engine) is kept in the server process; with any other graph every query runs in a
 worker. The server process holds one more copy of in-memory data.
@@ -21,9 +25,10 @@ worker. The server process holds one more copy of in-memory data.
 
 from __future__ import annotations
 
+import asyncio
 import re
 import time
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 from typing import Any
 
 from channelkg.serve.workers import Job, Reply, WorkerPool, execute
@@ -33,12 +38,22 @@ from channelkg.serve.workers import Job, Reply, WorkerPool, execute
 VARYING = re.compile(r"rand|uuid|\\u", re.IGNORECASE)
 #: Longest query text that is remembered (the memory of the table stays small).
 MAX_TEXT = 4096
-#: The longest a worker's answer may take for its query to become known.
+#: The most CPU time a worker may spend on a query for it to become known (seconds).
 LIMIT = 0.002
-#: The largest answer (bytes) whose query becomes known: a long answer (1,000 rows is
-#: about 200 KB) holds the event loop while it is serialized, which costs the other
-#: clients more than the process hops it saves.
-MAX_BODY = 32 * 1024
+#: A known query may take this many times :data:`LIMIT` of CPU time in the server
+#: process (a machine under load runs slower) before it is forgotten.
+SLACK = 4
+#: Wall-clock time, in :data:`LIMIT`\ s, that a known query may take, in a worker or in
+#: the server process: a query that waits (for a disk, say) rather than computes stays
+#: in the workers.
+WALL = 10
+#: A known query that costs more CPU time than this (seconds) is handed to an idle worker
+#: when the same event-loop step already answered a query in the server process: with
+#: many clients, workers run such queries on the other CPUs meanwhile.
+SHARE = 0.0005
+#: The largest answer (bytes) whose query becomes known: the most the server process
+#: builds for one answer (1,000 rows are about 200 KB).
+MAX_BODY = 1 << 20
 
 
 def _key(job: Job) -> tuple[Any, ...] | None:
@@ -67,6 +82,8 @@ class Known:
         self.size = size
         self.runs = 0  #: queries answered in the server process
         self._known: OrderedDict[tuple[Any, ...], float] = OrderedDict()
+        self._handed: Counter[tuple[Any, ...]] = Counter()  # requests handed to workers
+        self._step = False  # has this event-loop step answered a query here?
 
     def __contains__(self, job: Job) -> bool:
         key = _key(job)
@@ -75,36 +92,77 @@ class Known:
     async def answer(self, pool: WorkerPool, job: Job) -> Reply:
         """The reply to a job: in this process if it is known cheap, else by a worker."""
         key = _key(job)
-        cost = None if key is None else self._known.get(key)
-        if key is not None and cost is not None:
-            self._known.move_to_end(key)
-            reply = self._execute(job)
-            self.runs += 1
-            if reply.status != 200 or reply.seconds > 4 * self.limit \
-                    or len(reply.body) > MAX_BODY:
-                self._known.pop(key, None)
-            else:
-                self._known[key] = reply.seconds
-            if reply.status == 200:
+        if key is not None and self._handed[key] > 0:  # handed to a worker by direct()
+            self._handed[key] -= 1
+            if not self._handed[key]:
+                del self._handed[key]
+        else:
+            reply = self.direct(job, pool)
+            if reply is not None:
                 return reply
         reply = await pool.acall(job)
         if key is None or reply.status != 200:
             return reply
-        if reply.seconds <= self.limit and len(reply.body) <= MAX_BODY:
-            self._known[key] = reply.seconds
+        if self._fits(reply, 1):
+            self._known[key] = reply.cpu
             while len(self._known) > self.size:
                 self._known.popitem(last=False)
         else:  # it ran long this time: it is not known (any longer)
             self._known.pop(key, None)
         return reply
 
+    def _fits(self, reply: Reply, slack: float) -> bool:
+        """Did the reply come within ``slack`` times the limit of CPU time, within the
+        wall-clock bound, and with at most :data:`MAX_BODY` bytes?"""
+        return (reply.status == 200 and reply.cpu <= slack * self.limit
+                and reply.seconds <= WALL * self.limit and len(reply.body) <= MAX_BODY)
+
+    def direct(self, job: Job, pool: WorkerPool | None = None) -> Reply | None:
+        """The reply to a known cheap job, run in this process; None: a worker answers.
+
+        A known job that ran long here, failed or answered too much is forgotten. One
+        that costs more than :data:`SHARE` goes to a worker of ``pool`` instead when
+        one is free and this event-loop step already answered a query here.
+        """
+        key = _key(job)
+        cost = None if key is None else self._known.get(key)
+        if key is None or cost is None:
+            return None
+        if cost > SHARE and self._step and pool is not None and pool.free():
+            self._handed[key] += 1
+            return None
+        self._begin_step()
+        self._known.move_to_end(key)
+        reply = self._execute(job)
+        self.runs += 1
+        if self._fits(reply, SLACK):
+            self._known[key] = reply.cpu
+        else:
+            self._known.pop(key, None)
+        return reply if reply.status == 200 else None
+
+    def _begin_step(self) -> None:
+        """Note that this event-loop step answers a query here (until the next step)."""
+        if self._step:
+            return
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # called outside an event loop: there are no steps
+            return
+        self._step = True
+        loop.call_soon(self._end_step)
+
+    def _end_step(self) -> None:
+        self._step = False
+
     def _execute(self, job: Job) -> Reply:
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.thread_time()
         try:
             reply = execute(self.kg, job)
         except Exception:  # as in a worker, never a traceback: a worker answers instead
             reply = Reply(500, "", b"")
         reply.seconds = time.perf_counter() - start
+        reply.cpu = time.thread_time() - cpu
         return reply
 
     def close(self) -> None:
@@ -120,4 +178,5 @@ def plain_oxigraph(kg: Any) -> bool:
     return type(kg) in (OxigraphGraph, DiskKnowledgeGraph)
 
 
-__all__ = ["LIMIT", "MAX_BODY", "MAX_TEXT", "VARYING", "Known", "plain_oxigraph"]
+__all__ = ["LIMIT", "MAX_BODY", "MAX_TEXT", "SHARE", "SLACK", "VARYING", "WALL", "Known",
+           "plain_oxigraph"]

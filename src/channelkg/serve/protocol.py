@@ -98,15 +98,28 @@ def _dataset(pairs: list[tuple[str, str]]) -> tuple[list[str] | None, list[str] 
     return default or None, named or None
 
 
+def _url_pairs(raw_query: bytes) -> list[tuple[str, str]] | Refusal:
+    try:
+        return _pairs(raw_query.decode("utf-8"), "the URL's parameters")
+    except UnicodeDecodeError:
+        return Refusal(400, "the URL's parameters are not UTF-8")
+
+
+def read_get(raw_query: bytes, base: str) -> QueryRequest | Refusal:
+    """Read the query operation of a GET request from its query string, as
+    :func:`read_query` does; ``base``: the request's URL without query string."""
+    pairs = _url_pairs(raw_query)
+    if isinstance(pairs, Refusal):
+        return pairs
+    return _operation(pairs, None, base)
+
+
 async def read_query(request: Any, raw_query: bytes) -> QueryRequest | Refusal:
     """Read the query operation of a GET or POST request (see the module's rules).
 
     ``raw_query`` is the URL's query string; the body is read from ``request``.
     """
-    try:
-        url = _pairs(raw_query.decode("utf-8"), "the URL's parameters")
-    except UnicodeDecodeError:
-        return Refusal(400, "the URL's parameters are not UTF-8")
+    url = _url_pairs(raw_query)
     if isinstance(url, Refusal):
         return url
     pairs = list(url)
@@ -135,6 +148,12 @@ async def read_query(request: Any, raw_query: bytes) -> QueryRequest | Refusal:
             return Refusal(415, "POST a form (application/x-www-form-urlencoded, query=…) or "
                            "a query (application/sparql-query), not "
                            f"{media or 'a body without Content-Type'}")
+    return _operation(pairs, text, str(request.url.replace(query="", fragment="")))
+
+
+def _operation(pairs: list[tuple[str, str]], text: str | None,
+               base: str) -> QueryRequest | Refusal:
+    """The query operation of a request's parameters (and a query sent as the body)."""
     if any(k in ("update", "using-graph-uri", "using-named-graph-uri") for k, _ in pairs):
         return Refusal(403, READ_ONLY)
     queries = [v for k, v in pairs if k == "query"]
@@ -144,9 +163,9 @@ async def read_query(request: Any, raw_query: bytes) -> QueryRequest | Refusal:
         text = queries[0]
     fmts = [v for k, v in pairs if k == "format"]
     default, named = _dataset(pairs)
-    base = str(request.url.replace(query="", fragment=""))
     return QueryRequest(text=text, fmt=fmts[-1] if fmts else None, default_graphs=default,
                         named_graphs=named, base=base)
 
 
-__all__ = ["READ_ONLY", "QueryRequest", "Refusal", "is_update", "media_type", "read_query"]
+__all__ = ["READ_ONLY", "QueryRequest", "Refusal", "is_update", "media_type", "read_get",
+           "read_query"]

@@ -103,14 +103,41 @@ class Coalesced:
         return getattr(self.transport, name)
 
 
-def protocol_class(limits: Limits) -> type:
-    """uvicorn's h11 protocol class with the given :class:`Limits`."""
+def answer_directly(protocol: Any, data: bytes) -> bool:
+    """Answer a request of the direct path on an idle connection at once (its answer
+    written in one piece); False: the protocol's h11 connection reads it as usual."""
+    import h11
+
+    conn = protocol.conn
+    if conn.our_state is not h11.IDLE or conn.their_state is not h11.IDLE \
+            or conn.trailing_data[0] or protocol.flow.write_paused \
+            or protocol._read_timer is not None or protocol.transport.is_closing():
+        return False
+    out = protocol.answer(data, protocol.server_state.default_headers)
+    if out is None:
+        return False
+    protocol._unset_keepalive_if_required()
+    protocol.transport.write(out)
+    protocol.transport.flush()  # the Coalesced transport: sent now, in one piece
+    protocol.server_state.total_requests += 1
+    protocol.timeout_keep_alive_task = protocol.loop.call_later(
+        protocol.timeout_keep_alive, protocol.timeout_keep_alive_handler)
+    return True
+
+
+def protocol_class(limits: Limits, direct: Any = None) -> type:
+    """uvicorn's h11 protocol class with the given :class:`Limits`.
+
+    ``direct``: a :class:`~channelkg.serve.direct.Direct`, which answers the requests of
+    the direct path on idle connections (see :mod:`channelkg.serve.direct`).
+    """
     from uvicorn.protocols.http.h11_impl import H11Protocol
 
     class Bounded(H11Protocol):
         """H11Protocol with a connection cap, a header timeout and an idle timeout."""
 
         bounds = limits
+        answer = direct
 
         def connection_made(self, transport: Any) -> None:
             self._refused = len(self.connections) >= self.bounds.max_connections
@@ -151,6 +178,8 @@ def protocol_class(limits: Limits) -> type:
                 self._idle_timer.cancel()
                 self._idle_timer = None
             idle = self.cycle is None or self.cycle.response_complete
+            if idle and self.answer is not None and answer_directly(self, data):
+                return
             if idle and self._read_timer is None:
                 self._read_timer = self.loop.call_later(self.bounds.header_timeout,
                                                         self._expire)
@@ -178,4 +207,4 @@ def protocol_class(limits: Limits) -> type:
     return Bounded
 
 
-__all__ = ["Coalesced", "Limits", "RateLimit", "protocol_class"]
+__all__ = ["Coalesced", "Limits", "RateLimit", "answer_directly", "protocol_class"]

@@ -75,7 +75,8 @@ class Job:
 class Reply:
     """A worker's answer: HTTP status, media type, body and extra headers.
 
-    ``seconds``: how long the worker took to answer (set by the worker's loop).
+    ``seconds``: how long the worker took to answer, ``cpu``: the CPU time it spent on
+    it (both set by the worker's loop).
     """
 
     status: int
@@ -83,6 +84,7 @@ class Reply:
     body: bytes
     headers: dict[str, str] = field(default_factory=dict)
     seconds: float = 0.0
+    cpu: float = 0.0
 
 
 def error_reply(status: int, message: str, headers: dict[str, str] | None = None) -> Reply:
@@ -299,12 +301,13 @@ def _worker_main(conn: Any, served: Served) -> None:
             job = conn.recv()
         except (EOFError, OSError, KeyboardInterrupt):
             return
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         try:  # a job with its own run(kg) (an entity page) answers itself
             reply = job.run(kg) if hasattr(job, "run") else execute(kg, job)
         except Exception as err:  # never let a worker die on one query
             reply = error_reply(500, f"internal error: {type(err).__name__}: {err}")
         reply.seconds = time.perf_counter() - start
+        reply.cpu = time.process_time() - cpu
         try:
             conn.send(reply)
         except (OSError, ValueError):
@@ -403,6 +406,10 @@ class WorkerPool:
         return error_reply(503, f"all {self.size} query workers are busy and "
                            f"{self.queue_limit} requests wait; try again",
                            {"Retry-After": str(max(1, round(self.timeout)))})
+
+    def free(self) -> bool:
+        """Is a worker idle, with no request waiting for one?"""
+        return self._pending < self.size
 
     def call(self, job: Job) -> Reply:
         """Run a job on an idle worker (blocking); kill the worker at the deadline."""
