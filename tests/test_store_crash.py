@@ -16,6 +16,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pyoxigraph as ox
@@ -100,12 +101,25 @@ def test_kill_during_load_is_repaired_by_the_next_load(tmp_path: Path) -> None:
     out = proc.communicate(timeout=300)[0]
     took = float(out.split("done ")[1])
     assert _triples_per_file(folder) == _expected(files)
-    rnd = random.Random(14)
-    kills = 0
-    variant = 1
-    while kills < 12 and variant < 40:  # a load that ends before its kill does not count
+
+    def repaired(kills: int) -> None:
+        assert _triples_per_file(folder) == _expected(files), f"after kill {kills}"
+        assert not any(r.get("pending") for r in read_manifest(folder).values())
+
+    _kill_loads(folder, files, took, seed=14, wanted=12,
+                edit=lambda variant: _write(a, n, variant), check=repaired)
+
+
+def _kill_loads(folder: Path, files: list[Path], took: float, *, seed: int, wanted: int,
+                edit: Callable[[int], None], check: Callable[[int], None]) -> None:
+    """Edit, start a load in a child and kill it at a random moment within ``took``,
+    then load again and ``check``; until ``wanted`` loads were killed (a load that ends
+    before its kill does not count)."""
+    rnd = random.Random(seed)
+    kills, variant = 0, 1
+    while kills < wanted and variant < 40:
         variant += 1
-        _write(a, n, variant)
+        edit(variant)
         proc = _child(folder, files)
         assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
         time.sleep(rnd.uniform(0, took))
@@ -114,9 +128,8 @@ def test_kill_during_load_is_repaired_by_the_next_load(tmp_path: Path) -> None:
             kills += 1
         proc.wait(timeout=60)
         load_into(folder, files=files)  # the next load repairs
-        assert _triples_per_file(folder) == _expected(files), f"after kill {kills}"
-        assert not any(r.get("pending") for r in read_manifest(folder).values())
-    assert kills >= 12
+        check(kills)
+    assert kills >= wanted
 
 
 def test_a_gone_file_is_dropped_even_if_the_load_that_drops_it_is_killed(
@@ -156,21 +169,9 @@ def test_kill_during_a_reload_of_the_difference_is_repaired(tmp_path: Path) -> N
     out = _child(folder, files).communicate(timeout=300)[0]
     took = float(out.split("done ")[1])
     assert_as_fresh(folder, files, tmp_path)
-    rnd = random.Random(15)
-    kills, variant = 0, 1
-    while kills < 10 and variant < 40:
-        variant += 1
-        _redate(a, variant, n)
-        proc = _child(folder, files)
-        assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
-        time.sleep(rnd.uniform(0, took))
-        if proc.poll() is None:
-            os.kill(proc.pid, signal.SIGKILL)
-            kills += 1
-        proc.wait(timeout=60)
-        load_into(folder, files=files)  # the next load repairs
-        assert_as_fresh(folder, files, tmp_path)
-    assert kills >= 10
+    _kill_loads(folder, files, took, seed=15, wanted=10,
+                edit=lambda variant: _redate(a, variant, n),
+                check=lambda _kills: assert_as_fresh(folder, files, tmp_path))
 
 
 @pytest.mark.parametrize("edit", ["other file", "dates"])
