@@ -112,7 +112,7 @@ def test_a_direct_answer_is_the_usual_answer(server: Server, direct: Direct) -> 
 @pytest.mark.parametrize("variant", [
     "post", "head", "close", "content-length", "chunked", "two requests", "no host",
     "other host", "two hosts", "folded header", "update", "not known", "unfinished",
-    "long", "other path",
+    "long", "other path", "x-forwarded-proto", "x-forwarded-for", "forwarded",
 ])
 def test_every_other_request_takes_the_usual_way(server: Server, direct: Direct,
                                                   variant: str) -> None:
@@ -133,9 +133,34 @@ def test_every_other_request_takes_the_usual_way(server: Server, direct: Direct,
         "unfinished": get(port)[:-2],
         "long": get(port, extra=b"X-A: " + b"a" * 9000 + b"\r\n"),
         "other path": get(port, target=b"/named/x"),
+        "x-forwarded-proto": get(port, extra=b"X-Forwarded-Proto: https\r\n"),
+        "x-forwarded-for": get(port, extra=b"x-forwarded-for: 127.0.0.2\r\n"),
+        "forwarded": get(port, extra=b"Forwarded: proto=https\r\n"),
     }[variant]
     assert direct(request, DATE) is None
     assert direct(get(port), DATE) is not None
+
+
+def test_a_request_from_a_proxy_gets_the_usual_answer(server: Server, direct: Direct) -> None:
+    # The usual way takes the scheme from X-Forwarded-Proto (a proxy on 127.0.0.1), and
+    # so the base IRI: once the query is known, the answer must not change.
+    plain, forwarded = get(server.port), get(server.port, extra=b"X-Forwarded-Proto: https\r\n")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        for _ in range(3):  # known (on a machine not too busy) with the plain base
+            sock.sendall(plain)
+            status, headers, body = parts(read_answer(sock))
+        answers = []
+        for _ in range(3):
+            sock.sendall(forwarded)
+            answers.append(parts(read_answer(sock)))
+    http = f"http://127.0.0.1:{server.port}/here".encode()
+    assert http in body
+    # what the usual way answers: the same, with the scheme the proxy gave
+    https = body.replace(http, b"https" + http[4:])
+    length = (b"content-length", b"%d" % len(https))
+    expected = (status, sorted(length if k == length[0] else (k, v) for k, v in headers), https)
+    assert answers == [expected] * 3
+    assert direct(forwarded, DATE) is None
 
 
 def test_pipelined_and_closing_requests_are_answered_the_usual_way(server: Server) -> None:

@@ -4,7 +4,9 @@ A request on an idle keep-alive connection that arrives whole in one read and is
 nothing but a ``GET /sparql?…`` (or ``GET /?…``) over HTTP/1.1, with one ``Host``
 header the :class:`~channelkg.serve.guard.Policy` allows, no body and no header that
 changes how the connection goes on (``Content-Length``, ``Transfer-Encoding``,
-``Upgrade``, ``Expect``, a ``Connection`` other than ``keep-alive``), is read here:
+``Upgrade``, ``Expect``, a ``Connection`` other than ``keep-alive``) and no header a
+proxy adds (``Forwarded``, ``X-Forwarded-*``: the usual way may take the request's
+scheme, and so its base IRI, from them), is read here:
 its query operation by :func:`~channelkg.serve.protocol.read_get`, as every GET is.
 When its query is known cheap (:mod:`channelkg.serve.cheap`), it is answered here
 too, with the status line, the headers every answer carries (the security headers
@@ -40,7 +42,10 @@ _FIELD = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*((?:[!-~](?:[ \t]*[!-
 _HOST = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?")
 #: Headers that make a request something else than a plain GET.
 _OTHER = frozenset({b"content-length", b"transfer-encoding", b"upgrade", b"expect", b"te",
-                    b"trailer"})
+                    b"trailer", b"forwarded"})
+#: Headers a proxy adds: the usual way may read the scheme (the base IRI) or the client
+#: from them, so a request with any of them takes the usual way.
+_PROXY = b"x-forwarded-"
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def _fields(lines: Iterable[bytes]) -> dict[bytes, bytes] | None:
         if m is None:
             return None
         name = m.group(1).lower()
-        if name in fields or name in _OTHER:
+        if name in fields or name in _OTHER or name.startswith(_PROXY):
             return None
         fields[name] = m.group(2)
     connection = fields.get(b"connection")
