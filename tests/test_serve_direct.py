@@ -17,6 +17,7 @@ from channelkg.serve.cheap import Known
 from channelkg.serve.direct import Direct
 from channelkg.serve.guard import Policy
 from channelkg.serve.workers import Served, WorkerPool
+from channelkg.sparql import query as sparql_query
 from conftest import TINY
 from test_serve import Server, start_server, stop_server
 
@@ -161,6 +162,32 @@ def test_a_request_from_a_proxy_gets_the_usual_answer(server: Server, direct: Di
     expected = (status, sorted(length if k == length[0] else (k, v) for k, v in headers), https)
     assert answers == [expected] * 3
     assert direct(forwarded, DATE) is None
+
+
+def test_a_query_not_known_is_not_parsed_on_the_direct_path(
+        server: Server, direct: Direct, pool: WorkerPool, monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[str] = []
+    real = sparql_query.uses_service
+
+    def counted(text: str) -> bool:
+        checked.append(text)
+        return real(text)
+
+    monkeypatch.setattr(sparql_query, "uses_service", counted)
+    # "SERVICE" in a literal: the check would parse the whole query
+    text = MARKETS.replace("?code }", '?code FILTER(?code != "SERVICE 1") }')
+    request = get(server.port, text=text)
+    for _ in range(2):
+        assert direct(request, DATE) is None
+    assert checked == []  # never parsed: it is not known
+    read = direct.read(request)
+    assert read is not None
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(request)
+        status, _, body = parts(read_answer(sock))
+    assert status == b"HTTP/1.1 200 OK"
+    assert body == asyncio.run(pool.acall(read.job)).body  # the usual way's answer
+    assert checked == []  # (the server and its workers are other processes)
 
 
 def test_pipelined_and_closing_requests_are_answered_the_usual_way(server: Server) -> None:

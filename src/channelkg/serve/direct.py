@@ -30,7 +30,7 @@ from dataclasses import dataclass
 from channelkg.serve.cheap import Known
 from channelkg.serve.guard import CSP, EXPOSED, SECURITY_HEADERS, Policy
 from channelkg.serve.protocol import Refusal, read_get
-from channelkg.serve.workers import Job, WorkerPool, refused
+from channelkg.serve.workers import Job, WorkerPool
 
 #: Longest request (line and headers) read here; h11 takes longer ones.
 MAX_HEAD = 8192
@@ -127,10 +127,13 @@ class Direct:
             return None
         path = m.group(1).decode("ascii")
         req = read_get(m.group(2), f"http://{host}{path}")
+        # Nothing is parsed here (this runs on the event loop for every new request):
+        # only a known query is answered on this path, and whether it is known is a
+        # look-up in the table (Known.direct). An update or a SERVICE query never
+        # becomes known: a query is known only once a worker answered it with HTTP 200,
+        # and execute() answers either with HTTP 403 before it runs anything (the
+        # SERVICE check fails closed), here as in a worker; the usual way refuses it.
         if isinstance(req, Refusal) or req.text is None:
-            return None
-        update, service = refused(req.text)
-        if update or service:
             return None
         accept = fields.get(b"accept")
         job = Job(text=req.text, accept=None if accept is None else accept.decode("latin-1"),
