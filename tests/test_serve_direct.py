@@ -17,6 +17,7 @@ from channelkg.serve.cheap import Known
 from channelkg.serve.direct import Direct
 from channelkg.serve.guard import Policy
 from channelkg.serve.workers import Served, WorkerPool
+from channelkg.sparql import query as sparql_query
 from conftest import TINY
 from test_serve import Server, start_server, stop_server
 
@@ -112,7 +113,7 @@ def test_a_direct_answer_is_the_usual_answer(server: Server, direct: Direct) -> 
 @pytest.mark.parametrize("variant", [
     "post", "head", "close", "content-length", "chunked", "two requests", "no host",
     "other host", "two hosts", "folded header", "update", "not known", "unfinished",
-    "long", "other path",
+    "long", "other path", "x-forwarded-proto", "x-forwarded-for", "forwarded",
 ])
 def test_every_other_request_takes_the_usual_way(server: Server, direct: Direct,
                                                   variant: str) -> None:
@@ -133,9 +134,60 @@ def test_every_other_request_takes_the_usual_way(server: Server, direct: Direct,
         "unfinished": get(port)[:-2],
         "long": get(port, extra=b"X-A: " + b"a" * 9000 + b"\r\n"),
         "other path": get(port, target=b"/named/x"),
+        "x-forwarded-proto": get(port, extra=b"X-Forwarded-Proto: https\r\n"),
+        "x-forwarded-for": get(port, extra=b"x-forwarded-for: 127.0.0.2\r\n"),
+        "forwarded": get(port, extra=b"Forwarded: proto=https\r\n"),
     }[variant]
     assert direct(request, DATE) is None
     assert direct(get(port), DATE) is not None
+
+
+def test_a_request_from_a_proxy_gets_the_usual_answer(server: Server, direct: Direct) -> None:
+    # The usual way takes the scheme from X-Forwarded-Proto (a proxy on 127.0.0.1), and
+    # so the base IRI: once the query is known, the answer must not change.
+    plain, forwarded = get(server.port), get(server.port, extra=b"X-Forwarded-Proto: https\r\n")
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        for _ in range(3):  # known (on a machine not too busy) with the plain base
+            sock.sendall(plain)
+            status, headers, body = parts(read_answer(sock))
+        answers = []
+        for _ in range(3):
+            sock.sendall(forwarded)
+            answers.append(parts(read_answer(sock)))
+    http = f"http://127.0.0.1:{server.port}/here".encode()
+    assert http in body
+    # what the usual way answers: the same, with the scheme the proxy gave
+    https = body.replace(http, b"https" + http[4:])
+    length = (b"content-length", b"%d" % len(https))
+    expected = (status, sorted(length if k == length[0] else (k, v) for k, v in headers), https)
+    assert answers == [expected] * 3
+    assert direct(forwarded, DATE) is None
+
+
+def test_a_query_not_known_is_not_parsed_on_the_direct_path(
+        server: Server, direct: Direct, pool: WorkerPool, monkeypatch: pytest.MonkeyPatch) -> None:
+    checked: list[str] = []
+    real = sparql_query.uses_service
+
+    def counted(text: str) -> bool:
+        checked.append(text)
+        return real(text)
+
+    monkeypatch.setattr(sparql_query, "uses_service", counted)
+    # "SERVICE" in a literal: the check would parse the whole query
+    text = MARKETS.replace("?code }", '?code FILTER(?code != "SERVICE 1") }')
+    request = get(server.port, text=text)
+    for _ in range(2):
+        assert direct(request, DATE) is None
+    assert checked == []  # never parsed: it is not known
+    read = direct.read(request)
+    assert read is not None
+    with socket.create_connection(("127.0.0.1", server.port), timeout=30) as sock:
+        sock.sendall(request)
+        status, _, body = parts(read_answer(sock))
+    assert status == b"HTTP/1.1 200 OK"
+    assert body == asyncio.run(pool.acall(read.job)).body  # the usual way's answer
+    assert checked == []  # (the server and its workers are other processes)
 
 
 def test_pipelined_and_closing_requests_are_answered_the_usual_way(server: Server) -> None:

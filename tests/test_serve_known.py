@@ -80,6 +80,46 @@ def test_a_long_answer_never_leaves_the_workers(known: Known, pool: WorkerPool,
     assert known.runs == 0 and Job(text=MARKETS, accept=JSON, max_rows=50) not in known
 
 
+def test_a_query_the_usual_way_hands_to_a_worker_runs_here_next_time(
+        known: Known, pool: WorkerPool, monkeypatch: pytest.MonkeyPatch) -> None:
+    known.limit = 5.0
+    monkeypatch.setattr(cheap, "SHARE", 0.0)  # every known query may go to a free worker
+    job = Job(text=MARKETS, accept=JSON)
+    first = ask(known, pool, MARKETS)  # a worker answers: now known
+
+    async def one_step() -> Any:
+        assert known.direct(job, pool) is not None  # answered here: this step is taken
+        return await known.answer(pool, job)  # the same step: a worker answers
+
+    assert asyncio.run(one_step()).body == first.body
+    assert known.runs == 1 and not known._handed
+    assert ask(known, pool, MARKETS).body == first.body  # another step: here again
+    assert known.runs == 2
+
+
+def test_requests_handed_to_workers_are_forgotten_with_their_query(
+        known: Known, pool: WorkerPool, monkeypatch: pytest.MonkeyPatch) -> None:
+    known.limit = 5.0
+    known.size = 1
+    monkeypatch.setattr(cheap, "SHARE", 0.0)
+    job = Job(text=MARKETS, accept=JSON)
+    ask(known, pool, MARKETS)
+
+    async def one_step() -> None:
+        assert known.direct(job, pool) is not None
+        assert known.direct(job, pool) is None  # handed: the usual way would take it on
+
+    asyncio.run(one_step())
+    assert list(known._handed.values()) == [1]
+    ask(known, pool, MARKETS, max_rows=1)  # another query is known: this one is forgotten
+    assert job not in known and not known._handed
+    assert ask(known, pool, MARKETS).status == 200  # a worker answers it, and it is known
+    assert known.runs == 1 and job in known and not known._handed
+    asyncio.run(one_step())
+    assert asyncio.run(known.answer(pool, job)).status == 200  # the count is taken back
+    assert known.runs == 2 and not known._handed
+
+
 @pytest.mark.parametrize("text", [
     "SELECT ?x WHERE { BIND(RAND() AS ?x) }",
     "SELECT ?x WHERE { BIND(STRUUID() AS ?x) }",

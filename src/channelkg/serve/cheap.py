@@ -82,7 +82,9 @@ class Known:
         self.size = size
         self.runs = 0  #: queries answered in the server process
         self._known: OrderedDict[tuple[Any, ...], float] = OrderedDict()
-        self._handed: Counter[tuple[Any, ...]] = Counter()  # requests handed to workers
+        # Requests direct() handed to workers that answer() has not taken on yet; only
+        # for known queries (forgotten with them), so never more entries than ``size``.
+        self._handed: Counter[tuple[Any, ...]] = Counter()
         self._step = False  # has this event-loop step answered a query here?
 
     def __contains__(self, job: Job) -> bool:
@@ -92,12 +94,10 @@ class Known:
     async def answer(self, pool: WorkerPool, job: Job) -> Reply:
         """The reply to a job: in this process if it is known cheap, else by a worker."""
         key = _key(job)
-        if key is not None and self._handed[key] > 0:  # handed to a worker by direct()
-            self._handed[key] -= 1
-            if not self._handed[key]:
-                del self._handed[key]
-        else:
-            reply = self.direct(job, pool)
+        if key is not None and self._handed.get(key):  # handed to a worker by direct()
+            self._take_back(key)
+        elif key is not None:
+            reply, _ = self._here(key, job, pool)
             if reply is not None:
                 return reply
         reply = await pool.acall(job)
@@ -106,10 +106,21 @@ class Known:
         if self._fits(reply, 1):
             self._known[key] = reply.cpu
             while len(self._known) > self.size:
-                self._known.popitem(last=False)
+                self._forget(next(iter(self._known)))
         else:  # it ran long this time: it is not known (any longer)
-            self._known.pop(key, None)
+            self._forget(key)
         return reply
+
+    def _take_back(self, key: tuple[Any, ...]) -> None:
+        """One request handed to a worker by :meth:`direct` is now on its way there."""
+        self._handed[key] -= 1
+        if self._handed[key] <= 0:
+            del self._handed[key]
+
+    def _forget(self, key: tuple[Any, ...]) -> None:
+        """The query is not known (any longer): a worker answers it next time."""
+        self._known.pop(key, None)
+        self._handed.pop(key, None)
 
     def _fits(self, reply: Reply, slack: float) -> bool:
         """Did the reply come within ``slack`` times the limit of CPU time, within the
@@ -122,15 +133,27 @@ class Known:
 
         A known job that ran long here, failed or answered too much is forgotten. One
         that costs more than :data:`SHARE` goes to a worker of ``pool`` instead when
-        one is free and this event-loop step already answered a query here.
+        one is free and this event-loop step already answered a query here; the request
+        is then counted, so that :meth:`answer`, which the usual way calls next for it,
+        hands it on rather than deciding again.
         """
         key = _key(job)
-        cost = None if key is None else self._known.get(key)
-        if key is None or cost is None:
+        if key is None:
             return None
-        if cost > SHARE and self._step and pool is not None and pool.free():
+        reply, handed = self._here(key, job, pool)
+        if handed:
             self._handed[key] += 1
-            return None
+        return reply
+
+    def _here(self, key: tuple[Any, ...], job: Job,
+              pool: WorkerPool | None) -> tuple[Reply | None, bool]:
+        """:meth:`direct` without the count: the reply (or None) and whether the job
+        was handed to a worker."""
+        cost = self._known.get(key)
+        if cost is None:
+            return None, False
+        if cost > SHARE and self._step and pool is not None and pool.free():
+            return None, True
         self._begin_step()
         self._known.move_to_end(key)
         reply = self._execute(job)
@@ -138,8 +161,8 @@ class Known:
         if self._fits(reply, SLACK):
             self._known[key] = reply.cpu
         else:
-            self._known.pop(key, None)
-        return reply if reply.status == 200 else None
+            self._forget(key)
+        return (reply if reply.status == 200 else None), False
 
     def _begin_step(self) -> None:
         """Note that this event-loop step answers a query here (until the next step)."""

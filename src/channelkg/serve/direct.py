@@ -4,7 +4,9 @@ A request on an idle keep-alive connection that arrives whole in one read and is
 nothing but a ``GET /sparql?…`` (or ``GET /?…``) over HTTP/1.1, with one ``Host``
 header the :class:`~channelkg.serve.guard.Policy` allows, no body and no header that
 changes how the connection goes on (``Content-Length``, ``Transfer-Encoding``,
-``Upgrade``, ``Expect``, a ``Connection`` other than ``keep-alive``), is read here:
+``Upgrade``, ``Expect``, a ``Connection`` other than ``keep-alive``) and no header a
+proxy adds (``Forwarded``, ``X-Forwarded-*``: the usual way may take the request's
+scheme, and so its base IRI, from them), is read here:
 its query operation by :func:`~channelkg.serve.protocol.read_get`, as every GET is.
 When its query is known cheap (:mod:`channelkg.serve.cheap`), it is answered here
 too, with the status line, the headers every answer carries (the security headers
@@ -28,7 +30,7 @@ from dataclasses import dataclass
 from channelkg.serve.cheap import Known
 from channelkg.serve.guard import CSP, EXPOSED, SECURITY_HEADERS, Policy
 from channelkg.serve.protocol import Refusal, read_get
-from channelkg.serve.workers import Job, WorkerPool, refused
+from channelkg.serve.workers import Job, WorkerPool
 
 #: Longest request (line and headers) read here; h11 takes longer ones.
 MAX_HEAD = 8192
@@ -40,7 +42,10 @@ _FIELD = re.compile(rb"([!#$%&'*+.^_`|~0-9A-Za-z-]+):[ \t]*((?:[!-~](?:[ \t]*[!-
 _HOST = re.compile(r"[A-Za-z0-9.-]+(?::[0-9]{1,5})?|\[[0-9A-Fa-f:.]+\](?::[0-9]{1,5})?")
 #: Headers that make a request something else than a plain GET.
 _OTHER = frozenset({b"content-length", b"transfer-encoding", b"upgrade", b"expect", b"te",
-                    b"trailer"})
+                    b"trailer", b"forwarded"})
+#: Headers a proxy adds: the usual way may read the scheme (the base IRI) or the client
+#: from them, so a request with any of them takes the usual way.
+_PROXY = b"x-forwarded-"
 
 
 @dataclass(frozen=True)
@@ -59,7 +64,7 @@ def _fields(lines: Iterable[bytes]) -> dict[bytes, bytes] | None:
         if m is None:
             return None
         name = m.group(1).lower()
-        if name in fields or name in _OTHER:
+        if name in fields or name in _OTHER or name.startswith(_PROXY):
             return None
         fields[name] = m.group(2)
     connection = fields.get(b"connection")
@@ -122,10 +127,13 @@ class Direct:
             return None
         path = m.group(1).decode("ascii")
         req = read_get(m.group(2), f"http://{host}{path}")
+        # Nothing is parsed here (this runs on the event loop for every new request):
+        # only a known query is answered on this path, and whether it is known is a
+        # look-up in the table (Known.direct). An update or a SERVICE query never
+        # becomes known: a query is known only once a worker answered it with HTTP 200,
+        # and execute() answers either with HTTP 403 before it runs anything (the
+        # SERVICE check fails closed), here as in a worker; the usual way refuses it.
         if isinstance(req, Refusal) or req.text is None:
-            return None
-        update, service = refused(req.text)
-        if update or service:
             return None
         accept = fields.get(b"accept")
         job = Job(text=req.text, accept=None if accept is None else accept.decode("latin-1"),
