@@ -377,11 +377,16 @@ def query_store(
         raise QueryError(f"SPARQL syntax error: {err}") from None
     except (OSError, ValueError, RuntimeError) as err:
         raise QueryError(f"query failed: {err}") from None
+    unsupported: tuple[Any, ...] = ()
     try:
         with quiet_rdflib():
             return _convert(res, max_rows, native)
+    except InputError as err:  # a triple term: drop the results here, in their thread
+        unsupported = err.args
     except (OSError, ValueError, RuntimeError) as err:
         raise QueryError(f"query failed: {err}") from None
+    del res
+    raise InputError(*unsupported)
 
 
 def check_query(text: str) -> None:
