@@ -238,3 +238,27 @@ def test_native_param_values_bind_the_same_text() -> None:
                     bind_values(nq.text, {k: native[k]})
             else:
                 assert bind_values(nq.text, {k: native[k]}) == expected
+
+
+TRIPLE_TERM = "<<( <http://a/b> <http://a/c> <http://a/d> )>>"
+
+
+@pytest.mark.parametrize(("text", "formats"), [
+    (f"SELECT ?t WHERE {{ BIND({TRIPLE_TERM} AS ?t) }}", ("table", "csv", "tsv", "json", "md")),
+    (f"SELECT ?n ?t WHERE {{ VALUES ?n {{ 1 2 }} BIND({TRIPLE_TERM} AS ?t) }}", ("json",)),
+    (f"CONSTRUCT {{ <http://a/x> <http://a/y> {TRIPLE_TERM} }} WHERE {{}}",
+     ("turtle", "nt", "json-ld")),
+])
+def test_a_triple_term_in_a_result_is_a_usage_error(text: str, formats: tuple[str, ...]) -> None:
+    from click.testing import CliRunner
+
+    from channelkg.cli import cli
+
+    for opts in ([], ["--reason", "rdfs"], ["--safe-csv"]):
+        for fmt in formats:
+            res = CliRunner().invoke(cli, ["query", text, "-f", fmt, "--data", str(TINY), *opts])
+            assert res.exit_code == 2, (fmt, opts, res.output)
+            assert res.stdout == ""
+            assert res.stderr.strip() == ("Error: RDF 1.2 triple terms (<< … >>) are not "
+                                          "supported: <http://a/b> <http://a/c> <http://a/d>")
+            assert "Traceback" not in res.output and "RuntimeError" not in res.output

@@ -253,3 +253,39 @@ def test_a_node_is_labelled_the_same_by_every_command(runner: CliRunner, tmp_pat
     assert g.nodes["kgid:nl"]["label"] == "Narnia"
     res = runner.invoke(cli, ["routes", "--market", "plainland", "-f", "json", *d])
     assert res.exit_code == 0 and json.loads(res.output)["market"] == "kgid:pl"
+
+
+def test_kinds_hold_rdflib_classes_and_kind_iris_their_iris() -> None:
+    from rdflib import URIRef
+    from rdflib.namespace import OWL
+
+    from channelkg.model import resolve as mod
+    from channelkg.rdf.namespaces import CKG
+
+    assert CKG.Market in mod.KINDS["market"]
+    assert OWL.Class in mod.KINDS["class"]
+    assert set(mod.KINDS) == set(mod.KIND_IRIS)
+    for kind, classes in mod.KINDS.items():
+        assert all(type(c) is URIRef for c in classes), kind
+        assert tuple(str(c) for c in classes) == mod.KIND_IRIS[kind] == mod.kind_iris(kind)
+        assert mod.kind_classes(kind) == classes
+    assert mod.kind_classes("org") == (CKG.Organization,)
+    assert mod.KINDS is mod.KINDS
+    with pytest.raises(ValueError, match="unknown kind"):
+        mod.kind_classes("planet")
+    with pytest.raises(AttributeError):
+        mod.KINDZ  # noqa: B018
+
+
+def test_name_index_literals_are_the_backends_terms() -> None:
+    import pyoxigraph as ox
+    from rdflib import Literal
+
+    from channelkg.rdf.terms import text_of
+
+    on_ox = NameIndex.of(load([CHANNELS]))
+    on_rdflib = NameIndex.of(load([CHANNELS], engine="rdflib"))
+    assert all(isinstance(o, ox.Literal) for v in on_ox.names.values() for _, o in v)
+    assert all(isinstance(o, Literal) for v in on_rdflib.names.values() for _, o in v)
+    assert ({s: sorted((p, text_of(o)) for p, o in v) for s, v in on_ox.names.items()}
+            == {s: sorted((p, text_of(o)) for p, o in v) for s, v in on_rdflib.names.items()})

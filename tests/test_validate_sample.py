@@ -175,7 +175,7 @@ def test_more_than_there_are_checks_all(tmp_path: Path) -> None:
     assert _lines(every.problems) == _lines(full.problems)
     assert every.text.splitlines()[-1] == (
         f"{len(every.problems)} problem(s) in {len(FAILING)} file(s), "
-        f"{total} of {total} focus nodes checked (sample, seed 0)")
+        f"{total} of {total} focus IRIs checked (sample, seed 0; blank nodes not sampled)")
 
 
 def _store(tmp_path: Path, *files: Path) -> str:
@@ -215,8 +215,8 @@ def test_cli_sample_of_a_store_text_and_json(tmp_path: Path) -> None:
     assert keyed(got["problems"]) == keyed(whole["problems"]) and keyed(got["problems"])
     assert len(text.output.splitlines()) == len(got["problems"]) + 1
     assert text.output.splitlines()[-1] == (
-        f"{len(got['problems'])} problem(s) in {spec}, 40 of {sample['total']} focus nodes "
-        "checked (sample, seed 9)")
+        f"{len(got['problems'])} problem(s) in {spec}, 40 of {sample['total']} focus IRIs "
+        "checked (sample, seed 9; blank nodes not sampled)")
 
 
 @pytest.mark.parametrize(("args", "message"), [
@@ -244,5 +244,57 @@ def test_the_help_example_runs(tmp_path: Path) -> None:
     res = CliRunner().invoke(cli, ["validate", "--store", spec, "--sample", "100", "--seed", "7"])
     assert res.exit_code == 0, res.output
     total = len(_pyshacl_targets(_graph(expand_paths(None)), _graph([resources.shapes_file()])))
-    assert re.fullmatch(f"ok: {re.escape(spec)}, 100 of {total} focus nodes checked "
-                        r"\(sample, seed 7\), \d+ triples, no problems\n", res.output), res.output
+    assert re.fullmatch(f"ok: {re.escape(spec)}, 100 of {total} focus IRIs checked "
+                        r"\(sample, seed 7; blank nodes not sampled\), \d+ triples, "
+                        r"no problems\n", res.output), res.output
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"sample": 3, "focus": [URIRef("http://x/a")]}, "--sample and --focus cannot be combined"),
+    ({"sample": 3, "focus": []}, "--sample and --focus cannot be combined"),
+    ({"seed": 3}, "--seed needs --sample"),
+])
+def test_the_library_refuses_what_the_command_refuses(kwargs: dict, message: str) -> None:
+    from channelkg.check.validate import validate
+    from channelkg.errors import InputError
+
+    with pytest.raises(InputError) as err:
+        validate([SHACL / "or-fail.ttl"], **kwargs)
+    assert str(err.value) == message
+    res = CliRunner().invoke(cli, ["validate", str(SHACL / "or-fail.ttl"), "--sample", "3",
+                                   "--focus", "kgid:c"])
+    assert res.output.strip().splitlines()[-1] == "Error: --sample and --focus cannot be combined"
+    with pytest.raises(InputError, match="^--sample and --focus cannot be combined$"):
+        validate_input([SHACL / "or-fail.ttl"], sample=3, focus=("kgid:no-such-node",))
+
+
+BLANK_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> . @prefix ex: <http://x/> .
+ex:S a sh:NodeShape ; sh:targetClass ex:C ; sh:property [ sh:path ex:p ; sh:minCount 1 ] .
+"""
+
+
+@pytest.mark.parametrize("engine", ["auto", "pyshacl"])
+def test_blank_focus_nodes_are_not_sampled_and_the_summary_says_so(
+    engine: str, tmp_path: Path,
+) -> None:
+    from channelkg.check.validate import validate
+
+    shapes, data = tmp_path / "shapes.ttl", tmp_path / "data.ttl"
+    shapes.write_text(BLANK_SHAPES)
+    data.write_text("@prefix ex: <http://x/> .\nex:a a ex:C .\nex:b a ex:C .\n[] a ex:C .\n")
+    full = validate([data], shapes=shapes, engine=engine)
+    failing = {p.focus for p in full.problems if p.kind == "shacl"}
+    assert len(failing) == 3 and sum(f.startswith("_:") for f in failing) == 1, failing
+    drawn = validate([data], shapes=shapes, engine=engine, sample=10)
+    assert drawn.sample is not None and drawn.sample.total == 2
+    assert {str(n) for n in drawn.sample.nodes} == {"http://x/a", "http://x/b"}
+    assert {p.focus for p in drawn.problems if p.kind == "shacl"} == failing - {
+        f for f in failing if f.startswith("_:")}
+    assert drawn.text.splitlines()[-1].endswith(
+        "2 of 2 focus IRIs checked (sample, seed 0; blank nodes not sampled)")
+
+
+def test_help_says_blank_focus_nodes_are_not_sampled() -> None:
+    res = CliRunner().invoke(cli, ["validate", "--help"], terminal_width=400)
+    assert "drawn at random from the IRIs the shapes target" in " ".join(res.output.split())
+    assert "Blank-node focus nodes are not sampled" in " ".join(res.output.split())

@@ -68,10 +68,11 @@ DEFAULT_SEED = 0
 
 @dataclass(frozen=True)
 class Sample:
-    """Focus nodes drawn at random from every node the shapes target."""
+    """Focus nodes drawn at random from every IRI the shapes target (blank nodes are
+    not drawn)."""
 
     nodes: tuple[URIRef, ...]  # the nodes drawn, in IRI order
-    total: int  # how many focus nodes the shapes target (IRIs)
+    total: int  # how many IRIs the shapes target (blank-node focus nodes not counted)
     seed: int
 
 
@@ -144,7 +145,8 @@ def _target_iris(select: Select, shapes: Graph, ontology: Graph,
 def draw_sample(select: Select, shapes: Graph, ontology: Graph, size: int,
                 seed: int = DEFAULT_SEED, iris: IriColumn | None = None) -> Sample:
     """``size`` focus nodes drawn at random (by ``seed``: the same graph and seed give
-    the same nodes) from :func:`target_nodes`; all of them when there are fewer."""
+    the same nodes) from :func:`target_nodes`, the IRIs the shapes target; all of them
+    when there are fewer. Blank-node focus nodes are never drawn."""
     nodes = _target_iris(select, shapes, ontology, iris)
     drawn = random.Random(seed).sample(nodes, min(max(size, 0), len(nodes)))
     return Sample(tuple(URIRef(f) for f in sorted(drawn)), len(nodes), seed)

@@ -72,14 +72,17 @@ def validate_input(
         focus: validate only these nodes (names as the resolver takes them, or IRIs).
         engine: the SHACL engine (see :data:`channelkg.check.validate.ENGINES`).
         progress: called with one line per step.
-        sample: validate this many focus nodes drawn at random (by ``seed``) instead.
+        sample: validate this many focus IRIs drawn at random (by ``seed``) instead
+            (blank-node focus nodes are not drawn); not with ``focus``.
 
     Raises:
         InputError: more than one kind of input, a missing shapes/ontology file, or a
-            ``focus`` name that names no node.
+            ``focus`` name that names no node, or ``sample`` with ``focus``.
     """
     if sum((bool(files), stdin_text is not None, store is not None)) > 1:
         raise InputError("give FILES, '-' (standard input) or --store, not both")
+    if sample is not None and focus:
+        raise InputError("--sample and --focus cannot be combined")
     for p in (shapes, ontology):
         if p is not None and not p.exists():
             raise InputError("no such file", str(p))

@@ -47,8 +47,8 @@ class Report:
         what = self.source or f"{len(self.files)} file(s)"
         if self.sample is not None:
             s = self.sample
-            what += (f", {len(s.nodes)} of {s.total} focus nodes checked "
-                     f"(sample, seed {s.seed})")
+            what += (f", {len(s.nodes)} of {s.total} focus IRIs checked "
+                     f"(sample, seed {s.seed}; blank nodes not sampled)")
         if self.conforms:
             return f"ok: {what}, {self.triples} triples, no problems\n"
         lines = [p.line() for p in self.problems]
@@ -108,12 +108,16 @@ def validate(
             target them; the report counts their triples); ``None``: everything.
         engine: the SHACL engine, one of :data:`ENGINES`.
         progress: called with one line per step (per shape).
-        sample: validate this many focus nodes drawn at random from all that the shapes
-            target (as ``focus``; all of them when there are fewer); the report says so.
+        sample: validate this many focus nodes drawn at random from the IRIs the shapes
+            target (as ``focus``; all of them when there are fewer; blank-node focus
+            nodes are not drawn, so not checked); the report says so.
         seed: the seed of the draw (default :data:`channelkg.check.engine.DEFAULT_SEED`).
+
+    Raises:
+        InputError: an unknown engine, a missing file, or ``sample`` with ``focus``
+            (or ``seed`` without ``sample``).
     """
-    if engine not in ENGINES:
-        raise InputError(f"unknown SHACL engine {engine!r} (choose from {', '.join(ENGINES)})")
+    _check_options(engine, focus, sample, seed)
     files = [] if graph is not None or (store is not None and not paths) else expand_paths(paths)
     for f in files:
         if not f.exists():
@@ -151,10 +155,21 @@ def validate(
                                     onto_path.name, focus, progress), drawn)
 
 
+def _check_options(engine: str, focus: Sequence[Node] | None, sample: int | None,
+                   seed: int | None) -> None:
+    """The usage errors of :func:`validate`, worded as the command line's."""
+    if sample is not None and focus is not None:
+        raise InputError("--sample and --focus cannot be combined")
+    if seed is not None and sample is None:
+        raise InputError("--seed needs --sample")
+    if engine not in ENGINES:
+        raise InputError(f"unknown SHACL engine {engine!r} (choose from {', '.join(ENGINES)})")
+
+
 def _draw(store: KnowledgeGraph | None, files: Sequence[Path], graph: Graph | None,
           extra: Graph | None, shapes: Graph, onto: Graph, size: int, seed: int | None,
           problems: list[Problem]) -> Sample | None:
-    """``size`` focus nodes drawn from the graph to validate (the store, else the files or
+    """``size`` focus IRIs drawn from the graph to validate (the store, else the files or
     ``graph`` loaded into one; with ``extra``); ``None`` after a syntax error (in
     ``problems``)."""
     from channelkg.check.engine import DEFAULT_SEED, draw_sample

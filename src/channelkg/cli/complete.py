@@ -35,13 +35,13 @@ def _graph(ctx: click.Context) -> Any:
 
 def name_items(index: Any, kind: str, incomplete: str) -> list[CompletionItem]:
     """The completions of ``incomplete`` among the nodes of ``kind`` in ``index``."""
-    from channelkg.model.resolve import fold, kind_classes
+    from channelkg.model.resolve import fold, kind_iris
     from channelkg.rdf.terms import shorten
 
     want = fold(incomplete)
     by_name: dict[str, str] = {}
     by_label: dict[str, str] = {}
-    for iri in index.members(kind_classes(kind)):
+    for iri in index.members(kind_iris(kind)):
         label = index.label(iri)
         curie = shorten(iri)
         names = [*index.codes(iri), curie.split(":", 1)[-1]] if curie != iri else []

@@ -306,8 +306,9 @@ def queries(fmt: str, output: Path | None) -> None:
     metavar="N",
     type=click.IntRange(min=1),
     default=None,
-    help="Validate N focus nodes drawn at random from all that the shapes target (as "
-    "--focus; all of them if there are fewer). The summary says how many of how many.",
+    help="Validate N focus nodes drawn at random from the IRIs the shapes target (as "
+    "--focus; all of them if there are fewer). Blank-node focus nodes are not sampled. "
+    "The summary says how many of how many.",
 )
 @click.option(
     "--seed",

@@ -285,15 +285,24 @@ class OxigraphGraph(KnowledgeGraph):
             self.keyed = True
         return True
 
+    #: Whether a query's default graph is the union of the store's graphs (else the
+    #: store's default graph only); :meth:`run` and :meth:`run_native` both follow it.
+    union_default = True
+
     def run(self, text: str, *, max_rows: int | None = None,
             default_graph: list[Any] | None = None) -> QueryResult:
-        """Run SPARQL on the store (the union of its graphs, or ``default_graph``)."""
-        return query_store(self.store, text, union=default_graph is None,
+        """Run SPARQL on the store (see :attr:`union_default`, or ``default_graph``)."""
+        return query_store(self.store, text, union=self.union_default and default_graph is None,
                            default_graph=default_graph, max_rows=max_rows)
 
     def run_native(self, text: str, *, max_rows: int | None = None) -> QueryResult:
-        """:meth:`run` with pyoxigraph terms in the rows (CONSTRUCT: an rdflib graph)."""
-        return query_store(self.store, text, union=True, max_rows=max_rows, native=True)
+        """:meth:`run` with pyoxigraph terms in the rows (CONSTRUCT: an rdflib graph),
+        over the same dataset; a subclass that overrides :meth:`run` alone gets its
+        :meth:`run` here."""
+        if type(self).run is not OxigraphGraph.run:
+            return self.run(text, max_rows=max_rows)
+        return query_store(self.store, text, union=self.union_default, max_rows=max_rows,
+                           native=True)
 
     def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
         """The triples of every graph of the store (each triple sits in one)."""
@@ -368,11 +377,16 @@ def query_store(
         raise QueryError(f"SPARQL syntax error: {err}") from None
     except (OSError, ValueError, RuntimeError) as err:
         raise QueryError(f"query failed: {err}") from None
+    unsupported: tuple[Any, ...] = ()
     try:
         with quiet_rdflib():
             return _convert(res, max_rows, native)
+    except InputError as err:  # a triple term: drop the results here, in their thread
+        unsupported = err.args
     except (OSError, ValueError, RuntimeError) as err:
         raise QueryError(f"query failed: {err}") from None
+    del res
+    raise InputError(*unsupported)
 
 
 def check_query(text: str) -> None:

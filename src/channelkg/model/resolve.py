@@ -45,9 +45,13 @@ if TYPE_CHECKING:
 
     from channelkg.graph.memory import KnowledgeGraph
 
-#: Kinds of node a name can be asked to resolve to, and the (IRIs of the) classes they
-#: stand for.
-KINDS: dict[str, tuple[str, ...]] = {
+#: Kinds of node a name can be asked to resolve to, and the classes they stand for
+#: (rdflib ``URIRef`` values, built on first use: :data:`KIND_IRIS` holds the IRIs).
+KINDS: dict[str, tuple[URIRef, ...]]
+
+#: Kinds of node a name can be asked to resolve to, and the IRIs of the classes they
+#: stand for (as plain strings; :data:`KINDS` holds them as rdflib ``URIRef``).
+KIND_IRIS: dict[str, tuple[str, ...]] = {
     "entity": (),
     "market": (CKG_NS + "Market",),
     "organization": (CKG_NS + "Organization",),
@@ -76,17 +80,46 @@ def fold(text: str) -> str:
     return " ".join(unicodedata.normalize("NFKC", text).casefold().split())
 
 
-def kind_classes(kind: str) -> tuple[str, ...]:
-    """The classes a kind stands for; raise :class:`ValueError` on an unknown kind."""
+def kind_iris(kind: str) -> tuple[str, ...]:
+    """The IRIs of the classes a kind stands for; raise :class:`ValueError` on an
+    unknown kind."""
     key = ALIASES.get(kind, kind)
-    if key not in KINDS:
-        raise ValueError(f"unknown kind {kind!r} (known: {', '.join(KINDS)})")
-    return KINDS[key]
+    if key not in KIND_IRIS:
+        raise ValueError(f"unknown kind {kind!r} (known: {', '.join(KIND_IRIS)})")
+    return KIND_IRIS[key]
+
+
+def kind_classes(kind: str) -> tuple[URIRef, ...]:
+    """The classes a kind stands for, as rdflib ``URIRef`` (:func:`kind_iris` gives the
+    IRIs without rdflib); raise :class:`ValueError` on an unknown kind."""
+    from rdflib import URIRef
+
+    return tuple(URIRef(i) for i in kind_iris(kind))
+
+
+def __getattr__(name: str) -> Any:
+    """:data:`KINDS`, built from :data:`KIND_IRIS` on first use (it needs rdflib)."""
+    if name == "KINDS":
+        from rdflib import URIRef
+
+        kinds = {k: tuple(URIRef(i) for i in v) for k, v in KIND_IRIS.items()}
+        globals()["KINDS"] = kinds
+        return kinds
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 @dataclass
 class NameIndex:
-    """Names, types and the class tree of one graph."""
+    """Names, types and the class tree of one graph.
+
+    :attr:`types` maps a node's IRI to its classes' IRIs, :attr:`by_name` a
+    :func:`fold`-ed name to the IRIs it names, and :attr:`names` an IRI to its
+    ``(property IRI, literal)`` pairs. The literals are the terms the index was built
+    from: ``pyoxigraph.Literal`` from an Oxigraph graph (:meth:`of`, :meth:`near`; so
+    that no rdflib term is made), rdflib ``Literal`` from the rdflib engine or rdflib
+    triples. Read them with :func:`channelkg.rdf.terms.text_of` and
+    :func:`~channelkg.rdf.terms.language_of`, which take either.
+    """
 
     types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
     names: dict[str, list[tuple[str, Any]]] = field(
@@ -190,13 +223,13 @@ def resolve_iri(index: NameIndex, text: str, kind: str = "entity") -> str:
     Args:
         index: the graph's :class:`NameIndex`.
         text: what the user typed.
-        kind: one of :data:`KINDS` (or an alias), named in messages.
+        kind: one of :data:`KIND_IRIS` (or an alias), named in messages.
 
     Raises:
         InputError: empty text, no node of the kind has that name (close matches of
             the kind are suggested), or several do.
     """
-    classes = kind_classes(kind)
+    classes = kind_iris(kind)
     what = ALIASES.get(kind, kind)
     raw = text.strip()
     if not raw:
@@ -315,6 +348,6 @@ _FEW = 8
 _WORDY = {RDFS_NS + "label", SKOS_NS + "prefLabel", SKOS_NS + "altLabel"}
 
 
-__all__ = ["ALIASES", "KINDS", "NameIndex", "fold", "kind_classes", "resolve", "resolve_in",
-           "resolve_iri",
+__all__ = ["ALIASES", "KINDS", "KIND_IRIS", "NameIndex", "fold", "kind_classes", "kind_iris",
+           "resolve", "resolve_in", "resolve_iri",
            "shown", "suggest"]

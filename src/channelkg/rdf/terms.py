@@ -38,6 +38,7 @@ def term_parts(term: Any) -> tuple[str, str, str | None, str | None]:
     explicit ``xsd:string``).
 
     Raises:
+        InputError: an RDF 1.2 triple term (as from :func:`to_rdflib`).
         TypeError: not an RDF term (``None`` included).
     """
     if isinstance(term, ox.NamedNode):
@@ -57,7 +58,16 @@ def term_parts(term: Any) -> tuple[str, str, str | None, str | None]:
         if isinstance(term, rdflib_term.Literal):
             typed = None if term.datatype is None else str(term.datatype)
             return "literal", str(term), term.language or None, typed
+    if isinstance(term, ox.Triple):
+        raise _triple_term_error(term)
     raise TypeError(f"not an RDF term: {term!r}")
+
+
+def _triple_term_error(term: ox.Triple) -> Exception:
+    """The usage error for an RDF 1.2 triple term, which no reader here supports."""
+    from channelkg.errors import InputError
+
+    return InputError(f"RDF 1.2 triple terms (<< … >>) are not supported: {term}")
 
 
 def is_literal(term: Any) -> bool:
@@ -128,9 +138,7 @@ def to_rdflib(
         # "1.", "…Z"): rdflib would otherwise re-lex it and could merge distinct triples.
         return Literal(term.value, datatype=_new_uriref(URIRef, dt), normalize=False)
     if isinstance(term, ox.Triple):
-        from channelkg.errors import InputError
-
-        raise InputError(f"RDF 1.2 triple terms (<< … >>) are not supported: {term}")
+        raise _triple_term_error(term)
     if isinstance(term, Node):
         return term
     raise TypeError(f"unsupported term {term!r}")

@@ -43,8 +43,8 @@ from rdflib.namespace import OWL, RDF, RDFS
 
 from channelkg import resources
 from channelkg.errors import InputError
-from channelkg.graph.base import KnowledgeGraph, QueryResult, new_rdflib_graph
-from channelkg.graph.memory import OxigraphGraph, RdflibGraph, query_store
+from channelkg.graph.base import KnowledgeGraph, new_rdflib_graph
+from channelkg.graph.memory import OxigraphGraph, RdflibGraph
 
 INFERRED_GRAPH = URIRef("https://w3id.org/channelkg/id/graph/inferred")
 PROFILES = ("rdfs", "owlrl", "rules")
@@ -62,10 +62,7 @@ class ReasonedGraph(OxigraphGraph):
     its length see the default graph only."""
 
     keyed_by_dates = False
-
-    def run(self, text: str, *, max_rows: int | None = None,
-            default_graph: list[Any] | None = None) -> QueryResult:
-        return query_store(self.store, text, default_graph=default_graph, max_rows=max_rows)
+    union_default = False
 
     def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
         """The triples of the default graph (not the copies in :data:`INFERRED_GRAPH`)."""
