@@ -73,7 +73,11 @@ def assert_as_fresh(folder: Path, files: list[Path], scratch: Path) -> None:
     for key, rec in read_manifest(folder).items():  # each copy: the file, as its record says
         copy, text = rec["copy"], copy_path(folder, str(rec["graph"])).read_bytes()
         assert isinstance(copy, dict) and copy == {"size": len(text), "crc32": zlib.crc32(text)}
-        assert isomorphic(Graph().parse(data=text, format="nt"), Graph().parse(key))
+        if b"<<(" in text:  # triple terms, which rdflib does not read (no blank nodes here)
+            assert {str(t.triple) for t in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)} == {
+                str(t.triple) for t in ox.parse(path=key)}
+        else:
+            assert isomorphic(Graph().parse(data=text, format="nt"), Graph().parse(key))
 
 
 def _load(folder: Path, files: list[Path]) -> list[str]:
@@ -230,3 +234,49 @@ def test_a_syntax_error_leaves_store_manifest_and_copies_as_they_were(tmp_path: 
         p.name: p.read_bytes() for p in (folder / COPIES).iterdir()}
     assert after[1:] == before[1:] and after[0][0] == before[0][0]
     assert isomorphic(after[0][1], before[0][1])
+
+
+T = HEAD + """
+e:s e:p <<( e:a e:b "01"^^xsd:integer )>> , <<( e:a e:b "1"^^xsd:integer )>> .
+e:r e:q "two" ; e:reifies <<( e:c e:d "02"^^xsd:integer )>> .
+e:plain e:label "undated" .
+"""
+TRIPLE_TERM_EDITS: list[tuple[str, str]] = [
+    ("drop one of two forms in a triple term", T.replace(
+        '<<( e:a e:b "01"^^xsd:integer )>> , ', '')),
+    ("drop the other form in a triple term", T.replace(
+        ' , <<( e:a e:b "1"^^xsd:integer )>>', '')),
+    ("add a form of a stated triple term",
+     T + 'e:r e:reifies <<( e:c e:d "2"^^xsd:integer )>> .\n'),
+    ("change the form in a triple term", T.replace('"02"', '"2"')),
+]
+
+
+@pytest.mark.parametrize("what,text", TRIPLE_TERM_EDITS, ids=[e[0] for e in TRIPLE_TERM_EDITS])
+def test_an_edit_of_triple_terms_holds_what_a_fresh_load_gives(
+        tmp_path: Path, what: str, text: str) -> None:
+    """The store canonicalises literals inside triple terms as well, so one stored triple
+    may stand for several forms the file states: such a file is replaced whole."""
+    a, b = tmp_path / "a.ttl", tmp_path / "b.ttl"
+    a.write_text(T, encoding="utf-8")
+    b.write_text(B, encoding="utf-8")
+    folder = tmp_path / "store"
+    load_into(folder, files=[a, b])
+    a.write_text(text, encoding="utf-8")
+    said = _load(folder, [a, b])
+    assert any(s.startswith("loading ") and s.endswith(str(a)) for s in said), said
+    assert_as_fresh(folder, [a, b], tmp_path)
+    a.write_text(T, encoding="utf-8")  # and back
+    _load(folder, [a, b])
+    assert_as_fresh(folder, [a, b], tmp_path)
+
+
+def test_an_edit_beside_triple_terms_is_still_a_difference(tmp_path: Path) -> None:
+    a = tmp_path / "a.ttl"
+    a.write_text(T, encoding="utf-8")
+    folder = tmp_path / "store"
+    load_into(folder, files=[a])
+    a.write_text(T.replace('"undated"', '"still undated"'), encoding="utf-8")
+    said = _load(folder, [a])
+    assert any("1 triples removed, 1 added" in s for s in said), said
+    assert_as_fresh(folder, [a], tmp_path)

@@ -19,7 +19,9 @@ file's parse and one serialisation, not a read of the file's triples from the st
   predicate are written again, so that a form the file still states is never lost.
 
 Anything the copy cannot vouch for (no copy, a different size or CRC, a gone triple the
-store does not hold) makes the caller replace the file's graphs whole, as before.
+store does not hold) makes the caller replace the file's graphs whole, as before. So does
+a gone or new triple with a triple term as subject or object: the store canonicalises the
+literals inside triple terms too, and one stored term may stand for several the file states.
 """
 
 from __future__ import annotations
@@ -182,14 +184,12 @@ def _lines_about(text: bytes, pairs: set[tuple[bytes, bytes]]) -> list[bytes]:
             if tuple(line.split(b" ", 2)[:2]) in pairs]
 
 
-def _restated(removed: Sequence[ox.Quad], text: bytes) -> list[ox.Quad] | None:
+def _restated(removed: Sequence[ox.Quad], text: bytes) -> list[ox.Quad]:
     """The triples of ``text`` that may share a stored literal with a removed triple (same
-    subject and predicate, a typed literal gone); ``None`` for a quoted-triple subject."""
+    subject and predicate, a typed literal gone; triple terms are left to the caller)."""
     pairs = set()
     for q in removed:
         if isinstance(q.object, ox.Literal) and q.object.datatype.value not in _PLAIN:
-            if not isinstance(q.subject, ox.NamedNode | ox.BlankNode):
-                return None
             pairs.add((str(q.subject).encode("utf-8"), str(q.predicate).encode("utf-8")))
     return _parse_lines(_lines_about(text, pairs)) if pairs else []
 
@@ -200,10 +200,14 @@ def apply_delta(store: ox.Store, graph: ox.NamedNode, gone: set[bytes], came: se
 
     ``text`` is the file's new N-Triples. Returns the facts whose dates or date precision
     changed (their triples, in every file, are to be placed again), or ``None`` if the
-    store does not hold a gone triple in the file's graphs: nothing is written then.
+    store does not hold a gone triple in the file's graphs or a gone or new triple has a
+    triple term as subject or object: nothing is written then.
     """
     prefix = graph.value + KEY_MARK
-    removed = _parse_lines(sorted(gone))
+    removed, added = _parse_lines(sorted(gone)), _parse_lines(sorted(came))
+    if any(isinstance(q.subject, ox.Triple) or isinstance(q.object, ox.Triple)
+           for q in (*removed, *added)):
+        return None  # a triple term: its stored form may be shared (see above)
     drop: list[ox.Quad] = []
     for q in removed:
         held = [h for h in store.quads_for_pattern(q.subject, q.predicate, q.object, None)
@@ -213,9 +217,6 @@ def apply_delta(store: ox.Store, graph: ox.NamedNode, gone: set[bytes], came: se
             return None
         drop += held
     restated = _restated(removed, text)
-    if restated is None:
-        return None
-    added = _parse_lines(sorted(came))
     for h in drop:
         store.remove(h)
     put = placed(store, [*added, *restated], graph)
