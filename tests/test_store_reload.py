@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import random
+import sys
+import threading
 import zlib
 from pathlib import Path
 from urllib.parse import quote
@@ -280,3 +282,31 @@ def test_an_edit_beside_triple_terms_is_still_a_difference(tmp_path: Path) -> No
     said = _load(folder, [a])
     assert any("1 triples removed, 1 added" in s for s in said), said
     assert_as_fresh(folder, [a], tmp_path)
+
+
+def test_many_files_are_written_by_a_few_threads(tmp_path: Path) -> None:
+    """A first load of 50 files, then an edit of each: the store is as fresh, every copy is
+    its file, and the copies were written by a bounded number of threads."""
+    rnd = random.Random(11)
+    files = [tmp_path / f"f{i:02}.nt" for i in range(50)]
+    for f in files:
+        f.write_text("\n".join(_synthetic(rnd, 400)) + "\n", encoding="utf-8")
+    folder = tmp_path / "store"
+    started: set[threading.Thread] = set()
+
+    def first_call(*_args: object) -> None:  # run once in every thread started meanwhile
+        started.add(threading.current_thread())
+        sys.setprofile(None)
+
+    threading.setprofile(first_call)
+    try:
+        load_into(folder, files=files)
+    finally:
+        threading.setprofile(None)
+    assert 0 < len(started) <= 5, started  # the prefetch, the manifest, 3 for the copies
+    assert_as_fresh(folder, files, tmp_path)
+    for f in files:
+        f.write_text(f.read_text(encoding="utf-8").replace("fact 1", "Fact 1"), encoding="utf-8")
+    said = _load(folder, files)
+    assert sum("triples removed" in s for s in said) == len(files), said
+    assert_as_fresh(folder, files, tmp_path)
