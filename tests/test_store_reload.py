@@ -310,3 +310,24 @@ def test_many_files_are_written_by_a_few_threads(tmp_path: Path) -> None:
     said = _load(folder, files)
     assert sum("triples removed" in s for s in said) == len(files), said
     assert_as_fresh(folder, files, tmp_path)
+
+
+@pytest.mark.parametrize("edit", [True, False], ids=["a file changed", "nothing changed"])
+def test_a_load_removes_the_temporary_copies_a_killed_load_left(
+        tmp_path: Path, edit: bool) -> None:
+    files = [tmp_path / f"{n}.ttl" for n in "abc"]
+    for f, body in zip(files, (A, B, C), strict=True):
+        f.write_text(body, encoding="utf-8")
+    folder = tmp_path / "store"
+    load_into(folder, files=files)
+    copies = sorted((folder / COPIES).iterdir())
+    stale = [c.with_name(f".{c.name}.{tag}.tmp") for c, tag in zip(copies, ("k1", "k2x"),
+                                                                    strict=False)]
+    for s in stale:  # named as a copy being written is, the text cut short by the kill
+        s.write_bytes(copies[0].read_bytes()[:10])
+    if edit:
+        files[0].write_text(A.replace('"undated"', '"still undated"'), encoding="utf-8")
+    load_into(folder, files=files)
+    assert not any(s.exists() for s in stale)
+    assert sorted((folder / COPIES).iterdir()) == copies
+    assert_as_fresh(folder, files, tmp_path)

@@ -26,6 +26,7 @@ literals inside triple terms too, and one stored term may stand for several the 
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import tempfile
@@ -85,6 +86,16 @@ def write_copy(folder: Path, graph: str, text: bytes) -> dict[str, int]:
         Path(tmp).unlink(missing_ok=True)
         raise
     return {"size": len(text), "crc32": zlib.crc32(text)}
+
+
+def drop_stale_copies(folder: Path) -> None:
+    """Remove the temporary copies (``.NAME.*.tmp``) a load killed while writing left.
+
+    Called with the store open read-write, so no other load is writing a copy meanwhile.
+    """
+    for tmp in (folder / COPIES).glob(".*.tmp"):
+        with contextlib.suppress(OSError):
+            tmp.unlink()
 
 
 def drop_copy(folder: Path, graph: str) -> None:
@@ -232,5 +243,5 @@ def apply_delta(store: ox.Store, graph: ox.NamedNode, gone: set[bytes], came: se
     return {q.subject for q in (*removed, *added) if q.predicate in dating}
 
 
-__all__ = ["COPIES", "apply_delta", "changed_lines", "copy_path", "drop_copy", "ntriples",
-           "read_copy", "sha256_of", "write_copy"]
+__all__ = ["COPIES", "apply_delta", "changed_lines", "copy_path", "drop_copy",
+           "drop_stale_copies", "ntriples", "read_copy", "sha256_of", "write_copy"]

@@ -43,6 +43,7 @@ from channelkg.graph.delta import (
     apply_delta,
     changed_lines,
     drop_copy,
+    drop_stale_copies,
     ntriples,
     read_copy,
     sha256_of,
@@ -367,6 +368,7 @@ def _update(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
             folders: list[tuple[str, bool]] | None, report: LoadReport, say: Progress,
             copies: dict[str, bytes | None]) -> None:
     """Bring an open store and its manifest to the new records (see :func:`load_into`)."""
+    drop_stale_copies(folder)
     recovering = any(rec.get("pending") for rec in old.values())
     if changed or gone:
         _apply(store, folder, old, new, changed, gone, folders, report, say, copies,
@@ -407,9 +409,8 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
     marking = Background(_write_manifest, folder, pending, folders)
     writers = Bounded(3)  # the copies, on at most 3 threads
     try:
-        # While the marks are written: each file as N-Triples, compared with its copy and
-        # written as its new one (trusted only once the manifest vouches for it), kept
-        # past its writing only for a difference, which reads it again.
+        # While the marks are written: each file's N-Triples, compared with its copy and
+        # written as the new one (trusted once the manifest says so), kept for a difference.
         work = []
         for key, f, quads in changed:
             text = ntriples(quads)
