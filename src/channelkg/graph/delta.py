@@ -1,11 +1,13 @@
 """What a changed file gained and lost since the store loaded it, applied to the store.
 
 Beside its manifest an on-disk store keeps, per file, the N-Triples of the file as last
-loaded (``PATH/channelkg-loaded/``, about the size of the file; its size and CRC-32 are in
-the manifest). When the file changes, its new parse is written as N-Triples too and
-compared with that copy: the bytes both texts start and end with are skipped at memory
-speed, and only the lines in between are compared as sets. So a one-triple edit costs the
-file's parse and one serialisation, not a read of the file's triples from the store:
+loaded (``PATH/channelkg-loaded/``; its size and CRC-32 are in the manifest). N-Triples
+spells every IRI and literal out, so a copy is 2.3 to 4 times the size of a Turtle source
+(the bundled graph: 257 kB of Turtle, 702 kB of copies). When the file changes, its new
+parse is written as N-Triples too and compared with that copy: the bytes both texts start
+and end with are skipped at memory speed, and only the lines in between are compared as
+sets. So a one-triple edit costs the file's parse and one serialisation, not a read of the
+file's triples from the store:
 
 * a triple that is gone is removed from the graph it sits in (the file's graph or one of
   its keyed graphs, see :mod:`channelkg.graph.validity`); a new one is placed straight into
