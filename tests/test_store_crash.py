@@ -22,6 +22,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
+from channelkg.graph.delta import COPIES
 from channelkg.graph.disk import graph_name, load_into, read_manifest
 from channelkg.graph.memory import parse_file
 from channelkg.graph.validity import KEY_MARK
@@ -129,6 +130,7 @@ def _kill_loads(folder: Path, files: list[Path], took: float, *, seed: int, want
         proc.wait(timeout=60)
         load_into(folder, files=files)  # the next load repairs
         check(kills)
+        assert not list((folder / COPIES).glob(".*")), "a temporary copy is left"
     assert kills >= wanted
 
 

@@ -10,6 +10,8 @@ from __future__ import annotations
 
 import json
 import random
+import sys
+import threading
 import zlib
 from pathlib import Path
 from urllib.parse import quote
@@ -73,7 +75,11 @@ def assert_as_fresh(folder: Path, files: list[Path], scratch: Path) -> None:
     for key, rec in read_manifest(folder).items():  # each copy: the file, as its record says
         copy, text = rec["copy"], copy_path(folder, str(rec["graph"])).read_bytes()
         assert isinstance(copy, dict) and copy == {"size": len(text), "crc32": zlib.crc32(text)}
-        assert isomorphic(Graph().parse(data=text, format="nt"), Graph().parse(key))
+        if b"<<(" in text:  # triple terms, which rdflib does not read (no blank nodes here)
+            assert {str(t.triple) for t in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)} == {
+                str(t.triple) for t in ox.parse(path=key)}
+        else:
+            assert isomorphic(Graph().parse(data=text, format="nt"), Graph().parse(key))
 
 
 def _load(folder: Path, files: list[Path]) -> list[str]:
@@ -230,3 +236,98 @@ def test_a_syntax_error_leaves_store_manifest_and_copies_as_they_were(tmp_path: 
         p.name: p.read_bytes() for p in (folder / COPIES).iterdir()}
     assert after[1:] == before[1:] and after[0][0] == before[0][0]
     assert isomorphic(after[0][1], before[0][1])
+
+
+T = HEAD + """
+e:s e:p <<( e:a e:b "01"^^xsd:integer )>> , <<( e:a e:b "1"^^xsd:integer )>> .
+e:r e:q "two" ; e:reifies <<( e:c e:d "02"^^xsd:integer )>> .
+e:plain e:label "undated" .
+"""
+TRIPLE_TERM_EDITS: list[tuple[str, str]] = [
+    ("drop one of two forms in a triple term", T.replace(
+        '<<( e:a e:b "01"^^xsd:integer )>> , ', '')),
+    ("drop the other form in a triple term", T.replace(
+        ' , <<( e:a e:b "1"^^xsd:integer )>>', '')),
+    ("add a form of a stated triple term",
+     T + 'e:r e:reifies <<( e:c e:d "2"^^xsd:integer )>> .\n'),
+    ("change the form in a triple term", T.replace('"02"', '"2"')),
+]
+
+
+@pytest.mark.parametrize("what,text", TRIPLE_TERM_EDITS, ids=[e[0] for e in TRIPLE_TERM_EDITS])
+def test_an_edit_of_triple_terms_holds_what_a_fresh_load_gives(
+        tmp_path: Path, what: str, text: str) -> None:
+    """The store canonicalises literals inside triple terms as well, so one stored triple
+    may stand for several forms the file states: such a file is replaced whole."""
+    a, b = tmp_path / "a.ttl", tmp_path / "b.ttl"
+    a.write_text(T, encoding="utf-8")
+    b.write_text(B, encoding="utf-8")
+    folder = tmp_path / "store"
+    load_into(folder, files=[a, b])
+    a.write_text(text, encoding="utf-8")
+    said = _load(folder, [a, b])
+    assert any(s.startswith("loading ") and s.endswith(str(a)) for s in said), said
+    assert_as_fresh(folder, [a, b], tmp_path)
+    a.write_text(T, encoding="utf-8")  # and back
+    _load(folder, [a, b])
+    assert_as_fresh(folder, [a, b], tmp_path)
+
+
+def test_an_edit_beside_triple_terms_is_still_a_difference(tmp_path: Path) -> None:
+    a = tmp_path / "a.ttl"
+    a.write_text(T, encoding="utf-8")
+    folder = tmp_path / "store"
+    load_into(folder, files=[a])
+    a.write_text(T.replace('"undated"', '"still undated"'), encoding="utf-8")
+    said = _load(folder, [a])
+    assert any("1 triples removed, 1 added" in s for s in said), said
+    assert_as_fresh(folder, [a], tmp_path)
+
+
+def test_many_files_are_written_by_a_few_threads(tmp_path: Path) -> None:
+    """A first load of 50 files, then an edit of each: the store is as fresh, every copy is
+    its file, and the copies were written by a bounded number of threads."""
+    rnd = random.Random(11)
+    files = [tmp_path / f"f{i:02}.nt" for i in range(50)]
+    for f in files:
+        f.write_text("\n".join(_synthetic(rnd, 400)) + "\n", encoding="utf-8")
+    folder = tmp_path / "store"
+    started: set[threading.Thread] = set()
+
+    def first_call(*_args: object) -> None:  # run once in every thread started meanwhile
+        started.add(threading.current_thread())
+        sys.setprofile(None)
+
+    threading.setprofile(first_call)
+    try:
+        load_into(folder, files=files)
+    finally:
+        threading.setprofile(None)
+    assert 0 < len(started) <= 5, started  # the prefetch, the manifest, 3 for the copies
+    assert_as_fresh(folder, files, tmp_path)
+    for f in files:
+        f.write_text(f.read_text(encoding="utf-8").replace("fact 1", "Fact 1"), encoding="utf-8")
+    said = _load(folder, files)
+    assert sum("triples removed" in s for s in said) == len(files), said
+    assert_as_fresh(folder, files, tmp_path)
+
+
+@pytest.mark.parametrize("edit", [True, False], ids=["a file changed", "nothing changed"])
+def test_a_load_removes_the_temporary_copies_a_killed_load_left(
+        tmp_path: Path, edit: bool) -> None:
+    files = [tmp_path / f"{n}.ttl" for n in "abc"]
+    for f, body in zip(files, (A, B, C), strict=True):
+        f.write_text(body, encoding="utf-8")
+    folder = tmp_path / "store"
+    load_into(folder, files=files)
+    copies = sorted((folder / COPIES).iterdir())
+    stale = [c.with_name(f".{c.name}.{tag}.tmp") for c, tag in zip(copies, ("k1", "k2x"),
+                                                                    strict=False)]
+    for s in stale:  # named as a copy being written is, the text cut short by the kill
+        s.write_bytes(copies[0].read_bytes()[:10])
+    if edit:
+        files[0].write_text(A.replace('"undated"', '"still undated"'), encoding="utf-8")
+    load_into(folder, files=files)
+    assert not any(s.exists() for s in stale)
+    assert sorted((folder / COPIES).iterdir()) == copies
+    assert_as_fresh(folder, files, tmp_path)

@@ -1,14 +1,16 @@
-"""One call run on a second thread, for the file and store I/O of a load.
+"""Calls run on other threads, for the file and store I/O of a load.
 
 Reading and hashing files, syncing them and opening a RocksDB store let go of the
 interpreter lock, so they overlap the parse, which holds it. :meth:`Background.result`
 waits for the call, then returns its value or raises its error in the caller's thread.
+:class:`Bounded` runs many such calls (the copies of the changed files) on a few threads.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
 
@@ -40,4 +42,29 @@ class Background:
         self.value = self.error = None
 
 
-__all__ = ["Background"]
+class Bounded:
+    """Calls run on at most ``size`` threads. :meth:`submit` waits while ``size`` calls are
+    queued or running, so the arguments of at most ``size`` of them are held at once (a
+    call's arguments are let go as soon as it has run)."""
+
+    def __init__(self, size: int) -> None:
+        self._slots = threading.BoundedSemaphore(size)
+        self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="channelkg-io")
+
+    def submit(self, call: Callable[..., Any], *args: Any) -> Future[Any]:
+        """Start ``call(*args)`` once a thread is free; its future."""
+        self._slots.acquire()
+        try:
+            future = self._pool.submit(call, *args)
+        except BaseException:
+            self._slots.release()
+            raise
+        future.add_done_callback(lambda _f: self._slots.release())
+        return future
+
+    def close(self, *, discard: bool = False) -> None:
+        """Wait for the calls running (``discard``: drop those not started yet)."""
+        self._pool.shutdown(wait=True, cancel_futures=discard)
+
+
+__all__ = ["Background", "Bounded"]

@@ -37,12 +37,13 @@ import pyoxigraph as ox
 
 from channelkg import resources
 from channelkg.errors import InputError
-from channelkg.graph.background import Background
+from channelkg.graph.background import Background, Bounded
 from channelkg.graph.base import QueryResult
 from channelkg.graph.delta import (
     apply_delta,
     changed_lines,
     drop_copy,
+    drop_stale_copies,
     ntriples,
     read_copy,
     sha256_of,
@@ -365,8 +366,9 @@ def load_into(
 def _update(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
             new: dict[str, dict[str, object]], changed: Changed, gone: list[str],
             folders: list[tuple[str, bool]] | None, report: LoadReport, say: Progress,
-            copies: Mapping[str, bytes | None]) -> None:
+            copies: dict[str, bytes | None]) -> None:
     """Bring an open store and its manifest to the new records (see :func:`load_into`)."""
+    drop_stale_copies(folder)
     recovering = any(rec.get("pending") for rec in old.values())
     if changed or gone:
         _apply(store, folder, old, new, changed, gone, folders, report, say, copies,
@@ -388,7 +390,7 @@ def _update(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
 def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
            new: dict[str, dict[str, object]], changed: Changed, gone: list[str],
            folders: Sequence[tuple[str, bool]] | None, report: LoadReport, say: Progress,
-           copies: Mapping[str, bytes | None], *, full: bool) -> None:
+           copies: dict[str, bytes | None], *, full: bool) -> None:
     """Apply the changed files to their graphs and drop the gone ones, journalled.
 
     First the manifest marks every changed and gone file as pending (a gone file stays
@@ -405,15 +407,17 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
     for key, _f, _q in changed:
         pending[key] = {"graph": new[key]["graph"], "pending": True}
     marking = Background(_write_manifest, folder, pending, folders)
-    # While the marks are written: each file as N-Triples, compared with its copy and
-    # written as its new one (a copy is trusted only once the manifest vouches for it).
-    work = []
-    for key, f, quads in changed:
-        text = ntriples(quads)
-        was = None if full else copies.get(key)
-        work.append((key, f, quads, text, None if was is None else changed_lines(was, text),
-                     Background(write_copy, folder, str(new[key]["graph"]), text)))
+    writers = Bounded(3)  # the copies, on at most 3 threads
     try:
+        # While the marks are written: each file's N-Triples, compared with its copy and
+        # written as the new one (trusted once the manifest says so), kept for a difference.
+        work = []
+        for key, f, quads in changed:
+            text = ntriples(quads)
+            was = copies.pop(key, None)  # let go of each copy once compared
+            delta = None if full or was is None else changed_lines(was, text)
+            written = writers.submit(write_copy, folder, str(new[key]["graph"]), text)
+            work.append((key, f, quads, b"" if delta is None else text, delta, written))
         marking.result()
         touched = _drop_gone(store, folder, old, gone, report, say)
         for key, f, quads, text, delta, _w in work:
@@ -440,11 +444,12 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
             partition(store, say, nodes=touched)
         store.flush()
     except BaseException:
-        for *_rest, writer in work:
-            writer.discard()
+        marking.discard()
+        writers.close(discard=True)
         raise
-    for key, *_rest, writer in work:
-        new[key]["copy"] = writer.result()
+    writers.close()
+    for key, *_rest, written in work:
+        new[key]["copy"] = written.result()
 
 
 def _drop_gone(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
