@@ -11,9 +11,9 @@ from __future__ import annotations
 import datetime as dt
 import logging
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyoxigraph as ox
 from rdflib import Literal, URIRef
@@ -30,6 +30,8 @@ from channelkg.model.resolve import resolve as resolve_name
 from channelkg.model.schema import ClassTree
 from channelkg.rdf.quiet import quiet_rdflib
 from channelkg.rdf.terms import shorten, to_oxigraph, to_rdflib
+
+_T = TypeVar("_T")
 
 
 class Index:
@@ -63,6 +65,16 @@ class Index:
         self._labels: dict[tuple[Node, str], str] = {}
         #: Per-graph caches of the analyses built on this index (keyed by their purpose).
         self.memo: dict[str, dict[Any, Any]] = defaultdict(dict)
+
+    def cached(self, kind: str, key: Any, compute: Callable[..., _T], *args: Any) -> _T:
+        """``compute(*args)``, computed once per ``kind`` and ``key`` on this index."""
+        memo = self.memo[kind]
+        try:
+            return memo[key]  # type: ignore[no-any-return]
+        except KeyError:
+            got: _T = compute(*args)
+            memo[key] = got
+            return got
 
     @classmethod
     def of(cls, kg: KnowledgeGraph | Index) -> Index:
@@ -151,11 +163,7 @@ class Index:
 
     def subject_set(self, p: Node, o: Node) -> frozenset[Node]:
         """:meth:`subjects` as a set, built once."""
-        memo = self.memo["subject_set"]
-        got: frozenset[Node] | None = memo.get((p, o))
-        if got is None:
-            got = memo[(p, o)] = frozenset(self.subjects(p, o))
-        return got
+        return self.cached("subject_set", (p, o), lambda: frozenset(self.subjects(p, o)))
 
     def having(self, p: Node) -> frozenset[Node]:
         """Every subject with a ``p`` value (one pattern, read once)."""
@@ -330,12 +338,7 @@ def resolve(idx: Index, text: str, kind: str = "entity") -> URIRef:
 
 def family_closure(idx: Index, model: Node, down: bool) -> set[URIRef]:
     """``model`` and its family members (``down``) or the families it belongs to."""
-    memo = idx.memo["family_closure"]
-    key = (model, down)
-    got: set[URIRef] | None = memo.get(key)
-    if got is None:
-        got = memo[key] = _family_closure(idx, model, down)
-    return set(got)
+    return set(idx.cached("family_closure", (model, down), _family_closure, idx, model, down))
 
 
 def _family_closure(idx: Index, model: Node, down: bool) -> set[URIRef]:

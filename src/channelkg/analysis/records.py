@@ -206,11 +206,7 @@ def in_force(idx: Index, claim: Node, on: dt.date) -> bool:
     """True when the claim holds on ``on``: not superseded and ``validFrom <= on < validTo``
     (month and year dates taking effect after their period, as in ``--as-of``); judged
     once per claim and day."""
-    memo = idx.memo["in_force"]
-    got: bool | None = memo.get((claim, on))
-    if got is None:
-        got = memo[(claim, on)] = _in_force(idx, claim, on)
-    return got
+    return idx.cached("in_force", (claim, on), _in_force, idx, claim, on)
 
 
 def _in_force(idx: Index, claim: Node, on: dt.date) -> bool:
@@ -293,11 +289,7 @@ def restriction_ref(idx: Index, res: Node, relation: str, on: dt.date) -> Restri
 def route_record(idx: Index, r: Node, on: dt.date | None = None) -> Route:
     """The :class:`Route` record of one ``ckg:AccessRoute`` node (built once per day)."""
     on = on or dt.date.today()
-    memo = idx.memo["route_record"]
-    got: Route | None = memo.get((r, on))
-    if got is None:
-        got = memo[(r, on)] = _route_record(idx, r, on)
-    return got
+    return idx.cached("route_record", (r, on), _route_record, idx, r, on)
 
 
 def _route_record(idx: Index, r: Node, on: dt.date) -> Route:
