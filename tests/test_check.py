@@ -582,6 +582,17 @@ def test_cli_json_to_a_file(runner: CliRunner, tmp_path: Path) -> None:
     assert "1 finding(s)" in res.stderr
 
 
+def test_cli_dash_output_is_standard_output(runner: CliRunner, tmp_path: Path) -> None:
+    """``-o -`` prints like no ``-o``: the table once, its summary once, and no file."""
+    data = ["--data", str(FIXTURES / "duplicate-channel-fail.ttl"), "--fail-on", "never"]
+    plain = runner.invoke(cli, ["check", *data])
+    dash = runner.invoke(cli, ["check", *data, "-o", "-"])
+    assert dash.exit_code == plain.exit_code == 0, dash.output
+    assert dash.stdout == plain.stdout and "duplicate-channel" in dash.stdout
+    assert dash.stdout.count("1 finding(s)") == 1 and dash.stderr == ""
+    assert not Path("-").exists()
+
+
 def test_cli_bad_data_is_one_line(runner: CliRunner, tmp_path: Path) -> None:
     bad = Path(__file__).parent / "data" / "bad" / "broken-syntax.ttl"
     res = runner.invoke(cli, ["check", "--data", str(bad)])

@@ -8,20 +8,18 @@ from typing import Any
 import click
 
 from channelkg.cli.main import CONTEXT, cli, emit, graph_options, open_graph
+from channelkg.cli.options import format_option, output_option
+from channelkg.cli.output import is_stdio
 
 
 @cli.command(context_settings=CONTEXT)
-@click.option(
-    "--format",
-    "-f",
-    "fmt",
-    type=click.Choice(["table", "json", "md"]),
-    default="table",
-    show_default=True,
-    help="Aligned table or Markdown table (one row per finding, then a summary line), "
+@format_option(
+    ("table", "json", "md"),
+    "table",
+    "Aligned table or Markdown table (one row per finding, then a summary line), "
     "or JSON (one record per finding).",
 )
-@click.option("--output", "-o", type=click.Path(path_type=Path), help="Write to a file instead.")
+@output_option()
 @click.option(
     "--fail-on",
     "fail_on",
@@ -62,7 +60,7 @@ def check(fmt: str, output: Path | None, fail_on: str, rules_dir: Path | None,
     kg = open_graph(**graph)
     report = run_checks(kg, rules_dir)
     emit(render_report(report, fmt), output)
-    if fmt == "json" or output is not None:
+    if fmt == "json" or (output is not None and not is_stdio(output)):
         click.echo(report.summary, err=True)
     failing = report.at_or_above(fail_on)
     if failing:
