@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import re
 
 import pytest
@@ -24,6 +26,15 @@ def test_routes_openai_models_into_china(bundled: KnowledgeGraph) -> None:
     closed = res[str(KGID["route-openai-api-cn"])]
     assert not closed.open
     assert str(KGID["fact-oai-1"]) in {x.iri for x in closed.restrictions}
+
+
+def test_routes_table_says_when_a_route_is_undated(runner: CliRunner) -> None:
+    """Google's undated list holds on every day: the dates cell says so, not blank."""
+    res = runner.invoke(cli, ["routes", "--market", "CN", "-f", "csv"])
+    assert res.exit_code == 0, res.output
+    dates = {row["route"]: row["dates"] for row in csv.DictReader(io.StringIO(res.stdout))}
+    assert dates["kgid:route-gemini-api-cn"] == "undated"
+    assert dates["kgid:fact-az-8"] == "stated 2024-07-09"
 
 
 def test_spof_names_the_microsoft_openai_dependency(bundled: KnowledgeGraph) -> None:

@@ -89,6 +89,28 @@ def test_provider_brief(kg: KnowledgeGraph) -> None:
     assert "## Partnerships" in md and "operating agreement" in md
 
 
+def test_dates_are_shown_at_their_precision_and_undated_is_said(tmp_path: Path) -> None:
+    """A month-precision restriction shows ``2024-06``, not the day it is stored as; a
+    claim whose source gives no date says ``undated`` instead of an empty cell."""
+    text = CHANNELS.read_text(encoding="utf-8")
+    block = 'ckg:statedOn "2024-06-25"^^xsd:date ; ckg:validFrom "2024-07-09"^^xsd:date ;'
+    assert block in text
+    month = tmp_path / "month.ttl"
+    month.write_text(text.replace(block, 'ckg:statedOn "2024-06-01"^^xsd:date ; '
+                                  'ckg:datePrecision "month" ;'), encoding="utf-8")
+    undated = tmp_path / "undated.ttl"
+    undated.write_text(text.replace(block, "ckg:snapshot true ;"), encoding="utf-8")
+
+    def restriction_row(path: Path) -> str:
+        md = build_report(load([path]), market="CN").to_markdown()
+        section = md.split("## Restrictions")[1].split("## ")[0]
+        return next(ln for ln in section.splitlines() if "OpenAI blocks API traffic" in ln)
+
+    assert "| stated 2024-06 |" in restriction_row(month)
+    assert "| undated |" in restriction_row(undated)
+    assert "| from 2024-07-09, stated 2024-06-25 |" in restriction_row(CHANNELS)
+
+
 def test_markdown_escapes_labels(tmp_path: Path) -> None:
     md = build_report(load([_xss_copy(tmp_path)]), market="CN").to_markdown()
     assert re.search(r"(?<!\\)<img", md) is None

@@ -122,9 +122,11 @@ class Route:
         return self.channel or self.iri
 
     def dates_text(self) -> str:
-        """``from …; to …; stated …``, each date at the route's precision."""
+        """``from …; to …; stated …``, each date at the route's precision; ``undated``
+        when its source gives no date (it then holds on every day)."""
         return "; ".join(f"{k} {at_precision(v, self.precision)}" for k, v in (
-            ("from", self.valid_from), ("to", self.valid_to), ("stated", self.stated_on)) if v)
+            ("from", self.valid_from), ("to", self.valid_to), ("stated", self.stated_on)) if v
+        ) or "undated"
 
     @property
     def state(self) -> str:

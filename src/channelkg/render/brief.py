@@ -93,13 +93,13 @@ def _routes_paragraph(rs: Sequence[Route]) -> str:
 # ---------------------------------------------------------------------------
 
 
-def _dates(r: Any) -> str:
-    """A route's (or restriction's) dates, at the route's precision."""
+def _dates(valid_from: Any, valid_to: Any, stated_on: Any, precision: str) -> str:
+    """A route's or restriction's dates at its precision (``2024-06`` for a month);
+    ``undated`` when its source gives no date (it then holds on every day)."""
     from channelkg.graph.validity import at_precision
 
-    precision = getattr(r, "precision", "day")
-    return ", ".join(f"{k} {at_precision(v, precision)}" for k, v in (
-        ("from", r.valid_from), ("until", r.valid_to), ("stated", r.stated_on)) if v)
+    return ", ".join(f"{k} {at_precision(str(v), precision)}" for k, v in (
+        ("from", valid_from), ("until", valid_to), ("stated", stated_on)) if v) or "undated"
 
 
 def _route_row(b: Brief, r: Route, with_market: bool = False,
@@ -127,7 +127,7 @@ def _route_row(b: Brief, r: Route, with_market: bool = False,
         r.name(r.operator) if r.operator else "",
         state,
         r.name(r.status),
-        _dates(r),
+        _dates(r.valid_from, r.valid_to, r.stated_on, r.precision),
         restr,
         b.cite(r.sources),
     ]
@@ -203,6 +203,8 @@ def _assessment_rows(b: Brief, idx: Index, assessments: Iterable[Any]) -> list[l
 
 def _restriction_rows(b: Brief, idx: Index, restrictions: Iterable[Any],
                       on: dt.date) -> list[list[str]]:
+    from channelkg.graph.validity import precision_of
+
     out = []
     for x in sorted(set(restrictions), key=lambda n: (_claim_date(idx, n), str(n))):
         applies = [idx.label(a) for a in idx.objects(x, APPLIES_TO)]
@@ -214,10 +216,8 @@ def _restriction_rows(b: Brief, idx: Index, restrictions: Iterable[Any],
             ", ".join(applies + [f"blocks {r}" for r in blocks]),
             idx.label(idx.value(x, STATUS)) + ("" if in_force(idx, x, on)
                                                    else " (not in force)"),
-            ", ".join(f"{k} {v}" for k, v in (("from", idx.value(x, VALID_FROM)),
-                                              ("until", idx.value(x, VALID_TO)),
-                                              ("stated", idx.value(x, STATED_ON)))
-                      if v is not None),
+            _dates(idx.value(x, VALID_FROM), idx.value(x, VALID_TO), idx.value(x, STATED_ON),
+                   precision_of(idx.value(x, DATE_PRECISION))),
             b.cite(source_refs(idx, x)),
         ])
     return out
