@@ -95,6 +95,43 @@ def test_query_on_the_bundled_graph_imports_no_other_command_nor_click_nor_rdfli
     assert "channelkg.graph.remote" not in modules  # the built-in backend: no other
     modules, shown = imported_by(tmp_path, "query", "seed-table")  # a table for a terminal
     assert shown.startswith("provider ") and not _tops(modules) & {"click", "rdflib"}
+    # What the standard library costs most on this path (records, not dataclasses; the
+    # rdflib logger silenced without logging while rdflib is not loaded; no date parsed).
+    assert not modules & {"dataclasses", "inspect", "logging", "datetime", "typing"}
+
+
+# Builds an ill-typed rdflib literal inside quiet_rdflib() (rdflib and logging loaded by
+# the block, or before it) and after it; rdflib logs to standard error when not silenced.
+QUIET = """
+import sys
+if sys.argv[1] == "before":
+    import logging
+from channelkg.rdf.quiet import quiet_rdflib
+
+def bad_literal():
+    from rdflib import Literal, XSD
+    return Literal("2024-13-01", datatype=XSD.date)
+
+with quiet_rdflib():
+    with quiet_rdflib():
+        pass
+    bad_literal()
+    sys.stderr.write("inside-done\\n")
+    sys.stderr.flush()
+assert not any(type(f).__name__ == "RdflibWatch" for f in sys.meta_path)
+bad_literal()
+"""
+
+
+@pytest.mark.parametrize("loaded", ["by-the-block", "before"])
+def test_quiet_rdflib_silences_rdflib_loaded_inside_the_block_and_restores_it(
+    loaded: str,
+) -> None:
+    proc = subprocess.run([sys.executable, "-c", QUIET, loaded], capture_output=True,
+                          text=True, check=True)
+    inside, _, after = proc.stderr.partition("inside-done\n")
+    assert inside == ""  # nothing logged while silenced
+    assert "Failed to convert Literal" in after  # the logger works again after the block
 
 
 def test_a_subcommand_help_imports_only_its_module(tmp_path: Path) -> None:

@@ -47,9 +47,12 @@ def graph_spec(
 ) -> Any:
     """The :class:`~channelkg.graph.open.GraphSpec` of the graph options' values."""
     from channelkg.graph.open import GraphSpec
-    from channelkg.model.dates import parse_optional_date
 
-    day = parse_optional_date(as_of, "--as-of")
+    day = None
+    if as_of is not None:  # datetime is imported only for a date
+        from channelkg.model.dates import parse_date
+
+        day = parse_date(as_of, "--as-of")
     return GraphSpec(data=tuple(data), store=store, engine=engine, as_of=day, reason=reason,
                      ontology=not no_ontology)
 

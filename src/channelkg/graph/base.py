@@ -17,15 +17,17 @@ Callers never branch on which backend they hold.
 
 from __future__ import annotations
 
-import datetime as dt
 from abc import ABC, abstractmethod
 from collections.abc import Iterator
-from dataclasses import dataclass, field
 from pathlib import Path
+
+from channelkg.record import Record
 
 TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
-    from typing import Any, TypeAlias
+    import datetime as dt
+    from collections.abc import Callable
+    from typing import Any, ClassVar, TypeAlias
 
     from rdflib import Graph
     from rdflib.term import Node
@@ -34,18 +36,41 @@ if TYPE_CHECKING:
 Triple: TypeAlias = "tuple[Any, Any, Any]"
 
 
-@dataclass(frozen=True)
-class QueryResult:
-    """The result of a query: rows for SELECT, a boolean for ASK, a graph otherwise."""
+class QueryResult(Record):
+    """The result of a query: rows for SELECT, a boolean for ASK, a graph otherwise.
 
-    kind: str  # "SELECT" | "ASK" | "GRAPH"
-    vars: tuple[str, ...] = ()
-    #: rdflib terms (``None``: unbound); from :meth:`KnowledgeGraph.run_native`, the
-    #: backend's own terms (pyoxigraph's for an Oxigraph store).
-    rows: tuple[tuple[Node | Any, ...], ...] = ()
-    boolean: bool | None = None
-    graph: Graph | None = None
-    meta: dict[str, object] = field(default_factory=dict, compare=False)
+    A frozen record (:class:`~channelkg.record.Record`: ``dataclasses.replace`` and
+    ``fields`` work on it); ``meta`` is not compared.
+
+    Attributes:
+        kind: ``"SELECT"``, ``"ASK"`` or ``"GRAPH"``.
+        vars: the SELECT variables.
+        rows: rdflib terms (``None``: unbound); from :meth:`KnowledgeGraph.run_native`,
+            the backend's own terms (pyoxigraph's for an Oxigraph store).
+        boolean: the answer of an ASK.
+        graph: the triples of a CONSTRUCT or DESCRIBE (an rdflib ``Graph``).
+        meta: what the backend adds (``truncated``).
+    """
+
+    __slots__ = ("kind", "vars", "rows", "boolean", "graph", "meta")
+    FROZEN = True
+    UNCOMPARED = ("meta",)
+    DEFAULTS: ClassVar[dict[str, Any]] = {"vars": (), "rows": (), "boolean": None,
+                                          "graph": None}
+    FACTORIES: ClassVar[dict[str, Callable[[], Any]]] = {"meta": dict}
+
+    kind: str
+    vars: tuple[str, ...]
+    rows: tuple[tuple[Node | Any, ...], ...]
+    boolean: bool | None
+    graph: Graph | None
+    meta: dict[str, object]
+
+    def __init__(self, kind: str, vars: tuple[str, ...] = (),  # noqa: A002 (the field's name)
+                 rows: tuple[tuple[Node | Any, ...], ...] = (), boolean: bool | None = None,
+                 graph: Graph | None = None, meta: dict[str, object] | None = None) -> None:
+        self.set(kind=kind, vars=vars, rows=rows, boolean=boolean, graph=graph,
+                 meta={} if meta is None else meta)
 
     def to_dataframe(self) -> Any:
         """The result as a ``pandas.DataFrame`` with typed columns: dates as
@@ -160,8 +185,7 @@ class KnowledgeGraph(ABC):
 
 def truncate(result: QueryResult, max_rows: int | None) -> QueryResult:
     """Cut a result to ``max_rows`` rows or triples, marking ``meta["truncated"]``."""
-    from dataclasses import replace
-
+    replace = QueryResult.replace
     if max_rows is None:
         return result
     if result.kind == "SELECT" and len(result.rows) > max_rows:

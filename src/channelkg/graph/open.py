@@ -2,20 +2,24 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 
 from channelkg.errors import InputError
 from channelkg.graph.base import KnowledgeGraph
+from channelkg.record import Record
+
+TYPE_CHECKING = False  # typing (and datetime) are not imported at run time
+if TYPE_CHECKING:
+    import datetime as dt
+    from typing import Any, ClassVar
 
 REASON_PROFILES = ("none", "rdfs", "owlrl", "rules", "owlrl+rules")
 
 
-@dataclass(frozen=True)
-class GraphSpec:
-    """What to open: files or a store, the engine, an as-of day, reasoning.
+class GraphSpec(Record):
+    """What to open: files or a store, the engine, an as-of day, reasoning (a frozen
+    :class:`~channelkg.record.Record`: ``dataclasses.replace`` works on it).
 
     Attributes:
         data: RDF files or folders (empty: the bundled graph), for the ``memory`` backend.
@@ -30,26 +34,34 @@ class GraphSpec:
             leaves reading a store another process writes undefined).
     """
 
-    data: tuple[Path, ...] = ()
-    store: str | None = None
-    engine: str = "oxigraph"
-    as_of: dt.date | None = None
-    reason: str = "none"
-    ontology: bool = True
-    read_only: bool = False
+    __slots__ = ("data", "store", "engine", "as_of", "reason", "ontology", "read_only")
+    FROZEN = True
+    DEFAULTS: ClassVar[dict[str, Any]] = {
+        "data": (), "store": None, "engine": "oxigraph", "as_of": None, "reason": "none",
+        "ontology": True, "read_only": False}
 
-    def __post_init__(self) -> None:
-        if self.store and self.data:
+    data: tuple[Path, ...]
+    store: str | None
+    engine: str
+    as_of: dt.date | None
+    reason: str
+    ontology: bool
+    read_only: bool
+
+    def __init__(self, data: tuple[Path, ...] = (), store: str | None = None,
+                 engine: str = "oxigraph", as_of: dt.date | None = None, reason: str = "none",
+                 ontology: bool = True, read_only: bool = False) -> None:
+        if store and data:
             raise InputError("use either --data or --store, not both")
-        if self.store and not self.ontology:
+        if store and not ontology:
             raise InputError("--no-ontology applies to file data (--data); a store holds "
                              "what was loaded into it (see `load --no-ontology`)")
+        self.set(data=data, store=store, engine=engine, as_of=as_of, reason=reason,
+                 ontology=ontology, read_only=read_only)
 
     def full(self) -> GraphSpec:
         """The same spec without the as-of day."""
-        from dataclasses import replace
-
-        return replace(self, as_of=None)
+        return self.replace(as_of=None)
 
 
 def open_graph(spec: GraphSpec, *, progress: Callable[[str], None] | None = None

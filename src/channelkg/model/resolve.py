@@ -19,7 +19,6 @@ import re
 import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 
 import pyoxigraph as ox
 
@@ -36,10 +35,12 @@ from channelkg.rdf.terms import (
     shorten,
     text_of,
 )
+from channelkg.record import Record
 
 TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+    from typing import Any, ClassVar
 
     from rdflib import URIRef
 
@@ -108,8 +109,7 @@ def __getattr__(name: str) -> Any:
     raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
-@dataclass
-class NameIndex:
+class NameIndex(Record):
     """Names, types and the class tree of one graph.
 
     :attr:`types` maps a node's IRI to its classes' IRIs, :attr:`by_name` a
@@ -121,11 +121,24 @@ class NameIndex:
     :func:`~channelkg.rdf.terms.language_of`, which take either.
     """
 
-    types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    names: dict[str, list[tuple[str, Any]]] = field(
-        default_factory=lambda: defaultdict(list))
-    by_name: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    tree: ClassTree = field(default_factory=ClassTree)
+    __slots__ = ("types", "names", "by_name", "tree")
+    FACTORIES: ClassVar[dict[str, Callable[[], Any]]] = {
+        "types": lambda: defaultdict(set), "names": lambda: defaultdict(list),
+        "by_name": lambda: defaultdict(set), "tree": ClassTree}
+
+    types: dict[str, set[str]]
+    names: dict[str, list[tuple[str, Any]]]
+    by_name: dict[str, set[str]]
+    tree: ClassTree
+
+    def __init__(self, types: dict[str, set[str]] | None = None,
+                 names: dict[str, list[tuple[str, Any]]] | None = None,
+                 by_name: dict[str, set[str]] | None = None,
+                 tree: ClassTree | None = None) -> None:
+        self.set(types=defaultdict(set) if types is None else types,
+                 names=defaultdict(list) if names is None else names,
+                 by_name=defaultdict(set) if by_name is None else by_name,
+                 tree=ClassTree() if tree is None else tree)
 
     @classmethod
     def of(cls, kg: KnowledgeGraph) -> NameIndex:

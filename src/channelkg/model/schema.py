@@ -11,15 +11,16 @@ from __future__ import annotations
 
 from collections import defaultdict, deque
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from channelkg.model.labels import choose, local_name
 from channelkg.rdf.namespaces import CKG_NS, RDFS_NS, SKOS_NS
+from channelkg.record import Record
 
 TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
-    from typing import Any
+    from collections.abc import Callable
+    from typing import Any, ClassVar
 
     from rdflib import Literal
 
@@ -39,13 +40,26 @@ def reachable(children: Mapping[T, Iterable[T]], start: T) -> set[T]:
     return out
 
 
-@dataclass
-class ClassTree:
-    """``rdfs:subClassOf`` edges between classes, keyed by any string form of the IRI."""
+class ClassTree(Record):
+    """``rdfs:subClassOf`` edges between classes, keyed by any string form of the IRI
+    (a :class:`~channelkg.record.Record`, compared by its edges)."""
 
-    parents: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    children: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    _up: dict[str, list[str]] = field(default_factory=dict, repr=False, compare=False)
+    __slots__ = ("parents", "children", "_up")
+    UNCOMPARED = UNSHOWN = ("_up",)
+    FACTORIES: ClassVar[dict[str, Callable[[], Any]]] = {
+        "parents": lambda: defaultdict(set), "children": lambda: defaultdict(set),
+        "_up": dict}
+
+    parents: dict[str, set[str]]
+    children: dict[str, set[str]]
+    _up: dict[str, list[str]]
+
+    def __init__(self, parents: dict[str, set[str]] | None = None,
+                 children: dict[str, set[str]] | None = None,
+                 _up: dict[str, list[str]] | None = None) -> None:
+        self.set(parents=defaultdict(set) if parents is None else parents,
+                 children=defaultdict(set) if children is None else children,
+                 _up={} if _up is None else _up)
 
     def add(self, sub: str, sup: str) -> None:
         """Record ``sub rdfs:subClassOf sup``."""
@@ -87,15 +101,33 @@ _NOTATION = SKOS_NS + "notation"
 _SUBCLASS = RDFS_NS + "subClassOf"
 
 
-@dataclass
 class Schema(ClassTree):
     """What the ontology says about classes and properties, keyed by compact IRI."""
 
-    labels: dict[str, str] = field(default_factory=dict)
-    colors: dict[str, str] = field(default_factory=dict)
-    shapes: dict[str, str] = field(default_factory=dict)
-    edge_labels: dict[str, str] = field(default_factory=dict)
-    notations: dict[str, str] = field(default_factory=dict)
+    __slots__ = ("labels", "colors", "shapes", "edge_labels", "notations")
+    FACTORIES: ClassVar[dict[str, Callable[[], Any]]] = {
+        **ClassTree.FACTORIES, "labels": dict, "colors": dict, "shapes": dict,
+        "edge_labels": dict, "notations": dict}
+
+    labels: dict[str, str]
+    colors: dict[str, str]
+    shapes: dict[str, str]
+    edge_labels: dict[str, str]
+    notations: dict[str, str]
+
+    def __init__(self, parents: dict[str, set[str]] | None = None,  # noqa: PLR0913 (fields)
+                 children: dict[str, set[str]] | None = None,
+                 _up: dict[str, list[str]] | None = None,
+                 labels: dict[str, str] | None = None, colors: dict[str, str] | None = None,
+                 shapes: dict[str, str] | None = None,
+                 edge_labels: dict[str, str] | None = None,
+                 notations: dict[str, str] | None = None) -> None:
+        super().__init__(parents, children, _up)
+        self.set(labels={} if labels is None else labels,
+                 colors={} if colors is None else colors,
+                 shapes={} if shapes is None else shapes,
+                 edge_labels={} if edge_labels is None else edge_labels,
+                 notations={} if notations is None else notations)
 
     def styled_class(self, cls: str | None) -> str | None:
         """The nearest class (``cls`` itself or a superclass) that has a view colour or shape."""

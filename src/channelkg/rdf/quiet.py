@@ -1,10 +1,44 @@
-"""Scoped silencing of rdflib's term logger (no rdflib import needed to use it)."""
+"""Scoped silencing of rdflib's term logger (no rdflib import needed to use it).
+
+Neither rdflib nor :mod:`logging` is imported for a block that never loads rdflib (a
+query answered in pyoxigraph terms): until rdflib starts loading nothing can log, and the
+logger is silenced the moment it does, before ``rdflib.term`` exists.
+"""
 
 from __future__ import annotations
 
 import contextlib
-import logging
+import sys
 from collections.abc import Iterator
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
+
+#: The logger rdflib reports ill-typed literals on.
+LOGGER = "rdflib.term"
+#: The logger's ``disabled`` before :class:`RdflibWatch` silenced it, while it is silenced.
+_SAVED: dict[str, bool] = {}
+
+
+def _silence() -> bool:
+    """Disable the logger; return its setting before."""
+    import logging
+
+    log = logging.getLogger(LOGGER)
+    old = log.disabled
+    log.disabled = True  # unlike setLevel, this clears no logger caches (cheap per call)
+    return old
+
+
+class RdflibWatch:
+    """An import finder that finds nothing: it silences the logger when rdflib starts
+    loading inside a block (before any of rdflib's modules runs)."""
+
+    @classmethod
+    def find_spec(cls, name: str, path: Any = None, target: Any = None) -> None:
+        if (name == "rdflib" or name.startswith("rdflib.")) and "old" not in _SAVED:
+            _SAVED["old"] = _silence()
 
 
 @contextlib.contextmanager
@@ -15,13 +49,30 @@ def quiet_rdflib() -> Iterator[None]:
     ``"2024-13-01"^^xsd:date``); ``validate`` reports such literals as one readable
     line instead. Used where terms are built from parsed files or results.
     """
-    log = logging.getLogger("rdflib.term")
-    old = log.disabled
-    log.disabled = True  # unlike setLevel, this clears no logger caches (cheap per call)
+    if "rdflib" in sys.modules or "logging" in sys.modules:
+        old = _silence()
+        try:
+            yield
+        finally:
+            _restore(old)
+        return
+    owner = RdflibWatch not in sys.meta_path  # an outer block may watch already
+    if owner:
+        sys.meta_path.insert(0, RdflibWatch)
     try:
         yield
     finally:
-        log.disabled = old
+        if owner:
+            with contextlib.suppress(ValueError):
+                sys.meta_path.remove(RdflibWatch)
+            if "old" in _SAVED:
+                _restore(_SAVED.pop("old"))
 
 
-__all__ = ["quiet_rdflib"]
+def _restore(old: bool) -> None:
+    import logging
+
+    logging.getLogger(LOGGER).disabled = old
+
+
+__all__ = ["LOGGER", "RdflibWatch", "quiet_rdflib"]

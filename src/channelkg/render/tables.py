@@ -8,13 +8,13 @@ validation reports and briefs.
 
 from __future__ import annotations
 
-import dataclasses
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+
+from channelkg.record import Record
 
 TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, ClassVar
 
     from channelkg.analysis.spof import SpofResult
     from channelkg.analysis.whatif import WhatIfResult
@@ -28,13 +28,21 @@ def _tsv_cell(text: str) -> str:
     return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
 
 
-@dataclass(frozen=True)
-class Table:
-    """Display rows under headers, and the JSON document that says the same."""
+class Table(Record):
+    """Display rows under headers, and the JSON document that says the same (a frozen
+    :class:`~channelkg.record.Record`)."""
+
+    __slots__ = ("headers", "rows", "doc")
+    FROZEN = True
+    DEFAULTS: ClassVar[dict[str, Any]] = {"doc": None}
 
     headers: tuple[str, ...]
     rows: tuple[tuple[str, ...], ...]
-    doc: Any = None
+    doc: Any
+
+    def __init__(self, headers: tuple[str, ...], rows: tuple[tuple[str, ...], ...],
+                 doc: Any = None) -> None:
+        self.set(headers=headers, rows=rows, doc=doc)
 
     @classmethod
     def of(cls, headers: Sequence[str], rows: Iterable[Sequence[str]], doc: Any = None) -> Table:
@@ -152,6 +160,8 @@ def whatif_text(res: WhatIfResult, all_rows: bool = False, *, width: int | None 
 
 def validation_table(report: Report) -> Table:
     """Validation problems, one row each, with a JSON document of the whole report."""
+    import dataclasses
+
     rows = [[p.location, p.kind, p.focus, p.path, p.message] for p in report.problems]
     doc: dict[str, object] = {
         "conforms": report.conforms,
@@ -168,6 +178,7 @@ def validation_table(report: Report) -> Table:
 
 def brief_json(brief: Brief) -> str:
     """A brief as JSON: title, subject, blocks and numbered sources."""
+    import dataclasses
     import json
 
     doc = {

@@ -194,9 +194,7 @@ def star_order(text: str, result: QueryResult) -> QueryResult:
                    key=lambda i: (seen.get(result.vars[i], len(seen)), result.vars[i]))
     if order == list(range(len(result.vars))):
         return result
-    from dataclasses import replace
-
-    return replace(result, vars=tuple(result.vars[i] for i in order),
+    return result.replace(vars=tuple(result.vars[i] for i in order),
                    rows=tuple(tuple(row[i] for i in order) for row in result.rows))
 
 

@@ -23,7 +23,6 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from channelkg.errors import InputError, QueryError
 from channelkg.graph.base import KnowledgeGraph, QueryResult
 from channelkg.rdf.namespaces import XSD_NS
 from channelkg.rdf.terms import expand_iri, iri_term, literal_term, to_rdflib
+from channelkg.record import Record
 from channelkg.sparql.binding import (
     COMMENT_LINE,
     DEFAULT_BASE,
@@ -44,7 +44,7 @@ from channelkg.sparql.binding import (
 
 TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
-    from typing import Any
+    from typing import Any, ClassVar
 
     from channelkg.model.resolve import NameIndex
     from channelkg.typevars import T
@@ -64,24 +64,34 @@ _PARAM = re.compile(
 )
 
 
-@dataclass(frozen=True)
-class Param:
-    """A declared query parameter."""
+class Param(Record):
+    """A declared query parameter (a frozen :class:`~channelkg.record.Record`)."""
+
+    __slots__ = ("name", "type", "description", "default", "optional")
+    FROZEN = True
+    DEFAULTS: ClassVar[dict[str, Any]] = {"default": None, "optional": False}
 
     name: str
     type: str
     description: str
-    default: str | None = None
-    optional: bool = False
+    default: str | None
+    optional: bool
+
+    def __init__(self, name: str, type: str, description: str,  # noqa: A002 (a field)
+                 default: str | None = None, optional: bool = False) -> None:
+        self.set(name=name, type=type, description=description, default=default,
+                 optional=optional)
 
     @property
     def required(self) -> bool:
         return self.default is None and not self.optional
 
 
-@dataclass(frozen=True)
-class NamedQuery:
-    """A shipped query with its header metadata."""
+class NamedQuery(Record):
+    """A shipped query with its header metadata (a frozen :class:`~channelkg.record.Record`)."""
+
+    __slots__ = ("name", "title", "description", "params", "text", "path")
+    FROZEN = True
 
     name: str
     title: str
@@ -89,6 +99,11 @@ class NamedQuery:
     params: tuple[Param, ...]
     text: str
     path: Path
+
+    def __init__(self, name: str, title: str, description: str, params: tuple[Param, ...],
+                 text: str, path: Path) -> None:
+        self.set(name=name, title=title, description=description, params=params, text=text,
+                 path=path)
 
 
 def parse_header(path: Path, *, titled: bool = True) -> NamedQuery:
@@ -138,9 +153,19 @@ def list_queries() -> list[NamedQuery]:
     return list(_named_queries(str(resources.queries_dir())).values())
 
 
+@cache
+def _named_query(folder: str, name: str) -> NamedQuery | None:
+    path = Path(folder) / f"{name}.rq"
+    return parse_header(path) if path.is_file() and path.stem == name else None
+
+
 def get_query(name: str) -> NamedQuery:
     """Return a named query; raise :class:`QueryError` (with suggestions) if unknown."""
-    queries = _named_queries(str(resources.queries_dir()))
+    folder = str(resources.queries_dir())
+    found = _named_query(folder, name)  # only its file read (not every query's)
+    if found is not None:
+        return found
+    queries = _named_queries(folder)
     if name in queries:
         return queries[name]
     import difflib
