@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import datetime as dt
+
 import pytest
 
 from channelkg.analysis.history import as_of
 from channelkg.graph.memory import KnowledgeGraph
+from channelkg.graph.validity import effective
 from channelkg.sparql.query import query
 
 PREFIXES = """
@@ -70,11 +73,16 @@ def test_a_dependency_the_seed_does_not_name_says_it_is_inferred(
     assert "inferred" in note and "21Vianet" in note
 
 
-def _date(kg: KnowledgeGraph, node: str) -> str:
-    [(d,)] = rows(kg, f"SELECT (COALESCE(?v, ?s) AS ?d) {{"
-                      f" OPTIONAL {{ kgid:{node} ckg:validFrom ?v }}"
-                      f" OPTIONAL {{ kgid:{node} ckg:statedOn ?s }} }}")
-    return d
+def _visible_from(kg: KnowledgeGraph, node: str) -> dt.date:
+    """The first day ``--as-of`` shows the node: its validFrom, else its statedOn, taken at
+    its date precision (a June date counts from July 1)."""
+    [(d, precision)] = rows(kg, f"SELECT (COALESCE(?v, ?s) AS ?d) ?p {{"
+                                f" OPTIONAL {{ kgid:{node} ckg:validFrom ?v }}"
+                                f" OPTIONAL {{ kgid:{node} ckg:statedOn ?s }}"
+                                f" OPTIONAL {{ kgid:{node} ckg:datePrecision ?p }} }}")
+    day = effective(dt.date.fromisoformat(d), precision or "day")
+    assert day is not None
+    return day
 
 
 @pytest.mark.parametrize("node", [
@@ -82,11 +90,18 @@ def _date(kg: KnowledgeGraph, node: str) -> str:
 def test_nothing_resting_on_the_openai_notice_predates_it(
     bundled_ox: KnowledgeGraph, node: str
 ) -> None:
+    """The June 2024 SCMP report postdates OpenAI's 2024-06-25 notice: nothing resting on it
+    is visible before the notice, and none claims a day the month-only report does not give."""
     [(notice,)] = rows(bundled_ox, "SELECT ?s { kgid:fact-oai-1 ckg:statedOn ?s }")
     assert notice == "2024-06-25"
-    assert _date(bundled_ox, node) >= notice
+    assert _visible_from(bundled_ox, node) >= dt.date.fromisoformat(notice)
     [(basis,)] = rows(bundled_ox, f"SELECT ?b {{ kgid:{node} ckg:dateBasis ?b }}")
     assert "2024-06-25" in basis
+    [(precision,)] = rows(bundled_ox, f"SELECT ?p {{ kgid:{node} ckg:datePrecision ?p }}")
+    assert precision == "month"
+    seen = f"ASK {{ kgid:{node} ckg:status ?s }}"
+    assert not ask(as_of(bundled_ox, "2024-06-30"), seen)
+    assert ask(as_of(bundled_ox, "2024-07-01"), seen)
 
 
 def test_gemini_china_block_rests_on_googles_undated_list(bundled_ox: KnowledgeGraph) -> None:
