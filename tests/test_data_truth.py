@@ -104,6 +104,44 @@ def test_nothing_resting_on_the_openai_notice_predates_it(
     assert ask(as_of(bundled_ox, "2024-07-01"), seen)
 
 
+def test_art_20_applies_from_the_day_the_measures_took_effect(bundled_ox: KnowledgeGraph) -> None:
+    """REG-1: issued 2023-07-13, effective 2023-08-15; REG-3 summarises its Art. 20."""
+    seen = "ASK { kgid:fact-reg-3 ckg:status ?s }"
+    assert not ask(as_of(bundled_ox, "2023-08-14"), seen)
+    assert ask(as_of(bundled_ox, "2023-08-15"), seen)
+    [(inference,)] = rows(bundled_ox, "SELECT ?i { kgid:fact-reg-3 ckg:inference ?i }")
+    assert "REG-1" in inference
+
+
+def test_a_count_is_stated_on_the_day_it_was_announced(bundled_ox: KnowledgeGraph) -> None:
+    """REG-5: the count is as of 2025-03-31, announced with REG-6 on 2025-04-08."""
+    [(stated, since)] = rows(bundled_ox, "SELECT ?s ?v { kgid:fact-reg-5 ckg:statedOn ?s ;"
+                                         " ckg:validFrom ?v }")
+    [(announced,)] = rows(bundled_ox, "SELECT ?s { kgid:fact-reg-6 ckg:statedOn ?s }")
+    assert (stated, since) == (announced, "2025-03-31")
+    seen = "ASK { kgid:fact-reg-5 ckg:status ?s }"
+    assert not ask(as_of(bundled_ox, "2025-04-07", known=True), seen)
+    assert ask(as_of(bundled_ox, "2025-04-08", known=True), seen)
+
+
+def test_the_undated_seed_has_no_publication_date(bundled_ox: KnowledgeGraph) -> None:
+    """The seed gives only the day the move was first reported: its claims say so, and the
+    source carries no dcterms:date."""
+    assert rows(bundled_ox, "SELECT ?d { kgid:source-seed dcterms:date ?d }") == []
+    bases = rows(bundled_ox, """SELECT ?c ?b {
+        ?c prov:wasDerivedFrom kgid:source-seed ; ckg:statedOn '2026-06-18'^^xsd:date
+        OPTIONAL { ?c ckg:dateBasis ?b } }""")
+    assert len(bases) >= 15
+    assert [c for c, b in bases if "first reported on 2026-06-18" not in b] == []
+
+
+def test_a_claim_is_not_dated_before_its_named_source(bundled_ox: KnowledgeGraph) -> None:
+    """AZ-12's only source is the Techmeme page of 2026-06-18, not Bloomberg's of 2026-06-17."""
+    [(stated, published)] = rows(bundled_ox, """SELECT ?s ?d { kgid:fact-az-12 ckg:statedOn ?s ;
+        prov:wasDerivedFrom ?src . ?src dcterms:date ?d }""")
+    assert stated == published == "2026-06-18"
+
+
 def test_gemini_china_block_rests_on_googles_undated_list(bundled_ox: KnowledgeGraph) -> None:
     """Dated from a 2026 tutorial, the block was invisible in every earlier --as-of."""
     dates = "SELECT ?d { kgid:route-gemini-api-cn ckg:statedOn|ckg:validFrom ?d }"
@@ -196,7 +234,8 @@ def test_seed_conflicts_are_linked_both_ways(
 
 
 @pytest.mark.parametrize("phrase", [
-    "without direct OpenAI branding", "gains revenue while competitors stay out"])
+    "without direct OpenAI branding",
+    "Microsoft gains revenue from a large market while competitors stay out."])
 def test_seed_phrases_are_claims_of_the_seed(bundled_ox: KnowledgeGraph, phrase: str) -> None:
     assert ask(bundled_ox, f"""ASK {{ ?c ckg:quote "{phrase}" ; ckg:status ckg:reported ;
         prov:wasDerivedFrom kgid:source-seed ; ckg:factId ?i }}""")
