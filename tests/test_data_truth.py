@@ -142,6 +142,42 @@ def test_a_claim_is_not_dated_before_its_named_source(bundled_ox: KnowledgeGraph
     assert stated == published == "2026-06-18"
 
 
+def test_an_inference_is_marked_where_the_ontology_puts_it(bundled_ox: KnowledgeGraph) -> None:
+    """A claim whose status note says part of it is inferred carries ckg:inference."""
+    unmarked = rows(bundled_ox, """SELECT ?c { ?c ckg:statusNote ?n
+        FILTER(REGEX(?n, "infer", "i"))
+        OPTIONAL { ?c ckg:inference ?i } FILTER(!BOUND(?i)) }""")
+    assert unmarked == []
+
+
+@pytest.mark.parametrize(("node", "fact"), [
+    ("route-deepseek-v3-self-hosted-cn", "CN-8"), ("route-kimi-k2-self-hosted-cn", "CN-13"),
+    ("fact-oth-3", "OTH-3"), ("fact-az-16", "AZ-16"), ("fact-oai-1", "OAI-1")])
+def test_what_a_source_does_not_say_is_an_inference(
+    bundled_ox: KnowledgeGraph, node: str, fact: str
+) -> None:
+    """CN-8 and CN-13 say nothing of users in China; OTH-3 says only 'OpenAI-backed'; AZ-16
+    does not say which Azure; OAI-1's notice names no market (OAI-3 does)."""
+    [(got, inference)] = rows(bundled_ox, f"SELECT ?f ?i {{ kgid:{node} ckg:factId ?f ;"
+                                          f" ckg:inference ?i }}")
+    assert fact in got or got.startswith("DER-")
+    assert "inferred" in inference or "OAI-3" in inference
+
+
+def test_an_azure_china_route_is_sold_by_its_operator_even_when_closed(
+    bundled_ox: KnowledgeGraph,
+) -> None:
+    """AZ-16 follows AZ-1 like the open Azure China routes: its seller is the operator."""
+    sellers = {short(s) for (s,) in rows(bundled_ox, """SELECT DISTINCT ?s {
+        ?r a ckg:AccessRoute ; ckg:service kgid:azure-china ; ckg:seller ?s }""")}
+    assert sellers == {"shanghai-blue-cloud"}
+
+
+def test_no_text_ends_in_a_double_full_stop(bundled_ox: KnowledgeGraph) -> None:
+    assert rows(bundled_ox, """SELECT ?s { ?s rdfs:comment|rdfs:label ?c
+        FILTER(REGEX(STR(?c), "[.][.]$")) }""") == []
+
+
 def test_gemini_china_block_rests_on_googles_undated_list(bundled_ox: KnowledgeGraph) -> None:
     """Dated from a 2026 tutorial, the block was invisible in every earlier --as-of."""
     dates = "SELECT ?d { kgid:route-gemini-api-cn ckg:statedOn|ckg:validFrom ?d }"
