@@ -178,6 +178,29 @@ def test_no_text_ends_in_a_double_full_stop(bundled_ox: KnowledgeGraph) -> None:
         FILTER(REGEX(STR(?c), "[.][.]$")) }""") == []
 
 
+def test_a_service_is_named_as_its_sources_name_it(bundled_ox: KnowledgeGraph) -> None:
+    """OAI-9 names only Alibaba Cloud: no source gives "Model Studio"."""
+    [(label,)] = rows(bundled_ox, "SELECT ?l { kgid:alibaba-model-studio rdfs:label ?l }")
+    assert label == "Alibaba Cloud (Qwen API)"
+    assert rows(bundled_ox, """SELECT ?s { ?s rdfs:label|skos:altLabel|rdfs:comment ?l
+        FILTER(CONTAINS(STR(?l), "Model Studio")) }""") == []
+
+
+def test_a_reading_wider_than_its_sources_says_so(bundled_ox: KnowledgeGraph) -> None:
+    """The Llama licence rests on the Llama 3 licence (OW-1, OW-2), but is stated of the
+    whole family; the Bard restriction is confirmed, but its end rests on reported GOO-6;
+    CN-10 does not name DeepSeek-V3, so V3's licence is not ended, and its note says why."""
+    [(inference,)] = rows(bundled_ox, """SELECT ?i { ?f rdf:subject kgid:llama ;
+        rdf:predicate ckg:licence ; ckg:inference ?i }""")
+    assert "Llama 3" in inference and "inferred" in inference
+    [(note,)] = rows(bundled_ox, "SELECT ?n { kgid:restriction-google-bard-hk-2023"
+                                 " ckg:statusNote ?n }")
+    assert "GOO-6" in note and "reported" in note
+    [(v3,)] = rows(bundled_ox, "SELECT ?n { kgid:stmt-deepseek-v3-licence ckg:statusNote ?n }")
+    assert "CN-10" in v3
+    assert rows(bundled_ox, "SELECT ?e { kgid:stmt-deepseek-v3-licence ckg:validTo ?e }") == []
+
+
 def test_gemini_china_block_rests_on_googles_undated_list(bundled_ox: KnowledgeGraph) -> None:
     """Dated from a 2026 tutorial, the block was invisible in every earlier --as-of."""
     dates = "SELECT ?d { kgid:route-gemini-api-cn ckg:statedOn|ckg:validFrom ?d }"
