@@ -176,7 +176,7 @@ def assert_same_graph(server: Server, spec: GraphSpec, text: str, media: str) ->
 
 
 @pytest.fixture(scope="module")
-def bundled() -> Iterator[Server]:
+def bundled_server() -> Iterator[Server]:
     _node()
     srv = start_server()
     yield srv
@@ -191,7 +191,7 @@ def fixture_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def small(fixture_file: Path) -> Iterator[Server]:
+def small_server(fixture_file: Path) -> Iterator[Server]:
     _node()
     srv = start_server("--data", str(fixture_file), "--no-ontology")
     yield srv
@@ -205,29 +205,29 @@ def small_spec(fixture_file: Path) -> GraphSpec:
 # ------------------------------------------------------------------ SELECT
 
 
-def test_select_optional_filter_order_limit(bundled: Server) -> None:
+def test_select_optional_filter_order_limit(bundled_server: Server) -> None:
     text = PREFIXES + """SELECT ?m ?code ?zh WHERE {
       ?m a ckg:Market .
       OPTIONAL { ?m ckg:isoCode ?code }
       OPTIONAL { ?m rdfs:label ?zh FILTER(lang(?zh) = "zh") }
       FILTER(BOUND(?code) || BOUND(?zh))
     } ORDER BY DESC(?code) ?m LIMIT 5"""
-    _vars, rows = assert_same_rows(bundled, GraphSpec(), text, ordered=True)
+    _vars, rows = assert_same_rows(bundled_server, GraphSpec(), text, ordered=True)
     assert len(rows) == 5
 
 
-def test_select_unicode_labels(bundled: Server) -> None:
+def test_select_unicode_labels(bundled_server: Server) -> None:
     text = PREFIXES + """SELECT ?m ?label WHERE {
       ?m a ckg:Market ; rdfs:label ?label FILTER(langMatches(lang(?label), "zh"))
     } ORDER BY ?m ?label"""
-    _vars, rows = assert_same_rows(bundled, GraphSpec(), text, ordered=True)
+    _vars, rows = assert_same_rows(bundled_server, GraphSpec(), text, ordered=True)
     assert ("literal", "中国大陆", "zh", "") in {label for _m, label in rows}
 
 
-def test_select_typed_and_tagged_literals(small: Server, fixture_file: Path) -> None:
+def test_select_typed_and_tagged_literals(small_server: Server, fixture_file: Path) -> None:
     text = PREFIXES + "SELECT ?s ?p ?o WHERE { ?s ?p ?o } ORDER BY ?s ?p ?o"
     # Blank nodes make ORDER BY ?s ambiguous between them: compare as a multiset.
-    _vars, rows = assert_same_rows(small, small_spec(fixture_file), text, ordered=False)
+    _vars, rows = assert_same_rows(small_server, small_spec(fixture_file), text, ordered=False)
     literals = [o for _s, _p, o in rows if o[0] == "literal"]
     assert {XSD + name for name in ("date", "integer", "decimal", "double", "boolean")} <= {
         o[3] for o in literals}
@@ -235,55 +235,56 @@ def test_select_typed_and_tagged_literals(small: Server, fixture_file: Path) -> 
     assert any("\t" in o[1] and "\n" in o[1] and '"' in o[1] and "✓" in o[1] for o in literals)
 
 
-def test_select_dates_and_numbers_in_order(small: Server, fixture_file: Path) -> None:
+def test_select_dates_and_numbers_in_order(small_server: Server, fixture_file: Path) -> None:
     text = PREFIXES + """SELECT ?s ?day ?count ?label WHERE {
       ?s ex:count ?count ; rdfs:label ?label FILTER(lang(?label) = "en")
       OPTIONAL { ?s ex:day ?day }
       FILTER(?count > 5)
     } ORDER BY ?day DESC(?count) ?s"""
-    _vars, rows = assert_same_rows(small, small_spec(fixture_file), text, ordered=True)
+    _vars, rows = assert_same_rows(small_server, small_spec(fixture_file), text, ordered=True)
     assert len(rows) == 3
 
 
-def test_group_by_count(bundled: Server) -> None:
+def test_group_by_count(bundled_server: Server) -> None:
     text = PREFIXES + """SELECT ?type (COUNT(?s) AS ?n) WHERE { ?s a ?type }
     GROUP BY ?type HAVING (COUNT(?s) > 2) ORDER BY DESC(?n) ?type"""
-    _vars, rows = assert_same_rows(bundled, GraphSpec(), text, ordered=True)
+    _vars, rows = assert_same_rows(bundled_server, GraphSpec(), text, ordered=True)
     assert len(rows) > 3
 
 
 @pytest.mark.parametrize("name", ["market-regions", "status-summary"])
-def test_shipped_named_query(bundled: Server, name: str) -> None:
+def test_shipped_named_query(bundled_server: Server, name: str) -> None:
     """The text of a shipped .rq file, comments and all."""
     text = get_query(name).text
-    _vars, rows = assert_same_rows(bundled, GraphSpec(), text, ordered="ORDER BY" in text)
+    _vars, rows = assert_same_rows(bundled_server, GraphSpec(), text, ordered="ORDER BY" in text)
     assert rows
 
 
 # ------------------------------------------------------------------ ASK, CONSTRUCT, DESCRIBE
 
 
-def test_ask_true_and_false(bundled: Server) -> None:
+def test_ask_true_and_false(bundled_server: Server) -> None:
     for label in ("中国大陆", "中国"):
         text = PREFIXES + f"ASK {{ kgid:mainland-china rdfs:label '{label}'@zh }}"
-        doc = json.loads(answer(bundled, text))
+        doc = json.loads(answer(bundled_server, text))
         assert doc["boolean"] is run_local(GraphSpec(), text).boolean is (label == "中国大陆")
 
 
-def test_construct_as_ntriples(bundled: Server) -> None:
+def test_construct_as_ntriples(bundled_server: Server) -> None:
     text = PREFIXES + """CONSTRUCT { ?m rdfs:label ?l ; ckg:isoCode ?c }
     WHERE { ?m a ckg:Market ; rdfs:label ?l OPTIONAL { ?m ckg:isoCode ?c } }"""
-    assert assert_same_graph(bundled, GraphSpec(), text, "application/n-triples") > 10
+    assert assert_same_graph(bundled_server, GraphSpec(), text, "application/n-triples") > 10
 
 
-def test_describe_as_turtle(bundled: Server) -> None:
+def test_describe_as_turtle(bundled_server: Server) -> None:
     text = PREFIXES + "DESCRIBE kgid:mainland-china kgid:hong-kong"
-    assert assert_same_graph(bundled, GraphSpec(), text, "text/turtle") > 5
+    assert assert_same_graph(bundled_server, GraphSpec(), text, "text/turtle") > 5
 
 
-def test_describe_dates_and_big_integers(small: Server, fixture_file: Path) -> None:
+def test_describe_dates_and_big_integers(small_server: Server, fixture_file: Path) -> None:
     text = PREFIXES + "DESCRIBE ex:b"
-    assert assert_same_graph(small, small_spec(fixture_file), text, "application/n-triples") > 5
+    spec = small_spec(fixture_file)
+    assert assert_same_graph(small_server, spec, text, "application/n-triples") > 5
 
 
 @pytest.mark.xfail(strict=True, reason=(
@@ -292,24 +293,25 @@ def test_describe_dates_and_big_integers(small: Server, fixture_file: Path) -> N
     "another lexical form, so the client holds another term; serve's N-Triples, JSON and "
     "XML keep \"1500\""))
 @pytest.mark.parametrize("media", ["application/n-triples", "text/turtle"])
-def test_describe_typed_literals(small: Server, fixture_file: Path, media: str) -> None:
+def test_describe_typed_literals(small_server: Server, fixture_file: Path, media: str) -> None:
     text = PREFIXES + "DESCRIBE ex:a"
-    assert assert_same_graph(small, small_spec(fixture_file), text, media) > 10
+    assert assert_same_graph(small_server, small_spec(fixture_file), text, media) > 10
 
 
 # ------------------------------------------------------------------ errors and --as-of
 
 
-def test_errors_reach_comunica_and_the_server_stays_up(bundled: Server) -> None:
-    out = comunica(bundled, "SELECT * WHERE { ?s ?p }")
+def test_errors_reach_comunica_and_the_server_stays_up(bundled_server: Server) -> None:
+    out = comunica(bundled_server, "SELECT * WHERE { ?s ?p }")
     assert out.returncode == 1 and "Parse error" in out.stderr, out.stderr
     # Comunica parses the query itself; one that it accepts and the server refuses:
     # the server's 403 and its message reach Comunica's user.
-    out = comunica(bundled, "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }")
+    service = "SELECT * WHERE { SERVICE <http://127.0.0.1:9/sparql> { ?s ?p ?o } }"
+    out = comunica(bundled_server, service)
     assert out.returncode == 1, out.stderr
     assert "HTTP status 403" in out.stderr and "SERVICE is refused" in out.stderr
-    assert bundled.proc.poll() is None
-    assert post_query(bundled, MARKETS)[0] == 200
+    assert bundled_server.proc.poll() is None
+    assert post_query(bundled_server, MARKETS)[0] == 200
 
 
 def test_as_of_server() -> None:
