@@ -51,6 +51,15 @@ if [ "$(cd "$yasgui" && node -p "try { require('./node_modules/@zazuko/yasgui/pa
   echo "installing YASGUI (npm ci in $yasgui)" >&2
   (cd "$yasgui" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
 fi
+# Comunica's SPARQL command line for tests/test_comunica.py: the version pinned in
+# tests/clients/comunica/package-lock.json, installed into its git-ignored node_modules/.
+comunica=tests/clients/comunica
+if [ "$(cd "$comunica" && node -p "try { require('./node_modules/@comunica/query-sparql/package.json')
+    .version } catch (e) { '' }")" != "$(cd "$comunica" && node -p "require('./package.json')
+    .dependencies['@comunica/query-sparql']")" ]; then
+  echo "installing Comunica (npm ci in $comunica)" >&2
+  (cd "$comunica" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+fi
 "$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
 "$PY" -m ruff check src tests benchmarks scripts
 "$PY" -m mypy --strict src/channelkg
