@@ -29,6 +29,7 @@ worker. The server process holds one more copy of in-memory data.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import re
 import time
 from collections import OrderedDict
@@ -163,8 +164,11 @@ class Known:
                 done.set_result(None if failed else self._settle(key, ran.result()))
             self.threaded += 1
 
-        asyncio.wrap_future(self._threads.submit(self._execute, job),
-                            loop=loop).add_done_callback(settle)
+        def back(ran: Any) -> None:  # in the query thread
+            with contextlib.suppress(RuntimeError):  # the event loop closed: server stopped
+                loop.call_soon_threadsafe(settle, ran)
+
+        self._threads.submit(self._execute, job).add_done_callback(back)
         return done
 
     def _settle(self, key: tuple[Any, ...], reply: Reply) -> Reply | None:
