@@ -338,6 +338,7 @@ def main(argv: list[str] | None = None) -> int:
     n = write_ntriples(data, parse_size(args.size))
     files = [str(ontology_file()), str(data)]
     notes: list[str] = []
+    load = os.getloadavg()[0]
     contenders = [start_channelkg(files), start_minimal(files)]
     if args.before:
         contenders.insert(1, start_channelkg(files, args.before))
@@ -361,6 +362,8 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         for c in contenders:
             c.stop()
+    notes.append(f"machine load (1-minute load average, other work included) at the start "
+                 f"and the end: {load:.1f} / {os.getloadavg()[0]:.1f}")
     results = {
         key: {name: {"median_rps": statistics.median(s["requests_per_s"] for s in runs),
                      "median_p50_ms": statistics.median(s["p50_ms"] for s in runs),

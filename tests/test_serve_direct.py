@@ -40,9 +40,13 @@ def get(port: int, text: str = MARKETS, extra: bytes = b"", target: bytes = b"/s
             b"Origin: " % port + ORIGIN.encode() + b"\r\n" + extra + b"\r\n")
 
 
-def read_answer(sock: socket.socket) -> bytes:
-    """One whole answer (status line, headers and a Content-Length body)."""
-    data = b""
+def read_answer(sock: socket.socket, left: bytearray | None = None) -> bytes:
+    """One whole answer (status line, headers and a Content-Length body).
+
+    ``left``: bytes read before, and where the bytes of the next answers (pipelined
+    answers may come in one read) are kept.
+    """
+    data = bytes(left or b"")
     while b"\r\n\r\n" not in data:
         chunk = sock.recv(65536)
         assert chunk, "the server closed the connection"
@@ -52,8 +56,10 @@ def read_answer(sock: socket.socket) -> bytes:
                   if line.lower().startswith(b"content-length:"))
     while len(body) < length:
         body += sock.recv(65536)
-    assert len(body) == length
-    return head + b"\r\n\r\n" + body
+    if left is not None:
+        left[:] = body[length:]
+    assert len(body) == length or left is not None
+    return head + b"\r\n\r\n" + body[:length]
 
 
 def parts(answer: bytes) -> tuple[bytes, list[tuple[bytes, bytes]], bytes]:
@@ -196,10 +202,63 @@ def test_pipelined_and_closing_requests_are_answered_the_usual_way(server: Serve
         sock.sendall(request)
         first = parts(read_answer(sock))
         sock.sendall(request * 2)  # two requests in one read: h11 reads them
-        assert parts(read_answer(sock)) == first
-        assert parts(read_answer(sock)) == first
+        left = bytearray()  # the two answers may come in one read too
+        assert parts(read_answer(sock, left)) == first
+        assert parts(read_answer(sock, left)) == first
+        assert not left
         sock.sendall(get(server.port, extra=b"Connection: close\r\n"))
         status, headers, body = parts(read_answer(sock))
         assert (status, body) == (first[0], first[2])
         assert (b"connection", b"close") in headers
         assert sock.recv(1) == b""  # and the connection is closed
+
+
+def test_answers_from_the_query_threads_are_the_usual_answers(
+        pool: WorkerPool, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A server in this process, where every known query may go to a query thread: many
+    keep-alive clients at once get the answers the usual way gives, whole and in order."""
+    import threading
+
+    import uvicorn
+
+    from channelkg.serve import cheap
+    from channelkg.serve.app import create_app, listen_socket
+    from channelkg.serve.transport import Limits, protocol_class
+
+    monkeypatch.setattr(cheap, "SHARE", 0.0)  # every known query costs more than this
+    kg = prepare_graph(SPEC)
+    assert kg is not None
+    known = Known(kg, timeout=10.0)
+    known.limit = 5.0  # however loaded the machine, the query is within it
+    policy = Policy.build(cors=(ORIGIN,))
+    sock = listen_socket("127.0.0.1", 0)
+    port = sock.getsockname()[1]
+    config = uvicorn.Config(create_app(pool, policy=policy, known=known), log_level="warning",
+                            access_log=False, server_header=False,
+                            http=protocol_class(Limits(), Direct(known, policy, 10000)))
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]})
+    thread.start()
+    try:
+        for _ in range(300):
+            if server.started:
+                break
+            thread.join(0.1)
+        request = get(port)
+        clients = [socket.create_connection(("127.0.0.1", port), timeout=30)
+                   for _ in range(8)]
+        clients[0].sendall(request)
+        first = parts(read_answer(clients[0]))  # by a worker: now known
+        assert first[0] == b"HTTP/1.1 200 OK"
+        for _ in range(20):
+            for c in clients:  # eight requests at once
+                c.sendall(request)
+            assert [parts(read_answer(c)) for c in clients] == [first] * 8
+        for c in clients:
+            c.close()
+    finally:
+        server.should_exit = True
+        thread.join(30)
+        sock.close()
+        known.close()
+    assert known.threaded > 0 and known.runs >= 160

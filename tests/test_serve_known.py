@@ -16,7 +16,7 @@ from channelkg.serve import cheap
 from channelkg.serve.app import prepare_graph
 from channelkg.serve.cheap import Known
 from channelkg.serve.transport import Coalesced
-from channelkg.serve.workers import Job, Served, WorkerPool
+from channelkg.serve.workers import Job, Reply, Served, WorkerPool
 from conftest import TINY
 
 MARKETS = ("PREFIX ckg: <https://w3id.org/channelkg/ontology#> "
@@ -80,24 +80,28 @@ def test_a_long_answer_never_leaves_the_workers(known: Known, pool: WorkerPool,
     assert known.runs == 0 and Job(text=MARKETS, accept=JSON, max_rows=50) not in known
 
 
-def test_a_query_the_usual_way_hands_to_a_worker_runs_here_next_time(
+def test_a_costly_known_query_runs_in_a_query_thread_once_the_step_answered_one(
         known: Known, pool: WorkerPool, monkeypatch: pytest.MonkeyPatch) -> None:
     known.limit = 5.0
-    monkeypatch.setattr(cheap, "SHARE", 0.0)  # every known query may go to a free worker
+    monkeypatch.setattr(cheap, "SHARE", 0.0)  # every known query costs more than this
     job = Job(text=MARKETS, accept=JSON)
     first = ask(known, pool, MARKETS)  # a worker answers: now known
 
-    async def one_step() -> Any:
-        assert known.direct(job, pool) is not None  # answered here: this step is taken
-        return await known.answer(pool, job)  # the same step: a worker answers
+    async def one_step() -> tuple[Any, Any]:
+        now = known.direct(job)  # answered at once: this step has answered one
+        later = known.direct(job)  # the same step: a query thread answers it
+        assert isinstance(now, Reply) and isinstance(later, asyncio.Future)
+        assert known.threaded == 0
+        return now, await later
 
-    assert asyncio.run(one_step()).body == first.body
-    assert known.runs == 1 and not known._handed
-    assert ask(known, pool, MARKETS).body == first.body  # another step: here again
-    assert known.runs == 2
+    now, later = asyncio.run(one_step())
+    assert now.body == later.body == first.body
+    assert known.runs == 2 and known.threaded == 1
+    assert ask(known, pool, MARKETS).body == first.body  # another step: at once again
+    assert known.runs == 3 and known.threaded == 1
 
 
-def test_requests_handed_to_workers_are_forgotten_with_their_query(
+def test_a_query_forgotten_while_its_thread_runs_it_stays_forgotten(
         known: Known, pool: WorkerPool, monkeypatch: pytest.MonkeyPatch) -> None:
     known.limit = 5.0
     known.size = 1
@@ -105,19 +109,16 @@ def test_requests_handed_to_workers_are_forgotten_with_their_query(
     job = Job(text=MARKETS, accept=JSON)
     ask(known, pool, MARKETS)
 
-    async def one_step() -> None:
-        assert known.direct(job, pool) is not None
-        assert known.direct(job, pool) is None  # handed: the usual way would take it on
+    async def one_step() -> Any:
+        assert isinstance(known.direct(job), Reply)
+        later = known.direct(job)
+        assert isinstance(later, asyncio.Future)
+        await known.answer(pool, Job(text=MARKETS, accept=JSON, max_rows=1))  # now known
+        assert job not in known  # the table holds one query: this one is forgotten
+        return await later
 
-    asyncio.run(one_step())
-    assert list(known._handed.values()) == [1]
-    ask(known, pool, MARKETS, max_rows=1)  # another query is known: this one is forgotten
-    assert job not in known and not known._handed
-    assert ask(known, pool, MARKETS).status == 200  # a worker answers it, and it is known
-    assert known.runs == 1 and job in known and not known._handed
-    asyncio.run(one_step())
-    assert asyncio.run(known.answer(pool, job)).status == 200  # the count is taken back
-    assert known.runs == 2 and not known._handed
+    assert asyncio.run(one_step()).status == 200  # the thread's answer is still given
+    assert job not in known and known.threaded == 1  # and it did not come back
 
 
 @pytest.mark.parametrize("text", [

@@ -275,7 +275,7 @@ def serve(graph: GraphSpec, *, options: Options | None = None,
             if announce:
                 announce(_announce(opts, shown, port))
             logging.getLogger("uvicorn.error").addFilter(RateLimit())
-            direct = None if known is None else Direct(known, opts.policy(), opts.max_rows, pool)
+            direct = None if known is None else Direct(known, opts.policy(), opts.max_rows)
             config = uvicorn.Config(app, host=opts.host, port=port, log_level="warning",
                                     access_log=False, timeout_graceful_shutdown=5,
                                     http=protocol_class(opts.limits, direct),

@@ -10,7 +10,8 @@ scheme, and so its base IRI, from them), is read here:
 its query operation by :func:`~channelkg.serve.protocol.read_get`, as every GET is.
 When its query is known cheap (:mod:`channelkg.serve.cheap`), it is answered here
 too, with the status line, the headers every answer carries (the security headers
-and, for a ``--cors`` origin, the CORS ones) and the body written at once.
+and, for a ``--cors`` origin, the CORS ones) and the body written at once: at once, or,
+for a query run in a query thread, once it has run (the connection reads nothing meanwhile).
 
 Every other request, and every request whose query is not known cheap, takes the
 usual way (h11, the :class:`~channelkg.serve.guard.Guard`, the routes), unchanged: this
@@ -22,6 +23,7 @@ of at most :data:`MAX_HEAD` bytes; whether its query is known is looked up every
 
 from __future__ import annotations
 
+import asyncio
 import re
 from collections import OrderedDict
 from collections.abc import Iterable
@@ -30,7 +32,7 @@ from dataclasses import dataclass
 from channelkg.serve.cheap import Known
 from channelkg.serve.guard import CSP, EXPOSED, SECURITY_HEADERS, Policy
 from channelkg.serve.protocol import Refusal, read_get
-from channelkg.serve.workers import Job, WorkerPool
+from channelkg.serve.workers import Job, Reply
 
 #: Longest request (line and headers) read here; h11 takes longer ones.
 MAX_HEAD = 8192
@@ -92,14 +94,10 @@ class Direct:
         known: the known cheap queries and the server's copy of the graph.
         policy: the front door's policy (hosts, CORS).
         max_rows: the endpoint's row limit.
-        pool: the workers, to which a known query may be handed (see
-            :meth:`~channelkg.serve.cheap.Known.direct`).
     """
 
-    def __init__(self, known: Known, policy: Policy, max_rows: int,
-                 pool: WorkerPool | None = None) -> None:
+    def __init__(self, known: Known, policy: Policy, max_rows: int) -> None:
         self.known = known
-        self.pool = pool
         self.policy = policy
         self.max_rows = max_rows
         self._read: OrderedDict[bytes, Read | None] = OrderedDict()
@@ -141,9 +139,12 @@ class Direct:
                   default_graphs=req.default_graphs, named_graphs=req.named_graphs)
         return Read(job, _tail(self.policy, fields.get(b"origin")))
 
-    def __call__(self, data: bytes, default_headers: list[tuple[bytes, bytes]]) -> bytes | None:
+    def __call__(self, data: bytes, default_headers: list[tuple[bytes, bytes]]
+                 ) -> bytes | asyncio.Future[bytes | None] | None:
         """The whole answer to a request that arrived whole, or None: the usual way.
 
+        A known query run in a query thread (see :meth:`~channelkg.serve.cheap.Known.direct`)
+        gives a future of the answer instead, done on the event loop (None: the usual way).
         ``default_headers``: the server's headers for every answer (its ``date``).
         """
         if len(data) > MAX_HEAD or not data.endswith(b"\r\n\r\n") \
@@ -152,9 +153,21 @@ class Direct:
         read = self.read(data)
         if read is None:
             return None
-        reply = self.known.direct(read.job, self.pool)
-        if reply is None:
-            return None
+        reply = self.known.direct(read.job)
+        if not isinstance(reply, asyncio.Future):
+            return None if reply is None else self._whole(read, reply, default_headers)
+        answer: asyncio.Future[bytes | None] = asyncio.get_running_loop().create_future()
+
+        def done(ran: asyncio.Future[Reply | None]) -> None:
+            got = ran.result()
+            answer.set_result(None if got is None else self._whole(read, got, default_headers))
+
+        reply.add_done_callback(done)
+        return answer
+
+    def _whole(self, read: Read, reply: Reply, default_headers: list[tuple[bytes, bytes]]
+               ) -> bytes:
+        """Status line, headers and body of a reply, in one piece."""
         if self._date[0] is not default_headers:
             self._date = (default_headers,
                           b"".join(k + b": " + v + b"\r\n" for k, v in default_headers))

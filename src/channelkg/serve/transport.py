@@ -104,8 +104,12 @@ class Coalesced:
 
 
 def answer_directly(protocol: Any, data: bytes) -> bool:
-    """Answer a request of the direct path on an idle connection at once (its answer
-    written in one piece); False: the protocol's h11 connection reads it as usual."""
+    """Answer a request of the direct path on an idle connection (its answer written in
+    one piece); False: the protocol's h11 connection reads it as usual.
+
+    An answer that a query thread computes is written once it is ready; the connection
+    reads nothing until then, and takes the usual way if the thread gives no answer.
+    """
     import h11
 
     conn = protocol.conn
@@ -117,12 +121,31 @@ def answer_directly(protocol: Any, data: bytes) -> bool:
     if out is None:
         return False
     protocol._unset_keepalive_if_required()
+    if isinstance(out, bytes):
+        _send(protocol, out)
+        return True
+    protocol.flow.pause_reading()
+
+    def ready(fut: Any) -> None:
+        if protocol.transport.is_closing():
+            return
+        protocol.flow.resume_reading()
+        if fut.result() is None:
+            protocol.usual(data)
+        else:
+            _send(protocol, fut.result())
+
+    out.add_done_callback(ready)
+    return True
+
+
+def _send(protocol: Any, out: bytes) -> None:
+    """Write a direct answer in one piece and wait for the next request."""
     protocol.transport.write(out)
     protocol.transport.flush()  # the Coalesced transport: sent now, in one piece
     protocol.server_state.total_requests += 1
     protocol.timeout_keep_alive_task = protocol.loop.call_later(
         protocol.timeout_keep_alive, protocol.timeout_keep_alive_handler)
-    return True
 
 
 def protocol_class(limits: Limits, direct: Any = None) -> type:
@@ -180,6 +203,11 @@ def protocol_class(limits: Limits, direct: Any = None) -> type:
             idle = self.cycle is None or self.cycle.response_complete
             if idle and self.answer is not None and answer_directly(self, data):
                 return
+            self.usual(data)
+
+        def usual(self, data: bytes) -> None:
+            """Read the data the usual way (h11), under the header timeout."""
+            idle = self.cycle is None or self.cycle.response_complete
             if idle and self._read_timer is None:
                 self._read_timer = self.loop.call_later(self.bounds.header_timeout,
                                                         self._expire)
