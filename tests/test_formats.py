@@ -94,3 +94,30 @@ def test_pyoxigraph_terms_render_as_the_rdflib_terms_they_equal() -> None:
     assert isinstance(native.rows[0][0], ox.NamedNode)
     for fmt in ("table", "csv", "tsv", "json", "md"):
         assert render(native, fmt) == render(ROWS, fmt), fmt
+
+
+def test_graph_turtle_keeps_every_lexical_form() -> None:
+    """CONSTRUCT/DESCRIBE as Turtle: each literal reads back as the same term (rdflib's own
+    writer turns "1500"^^xsd:double into 1.5e+03), blank nodes stay one node each."""
+    import pyoxigraph as ox
+
+    g = Graph()
+    s, b = URIRef("http://e.example/s"), BNode()
+    for o in (Literal("1500", datatype=XSD.double, normalize=False),
+              Literal("01", datatype=XSD.integer, normalize=False),
+              Literal("1.50", datatype=XSD.decimal, normalize=False),
+              Literal("x", lang="en"), Literal("中国大陆"), b):
+        g.add((s, URIRef("http://e.example/p"), o))
+    g.add((b, URIRef("http://e.example/q"), Literal("2024-06", datatype=XSD.gYearMonth)))
+    text = render(QueryResult("GRAPH", graph=g), "turtle")
+    back = {(str(t.predicate), str(t.object) if not isinstance(t.object, ox.BlankNode) else "b")
+            for t in ox.parse(text.encode(), format=ox.RdfFormat.TURTLE)}
+    assert back == {
+        ("<http://e.example/p>", '"1500"^^<http://www.w3.org/2001/XMLSchema#double>'),
+        ("<http://e.example/p>", '"01"^^<http://www.w3.org/2001/XMLSchema#integer>'),
+        ("<http://e.example/p>", '"1.50"^^<http://www.w3.org/2001/XMLSchema#decimal>'),
+        ("<http://e.example/p>", '"x"@en'), ("<http://e.example/p>", '"中国大陆"'),
+        ("<http://e.example/p>", "b"),
+        ("<http://e.example/q>", '"2024-06"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>')}
+    assert text.startswith("@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\n")
+    assert render(QueryResult("GRAPH", graph=g), "turtle") == text

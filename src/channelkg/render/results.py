@@ -155,6 +155,34 @@ def ntriples(graph: Iterable[tuple[Any, Any, Any]]) -> str:
     return "".join(sorted(" ".join(map(nt_term, t)) + " .\n" for t in graph))
 
 
+def turtle(graph: Iterable[tuple[Any, Any, Any]]) -> str:
+    """The triples as Turtle written by pyoxigraph: every literal keeps its lexical form
+    (``"1500"^^xsd:double`` stays so; rdflib's writer would make it ``1.5e+03``), the
+    project's prefixes are declared when used, triples are sorted (one statement per
+    subject)."""
+    import itertools
+
+    import pyoxigraph as ox
+
+    from channelkg.rdf.namespaces import PREFIXES
+    from channelkg.rdf.terms import to_oxigraph
+
+    triples = sorted((ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
+                      for s, p, o in graph), key=lambda t: (str(t.subject), str(t.predicate),
+                                                              str(t.object)))
+    iris = {t.value for tr in triples for t in (
+        tr.subject, tr.predicate, tr.object,
+        tr.object.datatype if isinstance(tr.object, ox.Literal) and not tr.object.language
+        else None) if isinstance(t, ox.NamedNode)}
+    used = {name: ns for name, ns in PREFIXES.items() if any(i.startswith(ns) for i in iris)}
+    text = (ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used) or b"").decode()
+    lines = text.splitlines(keepends=True)
+    head = sum(1 for _ in itertools.takewhile(lambda ln: ln.startswith("@prefix "), lines))
+    if not head:
+        return text
+    return "".join(sorted(lines[:head])) + "\n" + "".join(lines[head:])
+
+
 def _csv_term(term: Any) -> str:
     """A CSV cell: the lexical form, a blank node as ``_:label`` (SPARQL 1.1 CSV)."""
     if term is None:
@@ -174,7 +202,7 @@ def render(result: QueryResult, fmt: str = "table") -> str:
     if result.kind == "GRAPH":
         assert result.graph is not None
         if fmt in ("table", "turtle"):
-            return result.graph.serialize(format="turtle")
+            return turtle(result.graph)
         if fmt == "json-ld":
             return result.graph.serialize(format="json-ld", auto_compact=True)
         if fmt == "nt":
