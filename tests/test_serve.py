@@ -261,7 +261,9 @@ def test_bad_query_is_400_with_message(server: Server) -> None:
     status, ctype, body = post_query(server, "SELECT ?s WHERE { ?s ?p ")
     assert status == 400 and ctype.startswith("text/plain")
     assert b"syntax" in body.lower()
-    status, _, body, _ = http(server.url)
+    # a POST without a query is an error; a GET without one is the service description
+    status, _, body, _ = http(server.url, data=b"",
+                              headers={"Content-Type": "application/x-www-form-urlencoded"})
     assert status == 400 and b"query" in body
 
 

@@ -281,3 +281,35 @@ def test_graph_option_needs_file_data(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=60)
     assert res.returncode == 2 and "--graph needs file data" in res.stderr
     assert "Traceback" not in res.stderr
+
+
+def test_a_get_without_a_query_is_the_service_description(server: Server) -> None:
+    """SPARQL 1.1 Service Description §2: the endpoint describes itself at its own address,
+    in the RDF format asked for; a POST without a query stays an error, / the query page."""
+    import pyoxigraph as ox
+
+    from channelkg.serve.results import FORMATS
+
+    sd = "http://www.w3.org/ns/sparql-service-description#"
+    endpoint = f"http://127.0.0.1:{server.port}/sparql"
+    status, ctype, body = send(server, "GET", "/sparql")
+    assert (status, ctype.split(";")[0]) == (200, "text/turtle"), body
+    graph = {(t.subject.value, t.predicate.value, t.object.value)
+             for t in ox.parse(body, format=ox.RdfFormat.TURTLE)}
+    assert (endpoint, "http://www.w3.org/1999/02/22-rdf-syntax-ns#type", sd + "Service") in graph
+    assert (endpoint, sd + "endpoint", endpoint) in graph
+    assert {o for s, p, o in graph if p == sd + "supportedLanguage"} == {sd + "SPARQL11Query"}
+    formats = {o for s, p, o in graph if p == sd + "resultFormat"}
+    assert len(formats) == len(FORMATS) and "http://www.w3.org/ns/formats/SPARQL_Results_JSON" \
+        in formats
+    status, ctype, nt = send(server, "GET", "/sparql", {"Accept": "application/n-triples"})
+    assert (status, ctype.split(";")[0]) == (200, "application/n-triples")
+    assert {(t.subject.value, t.predicate.value, t.object.value)
+            for t in ox.parse(nt, format=ox.RdfFormat.N_TRIPLES)} == graph
+    # an Accept no RDF format fits gets Turtle, as a CONSTRUCT answer does
+    status, ctype, _ = send(server, "GET", "/sparql", {"Accept": "application/sparql-results+json"})
+    assert (status, ctype.split(";")[0]) == (200, "text/turtle")
+    assert send(server, "POST", "/sparql", {"Content-Type": "application/x-www-form-urlencoded"},
+                b"")[0] == 400
+    status, ctype, _ = send(server, "GET", "/")
+    assert (status, ctype.split(";")[0]) == (200, "text/html")

@@ -164,16 +164,18 @@ def turtle(graph: Iterable[tuple[Any, Any, Any]]) -> str:
 
     import pyoxigraph as ox
 
-    from channelkg.rdf.namespaces import PREFIXES
+    from channelkg.rdf.namespaces import PREFIXES, RDF_NS
     from channelkg.rdf.terms import to_oxigraph
 
+    RDF_TYPE = RDF_NS + "type"  # noqa: N806 (a constant)
     triples = sorted((ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
                       for s, p, o in graph), key=lambda t: (str(t.subject), str(t.predicate),
                                                               str(t.object)))
-    iris = {t.value for tr in triples for t in (
-        tr.subject, tr.predicate, tr.object,
+    iris = {t.value for tr in triples for t in (  # the IRIs a prefix may shorten ("a" stays)
+        tr.subject, None if tr.predicate.value == RDF_TYPE else tr.predicate, tr.object,
         tr.object.datatype if isinstance(tr.object, ox.Literal) and not tr.object.language
-        else None) if isinstance(t, ox.NamedNode)}
+        and tr.object.datatype.value != XSD_NS + "string" else None)
+        if isinstance(t, ox.NamedNode)}
     used = {name: ns for name, ns in PREFIXES.items() if any(i.startswith(ns) for i in iris)}
     text = (ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=used) or b"").decode()
     lines = text.splitlines(keepends=True)

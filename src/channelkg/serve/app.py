@@ -120,13 +120,26 @@ def routes(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channelkg",
         return Response(reply.body, status_code=reply.status, media_type=reply.media,
                         headers=reply.headers)
 
+    def description(request: Request, fmt: str | None) -> Response:
+        from channelkg.serve.description import describe
+        from channelkg.serve.results import NotAcceptableError
+
+        try:
+            media, body = describe(str(request.url.replace(query="")),
+                                   request.headers.get("accept"), fmt)
+        except NotAcceptableError as err:
+            return refuse(406, str(err))
+        return Response(body, media_type=media, headers={"Vary": "Accept"})
+
     async def sparql(request: Request) -> Response:
         req = await read_query(request, request.scope.get("query_string", b""))
         if isinstance(req, Refusal):
             return refuse(req.status, req.message)
         if req.text is None:
-            if request.url.path == "/" and request.method in ("GET", "HEAD"):
-                return HTMLResponse(index_html)
+            if request.method in ("GET", "HEAD"):
+                if request.url.path == "/":
+                    return HTMLResponse(index_html)
+                return description(request, req.fmt)
             return refuse(400, "missing the 'query' parameter")
         if is_update(req.text):
             return refuse(403, "this endpoint is read-only: SPARQL UPDATE is refused")
