@@ -67,8 +67,8 @@ _FEW = 32
 
 
 def header_end(text: bytes) -> tuple[int, int]:
-    """``(end, first)``: where the file's leading directives end, and the line start of
-    its first statement (``-1`` when that line also holds a directive)."""
+    """``(end, first)``: where the file's leading directives end, and the start of the
+    line after them (``-1`` when the rest of their line holds more than a comment)."""
     pos = last = 0
     while True:
         pos = _SPACE.match(text, pos).end()  # type: ignore[union-attr]
@@ -76,8 +76,10 @@ def header_end(text: bytes) -> tuple[int, int]:
         if d is None:
             break
         pos = last = d.end()
-    first = text.rfind(b"\n", 0, pos) + 1
-    return last, first if first >= last else -1
+    if last == 0:
+        return 0, 0
+    first = text.find(b"\n", last) + 1 or len(text)
+    return last, first if _SPACE.fullmatch(text, last, first) else -1
 
 
 def bounds(text: bytes, start: int = 0, end: int | None = None) -> list[int] | None:
