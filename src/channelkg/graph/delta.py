@@ -20,6 +20,12 @@ file's triples from the store:
   when a typed literal goes, the file's remaining triples with the same subject and
   predicate are written again, so that a form the file still states is never lost.
 
+A Turtle or N-Triples file is first compared by statements with its text as last loaded
+(:mod:`channelkg.graph.sourcediff`): then only the statements that changed are parsed,
+their gone and new lines are found without a whole parse or serialisation, and the copy
+is patched by them. The comparison of whole parses here is the way back whenever that
+cannot be vouched for (a directive or a blank node among the changed statements, say).
+
 Anything the copy cannot vouch for (no copy, a different size or CRC, a gone triple the
 store does not hold) makes the caller replace the file's graphs whole, as before. So does
 a gone or new triple with a triple term as subject or object: the store canonicalises the

@@ -12,7 +12,9 @@ oxigraph:PATH`` on any reading command opens it. The layout:
   reloaded); deleted files have their graph dropped, and new files in those folders
   are loaded;
 * ``PATH/channelkg-loaded/`` keeps each file's N-Triples as last loaded, so that a
-  changed file gets only the triples it gained and lost (:mod:`channelkg.graph.delta`);
+  changed file gets only the triples it gained and lost (:mod:`channelkg.graph.delta`),
+  and of a Turtle or N-Triples file its text with its statement ends, so that only the
+  statements an edit touched are parsed (:mod:`channelkg.graph.sourcediff`);
 * queries see the union of the named graphs (pyoxigraph
   ``use_default_graph_as_union=True``), i.e. the same triples as the files loaded
   in memory. The backend's engine name is ``oxigraph-disk``;
@@ -290,7 +292,8 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
     listed until its graph is dropped), so a load killed at any moment is repaired by
     the next one, which reloads what is pending and places every dated triple again
     (``full``). Otherwise a changed file whose copy as last loaded is at hand gets only
-    the difference (:mod:`channelkg.graph.delta`), any other is replaced whole, and only
+    the difference (by statements, :mod:`channelkg.graph.sourcediff`, or of its whole
+    parse, :mod:`channelkg.graph.delta`), any other is replaced whole, and only
     the triples they add and those of the facts whose dates they changed are placed by
     their dates: the cost follows the changes, not the store.
     """
