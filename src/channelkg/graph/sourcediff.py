@@ -44,17 +44,27 @@ from channelkg.graph.delta import common, copy_path, write_unsynced
 #: What a scan steps over, and what it reports: a statement's end (``e``) at the end of
 #: its line, and a directive (``d``).
 _Q3, _A3 = b'"' * 3, b"'" * 3
-_TOKEN = re.compile(b"|".join([
-    _Q3 + rb'(?:(?:"|"")?(?:[^"\\]|\\[\s\S]))*' + _Q3,  # long strings
-    _A3 + rb"(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*" + _A3,
-    rb'"(?:[^"\\\n\r]|\\.)*"',
-    rb"'(?:[^'\\\n\r]|\\.)*'",
-    rb'<(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>',  # IRIs
+_DIRECTIVE_WORD = rb"(?<![\w:.\-])(?:@prefix|@base|(?i:prefix|base))(?=[\s<])"
+_END = rb"\.[ \t\r]*(?:\#[^\n]*)?\n"
+#: One statement up to its end (a ``.`` at the end of its line), stepping over what may
+#: hold a ``.``; ``d`` is set if it holds a directive. No part takes such a ``.`` and
+#: the repetition is possessive, so a text that ends no statement fails in linear time.
+_STATEMENT = re.compile(rb"(?:" + b"|".join([
+    rb"(?>[^\"'<#\\.\n@pPbB]+)",
+    rb"(?>" + _Q3 + rb'(?:(?:"|"")?(?:[^"\\]|\\[\s\S]))*' + _Q3 + rb")",  # long strings
+    rb"(?>" + _A3 + rb"(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*" + _A3 + rb")",
+    rb'(?>"(?:[^"\\\n\r]|\\.)*")',
+    rb"(?>'(?:[^'\\\n\r]|\\.)*')",
+    rb'(?><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)',  # IRIs
+    rb"<",
     rb"\#[^\n]*",  # comments
     rb"\\.",  # escapes in local names
-    rb"(?P<e>\.[ \t\r]*(?:\#[^\n]*)?\n)",
-    rb"(?P<d>(?<![\w:.\-])(?:@prefix|@base|(?i:prefix|base))(?=[\s<]))",
-]))
+    rb"(?P<d>" + _DIRECTIVE_WORD + rb")",
+    rb"[@pPbB]",
+    rb"\.(?!" + _END[2:] + rb")",  # a dot that is no end (1.5, ex:a.b)
+    rb"\n",
+]) + rb")*+" + _END)
+_WORD = re.compile(_DIRECTIVE_WORD)
 _SPACE = re.compile(rb"(?:\s+|#[^\n]*)*")
 _DIRECTIVE = re.compile(rb"@prefix\s+[^\s:]*:\s*<[^>\s]*>\s*\.|@base\s+<[^>\s]*>\s*\."
                         rb"|(?i:prefix)\s+[^\s:]*:\s*<[^>\s]*>|(?i:base)\s+<[^>\s]*>")
@@ -88,14 +98,13 @@ def bounds(text: bytes, start: int = 0, end: int | None = None) -> list[int] | N
     end = len(text) if end is None else end
     if any(text.find(u, start, end) >= 0 for u in _UNSURE):
         return None
-    out = []
-    for m in _TOKEN.finditer(text, start, end):
-        kind = m.lastgroup
-        if kind == "e":
-            out.append(m.end())
-        elif kind == "d":
+    out, pos, match = [], start, _STATEMENT.match
+    while (m := match(text, pos, end)) is not None:
+        if m.group("d") is not None:
             return None
-    return out
+        pos = m.end()
+        out.append(pos)
+    return None if _WORD.search(text, pos, end) else out  # after the last end: any text
 
 
 def file_bounds(text: bytes) -> tuple[int, list[int]] | None:
