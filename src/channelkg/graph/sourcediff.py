@@ -178,7 +178,6 @@ class SourceDelta:
     came: set[bytes]
     copy: bytes  #: the N-Triples copy, patched
     parsed: int  #: triples parsed
-    count: int  #: change in the number of distinct triples
 
 
 def _parse(data: bytes, fmt: ox.RdfFormat, base: str) -> list[bytes] | None:
@@ -271,10 +270,8 @@ def source_delta(path: Path, new: bytes, old: tuple[bytes, int, array[int]], cop
         text=new, head=head,
         ends=[*ends[:i], *(e for e in found if e != lo), *(e + shift for e in ends[j:])],
         gone={x for x, n in gone.items() if seen[x] == n},  # not stated elsewhere
-        came={x for x in came if seen[x] - gone[x] <= 0 and before[x] == 0 and seen[x] == 0},
-        copy=_patch(copy, gone, came), parsed=len(now),
-        count=-sum(1 for x, n in gone.items() if seen[x] == n)
-        + sum(1 for x in came if seen[x] == 0))
+        came={x for x in came if seen[x] == 0},  # not held yet
+        copy=_patch(copy, gone, came), parsed=len(now))
 
 
 __all__ = ["SOURCE_FORMATS", "SourceDelta", "bounds", "file_bounds", "header_end",
