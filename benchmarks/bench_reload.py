@@ -1,14 +1,16 @@
 """Reloading an on-disk store after a one-triple edit, against parsing the changed file.
 
 One store per code under test (this checkout's ``src``, and with ``--baseline SRC``
-another revision's), built once from a synthetic graph; then, rounds interleaved, the
-file gets one more triple and each code reloads its store (``load_into``) in a fresh
-process; ``parse`` is parsing the changed file alone (``parse_file``), and ``open`` is
-opening the store read-write with nothing changed. Medians.
+another revision's), built once from a synthetic graph (its build timed); then, rounds
+interleaved, the file gets one more triple at its end and each code reloads its store
+(``load_into``) in a fresh process, then one more in its middle and again; ``parse`` is
+parsing the changed file alone (``parse_file``), and ``open`` is opening the store
+read-write with nothing changed. Medians. With ``--turtle`` the edited file is Turtle
+with prefixes (``ckg:``, ``id:``) instead of N-Triples.
 
 Usage::
 
-    python benchmarks/bench_reload.py --size 100k --repeat 3 --baseline /path/to/old/src
+    python benchmarks/bench_reload.py --size 100k --files 10 --repeat 3 --baseline OLD/src
 
 Writes benchmarks/results/reload-SIZE.json and reload-SIZE.md.
 """
@@ -18,6 +20,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import shutil
 import statistics
 import subprocess
@@ -66,6 +69,24 @@ def split(path: Path, n: int) -> Path:
     return parts[-1]
 
 
+def to_turtle(path: Path) -> None:
+    """Rewrite an N-Triples file as Turtle with prefixes (one triple a line still)."""
+    ns = {"id": "https://w3id.org/channelkg/id/", "ckg": "https://w3id.org/channelkg/ontology#"}
+    text = path.read_text(encoding="utf-8")
+    for name, iri in ns.items():
+        text = re.sub("<" + re.escape(iri) + r"([A-Za-z0-9_]+(?:-[A-Za-z0-9_]+)*)>",
+                      name + r":\1", text)
+    head = "".join(f"@prefix {name}: <{iri}> .\n" for name, iri in ns.items())
+    path.write_text(head + "\n" + text, encoding="utf-8")
+
+
+def edit_middle(path: Path, line: str) -> None:
+    """Insert ``line`` at the start of the line nearest the middle of the file."""
+    data = path.read_bytes()
+    at = data.index(b"\n", len(data) // 2) + 1
+    path.write_bytes(data[:at] + line.encode("utf-8") + data[at:])
+
+
 def main(argv: list[str] | None = None) -> int:
     from synthetic import parse_size, write_ntriples
 
@@ -76,47 +97,62 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--baseline", type=Path)
     ap.add_argument("--files", type=int, default=1,
                     help="split the graph into this many files; the last one is edited")
+    ap.add_argument("--turtle", action="store_true",
+                    help="the edited file is Turtle with prefixes")
     args = ap.parse_args(argv)
     work = Path(tempfile.mkdtemp())
     codes = {"new": args.src, **({"baseline": args.baseline} if args.baseline else {})}
     data = {c: work / c / f"synthetic-{args.size}.nt" for c in codes}
     stores = {c: work / c / "store" for c in codes}
+    builds: dict[str, float] = {}
     for c, src in codes.items():
         data[c].parent.mkdir()
         write_ntriples(data[c], parse_size(args.size))
         if args.files > 1:
             data[c] = split(data[c], args.files)
-        build = timed("load", src, stores[c], data[c])
-        print(f"{c}: built in {build:.2f} s", file=sys.stderr)
-    times: dict[str, dict[str, list[float]]] = {c: {"reload": [], "parse": [], "open": []}
-                                                for c in codes}
+        if args.turtle:
+            to_turtle(data[c])
+        builds[c] = timed("load", src, stores[c], data[c])
+        print(f"{c}: built in {builds[c]:.2f} s", file=sys.stderr)
+    times: dict[str, dict[str, list[float]]] = {
+        c: {"reload": [], "reload-middle": [], "parse": [], "open": []} for c in codes}
+    label = "<http://www.w3.org/2000/01/rdf-schema#label>"
     for r in range(args.repeat):
         for c, src in codes.items():
             with data[c].open("a", encoding="utf-8") as fh:
-                fh.write(f'<urn:edit:{r}> <http://www.w3.org/2000/01/rdf-schema#label> "{r}" .\n')
-            for what in ("reload", "parse", "open"):
-                times[c][what].append(timed("load" if what == "reload" else what, src,
-                                            stores[c], data[c]))
+                fh.write(f'<urn:edit:{r}> {label} "{r}" .\n')
+            times[c]["reload"].append(timed("load", src, stores[c], data[c]))
+            edit_middle(data[c], f'<urn:edit:mid-{r}> {label} "{r}" .\n')
+            for what in ("reload-middle", "parse", "open"):
+                times[c][what].append(timed("load" if what.startswith("reload") else what,
+                                            src, stores[c], data[c]))
             print(f"round {r + 1} {c}: " + ", ".join(
                 f"{k} {v[-1]:.2f} s" for k, v in times[c].items()), file=sys.stderr)
     shutil.rmtree(work, ignore_errors=True)
-    res: dict[str, Any] = {"size": args.size, "rounds": args.repeat,
+    kind = "-turtle" if args.turtle else ""
+    res: dict[str, Any] = {"size": args.size, "rounds": args.repeat, "turtle": args.turtle,
+                           "build": builds,
                            "times": {c: {k: {"runs": v, "median": statistics.median(v)}
                                          for k, v in by.items()} for c, by in times.items()}}
+    what = "Turtle with prefixes" if args.turtle else "N-Triples"
     lines = [f"# Store reload after a one-triple edit ({args.size} triples in {args.files} "
-             "file(s), the last one edited)", "",
+             f"file(s), the last one edited, in {what})", "",
              f"{args.repeat} interleaved rounds, each step in a fresh process (import included); "
              "medians in seconds. `reload / parse` is the reload's time over parsing the "
-             "changed file alone.", "",
-             "| code | reload | parse the file | reload / parse | open (nothing changed) |",
-             "|---|---:|---:|---:|---:|"]
+             "changed file alone; the edit is one triple more at the file's end, then one "
+             "more in its middle; the build is the first load of the store.", "",
+             "| code | reload (end) | reload (middle) | parse the file | reload / parse "
+             "(end, middle) | open (nothing changed) | build |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for c, by in res["times"].items():
-        rl, pa, op = (by[k]["median"] for k in ("reload", "parse", "open"))
-        lines.append(f"| {c} | {rl:.2f} | {pa:.2f} | x{rl / pa:.1f} | {op:.2f} |")
+        rl, rm, pa, op = (by[k]["median"] for k in ("reload", "reload-middle", "parse", "open"))
+        lines.append(f"| {c} | {rl:.2f} | {rm:.2f} | {pa:.2f} | x{rl / pa:.2f}, x{rm / pa:.2f} "
+                     f"| {op:.2f} | {builds[c]:.1f} |")
     md = "\n".join(lines) + "\n"
     res["files"] = args.files
-    (HERE / "results" / f"reload-{args.size}.json").write_text(json.dumps(res, indent=1) + "\n")
-    (HERE / "results" / f"reload-{args.size}.md").write_text(md)
+    out = HERE / "results" / f"reload-{args.size}{kind}"
+    out.with_suffix(".json").write_text(json.dumps(res, indent=1) + "\n")
+    out.with_suffix(".md").write_text(md)
     print(md)
     return 0
 

@@ -20,6 +20,12 @@ file's triples from the store:
   when a typed literal goes, the file's remaining triples with the same subject and
   predicate are written again, so that a form the file still states is never lost.
 
+A Turtle or N-Triples file is first compared by statements with its text as last loaded
+(:mod:`channelkg.graph.sourcediff`): then only the statements that changed are parsed,
+their gone and new lines are found without a whole parse or serialisation, and the copy
+is patched by them. The comparison of whole parses here is the way back whenever that
+cannot be vouched for (a directive or a blank node among the changed statements, say).
+
 Anything the copy cannot vouch for (no copy, a different size or CRC, a gone triple the
 store does not hold) makes the caller replace the file's graphs whole, as before. So does
 a gone or new triple with a triple term as subject or object: the store canonicalises the
@@ -77,7 +83,12 @@ def write_copy(folder: Path, graph: str, text: bytes) -> dict[str, int]:
     Not synced to disk: the CRC-32 recorded in the manifest is checked before the copy is
     used, and a copy that fails it only costs a whole replacement of the file's graphs.
     """
-    path = copy_path(folder, graph)
+    write_unsynced(copy_path(folder, graph), text)
+    return {"size": len(text), "crc32": zlib.crc32(text)}
+
+
+def write_unsynced(path: Path, text: bytes) -> None:
+    """Replace ``path`` by ``text`` atomically, not synced (its reader checks a CRC)."""
     path.parent.mkdir(exist_ok=True)
     fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
@@ -87,7 +98,6 @@ def write_copy(folder: Path, graph: str, text: bytes) -> dict[str, int]:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-    return {"size": len(text), "crc32": zlib.crc32(text)}
 
 
 def drop_stale_copies(folder: Path) -> None:
@@ -101,8 +111,10 @@ def drop_stale_copies(folder: Path) -> None:
 
 
 def drop_copy(folder: Path, graph: str) -> None:
-    """Forget the copy of a file that left the store."""
-    copy_path(folder, graph).unlink(missing_ok=True)
+    """Forget the copies of a file that left the store."""
+    path = copy_path(folder, graph)
+    path.unlink(missing_ok=True)
+    path.with_suffix(".src").unlink(missing_ok=True)
 
 
 def read_copy(folder: Path, rec: Mapping[str, object] | None) -> bytes | None:
@@ -121,7 +133,7 @@ def read_copy(folder: Path, rec: Mapping[str, object] | None) -> bytes | None:
     return text
 
 
-def _common(a: bytes, b: bytes, *, tail: bool) -> int:
+def common(a: bytes, b: bytes, *, tail: bool) -> int:
     """The length of the longest common prefix (``tail``: suffix) of two texts, found by
     comparisons in place (no slice is copied)."""
     n, done, view = min(len(a), len(b)), 0, memoryview(a)
@@ -156,9 +168,9 @@ def _in(text: bytes, line: bytes, start: int, end: int) -> bool:
 def changed_lines(old: bytes, new: bytes) -> tuple[set[bytes], set[bytes]]:
     """``(gone, came)``: the lines of the N-Triples text ``old`` that ``new`` lacks, and
     those of ``new`` that ``old`` lacks (each text read as a set of lines)."""
-    head = _common(old, new, tail=False)
+    head = common(old, new, tail=False)
     head = old.rfind(b"\n", 0, head) + 1
-    tail = min(_common(old, new, tail=True), len(old) - head, len(new) - head)
+    tail = min(common(old, new, tail=True), len(old) - head, len(new) - head)
     lo, ln = len(old) - tail, len(new) - tail
     if tail and not ((lo == head or old[lo - 1] == 10) and (ln == head or new[ln - 1] == 10)):
         nl = old.find(b"\n", lo)  # the suffix starts mid-line: from the next line on
@@ -245,5 +257,6 @@ def apply_delta(store: ox.Store, graph: ox.NamedNode, gone: set[bytes], came: se
     return {q.subject for q in (*removed, *added) if q.predicate in dating}
 
 
-__all__ = ["COPIES", "apply_delta", "changed_lines", "copy_path", "drop_copy",
-           "drop_stale_copies", "ntriples", "read_copy", "sha256_of", "write_copy"]
+__all__ = ["COPIES", "apply_delta", "changed_lines", "common", "copy_path", "drop_copy",
+           "drop_stale_copies", "ntriples", "read_copy", "sha256_of", "write_copy",
+           "write_unsynced"]

@@ -12,7 +12,9 @@ oxigraph:PATH`` on any reading command opens it. The layout:
   reloaded); deleted files have their graph dropped, and new files in those folders
   are loaded;
 * ``PATH/channelkg-loaded/`` keeps each file's N-Triples as last loaded, so that a
-  changed file gets only the triples it gained and lost (:mod:`channelkg.graph.delta`);
+  changed file gets only the triples it gained and lost (:mod:`channelkg.graph.delta`),
+  and of a Turtle or N-Triples file its text with its statement ends, so that only the
+  statements an edit touched are parsed (:mod:`channelkg.graph.sourcediff`);
 * queries see the union of the named graphs (pyoxigraph
   ``use_default_graph_as_union=True``), i.e. the same triples as the files loaded
   in memory. The backend's engine name is ``oxigraph-disk``;
@@ -26,10 +28,8 @@ the manifest marks them as pending, so an interrupted load is repaired by the ne
 
 from __future__ import annotations
 
-import contextlib
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -39,23 +39,25 @@ from channelkg import resources
 from channelkg.errors import InputError
 from channelkg.graph.background import Background, Bounded
 from channelkg.graph.base import QueryResult
+from channelkg.graph.changes import (
+    LINES,
+    STATEMENTS,
+    WHOLE,
+    Changed,
+    LoadReport,
+    graph_name,
+    parse_changed,
+)
 from channelkg.graph.delta import (
     apply_delta,
     changed_lines,
     drop_copy,
     drop_stale_copies,
     ntriples,
-    read_copy,
-    sha256_of,
     write_copy,
 )
-from channelkg.graph.memory import (
-    FORMATS,
-    OxigraphGraph,
-    expand_paths,
-    parse_file,
-    query_store,
-)
+from channelkg.graph.memory import FORMATS, OxigraphGraph, expand_paths, query_store
+from channelkg.graph.sourcediff import SourceDelta, source_of, write_source
 from channelkg.graph.validity import DATING_PROPS, KEY_MARK, partition
 from channelkg.graph.validity import placed as place
 
@@ -65,30 +67,6 @@ LAYOUT = 2
 ENGINE = "oxigraph-disk"
 
 Progress = Callable[[str], None]
-
-
-@dataclass
-class LoadReport:
-    """What :func:`load_into` did."""
-
-    path: Path
-    added: list[Path] = field(default_factory=list)
-    reloaded: list[Path] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[Path] = field(default_factory=list)
-    triples: int = 0
-    quads_loaded: int = 0
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.added or self.reloaded or self.removed)
-
-    def summary(self) -> str:
-        return (
-            f"{self.path}: {len(self.added)} added, {len(self.reloaded)} reloaded, "
-            f"{len(self.removed)} removed, {len(self.unchanged)} unchanged; "
-            f"{self.quads_loaded} triples parsed, {self.triples} quads in the store"
-        )
 
 
 class DiskKnowledgeGraph(OxigraphGraph):
@@ -120,11 +98,6 @@ class DiskKnowledgeGraph(OxigraphGraph):
 
     def close(self) -> None:
         del self.store
-
-
-def graph_name(path: Path) -> ox.NamedNode:
-    """The named graph that holds one file: its absolute ``file:`` URI."""
-    return ox.NamedNode(path.resolve().as_uri())
 
 
 def read_manifest(folder: Path) -> dict[str, dict[str, object]]:
@@ -205,18 +178,6 @@ def is_store(folder: Path) -> bool:
     return (folder / MANIFEST).is_file()
 
 
-def check_file(path: Path) -> list[ox.Quad]:
-    """Parse a file (its only parse): the quads that :func:`load_into` then stores.
-
-    Raises:
-        InputError: missing, unknown type, or a syntax error (with file:line:col).
-    """
-    path = Path(path)
-    if not path.is_file():
-        raise InputError("no such file" if not path.exists() else "not a file", str(path))
-    return parse_file(path)
-
-
 def _file_graphs(store: ox.Store, graph: ox.NamedNode) -> list[ox.NamedNode]:
     """A file's graph and the graphs its dated triples were keyed into."""
     prefix = graph.value + KEY_MARK
@@ -235,73 +196,6 @@ def _dated_in(store: ox.Store, graphs: Sequence[ox.NamedNode]) -> set[Any]:
 def _graph_size(store: ox.Store, graph: ox.NamedNode) -> int:
     res = store.query(f"SELECT (COUNT(*) AS ?n) WHERE {{ GRAPH {graph} {{ ?s ?p ?o }} }}")
     return int(next(iter(res))[0].value)  # type: ignore[arg-type]
-
-
-Changed = list[tuple[str, Path, list[ox.Quad]]]
-
-
-def _prefetch(folder: Path, old: Mapping[str, dict[str, object]],
-              files: Sequence[tuple[str, Path, bool]], open_store: bool) -> dict[object, Any]:
-    """What a load needs besides the parses, fetched while the changed files are parsed:
-    the store opened read-write, the copies of the files as last loaded (see
-    :mod:`channelkg.graph.delta`) and the SHA-256 of the files not hashed yet."""
-    out: dict[object, Any] = {"store": _open_rw(folder) if open_store else None}
-    for key, f, hash_it in files:
-        out["copy", key] = read_copy(folder, old.get(key))
-        if hash_it:
-            with contextlib.suppress(OSError):  # hashed again, the error shown, by the caller
-                out["sha", key] = sha256_of(f)
-    return out
-
-
-def _parse_changed(wanted: Mapping[str, Path], old: Mapping[str, dict[str, object]],
-                   report: LoadReport, say: Progress, folder: Path, *, open_store: bool,
-                   ) -> tuple[dict[str, dict[str, object]], Changed, dict[object, Any]]:
-    """Compare files with the manifest; parse (once) those that changed.
-
-    A file whose size and time are those recorded is unchanged; one of the same size is
-    hashed first (a new time alone does not reload it); one of another size is parsed
-    while :func:`_prefetch` runs on a second thread. Returns the new manifest records, the
-    changed files with their quads, and what was prefetched. A syntax error is raised
-    first; then an error of the prefetch (a store open in another process).
-    """
-    new: dict[str, dict[str, object]] = {}
-    todo: list[tuple[str, Path, dict[str, object]]] = []
-    for key, f in wanted.items():
-        if not f.is_file():
-            raise InputError("no such file", str(f))
-        st = f.stat()
-        rec = old.get(key) or {}
-        stat: dict[str, object] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
-        fresh = bool(rec) and not rec.get("pending")
-        if fresh and all(rec.get(k) == v for k, v in stat.items()):
-            new[key] = dict(rec)
-            report.unchanged.append(f)
-            continue
-        if fresh and rec.get("size") == st.st_size:
-            digest = sha256_of(f)
-            if rec.get("sha256") == digest:
-                new[key] = {**rec, **stat}
-                report.unchanged.append(f)
-                continue
-            stat["sha256"] = digest
-        todo.append((key, f, stat))
-    pre = Background(_prefetch, folder, old, [(k, f, "sha256" not in st) for k, f, st in todo],
-                  open_store)
-    changed: Changed = []
-    try:
-        for key, f, stat in todo:
-            say(f"parsing {f}")
-            changed.append((key, f, check_file(f)))
-            new[key] = {"graph": graph_name(f).value, **stat}
-            (report.reloaded if key in old else report.added).append(f)
-    except BaseException:
-        pre.discard()
-        raise
-    fetched: dict[object, Any] = pre.result()
-    for key, f, _stat in todo:
-        new[key].setdefault("sha256", fetched.pop(("sha", key), None) or sha256_of(f))
-    return new, changed, fetched
 
 
 def load_into(
@@ -345,8 +239,9 @@ def load_into(
     old = read_manifest(folder) if folder.is_dir() else {}
     own = store is None
     # An existing store is opened on the second thread while the files are parsed.
-    new, changed, fetched = _parse_changed(wanted, old, report, say, folder,
-                                           open_store=own and is_store(folder))
+    new, changed, fetched = parse_changed(
+        wanted, old, report, say, folder,
+        (lambda: _open_rw(folder)) if own and is_store(folder) else None)
     gone = sorted(set(old) - set(wanted))
     if store is None:
         store = fetched.pop("store")
@@ -397,7 +292,8 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
     listed until its graph is dropped), so a load killed at any moment is repaired by
     the next one, which reloads what is pending and places every dated triple again
     (``full``). Otherwise a changed file whose copy as last loaded is at hand gets only
-    the difference (:mod:`channelkg.graph.delta`), any other is replaced whole, and only
+    the difference (by statements, :mod:`channelkg.graph.sourcediff`, or of its whole
+    parse, :mod:`channelkg.graph.delta`), any other is replaced whole, and only
     the triples they add and those of the facts whose dates they changed are placed by
     their dates: the cost follows the changes, not the store.
     """
@@ -411,33 +307,33 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
     try:
         # While the marks are written: each file's N-Triples, compared with its copy and
         # written as the new one (trusted once the manifest says so), kept for a difference.
-        work = []
-        for key, f, quads in changed:
-            text = ntriples(quads)
-            was = copies.pop(key, None)  # let go of each copy once compared
-            delta = None if full or was is None else changed_lines(was, text)
-            written = writers.submit(write_copy, folder, str(new[key]["graph"]), text)
-            work.append((key, f, quads, b"" if delta is None else text, delta, written))
+        work = [_prepare(folder, key, f, item, new[key], copies, writers, full=full)
+                for key, f, item in changed]
         marking.result()
         touched = _drop_gone(store, folder, old, gone, report, say)
-        for key, f, quads, text, delta, _w in work:
+        for key, f, item, text, delta, _w in work:
             g = ox.NamedNode(str(new[key]["graph"]))
-            moved = None if delta is None else apply_delta(store, g, *delta, text)
+            moved = None if delta is None else apply_delta(store, g, delta[0], delta[1], text)
+            if isinstance(item, SourceDelta) and moved is None:
+                item = _whole(f, item.text)  # the store lacks a triple the copy has
             if delta is not None and moved is not None:
                 say(f"{f}: {len(delta[0])} triples removed, {len(delta[1])} added")
                 touched |= moved
+                report.applied[f] = STATEMENTS if isinstance(item, SourceDelta) else LINES
                 new[key]["quads"] = (int(str(old[key]["quads"])) - len(delta[0])
                                      + len(delta[1]))
             else:
-                say(f"loading {len(quads)} triples from {f}")
-                touched |= _replace(store, g, quads, full=full)
+                assert not isinstance(item, SourceDelta)
+                say(f"loading {len(item)} triples from {f}")
+                touched |= _replace(store, g, item, full=full)
+                report.applied[f] = WHOLE
                 # Each distinct triple of the file sits in exactly one of its graphs.
-                new[key]["quads"] = len({(q.subject, q.predicate, q.object) for q in quads})
-            if quads:  # the file's graph is listed, as a fresh load lists it, even if empty
+                new[key]["quads"] = len({(q.subject, q.predicate, q.object) for q in item})
+            if new[key]["quads"]:  # the file's graph is listed, as a fresh load lists it
                 store.add_graph(g)
             elif store.contains_named_graph(g):
                 store.remove_graph(g)
-            report.quads_loaded += len(quads)
+            report.quads_loaded += item.parsed if isinstance(item, SourceDelta) else len(item)
         if full:
             partition(store, say)
         else:  # the facts whose dates changed: their triples in the other files move
@@ -449,7 +345,41 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
         raise
     writers.close()
     for key, *_rest, written in work:
-        new[key]["copy"] = written.result()
+        new[key]["copy"], source = (w.result() for w in written)
+        if source is not None:
+            new[key]["source"] = source
+
+
+def _prepare(folder: Path, key: str, f: Path, item: list[ox.Quad] | SourceDelta,
+             rec: Mapping[str, object], copies: dict[str, bytes | None], writers: Bounded,
+             *, full: bool) -> tuple[Any, ...]:
+    """A changed file's difference (``None``: it is replaced whole) and the writes of its
+    N-Triples copy and source copy (:mod:`channelkg.graph.sourcediff`), started."""
+    graph = str(rec["graph"])
+    if isinstance(item, SourceDelta) and full:
+        item = _whole(f, item.text)
+    delta: tuple[set[bytes], set[bytes]] | None
+    if isinstance(item, SourceDelta):
+        text, delta = item.copy, (item.gone, item.came)
+        source = writers.submit(write_source, folder, graph, item.text, item.head, item.ends)
+    else:
+        text = ntriples(item)
+        was = copies.pop(key, None)  # let go of each copy once compared
+        delta = None if full or was is None else changed_lines(was, text)
+        source = writers.submit(source_of, folder, graph, f, rec.get("sha256"))
+    written = writers.submit(write_copy, folder, graph, text)
+    return key, f, item, b"" if delta is None else text, delta, (written, source)
+
+
+def _whole(f: Path, text: bytes) -> list[ox.Quad]:
+    """The quads of a file's text, parsed whole (a text that parsed by statements)."""
+    from channelkg.graph.sourcediff import SOURCE_FORMATS
+
+    try:
+        return list(ox.parse(text, format=SOURCE_FORMATS[f.suffix.lower()],
+                             base_iri=f.resolve().as_uri()))
+    except (SyntaxError, ValueError) as err:
+        raise InputError(f"syntax error: {err}", str(f)) from None
 
 
 def _drop_gone(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
