@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+from pathlib import Path
 
 import pytest
 from rdflib import BNode, Graph, Literal, URIRef
@@ -121,3 +122,41 @@ def test_graph_turtle_keeps_every_lexical_form() -> None:
         ("<http://e.example/q>", '"2024-06"^^<http://www.w3.org/2001/XMLSchema#gYearMonth>')}
     assert text.startswith("@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n\n")
     assert render(QueryResult("GRAPH", graph=g), "turtle") == text
+
+
+def test_graph_turtle_is_the_same_in_every_process(tmp_path: Path) -> None:
+    """Blank nodes get labels from what surrounds them, not from the parse: two processes
+    (other hash seeds, other rdflib blank-node ids) write the same bytes."""
+    import os
+    import subprocess
+    import sys
+
+    script = tmp_path / "bn.py"
+    script.write_text(
+        "import sys\nfrom rdflib import Graph\n"
+        "from channelkg.render.results import turtle\n"
+        "g = Graph().parse(data='@prefix e: <http://e.example/> . "
+        "e:s e:p [ e:q [ e:r \"x\" ] ; e:q2 \"y\" ] , [ e:q \"z\" ] . e:t e:p ( 1 2 ) .', "
+        "format='turtle')\nsys.stdout.write(turtle(g))\n", encoding="utf-8")
+    outs = {subprocess.run([sys.executable, str(script)], capture_output=True, check=True,
+                           env={**os.environ, "PYTHONHASHSEED": seed}).stdout
+            for seed in ("1", "2", "3")}
+    assert len(outs) == 1
+    assert b"_:b0" in outs.pop()
+
+
+def test_rdflib_construct_leaves_out_triples_that_are_not_rdf() -> None:
+    """SPARQL 1.1 §16.2: a template triple with a literal subject is not in the answer
+    (rdflib's engine would keep it; pyoxigraph and Turtle cannot hold it)."""
+    import pyoxigraph as ox
+
+    from channelkg.graph.memory import from_quads
+
+    kg = from_quads([ox.Quad(ox.NamedNode("http://e.example/s"),
+                             ox.NamedNode("http://www.w3.org/2000/01/rdf-schema#label"),
+                             ox.Literal("x"))], engine="rdflib")
+    res = kg.run("CONSTRUCT { ?o <http://e.example/p> ?s . ?s <http://e.example/q> ?o }"
+                 " WHERE { ?s ?p ?o }")
+    assert {(str(s), str(p)) for s, p, _ in res.graph} == {
+        ("http://e.example/s", "http://e.example/q")}
+    assert "<http://e.example/q> \"x\"" in render(res, "turtle")

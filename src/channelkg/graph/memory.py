@@ -461,10 +461,15 @@ def query_rdflib(graph: Graph, text: str) -> QueryResult:
         names = tuple(str(v) for v in (res.vars or []))
         rows = tuple(tuple(row[i] for i in range(len(names))) for row in res)  # type: ignore[index]
         return QueryResult("SELECT", vars=names, rows=rows)
+    from rdflib import BNode, URIRef
+
     g = new_rdflib_graph()
     assert res.graph is not None
     for t in res.graph:
-        g.add(t)
+        # SPARQL 1.1 §16.2: a template triple that is not valid RDF (a literal as subject,
+        # a non-IRI predicate) is left out of the answer, as Oxigraph's engine does.
+        if isinstance(t[0], URIRef | BNode) and isinstance(t[1], URIRef):
+            g.add(t)
     return QueryResult("GRAPH", graph=g)
 
 

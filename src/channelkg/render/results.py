@@ -159,7 +159,8 @@ def turtle(graph: Iterable[tuple[Any, Any, Any]]) -> str:
     """The triples as Turtle written by pyoxigraph: every literal keeps its lexical form
     (``"1500"^^xsd:double`` stays so; rdflib's writer would make it ``1.5e+03``), the
     project's prefixes are declared when used, triples are sorted (one statement per
-    subject)."""
+    subject), blank nodes get the labels of :func:`stable_blank_nodes`; a triple that is not
+    RDF (a literal as subject) is left out."""
     import itertools
 
     import pyoxigraph as ox
@@ -168,9 +169,10 @@ def turtle(graph: Iterable[tuple[Any, Any, Any]]) -> str:
     from channelkg.rdf.terms import to_oxigraph
 
     RDF_TYPE = RDF_NS + "type"  # noqa: N806 (a constant)
-    triples = sorted((ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))  # type: ignore[arg-type]
-                      for s, p, o in graph), key=lambda t: (str(t.subject), str(t.predicate),
-                                                              str(t.object)))
+    terms = [(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o)) for s, p, o in graph]
+    triples = sorted((ox.Triple(s, p, o) for s, p, o in stable_blank_nodes(terms)
+                      if not isinstance(s, ox.Literal) and isinstance(p, ox.NamedNode)),
+                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
     iris = {t.value for tr in triples for t in (  # the IRIs a prefix may shorten ("a" stays)
         tr.subject, None if tr.predicate.value == RDF_TYPE else tr.predicate, tr.object,
         tr.object.datatype if isinstance(tr.object, ox.Literal) and not tr.object.language
@@ -183,6 +185,37 @@ def turtle(graph: Iterable[tuple[Any, Any, Any]]) -> str:
     if not head:
         return text
     return "".join(sorted(lines[:head])) + "\n" + "".join(lines[head:])
+
+
+def stable_blank_nodes(triples: list[tuple[Any, Any, Any]]) -> list[tuple[Any, Any, Any]]:
+    """The triples (pyoxigraph terms) with blank nodes relabelled ``b0``, ``b1`` … in the
+    order of what surrounds them (three rounds of colour refinement), so that one graph is
+    written alike in every process whatever labels its blank nodes had. Blank nodes whose
+    surroundings agree to three steps may swap labels. Linear in the triples (a full
+    canonical labelling can take exponential time on symmetric graphs)."""
+    import hashlib
+
+    import pyoxigraph as ox
+
+    nodes = {t for tr in triples for t in (tr[0], tr[2]) if isinstance(t, ox.BlankNode)}
+    if not nodes:
+        return triples
+    colour = dict.fromkeys(nodes, "")
+
+    def key(term: Any) -> str:
+        return "_:" + colour[term] if isinstance(term, ox.BlankNode) else str(term)
+
+    for _ in range(3):
+        around: dict[Any, list[str]] = {b: [] for b in nodes}
+        for s, p, o in triples:
+            if s in around:
+                around[s].append(f"> {p} {key(o)}")
+            if o in around:
+                around[o].append(f"< {p} {key(s)}")
+        colour = {b: hashlib.sha256("\n".join(sorted(v)).encode()).hexdigest()
+                  for b, v in around.items()}
+    label = {b: ox.BlankNode(f"b{i}") for i, b in enumerate(sorted(nodes, key=lambda b: colour[b]))}
+    return [(label.get(s, s), p, label.get(o, o)) for s, p, o in triples]
 
 
 def _csv_term(term: Any) -> str:

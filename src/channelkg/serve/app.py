@@ -122,13 +122,9 @@ def routes(pool: WorkerPool, *, max_rows: int = 10000, title: str = "channelkg",
 
     def description(request: Request, fmt: str | None) -> Response:
         from channelkg.serve.description import describe
-        from channelkg.serve.results import NotAcceptableError
 
-        try:
-            media, body = describe(str(request.url.replace(query="")),
-                                   request.headers.get("accept"), fmt)
-        except NotAcceptableError as err:
-            return refuse(406, str(err))
+        media, body = describe(str(request.url.replace(query="")),
+                               request.headers.get("accept"), fmt)
         return Response(body, media_type=media, headers={"Vary": "Accept"})
 
     async def sparql(request: Request) -> Response:

@@ -38,11 +38,8 @@ def triples(endpoint: str) -> list[tuple[str, str, str]]:
 
 
 def describe(endpoint: str, accept: str | None, fmt: str | None) -> tuple[str, bytes]:
-    """``(media type, body)`` of the description, in the format the client asks for.
-
-    Raises:
-        NotAcceptableError: only XML is acceptable and cannot carry the endpoint's address.
-    """
+    """``(media type, body)`` of the description, in the format the client asks for (an
+    ``Accept`` that no RDF format fits gets Turtle, as a CONSTRUCT answer does)."""
     from rdflib import Graph, URIRef
 
     from channelkg.graph.base import QueryResult

@@ -148,6 +148,23 @@ def _send(protocol: Any, out: bytes) -> None:
         protocol.timeout_keep_alive, protocol.timeout_keep_alive_handler)
 
 
+def refuse_connection(protocol: Any, transport: Any) -> None:
+    """Answer a connection over the cap with HTTP 503 and close it."""
+    logging.getLogger("uvicorn.error").warning(
+        "connection refused: %d connections open (the cap)", len(protocol.connections))
+    transport.write(FULL)
+    transport.close()
+    protocol.transport = transport
+
+
+def cancel_timers(protocol: Any) -> None:
+    """Stop a connection's header and idle timers."""
+    for timer in (protocol._read_timer, protocol._idle_timer):
+        if timer is not None:
+            timer.cancel()
+    protocol._read_timer = protocol._idle_timer = None
+
+
 def protocol_class(limits: Limits, direct: Any = None) -> type:
     """uvicorn's h11 protocol class with the given :class:`Limits`.
 
@@ -167,11 +184,7 @@ def protocol_class(limits: Limits, direct: Any = None) -> type:
             self._read_timer: Any = None
             self._idle_timer: Any = None
             if self._refused:
-                logging.getLogger("uvicorn.error").warning(
-                    "connection refused: %d connections open (the cap)", len(self.connections))
-                transport.write(FULL)
-                transport.close()
-                self.transport = transport
+                refuse_connection(self, transport)
                 return
             coalesced: Any = Coalesced(transport, self.loop)
             super().connection_made(coalesced)
@@ -180,17 +193,11 @@ def protocol_class(limits: Limits, direct: Any = None) -> type:
         def connection_lost(self, exc: Exception | None) -> None:
             if self._refused:
                 return
-            self._cancel()
+            cancel_timers(self)
             super().connection_lost(exc)
 
-        def _cancel(self) -> None:
-            for timer in (self._read_timer, self._idle_timer):
-                if timer is not None:
-                    timer.cancel()
-            self._read_timer = self._idle_timer = None
-
         def _expire(self) -> None:
-            self._cancel()
+            cancel_timers(self)
             if not self.transport.is_closing():
                 self.transport.close()
 

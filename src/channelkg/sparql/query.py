@@ -153,16 +153,25 @@ def list_queries() -> list[NamedQuery]:
     return list(_named_queries(str(resources.queries_dir())).values())
 
 
-@cache
+_FOUND: dict[tuple[str, str], NamedQuery] = {}  # shipped queries read one by one
+
+
 def _named_query(folder: str, name: str) -> NamedQuery | None:
-    path = Path(folder) / f"{name}.rq"
-    return parse_header(path) if path.is_file() and path.stem == name else None
+    """The shipped query ``name`` (only its file read), kept once found: an unknown name
+    is not kept, so a server asked for many names holds no more than the shipped ones."""
+    found = _FOUND.get((folder, name))
+    if found is None:
+        path = Path(folder) / f"{name}.rq"
+        if not (path.is_file() and path.stem == name):
+            return None
+        found = _FOUND[folder, name] = parse_header(path)
+    return found
 
 
 def get_query(name: str) -> NamedQuery:
     """Return a named query; raise :class:`QueryError` (with suggestions) if unknown."""
     folder = str(resources.queries_dir())
-    found = _named_query(folder, name)  # only its file read (not every query's)
+    found = _named_query(folder, name)
     if found is not None:
         return found
     queries = _named_queries(folder)
