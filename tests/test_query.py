@@ -262,3 +262,17 @@ def test_a_triple_term_in_a_result_is_a_usage_error(text: str, formats: tuple[st
             assert res.stderr.strip() == ("Error: RDF 1.2 triple terms (<< … >>) are not "
                                           "supported: <http://a/b> <http://a/c> <http://a/d>")
             assert "Traceback" not in res.output and "RuntimeError" not in res.output
+
+
+def test_unknown_query_names_are_not_kept() -> None:
+    """A server asked for many unknown names (GET /named/<name>) holds no more than the
+    shipped queries: only found queries are kept."""
+    from channelkg.errors import QueryError
+    from channelkg.sparql import query as q
+
+    q.get_query("seed-table")
+    before = len(q._FOUND)
+    for i in range(200):
+        with pytest.raises(QueryError):
+            q.get_query(f"no-such-query-{i}")
+    assert len(q._FOUND) == before and before <= len(q.list_queries())
