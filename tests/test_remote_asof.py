@@ -143,43 +143,54 @@ def _no_copy(view: Any, sent: list[str]) -> None:
 def test_a_flat_graph_answers_every_shipped_query_without_a_copy(
         flat: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from channelkg.graph.asof import AsOfView
-    from channelkg.graph.asof_filter import EXISTS
+    from channelkg.graph.asof_filter import DATES, EXISTS
     from channelkg.model.dates import parse_date
     from channelkg.sparql.query import list_queries
 
     sent = _pages_read(monkeypatch)
     kg = remote.open_store(flat, timeout=60)
+    assert kg.asof_form() == EXISTS  # the form Virtuoso was probed to answer
     local = load(engine="oxigraph")
     for text in DAYS:
         day = parse_date(text, "--as-of")
         view = kg.visible_on(day)
-        assert isinstance(view, AsOfView) and view.form() == EXISTS  # Virtuoso's form
+        assert isinstance(view, AsOfView) and view.form() == DATES  # then sent dates
         assert _shipped_on(view, AsOfView(local, day, rewrite=False)) == len(list_queries())
         _no_copy(view, sent)
 
 
 def test_past_the_tested_limit_a_flat_graph_is_read_through_a_copy(
         flat: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """More hidden facts than ``MAX_TESTED`` in the exists form: the view copies (the
-    rows stay the copy's), and under the limit the same view is rewritten."""
+    """More nodes to list than ``MAX_TESTED`` in the dates form and hidden facts in the
+    exists form: the view copies (the rows stay the copy's); under the limit of the
+    exists form, that form is sent."""
     from channelkg.graph import asof
+    from channelkg.graph.asof_filter import DATES, EXISTS
     from channelkg.model.dates import parse_date
     from channelkg.sparql.query import run
 
-    day = parse_date("2024-07-09", "--as-of")
+    day = parse_date("2026-06-17", "--as-of")
     kg = remote.open_store(flat, timeout=60)
     view = kg.visible_on(day)
-    assert isinstance(view, asof.AsOfView) and view.form() is not None
+    assert isinstance(view, asof.AsOfView) and view.form() is DATES
     hidden = len(view.hidden)
-    monkeypatch.setattr(asof, "MAX_TESTED", hidden - 1)
+    listed = view.date_test.listed
+    assert 0 < listed < hidden  # a day on which the dates alone do not decide
+    monkeypatch.setattr(asof, "MAX_TESTED", listed - 1)
     assert view.form() is None and view.rewritten("SELECT * WHERE { ?s ?p ?o }") is None
     sent = _pages_read(monkeypatch)
     local = load(engine="oxigraph")
     text = "SELECT ?s ?o WHERE { ?s a ?o }"
     assert norm(run(view, text)) == norm(run(asof.AsOfView(local, day, rewrite=False), text))
     assert view._local is not None or [t for t in sent if "?s ?p ?o" in t]
+    monkeypatch.setattr(asof, "MAX_TESTED", listed)
+    assert view.form() is DATES
+    from rdflib import URIRef
+
+    view._dates = type(view.date_test)(  # as if the dates decided nothing, and got one wrong
+        view.date_test.day, False, frozenset(view.hidden), frozenset({URIRef("urn:x:a")}))
     monkeypatch.setattr(asof, "MAX_TESTED", hidden)
-    assert view.form() is not None
+    assert view.form() is EXISTS
 
 
 def test_the_known_mode_on_a_flat_graph_is_rewritten_too(
@@ -255,3 +266,42 @@ def test_the_probes_expected_rows_are_an_engines_own() -> None:
     for _form, text, want in probes():
         got = [tuple(s[v].value for v in ("x", "y")) for s in store.query(text)]
         assert len(got) == len(want) and set(got) == want
+
+
+def test_thousands_of_hidden_facts_are_tested_by_their_dates(
+        server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generated graph of 30,000 triples pushed without --keyed hides hundreds of facts
+    on 2022-01-01 (more than ``MAX_TESTED``): the dates form lists none of them, and its
+    queries give the rows of the copying view of the files, with nothing copied."""
+    import datetime as dt
+    import importlib.util
+
+    from channelkg.graph import asof
+    from channelkg.graph.asof_filter import DATES
+    from channelkg.sparql.query import bind, list_queries, run
+    from test_asof_filter import PARAMS
+
+    root = Path(__file__).parent.parent
+    spec = importlib.util.spec_from_file_location("synthetic_asof",
+                                                  root / "benchmarks" / "synthetic.py")
+    assert spec is not None and spec.loader is not None
+    synthetic = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synthetic)
+    data = tmp_path / "30k.nt"
+    synthetic.write_ntriples(data, 30_000)
+    graph = GRAPH + "-generated"
+    remote.push(server.update, graph, [data], method="update", user=virtuoso.USER,
+                password=virtuoso.PASSWORD, auth="digest", chunk=2000, timeout=300)
+    sent = _pages_read(monkeypatch)
+    kg = remote.open_store(f"sparql:{server.sparql}?default-graph-uri={graph}", timeout=120)
+    day = dt.date(2022, 1, 1)
+    view = kg.visible_on(day)
+    assert isinstance(view, asof.AsOfView) and view.form() is DATES
+    assert len(view.hidden) > asof.MAX_TESTED and view.date_test.listed == 0
+    local = asof.AsOfView(load([data], engine="oxigraph"), day, rewrite=False)
+    named = {nq.name: nq for nq in list_queries()}
+    for name in ("routes-into", "seed-table", "assessments", "status-summary"):
+        values = bind(named[name], PARAMS.get(name, {}), kg)
+        want = norm(run(local, named[name].text, values))
+        assert want and norm(run(view, named[name].text, values)) == want, name
+    _no_copy(view, sent)
