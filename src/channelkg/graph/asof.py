@@ -32,6 +32,7 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from channelkg.errors import ChannelKGError
 from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple, truncate
 from channelkg.graph.validity import DATING_PROPS, fact_dates, hidden_nodes
 
@@ -108,7 +109,16 @@ class AsOfView(KnowledgeGraph):
         rewritten = self.rewritten(text) if self.rewrite else None
         if rewritten is not None:
             return self.base.run(rewritten, max_rows=max_rows)
-        return truncate(self._materialised().run(text), max_rows)
+        try:
+            local = self._materialised()
+        except ChannelKGError as err:
+            reasons = getattr(self.base, "asof_reasons", None)
+            if not reasons:
+                raise
+            raise type(err)(f"{err} (read to copy the visible triples, as the server "
+                            f"answered no form of the rewrite: {'; '.join(reasons)})"
+                            ) from None
+        return truncate(local.run(text), max_rows)
 
     def rewritten(self, text: str) -> str | None:
         """``text`` rewritten to hide the hidden facts' triples on the backend itself
