@@ -13,8 +13,10 @@ a small index graph ``G#index``. A ``sparql:`` store that finds the index then
 Without an index (data loaded by other means) ``--as-of`` is the rewriting view of
 :mod:`channelkg.graph.asof`: each query gets tests that exclude the hidden facts
 (:mod:`channelkg.graph.asof_filter`) and runs on the server, in the form that
-:func:`probe_form` finds the server answers correctly; nothing is copied unless the
-server answers neither form, or a query is one the rewrite does not handle.
+:func:`probe_form` finds the server answers correctly (a server that answers the
+exists form, Virtuoso 7, is sent the dates form of :mod:`channelkg.graph.asof_dates`);
+nothing is copied unless the server answers neither form, or a query is one the rewrite
+does not handle.
 """
 
 from __future__ import annotations
