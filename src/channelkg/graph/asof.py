@@ -52,8 +52,8 @@ MAX_GRAPHS = 256
 #: gets wrong, :mod:`channelkg.graph.asof_dates`), else in the ``exists`` form (every
 #: hidden fact). A server tests each row against the whole list, which at 2,810 hidden
 #: facts made ``exists`` queries 29 to 975 times slower than on a local copy
-#: (``benchmarks/results/asof-remote.md``). Past it in both the view reads a copy of
-#: the visible triples.
+#: (``benchmarks/results/asof-remote.md``). Past it in both forms, the view reads a
+#: copy of the visible triples.
 MAX_TESTED = 256
 
 
