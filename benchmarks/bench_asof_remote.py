@@ -23,9 +23,10 @@ on a view that already answered one. Parameters are bound once, before timing. T
 rewritten view's rows are compared with those of the copying view of the files
 (in memory). The server may sort 10,000,000 rows for the copy's ordered pages (its
 default, 10,000, stops the copy at 20,000 triples). Data: the curated graph on 2024-07-09, and
-``benchmarks/synthetic.py 100k`` on 2022-01-01 (thousands of hidden facts).
+``benchmarks/synthetic.py`` graphs (``30k``, ``100k``) on 2022-01-01 (hundreds to
+thousands of hidden facts).
 
-Usage: ``python benchmarks/bench_asof_remote.py [--sizes curated,100k] [--rounds 3]``
+Usage: ``python benchmarks/bench_asof_remote.py [--sizes curated,30k,100k] [--rounds 3]``
 (writes ``results/asof-remote.json`` and ``.md``).
 """
 
@@ -174,7 +175,7 @@ def main(argv: list[str] | None = None) -> int:
     from channelkg.sparql.query import list_queries
 
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--sizes", default="curated,100k")
+    ap.add_argument("--sizes", default="curated,30k,100k")
     ap.add_argument("--rounds", type=int, default=3)
     args = ap.parse_args(argv)
     results: dict[str, Any] = {}
