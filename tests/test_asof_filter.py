@@ -376,3 +376,46 @@ def test_the_date_test_alone_is_the_rule_on_plain_dates(curated: KnowledgeGraph)
         tested = date_tested(view._dated, text)
         assert tested - test.excepted | test.missed == view.hidden
         assert test.listed < len(view.hidden) or not view.hidden
+
+
+def test_a_date_with_a_timezone_is_listed_whatever_its_text_compares_to() -> None:
+    """The date test compares the text of each date as the server's ``STR()`` gives it;
+    a date that is not exactly ``YYYY-MM-DD`` (a timezone, a time) is sent by list on its
+    own day, hidden or not, so the server's text for it does not decide."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import XSD
+
+    from channelkg.graph.asof_dates import DateTest
+    from channelkg.graph.validity import fact_dates, hidden_nodes
+    from channelkg.rdf.namespaces import CKG
+
+    def node(name: str) -> URIRef:
+        return URIRef(f"http://x/{name}")
+
+    def date(text: str, kind: URIRef = XSD.date) -> Literal:
+        return Literal(text, datatype=kind, normalize=False)
+
+    triples = [(node("tzfrom"), CKG.validFrom, date("2024-05-01Z")),
+               (node("tzto"), CKG.validTo, date("2024-05-01+02:00")),
+               (node("dtto"), CKG.validTo, date("2024-05-01T00:00:00", XSD.dateTime)),
+               (node("from"), CKG.validFrom, date("2024-05-01")),
+               (node("to"), CKG.validTo, date("2024-05-01")),
+               (node("later"), CKG.validFrom, date("2024-05-02"))]
+    day = dt.date(2024, 5, 1)
+    hidden = hidden_nodes(fact_dates(triples), day)
+    assert hidden == {node("to"), node("later")}
+    test = DateTest.of(triples, hidden, day.isoformat())
+    odd = {node("tzfrom"), node("tzto"), node("dtto")}
+    assert test.excepted == odd and not test.missed  # visible by the rule, never hidden
+
+
+def test_a_servers_typed_literal_keeps_its_lexical_form() -> None:
+    """A value read from a server is the text the server gives (what its ``STR()`` and
+    the date rule compare), not one re-lexed from its value."""
+    from rdflib.namespace import XSD
+
+    from channelkg.graph.sparqlclient import json_term
+
+    for text, kind in (("2024-05-01Z", XSD.date), ("2024-05-01+02:00", XSD.date),
+                       ("01", XSD.integer)):
+        assert str(json_term({"type": "literal", "datatype": str(kind), "value": text})) == text

@@ -18,12 +18,15 @@ a fact may have two values of a date, or one that is not a date. So the view wor
 from the dating triples it has read, which nodes the test above would hide
 (:func:`date_tested`, the same string comparisons), and sends the difference with the
 rule's hidden set as two short lists: the nodes the test wrongly hides are excepted in
-it, and the hidden nodes it misses are tested as in the exists form. The rows are then
-exactly those of the rule.
+it, and the hidden nodes it misses are tested as in the exists form. A node with a date
+whose text is not exactly ``YYYY-MM-DD`` (``"2024-05-01Z"``, a time, a year) is listed
+either way, as what the server's ``STR()`` gives for it is not relied on. The rows are
+then exactly those of the rule.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
@@ -31,13 +34,25 @@ from typing import Any
 from channelkg.rdf.namespaces import CKG
 
 _PROPS = {CKG.validFrom: "from", CKG.validTo: "to", CKG.statedOn: "stated"}
+#: The text of a date the test compares as it was read: any other text (a timezone, a
+#: time, a year alone …) may be given otherwise by the server's ``STR()``, so a node
+#: with such a date is listed (tested by list when hidden, excepted when visible).
+_PLAIN_DATE = re.compile(r"\d{4}-\d{2}-\d{2}")
 
 
 def date_tested(triples: Iterable[tuple[Any, Any, Any]], day: str, *,
                 known: bool = False) -> set[Any]:
     """The subjects of ``triples`` (the dating triples of a graph) that the test of the
     module docstring hides on ``day`` (ISO text)."""
+    return _tested(triples, day, known=known)[0]
+
+
+def _tested(triples: Iterable[tuple[Any, Any, Any]], day: str, *,
+            known: bool = False) -> tuple[set[Any], set[Any]]:
+    """:func:`date_tested`, and the subjects with a date whose text is not exactly
+    ``YYYY-MM-DD`` (for those, what the server's ``STR()`` gives is not relied on)."""
     values: dict[Any, dict[str, list[str]]] = {}
+    unsure = set()
     for s, p, o in triples:
         kind = _PROPS.get(p)
         if kind is None:
@@ -47,12 +62,14 @@ def date_tested(triples: Iterable[tuple[Any, Any, Any]], day: str, *,
         entry.setdefault(kind, [])
         if text is not None:  # STR() of a blank node is an error: no branch holds
             entry[kind].append(text)
+            if not _PLAIN_DATE.fullmatch(text):
+                unsure.add(s)
     out = set()
     for s, v in values.items():
         if (any(t > day for t in v.get("from", ())) or any(t <= day for t in v.get("to", ()))
                 or (known or "from" not in v) and any(t > day for t in v.get("stated", ()))):
             out.add(s)
-    return out
+    return out, unsure
 
 
 def _str(term: Any) -> str | None:
@@ -83,8 +100,9 @@ class DateTest:
            known: bool = False) -> DateTest:
         """The test for the graph whose dating triples are ``triples`` and whose hidden
         nodes on ``day`` are ``hidden``."""
-        tested = date_tested(triples, day, known=known)
-        return cls(day, known, frozenset(hidden - tested), frozenset(tested - hidden))
+        tested, unsure = _tested(triples, day, known=known)
+        return cls(day, known, frozenset(hidden - tested | hidden & unsure),
+                   frozenset(tested - hidden | unsure - hidden))
 
     @property
     def listed(self) -> int:

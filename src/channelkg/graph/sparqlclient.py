@@ -107,7 +107,9 @@ def json_term(b: Mapping[str, str]) -> Any:
         if dtype == XSD + "boolean" and value in ("1", "0"):
             value = "true" if value == "1" else "false"
         if dtype and dtype != XSD + "string":
-            return Literal(value, datatype=URIRef(dtype))
+            # the server's lexical form, as its STR() gives it ("2024-05-01Z", "01"):
+            # rdflib would re-lex it, and the date rule reads that text
+            return Literal(value, datatype=URIRef(dtype), normalize=False)
         return Literal(value)
     if kind == "triple":
         raise QueryError("RDF-star triple terms in results are not supported")
