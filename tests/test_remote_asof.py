@@ -369,3 +369,30 @@ def test_dates_with_a_timezone_on_a_standard_server(tmp_path: Path) -> None:
         _odd_answers(f"sparql:{srv.url}", path, STANDARD)
     finally:
         stop_server(srv)
+
+
+def test_a_failed_copy_says_why_the_view_copied(
+        flat: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a server that answered a form of the rewrite, a copy that fails names the
+    reason the query read a copy (a query the rewrite does not handle, or too many
+    facts to send by list), not the forms the server did not answer."""
+    from channelkg.errors import ChannelKGError
+    from channelkg.graph import asof
+    from channelkg.model.dates import parse_date
+
+    cases = (("2024-07-08", None, "SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } }",
+              "as the query is not one the rewrite handles"),
+             ("2026-06-17", 1, "SELECT ?s WHERE { ?s a ?o }",
+              "as more than 1 facts would be sent by list in the rewrite"))
+    for text, limit, query, why in cases:
+        if limit is not None:
+            monkeypatch.setattr(asof, "MAX_TESTED", limit)
+        kg = remote.open_store(flat, timeout=60)
+        assert kg.asof_form() is not None and kg.asof_reasons  # one form was not answered
+        view = kg.visible_on(parse_date(text, "--as-of"))
+        assert isinstance(view, asof.AsOfView) and view.hidden
+        kg.max_rows = 100  # fewer than the graph's triples: the copy fails
+        with pytest.raises(ChannelKGError) as err:
+            view.run(query)
+        assert "more than 100 triples" in str(err.value), str(err.value)
+        assert why in str(err.value) and "no form" not in str(err.value), str(err.value)

@@ -112,13 +112,24 @@ class AsOfView(KnowledgeGraph):
         try:
             local = self._materialised()
         except ChannelKGError as err:
-            reasons = getattr(self.base, "asof_reasons", None)
-            if not reasons:
+            why = self._why_copied()
+            if why is None:
                 raise
-            raise type(err)(f"{err} (read to copy the visible triples, as the server "
-                            f"answered no form of the rewrite: {'; '.join(reasons)})"
-                            ) from None
+            raise type(err)(f"{err} (read to copy the visible triples, as {why})") from None
         return truncate(local.run(text), max_rows)
+
+    def _why_copied(self) -> str | None:
+        """Why a query on a SPARQL server reads the copy (for an error in making it)."""
+        probe = getattr(self.base, "asof_form", None)
+        if not self.rewrite or not callable(probe):
+            return None
+        if probe() is None:
+            reasons = "; ".join(getattr(self.base, "asof_reasons", None) or ())
+            return "the server answered no form of the rewrite" + (
+                f": {reasons}" if reasons else "")
+        if self.form() is None:
+            return f"more than {MAX_TESTED} facts would be sent by list in the rewrite"
+        return "the query is not one the rewrite handles"
 
     def rewritten(self, text: str) -> str | None:
         """``text`` rewritten to hide the hidden facts' triples on the backend itself
