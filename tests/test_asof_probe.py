@@ -65,6 +65,9 @@ class Server(http.server.BaseHTTPRequestHandler):
         query = urllib.parse.parse_qs(self.rfile.read(length).decode()).get("query", [""])[0]
         path = self.path.split("?")[0]
         with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+            if path == "/never-http":  # no query gets an HTTP answer
+                self.wfile.write(b"hello\r\n\r\n")
+                return
             if PROBE not in query:
                 if path == "/refused-copy" and "?s ?p ?o" in query:
                     self.send(b"Internal error: out of memory", "text/plain", 500)
@@ -152,3 +155,16 @@ def test_when_the_copy_fails_too_the_probes_reasons_are_given(base: str) -> None
     assert len(lines) == 1, res.output
     assert "out of memory" in lines[0] and "standard form: " in lines[0], lines[0]
     assert "exists form: " in lines[0]
+
+
+@pytest.mark.parametrize("as_of", [(), ("--as-of", "2024-07-09")])
+def test_an_answer_that_is_not_http_is_one_line(base: str, as_of: tuple[str, ...]) -> None:
+    """A reply that is not HTTP (``hello`` and CR LF) is one error line, with the
+    server's line break dropped, whether the query is a plain one or an as-of one."""
+    res = CliRunner().invoke(cli, ["query", "SELECT ?s WHERE { ?s a ?o }", "--store",
+                                   f"sparql:{base}/never-http", "--timeout", "5", *as_of])
+    assert res.exit_code == 2, res.output
+    assert "Traceback" not in res.output and "\r" not in res.output
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1, res.output
+    assert "not an HTTP answer (BadStatusLine: hello)" in lines[0], lines[0]

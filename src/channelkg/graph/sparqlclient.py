@@ -262,8 +262,9 @@ class SparqlClient:
         except (OSError, ValueError) as err:  # resets, bad status lines, bad chunking
             raise RemoteError(f"{url}: {type(err).__name__}: {err}") from None
         except http.client.HTTPException as err:  # not an HTTP answer
+            said = " ".join(str(err).split())[:80]  # the server's own line breaks dropped
             raise AnswerError(f"{url}: not an HTTP answer ({type(err).__name__}: "
-                              f"{str(err)[:80]})") from None
+                              f"{said})") from None
 
     def post_query(self, text: str, accept: str) -> tuple[str, bytes]:
         body = urllib.parse.urlencode([("query", text), *self.params]).encode()
