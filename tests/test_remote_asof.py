@@ -143,43 +143,54 @@ def _no_copy(view: Any, sent: list[str]) -> None:
 def test_a_flat_graph_answers_every_shipped_query_without_a_copy(
         flat: str, monkeypatch: pytest.MonkeyPatch) -> None:
     from channelkg.graph.asof import AsOfView
-    from channelkg.graph.asof_filter import EXISTS
+    from channelkg.graph.asof_filter import DATES, EXISTS
     from channelkg.model.dates import parse_date
     from channelkg.sparql.query import list_queries
 
     sent = _pages_read(monkeypatch)
     kg = remote.open_store(flat, timeout=60)
+    assert kg.asof_form() == EXISTS  # the form Virtuoso was probed to answer
     local = load(engine="oxigraph")
     for text in DAYS:
         day = parse_date(text, "--as-of")
         view = kg.visible_on(day)
-        assert isinstance(view, AsOfView) and view.form() == EXISTS  # Virtuoso's form
+        assert isinstance(view, AsOfView) and view.form() == DATES  # then sent dates
         assert _shipped_on(view, AsOfView(local, day, rewrite=False)) == len(list_queries())
         _no_copy(view, sent)
 
 
 def test_past_the_tested_limit_a_flat_graph_is_read_through_a_copy(
         flat: str, monkeypatch: pytest.MonkeyPatch) -> None:
-    """More hidden facts than ``MAX_TESTED`` in the exists form: the view copies (the
-    rows stay the copy's), and under the limit the same view is rewritten."""
+    """More nodes to list than ``MAX_TESTED`` in the dates form and hidden facts in the
+    exists form: the view copies (the rows stay the copy's); under the limit of the
+    exists form, that form is sent."""
     from channelkg.graph import asof
+    from channelkg.graph.asof_filter import DATES, EXISTS
     from channelkg.model.dates import parse_date
     from channelkg.sparql.query import run
 
-    day = parse_date("2024-07-09", "--as-of")
+    day = parse_date("2026-06-17", "--as-of")
     kg = remote.open_store(flat, timeout=60)
     view = kg.visible_on(day)
-    assert isinstance(view, asof.AsOfView) and view.form() is not None
+    assert isinstance(view, asof.AsOfView) and view.form() is DATES
     hidden = len(view.hidden)
-    monkeypatch.setattr(asof, "MAX_TESTED", hidden - 1)
+    listed = view.date_test.listed
+    assert 0 < listed < hidden  # a day on which the dates alone do not decide
+    monkeypatch.setattr(asof, "MAX_TESTED", listed - 1)
     assert view.form() is None and view.rewritten("SELECT * WHERE { ?s ?p ?o }") is None
     sent = _pages_read(monkeypatch)
     local = load(engine="oxigraph")
     text = "SELECT ?s ?o WHERE { ?s a ?o }"
     assert norm(run(view, text)) == norm(run(asof.AsOfView(local, day, rewrite=False), text))
     assert view._local is not None or [t for t in sent if "?s ?p ?o" in t]
+    monkeypatch.setattr(asof, "MAX_TESTED", listed)
+    assert view.form() is DATES
+    from rdflib import URIRef
+
+    view._dates = type(view.date_test)(  # as if the dates decided nothing, and got one wrong
+        view.date_test.day, False, frozenset(view.hidden), frozenset({URIRef("urn:x:a")}))
     monkeypatch.setattr(asof, "MAX_TESTED", hidden)
-    assert view.form() is not None
+    assert view.form() is EXISTS
 
 
 def test_the_known_mode_on_a_flat_graph_is_rewritten_too(
@@ -255,3 +266,133 @@ def test_the_probes_expected_rows_are_an_engines_own() -> None:
     for _form, text, want in probes():
         got = [tuple(s[v].value for v in ("x", "y")) for s in store.query(text)]
         assert len(got) == len(want) and set(got) == want
+
+
+def test_thousands_of_hidden_facts_are_tested_by_their_dates(
+        server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A generated graph of 30,000 triples pushed without --keyed hides hundreds of facts
+    on 2022-01-01 (more than ``MAX_TESTED``): the dates form lists none of them, and its
+    queries give the rows of the copying view of the files, with nothing copied."""
+    import datetime as dt
+    import importlib.util
+
+    from channelkg.graph import asof
+    from channelkg.graph.asof_filter import DATES
+    from channelkg.sparql.query import bind, list_queries, run
+    from test_asof_filter import PARAMS
+
+    root = Path(__file__).parent.parent
+    spec = importlib.util.spec_from_file_location("synthetic_asof",
+                                                  root / "benchmarks" / "synthetic.py")
+    assert spec is not None and spec.loader is not None
+    synthetic = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(synthetic)
+    data = tmp_path / "30k.nt"
+    synthetic.write_ntriples(data, 30_000)
+    graph = GRAPH + "-generated"
+    remote.push(server.update, graph, [data], method="update", user=virtuoso.USER,
+                password=virtuoso.PASSWORD, auth="digest", chunk=2000, timeout=300)
+    sent = _pages_read(monkeypatch)
+    kg = remote.open_store(f"sparql:{server.sparql}?default-graph-uri={graph}", timeout=120)
+    day = dt.date(2022, 1, 1)
+    view = kg.visible_on(day)
+    assert isinstance(view, asof.AsOfView) and view.form() is DATES
+    assert len(view.hidden) > asof.MAX_TESTED and view.date_test.listed == 0
+    local = asof.AsOfView(load([data], engine="oxigraph"), day, rewrite=False)
+    named = {nq.name: nq for nq in list_queries()}
+    for name in ("routes-into", "seed-table", "assessments", "status-summary"):
+        values = bind(named[name], PARAMS.get(name, {}), kg)
+        want = norm(run(local, named[name].text, values))
+        assert want and norm(run(view, named[name].text, values)) == want, name
+    _no_copy(view, sent)
+
+
+ODD_DATES = """@prefix ckg: <https://w3id.org/channelkg/ontology#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix : <http://x/> .
+:tzfrom ckg:validFrom "2024-05-01Z"^^xsd:date ; :p :a .
+:tzto ckg:validTo "2024-05-01+02:00"^^xsd:date ; :p :a .
+:tz ckg:validTo "2024-05-02Z"^^xsd:date ; :p :a .
+:dtfrom ckg:validFrom "2024-05-01T00:00:00Z"^^xsd:dateTime ; :p :a .
+:dfrom ckg:validFrom "2024-05-01"^^xsd:date ; :p :a .
+:dto ckg:validTo "2024-05-02"^^xsd:date ; :p :a .
+:h ckg:validFrom "2030-01-01"^^xsd:date ; :p :a .
+"""
+ODD_QUERIES = ("SELECT ?s WHERE { ?s <http://x/p> <http://x/a> }",
+               "SELECT ?s ?f WHERE { ?s <http://x/p> ?o OPTIONAL { ?s ?d ?f } }")
+ODD_DAYS = ("2024-04-30", "2024-05-01", "2024-05-02", "2024-05-03")
+
+
+def _odd_answers(store: str, path: Path, form: Any) -> None:
+    from channelkg.graph.asof import AsOfView
+    from channelkg.model.dates import parse_date
+
+    kg = remote.open_store(store, timeout=60)
+    local = load([path], ontology=False)
+    for text in ODD_DAYS:
+        day = parse_date(text, "--as-of")
+        view, copy = kg.visible_on(day), AsOfView(kg, day, rewrite=False)
+        assert isinstance(view, AsOfView) and view.form() is form
+        for query in ODD_QUERIES:
+            want = norm(local.visible_on(day).run(query))
+            assert norm(view.run(query)) == want, (text, query)
+            assert norm(copy.run(query)) == want, (text, query)
+
+
+def test_dates_with_a_timezone_answer_as_the_files_on_their_own_day(
+        server: Any, tmp_path: Path) -> None:
+    """``xsd:date`` values with a timezone (``"2024-05-01Z"``, which the server's
+    ``STR()`` gives as written) and an ``xsd:dateTime``: on the days around them the
+    dates form, the copying view of the server and the files give the same rows."""
+    from channelkg.graph.asof_filter import DATES
+
+    path = tmp_path / "odd.ttl"
+    path.write_text(ODD_DATES, encoding="utf-8")
+    graph = GRAPH + "-odd-dates"
+    res = CliRunner().invoke(cli, ["push", "--to", server.gsp, "--graph", graph, "--user",
+                                   virtuoso.USER, "--password", virtuoso.PASSWORD,
+                                   "--quiet", "--no-ontology", str(path)])
+    assert res.exit_code == 0, res.output
+    _odd_answers(f"sparql:{server.sparql}?default-graph-uri={graph}", path, DATES)
+
+
+def test_dates_with_a_timezone_on_a_standard_server(tmp_path: Path) -> None:
+    """The same graph served by ``channelkg serve`` (Oxigraph): the standard form and the
+    copy give the rows of the files."""
+    from channelkg.graph.asof_filter import STANDARD
+    from test_serve import start_server, stop_server
+
+    path = tmp_path / "odd.ttl"
+    path.write_text(ODD_DATES, encoding="utf-8")
+    srv = start_server("--timeout", "30", "--data", str(path), "--no-ontology")
+    try:
+        _odd_answers(f"sparql:{srv.url}", path, STANDARD)
+    finally:
+        stop_server(srv)
+
+
+def test_a_failed_copy_says_why_the_view_copied(
+        flat: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """On a server that answered a form of the rewrite, a copy that fails names the
+    reason the query read a copy (a query the rewrite does not handle, or too many
+    facts to send by list), not the forms the server did not answer."""
+    from channelkg.errors import ChannelKGError
+    from channelkg.graph import asof
+    from channelkg.model.dates import parse_date
+
+    cases = (("2024-07-08", None, "SELECT ?s WHERE { GRAPH ?g { ?s ?p ?o } }",
+              "as the query is not one the rewrite handles"),
+             ("2026-06-17", 1, "SELECT ?s WHERE { ?s a ?o }",
+              "as more than 1 facts would be sent by list in the rewrite"))
+    for text, limit, query, why in cases:
+        if limit is not None:
+            monkeypatch.setattr(asof, "MAX_TESTED", limit)
+        kg = remote.open_store(flat, timeout=60)
+        assert kg.asof_form() is not None and kg.asof_reasons  # one form was not answered
+        view = kg.visible_on(parse_date(text, "--as-of"))
+        assert isinstance(view, asof.AsOfView) and view.hidden
+        kg.max_rows = 100  # fewer than the graph's triples: the copy fails
+        with pytest.raises(ChannelKGError) as err:
+            view.run(query)
+        assert "more than 100 triples" in str(err.value), str(err.value)
+        assert why in str(err.value) and "no form" not in str(err.value), str(err.value)

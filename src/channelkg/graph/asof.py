@@ -15,10 +15,13 @@ never a copy of the backend where it can be helped:
 * a SPARQL server without the keyed layout of :mod:`channelkg.graph.remote_asof` (or
   in the stricter *known* mode): each query is rewritten too, in the form the server
   was found to answer correctly (:func:`channelkg.graph.remote_asof.probe_form`, once
-  per store; Virtuoso 7 gets ``FILTER NOT EXISTS`` tests), and runs on the server;
+  per store; Virtuoso 7 gets ``FILTER NOT EXISTS`` tests on the facts' own dates,
+  :mod:`channelkg.graph.asof_dates`), and runs on the server;
 * a query the rewrite does not handle on a server, or on Oxigraph past
   :data:`MAX_GRAPHS` intervals or in the known mode (its intervals are not the keyed
-  ones), and every query on a server that answers neither form correctly: the dates are
+  ones), every query on a server that answers neither form correctly, and on one that
+  answers only the ``exists`` form when more than :data:`MAX_TESTED` nodes would be
+  listed in both of its forms: the dates are
   read with one query per date property, and the visible triples are copied into a
   local Oxigraph store the first time the view needs them.
 """
@@ -29,12 +32,14 @@ import datetime as dt
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
+from channelkg.errors import ChannelKGError
 from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple, truncate
 from channelkg.graph.validity import DATING_PROPS, fact_dates, hidden_nodes
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
+    from channelkg.graph.asof_dates import DateTest
     from channelkg.graph.asof_filter import Form
 
 
@@ -43,10 +48,13 @@ if TYPE_CHECKING:
 #: such a query reads a copy (see ``benchmarks/results/asof.md``).
 MAX_GRAPHS = 256
 
-#: Most hidden facts a server is sent in the ``exists`` form of the rewrite; it tests
-#: each row against the whole list, which at 2,810 hidden facts made queries 29 to 975
-#: times slower than on a local copy (``benchmarks/results/asof-remote.md``). Past it
-#: the view reads a copy of the visible triples; ``push --keyed`` avoids both.
+#: Most nodes a server is sent as lists: in the ``dates`` form (the nodes its date test
+#: gets wrong, :mod:`channelkg.graph.asof_dates`), else in the ``exists`` form (every
+#: hidden fact). A server tests each row against the whole list, which on Virtuoso 7 at
+#: 2,810 hidden facts made ``exists`` queries 29 to 975 times slower than on a local
+#: copy (``benchmarks/results/asof-remote.md`` as of commit 6731910; the file now
+#: measures the dates form there, as the exists form is no longer sent past this limit).
+#: Past it in both forms, the view reads a copy of the visible triples.
 MAX_TESTED = 256
 
 
@@ -71,6 +79,8 @@ class AsOfView(KnowledgeGraph):
         self.engine = base.engine
         self.as_of = day
         self._hidden: set[Any] | None = None
+        self._dated: list[Triple] = []
+        self._dates: DateTest | None = None
         self._local: KnowledgeGraph | None = None
         self._touching: dict[tuple[Any, str], set[Any]] | None = None
 
@@ -78,9 +88,20 @@ class AsOfView(KnowledgeGraph):
     def hidden(self) -> set[Any]:
         """The dated facts hidden on :attr:`as_of` (rdflib terms)."""
         if self._hidden is None:
-            dated = [t for p in DATING_PROPS for t in self.base.triples(None, p, None)]
-            self._hidden = hidden_nodes(fact_dates(dated), self.day, known=self.known)
+            self._dated = [t for p in DATING_PROPS for t in self.base.triples(None, p, None)]
+            self._hidden = hidden_nodes(fact_dates(self._dated), self.day, known=self.known)
         return self._hidden
+
+    @property
+    def date_test(self) -> DateTest:
+        """The test of the ``dates`` form on :attr:`as_of` (:mod:`channelkg.graph.asof_dates`)."""
+        if self._dates is None:
+            from channelkg.graph.asof_dates import DateTest
+
+            hidden = self.hidden
+            self._dates = DateTest.of(self._dated, hidden, self.day.isoformat(),
+                                      known=self.known)
+        return self._dates
 
     def _visible(self, t: Triple) -> bool:
         return t[0] not in self.hidden and t[2] not in self.hidden
@@ -89,7 +110,27 @@ class AsOfView(KnowledgeGraph):
         rewritten = self.rewritten(text) if self.rewrite else None
         if rewritten is not None:
             return self.base.run(rewritten, max_rows=max_rows)
-        return truncate(self._materialised().run(text), max_rows)
+        try:
+            local = self._materialised()
+        except ChannelKGError as err:
+            why = self._why_copied()
+            if why is None:
+                raise
+            raise type(err)(f"{err} (read to copy the visible triples, as {why})") from None
+        return truncate(local.run(text), max_rows)
+
+    def _why_copied(self) -> str | None:
+        """Why a query on a SPARQL server reads the copy (for an error in making it)."""
+        probe = getattr(self.base, "asof_form", None)
+        if not self.rewrite or not callable(probe):
+            return None
+        if probe() is None:
+            reasons = "; ".join(getattr(self.base, "asof_reasons", None) or ())
+            return "the server answered no form of the rewrite" + (
+                f": {reasons}" if reasons else "")
+        if self.form() is None:
+            return f"more than {MAX_TESTED} facts would be sent by list in the rewrite"
+        return "the query is not one the rewrite handles"
 
     def rewritten(self, text: str) -> str | None:
         """``text`` rewritten to hide the hidden facts' triples on the backend itself
@@ -101,23 +142,30 @@ class AsOfView(KnowledgeGraph):
                 self._touching = roles_touching(self.base.run, self.hidden)
             return self._touching
 
+        from channelkg.graph.asof_filter import DATES
+
         form = self.form()
-        return None if form is None else rewrite(text, self.hidden, touching, form)
+        dates = self.date_test if form is DATES else None
+        return None if form is None else rewrite(text, self.hidden, touching, form, dates)
 
     def form(self) -> Form | None:
-        """How the backend is sent the rewrite: the standard form on Oxigraph, the form a
+        """How the backend is sent the rewrite: the standard form on Oxigraph, else as the
         SPARQL server was found to answer correctly (its ``asof_form()``, a probe made
-        once per store), unless that is the ``exists`` form and more than
-        :data:`MAX_TESTED` facts are hidden; ``None``: not rewritten."""
-        from channelkg.graph.asof_filter import STANDARD
+        once per store): a server that answers the ``exists`` form gets the ``dates``
+        form, unless more than :data:`MAX_TESTED` nodes would be listed in it (then the
+        ``exists`` form while at most that many facts are hidden); ``None``: not
+        rewritten."""
+        from channelkg.graph.asof_filter import DATES, EXISTS, STANDARD
 
         if self.base.engine.startswith("oxigraph"):
             return STANDARD
         probe = getattr(self.base, "asof_form", None)
         form: Form | None = probe() if callable(probe) else None
-        if form is not None and form.once and len(self.hidden) > MAX_TESTED:
-            return None
-        return form
+        if form is not EXISTS:
+            return form
+        if self.date_test.listed <= MAX_TESTED:
+            return DATES
+        return EXISTS if len(self.hidden) <= MAX_TESTED else None
 
     def triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Triple]:
         if s is not None and s in self.hidden or o is not None and o in self.hidden:

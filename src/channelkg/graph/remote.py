@@ -138,6 +138,8 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
         self._index = index
         self._client: SparqlClient | None = client if index is not None else None
         self._form: tuple[Form | None] | None = None
+        #: why the server was not sent each form it did not take (:meth:`asof_form`)
+        self.asof_reasons: list[str] = []
 
     def keyed_index(self) -> dict[str, list[str]] | None:
         """The keyed layout the server holds for the URL's graphs, looked up once
@@ -150,11 +152,12 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
 
     def asof_form(self) -> Form | None:
         """The form of the ``--as-of`` rewrite this server answers correctly, probed once
-        (:func:`channelkg.graph.remote_asof.probe_form`); ``None``: neither."""
+        (:func:`channelkg.graph.remote_asof.probe_form`); ``None``: neither (why:
+        :attr:`asof_reasons`)."""
         if self._form is None:
             from channelkg.graph.remote_asof import probe_form
 
-            self._form = (probe_form(self.client),)
+            self._form = (probe_form(self.client, self.asof_reasons),)
         return self._form[0]
 
     @property

@@ -13,8 +13,10 @@ a small index graph ``G#index``. A ``sparql:`` store that finds the index then
 Without an index (data loaded by other means) ``--as-of`` is the rewriting view of
 :mod:`channelkg.graph.asof`: each query gets tests that exclude the hidden facts
 (:mod:`channelkg.graph.asof_filter`) and runs on the server, in the form that
-:func:`probe_form` finds the server answers correctly; nothing is copied unless the
-server answers neither form, or a query is one the rewrite does not handle.
+:func:`probe_form` finds the server answers correctly (a server that answers the
+exists form, Virtuoso 7, is sent the dates form of :mod:`channelkg.graph.asof_dates`);
+nothing is copied unless the server answers neither form, or a query is one the rewrite
+does not handle.
 """
 
 from __future__ import annotations
@@ -169,22 +171,30 @@ def probes() -> list[tuple[Form, str, set[tuple[str, ...]]]]:
     return [(STANDARD, standard, {ab}), (EXISTS, exists, {ab, cb})]
 
 
-def probe_form(client: SparqlClient) -> Form | None:
+def probe_form(client: SparqlClient, reasons: list[str] | None = None) -> Form | None:
     """The first form of the rewrite (the standard one, then Virtuoso's) whose probe
     query the server answers with exactly the right rows; ``None`` when it answers
-    neither (the view then copies). A server that refuses a probe (HTTP 400 or 500) does
-    not take that form; a network or authentication error is raised.
+    neither (the view then copies). A form is not taken when the server refuses its
+    probe (HTTP 400 or 500), answers it with what is not SPARQL results, with other
+    variables or other rows, or gives no answer within the timeout; why is appended to
+    ``reasons``. A network or authentication error is raised.
     """
     from channelkg.errors import QueryError
+    from channelkg.graph.sparqlclient import AnswerError, NoAnswerError
 
     for form, text, want in probes():
         try:
-            _vars, rows = client.select(text)
-        except QueryError:
-            continue
-        got = [tuple(str(t) for t in row) for row in rows]
-        if len(got) == len(want) and set(got) == want:
-            return form
+            names, rows = client.select(text)
+        except (QueryError, AnswerError, NoAnswerError) as err:
+            why = " ".join(str(err).split())[:200]
+        else:
+            got = [tuple("" if t is None else str(t) for t in row) for row in rows]
+            if names == ("x", "y") and len(got) == len(want) and set(got) == want:
+                return form
+            why = (f"variables {', '.join(names) or 'none'} instead of x, y"
+                   if names != ("x", "y") else f"{len(got)} rows, not the {len(want)} expected")
+        if reasons is not None:
+            reasons.append(f"{form.value} form: {why}")
     return None
 
 

@@ -22,6 +22,7 @@ A server that answers in SPARQL XML results instead of JSON is read too.
 
 from __future__ import annotations
 
+import http.client
 import json
 import os
 import re
@@ -49,6 +50,15 @@ _CHUNK = 1 << 16
 
 class RemoteError(ChannelKGError):
     """The server could not be reached, refused a request or answered badly."""
+
+
+class AnswerError(RemoteError):
+    """The server answered with what is not the results asked for (unreadable, or of the
+    wrong kind)."""
+
+
+class NoAnswerError(RemoteError):
+    """The server gave no complete answer within the timeout."""
 
 
 def env_number(name: str, default: float) -> float:
@@ -84,7 +94,7 @@ def json_term(b: Mapping[str, str]) -> Any:
 
     kind, value = b.get("type"), b.get("value", "")
     if not isinstance(value, str):
-        raise RemoteError("malformed SPARQL JSON results: a value that is not a string")
+        raise AnswerError("malformed SPARQL JSON results: a value that is not a string")
     if kind == "uri":
         return URIRef(value)
     if kind == "bnode":
@@ -97,11 +107,13 @@ def json_term(b: Mapping[str, str]) -> Any:
         if dtype == XSD + "boolean" and value in ("1", "0"):
             value = "true" if value == "1" else "false"
         if dtype and dtype != XSD + "string":
-            return Literal(value, datatype=URIRef(dtype))
+            # the server's lexical form, as its STR() gives it ("2024-05-01Z", "01"):
+            # rdflib would re-lex it, and the date rule reads that text
+            return Literal(value, datatype=URIRef(dtype), normalize=False)
         return Literal(value)
     if kind == "triple":
         raise QueryError("RDF-star triple terms in results are not supported")
-    raise RemoteError(f"unknown term type {kind!r} in the server's results")
+    raise AnswerError(f"unknown term type {kind!r} in the server's results")
 
 
 def is_loopback(url: str) -> bool:
@@ -195,7 +207,7 @@ class SparqlClient:
         size = 0
         while True:
             if time.monotonic() > deadline:
-                raise RemoteError(f"{url}: no complete answer within {timeout:g} s")
+                raise NoAnswerError(f"{url}: no complete answer within {timeout:g} s")
             chunk = resp.read1(_CHUNK)
             if not chunk:
                 return b"".join(chunks)
@@ -245,10 +257,14 @@ class SparqlClient:
                 raise _BrokenSendError(err) from None
             raise RemoteError(f"{url}: {type(err).__name__}: {err}") from None
         except TimeoutError:
-            raise RemoteError(f"{url}: no answer within {timeout:g} s (the timeout; give "
+            raise NoAnswerError(f"{url}: no answer within {timeout:g} s (the timeout; give "
                               f"a larger --timeout or ${TIMEOUT_ENV})") from None
         except (OSError, ValueError) as err:  # resets, bad status lines, bad chunking
             raise RemoteError(f"{url}: {type(err).__name__}: {err}") from None
+        except http.client.HTTPException as err:  # not an HTTP answer
+            said = " ".join(str(err).split())[:80]  # the server's own line breaks dropped
+            raise AnswerError(f"{url}: not an HTTP answer ({type(err).__name__}: "
+                              f"{said})") from None
 
     def post_query(self, text: str, accept: str) -> tuple[str, bytes]:
         body = urllib.parse.urlencode([("query", text), *self.params]).encode()
@@ -270,7 +286,7 @@ class SparqlClient:
                 for b in doc.get("results", {}).get("bindings", [])
             ]
         except (AttributeError, TypeError, KeyError) as err:
-            raise RemoteError(f"malformed SPARQL JSON results from the server ({err})") from None
+            raise AnswerError(f"malformed SPARQL JSON results from the server ({err})") from None
         return names, rows
 
     def ask(self, text: str) -> bool:
@@ -279,7 +295,7 @@ class SparqlClient:
             return bool(_xml_results(body))
         value = self._json(ctype, body).get("boolean")
         if not isinstance(value, bool):
-            raise RemoteError("malformed SPARQL JSON results: an ASK answer without a "
+            raise AnswerError("malformed SPARQL JSON results: an ASK answer without a "
                               "true/false 'boolean'")
         return value
 
@@ -301,13 +317,13 @@ class SparqlClient:
             "application/ld+json": ox.RdfFormat.JSON_LD,
         }.get(mime)
         if fmt is None:
-            raise RemoteError(f"the server answered a graph query with {ctype or 'no type'!r}")
+            raise AnswerError(f"the server answered a graph query with {ctype or 'no type'!r}")
         g = new_rdflib_graph()
         try:
             add_triples(g, ox.parse(body, format=fmt))
         except (SyntaxError, ValueError, OSError) as err:
             first = str(err).splitlines()[0] if str(err) else type(err).__name__
-            raise RemoteError(f"unreadable graph ({mime}) from the server: {first}") from None
+            raise AnswerError(f"unreadable graph ({mime}) from the server: {first}") from None
         return g
 
     @staticmethod
@@ -316,10 +332,10 @@ class SparqlClient:
             doc = json.loads(body.decode("utf-8"))
         except (ValueError, RecursionError):
             shown = body[:120].decode("utf-8", "replace")
-            raise RemoteError(f"expected SPARQL JSON results, got {ctype or 'no type'!r} "
+            raise AnswerError(f"expected SPARQL JSON results, got {ctype or 'no type'!r} "
                               f"that does not parse: {shown!r}") from None
         if not isinstance(doc, dict):
-            raise RemoteError("malformed SPARQL JSON results: not a JSON object")
+            raise AnswerError("malformed SPARQL JSON results: not a JSON object")
         return doc
 
     def update(self, text: str, url: str | None = None) -> None:
@@ -343,7 +359,7 @@ def _xml_results(body: bytes) -> Any:
         return ox.parse_query_results(body, format=ox.QueryResultsFormat.XML)
     except (SyntaxError, ValueError, OSError) as err:
         first = str(err).splitlines()[0] if str(err) else type(err).__name__
-        raise RemoteError(f"malformed SPARQL XML results from the server: {first}") from None
+        raise AnswerError(f"malformed SPARQL XML results from the server: {first}") from None
 
 
 def _xml_select(body: bytes) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
@@ -353,13 +369,13 @@ def _xml_select(body: bytes) -> tuple[tuple[str, ...], list[tuple[Any, ...]]]:
 
     res = _xml_results(body)
     if not isinstance(res, ox.QuerySolutions):
-        raise RemoteError("the server answered a SELECT query with a boolean")
+        raise AnswerError("the server answered a SELECT query with a boolean")
     names = tuple(v.value for v in res.variables)
     try:
         rows = [tuple(None if sol[i] is None else to_rdflib(sol[i])
                       for i in range(len(names))) for sol in res]
     except (SyntaxError, ValueError, OSError) as err:
-        raise RemoteError(f"malformed SPARQL XML results from the server: {err}") from None
+        raise AnswerError(f"malformed SPARQL XML results from the server: {err}") from None
     return names, rows
 
 
@@ -372,6 +388,8 @@ __all__ = [
     "RESULTS_JSON",
     "TIMEOUT_ENV",
     "USER_ENV",
+    "AnswerError",
+    "NoAnswerError",
     "RemoteError",
     "SparqlClient",
     "default_timeout",
