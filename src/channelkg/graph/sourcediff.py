@@ -35,35 +35,18 @@ from array import array
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
 
 import pyoxigraph as ox
 
 from channelkg.graph.delta import common, copy_path, write_unsynced
 
-#: What a scan steps over, and what it reports: a statement's end (``e``) at the end of
-#: its line, and a directive (``d``).
+#: What a scan steps over, and what it reports: a statement's end at the end of its line,
+#: and a directive (``d``); the scan's pattern is built on first use (:func:`_statement`).
 _Q3, _A3 = b'"' * 3, b"'" * 3
 _DIRECTIVE_WORD = rb"(?<![\w:.\-])(?:@prefix|@base|(?i:prefix|base))(?=[\s<])"
 _END = rb"\.[ \t\r]*(?:\#[^\n]*)?\n"
-#: One statement up to its end (a ``.`` at the end of its line), stepping over what may
-#: hold a ``.``; ``d`` is set if it holds a directive. No part takes such a ``.`` and
-#: the repetition is possessive, so a text that ends no statement fails in linear time.
-_STATEMENT = re.compile(rb"(?:" + b"|".join([
-    rb"(?>[^\"'<#\\.\n@pPbB]+)",
-    rb"(?>" + _Q3 + rb'(?:(?:"|"")?(?:[^"\\]|\\[\s\S]))*' + _Q3 + rb")",  # long strings
-    rb"(?>" + _A3 + rb"(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*" + _A3 + rb")",
-    rb'(?>"(?:[^"\\\n\r]|\\.)*")',
-    rb"(?>'(?:[^'\\\n\r]|\\.)*')",
-    rb'(?><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)',  # IRIs
-    rb"<",
-    rb"\#[^\n]*",  # comments
-    rb"\\.",  # escapes in local names
-    rb"(?P<d>" + _DIRECTIVE_WORD + rb")",
-    rb"[@pPbB]",
-    rb"\.(?!" + _END[2:] + rb")",  # a dot that is no end (1.5, ex:a.b)
-    rb"\n",
-]) + rb")*+" + _END)
 _WORD = re.compile(_DIRECTIVE_WORD)
 _SPACE = re.compile(rb"(?:\s+|#[^\n]*)*")
 _DIRECTIVE = re.compile(rb"@prefix\s+[^\s:]*:\s*<[^>\s]*>\s*\.|@base\s+<[^>\s]*>\s*\."
@@ -74,6 +57,28 @@ SOURCE_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
                   ".nt": ox.RdfFormat.N_TRIPLES}
 #: Up to this many changed lines, each is looked up in the copy by a search.
 _FEW = 32
+
+
+@cache
+def _statement() -> re.Pattern[bytes]:
+    """One statement up to its end (a ``.`` at the end of its line), stepping over what may
+    hold a ``.``; ``d`` is set if it holds a directive. No part takes such a ``.`` and the
+    repetition is possessive, so a text that ends no statement fails in linear time."""
+    return re.compile(rb"(?:" + b"|".join([
+        rb"(?>[^\"'<#\\.\n@pPbB]+)",
+        rb"(?>" + _Q3 + rb'(?:(?:"|"")?(?:[^"\\]|\\[\s\S]))*' + _Q3 + rb")",  # long strings
+        rb"(?>" + _A3 + rb"(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*" + _A3 + rb")",
+        rb'(?>"(?:[^"\\\n\r]|\\.)*")',
+        rb"(?>'(?:[^'\\\n\r]|\\.)*')",
+        rb'(?><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)',  # IRIs
+        rb"<",
+        rb"\#[^\n]*",  # comments
+        rb"\\.",  # escapes in local names
+        rb"(?P<d>" + _DIRECTIVE_WORD + rb")",
+        rb"[@pPbB]",
+        rb"\.(?!" + _END[2:] + rb")",  # a dot that is no end (1.5, ex:a.b)
+        rb"\n",
+    ]) + rb")*+" + _END)
 
 
 def header_end(text: bytes) -> tuple[int, int]:
@@ -98,7 +103,7 @@ def bounds(text: bytes, start: int = 0, end: int | None = None) -> list[int] | N
     end = len(text) if end is None else end
     if any(text.find(u, start, end) >= 0 for u in _UNSURE):
         return None
-    out, pos, match = [], start, _STATEMENT.match
+    out, pos, match = [], start, _statement().match
     while (m := match(text, pos, end)) is not None:
         if m.group("d") is not None:
             return None
