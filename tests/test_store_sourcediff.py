@@ -67,6 +67,14 @@ EDITS: list[tuple[str, str, str]] = [
     ("drop the other form", A.replace('"1"^^xsd:integer, ', ""), "statements"),
     ("add a form of a number", A.replace('"01"^^xsd:integer', '"01"^^xsd:integer, '
                                          '"001"^^xsd:integer'), "statements"),
+    ("comment out the first", A.replace("e:first", "# e:first"), "statements"),
+    ("comment out in the middle", A.replace("e:mid e:label", "#e:mid e:label"), "lines"),
+    ("comment out the last", A.replace("e:last", "# e:last"), "lines"),
+    ("join a comment with the next line", A.replace("# facts\n", "# facts"), "statements"),
+    ("join a statement's comment with the next line", A.replace(
+        "# a comment .\n", "# a comment "), "lines"),
+    ("comment out the rest of a line", A.replace('"twice" .\ne:f2', '"twice" . # c e:f2'),
+     "lines"),
     ("add a directive", A + "@prefix f: <urn:f:> .\nf:x e:p f:y .\n", "lines"),
     ("change a prefix", A.replace("<urn:e:>", "<urn:E:>"), "lines"),
     ("edit a blank node", A.replace('"anonymous"', '"still anonymous"'), "lines"),

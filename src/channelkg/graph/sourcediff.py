@@ -256,8 +256,10 @@ def source_delta(path: Path, new: bytes, old: tuple[bytes, int, array[int]], cop
         return None
     lo, hi, hi_new = span
     found = bounds(new, lo, hi_new)
-    if found is None or (found and found[-1] != hi_new and hi_new != len(new)):
-        return None
+    last = found[-1] if found else lo
+    if found is None or (hi_new != len(new) and last != hi_new and not (
+            new[hi_new - 1:hi_new] == b"\n" and _SPACE.fullmatch(new, last, hi_new))):
+        return None  # the part must end at a statement's end, or after whole comment lines
     base, header = path.resolve().as_uri(), new[:head] + b"\n"
     was, now = _parse(header + text[lo:hi], fmt, base), _parse(header + new[lo:hi_new], fmt,
                                                                  base)
