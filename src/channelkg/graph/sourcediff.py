@@ -33,10 +33,11 @@ import re
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
@@ -55,6 +56,7 @@ _UNSURE = (b'"' * 4, b"'" * 4)
 #: The formats whose statements end with ``.`` at a line end.
 SOURCE_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
                   ".nt": ox.RdfFormat.N_TRIPLES}
+_T = TypeVar("_T")
 #: Up to this many changed lines, each is looked up in the copy by a search.
 _FEW = 32
 
@@ -62,8 +64,10 @@ _FEW = 32
 @cache
 def _statement() -> re.Pattern[bytes]:
     """One statement up to its end (a ``.`` at the end of its line), stepping over what may
-    hold a ``.``; ``d`` is set if it holds a directive. No part takes such a ``.`` and the
-    repetition is possessive, so a text that ends no statement fails in linear time."""
+    hold a ``.``, or up to a directive (then ``d`` is set). No part takes such a ``.`` and
+    the repetition is possessive, so a text that ends no statement fails in linear time.
+    The directive is matched after the repetition, not inside it: a group captured inside a
+    possessive repetition can make CPython's ``re`` raise ``SystemError`` on backtracking."""
     return re.compile(rb"(?:" + b"|".join([
         rb"(?>[^\"'<#\\.\n@pPbB]+)",
         rb"(?>" + _Q3 + rb'(?:(?:"|"")?(?:[^"\\]|\\[\s\S]))*' + _Q3 + rb")",  # long strings
@@ -74,11 +78,10 @@ def _statement() -> re.Pattern[bytes]:
         rb"<",
         rb"\#[^\n]*",  # comments
         rb"\\.",  # escapes in local names
-        rb"(?P<d>" + _DIRECTIVE_WORD + rb")",
-        rb"[@pPbB]",
+        rb"(?!" + _DIRECTIVE_WORD + rb")[@pPbB]",
         rb"\.(?!" + _END[2:] + rb")",  # a dot that is no end (1.5, ex:a.b)
         rb"\n",
-    ]) + rb")*+" + _END)
+    ]) + rb")*+(?:" + _END + rb"|(?P<d>" + _DIRECTIVE_WORD + rb"))")
 
 
 def header_end(text: bytes) -> tuple[int, int]:
@@ -123,6 +126,15 @@ def file_bounds(text: bytes) -> tuple[int, list[int]] | None:
     return head, ([first] if first >= 0 and (not found or found[0] != first) else []) + found
 
 
+def _scanned(scan: Callable[..., _T], *args: object) -> _T | None:
+    """``scan(*args)``, or ``None`` (a whole parse) if the scan fails in any way: a file the
+    scan cannot take must still load as it would without the source copy."""
+    try:
+        return scan(*args)
+    except Exception:  # noqa: BLE001 - whatever goes wrong, the whole parse is right
+        return None
+
+
 def src_path(folder: Path, graph: str) -> Path:
     """Where a store keeps the text and statement ends of the file loaded into ``graph``."""
     return copy_path(folder, graph).with_suffix(".src")
@@ -148,7 +160,7 @@ def source_of(folder: Path, graph: str, path: Path, sha256: object) -> dict[str,
         text = path.read_bytes()
     except OSError:
         return None
-    found = file_bounds(text)
+    found = _scanned(file_bounds, text)
     if found is None or hashlib.sha256(text).hexdigest() != sha256:
         return None
     return write_source(folder, graph, text, *found)
@@ -255,7 +267,7 @@ def source_delta(path: Path, new: bytes, old: tuple[bytes, int, array[int]], cop
     if span is None:
         return None
     lo, hi, hi_new = span
-    found = bounds(new, lo, hi_new)
+    found = _scanned(bounds, new, lo, hi_new)
     last = found[-1] if found else lo
     if found is None or (hi_new != len(new) and last != hi_new and not (
             new[hi_new - 1:hi_new] == b"\n" and _SPACE.fullmatch(new, last, hi_new))):
