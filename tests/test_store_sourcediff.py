@@ -13,10 +13,12 @@ import random
 from pathlib import Path
 
 import pytest
+from rdflib.compare import isomorphic
 
+from channelkg.graph import sourcediff
 from channelkg.graph.disk import load_into, read_manifest
 from channelkg.graph.sourcediff import bounds, file_bounds, src_path
-from test_store_reload import assert_as_fresh
+from test_store_reload import assert_as_fresh, store_state
 
 CKG = "https://w3id.org/channelkg/ontology#"
 HEAD = (f"@prefix ckg: <{CKG}> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
@@ -67,6 +69,14 @@ EDITS: list[tuple[str, str, str]] = [
     ("drop the other form", A.replace('"1"^^xsd:integer, ', ""), "statements"),
     ("add a form of a number", A.replace('"01"^^xsd:integer', '"01"^^xsd:integer, '
                                          '"001"^^xsd:integer'), "statements"),
+    ("comment out the first", A.replace("e:first", "# e:first"), "statements"),
+    ("comment out in the middle", A.replace("e:mid e:label", "#e:mid e:label"), "lines"),
+    ("comment out the last", A.replace("e:last", "# e:last"), "lines"),
+    ("join a comment with the next line", A.replace("# facts\n", "# facts"), "statements"),
+    ("join a statement's comment with the next line", A.replace(
+        "# a comment .\n", "# a comment "), "lines"),
+    ("comment out the rest of a line", A.replace('"twice" .\ne:f2', '"twice" . # c e:f2'),
+     "lines"),
     ("add a directive", A + "@prefix f: <urn:f:> .\nf:x e:p f:y .\n", "lines"),
     ("change a prefix", A.replace("<urn:e:>", "<urn:E:>"), "lines"),
     ("edit a blank node", A.replace('"anonymous"', '"still anonymous"'), "lines"),
@@ -157,3 +167,46 @@ def test_random_edits_by_statements_hold_what_a_fresh_load_gives(tmp_path: Path)
         ways += [report.applied[f] for f in report.applied if f == a]
         assert_as_fresh(folder, [a, b], tmp_path)
     assert ways.count("statements") == len(ways) - 1  # all but the first load
+
+
+@pytest.mark.parametrize("directive", ["PREFIX f: <urn:f:>", "prefix f: <urn:f:>",
+                                       "BASE <urn:f:>", "@prefix f: <urn:f:> ."])
+def test_a_directive_after_the_first_statement_loads_and_reloads(tmp_path: Path,
+                                                                  directive: str) -> None:
+    assert bounds(f"e:a e:p 1 .\n{directive}\ne:b e:p 1 .\n".encode()) is None
+    assert bounds(f"e:a e:p 1 .\n{directive}\n".encode()) is None
+    assert bounds(b"e:a e:prefix e:base .\ne:b e:p e:BASE .\n") == [22, 39]  # local names
+    a = tmp_path / "a.ttl"
+    text = HEAD + f'e:a e:p "A" .\n{directive}\ne:b e:p "B" .\ne:c e:p "C" .\n'
+    a.write_text(text, encoding="utf-8")
+    folder = tmp_path / "store"
+    load_into(folder, files=[a])
+    assert_as_fresh(folder, [a], tmp_path)
+    for new in (text.replace('"C"', '"D"'), text.replace('"A"', '"Z"'), text):
+        a.write_text(new, encoding="utf-8")
+        load_into(folder, files=[a])
+        assert_as_fresh(folder, [a], tmp_path)
+        assert not any(rec.get("pending") for rec in read_manifest(folder).values())
+
+
+def test_a_scan_that_fails_falls_back_to_a_whole_parse(tmp_path: Path,
+                                                       monkeypatch: pytest.MonkeyPatch) -> None:
+    files = _files(tmp_path, A)
+    folder = tmp_path / "store"
+    load_into(folder, files=files)
+
+    def fails(text: bytes, start: int = 0, end: int | None = None) -> list[int] | None:
+        raise SystemError("a scan that fails")
+
+    monkeypatch.setattr(sourcediff, "bounds", fails)
+    for i, text in enumerate((A.replace('"middle"', '"centre"'), A + 'e:new e:p "x" .\n')):
+        files[0].write_text(text, encoding="utf-8")
+        report = load_into(folder, files=files)
+        assert report.applied == {files[0]: "lines"}
+        load_into(tmp_path / f"fresh{i}", files=files)  # no pending record, the same quads
+        got, want = store_state(folder), store_state(tmp_path / f"fresh{i}")
+        assert got[0] == want[0] and isomorphic(got[1], want[1])
+    monkeypatch.undo()  # the next load keeps a source copy again
+    files[0].write_text(A, encoding="utf-8")
+    load_into(folder, files=files)
+    assert_as_fresh(folder, files, tmp_path)

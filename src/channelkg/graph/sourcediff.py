@@ -33,37 +33,21 @@ import re
 import zlib
 from array import array
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from functools import cache
 from pathlib import Path
+from typing import TypeVar
 
 import pyoxigraph as ox
 
 from channelkg.graph.delta import common, copy_path, write_unsynced
 
-#: What a scan steps over, and what it reports: a statement's end (``e``) at the end of
-#: its line, and a directive (``d``).
+#: What a scan steps over, and what it reports: a statement's end at the end of its line,
+#: and a directive (``d``); the scan's pattern is built on first use (:func:`_statement`).
 _Q3, _A3 = b'"' * 3, b"'" * 3
 _DIRECTIVE_WORD = rb"(?<![\w:.\-])(?:@prefix|@base|(?i:prefix|base))(?=[\s<])"
 _END = rb"\.[ \t\r]*(?:\#[^\n]*)?\n"
-#: One statement up to its end (a ``.`` at the end of its line), stepping over what may
-#: hold a ``.``; ``d`` is set if it holds a directive. No part takes such a ``.`` and
-#: the repetition is possessive, so a text that ends no statement fails in linear time.
-_STATEMENT = re.compile(rb"(?:" + b"|".join([
-    rb"(?>[^\"'<#\\.\n@pPbB]+)",
-    rb"(?>" + _Q3 + rb'(?:(?:"|"")?(?:[^"\\]|\\[\s\S]))*' + _Q3 + rb")",  # long strings
-    rb"(?>" + _A3 + rb"(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*" + _A3 + rb")",
-    rb'(?>"(?:[^"\\\n\r]|\\.)*")',
-    rb"(?>'(?:[^'\\\n\r]|\\.)*')",
-    rb'(?><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)',  # IRIs
-    rb"<",
-    rb"\#[^\n]*",  # comments
-    rb"\\.",  # escapes in local names
-    rb"(?P<d>" + _DIRECTIVE_WORD + rb")",
-    rb"[@pPbB]",
-    rb"\.(?!" + _END[2:] + rb")",  # a dot that is no end (1.5, ex:a.b)
-    rb"\n",
-]) + rb")*+" + _END)
 _WORD = re.compile(_DIRECTIVE_WORD)
 _SPACE = re.compile(rb"(?:\s+|#[^\n]*)*")
 _DIRECTIVE = re.compile(rb"@prefix\s+[^\s:]*:\s*<[^>\s]*>\s*\.|@base\s+<[^>\s]*>\s*\."
@@ -72,8 +56,32 @@ _UNSURE = (b'"' * 4, b"'" * 4)
 #: The formats whose statements end with ``.`` at a line end.
 SOURCE_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
                   ".nt": ox.RdfFormat.N_TRIPLES}
+_T = TypeVar("_T")
 #: Up to this many changed lines, each is looked up in the copy by a search.
 _FEW = 32
+
+
+@cache
+def _statement() -> re.Pattern[bytes]:
+    """One statement up to its end (a ``.`` at the end of its line), stepping over what may
+    hold a ``.``, or up to a directive (then ``d`` is set). No part takes such a ``.`` and
+    the repetition is possessive, so a text that ends no statement fails in linear time.
+    The directive is matched after the repetition, not inside it: a group captured inside a
+    possessive repetition can make CPython's ``re`` raise ``SystemError`` on backtracking."""
+    return re.compile(rb"(?:" + b"|".join([
+        rb"(?>[^\"'<#\\.\n@pPbB]+)",
+        rb"(?>" + _Q3 + rb'(?:(?:"|"")?(?:[^"\\]|\\[\s\S]))*' + _Q3 + rb")",  # long strings
+        rb"(?>" + _A3 + rb"(?:(?:'|'')?(?:[^'\\]|\\[\s\S]))*" + _A3 + rb")",
+        rb'(?>"(?:[^"\\\n\r]|\\.)*")',
+        rb"(?>'(?:[^'\\\n\r]|\\.)*')",
+        rb'(?><(?:[^<>"{}|^`\\\x00-\x20]|\\u[0-9A-Fa-f]{4}|\\U[0-9A-Fa-f]{8})*>)',  # IRIs
+        rb"<",
+        rb"\#[^\n]*",  # comments
+        rb"\\.",  # escapes in local names
+        rb"(?!" + _DIRECTIVE_WORD + rb")[@pPbB]",
+        rb"\.(?!" + _END[2:] + rb")",  # a dot that is no end (1.5, ex:a.b)
+        rb"\n",
+    ]) + rb")*+(?:" + _END + rb"|(?P<d>" + _DIRECTIVE_WORD + rb"))")
 
 
 def header_end(text: bytes) -> tuple[int, int]:
@@ -98,7 +106,7 @@ def bounds(text: bytes, start: int = 0, end: int | None = None) -> list[int] | N
     end = len(text) if end is None else end
     if any(text.find(u, start, end) >= 0 for u in _UNSURE):
         return None
-    out, pos, match = [], start, _STATEMENT.match
+    out, pos, match = [], start, _statement().match
     while (m := match(text, pos, end)) is not None:
         if m.group("d") is not None:
             return None
@@ -116,6 +124,15 @@ def file_bounds(text: bytes) -> tuple[int, list[int]] | None:
     if found is None:
         return None
     return head, ([first] if first >= 0 and (not found or found[0] != first) else []) + found
+
+
+def _scanned(scan: Callable[..., _T], *args: object) -> _T | None:
+    """``scan(*args)``, or ``None`` (a whole parse) if the scan fails in any way: a file the
+    scan cannot take must still load as it would without the source copy."""
+    try:
+        return scan(*args)
+    except Exception:  # noqa: BLE001 - whatever goes wrong, the whole parse is right
+        return None
 
 
 def src_path(folder: Path, graph: str) -> Path:
@@ -143,7 +160,7 @@ def source_of(folder: Path, graph: str, path: Path, sha256: object) -> dict[str,
         text = path.read_bytes()
     except OSError:
         return None
-    found = file_bounds(text)
+    found = _scanned(file_bounds, text)
     if found is None or hashlib.sha256(text).hexdigest() != sha256:
         return None
     return write_source(folder, graph, text, *found)
@@ -250,9 +267,11 @@ def source_delta(path: Path, new: bytes, old: tuple[bytes, int, array[int]], cop
     if span is None:
         return None
     lo, hi, hi_new = span
-    found = bounds(new, lo, hi_new)
-    if found is None or (found and found[-1] != hi_new and hi_new != len(new)):
-        return None
+    found = _scanned(bounds, new, lo, hi_new)
+    last = found[-1] if found else lo
+    if found is None or (hi_new != len(new) and last != hi_new and not (
+            new[hi_new - 1:hi_new] == b"\n" and _SPACE.fullmatch(new, last, hi_new))):
+        return None  # the part must end at a statement's end, or after whole comment lines
     base, header = path.resolve().as_uri(), new[:head] + b"\n"
     was, now = _parse(header + text[lo:hi], fmt, base), _parse(header + new[lo:hi_new], fmt,
                                                                  base)
