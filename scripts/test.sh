@@ -42,24 +42,20 @@ if [ "${#need[@]}" -gt 0 ]; then
 fi
 
 ensure_python
-# YASGUI for the CORS test in Chromium (tests/test_serve_yasgui.py): the version pinned in
-# tests/browser/yasgui/package-lock.json, installed into its git-ignored node_modules/.
-yasgui=tests/browser/yasgui
-if [ "$(cd "$yasgui" && node -p "try { require('./node_modules/@zazuko/yasgui/package.json')
-    .version } catch (e) { '' }")" != "$(cd "$yasgui" && node -p "require('./package.json')
-    .dependencies['@zazuko/yasgui']")" ]; then
-  echo "installing YASGUI (npm ci in $yasgui)" >&2
-  (cd "$yasgui" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
-fi
-# Comunica's SPARQL command line for tests/test_comunica.py: the version pinned in
-# tests/clients/comunica/package-lock.json, installed into its git-ignored node_modules/.
-comunica=tests/clients/comunica
-if [ "$(cd "$comunica" && node -p "try { require('./node_modules/@comunica/query-sparql/package.json')
-    .version } catch (e) { '' }")" != "$(cd "$comunica" && node -p "require('./package.json')
-    .dependencies['@comunica/query-sparql']")" ]; then
-  echo "installing Comunica (npm ci in $comunica)" >&2
-  (cd "$comunica" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
-fi
+# npm_pinned DIR PACKAGE NAME: install the version of PACKAGE pinned in DIR/package-lock.json
+# into DIR's git-ignored node_modules/ (npm ci), unless that version is there already.
+npm_pinned() {
+  if [ "$(cd "$1" && node -p "try { require('./node_modules/$2/package.json').version }
+      catch (e) { '' }")" != "$(cd "$1" && node -p "require('./package.json')
+      .dependencies['$2']")" ]; then
+    echo "installing $3 (npm ci in $1)" >&2
+    (cd "$1" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error)
+  fi
+}
+# YASGUI for the CORS test in Chromium (tests/test_serve_yasgui.py); Comunica's SPARQL
+# command line for tests/test_comunica.py.
+npm_pinned tests/browser/yasgui @zazuko/yasgui YASGUI
+npm_pinned tests/clients/comunica @comunica/query-sparql Comunica
 "$PY" -m pip install -q --disable-pip-version-check -e '.[test]'
 "$PY" -m ruff check src tests benchmarks scripts
 "$PY" -m mypy --strict src/channelkg

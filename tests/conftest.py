@@ -131,3 +131,21 @@ def chromium_context(profile: Path | str, *, bypass_csp: bool = True) -> Iterato
             yield ctx
         finally:
             ctx.close()
+
+
+@contextlib.contextmanager
+def loopback_server(handler: Any) -> Iterator[str]:
+    """A threading HTTP server on 127.0.0.1 with ``handler`` (a
+    ``http.server.BaseHTTPRequestHandler`` class), as its base URL; shut down after."""
+    import http.server
+    import threading
+
+    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    httpd.daemon_threads = True
+    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{httpd.server_address[1]}"
+    finally:
+        httpd.shutdown()
+        httpd.server_close()

@@ -10,7 +10,6 @@ import contextlib
 import http.server
 import json
 import socket
-import threading
 import time
 import urllib.parse
 from collections.abc import Iterator
@@ -23,6 +22,7 @@ from channelkg.cli import cli
 from channelkg.graph.asof_filter import EXISTS
 from channelkg.graph.remote_asof import probe_form, probes
 from channelkg.graph.sparqlclient import RemoteError, SparqlClient
+from conftest import loopback_server
 
 PROBE = "urn:channelkg:probe:"
 JSON_TYPE = "application/sparql-results+json"
@@ -96,13 +96,8 @@ class Server(http.server.BaseHTTPRequestHandler):
 
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Server)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with loopback_server(Server) as url:
+        yield url
 
 
 @pytest.mark.parametrize(("path", "why"), [

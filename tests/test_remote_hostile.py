@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import http.server
 import json
-import threading
 import time
 import urllib.parse
 from collections.abc import Callable, Iterator
@@ -24,6 +23,7 @@ from click.testing import CliRunner
 from channelkg.cli import cli
 from channelkg.graph import remote
 from channelkg.graph.remote import RemoteError
+from conftest import loopback_server
 
 Handler = Callable[[http.server.BaseHTTPRequestHandler, str], None]
 ROUTES: dict[str, Handler] = {}
@@ -184,13 +184,8 @@ def _bad_graph(h: Any, _q: str) -> None:
 
 @pytest.fixture(scope="module")
 def base() -> Iterator[str]:
-    httpd = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
-    httpd.daemon_threads = True
-    thread = threading.Thread(target=httpd.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{httpd.server_address[1]}"
-    httpd.shutdown()
-    httpd.server_close()
+    with loopback_server(Hostile) as url:
+        yield url
 
 
 SELECT = "SELECT ?s WHERE { ?s ?p ?o }"
