@@ -318,8 +318,11 @@ ODD_DATES = """@prefix ckg: <https://w3id.org/channelkg/ontology#> .
 :dto ckg:validTo "2024-05-02"^^xsd:date ; :p :a .
 :h ckg:validFrom "2030-01-01"^^xsd:date ; :p :a .
 """
+#: The second query asks which date properties are visible, not their values: a
+#: Virtuoso server that holds "2024-05-01" and "2024-05-01Z" (equal as its dates) may
+#: give either lexical form for both, depending on what it stored first.
 ODD_QUERIES = ("SELECT ?s WHERE { ?s <http://x/p> <http://x/a> }",
-               "SELECT ?s ?f WHERE { ?s <http://x/p> ?o OPTIONAL { ?s ?d ?f } }")
+               "SELECT ?s ?d WHERE { ?s <http://x/p> ?o OPTIONAL { ?s ?d ?f } }")
 ODD_DAYS = ("2024-04-30", "2024-05-01", "2024-05-02", "2024-05-03")
 
 
