@@ -45,7 +45,7 @@ from typing import Any
 
 import pyoxigraph as ox
 
-from channelkg.graph.validity import DATING_PROPS, KEY_MARK, placed
+from channelkg.graph.validity import DATING_IRIS, KEY_MARK, placed
 
 #: The folder of a store that holds the N-Triples of each file as last loaded.
 COPIES = "channelkg-loaded"
@@ -253,7 +253,7 @@ def apply_delta(store: ox.Store, graph: ox.NamedNode, gone: set[bytes], came: se
         if isinstance(g, ox.NamedNode) and KEY_MARK in g.value and not any(
                 True for _ in store.quads_for_pattern(None, None, None, g)):
             store.remove_graph(g)
-    dating = {ox.NamedNode(str(p)) for p in DATING_PROPS}
+    dating = {ox.NamedNode(p) for p in DATING_IRIS}
     return {q.subject for q in (*removed, *added) if q.predicate in dating}
 
 

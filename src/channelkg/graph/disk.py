@@ -58,7 +58,7 @@ from channelkg.graph.delta import (
 )
 from channelkg.graph.memory import FORMATS, OxigraphGraph, expand_paths, query_store
 from channelkg.graph.sourcediff import SourceDelta, source_of, write_source
-from channelkg.graph.validity import DATING_PROPS, KEY_MARK, partition
+from channelkg.graph.validity import DATING_IRIS, KEY_MARK, partition
 from channelkg.graph.validity import placed as place
 
 MANIFEST = "channelkg-manifest.json"
@@ -188,7 +188,7 @@ def _file_graphs(store: ox.Store, graph: ox.NamedNode) -> list[ox.NamedNode]:
 
 def _dated_in(store: ox.Store, graphs: Sequence[ox.NamedNode]) -> set[Any]:
     """The facts a file dates (subjects of its date triples), read from its graphs."""
-    dated = [ox.NamedNode(str(p)) for p in DATING_PROPS]
+    dated = [ox.NamedNode(p) for p in DATING_IRIS]
     return {q.subject for g in graphs for p in dated
             for q in store.quads_for_pattern(None, p, None, g)}
 
@@ -402,7 +402,7 @@ def _drop_gone(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object
 def _replace(store: ox.Store, g: ox.NamedNode, quads: list[ox.Quad], *, full: bool,
              ) -> set[Any]:
     """Replace a file's graphs whole; return the facts it dated before and now."""
-    dated = {ox.NamedNode(str(p)) for p in DATING_PROPS}
+    dated = {ox.NamedNode(p) for p in DATING_IRIS}
     graphs = _file_graphs(store, g)
     touched = _dated_in(store, graphs)
     for name in graphs:
