@@ -9,9 +9,11 @@ waits for the call, then returns its value or raises its error in the caller's t
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 
 class Background:
@@ -44,27 +46,37 @@ class Background:
 
 class Bounded:
     """Calls run on at most ``size`` threads. :meth:`submit` waits while ``size`` calls are
-    queued or running, so the arguments of at most ``size`` of them are held at once (a
-    call's arguments are let go as soon as it has run)."""
+    running, so the arguments of at most ``size`` of them are held at once (a call's
+    arguments are let go as soon as it has run)."""
 
     def __init__(self, size: int) -> None:
         self._slots = threading.BoundedSemaphore(size)
-        self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="channelkg-io")
+        self._calls: list[Background] = []
 
-    def submit(self, call: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Start ``call(*args)`` once a thread is free; its future."""
+    def submit(self, call: Callable[..., Any], *args: Any) -> Background:
+        """Start ``call(*args)`` once a thread is free; its :class:`Background`."""
         self._slots.acquire()
         try:
-            future = self._pool.submit(call, *args)
+            started = Background(self._run, call, args)
         except BaseException:
             self._slots.release()
             raise
-        future.add_done_callback(lambda _f: self._slots.release())
-        return future
+        self._calls.append(started)
+        return started
+
+    def _run(self, call: Callable[..., Any], args: tuple[Any, ...]) -> Any:
+        try:
+            return call(*args)
+        finally:
+            self._slots.release()
 
     def close(self, *, discard: bool = False) -> None:
-        """Wait for the calls running (``discard``: drop those not started yet)."""
-        self._pool.shutdown(wait=True, cancel_futures=discard)
+        """Wait for the calls running (``discard``: and let go of their values and errors)."""
+        for started in self._calls:
+            if discard:
+                started.discard()
+            else:
+                started.thread.join()
 
 
 __all__ = ["Background", "Bounded"]

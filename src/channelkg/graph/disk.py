@@ -31,7 +31,6 @@ from __future__ import annotations
 import json
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
@@ -60,6 +59,10 @@ from channelkg.graph.memory import FORMATS, OxigraphGraph, expand_paths, query_s
 from channelkg.graph.sourcediff import SourceDelta, source_of, write_source
 from channelkg.graph.validity import DATING_IRIS, KEY_MARK, partition
 from channelkg.graph.validity import placed as place
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 MANIFEST = "channelkg-manifest.json"
 #: The layout of the store: 2 = dated triples in graphs keyed by their dates.

@@ -37,12 +37,14 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
 from channelkg.rdf.namespaces import CKG_NS
+from channelkg.record import Record
 
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
+    from typing import Any, ClassVar
+
     import pyoxigraph as ox
     from rdflib.term import Node, URIRef
 
@@ -135,15 +137,23 @@ def at_precision(text: str, precision: str) -> str:
     return shown(as_date(Literal(text)), precision) if _DATE.match(text) else text
 
 
-@dataclass(frozen=True)
-class Dates:
+class Dates(Record):
     """The dates of one fact as stored (``None`` when absent or not a valid date), and
     their precision. :meth:`visible` and :meth:`interval` apply the precision."""
 
-    stated_on: dt.date | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-    precision: str = "day"
+    __slots__ = ("stated_on", "valid_from", "valid_to", "precision")
+    stated_on: dt.date | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    precision: str
+    FROZEN = True
+    DEFAULTS: ClassVar[dict[str, Any]] = {"stated_on": None, "valid_from": None,
+                                          "valid_to": None, "precision": "day"}
+
+    def __init__(self, stated_on: dt.date | None = None, valid_from: dt.date | None = None,
+                 valid_to: dt.date | None = None, precision: str = "day") -> None:
+        self.set(stated_on=stated_on, valid_from=valid_from, valid_to=valid_to,
+                 precision=precision)
 
     @property
     def start(self) -> dt.date | None:
