@@ -29,6 +29,7 @@ the manifest marks them as pending, so an interrupted load is repaired by the ne
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
@@ -341,7 +342,7 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
             partition(store, say)
         else:  # the facts whose dates changed: their triples in the other files move
             partition(store, say, nodes=touched)
-        store.flush()
+        _persist(store, folder)
     except BaseException:
         marking.discard()
         writers.close(discard=True)
@@ -372,6 +373,45 @@ def _prepare(folder: Path, key: str, f: Path, item: list[ox.Quad] | SourceDelta,
         source = writers.submit(source_of, folder, graph, f, rec.get("sha256"))
     written = writers.submit(write_copy, folder, graph, text)
     return key, f, item, b"" if delta is None else text, delta, (written, source)
+
+
+#: Up to this many bytes of write-ahead log, a load syncs the log rather than flushing.
+WAL_SYNCED = 1 << 20
+
+
+def _persist(store: ox.Store, folder: Path) -> None:
+    """Make the writes of a load durable before the manifest records them.
+
+    RocksDB writes every change to its write-ahead log (``PATH/*.log``, replayed when the
+    store opens) before it returns; syncing that log makes the changes as durable as a
+    flush does, without writing each column family's memory table to a new table file.
+    Past :data:`WAL_SYNCED` bytes of log (a large change), the store is flushed instead,
+    so that an open never replays much log. A log RocksDB has dropped meanwhile was
+    flushed already.
+    """
+    logs = []
+    for log in folder.glob("*.log"):
+        try:
+            logs.append((log, log.stat().st_size))
+        except FileNotFoundError:
+            continue
+    if sum(size for _log, size in logs) > WAL_SYNCED:
+        store.flush()
+        return
+    for log, _size in logs:
+        try:
+            fd = os.open(log, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    fd = os.open(folder, os.O_RDONLY)  # the log's own name, once it is new
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _whole(f: Path, text: bytes) -> list[ox.Quad]:
