@@ -51,7 +51,8 @@ if TYPE_CHECKING:
 #: What a scan steps over, and what it reports: a statement's end at the end of its line,
 #: and a directive (``d``); the scan's pattern is built on first use (:func:`_statement`).
 _Q3, _A3 = b'"' * 3, b"'" * 3
-_DIRECTIVE_WORD = rb"(?<![\w:.\-])(?:@prefix|@base|(?i:prefix|base))(?=[\s<])"
+#: A directive's keyword; not after a quote (``"x"@base`` is a language tag) nor after ``@``.
+_DIRECTIVE_WORD = rb"(?<![\w:.\-\"'@])(?:@prefix|@base|(?i:prefix|base))(?=[\s<])"
 _END = rb"\.[ \t\r]*(?:\#[^\n]*)?\n"
 _WORD = re.compile(_DIRECTIVE_WORD)
 _SPACE = re.compile(rb"(?:\s+|#[^\n]*)*")
