@@ -44,9 +44,7 @@ from channelkg.record import Record
 
 TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
-    from typing import TypeVar
-
-    _T = TypeVar("_T")
+    from channelkg.typevars import T
 
 #: What a scan steps over, and what it reports: a statement's end at the end of its line,
 #: and a directive (``d``); the scan's pattern is built on first use (:func:`_statement`).
@@ -131,7 +129,7 @@ def file_bounds(text: bytes) -> tuple[int, list[int]] | None:
     return head, ([first] if first >= 0 and (not found or found[0] != first) else []) + found
 
 
-def _scanned(scan: Callable[..., _T], *args: object) -> _T | None:
+def _scanned(scan: Callable[..., T], *args: object) -> T | None:
     """``scan(*args)``, or ``None`` (a whole parse) if the scan fails in any way: a file the
     scan cannot take must still load as it would without the source copy."""
     try:
