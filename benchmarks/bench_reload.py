@@ -5,8 +5,9 @@ another revision's), built once from a synthetic graph (its build timed); then, 
 interleaved, the file gets one more triple at its end and each code reloads its store
 (``load_into``) in a fresh process, then one more in its middle and again; ``parse`` is
 parsing the changed file alone (``parse_file``), and ``open`` is opening the store
-read-write with nothing changed. Medians. With ``--turtle`` the edited file is Turtle
-with prefixes (``ckg:``, ``id:``) instead of N-Triples.
+with nothing changed (``open_disk``). Each code's modules are compiled to bytecode first,
+as in an installed package, so no step pays for compiling them. Medians. With
+``--turtle`` the edited file is Turtle with prefixes (``ckg:``, ``id:``), not N-Triples.
 
 Usage::
 
@@ -50,8 +51,22 @@ print(time.perf_counter() - start)
 """
 
 
-def timed(what: str, src: Path, store: Path, data: Path) -> float:
+def child_env(src: Path) -> dict[str, str]:
+    """The environment of a timed step: ``src`` first on the path, its bytecode read from
+    ``__pycache__`` (compiled up front by :func:`compile_code`, as an installed package has it)."""
     env = dict(os.environ, PYTHONPATH=str(src))
+    env.pop("PYTHONDONTWRITEBYTECODE", None)
+    return env
+
+
+def compile_code(src: Path) -> None:
+    """Compile a code's modules to bytecode once, so that no step pays for it."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(src)], env=child_env(src),
+                   check=True, stdout=subprocess.DEVNULL)
+
+
+def timed(what: str, src: Path, store: Path, data: Path) -> float:
+    env = child_env(src)
     out = subprocess.run([sys.executable, "-c", TIMED, what, str(store), str(data)],
                          env=env, capture_output=True, text=True, check=True).stdout
     return float(out.split()[-1])
@@ -100,12 +115,14 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--turtle", action="store_true",
                     help="the edited file is Turtle with prefixes")
     args = ap.parse_args(argv)
+    load_before = os.getloadavg()[0]
     work = Path(tempfile.mkdtemp())
     codes = {"new": args.src, **({"baseline": args.baseline} if args.baseline else {})}
     data = {c: work / c / f"synthetic-{args.size}.nt" for c in codes}
     stores = {c: work / c / "store" for c in codes}
     builds: dict[str, float] = {}
     for c, src in codes.items():
+        compile_code(src)
         data[c].parent.mkdir()
         write_ntriples(data[c], parse_size(args.size))
         if args.files > 1:
@@ -129,18 +146,23 @@ def main(argv: list[str] | None = None) -> int:
             print(f"round {r + 1} {c}: " + ", ".join(
                 f"{k} {v[-1]:.2f} s" for k, v in times[c].items()), file=sys.stderr)
     shutil.rmtree(work, ignore_errors=True)
+    load = (load_before, os.getloadavg()[0])
     kind = "-turtle" if args.turtle else ""
     res: dict[str, Any] = {"size": args.size, "rounds": args.repeat, "turtle": args.turtle,
-                           "build": builds,
+                           "build": builds, "cores": os.cpu_count(), "load": load,
                            "times": {c: {k: {"runs": v, "median": statistics.median(v)}
                                          for k, v in by.items()} for c, by in times.items()}}
     what = "Turtle with prefixes" if args.turtle else "N-Triples"
     lines = [f"# Store reload after a one-triple edit ({args.size} triples in {args.files} "
              f"file(s), the last one edited, in {what})", "",
-             f"{args.repeat} interleaved rounds, each step in a fresh process (import included); "
+             f"{args.repeat} interleaved rounds, each step in a fresh process (import included, "
+             "the modules compiled to bytecode up front as in an installed package); "
              "medians in seconds. `reload / parse` is the reload's time over parsing the "
              "changed file alone; the edit is one triple more at the file's end, then one "
              "more in its middle; the build is the first load of the store.", "",
+             f"Machine: {os.cpu_count()} cores, load average (1 min) {load[0]:.1f} at the "
+             f"start and {load[1]:.1f} at the end: other work shared the cores, so the "
+             "ratios matter more than the absolute times.", "",
              "| code | reload (end) | reload (middle) | parse the file | reload / parse "
              "(end, middle) | open (nothing changed) | build |",
              "|---|---:|---:|---:|---:|---:|---:|"]

@@ -342,3 +342,25 @@ def test_a_load_removes_the_temporary_copies_a_killed_load_left(
     assert not any(s.exists() for s in stale)
     assert sorted((folder / COPIES).iterdir()) == copies
     assert_as_fresh(folder, files, tmp_path)
+
+
+def test_reloading_and_opening_a_store_import_no_rdflib(tmp_path: Path) -> None:
+    """Loading, reloading after an edit and opening a store need pyoxigraph only: rdflib
+    (a tenth of a second to import) is left to the commands that take rdflib terms."""
+    import subprocess
+
+    data = tmp_path / "a.ttl"
+    data.write_text("\n".join(_synthetic(random.Random(3), 200)) + "\n", encoding="utf-8")
+    script = (
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from channelkg.graph.disk import load_into, open_disk\n"
+        "folder, data = Path(sys.argv[1]), Path(sys.argv[2])\n"
+        "load_into(folder, files=[data])\n"
+        "data.write_text(data.read_text() + '<urn:x> <urn:p> \"dated\" .\\n')\n"
+        "report = load_into(folder, files=[data])\n"
+        "open_disk(folder).close()\n"
+        "print(report.applied[data], 'rdflib' in sys.modules)\n")
+    out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "store"), str(data)],
+                         capture_output=True, text=True, check=True).stdout.split()
+    assert out == ["statements", "False"]

@@ -189,6 +189,22 @@ def test_a_directive_after_the_first_statement_loads_and_reloads(tmp_path: Path,
         assert not any(rec.get("pending") for rec in read_manifest(folder).values())
 
 
+@pytest.mark.parametrize("tag", ["base", "prefix", "BASE", "Prefix"])
+def test_a_language_tag_named_like_a_directive_is_no_directive(tmp_path: Path,
+                                                              tag: str) -> None:
+    line = f'e:l e:label "x"@{tag} , \'y\'@{tag} , """z"""@{tag} .\n'
+    assert bounds(line.encode()) == [len(line)]
+    a = tmp_path / "a.ttl"
+    text = HEAD + 'e:a e:p "A" .\n' + line + 'e:c e:p "C" .\n'
+    a.write_text(text, encoding="utf-8")
+    folder = tmp_path / "store"
+    load_into(folder, files=[a])
+    for new in (text.replace('"C"', '"D"'), text.replace('"x"', '"w"'), text + line):
+        a.write_text(new, encoding="utf-8")
+        assert load_into(folder, files=[a]).applied == {a: "statements"}
+        assert_as_fresh(folder, [a], tmp_path)
+
+
 def test_a_scan_that_fails_falls_back_to_a_whole_parse(tmp_path: Path,
                                                        monkeypatch: pytest.MonkeyPatch) -> None:
     files = _files(tmp_path, A)

@@ -9,9 +9,11 @@ waits for the call, then returns its value or raises its error in the caller's t
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Any
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from collections.abc import Callable
+    from typing import Any
 
 
 class Background:
@@ -42,29 +44,83 @@ class Background:
         self.value = self.error = None
 
 
+class Call:
+    """A call handed to :class:`Bounded`: :meth:`result` waits for it."""
+
+    def __init__(self, call: Callable[..., Any], args: tuple[Any, ...]) -> None:
+        self.call: Callable[..., Any] | None = call
+        self.args: tuple[Any, ...] = args
+        self.value: Any = None
+        self.error: BaseException | None = None
+        self.done = threading.Event()
+
+    def run(self) -> None:
+        try:
+            if self.call is not None:
+                self.value = self.call(*self.args)
+        except BaseException as err:  # raised again by result(), in the caller's thread
+            self.error = err
+        finally:
+            self.call, self.args = None, ()  # the arguments are let go once it has run
+            self.done.set()
+
+    def result(self) -> Any:
+        """Wait for the call; its value, or its error raised."""
+        self.done.wait()
+        if self.error is not None:
+            raise self.error
+        return self.value
+
+
 class Bounded:
     """Calls run on at most ``size`` threads. :meth:`submit` waits while ``size`` calls are
     queued or running, so the arguments of at most ``size`` of them are held at once (a
     call's arguments are let go as soon as it has run)."""
 
     def __init__(self, size: int) -> None:
+        self._size = size
         self._slots = threading.BoundedSemaphore(size)
-        self._pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="channelkg-io")
+        self._todo: list[Call | None] = []
+        self._ready = threading.Condition()
+        self._threads: list[threading.Thread] = []
 
-    def submit(self, call: Callable[..., Any], *args: Any) -> Future[Any]:
-        """Start ``call(*args)`` once a thread is free; its future."""
+    def submit(self, call: Callable[..., Any], *args: Any) -> Call:
+        """Start ``call(*args)`` once a thread is free; its :class:`Call`."""
         self._slots.acquire()
-        try:
-            future = self._pool.submit(call, *args)
-        except BaseException:
-            self._slots.release()
-            raise
-        future.add_done_callback(lambda _f: self._slots.release())
-        return future
+        todo = Call(call, args)
+        with self._ready:
+            self._todo.append(todo)
+            self._ready.notify()
+        if len(self._threads) < self._size:
+            thread = threading.Thread(target=self._work, daemon=True)
+            thread.start()
+            self._threads.append(thread)
+        return todo
+
+    def _work(self) -> None:
+        while True:
+            with self._ready:
+                while not self._todo:
+                    self._ready.wait()
+                todo = self._todo.pop(0)
+            if todo is None:
+                return
+            try:
+                todo.run()
+            finally:
+                self._slots.release()
 
     def close(self, *, discard: bool = False) -> None:
-        """Wait for the calls running (``discard``: drop those not started yet)."""
-        self._pool.shutdown(wait=True, cancel_futures=discard)
+        """Wait for the calls queued and running (``discard``: drop those not started)."""
+        with self._ready:
+            if discard:
+                for todo in self._todo:
+                    if todo is not None:
+                        todo.call, todo.args = None, ()
+            self._todo.extend([None] * len(self._threads))
+            self._ready.notify_all()
+        for thread in self._threads:
+            thread.join()
 
 
-__all__ = ["Background", "Bounded"]
+__all__ = ["Background", "Bounded", "Call"]

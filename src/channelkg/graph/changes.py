@@ -13,9 +13,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
@@ -24,14 +22,18 @@ from channelkg.graph.background import Background
 from channelkg.graph.delta import read_copy, sha256_of
 from channelkg.graph.memory import parse_file
 from channelkg.graph.sourcediff import SOURCE_FORMATS, SourceDelta, read_source, source_delta
+from channelkg.record import Record
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any, ClassVar
 
 Progress = Callable[[str], None]
 #: How a changed file reached the store (:attr:`LoadReport.applied`).
 STATEMENTS, LINES, WHOLE = "statements", "lines", "whole"
 
 
-@dataclass
-class LoadReport:
+class LoadReport(Record):
     """What :func:`load_into <channelkg.graph.disk.load_into>` did.
 
     ``applied`` tells, per changed file, how: ``"statements"`` (only the changed
@@ -39,14 +41,27 @@ class LoadReport:
     ``"whole"`` (its graphs replaced).
     """
 
+    __slots__ = ("path", "added", "reloaded", "removed", "unchanged", "triples",
+                 "quads_loaded", "applied")
     path: Path
-    added: list[Path] = field(default_factory=list)
-    reloaded: list[Path] = field(default_factory=list)
-    removed: list[str] = field(default_factory=list)
-    unchanged: list[Path] = field(default_factory=list)
-    triples: int = 0
-    quads_loaded: int = 0
-    applied: dict[Path, str] = field(default_factory=dict)
+    added: list[Path]
+    reloaded: list[Path]
+    removed: list[str]
+    unchanged: list[Path]
+    triples: int
+    quads_loaded: int
+    applied: dict[Path, str]
+    DEFAULTS: ClassVar[dict[str, Any]] = {"triples": 0, "quads_loaded": 0}
+    FACTORIES: ClassVar[dict[str, Callable[[], Any]]] = {
+        "added": list, "reloaded": list, "removed": list, "unchanged": list, "applied": dict}
+
+    def __init__(self, path: Path, added: list[Path] | None = None,
+                 reloaded: list[Path] | None = None, removed: list[str] | None = None,
+                 unchanged: list[Path] | None = None, triples: int = 0,
+                 quads_loaded: int = 0, applied: dict[Path, str] | None = None) -> None:
+        self.set(path=path, added=added or [], reloaded=reloaded or [],
+                 removed=removed or [], unchanged=unchanged or [], triples=triples,
+                 quads_loaded=quads_loaded, applied=applied or {})
 
     @property
     def changed(self) -> bool:

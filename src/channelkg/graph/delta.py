@@ -37,15 +37,18 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import os
-import tempfile
 import zlib
 from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
-from channelkg.graph.validity import DATING_PROPS, KEY_MARK, placed
+from channelkg.graph.validity import DATING_IRIS, KEY_MARK, placed
+from channelkg.rdf.fileio import temp_beside
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 #: The folder of a store that holds the N-Triples of each file as last loaded.
 COPIES = "channelkg-loaded"
@@ -90,7 +93,7 @@ def write_copy(folder: Path, graph: str, text: bytes) -> dict[str, int]:
 def write_unsynced(path: Path, text: bytes) -> None:
     """Replace ``path`` by ``text`` atomically, not synced (its reader checks a CRC)."""
     path.parent.mkdir(exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    fd, tmp = temp_beside(path)
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(text)
@@ -253,7 +256,7 @@ def apply_delta(store: ox.Store, graph: ox.NamedNode, gone: set[bytes], came: se
         if isinstance(g, ox.NamedNode) and KEY_MARK in g.value and not any(
                 True for _ in store.quads_for_pattern(None, None, None, g)):
             store.remove_graph(g)
-    dating = {ox.NamedNode(str(p)) for p in DATING_PROPS}
+    dating = {ox.NamedNode(p) for p in DATING_IRIS}
     return {q.subject for q in (*removed, *added) if q.predicate in dating}
 
 

@@ -29,9 +29,9 @@ the manifest marks them as pending, so an interrupted load is repaired by the ne
 from __future__ import annotations
 
 import json
+import os
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
-from typing import Any
 
 import pyoxigraph as ox
 
@@ -58,8 +58,12 @@ from channelkg.graph.delta import (
 )
 from channelkg.graph.memory import FORMATS, OxigraphGraph, expand_paths, query_store
 from channelkg.graph.sourcediff import SourceDelta, source_of, write_source
-from channelkg.graph.validity import DATING_PROPS, KEY_MARK, partition
+from channelkg.graph.validity import DATING_IRIS, KEY_MARK, partition
 from channelkg.graph.validity import placed as place
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from typing import Any
 
 MANIFEST = "channelkg-manifest.json"
 #: The layout of the store: 2 = dated triples in graphs keyed by their dates.
@@ -188,7 +192,7 @@ def _file_graphs(store: ox.Store, graph: ox.NamedNode) -> list[ox.NamedNode]:
 
 def _dated_in(store: ox.Store, graphs: Sequence[ox.NamedNode]) -> set[Any]:
     """The facts a file dates (subjects of its date triples), read from its graphs."""
-    dated = [ox.NamedNode(str(p)) for p in DATING_PROPS]
+    dated = [ox.NamedNode(p) for p in DATING_IRIS]
     return {q.subject for g in graphs for p in dated
             for q in store.quads_for_pattern(None, p, None, g)}
 
@@ -338,7 +342,7 @@ def _apply(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object]],
             partition(store, say)
         else:  # the facts whose dates changed: their triples in the other files move
             partition(store, say, nodes=touched)
-        store.flush()
+        _persist(store, folder)
     except BaseException:
         marking.discard()
         writers.close(discard=True)
@@ -369,6 +373,45 @@ def _prepare(folder: Path, key: str, f: Path, item: list[ox.Quad] | SourceDelta,
         source = writers.submit(source_of, folder, graph, f, rec.get("sha256"))
     written = writers.submit(write_copy, folder, graph, text)
     return key, f, item, b"" if delta is None else text, delta, (written, source)
+
+
+#: Up to this many bytes of write-ahead log, a load syncs the log rather than flushing.
+WAL_SYNCED = 1 << 20
+
+
+def _persist(store: ox.Store, folder: Path) -> None:
+    """Make the writes of a load durable before the manifest records them.
+
+    RocksDB writes every change to its write-ahead log (``PATH/*.log``, replayed when the
+    store opens) before it returns; syncing that log makes the changes as durable as a
+    flush does, without writing each column family's memory table to a new table file.
+    Past :data:`WAL_SYNCED` bytes of log (a large change), the store is flushed instead,
+    so that an open never replays much log. A log RocksDB has dropped meanwhile was
+    flushed already.
+    """
+    logs = []
+    for log in folder.glob("*.log"):
+        try:
+            logs.append((log, log.stat().st_size))
+        except FileNotFoundError:
+            continue
+    if sum(size for _log, size in logs) > WAL_SYNCED:
+        store.flush()
+        return
+    for log, _size in logs:
+        try:
+            fd = os.open(log, os.O_RDONLY)
+        except FileNotFoundError:
+            continue
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
+    fd = os.open(folder, os.O_RDONLY)  # the log's own name, once it is new
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
 
 
 def _whole(f: Path, text: bytes) -> list[ox.Quad]:
@@ -402,7 +445,7 @@ def _drop_gone(store: ox.Store, folder: Path, old: Mapping[str, dict[str, object
 def _replace(store: ox.Store, g: ox.NamedNode, quads: list[ox.Quad], *, full: bool,
              ) -> set[Any]:
     """Replace a file's graphs whole; return the facts it dated before and now."""
-    dated = {ox.NamedNode(str(p)) for p in DATING_PROPS}
+    dated = {ox.NamedNode(p) for p in DATING_IRIS}
     graphs = _file_graphs(store, g)
     touched = _dated_in(store, graphs)
     for name in graphs:

@@ -34,19 +34,23 @@ import zlib
 from array import array
 from collections import Counter
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
-from typing import TypeVar
 
 import pyoxigraph as ox
 
 from channelkg.graph.delta import common, copy_path, write_unsynced
+from channelkg.record import Record
+
+TYPE_CHECKING = False  # typing is not imported at run time
+if TYPE_CHECKING:
+    from channelkg.typevars import T
 
 #: What a scan steps over, and what it reports: a statement's end at the end of its line,
 #: and a directive (``d``); the scan's pattern is built on first use (:func:`_statement`).
 _Q3, _A3 = b'"' * 3, b"'" * 3
-_DIRECTIVE_WORD = rb"(?<![\w:.\-])(?:@prefix|@base|(?i:prefix|base))(?=[\s<])"
+#: A directive's keyword; not after a quote (``"x"@base`` is a language tag) nor after ``@``.
+_DIRECTIVE_WORD = rb"(?<![\w:.\-\"'@])(?:@prefix|@base|(?i:prefix|base))(?=[\s<])"
 _END = rb"\.[ \t\r]*(?:\#[^\n]*)?\n"
 _WORD = re.compile(_DIRECTIVE_WORD)
 _SPACE = re.compile(rb"(?:\s+|#[^\n]*)*")
@@ -56,7 +60,6 @@ _UNSURE = (b'"' * 4, b"'" * 4)
 #: The formats whose statements end with ``.`` at a line end.
 SOURCE_FORMATS = {".ttl": ox.RdfFormat.TURTLE, ".turtle": ox.RdfFormat.TURTLE,
                   ".nt": ox.RdfFormat.N_TRIPLES}
-_T = TypeVar("_T")
 #: Up to this many changed lines, each is looked up in the copy by a search.
 _FEW = 32
 
@@ -126,7 +129,7 @@ def file_bounds(text: bytes) -> tuple[int, list[int]] | None:
     return head, ([first] if first >= 0 and (not found or found[0] != first) else []) + found
 
 
-def _scanned(scan: Callable[..., _T], *args: object) -> _T | None:
+def _scanned(scan: Callable[..., T], *args: object) -> T | None:
     """``scan(*args)``, or ``None`` (a whole parse) if the scan fails in any way: a file the
     scan cannot take must still load as it would without the source copy."""
     try:
@@ -184,10 +187,10 @@ def read_source(folder: Path, rec: Mapping[str, object]) -> tuple[bytes, int, ar
     return data[:size], head, ends
 
 
-@dataclass
-class SourceDelta:
+class SourceDelta(Record):
     """A changed file's difference from its text as last loaded (see the module doc)."""
 
+    __slots__ = ("text", "head", "ends", "gone", "came", "copy", "parsed")
     text: bytes  #: the new text
     head: int
     ends: list[int]
@@ -195,6 +198,11 @@ class SourceDelta:
     came: set[bytes]
     copy: bytes  #: the N-Triples copy, patched
     parsed: int  #: triples parsed
+
+    def __init__(self, text: bytes, head: int, ends: list[int], gone: set[bytes],
+                 came: set[bytes], copy: bytes, parsed: int) -> None:
+        self.set(text=text, head=head, ends=ends, gone=gone, came=came, copy=copy,
+                 parsed=parsed)
 
 
 def _parse(data: bytes, fmt: ox.RdfFormat, base: str) -> list[bytes] | None:

@@ -37,20 +37,28 @@ from __future__ import annotations
 import datetime as dt
 import re
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
 
-from rdflib import Literal
-from rdflib.term import Node
+from channelkg.rdf.namespaces import CKG_NS
+from channelkg.record import Record
 
-from channelkg.rdf.namespaces import CKG
-
+TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
-    import pyoxigraph as ox
+    from typing import Any, ClassVar
 
-DATE_PROPS = (CKG.validFrom, CKG.validTo, CKG.statedOn)
+    import pyoxigraph as ox
+    from rdflib.term import Node, URIRef
+
+#: The IRIs of the dates of a fact (no RDF library needed; :data:`DATE_PROPS` are the
+#: rdflib terms).
+DATE_IRIS = (CKG_NS + "validFrom", CKG_NS + "validTo", CKG_NS + "statedOn")
+PRECISION_IRI = CKG_NS + "datePrecision"
 #: What the rule reads of a dated fact: its dates and their precision.
-DATING_PROPS = (*DATE_PROPS, CKG.datePrecision)
+DATING_IRIS = (*DATE_IRIS, PRECISION_IRI)
+# Made (and rdflib imported) on first use, see __getattr__: declared, never bound at import.
+#: :data:`DATE_IRIS` as rdflib terms.
+DATE_PROPS: tuple[URIRef, ...]
+#: :data:`DATING_IRIS` as rdflib terms.
+DATING_PROPS: tuple[URIRef, ...]
 #: The precisions a date can have, finest first.
 PRECISIONS = ("day", "month", "year")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
@@ -60,8 +68,27 @@ KEY_MARK = "#valid="
 DEFAULT_BASE = "urn:channelkg:default"
 
 
+def __getattr__(name: str) -> Any:
+    if name not in ("DATE_PROPS", "DATING_PROPS"):
+        raise AttributeError(f"module 'channelkg.graph.validity' has no attribute {name!r}")
+    return _props(name)
+
+
+def _props(name: str) -> tuple[URIRef, ...]:
+    """:data:`DATE_PROPS` or :data:`DATING_PROPS`, made (and rdflib imported) on first use."""
+    value: tuple[URIRef, ...] | None = globals().get(name)
+    if value is None:
+        from rdflib.term import URIRef
+
+        iris = DATE_IRIS if name == "DATE_PROPS" else DATING_IRIS
+        value = globals()[name] = tuple(URIRef(i) for i in iris)  # made once
+    return value
+
+
 def as_date(term: Node | None) -> dt.date | None:
     """The date of an ``xsd:date``-like literal ``YYYY-MM-DD``, else ``None``."""
+    from rdflib import Literal
+
     if not isinstance(term, Literal):
         return None
     text = str(term)
@@ -105,18 +132,28 @@ def shown(day: dt.date | None, precision: str = "day") -> str:
 def at_precision(text: str, precision: str) -> str:
     """An ISO date text at ``precision`` (``2024-06-01`` -> ``2024-06`` for a month); any
     other text as it is."""
+    from rdflib import Literal
+
     return shown(as_date(Literal(text)), precision) if _DATE.match(text) else text
 
 
-@dataclass(frozen=True)
-class Dates:
+class Dates(Record):
     """The dates of one fact as stored (``None`` when absent or not a valid date), and
     their precision. :meth:`visible` and :meth:`interval` apply the precision."""
 
-    stated_on: dt.date | None = None
-    valid_from: dt.date | None = None
-    valid_to: dt.date | None = None
-    precision: str = "day"
+    __slots__ = ("stated_on", "valid_from", "valid_to", "precision")
+    stated_on: dt.date | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+    precision: str
+    FROZEN = True
+    DEFAULTS: ClassVar[dict[str, Any]] = {"stated_on": None, "valid_from": None,
+                                          "valid_to": None, "precision": "day"}
+
+    def __init__(self, stated_on: dt.date | None = None, valid_from: dt.date | None = None,
+                 valid_to: dt.date | None = None, precision: str = "day") -> None:
+        self.set(stated_on=stated_on, valid_from=valid_from, valid_to=valid_to,
+                 precision=precision)
 
     @property
     def start(self) -> dt.date | None:
@@ -187,19 +224,20 @@ def fact_dates(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Dates]:
     Pass the triples of :data:`DATING_PROPS` so that each fact's ``ckg:datePrecision``
     is read with its dates (a fact with two precisions takes the coarser one).
     """
+    valid_from, valid_to, stated_on, precision = _props("DATING_PROPS")
     raw: dict[Node, dict[Node, list[Node]]] = {}
     for s, p, o in triples:
-        if p in DATING_PROPS:
+        if p in (valid_from, valid_to, stated_on, precision):
             raw.setdefault(s, {}).setdefault(p, []).append(o)
     return {
         s: Dates(
-            _first_date(d.get(CKG.statedOn, [])),
-            _first_date(d.get(CKG.validFrom, [])),
-            _first_date(d.get(CKG.validTo, [])),
-            _coarsest(d.get(CKG.datePrecision, [])),
+            _first_date(d.get(stated_on, [])),
+            _first_date(d.get(valid_from, [])),
+            _first_date(d.get(valid_to, [])),
+            _coarsest(d.get(precision, [])),
         )
         for s, d in raw.items()
-        if any(p in d for p in DATE_PROPS)
+        if any(p in d for p in (valid_from, valid_to, stated_on))
     }
 
 
@@ -218,7 +256,7 @@ def store_dates(store: ox.Store, nodes: Iterable[Any] | None = None) -> dict[Any
 
     found: dict[Any, dict[str, dt.date]] = {}
     for name in ("statedOn", "validFrom", "validTo"):
-        pred = ox.NamedNode(str(CKG) + name)
+        pred = ox.NamedNode(CKG_NS + name)
         quads = ([q for n in nodes for q in store.quads_for_pattern(n, pred, None, None)]
                  if nodes is not None else list(store.quads_for_pattern(None, pred, None, None)))
         for q in quads:
@@ -234,7 +272,7 @@ def store_dates(store: ox.Store, nodes: Iterable[Any] | None = None) -> dict[Any
             if name not in rec or day < rec[name]:
                 rec[name] = day
     precision: dict[Any, list[str]] = {}
-    prec = ox.NamedNode(str(CKG) + "datePrecision")
+    prec = ox.NamedNode(PRECISION_IRI)
     pq = ([q for n in found for q in store.quads_for_pattern(n, prec, None, None)]
           if nodes is not None else store.quads_for_pattern(None, prec, None, None))
     for q in pq:
@@ -269,8 +307,8 @@ def placed(store: ox.Store, quads: Sequence[Any], graph: Any) -> list[Any]:
 
     nodes = {t for q in quads for t in (q.subject, q.object)
              if isinstance(t, ox.NamedNode | ox.BlankNode)}
-    preds = {ox.NamedNode(str(p)) for p in DATE_PROPS}
-    prec = ox.NamedNode(str(CKG.datePrecision))
+    preds = {ox.NamedNode(p) for p in DATE_IRIS}
+    prec = ox.NamedNode(PRECISION_IRI)
     dates_at = ox.Store()  # the date triples of both, so the earliest date wins as in a store
     dates_at.extend(ox.Quad(q.subject, q.predicate, q.object) for q in quads
                     if q.predicate in preds or q.predicate == prec)
@@ -378,8 +416,11 @@ def visible_graphs(store: ox.Store, day: dt.date, *, include_default: bool = Tru
 
 
 __all__ = [
+    "DATE_IRIS",
     "DATE_PROPS",
+    "DATING_IRIS",
     "DATING_PROPS",
+    "PRECISION_IRI",
     "DEFAULT_BASE",
     "KEY_MARK",
     "PRECISIONS",

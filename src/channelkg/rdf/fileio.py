@@ -12,7 +12,6 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
-import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -45,6 +44,17 @@ def write_target(path: Path) -> Path:
     return target
 
 
+def temp_beside(path: Path) -> tuple[int, str]:
+    """A new file (``.NAME.RANDOM.tmp``, mode 0600) in ``path``'s folder, open for
+    writing: its descriptor and path (as :func:`tempfile.mkstemp`, without importing it)."""
+    while True:
+        tmp = os.path.join(path.parent, f".{path.name}.{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600), tmp
+        except FileExistsError:
+            continue
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old or the new file, never half.
 
@@ -58,7 +68,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = write_target(Path(path))
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        fd, tmp = temp_beside(path)
     except OSError as err:
         raise InputError(f"cannot write here: {err.strerror or err}", shown) from None
     try:
