@@ -98,6 +98,9 @@ def test_query_on_the_bundled_graph_imports_no_other_command_nor_click_nor_rdfli
     # What the standard library costs most on this path (records, not dataclasses; the
     # rdflib logger silenced without logging while rdflib is not loaded; no date parsed).
     assert not modules & {"dataclasses", "inspect", "logging", "datetime", "typing"}
+    # The query's worker is a bare thread, rdflib is silenced without contextlib, and a
+    # table needs none of the other result formats.
+    assert not modules & {"threading", "contextlib", "channelkg.render.results"}
 
 
 # Builds an ill-typed rdflib literal inside quiet_rdflib() (rdflib and logging loaded by

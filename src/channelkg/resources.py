@@ -61,8 +61,14 @@ def output_dir(kind: str) -> Path:
 
 
 def default_data_files() -> list[Path]:
-    """The curated graph: every ``graphs/*.ttl`` file, sorted."""
-    return sorted(graphs_dir().glob("*.ttl"))
+    """The curated graph: every ``graphs/*.ttl`` file, sorted (as ``glob("*.ttl")``
+    finds them, without compiling its pattern)."""
+    folder = graphs_dir()
+    try:
+        names = os.listdir(folder)
+    except OSError:
+        return []
+    return sorted(folder / name for name in names if name.endswith(".ttl"))
 
 
 def queries_dir() -> Path:

@@ -75,7 +75,6 @@ def query_command(query_spec: str, raw: Mapping[str, str], fmt: str, *,
             :class:`CheckFailedError` without a message (the answer is printed).
     """
     from channelkg.cli.output import emit, is_stdio, read_stdin_text
-    from channelkg.render.results import render
     from channelkg.sparql.query import query as run_query
 
     graph = dict(graph or {})
@@ -102,6 +101,8 @@ def query_command(query_spec: str, raw: Mapping[str, str], fmt: str, *,
         cells = [[display(t).replace("\n", " ") for t in row] for row in result.rows]
         emit(render_table(Table.of(result.vars, cells), fmt, output), output)
     else:
+        from channelkg.render.results import render
+
         emit(render(result, fmt), output)
     if result.kind == "ASK" and not result.boolean:
         raise CheckFailedError()  # "false" is the answer already printed

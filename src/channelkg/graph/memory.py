@@ -12,6 +12,7 @@ parser can follow ``owl:imports`` or fetch a remote JSON-LD context.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -75,9 +76,10 @@ def parse_error_location(path: Path, err: SyntaxError) -> tuple[str, str]:
 
 
 def _read_rdf(path: Path, read: Callable[[BinaryIO, ox.RdfFormat, str], T],
-              suffix: str | None = None) -> T:
+              suffix: str | None = None, real: Path | None = None) -> T:
     """Open an RDF file and hand it to ``read``; errors become :class:`InputError`
-    with file:line:col. ``suffix`` (e.g. ``.ttl``) overrides the file's own."""
+    with file:line:col. ``suffix`` (e.g. ``.ttl``) overrides the file's own; ``real``:
+    the file's resolved path, if known (its ``file:`` URI is the base IRI)."""
     path = Path(path)
     if not path.exists():
         raise InputError("no such file", str(path))
@@ -87,7 +89,7 @@ def _read_rdf(path: Path, read: Callable[[BinaryIO, ox.RdfFormat, str], T],
     try:
         with path.open("rb") as fh:
             check_input(fh, fmt, str(path))
-            return read(fh, fmt, path.resolve().as_uri())
+            return read(fh, fmt, (real or path.resolve()).as_uri())
     except SyntaxError as err:
         loc, msg = parse_error_location(path, err)
         raise InputError(f"syntax error: {msg}", loc) from None
@@ -95,6 +97,22 @@ def _read_rdf(path: Path, read: Callable[[BinaryIO, ox.RdfFormat, str], T],
         raise InputError(TERM_TOO_LONG, str(path)) from None
     except (OSError, ValueError) as err:
         raise InputError(f"cannot read: {err}", str(path)) from None
+
+
+def real_paths(paths: Iterable[Path]) -> list[Path]:
+    """``path.resolve()`` of each path (absolute, every symbolic link followed), each
+    folder resolved once: files of one folder share their folder's resolution."""
+    folders: dict[str, Path] = {}
+    out = []
+    for path in map(Path, paths):
+        if path.name in ("", ".", "..") or os.path.islink(path):
+            out.append(path.resolve())
+            continue
+        folder = str(path.parent)
+        if folder not in folders:
+            folders[folder] = Path(folder).resolve()
+        out.append(folders[folder] / path.name)
+    return out
 
 
 #: A literal or IRI beyond the parser's buffer (:data:`channelkg.rdf.limits.TERM_LIMIT`).
@@ -193,6 +211,8 @@ def _named_graph_error(path: Path, fmt: ox.RdfFormat, index: int, name: object) 
                       if text.strip() and not text.lstrip().startswith("#"))
         line = next((n for k, n in enumerate(statements) if k == index), None)
     elif fmt == ox.RdfFormat.TRIG:
+        from channelkg.rdf.trig import named_graph_block_line
+
         line = named_graph_block_line(data)
     label = name.value if isinstance(name, ox.NamedNode | ox.BlankNode) else str(name)
     shown = f"_:{label}" if isinstance(name, ox.BlankNode) else f"<{label}>"
@@ -201,51 +221,6 @@ def _named_graph_error(path: Path, fmt: ox.RdfFormat, index: int, name: object) 
         "(give the triples without a graph name)",
         f"{path}:{line}" if line else str(path),
     )
-
-
-def named_graph_block_line(text: str) -> int | None:
-    """The line of the first labelled graph block (``label {`` or ``GRAPH label {``) in
-    TriG ``text``, skipping strings, IRIs and comments; ``None`` if there is none."""
-    i, n, line = 0, len(text), 1
-    last: list[tuple[str, int]] = []  # the last three tokens: (kind or word, line)
-    while i < n:
-        c = text[i]
-        start_line = line
-        if c == "#":
-            j = text.find("\n", i)
-            i = n if j < 0 else j
-            continue
-        if c.isspace():
-            line += c == "\n"
-            i += 1
-            continue
-        if c in "\"'":
-            quote = text[i : i + 3] if text.startswith(c * 3, i) else c
-            j = i + len(quote)
-            while j < n and not text.startswith(quote, j):
-                j += 2 if text[j] == "\\" else 1
-            line += text.count("\n", i, j)
-            i = j + len(quote)
-            kind = "literal"
-        elif c == "<":
-            j = text.find(">", i)
-            i = n if j < 0 else j + 1
-            kind = "label"
-        elif c == "{":
-            directive = any(k.lower() in ("prefix", "base", "@prefix", "@base")
-                            for k, _ in last[-3:-1])
-            if last and last[-1][0] == "label" and not directive:
-                return last[-1][1]
-            i, kind = i + 1, "{"
-        else:
-            j = i + 1
-            while j < n and not text[j].isspace() and text[j] not in "{}<\"'#;,()[":
-                j += 1
-            word = text[i:j]
-            i = j
-            kind = "label" if word == "]" or (":" in word and not word.endswith(".")) else word
-        last = [*last[-2:], (kind, start_line)]
-    return None
 
 
 class OxigraphGraph(KnowledgeGraph):
@@ -519,16 +494,21 @@ def load(
     files = expand_paths(paths)
     if ontology:
         onto = resources.ontology_file()
-        if onto.resolve() not in {f.resolve() for f in files}:
+        reals = real_paths([onto, *files])
+        if reals[0] not in reals[1:]:
             files = [onto, *files]
+        else:
+            reals = reals[1:]
+    else:
+        reals = real_paths(files)
     if engine not in ENGINES:
         raise InputError(f"unknown engine {engine!r} (choose from {', '.join(ENGINES)})")
     if engine == "oxigraph" and not any(Path(f).suffix.lower() in (".nq", ".trig") for f in files):
         # Fast path: pyoxigraph parses straight into the store (no Python object per
         # triple); same parser, same triples and the same file:line:col errors.
         store = ox.Store()
-        for f in files:
-            _bulk_load_file(store, Path(f))
+        for f, real in zip(files, reals, strict=True):
+            _bulk_load_file(store, Path(f), real)
         return OxigraphGraph(store, tuple(files), keyed=False)
     quads: list[ox.Quad] = []
     for f in files:
@@ -548,9 +528,25 @@ def open_memory(location: str = "", *, data: Sequence[Path | str] = (),
     return load(paths or None, engine=engine, ontology=ontology)
 
 
-def _bulk_load_file(store: ox.Store, path: Path) -> None:
+#: Files up to this size are read by one transactional ``Store.load`` (in memory); larger
+#: ones by the bulk loader, which streams. For the bundled graph's small files the
+#: transactional load costs less (no loader start-up per file): see
+#: benchmarks/results/startup.md.
+BULK_FROM = 4 * (1 << 20)
+
+
+def _bulk_load_file(store: ox.Store, path: Path, real: Path | None = None) -> None:
     """Parse one triples file into the store's default graph; errors as :func:`parse_file`."""
-    _read_rdf(path, lambda fh, fmt, base: store.bulk_load(fh, format=fmt, base_iri=base))
+    def read(fh: BinaryIO, fmt: ox.RdfFormat, base: str) -> None:
+        start = fh.tell()  # after a byte order mark (check_input)
+        size = fh.seek(0, 2) - start
+        fh.seek(start)
+        if size > BULK_FROM:
+            store.bulk_load(fh, format=fmt, base_iri=base)
+        else:
+            store.load(fh.read(), format=fmt, base_iri=base)
+
+    _read_rdf(path, read, real=real)
     if next(iter(store.named_graphs()), None) is not None:
         # A JSON-LD file with named graphs: refuse it as parse_file does (with its place).
         parse_file(path)

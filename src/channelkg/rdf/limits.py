@@ -121,11 +121,12 @@ def check_size(size: int, limit: Limit, where: str) -> None:
 
 
 # Tokens that can hold brackets that do not nest: strings, IRIs and comments (Turtle
-# and SPARQL share these forms); then the brackets themselves.
+# and SPARQL share these forms); then the brackets themselves. The patterns of this module
+# are compiled on first use (re's cache): a command that never needs one skips the cost.
 _SKIP = (r'"""(?:[^"\\]|\\.|"(?!""))*"""' r"|'''(?:[^'\\]|\\.|'(?!''))*'''"
          r'|"(?:[^"\\\n\r]|\\.)*"' r"|'(?:[^'\\\n\r]|\\.)*'"
          r'|<[^<>"{}|^`\\\x00-\x20]*>' r"|#[^\n\r]*")
-_BRACKETS = re.compile(rf"(?:{_SKIP})|(?P<open>[(\[{{])|(?P<close>[)\]}}])", re.DOTALL)
+_BRACKETS = rf"(?s)(?:{_SKIP})|(?P<open>[(\[{{])|(?P<close>[)\]}}])"
 
 
 def nesting_depth(text: str, mark: int = 0) -> tuple[int, int]:
@@ -134,7 +135,7 @@ def nesting_depth(text: str, mark: int = 0) -> tuple[int, int]:
     it is deepest if ``mark`` is 0)."""
     depth = deepest = 0
     at = passed = -1
-    for m in _BRACKETS.finditer(text):
+    for m in re.finditer(_BRACKETS, text):
         if m.group("open"):
             depth += 1
             if depth > deepest:
@@ -206,10 +207,10 @@ def check_blank_depth(triples: Iterable[tuple[Any, Any, Any]], name: str,
             todo.extend((c, False) for c, _ in inner.get(node, ()) if c not in depth)
 
 
-_ENTITY = re.compile(
+_ENTITY = (
     rb"<!ENTITY\s+(?P<param>%\s+)?(?P<name>[^\s\"'>]+)\s+"
     rb"(?:\"(?P<dq>[^\"]*)\"|'(?P<sq>[^']*)'|(?P<ext>SYSTEM|PUBLIC)\b)")
-_REFERENCE = re.compile(rb"&([A-Za-z_:][\w.:-]*);")
+_REFERENCE = rb"&([A-Za-z_:][\w.:-]*);"
 
 
 def check_xml_entities(data: bytes, name: str) -> None:
@@ -226,7 +227,7 @@ def check_xml_entities(data: bytes, name: str) -> None:
     limit = XML_ENTITY.bound()
     values: dict[bytes, bytes] = {}
     end = 0
-    for m in _ENTITY.finditer(data):
+    for m in re.finditer(_ENTITY, data):
         line = data.count(b"\n", 0, m.start()) + 1
         if m.group("ext") or m.group("param"):
             kind = "an external" if m.group("ext") else "a parameter"
@@ -237,17 +238,16 @@ def check_xml_entities(data: bytes, name: str) -> None:
         end = m.end()
     sizes = _entity_sizes(values, limit, name)
     body = data[end:]
-    total = len(body) + sum(sizes.get(r, 0) for r in _REFERENCE.findall(body))
+    total = len(body) + sum(sizes.get(r, 0) for r in re.findall(_REFERENCE, body))
     if total - len(body) > limit:
         raise InputError(XML_ENTITY.exceeded(
             f"its entities expand to {total - len(body):,} characters"), name)
 
 
-_XML_TOKEN = re.compile(
-    rb"<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>"
+_XML_TOKEN = (
+    rb"(?s)<!--.*?-->|<!\[CDATA\[.*?\]\]>|<\?.*?\?>|<!DOCTYPE(?:[^\[>]|\[.*?\])*>"
     rb"|(?P<close></[^>]*>)"
-    rb"|(?P<open><[A-Za-z_:][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*?(?P<empty>/?)>)",
-    re.DOTALL)
+    rb"|(?P<open><[A-Za-z_:][^>\"']*(?:(?:\"[^\"]*\"|'[^']*')[^>\"']*)*?(?P<empty>/?)>)")
 
 
 def check_xml_nesting(data: bytes, name: str) -> None:
@@ -262,7 +262,7 @@ def check_xml_nesting(data: bytes, name: str) -> None:
     if data.count(b"<") <= limit:
         return
     depth = 0
-    for m in _XML_TOKEN.finditer(data):
+    for m in re.finditer(_XML_TOKEN, data):
         if m.group("close"):
             depth -= 1
         elif m.group("open") and not m.group("empty"):
@@ -276,7 +276,7 @@ def check_xml_nesting(data: bytes, name: str) -> None:
 def _entity_sizes(values: dict[bytes, bytes], limit: int, name: str) -> dict[bytes, int]:
     """The expanded length of each entity (XML's five predefined ones count as one)."""
     sizes: dict[bytes, int] = {b"lt": 1, b"gt": 1, b"amp": 1, b"apos": 1, b"quot": 1}
-    refs = {k: _REFERENCE.findall(v) for k, v in values.items()}
+    refs = {k: re.findall(_REFERENCE, v) for k, v in values.items()}
     pending = dict(values)
     while pending:
         ready = [k for k in pending if all(r in sizes for r in refs[k])]

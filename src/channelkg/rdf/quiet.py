@@ -7,9 +7,7 @@ logger is silenced the moment it does, before ``rdflib.term`` exists.
 
 from __future__ import annotations
 
-import contextlib
 import sys
-from collections.abc import Iterator
 
 TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:
@@ -41,29 +39,34 @@ class RdflibWatch:
             _SAVED["old"] = _silence()
 
 
-@contextlib.contextmanager
-def quiet_rdflib() -> Iterator[None]:
+class quiet_rdflib:  # noqa: N801 (used as a function: ``with quiet_rdflib():``)
     """Silence rdflib's logger for terms while the block runs, then restore it.
 
     rdflib logs a full traceback for every ill-typed literal it builds (e.g.
     ``"2024-13-01"^^xsd:date``); ``validate`` reports such literals as one readable
     line instead. Used where terms are built from parsed files or results.
+
+    (A class, not :func:`contextlib.contextmanager`: the command line's start-up does
+    without :mod:`contextlib`.)
     """
-    if "rdflib" in sys.modules or "logging" in sys.modules:
-        old = _silence()
-        try:
-            yield
-        finally:
-            _restore(old)
-        return
-    owner = RdflibWatch not in sys.meta_path  # an outer block may watch already
-    if owner:
-        sys.meta_path.insert(0, RdflibWatch)
-    try:
-        yield
-    finally:
-        if owner:
-            with contextlib.suppress(ValueError):
+
+    __slots__ = ("old", "owner")
+
+    def __enter__(self) -> None:
+        self.old: bool | None = None
+        self.owner = False
+        if "rdflib" in sys.modules or "logging" in sys.modules:
+            self.old = _silence()
+            return
+        self.owner = RdflibWatch not in sys.meta_path  # an outer block may watch already
+        if self.owner:
+            sys.meta_path.insert(0, RdflibWatch)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.old is not None:
+            _restore(self.old)
+        elif self.owner:
+            if RdflibWatch in sys.meta_path:
                 sys.meta_path.remove(RdflibWatch)
             if "old" in _SAVED:
                 _restore(_SAVED.pop("old"))

@@ -56,8 +56,6 @@ class Table(Record):
         A ``table`` fits in ``width`` columns when given (long cells folded, see
         :func:`channelkg.render.fit.fit_table`), with bold headers when ``color``.
         """
-        from channelkg.render.results import render_rows
-
         if fmt == "table":
             from channelkg.render.fit import fit_table
 
@@ -66,6 +64,8 @@ class Table(Record):
             lines = ["\t".join(map(_tsv_cell, self.headers))]
             lines += ["\t".join(map(_tsv_cell, row)) for row in self.rows]
             return "\n".join(lines) + "\n"
+        from channelkg.render.results import render_rows
+
         return render_rows(list(self.headers), [list(r) for r in self.rows], fmt, self.doc)
 
 

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 # C0 controls but tab and line feed, DEL, C1 controls, and the bidi embedding,
 # override and isolate controls (which reorder what a line shows).
-_UNSAFE = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]")
+#: (A pattern, compiled on first use: commands that print nothing from the data skip it.)
+_UNSAFE = "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]"
 _NAMED = {"\r": "\\r", "\b": "\\b", "\x0b": "\\v", "\x0c": "\\f"}
 
 
@@ -38,7 +39,7 @@ def _visible(m: re.Match[str]) -> str:
 #: The only escape sequences left as they are: bold on and all attributes off, which
 #: channelkg's own tables write on a colour terminal (harmless if data holds them too).
 STYLE = ("\x1b[1m", "\x1b[0m")
-_STYLE_SPLIT = re.compile("(\x1b\\[1m|\x1b\\[0m)")  # the sequences of STYLE
+_STYLE_SPLIT = "(\x1b\\[1m|\x1b\\[0m)"  # the sequences of STYLE
 
 
 def for_terminal(text: str) -> str:
@@ -49,9 +50,9 @@ def for_terminal(text: str) -> str:
     'a\\\\x1b[2Jb\\\\u202ec\\n'
     """
     if "\x1b" not in text:
-        return _UNSAFE.sub(_visible, text)
-    return "".join(part if part in STYLE else _UNSAFE.sub(_visible, part)
-                   for part in _STYLE_SPLIT.split(text))
+        return re.sub(_UNSAFE, _visible, text)
+    return "".join(part if part in STYLE else re.sub(_UNSAFE, _visible, part)
+                   for part in re.split(_STYLE_SPLIT, text))
 
 
 def is_terminal(stream: IO[Any] | None) -> bool:

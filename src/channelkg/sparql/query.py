@@ -434,21 +434,29 @@ def time_limited(call: Callable[[], T], timeout: float | None = None) -> T:
     Raises:
         QueryError: the query ran longer than the limit.
     """
-    import threading
+    import _thread  # not threading: the command line's start-up does without it
 
     limit = QUERY_TIMEOUT.get() if timeout is None else timeout
     box: dict[str, Any] = {}
+    done = _thread.allocate_lock()
+    done.acquire()
+    todo = [call]
+    del call
 
     def work() -> None:
+        task = todo.pop()
         try:
-            box["value"] = call()
+            box["value"] = task()
         except BaseException as err:  # handed to the waiting thread
             box["error"] = err
+        finally:
+            # Nothing of the call (its graph, an open store) outlives the wait in this thread.
+            del task
+            done.release()
 
-    worker = threading.Thread(target=work, name="channelkg-query", daemon=True)
-    worker.start()
-    worker.join(limit if limit else None)
-    if worker.is_alive():
+    _thread.start_new_thread(work, ())  # ends with the process if abandoned (a daemon)
+    # The wait ends at once on Ctrl-C (KeyboardInterrupt), as a thread's join does.
+    if not done.acquire(True, limit if limit else -1):
         raise QueryError(f"the query ran longer than the time limit ({limit:g} s) and was "
                          "abandoned; narrow it, or give a larger --timeout (0: no limit)")
     if "error" in box:
