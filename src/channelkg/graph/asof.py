@@ -117,7 +117,15 @@ class AsOfView(KnowledgeGraph):
             if why is None:
                 raise
             raise type(err)(f"{err} (read to copy the visible triples, as {why})") from None
-        return truncate(local.run(text), max_rows)
+        result = truncate(local.run(text), max_rows)
+        if self.base.engine.startswith("oxigraph"):
+            return result
+        # The copy is an Oxigraph store, which names the columns of SELECT * in the order
+        # of their names; a server (and rdflib) names them in the order the query first
+        # names them, as the plain query on the backend does.
+        from channelkg.sparql.binding import star_order
+
+        return star_order(text, result)
 
     def _why_copied(self) -> str | None:
         """Why a query on a SPARQL server reads the copy (for an error in making it)."""
