@@ -97,12 +97,29 @@ def open_store(
 
 def open_oxigraph(location: str, *, refresh: bool = True, read_only: bool = False,
                   progress: Progress | None = None, **_: Any) -> KnowledgeGraph:
-    """The ``oxigraph:PATH`` backend (registered as ``oxigraph``)."""
+    """The ``oxigraph:PATH`` backend (registered as ``oxigraph``).
+
+    Raises:
+        InputError: as :func:`~channelkg.graph.disk.open_disk`, and when bringing the
+            store up to date fails on a write (a file the store keeps cannot be
+            written): the files being applied stay marked pending in the manifest, so
+            the next open applies them again, whole.
+    """
     from channelkg.graph.disk import open_disk
 
     read_only = read_only or os.environ.get(READ_ONLY_ENV) == "1"
-    return open_disk(Path(location).expanduser(), refresh=refresh and not read_only,
-                     read_only=read_only, progress=progress)
+    folder = Path(location).expanduser()
+    try:
+        return open_disk(folder, refresh=refresh and not read_only, read_only=read_only,
+                         progress=progress)
+    except OSError as err:
+        why = str(err)
+        # The error's frames hold the store open (and the failed write's future holds the
+        # error, a cycle): let go of them, so that the store closes now, not at a later
+        # garbage collection, and the next open in this process finds it free.
+        err.__traceback__ = None
+    raise InputError(f"cannot bring the store up to date from its files: {why} (the next "
+                     "open applies the changed files again)", str(folder))
 
 
 def open_sparql(location: str, *, update_url: str | None = None, user: str | None = None,
