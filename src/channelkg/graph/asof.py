@@ -15,8 +15,9 @@ never a copy of the backend where it can be helped:
 * a SPARQL server without the keyed layout of :mod:`channelkg.graph.remote_asof` (or
   in the stricter *known* mode): each query is rewritten too, in the form the server
   was found to answer correctly (:func:`channelkg.graph.remote_asof.probe_form`, once
-  per store; Virtuoso 7 gets ``FILTER NOT EXISTS`` tests on the facts' own dates,
-  :mod:`channelkg.graph.asof_dates`), and runs on the server;
+  per store, a form whose probe timed out again later; Virtuoso 7 gets ``FILTER NOT
+  EXISTS`` tests on the facts' own dates, :mod:`channelkg.graph.asof_dates`), and runs on
+  the server;
 * a query the rewrite does not handle on a server, or on Oxigraph past
   :data:`MAX_GRAPHS` intervals or in the known mode (its intervals are not the keyed
   ones), every query on a server that answers neither form correctly, and on one that
@@ -159,10 +160,10 @@ class AsOfView(KnowledgeGraph):
     def form(self) -> Form | None:
         """How the backend is sent the rewrite: the standard form on Oxigraph, else as the
         SPARQL server was found to answer correctly (its ``asof_form()``, a probe made
-        once per store): a server that answers the ``exists`` form gets the ``dates``
-        form, unless more than :data:`MAX_TESTED` nodes would be listed in it (then the
-        ``exists`` form while at most that many facts are hidden); ``None``: not
-        rewritten."""
+        once per store, and again later for a form whose probe timed out): a server that
+        answers the ``exists`` form gets the ``dates`` form, unless more than
+        :data:`MAX_TESTED` nodes would be listed in it (then the ``exists`` form while at
+        most that many facts are hidden); ``None``: not rewritten."""
         from channelkg.graph.asof_filter import DATES, EXISTS, STANDARD
 
         if self.base.engine.startswith("oxigraph"):
