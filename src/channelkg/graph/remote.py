@@ -170,8 +170,9 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
         self._retry_at = 0.0
         self._retry_wait = PROBE_RETRY
 
-    #: The clock of the probe's retries (seconds).
-    clock: Callable[[], float] = staticmethod(time.monotonic)
+    def clock(self) -> float:
+        """The clock of the probe's retries (seconds)."""
+        return time.monotonic()
 
     def keyed_index(self) -> dict[str, list[str]] | None:
         """The keyed layout the server holds for the URL's graphs, looked up once
