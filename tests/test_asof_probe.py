@@ -12,6 +12,7 @@ import json
 import socket
 import time
 import urllib.parse
+from collections import Counter
 from collections.abc import Iterator
 from typing import Any
 
@@ -54,6 +55,11 @@ ANSWERS: dict[str, tuple[Any, Any]] = {
 }
 
 
+#: Whether ``/slow-standard`` answers the standard probe too late, and the probes it got.
+SLOW = {"standard": True}
+PROBED: Counter[str] = Counter()
+
+
 class Server(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
 
@@ -73,6 +79,14 @@ class Server(http.server.BaseHTTPRequestHandler):
                     self.send(b"Internal error: out of memory", "text/plain", 500)
                 else:
                     self.send(results(["s", "p", "o"], []))
+                return
+            if path == "/slow-standard":  # the standard probe is slow while SLOW says so
+                standard = "MINUS" in query
+                PROBED["standard" if standard else "exists"] += 1
+                if standard and SLOW["standard"]:
+                    time.sleep(3)
+                    return
+                self.send(right_rows(query))
                 return
             answer = ANSWERS[path][0 if "MINUS" in query else 1]
             if answer is None:
@@ -163,3 +177,37 @@ def test_an_answer_that_is_not_http_is_one_line(base: str, as_of: tuple[str, ...
     lines = res.output.strip().splitlines()
     assert len(lines) == 1, res.output
     assert "not an HTTP answer (BadStatusLine: hello)" in lines[0], lines[0]
+
+
+def test_a_probe_that_timed_out_is_tried_again_later_not_on_every_query(base: str) -> None:
+    """A form whose probe got no answer in time is probed again once the wait has passed
+    (then after twice the wait), not before the wait nor on every query; once answered, it
+    is taken and never probed again."""
+    from channelkg.graph import remote
+    from channelkg.graph.asof_filter import STANDARD
+
+    SLOW["standard"] = True
+    PROBED.clear()
+    kg = remote.open_sparql(f"{base}/slow-standard", timeout=1)
+    assert isinstance(kg, remote.RemoteKnowledgeGraph)
+    now = [1000.0]
+    kg.clock = lambda: now[0]  # type: ignore[method-assign]
+    wait = remote.PROBE_RETRY
+    assert kg.asof_form() is EXISTS
+    assert kg.asof_reasons[0].startswith("standard form: ") and "within" in kg.asof_reasons[0]
+    assert PROBED == {"standard": 1, "exists": 1}
+    for _ in range(3):  # queries before the wait is over: no probe
+        now[0] += wait / 4
+        assert kg.asof_form() is EXISTS
+    assert PROBED == {"standard": 1, "exists": 1}
+    now[0] += wait / 4  # the wait is over: the standard form alone is probed again, in vain
+    assert kg.asof_form() is EXISTS and PROBED == {"standard": 2, "exists": 1}
+    assert len(kg.asof_reasons) == 1
+    now[0] += wait * 1.5  # less than twice the wait
+    assert kg.asof_form() is EXISTS and PROBED["standard"] == 2
+    SLOW["standard"] = False  # the server answers in time now
+    now[0] += wait
+    assert kg.asof_form() is STANDARD and PROBED == {"standard": 3, "exists": 1}
+    assert kg.asof_reasons == []
+    now[0] += 10 * remote.PROBE_RETRY_MAX
+    assert kg.asof_form() is STANDARD and PROBED["standard"] == 3

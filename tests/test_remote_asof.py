@@ -399,3 +399,24 @@ def test_a_failed_copy_says_why_the_view_copied(
             view.run(query)
         assert "more than 100 triples" in str(err.value), str(err.value)
         assert why in str(err.value) and "no form" not in str(err.value), str(err.value)
+
+
+@pytest.mark.parametrize("text", [
+    "SELECT * WHERE { ?s ?p ?o } LIMIT 3",  # rewritten
+    "SELECT * WHERE { GRAPH ?g { ?s ?p ?o } } LIMIT 3",  # copied: GRAPH
+    "SELECT * WHERE { _:b ?p ?o } LIMIT 3",  # copied: a blank node in a triple pattern
+    "SELECT DISTINCT * WHERE { ?z ?y ?x . OPTIONAL { GRAPH ?w { ?x ?v ?u } } } LIMIT 3",
+])
+def test_select_star_columns_are_the_plain_querys_on_every_path(flat: str, text: str) -> None:
+    """``SELECT *`` through the view, rewritten or read from the copy (an Oxigraph store,
+    which sorts the columns by name), names its columns as the plain query on the server
+    does: in the order the query first names them."""
+    from channelkg.graph.asof import AsOfView
+    from channelkg.model.dates import parse_date
+
+    kg = remote.open_store(flat, timeout=60)
+    plain = kg.run(text).vars
+    assert len(plain) > 1 and list(plain) != sorted(plain)  # the order is the query's
+    day = parse_date("2024-07-09", "--as-of")
+    for view in (kg.visible_on(day), AsOfView(kg, day, rewrite=False)):
+        assert view.run(text).vars == plain, (text, type(view).__name__)

@@ -49,6 +49,8 @@ class Record:
         else:
             cls.__hash__ = None  # type: ignore[assignment]  # mutable, compared by value
         cls.__dataclass_fields__ = DataclassFields()  # type: ignore[assignment]
+        for base in cls.__mro__[:-1]:  # the subclass and its bases, Record's own too
+            introspectable(base)
 
     def set(self, **values: Any) -> None:
         """Set fields (in ``__init__``; a frozen record allows nothing else)."""
@@ -94,6 +96,78 @@ class Record:
         return type(self), tuple(getattr(self, f) for f in self.FIELDS)
 
 
+class _Hints(dict):  # type: ignore[type-arg]
+    """A class's ``__annotations__`` (text): the first read also imports, into its
+    module, the names the module imports for type checking only, so that
+    ``typing.get_type_hints`` resolves them; until then nothing more is imported."""
+
+    def __init__(self, items: dict[str, Any], module: str) -> None:
+        super().__init__(items)
+        self.module: str | None = module
+
+    def _resolve(self) -> None:
+        if self.module is not None:
+            module, self.module = self.module, None
+            type_checking_imports(module)
+
+    def items(self) -> Any:
+        self._resolve()
+        return super().items()
+
+    def keys(self) -> Any:
+        self._resolve()
+        return super().keys()
+
+    def values(self) -> Any:
+        self._resolve()
+        return super().values()
+
+    def __iter__(self) -> Any:
+        self._resolve()
+        return super().__iter__()
+
+    def __getitem__(self, key: str) -> Any:
+        self._resolve()
+        return super().__getitem__(key)
+
+    def get(self, key: str, default: Any = None) -> Any:
+        self._resolve()
+        return super().get(key, default)
+
+
+def type_checking_imports(module: str) -> None:
+    """Run the imports of the ``if TYPE_CHECKING:`` blocks of ``module`` into its
+    namespace (names it has already are kept)."""
+    import ast
+    import sys
+
+    mod = sys.modules[module]
+    path = getattr(mod, "__file__", None)
+    if not path:
+        return
+    with open(path, encoding="utf-8") as fh:
+        tree = ast.parse(fh.read())
+    found: dict[str, Any] = {}
+    for node in tree.body:
+        if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and (
+                node.test.id == "TYPE_CHECKING"):
+            body: list[ast.stmt] = [n for n in node.body
+                                    if isinstance(n, ast.Import | ast.ImportFrom)]
+            exec(compile(ast.Module(body=body, type_ignores=[]), path, "exec"), found)  # noqa: S102
+    for name, value in found.items():
+        if name != "__builtins__":
+            mod.__dict__.setdefault(name, value)
+
+
+def introspectable(cls: type) -> type:
+    """Let ``typing.get_type_hints(cls)`` resolve the names ``cls``'s module imports for
+    type checking only (see :class:`_Hints`); returns ``cls``."""
+    own = cls.__dict__.get("__annotations__")
+    if isinstance(own, dict) and not isinstance(own, _Hints):
+        type.__setattr__(cls, "__annotations__", _Hints(own, cls.__module__))
+    return cls
+
+
 class DataclassFields:
     """``__dataclass_fields__`` of a :class:`Record` class: the fields of an equivalent
     dataclass, made (and :mod:`dataclasses` imported) the first time anything asks."""
@@ -120,4 +194,4 @@ class DataclassFields:
         return fields
 
 
-__all__ = ["DataclassFields", "Record"]
+__all__ = ["DataclassFields", "Record", "introspectable", "type_checking_imports"]

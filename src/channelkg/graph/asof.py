@@ -15,8 +15,9 @@ never a copy of the backend where it can be helped:
 * a SPARQL server without the keyed layout of :mod:`channelkg.graph.remote_asof` (or
   in the stricter *known* mode): each query is rewritten too, in the form the server
   was found to answer correctly (:func:`channelkg.graph.remote_asof.probe_form`, once
-  per store; Virtuoso 7 gets ``FILTER NOT EXISTS`` tests on the facts' own dates,
-  :mod:`channelkg.graph.asof_dates`), and runs on the server;
+  per store, a form whose probe timed out again later; Virtuoso 7 gets ``FILTER NOT
+  EXISTS`` tests on the facts' own dates, :mod:`channelkg.graph.asof_dates`), and runs on
+  the server;
 * a query the rewrite does not handle on a server, or on Oxigraph past
   :data:`MAX_GRAPHS` intervals or in the known mode (its intervals are not the keyed
   ones), every query on a server that answers neither form correctly, and on one that
@@ -117,7 +118,15 @@ class AsOfView(KnowledgeGraph):
             if why is None:
                 raise
             raise type(err)(f"{err} (read to copy the visible triples, as {why})") from None
-        return truncate(local.run(text), max_rows)
+        result = truncate(local.run(text), max_rows)
+        if self.base.engine.startswith("oxigraph"):
+            return result
+        # The copy is an Oxigraph store, which names the columns of SELECT * in the order
+        # of their names; a server (and rdflib) names them in the order the query first
+        # names them, as the plain query on the backend does.
+        from channelkg.sparql.binding import star_order
+
+        return star_order(text, result)
 
     def _why_copied(self) -> str | None:
         """Why a query on a SPARQL server reads the copy (for an error in making it)."""
@@ -151,10 +160,10 @@ class AsOfView(KnowledgeGraph):
     def form(self) -> Form | None:
         """How the backend is sent the rewrite: the standard form on Oxigraph, else as the
         SPARQL server was found to answer correctly (its ``asof_form()``, a probe made
-        once per store): a server that answers the ``exists`` form gets the ``dates``
-        form, unless more than :data:`MAX_TESTED` nodes would be listed in it (then the
-        ``exists`` form while at most that many facts are hidden); ``None``: not
-        rewritten."""
+        once per store, and again later for a form whose probe timed out): a server that
+        answers the ``exists`` form gets the ``dates`` form, unless more than
+        :data:`MAX_TESTED` nodes would be listed in it (then the ``exists`` form while at
+        most that many facts are hidden); ``None``: not rewritten."""
         from channelkg.graph.asof_filter import DATES, EXISTS, STANDARD
 
         if self.base.engine.startswith("oxigraph"):

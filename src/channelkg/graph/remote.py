@@ -30,6 +30,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import re
+import time
 import urllib.parse
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
@@ -48,6 +49,12 @@ READ_ONLY_ENV = "CHANNELKG_STORE_READ_ONLY"
 MAX_ROWS_ENV = "CHANNELKG_SPARQL_MAX_ROWS"
 #: Most triples read from a server page by page (``triples()``, ``to_rdflib()``).
 DEFAULT_MAX_ROWS = 10_000_000
+#: Seconds after which a form of the ``--as-of`` rewrite whose probe got no answer within
+#: the timeout is probed again (before the next query that asks for the form); doubled
+#: after each further timeout, up to :data:`PROBE_RETRY_MAX`. A new store (the next
+#: command) probes afresh.
+PROBE_RETRY = 60.0
+PROBE_RETRY_MAX = 3600.0
 
 _IRI_BAD = re.compile(r'[\x00-\x20<>"{}|^`\\]')
 
@@ -97,12 +104,29 @@ def open_store(
 
 def open_oxigraph(location: str, *, refresh: bool = True, read_only: bool = False,
                   progress: Progress | None = None, **_: Any) -> KnowledgeGraph:
-    """The ``oxigraph:PATH`` backend (registered as ``oxigraph``)."""
+    """The ``oxigraph:PATH`` backend (registered as ``oxigraph``).
+
+    Raises:
+        InputError: as :func:`~channelkg.graph.disk.open_disk`, and when bringing the
+            store up to date fails on a write (a file the store keeps cannot be
+            written): the files being applied stay marked pending in the manifest, so
+            the next open applies them again, whole.
+    """
     from channelkg.graph.disk import open_disk
 
     read_only = read_only or os.environ.get(READ_ONLY_ENV) == "1"
-    return open_disk(Path(location).expanduser(), refresh=refresh and not read_only,
-                     read_only=read_only, progress=progress)
+    folder = Path(location).expanduser()
+    try:
+        return open_disk(folder, refresh=refresh and not read_only, read_only=read_only,
+                         progress=progress)
+    except OSError as err:
+        why = str(err)
+        # The error's frames hold the store open (and the failed write's future holds the
+        # error, a cycle): let go of them, so that the store closes now, not at a later
+        # garbage collection, and the next open in this process finds it free.
+        err.__traceback__ = None
+    raise InputError(f"cannot bring the store up to date from its files: {why} (the next "
+                     "open applies the changed files again)", str(folder))
 
 
 def open_sparql(location: str, *, update_url: str | None = None, user: str | None = None,
@@ -140,6 +164,15 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
         self._form: tuple[Form | None] | None = None
         #: why the server was not sent each form it did not take (:meth:`asof_form`)
         self.asof_reasons: list[str] = []
+        #: the forms ahead of the one taken whose probe got no answer in time, probed
+        #: again from :attr:`_retry_at` on (:meth:`asof_form`)
+        self._timed_out: list[Form] = []
+        self._retry_at = 0.0
+        self._retry_wait = PROBE_RETRY
+
+    def clock(self) -> float:
+        """The clock of the probe's retries (seconds)."""
+        return time.monotonic()
 
     def keyed_index(self) -> dict[str, list[str]] | None:
         """The keyed layout the server holds for the URL's graphs, looked up once
@@ -153,12 +186,43 @@ class RemoteKnowledgeGraph(KnowledgeGraph):
     def asof_form(self) -> Form | None:
         """The form of the ``--as-of`` rewrite this server answers correctly, probed once
         (:func:`channelkg.graph.remote_asof.probe_form`); ``None``: neither (why:
-        :attr:`asof_reasons`)."""
-        if self._form is None:
-            from channelkg.graph.remote_asof import probe_form
+        :attr:`asof_reasons`).
 
-            self._form = (probe_form(self.client, self.asof_reasons),)
+        A form whose probe got no answer within the timeout is not given up for the
+        store's life: it is probed again once :data:`PROBE_RETRY` seconds have passed
+        (then twice as long after each further timeout, up to :data:`PROBE_RETRY_MAX`),
+        so a slow moment of the server does not keep a better form from being sent, and
+        a slow server is not probed on every query.
+        """
+        from channelkg.graph.remote_asof import probe_form
+
+        if self._form is None:
+            timed_out: list[Form] = []
+            self._form = (probe_form(self.client, self.asof_reasons, timed_out=timed_out),)
+            self._retry(timed_out)
+        elif self._timed_out and self.clock() >= self._retry_at:
+            retried = self._timed_out
+            reasons: list[str] = []
+            again: list[Form] = []
+            try:
+                found = probe_form(self.client, reasons, timed_out=again, forms=retried)
+            except RemoteError:  # unreachable now: the query says so itself
+                found, again = None, retried
+            else:
+                marks = tuple(f"{f.value} form: " for f in retried)
+                self.asof_reasons[:] = [r for r in self.asof_reasons
+                                        if not r.startswith(marks)] + reasons
+            if found is not None:  # only forms ahead of the one taken were probed
+                self._form = (found,)
+            self._retry_wait = min(self._retry_wait * 2, PROBE_RETRY_MAX)
+            self._retry(again)
         return self._form[0]
+
+    def _retry(self, timed_out: list[Form]) -> None:
+        """Probe ``timed_out`` again after the present wait (:meth:`asof_form`)."""
+        self._timed_out = timed_out
+        if timed_out:
+            self._retry_at = self.clock() + self._retry_wait
 
     @property
     def client(self) -> SparqlClient:

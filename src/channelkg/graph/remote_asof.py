@@ -171,21 +171,32 @@ def probes() -> list[tuple[Form, str, set[tuple[str, ...]]]]:
     return [(STANDARD, standard, {ab}), (EXISTS, exists, {ab, cb})]
 
 
-def probe_form(client: SparqlClient, reasons: list[str] | None = None) -> Form | None:
+def probe_form(client: SparqlClient, reasons: list[str] | None = None, *,
+               timed_out: list[Form] | None = None,
+               forms: Iterable[Form] | None = None) -> Form | None:
     """The first form of the rewrite (the standard one, then Virtuoso's) whose probe
     query the server answers with exactly the right rows; ``None`` when it answers
     neither (the view then copies). A form is not taken when the server refuses its
     probe (HTTP 400 or 500), answers it with what is not SPARQL results, with other
     variables or other rows, or gives no answer within the timeout; why is appended to
-    ``reasons``. A network or authentication error is raised.
+    ``reasons``, and a form whose probe got no answer in time to ``timed_out`` (it may
+    be answered another time). ``forms``: probe only these. A network or
+    authentication error is raised.
     """
     from channelkg.errors import QueryError
     from channelkg.graph.sparqlclient import AnswerError, NoAnswerError
 
+    only = None if forms is None else set(forms)
     for form, text, want in probes():
+        if only is not None and form not in only:
+            continue
         try:
             names, rows = client.select(text)
-        except (QueryError, AnswerError, NoAnswerError) as err:
+        except NoAnswerError as err:
+            why = " ".join(str(err).split())[:200]
+            if timed_out is not None:
+                timed_out.append(form)
+        except (QueryError, AnswerError) as err:
             why = " ".join(str(err).split())[:200]
         else:
             got = [tuple("" if t is None else str(t) for t in row) for row in rows]
