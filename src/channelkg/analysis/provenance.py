@@ -237,8 +237,11 @@ def _naming_claims(idx: Any, node: Node, claim_types: set[Node]) -> dict[str, li
     """The claims that name ``node`` (any property but ``rdf:type``), by main class: read
     as pyoxigraph terms (the subjects and their types), so a hub's thousands of claims
     are sorted without reading every claim whole."""
-    from channelkg.analysis.history import _local
     from channelkg.analysis.vocab import TYPE
+
+    def _local(t: Node) -> str:  # as fact_info names classes
+        text = display(t)
+        return text.split(":", 1)[1] if text.startswith("ckg:") else text
 
     kg, term = idx.kg, idx._term
     type_ox = kg.ox_triples  # the pattern reader of the backend

@@ -555,3 +555,10 @@ __all__ = [
     "validity_intervals",
     "write_graphml",
 ]
+
+#: The projection's reading of triples and its node decisions, for a projection made
+#: from part of a graph (the neighbourhood maps of entity pages).
+Triples = _Triples
+Projector = _Projector
+oxigraph_triples = _oxigraph_triples
+VOCAB_TYPES = frozenset(_VOCAB_TYPES)

@@ -59,15 +59,15 @@ class Reader:
         got = self._projectors.get(sources)
         if got is None:
             from channelkg.render.network import (
-                _oxigraph_triples,
-                _Projector,
-                _Triples,
+                Projector,
+                Triples,
+                oxigraph_triples,
                 read_schema,
             )
 
-            read = _Triples.read(_oxigraph_triples(
+            read = Triples.read(oxigraph_triples(
                 t for s in self.vocabulary() for t in self.about(s)))
-            got = self._projectors[sources] = (read, _Projector(read, read_schema(read), sources))
+            got = self._projectors[sources] = (read, Projector(read, read_schema(read), sources))
         return got
 
     def types(self, s: Any) -> list[Any]:
@@ -78,10 +78,10 @@ class Reader:
 
     def vocabulary(self) -> list[Any]:
         """The subjects that describe the vocabulary: classes (``rdfs:subClassOf``),
-        properties and other terms typed by :data:`~channelkg.render.network._VOCAB_TYPES`,
+        properties and other terms typed by :data:`~channelkg.render.network.VOCAB_TYPES`,
         and the instances of concept classes (statuses, kinds)."""
         if self._vocab is None:
-            from channelkg.render.network import _VOCAB_TYPES
+            from channelkg.render.network import VOCAB_TYPES
 
             subclass = ox.NamedNode(_SUBCLASS)
             rdf_type = ox.NamedNode(_RDF_TYPE)
@@ -97,7 +97,7 @@ class Reader:
                     if sub not in concepts:
                         concepts.add(sub)
                         todo.append(sub)
-            for t in sorted({str(v) for v in _VOCAB_TYPES}) + sorted(c.value for c in concepts):
+            for t in sorted({str(v) for v in VOCAB_TYPES}) + sorted(c.value for c in concepts):
                 for s, _, _ in self.kg.ox_triples(None, rdf_type, ox.NamedNode(t)):
                     found[s] = None
             self._vocab = list(found)
@@ -130,9 +130,9 @@ class Neighbourhood:
         return [t for s in self.described for t in about(s)]
 
     def project(self, sources: bool) -> nx.MultiDiGraph:
-        from channelkg.render.network import _oxigraph_triples, to_networkx
+        from channelkg.render.network import oxigraph_triples, to_networkx
 
-        return to_networkx(_oxigraph_triples(self.triples()), sources=sources)
+        return to_networkx(oxigraph_triples(self.triples()), sources=sources)
 
     def keeps(self, sources: bool) -> Any:
         """``keep(term, types)``: whether the projection (``sources`` drawn or not) draws
@@ -198,15 +198,23 @@ def around_spans(graph: nx.MultiDiGraph, start: str) -> dict[str, list[Any]] | N
     selection on the days both it and ``start`` are visible, so the stretches between
     their dates decide it (what :func:`~channelkg.render.page_time.selection_spans` finds
     by running the selection once per stretch of the whole graph's dates)."""
-    from channelkg.render.page_time import MAX_STRETCHES, _stretches, _visible, validity_of
+    import datetime as dt
+
+    from channelkg.graph.validity import key_visible
+    from channelkg.render.page_time import MAX_STRETCHES, validity_of
 
     validity = {k: v for k, v in validity_of(graph).items() if k in graph}
-    stretches = _stretches(validity)
+    bounds = sorted({d for iv in validity.values() for d in iv if d})
+    stretches: list[tuple[str | None, dt.date]] = []
+    if bounds:  # (first day or None, a day inside) of each stretch between dated events
+        stretches.append((None, dt.date.fromisoformat(bounds[0]) - dt.timedelta(days=1)))
+    stretches += [(b, dt.date.fromisoformat(b)) for b in bounds]
     if not stretches or len(stretches) > MAX_STRETCHES:
         return None
 
     def visible(v: str, day: Any) -> bool:
-        return str(v) not in validity or _visible(validity[str(v)], day)
+        iv = validity.get(str(v))
+        return iv is None or key_visible("/".join(d or "-" for d in iv), day)
 
     starts = [s for s, _ in stretches] + [None]
     spans: dict[str, list[Any]] = {}
