@@ -11,6 +11,11 @@ status, dates and sources when it is a fact) and sections of related facts:
 * for an entity (organization, model, service, market, source): every claim that
   names it.
 
+With a ``limit`` (entity pages), a section lists its first facts (by IRI) and says how
+many it holds and the SPARQL query that lists them all (:class:`Cut`); the facts of a
+hub (a market named by thousands of claims) are then counted from the graph's index
+without being described one by one.
+
 Superseded and disputed facts are marked (``SUPERSEDED``, ``DISPUTED``) with the
 claims that supersede or contradict them, and any other claim that a claim conflicts
 with is marked ``CONFLICTS``, so an answer never hides a conflict.
@@ -77,12 +82,27 @@ class Fact:
 
 
 @dataclass(frozen=True)
+class Cut:
+    """A section cut at the limit: its title, how many facts it holds, and a SPARQL
+    SELECT that lists them all (``?claim``, with its status)."""
+
+    title: str
+    total: int
+    query: str
+
+
+@dataclass(frozen=True)
 class Explanation:
-    """The node and the sections of facts behind it."""
+    """The node and the sections of facts behind it (``cuts``: the sections cut at a limit)."""
 
     focus: Fact
     sections: tuple[tuple[str, tuple[Fact, ...]], ...] = ()
     notes: tuple[str, ...] = field(default_factory=tuple)
+    cuts: tuple[Cut, ...] = ()
+
+    def cut(self, title: str) -> Cut | None:
+        """The :class:`Cut` of section ``title``, if it was cut."""
+        return next((c for c in self.cuts if c.title == title), None)
 
     def facts(self) -> list[Fact]:
         return [self.focus] + [f for _, fs in self.sections for f in fs]
@@ -184,16 +204,72 @@ def _route_restrictions(graph: Any, node: Node) -> tuple[list[Node], list[Node]]
     return applying, market_wide
 
 
-def explain(kg: KnowledgeGraph, value: str) -> Explanation:
+_PREFIXES = ("PREFIX ckg: <https://w3id.org/channelkg/ontology#>\n"
+             "PREFIX prov: <http://www.w3.org/ns/prov#>\n"
+             "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n")
+
+
+def list_query(node: Node, title: str, pattern: str) -> str:
+    """A SELECT of every ``?claim`` that ``pattern`` finds (``<N>`` stands for the node),
+    with its status, by IRI."""
+    where = pattern.replace("<N>", f"<{node}>")
+    return (f"{_PREFIXES}# {title}: {display(node)}\n"
+            f"SELECT DISTINCT ?claim ?status WHERE {{\n  {where}\n"
+            "  OPTIONAL { ?claim ckg:status ?status }\n} ORDER BY ?claim\n")
+
+
+#: The graph pattern of each section of a claim's explanation (``<N>``: the claim).
+_PATTERNS = {
+    "depends on (partnerships)": "<N> ckg:dependsOn ?claim .",
+    "blocked by": "?claim ckg:blocks <N> .",
+    "conflicts with": "{ <N> ckg:conflictsWith ?claim } UNION { ?claim ckg:conflictsWith <N> }",
+    "superseded by": "<N> ckg:supersededBy ?claim .",
+    "supersedes": "?claim ckg:supersededBy <N> .",
+    "corroborated by": "?claim ckg:corroborates <N> .",
+    "corroborates": "<N> ckg:corroborates ?claim .",
+    "routes that depend on it": "?claim ckg:dependsOn <N> .",
+    "routes it blocks": "<N> ckg:blocks ?claim .",
+    "sources": "<N> prov:wasDerivedFrom ?claim .",
+}
+
+
+def _naming_claims(idx: Any, node: Node, claim_types: set[Node]) -> dict[str, list[Node]]:
+    """The claims that name ``node`` (any property but ``rdf:type``), by main class: read
+    as pyoxigraph terms (the subjects and their types), so a hub's thousands of claims
+    are sorted without reading every claim whole."""
+    from channelkg.analysis.vocab import TYPE
+
+    def _local(t: Node) -> str:  # as fact_info names classes
+        text = display(t)
+        return text.split(":", 1)[1] if text.startswith("ckg:") else text
+
+    kg, term = idx.kg, idx._term
+    type_ox = kg.ox_triples  # the pattern reader of the backend
+    rdf_type = str(TYPE)
+    subjects = dict.fromkeys(s for s, p, _ in type_ox(None, None, node) if p.value != rdf_type)
+    by_class: dict[str, list[Node]] = {}
+    for s in subjects:
+        types = [term(t) for _, _, t in type_ox(s, TYPE, None)]
+        if not set(types) & claim_types:
+            continue
+        main = next((c for c in sorted(_local(t) for t in types) if c != "Claim"), "Claim")
+        by_class.setdefault(main, []).append(term(s))
+    return by_class
+
+
+def explain(kg: KnowledgeGraph, value: str, *, limit: int | None = None,
+            index: Any = None) -> Explanation:
     """Explain a claim, fact id, route or entity (see the module docstring).
 
     The graph is read through the analysis index (only the triples about the node and
-    what it links to), never copied whole.
+    what it links to), never copied whole; ``index`` is one already made for ``kg``
+    (kept between calls, its answers are reused). With ``limit``, each section lists
+    at most that many facts and the explanation's ``cuts`` say what was left out.
     """
     from channelkg.analysis.index import Index, IndexGraph
     from channelkg.model.resolve import resolve_in
 
-    idx = Index.of(kg)
+    idx = index if index is not None else Index.of(kg)
     graph: Any = IndexGraph(idx)
     node = resolve_in(idx.kg, value, "entity")
     claim_types = claim_classes(graph)
@@ -201,13 +277,19 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
     is_claim = bool(types & claim_types) or (node, CKG.status, None) in graph
     focus = describe(graph, node)
     sections: list[tuple[str, tuple[Fact, ...]]] = []
+    cuts: list[Cut] = []
     done: set[Node] = {node}
 
-    def add(title: str, nodes: Iterable[Node]) -> None:
-        facts = _facts(graph, nodes, done)
-        if facts:
-            sections.append((title, facts))
-            done.update(f.node for f in facts)
+    def add(title: str, nodes: Iterable[Node], pattern: str | None = None) -> None:
+        seen = sorted({n for n in nodes if n not in done}, key=str)
+        if not seen:
+            return
+        shown = seen if limit is None else seen[:max(limit, 0)]
+        sections.append((title, tuple(describe(graph, n) for n in shown)))
+        done.update(seen)
+        if len(shown) < len(seen):
+            pattern = pattern or _PATTERNS.get(title)
+            cuts.append(Cut(title, len(seen), list_query(node, title, pattern) if pattern else ""))
 
     market_wide: list[Node] = []
     if is_claim:
@@ -237,15 +319,10 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
             )
         ])
     else:
-        by_class: dict[str, list[Node]] = {}
-        for s, p, _ in graph.triples((None, None, node)):
-            if p == RDF.type or not (set(graph.objects(s, RDF.type)) & claim_types):
-                continue
-            cls = describe(graph, s).classes
-            main = next((c for c in cls if c != "Claim"), "Claim")
-            by_class.setdefault(main, []).append(s)
+        by_class = _naming_claims(idx, node, claim_types)
         for name in sorted(by_class):
-            add(f"{name} facts that name it", by_class[name])
+            add(f"{name} facts that name it", by_class[name],
+                f"?claim ?p <N> ; a ckg:{name} . FILTER(?p != rdf:type)")
         sources = [s for s in graph.objects(node, PROV.wasDerivedFrom)]
         if sources:
             add("sources", sources)
@@ -256,7 +333,7 @@ def explain(kg: KnowledgeGraph, value: str) -> Explanation:
             "as recorded today (a claim marked superseded or disputed may not have been yet on "
             "that day: see `channelkg diff`)"
         )
-    return Explanation(focus, tuple(sections), tuple(notes))
+    return Explanation(focus, tuple(sections), tuple(notes), tuple(cuts))
 
 
 def explain_row(kg: KnowledgeGraph, spec: str, row: int,
@@ -354,6 +431,9 @@ def render_text(explanations: Iterable[Explanation]) -> str:
             out.append(f"  {title}:")
             for f in facts:
                 out.extend(_fact_lines(f, "    "))
+            cut = ex.cut(title)
+            if cut is not None:
+                out.append(f"    ... {cut.total - len(facts)} more ({cut.total} in all)")
         out.extend(f"note: {n}" for n in ex.notes)
     return "\n".join(out) + "\n"
 
@@ -388,6 +468,9 @@ def render_markdown(explanations: Iterable[Explanation]) -> str:
             out.append("")
             for f in facts:
                 item(f, 0)
+            cut = ex.cut(title)
+            if cut is not None:
+                out.append(f"- … {cut.total - len(facts)} more ({cut.total} in all)")
         for n in ex.notes:
             out.append("")
             out.append(f"_{n}_")
@@ -395,12 +478,23 @@ def render_markdown(explanations: Iterable[Explanation]) -> str:
     return "\n".join(out)
 
 
+def _section_json(ex: Explanation, title: str, facts: tuple[Fact, ...]) -> dict[str, object]:
+    """A section as JSON; a section cut at a limit also says its ``total`` and the
+    ``query`` that lists every fact of it."""
+    out: dict[str, object] = {"title": title, "facts": [f.to_json() for f in facts]}
+    cut = ex.cut(title)
+    if cut is not None:
+        out["total"] = cut.total
+        out["query"] = cut.query
+    return out
+
+
 def render_json(explanations: Iterable[Explanation]) -> str:
     """JSON rendering: a list of ``{focus, sections: [{title, facts}], notes}``."""
     doc = [
         {
             "focus": ex.focus.to_json(),
-            "sections": [{"title": t, "facts": [f.to_json() for f in fs]} for t, fs in ex.sections],
+            "sections": [_section_json(ex, t, fs) for t, fs in ex.sections],
             "notes": list(ex.notes),
         }
         for ex in explanations
@@ -410,4 +504,5 @@ def render_json(explanations: Iterable[Explanation]) -> str:
 
 RENDERERS = {"text": render_text, "md": render_markdown, "json": render_json}
 
-__all__ = ["Explanation", "Fact", "describe", "explain", "explain_row", "resolve", "RENDERERS"]
+__all__ = ["Cut", "Explanation", "Fact", "describe", "explain", "explain_row", "list_query",
+           "resolve", "RENDERERS"]

@@ -199,14 +199,7 @@ def to_networkx(
     import networkx as nx
 
     read = _Triples.read(source)
-    schema = Schema.from_index(read.subclass, read.lits)
-    if not schema.colors:
-        schema = load_schema(None).merge(schema)
-    if ontology is not None:
-        schema = schema.merge(load_schema(ontology))
-    for c, sups in schema.parents.items():  # classes known from a shipped or extra ontology
-        for parent in sups:
-            read.names.tree.add(_full(c), _full(parent))
+    schema = read_schema(read, ontology)
     proj = _Projector(read, schema, sources)
     nodes = proj.nodes()
     graph = nx.MultiDiGraph()
@@ -227,6 +220,21 @@ def to_networkx(
 
         graph = collapse_claims(graph, rules)
     return graph
+
+
+def read_schema(read: _Triples, ontology: Path | str | None = None) -> Schema:
+    """The class styling and labels of read triples (the shipped ontology's when they
+    hold no ``ckg:viewColor``, ``ontology``'s merged over), with the classes it knows
+    added to the read names' class tree."""
+    schema = Schema.from_index(read.subclass, read.lits)
+    if not schema.colors:
+        schema = load_schema(None).merge(schema)
+    if ontology is not None:
+        schema = schema.merge(load_schema(ontology))
+    for c, sups in schema.parents.items():  # classes known from a shipped or extra ontology
+        for parent in sups:
+            read.names.tree.add(_full(c), _full(parent))
+    return schema
 
 
 Interval = tuple[str | None, str | None]
@@ -547,3 +555,10 @@ __all__ = [
     "validity_intervals",
     "write_graphml",
 ]
+
+#: The projection's reading of triples and its node decisions, for a projection made
+#: from part of a graph (the neighbourhood maps of entity pages).
+Triples = _Triples
+Projector = _Projector
+oxigraph_triples = _oxigraph_triples
+VOCAB_TYPES = frozenset(_VOCAB_TYPES)

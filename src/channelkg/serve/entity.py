@@ -7,6 +7,13 @@ and its neighbourhood map (``/entity/<slug>?part=map``: the page ``channelkg vie
 --around`` draws, shown in a sandboxed frame). ``?part=json`` gives the explanation as
 JSON (the shape of ``channelkg explain --format json``).
 
+Nothing is copied from the worker's graph: the explanation reads the node's triples and
+those of what it links to through the worker's analysis index, and the map projects the
+node's neighbourhood only. A section lists at most :data:`PAGE_LIMIT` facts (the first
+by IRI) and says how many more there are, with a link to the query that lists them all
+(the JSON gives the section's ``total`` and that ``query``); a map draws at most
+:data:`MAP_LIMIT` neighbours and says how many the node has.
+
 The slug is anything the one resolver accepts: the local name of a ``kgid:`` IRI
 (``azure-china``), a CURIE (``ckg:CloudPartner``), a fact id (``AZ-16``) or a full IRI.
 Every text is HTML-escaped; only ``http(s)`` URLs become outbound links, and links to
@@ -168,13 +175,37 @@ def _classes(graph: Any, node: Node) -> str:
     return ", ".join(links) or "(none)"
 
 
-def entity_html(kg: KnowledgeGraph, ex: Explanation, *, title: str) -> str:
-    """The entity page of an explanation (see the module docstring)."""
+def _more(ex: Explanation, title: str, shown: int) -> str:
+    """The line under a section cut at the limit: how many more, and the query that
+    lists them all (opened in the query page, as a table)."""
+    cut = ex.cut(title)
+    if cut is None:
+        return ""
+    link = ""
+    if cut.query:
+        fragment = urllib.parse.urlencode({"query": cut.query, "view": "table"})
+        link = (f' <a class=as-query href="../#{_esc(fragment)}">List all {cut.total} as a '
+                "query</a>.")
+    return (f"<p class=more>{cut.total - shown} more not listed here (the first {shown} by "
+            f"IRI are).{link}</p>")
+
+
+def _section(ex: Explanation, title: str, facts: tuple[Fact, ...]) -> str:
+    cut = ex.cut(title)
+    count = f"{len(facts)} of {cut.total}" if cut is not None else str(len(facts))
+    return (f"<section class=facts><h3>{_esc(title)} ({count})</h3>{_facts_table(facts)}"
+            f"{_more(ex, title, len(facts))}</section>")
+
+
+def entity_html(kg: KnowledgeGraph, ex: Explanation, *, title: str, index: Any = None) -> str:
+    """The entity page of an explanation (see the module docstring); ``index``: the
+    worker's analysis index of ``kg`` (made if not given)."""
+    from channelkg.analysis.index import Index, IndexGraph
     from channelkg.model.labels import label
     from channelkg.rdf.terms import display
     from channelkg.render.page import script_json
 
-    graph = kg.to_rdflib()
+    graph = IndexGraph(index if index is not None else Index.of(kg))
     f = ex.focus
     name = label(graph.objects, f.node)
     head = [("IRI", f"<code>{_esc(str(f.node))}</code>"), ("class", _classes(graph, f.node))]
@@ -192,12 +223,11 @@ def entity_html(kg: KnowledgeGraph, ex: Explanation, *, title: str) -> str:
     head.append(("see also", f'<a id="as-query" href="../#{_esc(fragment)}">its triples as a '
                  f'query</a> · <a id="as-json" href="{here}?part=json">this page as JSON</a>'))
     dl = "".join(f"<dt>{_esc(k)}</dt><dd>{v}</dd>" for k, v in head)
-    sections = "".join(
-        f"<section class=facts><h3>{_esc(t)} ({len(fs)})</h3>{_facts_table(fs)}</section>"
-        for t, fs in ex.sections
-    ) or "<p class=note>No claim names it.</p>"
+    sections = "".join(_section(ex, t, fs) for t, fs in ex.sections
+                       ) or "<p class=note>No claim names it.</p>"
     notes = "".join(f"<p class=note>{_esc(n)}</p>" for n in ex.notes)
     items = timeline_items(ex)
+    listed = " listed below" if ex.cuts else ""
     return f"""<!doctype html>
 <html lang="en">
 <head>
@@ -214,7 +244,7 @@ def entity_html(kg: KnowledgeGraph, ex: Explanation, *, title: str) -> str:
 <h2 id="entity-label">{_esc(name)}</h2>
 <dl class="entity-head">{dl}</dl>
 {notes}
-<section class="timeline"><h3>Timeline of its dated claims ({len(items)})</h3>
+<section class="timeline"><h3>Timeline of its dated claims{listed} ({len(items)})</h3>
 <div id="timeline" class="chart"></div></section>
 <section class="map"><h3>Neighbourhood</h3>
 <iframe id="map" src="{here}?part=map" sandbox="allow-scripts allow-popups"
@@ -229,70 +259,53 @@ def entity_html(kg: KnowledgeGraph, ex: Explanation, *, title: str) -> str:
 """
 
 
-#: The projections of the worker's graph, without and with sources (see :func:`map_html`).
-_PROJECTIONS: dict[tuple[int, bool], Any] = {}
-
-
-def _projection(kg: KnowledgeGraph, sources: bool) -> Any:
-    """The network projection of the whole graph, made once per worker (read-only graph)."""
-    from channelkg.render.network import to_networkx
-
-    key = (id(kg), sources)
-    if key not in _PROJECTIONS:
-        if _PROJECTIONS and next(iter(_PROJECTIONS))[0] != id(kg):
-            _PROJECTIONS.clear()
-        _PROJECTIONS[key] = to_networkx(kg, sources=sources)
-    return _PROJECTIONS[key]
-
-
-def map_html(kg: KnowledgeGraph, node: Node) -> str:
+def map_html(kg: KnowledgeGraph, node: Node, reader: Any = None) -> str:
     """The neighbourhood view around ``node``: the page ``channelkg view --around NODE``
-    draws (sources drawn when it is one), from a projection kept between pages."""
+    draws (sources drawn when it is one), projected from the node's neighbourhood only
+    (:mod:`channelkg.serve.neighbourhood`); a hub draws its first neighbours and its
+    title says how many it has."""
     from channelkg.render.page import render_html
-    from channelkg.render.page_time import selection_spans
-    from channelkg.render.selection import Selection, find_node, select
+    from channelkg.render.selection import Selection
+    from channelkg.serve.neighbourhood import Reader, neighbourhood_graph
 
     sel = Selection(around=str(node), depth=1)
-    error = ""
-    for sources in (False, True):  # a source is drawn only with sources
-        full = _projection(kg, sources)
-        try:
-            graph = select(full, sel, kg)
-        except InputError as err:
-            error = err.message
-            continue
-        spans = selection_spans(full, sel, graph)  # the time slider, as render_view has it
-        if spans is not None:
-            graph.graph["spans"] = spans
-        start = find_node(graph, str(node))
-        label = str(graph.nodes[start].get("label") or start)
-        return render_html(graph, title=sel.title(label), start=start)
-    return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>map</title>'
-            '<link rel="stylesheet" href="../static/style.css"></head><body>'
-            f'<p class="note" id="no-map">No map: {_esc(error)}.</p></body></html>\n')
+    try:
+        graph, start, total = neighbourhood_graph(reader or Reader(kg), node, MAP_LIMIT)
+    except InputError as err:
+        return ('<!doctype html><html lang="en"><head><meta charset="utf-8"><title>map</title>'
+                '<link rel="stylesheet" href="../static/style.css"></head><body>'
+                f'<p class="note" id="no-map">No map: {_esc(err.message)}.</p></body></html>\n')
+    label = str(graph.nodes[start].get("label") or start)
+    title = sel.title(label)
+    drawn = len(graph) - 1
+    if drawn < total:
+        title += (f": {drawn} of its {total} neighbours drawn (the first by key; "
+                  "its entity page lists them all)")
+    return render_html(graph, title=title, start=start)
 
 
-#: The worker's graph and its rdflib copy (see :func:`snapshot`).
-_COPY: list[tuple[KnowledgeGraph, KnowledgeGraph]] = []
+#: The most facts an entity page (and its JSON) lists per section (the bundled graph's
+#: largest section has 45); the rest are counted and listed by a query.
+PAGE_LIMIT = 100
+#: The most neighbours a map draws (see :mod:`channelkg.serve.neighbourhood`).
+MAP_LIMIT = 150
+
+#: The worker's graph with its analysis index and its map reader (see :func:`worker_index`).
+_KEPT: list[tuple[KnowledgeGraph, Any, Any]] = []
 
 
-def snapshot(kg: KnowledgeGraph) -> KnowledgeGraph:
-    """The worker's graph as an rdflib graph, copied once and then reused.
+def worker_index(kg: KnowledgeGraph) -> tuple[Any, Any]:
+    """The analysis index and the map reader of the worker's graph, made once and then
+    reused: a worker's graph is read-only, so what they read stays true to it. Neither
+    copies the graph: both read it one pattern at a time, as pyoxigraph terms (a
+    backend without an Oxigraph store is copied once into one by the index)."""
+    from channelkg.analysis.index import Index
+    from channelkg.serve.neighbourhood import Reader
 
-    The explanation and the network projection read the graph as rdflib terms; an
-    Oxigraph store or a remote server would be copied on every page, which would be most
-    of its time. A worker's graph is read-only, so the copy stays true to it (a remote
-    server changed behind the endpoint shows in entity pages once the server restarts).
-    """
-    from channelkg.graph.memory import RdflibGraph
-
-    if isinstance(kg, RdflibGraph):
-        return kg
-    if not _COPY or _COPY[0][0] is not kg:
-        copy = RdflibGraph(kg.to_rdflib(), kg.files)
-        copy.as_of = kg.as_of
-        _COPY[:] = [(kg, copy)]
-    return _COPY[0][1]
+    if not _KEPT or _KEPT[0][0] is not kg:
+        idx = Index.of(kg)
+        _KEPT[:] = [(kg, idx, Reader(idx.kg))]
+    return _KEPT[0][1], _KEPT[0][2]
 
 
 @dataclass(frozen=True)
@@ -306,20 +319,24 @@ class EntityJob:
     def run(self, kg: KnowledgeGraph) -> Reply:
         """Build the page (or map, or JSON); 404 with the resolver's message if unknown."""
         from channelkg.analysis.provenance import explain, render_json
+        from channelkg.model.resolve import resolve_in
         from channelkg.serve.app import Reply
 
-        kg = snapshot(kg)
+        idx, reader = worker_index(kg)
         try:
-            ex = explain(kg, self.ref)
+            if self.part == "map":  # the map needs the node, not its explanation
+                node = resolve_in(idx.kg, self.ref, "entity")
+            else:
+                ex = explain(kg, self.ref, limit=PAGE_LIMIT, index=idx)
         except InputError as err:
             return _not_found(self.ref, err.message, self.title)
         try:
             if self.part == "json":
                 return Reply(200, "application/json", render_json([ex]).encode("utf-8"))
             if self.part == "map":
-                body = map_html(kg, ex.focus.node)
+                body = map_html(kg, node, reader)
             else:
-                body = entity_html(kg, ex, title=self.title)
+                body = entity_html(kg, ex, title=self.title, index=idx)
         except ChannelKGError as err:
             return Reply(500, "text/plain; charset=utf-8", f"{err}\n".encode())
         # The map is framed by its entity page: its own policy (the page's meta policy
@@ -344,4 +361,5 @@ def _not_found(ref: str, message: str, title: str) -> Reply:
     return Reply(404, "text/html; charset=utf-8", body.encode("utf-8"))
 
 
-__all__ = ["PARTS", "EntityJob", "entity_html", "map_html", "slug", "timeline_items"]
+__all__ = ["MAP_LIMIT", "PAGE_LIMIT", "PARTS", "EntityJob", "entity_html", "map_html", "slug",
+           "timeline_items", "worker_index"]
