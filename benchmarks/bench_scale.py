@@ -52,6 +52,16 @@ COMMANDS: tuple[tuple[str, list[str]], ...] = (
     ("report --market", ["report", "--market", "CN", "-o", "{out}"]),
     ("explain", ["explain", "syn-route-1"]),
     ("validate", ["validate", "{data}"]),
+    ("query routes-into", ["query", "routes-into", "-o", "{out}"]),
+    ("query routes-into --as-of", ["query", "routes-into", "--as-of", "2024-01-01", "-o", "{out}"]),
+    ("query status-summary", ["query", "status-summary", "-o", "{out}"]),
+    ("view --market", ["view", "--market", "CN", "-o", "{out}"]),
+    ("view --market --collapse", ["view", "--market", "CN", "--collapse", "-o", "{out}"]),
+    ("view --channels --market", ["view", "--channels", "--market", "CN", "-o", "{out}"]),
+    ("diff", ["diff", "--from", "2023-01-01", "--to", "2025-01-01", "-o", "{out}"]),
+    ("diff --market", ["diff", "--from", "2023-01-01", "--to", "2025-01-01", "--market", "CN",
+                       "-o", "{out}"]),
+    ("timeline --market", ["timeline", "--market", "CN", "-o", "{out}"]),
 )
 LOAD = ("import sys; from pathlib import Path; from channelkg.graph.memory import load; "
         "load([Path(sys.argv[1])])")
