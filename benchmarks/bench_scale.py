@@ -52,6 +52,16 @@ COMMANDS: tuple[tuple[str, list[str]], ...] = (
     ("report --market", ["report", "--market", "CN", "-o", "{out}"]),
     ("explain", ["explain", "syn-route-1"]),
     ("validate", ["validate", "{data}"]),
+    ("query routes-into", ["query", "routes-into", "-o", "{out}"]),
+    ("query routes-into --as-of", ["query", "routes-into", "--as-of", "2024-01-01", "-o", "{out}"]),
+    ("query status-summary", ["query", "status-summary", "-o", "{out}"]),
+    ("view --market", ["view", "--market", "CN", "-o", "{out}"]),
+    ("view --market --collapse", ["view", "--market", "CN", "--collapse", "-o", "{out}"]),
+    ("view --channels --market", ["view", "--channels", "--market", "CN", "-o", "{out}"]),
+    ("diff", ["diff", "--from", "2023-01-01", "--to", "2025-01-01", "-o", "{out}"]),
+    ("diff --market", ["diff", "--from", "2023-01-01", "--to", "2025-01-01", "--market", "CN",
+                       "-o", "{out}"]),
+    ("timeline --market", ["timeline", "--market", "CN", "-o", "{out}"]),
 )
 LOAD = ("import sys; from pathlib import Path; from channelkg.graph.memory import load; "
         "load([Path(sys.argv[1])])")
@@ -133,6 +143,12 @@ def markdown(res: dict[str, Any]) -> str:
              f"command's own work). `> {cap:.0f}` means killed at the cap.", ""]
     if res.get("baseline"):
         lines[-1:-1] = ["", f"Baseline: {res['baseline']}."]
+    if res.get("loadavg"):
+        lines[-1:-1] = ["", "Machine load (1-minute load average, start and end of each size): "
+                        + "; ".join(f"{k} {a:.1f} to {b:.1f}" for k, (a, b)
+                                    in res["loadavg"].items()) + "."]
+    if res.get("note"):
+        lines[-1:-1] = ["", res["note"]]
     sizes = list(res["sizes"])
     if len(sizes) >= 2:
         a, b = sizes[0], sizes[-1]
@@ -198,11 +214,20 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--startup-only", action="store_true")
     ap.add_argument("--startup-repeat", type=int, default=7)
     ap.add_argument("--name", default="scale", help="results file stem")
+    ap.add_argument("--note", default="", help="a sentence shown in the results")
+    ap.add_argument("--render-only", action="store_true",
+                    help="only write the Markdown again from results/NAME.json (with --note)")
     args = ap.parse_args(argv)
+    if args.render_only:
+        done = json.loads((RESULTS / f"{args.name}.json").read_text())
+        done["note"] = args.note or done.get("note", "")
+        print(write(done, args.name))
+        return 0
     res: dict[str, Any] = {"machine": f"{platform.machine()}, {platform.python_version()}, "
                                       f"{os.cpu_count()} CPUs",
                            "rounds": args.repeat, "cap": args.cap, "sizes": {},
-                           "baseline": args.baseline_name if args.baseline else ""}
+                           "baseline": args.baseline_name if args.baseline else "",
+                           "note": args.note}
     if not args.startup_only:
         folder = args.data_dir or Path(tempfile.mkdtemp())
         folder.mkdir(parents=True, exist_ok=True)
@@ -212,9 +237,11 @@ def main(argv: list[str] | None = None) -> int:
                 write_ntriples(data, parse_size(size))
             base = args.baseline if (not args.baseline_sizes
                                      or size in args.baseline_sizes.split(",")) else None
+            before = os.getloadavg()[0]
             got = measure_size(size, data, args.repeat, args.cap, args.src, base,
                                set(filter(None, args.skip.split(","))))
             got["n"] = parse_size(size)
+            res.setdefault("loadavg", {})[size] = (before, os.getloadavg()[0])
             res["sizes"][size] = got
             write(res, args.name)  # what is measured so far survives an interrupted run
     if args.startup or args.startup_only:

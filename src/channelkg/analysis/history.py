@@ -33,6 +33,7 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Union
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
@@ -46,8 +47,14 @@ from channelkg.model.labels import pick
 from channelkg.rdf.namespaces import CKG
 from channelkg.rdf.terms import display, subclass_closure
 
+if TYPE_CHECKING:
+    from channelkg.analysis.index import Index, IndexGraph
+
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
+#: What fact descriptions are read from: a copy of the fact triples (:func:`fact_graph`)
+#: or the graph itself through an index (:func:`fact_index`).
+FactGraph = Union[Graph, "IndexGraph"]
 
 
 
@@ -98,14 +105,14 @@ def _local(node: Node | None) -> str:
     return text.split(":", 1)[1] if text.startswith("ckg:") else text
 
 
-def _text(graph: Graph, node: Node, pred: URIRef) -> str:
+def _text(graph: FactGraph, node: Node, pred: URIRef) -> str:
     """The value of ``pred`` chosen by the label policy's language order, or ``""``."""
     vals = list(graph.objects(node, pred))
     text = pick(vals)
     return text if text is not None else (min(map(str, vals)) if vals else "")
 
 
-def source_text(graph: Graph, src: Node) -> str:
+def source_text(graph: FactGraph, src: Node) -> str:
     """``title (publisher, date) url`` of a source, or its IRI when it has no title."""
     title = _text(graph, src, DCTERMS.title) or display(src)
     bits = [b for b in (_text(graph, src, DCTERMS.publisher), _text(graph, src, DCTERMS.date)) if b]
@@ -115,14 +122,31 @@ def source_text(graph: Graph, src: Node) -> str:
     return title + (f" ({', '.join(bits)})" if bits else "") + (f" {url}" if url else "")
 
 
-def fact_info(graph: Graph, node: Node) -> FactInfo:
-    """Describe one fact (or any node) from an rdflib graph."""
+def fact_info(graph: FactGraph, node: Node,
+              source_texts: dict[Node, str] | None = None,
+              known_dates: dict[Node, Dates] | None = None) -> FactInfo:
+    """Describe one fact (or any node) from an rdflib graph or an :class:`IndexGraph`.
+
+    ``source_texts`` keeps each source's text once computed (a source shared by many
+    facts is described once); ``known_dates``, the dates of every dated fact of the graph
+    (:func:`indexed_dates`), saves reading the node's dates again.
+    """
+    if source_texts is None:
+        source_texts = {}
+
+    def src_text(src: Node) -> str:
+        got = source_texts.get(src)
+        if got is None:
+            got = source_texts[src] = source_text(graph, src)
+        return got
+
     classes = tuple(sorted(_local(c) for c in graph.objects(node, RDF.type)))
     status = ", ".join(sorted(_local(s) for s in graph.objects(node, CKG.status)))
-    dates = fact_dates((node, p, o) for p in DATING_PROPS for o in graph.objects(node, p))
+    dates = known_dates if known_dates is not None else fact_dates(
+        (node, p, o) for p in DATING_PROPS for o in graph.objects(node, p))
     statement = _text(graph, node, RDFS.comment) or _text(graph, node, RDFS.label)
     sources = tuple(
-        sorted(source_text(graph, s) for s in graph.objects(node, PROV.wasDerivedFrom))
+        sorted(src_text(s) for s in graph.objects(node, PROV.wasDerivedFrom))
     )
     sup = tuple(sorted(graph.objects(node, CKG.supersededBy), key=str))
     conf = set(graph.objects(node, CKG.conflictsWith)) | set(
@@ -173,6 +197,27 @@ def fact_graph(kg: KnowledgeGraph, predicates: Iterable[URIRef] = FACT_PREDICATE
 def dated_facts(graph: Graph) -> dict[Node, Dates]:
     """Every dated fact of an rdflib graph with its dates."""
     return fact_dates(t for p in DATING_PROPS for t in graph.triples((None, p, None)))
+
+
+def fact_index(kg: KnowledgeGraph) -> tuple[Index, IndexGraph]:
+    """The graph read through an :class:`~channelkg.analysis.index.Index` (nothing copied:
+    each fact is read with one pattern when it is described), for diff and timeline."""
+    from channelkg.analysis.index import Index, IndexGraph
+
+    idx = Index.of(kg)
+    return idx, IndexGraph(idx)
+
+
+def indexed_dates(idx: Index) -> dict[Node, Dates]:
+    """Every dated fact with its dates: one pattern per dating property."""
+    return fact_dates((s, p, o) for p in DATING_PROPS
+                      for s, objs in idx.links(p)[0].items() for o in objs)
+
+
+def node_dates(graph: FactGraph, nodes: Iterable[Node]) -> dict[Node, Dates]:
+    """The dates of those of ``nodes`` that are dated facts (each node read once)."""
+    return fact_dates((n, p, o) for n in nodes for p in DATING_PROPS
+                      for o in graph.objects(n, p))
 
 
 # ---------------------------------------------------------------------------
@@ -264,56 +309,82 @@ def diff(kg: KnowledgeGraph, date_from: str, date_to: str, *,
     d2 = parse_date(date_to, "--to")
     if d2 < d1:
         raise InputError(f"--to {d2} is before --from {d1}")
-    graph = fact_graph(kg)
-    dates = dated_facts(graph)
-    keep: set[Node] | None = None
-    if market is not None:
+    idx, graph = fact_index(kg)
+    if market is None:
+        dates = indexed_dates(idx)
+        nodes: Iterable[Node] = dates
+        by_node = idx.links(CKG.status)[0]
+
+        def statuses(node: Node) -> Iterable[Node]:
+            return by_node.get(node, ())
+    else:
         from channelkg.model.resolve import resolve_in
 
         m = resolve_in(kg, market, "market")
-        keep = {n for n in dates if (n, CKG.market, m) in graph}
+        about = idx.subjects(CKG.market, m)
+        # Only the market's facts and the facts that can supersede or dispute them are read.
+        sup = idx.links(CKG.supersededBy)[0]
+        conf_down, conf_up = idx.links(CKG.conflictsWith)
+        near = set(about).union(*(
+            (*sup.get(n, ()), *conf_down.get(n, ()), *conf_up.get(n, ())) for n in about))
+        dates = node_dates(graph, near)
+        nodes = [n for n in about if n in dates]
+
+        def statuses(node: Node) -> Iterable[Node]:
+            return idx.objects(node, CKG.status)
     vis1 = {n for n, d in dates.items() if d.visible(d1)}
     vis2 = {n for n, d in dates.items() if d.visible(d2)}
-    infos = {n: fact_info(graph, n) for n in dates}
+    # Only a fact whose visibility differs, or one recorded as superseded or disputed, can
+    # change between the dates: the others are not described at all.
+    may_turn = {"superseded", "disputed"}
+    texts: dict[Node, str] = {}
     out: list[Change] = []
-    for node, info in infos.items():
-        if keep is not None and node not in keep:
+    for node in nodes:
+        if (node in vis1) == (node in vis2) and (
+                node not in vis1
+                or ", ".join(sorted(_local(s) for s in statuses(node))) not in may_turn):
             continue
-        before = effective_status(info, vis1, dates, d1)
-        after = effective_status(info, vis2, dates, d2)
-        d = info.dates
-        shown_by = d
-        if before == "absent" and after != "absent":
-            kind = "started"
-            when = d.start if d.start and d.start > d1 else d.stated
-        elif before != "absent" and after == "absent":
-            kind = "ended"
-            when = d.end
-        elif before != after:
-            kind = "status"
-            causes = [dates[n] for n in (*info.superseded_by, *info.conflicts_with)
-                      if n in vis2 and n in dates]
-            starts = [(c.start or c.stated, c) for c in causes if (c.start or c.stated)]
-            first = min(((s, c) for s, c in starts if s is not None and s > d1),
-                        key=lambda sc: sc[0], default=None)
-            when, shown_by = first if first else (None, d)
-        else:
-            continue
-        out.append(
-            Change(
-                kind,
-                _shown(when, shown_by),
-                node,
-                _main_class(info),
-                before,
-                after,
-                info.statement,
-                "; ".join(info.sources),
-                when,
-            )
-        )
+        got = change_of(fact_info(graph, node, texts, dates), vis1, vis2, dates, d1, d2)
+        if got is not None:
+            out.append(got)
     out.sort(key=lambda c: (c.effective or dt.date.max, c.change, str(c.fact)))
     return out
+
+
+def change_of(info: FactInfo, vis1: set[Node], vis2: set[Node], dates: dict[Node, Dates],
+              d1: dt.date, d2: dt.date) -> Change | None:
+    """How one fact changed between ``d1`` (facts visible: ``vis1``) and ``d2``, if it did."""
+    before = effective_status(info, vis1, dates, d1)
+    after = effective_status(info, vis2, dates, d2)
+    d = info.dates
+    shown_by = d
+    if before == "absent" and after != "absent":
+        kind = "started"
+        when = d.start if d.start and d.start > d1 else d.stated
+    elif before != "absent" and after == "absent":
+        kind = "ended"
+        when = d.end
+    elif before != after:
+        kind = "status"
+        causes = [dates[n] for n in (*info.superseded_by, *info.conflicts_with)
+                  if n in vis2 and n in dates]
+        starts = [(c.start or c.stated, c) for c in causes if (c.start or c.stated)]
+        first = min(((s, c) for s, c in starts if s is not None and s > d1),
+                    key=lambda sc: sc[0], default=None)
+        when, shown_by = first if first else (None, d)
+    else:
+        return None
+    return Change(
+        kind,
+        _shown(when, shown_by),
+        info.node,
+        _main_class(info),
+        before,
+        after,
+        info.statement,
+        "; ".join(info.sources),
+        when,
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -363,7 +434,7 @@ def resolve_market(kg: KnowledgeGraph, value: str) -> URIRef:
     return resolve_in(kg, value, "market")
 
 
-def involves(graph: Graph, fact: Node, org: Node) -> bool:
+def involves(graph: FactGraph, fact: Node, org: Node) -> bool:
     """True if the fact names ``org`` directly or through its model or service."""
     for p in _ORG_LINKS:
         if (fact, p, org) in graph:
@@ -373,6 +444,15 @@ def involves(graph: Graph, fact: Node, org: Node) -> bool:
             if (mid, second, org) in graph:
                 return True
     return False
+
+
+def involving(idx: Index, org: Node) -> set[Node]:
+    """Every node that :func:`involves` ``org``, found from ``org`` (a few patterns)."""
+    found = {f for p in _ORG_LINKS for f in idx.subjects(p, org)}
+    for first, second in _VIA:
+        for mid in idx.subjects(second, org):
+            found.update(idx.subjects(first, mid))
+    return found
 
 
 def timeline(
@@ -396,7 +476,7 @@ def timeline(
         date_from: only events on or after this date.
         date_to: only events before this date.
     """
-    graph = fact_graph(kg)
+    idx, graph = fact_index(kg)
     lo = parse_date(date_from, "--from") if date_from is not None else None
     hi = parse_date(date_to, "--to") if date_to is not None else None
     if lo is not None and hi is not None and hi < lo:
@@ -407,13 +487,21 @@ def timeline(
 
         m = resolve_in(kg, market, "market") if market else None
         org = resolve_in(kg, provider, "organization") if provider else None
+    # With --market or --provider only the facts about it are read, else every dated fact.
+    if m is None and org is None:
+        dates = indexed_dates(idx)
+    else:
+        chosen = set(idx.subjects(CKG.market, m)) if m is not None else None
+        if org is not None:
+            near = involving(idx, org)
+            chosen = near if chosen is None else chosen & near
+        dates = node_dates(graph, chosen or ())
+    nodes = list(dates)
+    texts: dict[Node, str] = {}
     events: list[Event] = []
-    for node, d in dated_facts(graph).items():
-        if m is not None and (node, CKG.market, m) not in graph:
-            continue
-        if org is not None and not involves(graph, node, org):
-            continue
-        info = fact_info(graph, node)
+    for node in nodes:
+        d = dates[node]
+        info = fact_info(graph, node, texts, dates)
         sources = "; ".join(info.sources)
         marks = (("stated", d.stated_on), ("started", d.valid_from), ("ended", d.valid_to))
         for kind, stored in marks:
