@@ -3,7 +3,7 @@
 A worker answers every query the first time. The graph cannot change while it is served
 (files are loaded once, a store is opened read-only), and a query that calls no random
 function does the same work every time it runs on it. So a query on which its worker
-spent at most :attr:`Known.limit` seconds of CPU time (at most 2 ms, and at most a
+spent at most :attr:`Known.limit` seconds of CPU time (at most 5 ms, and at most a
 fiftieth of the time limit), answering HTTP 200 within :data:`WALL` times that limit of
 wall-clock time and with at most :data:`MAX_BODY` bytes, is *known cheap*: the next
 requests with the same text, dataset, format and row limit run it in the server process,
@@ -44,7 +44,7 @@ VARYING = re.compile(r"rand|uuid|\\u", re.IGNORECASE)
 #: Longest query text that is remembered (the memory of the table stays small).
 MAX_TEXT = 4096
 #: The most CPU time a worker may spend on a query for it to become known (seconds).
-LIMIT = 0.002
+LIMIT = 0.005
 #: A known query may take this many times :data:`LIMIT` of CPU time in the server
 #: process (a machine under load runs slower) before it is forgotten.
 SLACK = 4
