@@ -363,6 +363,14 @@ def test_time_limited_gives_up_at_the_limit() -> None:
         time_limited(lambda: 1 / 0, 5)
 
 
+@pytest.mark.parametrize("limit", [-1, -0.5])
+def test_time_limited_with_a_negative_limit_gives_up_at_once(limit: float) -> None:
+    """A negative limit has already run out: the wait ends with the time-limit error
+    (not an unlimited wait, not a ValueError of the lock)."""
+    with pytest.raises(QueryError, match="time limit"):
+        time_limited(lambda: time.sleep(3), limit)
+
+
 @pytest.mark.parametrize("engine", ["oxigraph", "rdflib"])
 def test_cli_timeout_ends_a_cartesian_product(engine: str) -> None:
     t0 = time.monotonic()

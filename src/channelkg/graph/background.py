@@ -93,7 +93,14 @@ class Bounded:
             self._ready.notify()
         if len(self._threads) < self._size:
             thread = threading.Thread(target=self._work, daemon=True)
-            thread.start()
+            try:
+                thread.start()
+            except BaseException:  # no thread to run it: the call is not left queued
+                with self._ready:
+                    if todo in self._todo:
+                        self._todo.remove(todo)
+                self._slots.release()
+                raise
             self._threads.append(thread)
         return todo
 
@@ -117,6 +124,7 @@ class Bounded:
                 for todo in self._todo:
                     if todo is not None:
                         todo.call, todo.args = None, ()
+                        todo.error = RuntimeError("the call was dropped before it ran")
             self._todo.extend([None] * len(self._threads))
             self._ready.notify_all()
         for thread in self._threads:

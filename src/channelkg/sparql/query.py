@@ -456,7 +456,8 @@ def time_limited(call: Callable[[], T], timeout: float | None = None) -> T:
 
     _thread.start_new_thread(work, ())  # ends with the process if abandoned (a daemon)
     # The wait ends at once on Ctrl-C (KeyboardInterrupt), as a thread's join does.
-    if not done.acquire(True, limit if limit else -1):
+    # 0 or None: no limit; a negative limit has run out already (it gives up at once).
+    if not done.acquire(True, max(limit, 0.0) if limit else -1):
         raise QueryError(f"the query ran longer than the time limit ({limit:g} s) and was "
                          "abandoned; narrow it, or give a larger --timeout (0: no limit)")
     if "error" in box:
