@@ -277,10 +277,9 @@ def map_html(kg: KnowledgeGraph, node: Node, reader: Any = None) -> str:
                 f'<p class="note" id="no-map">No map: {_esc(err.message)}.</p></body></html>\n')
     label = str(graph.nodes[start].get("label") or start)
     title = sel.title(label)
-    drawn = len(graph) - 1
+    drawn = len(set(graph.predecessors(start)) | set(graph.successors(start)))
     if drawn < total:
-        title += (f": {drawn} of its {total} neighbours drawn (the first by key; "
-                  "its entity page lists them all)")
+        title += f": {drawn} of its {total} neighbours drawn (the first by key)"
     return render_html(graph, title=title, start=start)
 
 

@@ -122,8 +122,10 @@ class Neighbourhood:
         self.limit = limit
         self.described: dict[Any, None] = dict.fromkeys(reader.vocabulary())
         self.described[self.node] = None
-        #: How many neighbours the node has, and how many were read (at most ``limit``).
+        #: How many neighbours the node has.
         self.total = 0
+        #: The keys of the neighbours chosen to be drawn (at most ``limit``).
+        self.chosen: set[str] = set()
 
     def triples(self) -> list[OxTriple]:
         about = self.reader.about
@@ -174,6 +176,7 @@ class Neighbourhood:
         drawn = [o for o in out if keep(o, reader.types(o))] + cands
         self.total = len(drawn)
         chosen = drawn[:self.limit]
+        self.chosen = {term_id(to_rdflib(c)) for c in chosen}
         for c in chosen:
             self.described[c] = None
         for c in [node, *chosen]:
@@ -235,7 +238,8 @@ def around_spans(graph: nx.MultiDiGraph, start: str) -> dict[str, list[Any]] | N
 def neighbourhood_graph(reader: Reader, node: Node, limit: int = MAP_LIMIT
                         ) -> tuple[nx.MultiDiGraph, str, int]:
     """The projection around ``node`` (depth 1; sources drawn when it is one), its key,
-    and how many neighbours it has (the graph draws at most ``limit`` of them).
+    and how many neighbours it has (the graph draws at most ``limit`` of them: the
+    chosen ones, never one that is reached only through them).
 
     Raises:
         InputError: the node is not drawn in a network view (a vocabulary term).
@@ -255,6 +259,11 @@ def neighbourhood_graph(reader: Reader, node: Node, limit: int = MAP_LIMIT
     full = hood.project(sources)
     graph = select(full, Selection(around=str(node), depth=1))
     start = find_node(graph, str(node))
+    if hood.total > limit:
+        # What the chosen neighbours link to is read to draw them, so a node left out that
+        # also links to this one would be drawn too: only the chosen ones are.
+        graph.remove_nodes_from([v for v in list(graph)
+                                 if v != start and v not in hood.chosen])
     spans = around_spans(graph, start)
     if spans is not None:
         graph.graph["spans"] = spans
