@@ -295,8 +295,7 @@ def _naming_claims(idx: Any, node: Node, claim_types: set[Node]) -> _Naming:
         if not set(types) & claim_types:
             continue
         named = sorted((_local(t), t) for t in set(types))
-        main, cls = next(((c, t) for c, t in named if c != "Claim"),
-                         next((c, t) for c, t in named if c == "Claim"))
+        main, cls = next(((c, t) for c, t in named if c != "Claim"), named[0])
         out.by_class.setdefault(main, []).append(term(s))
         out.iri.setdefault(main, cls)
         for local, t in named:

@@ -7,7 +7,11 @@ concepts, read once per graph: the styling, labels and class tree of the project
 the node, the nodes it links to and that link to it, and what those link to (their
 classes, labels and sources). A hub (a market that thousands of claims name) draws its
 first :data:`MAP_LIMIT` neighbours (the nodes it links to, then those that link to it,
-by key) and its title says how many it has.
+by key), never one reached only through them, and its title says how many it has.
+The time slider is worked out from the dates of what the map draws
+(:func:`around_spans`), not from the whole graph's as ``view --around`` does: on a
+graph whose dates make more than :data:`~channelkg.render.page_time.MAX_STRETCHES`
+stretches the view has no slider and the map still has one.
 """
 
 from __future__ import annotations
