@@ -208,3 +208,20 @@ def test_a_hub_map_draws_no_more_than_it_chose_and_counts_what_it_draws(
     body = EntityJob("syn-market-0", "map").run(synthetic).body.decode()
     assert f"{MAP_LIMIT} of its {total} neighbours drawn (the first by key)" in body
     assert "lists them all" not in body
+
+
+def test_a_map_has_its_own_slider_where_the_view_around_has_none(
+        synthetic: KnowledgeGraph) -> None:
+    """As docs/serve.md says: the whole synthetic graph's dates make more stretches than
+    the view's slider reckons with, while one map's dates do not."""
+    from rdflib import URIRef
+
+    from channelkg.rdf.namespaces import KGID
+    from channelkg.serve.neighbourhood import Reader, neighbourhood_graph
+
+    iri = f"{KGID}syn-model-3"
+    sel = Selection(around=iri, depth=1)
+    full = to_networkx(synthetic, sources=False)
+    assert selection_spans(full, sel, select(full, sel, synthetic)) is None
+    graph, _, _ = neighbourhood_graph(Reader(synthetic), URIRef(iri))
+    assert graph.graph.get("spans")
