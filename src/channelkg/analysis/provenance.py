@@ -84,11 +84,13 @@ class Fact:
 @dataclass(frozen=True)
 class Cut:
     """A section cut at the limit: its title, how many facts it holds, and a SPARQL
-    SELECT that lists them all (``?claim``, with its status)."""
+    SELECT that lists them all (``?claim``, with its statuses), or ``None`` for a section
+    no graph pattern finds (the restrictions on a route, the claims that dispute the facts
+    above: they are gathered by walking the graph)."""
 
     title: str
     total: int
-    query: str
+    query: str | None
 
 
 @dataclass(frozen=True)
@@ -209,13 +211,27 @@ _PREFIXES = ("PREFIX ckg: <https://w3id.org/channelkg/ontology#>\n"
              "PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>\n")
 
 
-def list_query(node: Node, title: str, pattern: str) -> str:
+def _iri(n: Node) -> str:
+    return f"<{n}>"
+
+
+def list_query(node: Node, title: str, pattern: str, exclude: Iterable[Node] = ()) -> str:
     """A SELECT of every ``?claim`` that ``pattern`` finds (``<N>`` stands for the node),
-    with its status, by IRI."""
-    where = pattern.replace("<N>", f"<{node}>")
+    but those in ``exclude``: one row per claim, by IRI, with its statuses (their local
+    names, space-separated: a claim may carry two)."""
+    where = pattern.replace("<N>", _iri(node))
+    skip = sorted(set(exclude), key=str)
+    if skip:
+        where += f"\n    FILTER(?claim NOT IN ({', '.join(_iri(n) for n in skip)}))"
     return (f"{_PREFIXES}# {title}: {display(node)}\n"
-            f"SELECT DISTINCT ?claim ?status WHERE {{\n  {where}\n"
-            "  OPTIONAL { ?claim ckg:status ?status }\n} ORDER BY ?claim\n")
+            "SELECT ?claim (GROUP_CONCAT(DISTINCT REPLACE(STR(?st), \"^.*[#/]\", \"\"); "
+            "separator=\" \") AS ?status)\n"
+            f"WHERE {{\n  {{ SELECT DISTINCT ?claim WHERE {{\n    {where}\n  }} }}\n"
+            "  OPTIONAL { ?claim ckg:status ?st }\n} GROUP BY ?claim ORDER BY ?claim\n")
+
+
+def _values(var: str, nodes: Iterable[Node]) -> str:
+    return f"VALUES ?{var} {{ {' '.join(_iri(n) for n in sorted(set(nodes), key=str))} }}"
 
 
 #: The graph pattern of each section of a claim's explanation (``<N>``: the claim).
@@ -233,28 +249,58 @@ _PATTERNS = {
 }
 
 
-def _naming_claims(idx: Any, node: Node, claim_types: set[Node]) -> dict[str, list[Node]]:
-    """The claims that name ``node`` (any property but ``rdf:type``), by main class: read
-    as pyoxigraph terms (the subjects and their types), so a hub's thousands of claims
-    are sorted without reading every claim whole."""
-    from channelkg.analysis.vocab import TYPE
+class _Naming:
+    """The claims that name a node, by main class (see :func:`_naming_claims`), with
+    what a query needs to find the same ones: each class's IRI and every type they carry."""
 
-    def _local(t: Node) -> str:  # as fact_info names classes
-        text = display(t)
-        return text.split(":", 1)[1] if text.startswith("ckg:") else text
+    def __init__(self) -> None:
+        self.by_class: dict[str, list[Node]] = {}
+        self.iri: dict[str, Node] = {}
+        self.types: dict[str, set[Node]] = {}  # every type the claims carry, by local name
+
+    def pattern(self, name: str, claim_types: set[Node]) -> str:
+        """The graph pattern of the claims of class ``name``: they name ``<N>``, carry the
+        class and a claim class, and no type that sorts before it (the grouping rule)."""
+        cls = self.iri[name]
+        parts = ["?claim ?p <N> ; a " + _iri(cls) + " . FILTER(?p != rdf:type)"]
+        if cls not in claim_types:
+            parts.append("FILTER EXISTS { ?claim a ?ct . " + _values("ct", claim_types) + " }")
+        earlier = {t for local, ts in self.types.items()
+                   if local != "Claim" and (name == "Claim" or local < name) for t in ts}
+        if earlier:
+            parts.append("FILTER NOT EXISTS { ?claim a ?t . " + _values("t", earlier) + " }")
+        return "\n    ".join(parts)
+
+
+def _local(t: Node) -> str:
+    """A class as :func:`~channelkg.analysis.history.fact_info` names it."""
+    text = display(t)
+    return text.split(":", 1)[1] if text.startswith("ckg:") else text
+
+
+def _naming_claims(idx: Any, node: Node, claim_types: set[Node]) -> _Naming:
+    """The claims that name ``node`` (any property but ``rdf:type``), by main class (the
+    first of their classes by name, ``Claim`` last): read as pyoxigraph terms (the
+    subjects and their types), so a hub's thousands of claims are sorted without reading
+    every claim whole."""
+    from channelkg.analysis.vocab import TYPE
 
     kg, term = idx.kg, idx._term
     type_ox = kg.ox_triples  # the pattern reader of the backend
     rdf_type = str(TYPE)
     subjects = dict.fromkeys(s for s, p, _ in type_ox(None, None, node) if p.value != rdf_type)
-    by_class: dict[str, list[Node]] = {}
+    out = _Naming()
     for s in subjects:
         types = [term(t) for _, _, t in type_ox(s, TYPE, None)]
         if not set(types) & claim_types:
             continue
-        main = next((c for c in sorted(_local(t) for t in types) if c != "Claim"), "Claim")
-        by_class.setdefault(main, []).append(term(s))
-    return by_class
+        named = sorted((_local(t), t) for t in set(types))
+        main, cls = next(((c, t) for c, t in named if c != "Claim"), named[0])
+        out.by_class.setdefault(main, []).append(term(s))
+        out.iri.setdefault(main, cls)
+        for local, t in named:
+            out.types.setdefault(local, set()).add(t)
+    return out
 
 
 def explain(kg: KnowledgeGraph, value: str, *, limit: int | None = None,
@@ -281,15 +327,18 @@ def explain(kg: KnowledgeGraph, value: str, *, limit: int | None = None,
     done: set[Node] = {node}
 
     def add(title: str, nodes: Iterable[Node], pattern: str | None = None) -> None:
+        nodes = list(nodes)
         seen = sorted({n for n in nodes if n not in done}, key=str)
         if not seen:
             return
+        skipped = {n for n in nodes if n in done}  # shown in an earlier section
         shown = seen if limit is None else seen[:max(limit, 0)]
         sections.append((title, tuple(describe(graph, n) for n in shown)))
         done.update(seen)
         if len(shown) < len(seen):
             pattern = pattern or _PATTERNS.get(title)
-            cuts.append(Cut(title, len(seen), list_query(node, title, pattern) if pattern else ""))
+            query = list_query(node, title, pattern, skipped) if pattern else None
+            cuts.append(Cut(title, len(seen), query))
 
     market_wide: list[Node] = []
     if is_claim:
@@ -319,10 +368,10 @@ def explain(kg: KnowledgeGraph, value: str, *, limit: int | None = None,
             )
         ])
     else:
-        by_class = _naming_claims(idx, node, claim_types)
-        for name in sorted(by_class):
-            add(f"{name} facts that name it", by_class[name],
-                f"?claim ?p <N> ; a ckg:{name} . FILTER(?p != rdf:type)")
+        naming = _naming_claims(idx, node, claim_types)
+        for name in sorted(naming.by_class):
+            add(f"{name} facts that name it", naming.by_class[name],
+                naming.pattern(name, claim_types))
         sources = [s for s in graph.objects(node, PROV.wasDerivedFrom)]
         if sources:
             add("sources", sources)
@@ -479,13 +528,14 @@ def render_markdown(explanations: Iterable[Explanation]) -> str:
 
 
 def _section_json(ex: Explanation, title: str, facts: tuple[Fact, ...]) -> dict[str, object]:
-    """A section as JSON; a section cut at a limit also says its ``total`` and the
-    ``query`` that lists every fact of it."""
+    """A section as JSON; a section cut at a limit also says its ``total`` and, when a
+    graph pattern finds its facts, the ``query`` that lists every one of them."""
     out: dict[str, object] = {"title": title, "facts": [f.to_json() for f in facts]}
     cut = ex.cut(title)
     if cut is not None:
         out["total"] = cut.total
-        out["query"] = cut.query
+        if cut.query is not None:
+            out["query"] = cut.query
     return out
 
 

@@ -4,15 +4,18 @@ A page names the node (the one label policy), its classes, every claim about it 
 status, dates and sources (the explanation of :func:`channelkg.analysis.provenance.explain`),
 a timeline of its dated claims (drawn by the static ``charts.js`` from a JSON data block)
 and its neighbourhood map (``/entity/<slug>?part=map``: the page ``channelkg view
---around`` draws, shown in a sandboxed frame). ``?part=json`` gives the explanation as
-JSON (the shape of ``channelkg explain --format json``).
+--around`` draws, shown in a sandboxed frame, but that a hub's map stops at
+:data:`MAP_LIMIT` neighbours and its time slider is worked out from the map's own
+dates). ``?part=json`` gives the explanation as JSON (the shape of ``channelkg explain
+--format json``).
 
 Nothing is copied from the worker's graph: the explanation reads the node's triples and
 those of what it links to through the worker's analysis index, and the map projects the
 node's neighbourhood only. A section lists at most :data:`PAGE_LIMIT` facts (the first
-by IRI) and says how many more there are, with a link to the query that lists them all
-(the JSON gives the section's ``total`` and that ``query``); a map draws at most
-:data:`MAP_LIMIT` neighbours and says how many the node has.
+by IRI) and says how many more there are, with a link to the query that lists exactly
+them (the JSON gives the section's ``total`` and that ``query``; a section no graph pattern
+finds has neither link nor ``query``); a map draws at most :data:`MAP_LIMIT` neighbours and
+says how many it draws of how many the node has.
 
 The slug is anything the one resolver accepts: the local name of a ``kgid:`` IRI
 (``azure-china``), a CURIE (``ckg:CloudPartner``), a fact id (``AZ-16``) or a full IRI.
@@ -263,7 +266,9 @@ def map_html(kg: KnowledgeGraph, node: Node, reader: Any = None) -> str:
     """The neighbourhood view around ``node``: the page ``channelkg view --around NODE``
     draws (sources drawn when it is one), projected from the node's neighbourhood only
     (:mod:`channelkg.serve.neighbourhood`); a hub draws its first neighbours and its
-    title says how many it has."""
+    title says how many of how many. Its time slider is worked out from the map's own
+    dates, so it has one where the view (which reckons over the whole graph's dates and
+    gives up past :data:`~channelkg.render.page_time.MAX_STRETCHES` stretches) has none."""
     from channelkg.render.page import render_html
     from channelkg.render.selection import Selection
     from channelkg.serve.neighbourhood import Reader, neighbourhood_graph
@@ -277,10 +282,9 @@ def map_html(kg: KnowledgeGraph, node: Node, reader: Any = None) -> str:
                 f'<p class="note" id="no-map">No map: {_esc(err.message)}.</p></body></html>\n')
     label = str(graph.nodes[start].get("label") or start)
     title = sel.title(label)
-    drawn = len(graph) - 1
+    drawn = len(set(graph.predecessors(start)) | set(graph.successors(start)))
     if drawn < total:
-        title += (f": {drawn} of its {total} neighbours drawn (the first by key; "
-                  "its entity page lists them all)")
+        title += f": {drawn} of its {total} neighbours drawn (the first by key)"
     return render_html(graph, title=title, start=start)
 
 

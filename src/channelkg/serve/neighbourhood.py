@@ -7,7 +7,11 @@ concepts, read once per graph: the styling, labels and class tree of the project
 the node, the nodes it links to and that link to it, and what those link to (their
 classes, labels and sources). A hub (a market that thousands of claims name) draws its
 first :data:`MAP_LIMIT` neighbours (the nodes it links to, then those that link to it,
-by key) and its title says how many it has.
+by key), never one reached only through them, and its title says how many it has.
+The time slider is worked out from the dates of what the map draws
+(:func:`around_spans`), not from the whole graph's as ``view --around`` does: on a
+graph whose dates make more than :data:`~channelkg.render.page_time.MAX_STRETCHES`
+stretches the view has no slider and the map still has one.
 """
 
 from __future__ import annotations
@@ -122,8 +126,10 @@ class Neighbourhood:
         self.limit = limit
         self.described: dict[Any, None] = dict.fromkeys(reader.vocabulary())
         self.described[self.node] = None
-        #: How many neighbours the node has, and how many were read (at most ``limit``).
+        #: How many neighbours the node has.
         self.total = 0
+        #: The keys of the neighbours chosen to be drawn (at most ``limit``).
+        self.chosen: set[str] = set()
 
     def triples(self) -> list[OxTriple]:
         about = self.reader.about
@@ -174,6 +180,7 @@ class Neighbourhood:
         drawn = [o for o in out if keep(o, reader.types(o))] + cands
         self.total = len(drawn)
         chosen = drawn[:self.limit]
+        self.chosen = {term_id(to_rdflib(c)) for c in chosen}
         for c in chosen:
             self.described[c] = None
         for c in [node, *chosen]:
@@ -235,7 +242,8 @@ def around_spans(graph: nx.MultiDiGraph, start: str) -> dict[str, list[Any]] | N
 def neighbourhood_graph(reader: Reader, node: Node, limit: int = MAP_LIMIT
                         ) -> tuple[nx.MultiDiGraph, str, int]:
     """The projection around ``node`` (depth 1; sources drawn when it is one), its key,
-    and how many neighbours it has (the graph draws at most ``limit`` of them).
+    and how many neighbours it has (the graph draws at most ``limit`` of them: the
+    chosen ones, never one that is reached only through them).
 
     Raises:
         InputError: the node is not drawn in a network view (a vocabulary term).
@@ -255,6 +263,11 @@ def neighbourhood_graph(reader: Reader, node: Node, limit: int = MAP_LIMIT
     full = hood.project(sources)
     graph = select(full, Selection(around=str(node), depth=1))
     start = find_node(graph, str(node))
+    if hood.total > limit:
+        # What the chosen neighbours link to is read to draw them, so a node left out that
+        # also links to this one would be drawn too: only the chosen ones are.
+        graph.remove_nodes_from([v for v in list(graph)
+                                 if v != start and v not in hood.chosen])
     spans = around_spans(graph, start)
     if spans is not None:
         graph.graph["spans"] = spans
