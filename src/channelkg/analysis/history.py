@@ -33,7 +33,8 @@ import datetime as dt
 import re
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Union
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
@@ -41,11 +42,19 @@ from rdflib.term import Node
 
 from channelkg.errors import InputError
 from channelkg.graph.memory import KnowledgeGraph, new_rdflib_graph
-from channelkg.graph.validity import DATING_PROPS, Dates, effective, fact_dates, hidden_nodes
+from channelkg.graph.validity import (
+    DATING_PROPS,
+    PRECISIONS,
+    Dates,
+    effective,
+    fact_dates,
+    hidden_nodes,
+    precision_of,
+)
 from channelkg.model.dates import parse_date
 from channelkg.model.labels import pick
 from channelkg.rdf.namespaces import CKG
-from channelkg.rdf.terms import display, subclass_closure
+from channelkg.rdf.terms import display, subclass_closure, to_oxigraph
 
 if TYPE_CHECKING:
     from channelkg.analysis.index import Index, IndexGraph
@@ -98,6 +107,7 @@ class FactInfo:
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
 
+@lru_cache(maxsize=1 << 16)
 def _local(node: Node | None) -> str:
     if node is None:
         return ""
@@ -214,6 +224,60 @@ def indexed_dates(idx: Index) -> dict[Node, Dates]:
                       for s, objs in idx.links(p)[0].items() for o in objs)
 
 
+def _ox(iri: URIRef) -> Any:
+    import pyoxigraph as ox
+
+    return ox.NamedNode(str(iri))
+
+
+def _ox_links(kg: KnowledgeGraph, p: URIRef) -> tuple[dict[Any, list[Any]],
+                                                      dict[Any, list[Any]]]:
+    """Every ``p`` triple of a graph (one pattern), both ways, as pyoxigraph terms."""
+    down: dict[Any, list[Any]] = {}
+    up: dict[Any, list[Any]] = {}
+    for s, _, o in kg.ox_triples(None, _ox(p), None):
+        down.setdefault(s, []).append(o)
+        up.setdefault(o, []).append(s)
+    return down, up
+
+
+def _ox_dates(kg: KnowledgeGraph, nodes: Iterable[Any] | None = None) -> dict[Any, Dates]:
+    """The dates of every dated fact of a graph, keyed by pyoxigraph term, read with one
+    pattern per dating property; with ``nodes``, of those nodes only (four lookups each).
+    The same dates as :func:`~channelkg.graph.validity.fact_dates` gives for the facts'
+    triples as rdflib terms."""
+    import pyoxigraph as ox
+
+    wanted = None if nodes is None else list(dict.fromkeys(nodes))
+    found: dict[Any, dict[str, dt.date]] = {}
+    for name, pred in (("statedOn", CKG.statedOn), ("validFrom", CKG.validFrom),
+                       ("validTo", CKG.validTo)):
+        op = _ox(pred)
+        triples = (kg.ox_triples(None, op, None) if wanted is None
+                   else (t for n in wanted for t in kg.ox_triples(n, op, None)))
+        for s, _, o in triples:
+            rec = found.setdefault(s, {})  # a fact even when its date is ill-formed
+            if not isinstance(o, ox.Literal) or not _DATE.match(o.value):
+                continue
+            try:
+                day = dt.date.fromisoformat(o.value)
+            except ValueError:
+                continue
+            if name not in rec or day < rec[name]:
+                rec[name] = day
+    precision: dict[Any, set[str]] = {}
+    op = _ox(CKG.datePrecision)
+    triples = (kg.ox_triples(None, op, None) if wanted is None
+               else (t for n in found for t in kg.ox_triples(n, op, None)))
+    for s, _, o in triples:
+        if s in found:
+            precision.setdefault(s, set()).add(precision_of(o.value if isinstance(
+                o, ox.Literal | ox.NamedNode) else str(o)))
+    return {n: Dates(d.get("statedOn"), d.get("validFrom"), d.get("validTo"),
+                     max(precision.get(n, {"day"}), key=PRECISIONS.index))
+            for n, d in found.items()}
+
+
 def node_dates(graph: FactGraph, nodes: Iterable[Node]) -> dict[Node, Dates]:
     """The dates of those of ``nodes`` that are dated facts (each node read once)."""
     return fact_dates((n, p, o) for n in nodes for p in DATING_PROPS
@@ -310,41 +374,60 @@ def diff(kg: KnowledgeGraph, date_from: str, date_to: str, *,
     if d2 < d1:
         raise InputError(f"--to {d2} is before --from {d1}")
     idx, graph = fact_index(kg)
-    if market is None:
-        dates = indexed_dates(idx)
-        nodes: Iterable[Node] = dates
-        by_node = idx.links(CKG.status)[0]
+    store = idx.kg
+    # The rule is applied to pyoxigraph terms, read with one pattern per property; only the
+    # facts that change (and the facts that can supersede or dispute them) are turned into
+    # rdflib terms and described.
+    sup = _ox_links(store, CKG.supersededBy)[0]
+    conf_down, conf_up = _ox_links(store, CKG.conflictsWith)
 
-        def statuses(node: Node) -> Iterable[Node]:
-            return by_node.get(node, ())
+    def near_of(n: Any) -> tuple[Any, ...]:
+        return (*sup.get(n, ()), *conf_down.get(n, ()), *conf_up.get(n, ()))
+
+    if market is None:
+        odates = _ox_dates(store)
+        nodes: Iterable[Any] = odates
     else:
         from channelkg.model.resolve import resolve_in
 
-        m = resolve_in(kg, market, "market")
-        about = idx.subjects(CKG.market, m)
+        m = to_oxigraph(resolve_in(kg, market, "market"))
+        about = list(dict.fromkeys(
+            t[0] for t in store.ox_triples(None, _ox(CKG.market), m)))
         # Only the market's facts and the facts that can supersede or dispute them are read.
-        sup = idx.links(CKG.supersededBy)[0]
-        conf_down, conf_up = idx.links(CKG.conflictsWith)
-        near = set(about).union(*(
-            (*sup.get(n, ()), *conf_down.get(n, ()), *conf_up.get(n, ())) for n in about))
-        dates = node_dates(graph, near)
-        nodes = [n for n in about if n in dates]
-
-        def statuses(node: Node) -> Iterable[Node]:
-            return idx.objects(node, CKG.status)
-    vis1 = {n for n, d in dates.items() if d.visible(d1)}
-    vis2 = {n for n, d in dates.items() if d.visible(d2)}
-    # Only a fact whose visibility differs, or one recorded as superseded or disputed, can
-    # change between the dates: the others are not described at all.
-    may_turn = {"superseded", "disputed"}
+        odates = _ox_dates(store, set(about).union(*(near_of(n) for n in about)))
+        nodes = [n for n in about if n in odates]
+    vis1 = {n for n, d in odates.items() if d.visible(d1)}
+    vis2 = {n for n, d in odates.items() if d.visible(d2)}
+    status_of = _ox_links(store, CKG.status)[0]
+    term = idx._term
+    # Only a fact whose visibility differs, or a superseded or disputed one whose
+    # superseding or contradicting facts are visible on one date only, changes.
+    changing: list[Any] = []
+    for node in nodes:
+        if (node in vis1) != (node in vis2):
+            changing.append(node)
+            continue
+        if node not in vis1:
+            continue
+        status = ", ".join(sorted(_local(term(s)) for s in status_of.get(node, ())))
+        if status == "superseded":
+            causes: Iterable[Any] = sup.get(node, ())
+        elif status == "disputed":
+            causes = (*conf_down.get(node, ()), *conf_up.get(node, ()))
+        else:
+            continue
+        causes = list(causes)
+        if causes and any(c in vis1 for c in causes) != any(c in vis2 for c in causes):
+            changing.append(node)
+    touched = set(changing).union(*(near_of(n) for n in changing))
+    dates = {term(n): odates[n] for n in touched if n in odates}
+    rvis1 = {term(n) for n in touched if n in vis1}
+    rvis2 = {term(n) for n in touched if n in vis2}
     texts: dict[Node, str] = {}
     out: list[Change] = []
-    for node in nodes:
-        if (node in vis1) == (node in vis2) and (
-                node not in vis1
-                or ", ".join(sorted(_local(s) for s in statuses(node))) not in may_turn):
-            continue
-        got = change_of(fact_info(graph, node, texts, dates), vis1, vis2, dates, d1, d2)
+    for onode in changing:
+        node = term(onode)
+        got = change_of(fact_info(graph, node, texts, dates), rvis1, rvis2, dates, d1, d2)
         if got is not None:
             out.append(got)
     out.sort(key=lambda c: (c.effective or dt.date.max, c.change, str(c.fact)))
@@ -488,14 +571,19 @@ def timeline(
         m = resolve_in(kg, market, "market") if market else None
         org = resolve_in(kg, provider, "organization") if provider else None
     # With --market or --provider only the facts about it are read, else every dated fact.
+    # The dates are read as pyoxigraph terms (three patterns, or three lookups per chosen
+    # fact); only the dated facts are turned into rdflib terms.
+    store = idx.kg
     if m is None and org is None:
-        dates = indexed_dates(idx)
+        odates = _ox_dates(store)
     else:
         chosen = set(idx.subjects(CKG.market, m)) if m is not None else None
         if org is not None:
             near = involving(idx, org)
             chosen = near if chosen is None else chosen & near
-        dates = node_dates(graph, chosen or ())
+        odates = _ox_dates(store, [to_oxigraph(n) for n in chosen or ()])
+    term = idx._term
+    dates = {term(n): d for n, d in odates.items()}
     nodes = list(dates)
     texts: dict[Node, str] = {}
     events: list[Event] = []
