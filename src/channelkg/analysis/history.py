@@ -175,6 +175,54 @@ def fact_info(graph: FactGraph, node: Node,
     )
 
 
+def _ox_fact_info(idx: Index, onode: Any, source_texts: dict[Node, str],
+                  known_dates: dict[Node, Dates],
+                  conflicts_up: dict[Any, list[Any]] | None = None) -> FactInfo:
+    """:func:`fact_info` of a fact given as a pyoxigraph term, read with one pattern: only
+    the values a description shows are turned into rdflib terms. ``conflicts_up``, the
+    subjects of every ``ckg:conflictsWith`` triple by object, saves a lookup per fact;
+    without it the facts that contradict this one are not read (``conflicts_with`` is
+    empty: :func:`timeline` does not show them)."""
+    term = idx._term
+    node = term(onode)
+    by_p: dict[str, list[Any]] = {}
+    for _, p, o in idx.kg.ox_triples(onode, None, None):
+        by_p.setdefault(p.value, []).append(o)
+
+    def values(pred: URIRef) -> list[Node]:
+        return [term(o) for o in dict.fromkeys(by_p.get(str(pred), ()))]
+
+    def text(pred: URIRef) -> str:
+        vals = values(pred)
+        got = pick(vals)
+        return got if got is not None else (min(map(str, vals)) if vals else "")
+
+    from channelkg.analysis.index import IndexGraph
+
+    graph = IndexGraph(idx)
+
+    def src_text(src: Node) -> str:
+        got = source_texts.get(src)
+        if got is None:
+            got = source_texts[src] = source_text(graph, src)
+        return got
+
+    conf = set(values(CKG.conflictsWith))
+    if conflicts_up is not None:
+        conf.update(term(n) for n in conflicts_up.get(onode, ()))
+    return FactInfo(
+        node,
+        tuple(sorted(_local(c) for c in values(RDF.type))),
+        ", ".join(sorted(_local(s) for s in values(CKG.status))),
+        known_dates.get(node, Dates()),
+        text(RDFS.comment) or text(RDFS.label),
+        tuple(sorted(src_text(s) for s in values(PROV.wasDerivedFrom))),
+        tuple(sorted(values(CKG.supersededBy), key=str)),
+        tuple(sorted(conf, key=str)),
+        {"factId": text(CKG.factId)},
+    )
+
+
 def claim_classes(graph: Graph) -> set[Node]:
     """``ckg:Claim`` and all its subclasses declared in the graph (``rdfs:subClassOf``)."""
     return subclass_closure(graph, CKG.Claim)
@@ -426,8 +474,8 @@ def diff(kg: KnowledgeGraph, date_from: str, date_to: str, *,
     texts: dict[Node, str] = {}
     out: list[Change] = []
     for onode in changing:
-        node = term(onode)
-        got = change_of(fact_info(graph, node, texts, dates), rvis1, rvis2, dates, d1, d2)
+        info = _ox_fact_info(idx, onode, texts, dates, conf_up)
+        got = change_of(info, rvis1, rvis2, dates, d1, d2)
         if got is not None:
             out.append(got)
     out.sort(key=lambda c: (c.effective or dt.date.max, c.change, str(c.fact)))
@@ -584,12 +632,11 @@ def timeline(
         odates = _ox_dates(store, [to_oxigraph(n) for n in chosen or ()])
     term = idx._term
     dates = {term(n): d for n, d in odates.items()}
-    nodes = list(dates)
     texts: dict[Node, str] = {}
     events: list[Event] = []
-    for node in nodes:
-        d = dates[node]
-        info = fact_info(graph, node, texts, dates)
+    for onode in odates:
+        info = _ox_fact_info(idx, onode, texts, dates)
+        node, d = info.node, info.dates
         sources = "; ".join(info.sources)
         marks = (("stated", d.stated_on), ("started", d.valid_from), ("ended", d.valid_to))
         for kind, stored in marks:
