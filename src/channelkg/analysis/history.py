@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Union
@@ -175,19 +175,19 @@ def fact_info(graph: FactGraph, node: Node,
     )
 
 
-def _ox_fact_info(idx: Index, onode: Any, source_texts: dict[Node, str],
-                  known_dates: dict[Node, Dates],
-                  conflicts_up: dict[Any, list[Any]] | None = None) -> FactInfo:
-    """:func:`fact_info` of a fact given as a pyoxigraph term, read with one pattern: only
-    the values a description shows are turned into rdflib terms. ``conflicts_up``, the
-    subjects of every ``ckg:conflictsWith`` triple by object, saves a lookup per fact;
-    without it the facts that contradict this one are not read (``conflicts_with`` is
-    empty: :func:`timeline` does not show them)."""
+def _ox_reader(idx: Index, onode: Any) -> tuple[Callable[[URIRef], list[Any]],
+                                                Callable[[URIRef], list[Node]],
+                                                Callable[[URIRef], str]]:
+    """Read every triple of a node given as a pyoxigraph term (one pattern); return how to
+    get a property's values as they are, its values as rdflib terms (only those asked
+    for are converted), and its text as :func:`_text` chooses it."""
     term = idx._term
-    node = term(onode)
     by_p: dict[str, list[Any]] = {}
     for _, p, o in idx.kg.ox_triples(onode, None, None):
         by_p.setdefault(p.value, []).append(o)
+
+    def raw(pred: URIRef) -> list[Any]:
+        return by_p.get(str(pred), [])
 
     def values(pred: URIRef) -> list[Node]:
         return [term(o) for o in dict.fromkeys(by_p.get(str(pred), ()))]
@@ -197,14 +197,36 @@ def _ox_fact_info(idx: Index, onode: Any, source_texts: dict[Node, str],
         got = pick(vals)
         return got if got is not None else (min(map(str, vals)) if vals else "")
 
-    from channelkg.analysis.index import IndexGraph
+    return raw, values, text
 
-    graph = IndexGraph(idx)
 
-    def src_text(src: Node) -> str:
+def _ox_source_text(idx: Index, osrc: Any) -> str:
+    """:func:`source_text` of a source given as a pyoxigraph term (one pattern)."""
+    from channelkg.rdf.namespaces import SCHEMA
+
+    _, _, text = _ox_reader(idx, osrc)
+    title = text(DCTERMS.title) or display(idx._term(osrc))
+    bits = [b for b in (text(DCTERMS.publisher), text(DCTERMS.date)) if b]
+    url = text(SCHEMA.url)
+    return title + (f" ({', '.join(bits)})" if bits else "") + (f" {url}" if url else "")
+
+
+def _ox_fact_info(idx: Index, onode: Any, source_texts: dict[Any, str],
+                  known_dates: dict[Node, Dates],
+                  conflicts_up: dict[Any, list[Any]] | None = None) -> FactInfo:
+    """:func:`fact_info` of a fact given as a pyoxigraph term, read with one pattern: only
+    the values a description shows are turned into rdflib terms. ``conflicts_up``, the
+    subjects of every ``ckg:conflictsWith`` triple by object, saves a lookup per fact;
+    without it the facts that contradict this one are not read (``conflicts_with`` is
+    empty: :func:`timeline` does not show them)."""
+    term = idx._term
+    node = term(onode)
+    raw, values, text = _ox_reader(idx, onode)
+
+    def src_text(src: Any) -> str:
         got = source_texts.get(src)
         if got is None:
-            got = source_texts[src] = source_text(graph, src)
+            got = source_texts[src] = _ox_source_text(idx, src)
         return got
 
     conf = set(values(CKG.conflictsWith))
@@ -216,7 +238,7 @@ def _ox_fact_info(idx: Index, onode: Any, source_texts: dict[Node, str],
         ", ".join(sorted(_local(s) for s in values(CKG.status))),
         known_dates.get(node, Dates()),
         text(RDFS.comment) or text(RDFS.label),
-        tuple(sorted(src_text(s) for s in values(PROV.wasDerivedFrom))),
+        tuple(sorted(src_text(s) for s in dict.fromkeys(raw(PROV.wasDerivedFrom)))),
         tuple(sorted(values(CKG.supersededBy), key=str)),
         tuple(sorted(conf, key=str)),
         {"factId": text(CKG.factId)},
@@ -471,7 +493,7 @@ def diff(kg: KnowledgeGraph, date_from: str, date_to: str, *,
     dates = {term(n): odates[n] for n in touched if n in odates}
     rvis1 = {term(n) for n in touched if n in vis1}
     rvis2 = {term(n) for n in touched if n in vis2}
-    texts: dict[Node, str] = {}
+    texts: dict[Any, str] = {}
     out: list[Change] = []
     for onode in changing:
         info = _ox_fact_info(idx, onode, texts, dates, conf_up)
@@ -632,7 +654,7 @@ def timeline(
         odates = _ox_dates(store, [to_oxigraph(n) for n in chosen or ()])
     term = idx._term
     dates = {term(n): d for n, d in odates.items()}
-    texts: dict[Node, str] = {}
+    texts: dict[Any, str] = {}
     events: list[Event] = []
     for onode in odates:
         info = _ox_fact_info(idx, onode, texts, dates)
