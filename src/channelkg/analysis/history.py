@@ -139,7 +139,7 @@ def fact_info(graph: FactGraph, node: Node,
 
     ``source_texts`` keeps each source's text once computed (a source shared by many
     facts is described once); ``known_dates``, the dates of every dated fact of the graph
-    (:func:`indexed_dates`), saves reading the node's dates again.
+    (as :func:`diff` reads them), saves reading the node's dates again.
     """
     if source_texts is None:
         source_texts = {}
@@ -281,17 +281,14 @@ def dated_facts(graph: Graph) -> dict[Node, Dates]:
 
 def fact_index(kg: KnowledgeGraph) -> tuple[Index, IndexGraph]:
     """The graph read through an :class:`~channelkg.analysis.index.Index` (nothing copied:
-    each fact is read with one pattern when it is described), for diff and timeline."""
+    each fact is read with one pattern when it is described), for diff and timeline.
+    They read the graph's own (pyoxigraph) terms through ``idx.kg``: the dates with one
+    pattern per dating property, each fact to show with one pattern, and turn into
+    rdflib terms only what they show."""
     from channelkg.analysis.index import Index, IndexGraph
 
     idx = Index.of(kg)
     return idx, IndexGraph(idx)
-
-
-def indexed_dates(idx: Index) -> dict[Node, Dates]:
-    """Every dated fact with its dates: one pattern per dating property."""
-    return fact_dates((s, p, o) for p in DATING_PROPS
-                      for s, objs in idx.links(p)[0].items() for o in objs)
 
 
 def _ox(iri: URIRef) -> Any:
@@ -346,12 +343,6 @@ def _ox_dates(kg: KnowledgeGraph, nodes: Iterable[Any] | None = None) -> dict[An
     return {n: Dates(d.get("statedOn"), d.get("validFrom"), d.get("validTo"),
                      max(precision.get(n, {"day"}), key=PRECISIONS.index))
             for n, d in found.items()}
-
-
-def node_dates(graph: FactGraph, nodes: Iterable[Node]) -> dict[Node, Dates]:
-    """The dates of those of ``nodes`` that are dated facts (each node read once)."""
-    return fact_dates((n, p, o) for n in nodes for p in DATING_PROPS
-                      for o in graph.objects(n, p))
 
 
 # ---------------------------------------------------------------------------
@@ -443,7 +434,7 @@ def diff(kg: KnowledgeGraph, date_from: str, date_to: str, *,
     d2 = parse_date(date_to, "--to")
     if d2 < d1:
         raise InputError(f"--to {d2} is before --from {d1}")
-    idx, graph = fact_index(kg)
+    idx = fact_index(kg)[0]
     store = idx.kg
     # The rule is applied to pyoxigraph terms, read with one pattern per property; only the
     # facts that change (and the facts that can supersede or dispute them) are turned into
@@ -629,7 +620,7 @@ def timeline(
         date_from: only events on or after this date.
         date_to: only events before this date.
     """
-    idx, graph = fact_index(kg)
+    idx = fact_index(kg)[0]
     lo = parse_date(date_from, "--from") if date_from is not None else None
     hi = parse_date(date_to, "--to") if date_to is not None else None
     if lo is not None and hi is not None and hi < lo:
