@@ -44,12 +44,10 @@ from channelkg.errors import InputError
 from channelkg.graph.memory import KnowledgeGraph, new_rdflib_graph
 from channelkg.graph.validity import (
     DATING_PROPS,
-    PRECISIONS,
     Dates,
     effective,
     fact_dates,
     hidden_nodes,
-    precision_of,
 )
 from channelkg.model.dates import parse_date
 from channelkg.model.labels import pick
@@ -64,7 +62,6 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: What fact descriptions are read from: a copy of the fact triples (:func:`fact_graph`)
 #: or the graph itself through an index (:func:`fact_index`).
 FactGraph = Union[Graph, "IndexGraph"]
-
 
 
 def hidden_facts(kg: KnowledgeGraph, day: dt.date, *, known: bool = False) -> set[Node]:
@@ -124,12 +121,16 @@ def _text(graph: FactGraph, node: Node, pred: URIRef) -> str:
 
 def source_text(graph: FactGraph, src: Node) -> str:
     """``title (publisher, date) url`` of a source, or its IRI when it has no title."""
-    title = _text(graph, src, DCTERMS.title) or display(src)
-    bits = [b for b in (_text(graph, src, DCTERMS.publisher), _text(graph, src, DCTERMS.date)) if b]
+    return _source_line(lambda p: _text(graph, src, p), display(src))
+
+
+def _source_line(text: Callable[[URIRef], str], name: str) -> str:
     from channelkg.rdf.namespaces import SCHEMA
 
-    url = _text(graph, src, SCHEMA.url)
-    return title + (f" ({', '.join(bits)})" if bits else "") + (f" {url}" if url else "")
+    bits = [b for b in (text(DCTERMS.publisher), text(DCTERMS.date)) if b]
+    url = text(SCHEMA.url)
+    return ((text(DCTERMS.title) or name) + (f" ({', '.join(bits)})" if bits else "")
+            + (f" {url}" if url else ""))
 
 
 def fact_info(graph: FactGraph, node: Node,
@@ -175,42 +176,6 @@ def fact_info(graph: FactGraph, node: Node,
     )
 
 
-def _ox_reader(idx: Index, onode: Any) -> tuple[Callable[[URIRef], list[Any]],
-                                                Callable[[URIRef], list[Node]],
-                                                Callable[[URIRef], str]]:
-    """Read every triple of a node given as a pyoxigraph term (one pattern); return how to
-    get a property's values as they are, its values as rdflib terms (only those asked
-    for are converted), and its text as :func:`_text` chooses it."""
-    term = idx._term
-    by_p: dict[str, list[Any]] = {}
-    for _, p, o in idx.kg.ox_triples(onode, None, None):
-        by_p.setdefault(p.value, []).append(o)
-
-    def raw(pred: URIRef) -> list[Any]:
-        return by_p.get(str(pred), [])
-
-    def values(pred: URIRef) -> list[Node]:
-        return [term(o) for o in dict.fromkeys(by_p.get(str(pred), ()))]
-
-    def text(pred: URIRef) -> str:
-        vals = values(pred)
-        got = pick(vals)
-        return got if got is not None else (min(map(str, vals)) if vals else "")
-
-    return raw, values, text
-
-
-def _ox_source_text(idx: Index, osrc: Any) -> str:
-    """:func:`source_text` of a source given as a pyoxigraph term (one pattern)."""
-    from channelkg.rdf.namespaces import SCHEMA
-
-    _, _, text = _ox_reader(idx, osrc)
-    title = text(DCTERMS.title) or display(idx._term(osrc))
-    bits = [b for b in (text(DCTERMS.publisher), text(DCTERMS.date)) if b]
-    url = text(SCHEMA.url)
-    return title + (f" ({', '.join(bits)})" if bits else "") + (f" {url}" if url else "")
-
-
 def _ox_fact_info(idx: Index, onode: Any, source_texts: dict[Any, str],
                   known_dates: dict[Node, Dates],
                   conflicts_up: dict[Any, list[Any]] | None = None) -> FactInfo:
@@ -219,14 +184,16 @@ def _ox_fact_info(idx: Index, onode: Any, source_texts: dict[Any, str],
     subjects of every ``ckg:conflictsWith`` triple by object, saves a lookup per fact;
     without it the facts that contradict this one are not read (``conflicts_with`` is
     empty: :func:`timeline` does not show them)."""
+    from channelkg.analysis.index import read_node
+
     term = idx._term
     node = term(onode)
-    raw, values, text = _ox_reader(idx, onode)
+    raw, values, text = read_node(idx, onode)
 
     def src_text(src: Any) -> str:
         got = source_texts.get(src)
         if got is None:
-            got = source_texts[src] = _ox_source_text(idx, src)
+            got = source_texts[src] = _source_line(read_node(idx, src)[2], display(term(src)))
         return got
 
     conf = set(values(CKG.conflictsWith))
@@ -289,60 +256,6 @@ def fact_index(kg: KnowledgeGraph) -> tuple[Index, IndexGraph]:
 
     idx = Index.of(kg)
     return idx, IndexGraph(idx)
-
-
-def _ox(iri: URIRef) -> Any:
-    import pyoxigraph as ox
-
-    return ox.NamedNode(str(iri))
-
-
-def _ox_links(kg: KnowledgeGraph, p: URIRef) -> tuple[dict[Any, list[Any]],
-                                                      dict[Any, list[Any]]]:
-    """Every ``p`` triple of a graph (one pattern), both ways, as pyoxigraph terms."""
-    down: dict[Any, list[Any]] = {}
-    up: dict[Any, list[Any]] = {}
-    for s, _, o in kg.ox_triples(None, _ox(p), None):
-        down.setdefault(s, []).append(o)
-        up.setdefault(o, []).append(s)
-    return down, up
-
-
-def _ox_dates(kg: KnowledgeGraph, nodes: Iterable[Any] | None = None) -> dict[Any, Dates]:
-    """The dates of every dated fact of a graph, keyed by pyoxigraph term, read with one
-    pattern per dating property; with ``nodes``, of those nodes only (four lookups each).
-    The same dates as :func:`~channelkg.graph.validity.fact_dates` gives for the facts'
-    triples as rdflib terms."""
-    import pyoxigraph as ox
-
-    wanted = None if nodes is None else list(dict.fromkeys(nodes))
-    found: dict[Any, dict[str, dt.date]] = {}
-    for name, pred in (("statedOn", CKG.statedOn), ("validFrom", CKG.validFrom),
-                       ("validTo", CKG.validTo)):
-        op = _ox(pred)
-        triples = (kg.ox_triples(None, op, None) if wanted is None
-                   else (t for n in wanted for t in kg.ox_triples(n, op, None)))
-        for s, _, o in triples:
-            rec = found.setdefault(s, {})  # a fact even when its date is ill-formed
-            if not isinstance(o, ox.Literal) or not _DATE.match(o.value):
-                continue
-            try:
-                day = dt.date.fromisoformat(o.value)
-            except ValueError:
-                continue
-            if name not in rec or day < rec[name]:
-                rec[name] = day
-    precision: dict[Any, set[str]] = {}
-    op = _ox(CKG.datePrecision)
-    triples = (kg.ox_triples(None, op, None) if wanted is None
-               else (t for n in found for t in kg.ox_triples(n, op, None)))
-    for s, _, o in triples:
-        if s in found:
-            precision.setdefault(s, set()).add(precision_of(o.value if isinstance(
-                o, ox.Literal | ox.NamedNode) else str(o)))
-    return {n: Dates(d.get("statedOn"), d.get("validFrom"), d.get("validTo"),
-                     max(precision.get(n, {"day"}), key=PRECISIONS.index))
-            for n, d in found.items()}
 
 
 # ---------------------------------------------------------------------------
@@ -434,32 +347,36 @@ def diff(kg: KnowledgeGraph, date_from: str, date_to: str, *,
     d2 = parse_date(date_to, "--to")
     if d2 < d1:
         raise InputError(f"--to {d2} is before --from {d1}")
+    import pyoxigraph as ox
+
+    from channelkg.analysis.index import ox_dates, ox_links
+
     idx = fact_index(kg)[0]
     store = idx.kg
     # The rule is applied to pyoxigraph terms, read with one pattern per property; only the
     # facts that change (and the facts that can supersede or dispute them) are turned into
     # rdflib terms and described.
-    sup = _ox_links(store, CKG.supersededBy)[0]
-    conf_down, conf_up = _ox_links(store, CKG.conflictsWith)
+    sup = ox_links(store, CKG.supersededBy)[0]
+    conf_down, conf_up = ox_links(store, CKG.conflictsWith)
 
     def near_of(n: Any) -> tuple[Any, ...]:
         return (*sup.get(n, ()), *conf_down.get(n, ()), *conf_up.get(n, ()))
 
     if market is None:
-        odates = _ox_dates(store)
+        odates = ox_dates(store)
         nodes: Iterable[Any] = odates
     else:
         from channelkg.model.resolve import resolve_in
 
         m = to_oxigraph(resolve_in(kg, market, "market"))
         about = list(dict.fromkeys(
-            t[0] for t in store.ox_triples(None, _ox(CKG.market), m)))
+            t[0] for t in store.ox_triples(None, ox.NamedNode(str(CKG.market)), m)))
         # Only the market's facts and the facts that can supersede or dispute them are read.
-        odates = _ox_dates(store, set(about).union(*(near_of(n) for n in about)))
+        odates = ox_dates(store, set(about).union(*(near_of(n) for n in about)))
         nodes = [n for n in about if n in odates]
     vis1 = {n for n, d in odates.items() if d.visible(d1)}
     vis2 = {n for n, d in odates.items() if d.visible(d2)}
-    status_of = _ox_links(store, CKG.status)[0]
+    status_of = ox_links(store, CKG.status)[0]
     term = idx._term
     # Only a fact whose visibility differs, or a superseded or disputed one whose
     # superseding or contradicting facts are visible on one date only, changes.
@@ -467,19 +384,12 @@ def diff(kg: KnowledgeGraph, date_from: str, date_to: str, *,
     for node in nodes:
         if (node in vis1) != (node in vis2):
             changing.append(node)
-            continue
-        if node not in vis1:
-            continue
-        status = ", ".join(sorted(_local(term(s)) for s in status_of.get(node, ())))
-        if status == "superseded":
-            causes: Iterable[Any] = sup.get(node, ())
-        elif status == "disputed":
-            causes = (*conf_down.get(node, ()), *conf_up.get(node, ()))
-        else:
-            continue
-        causes = list(causes)
-        if causes and any(c in vis1 for c in causes) != any(c in vis2 for c in causes):
-            changing.append(node)
+        elif node in vis1:
+            status = ", ".join(sorted(_local(term(s)) for s in status_of.get(node, ())))
+            causes = (sup.get(node, []) if status == "superseded" else [
+                *conf_down.get(node, ()), *conf_up.get(node, ())] if status == "disputed" else [])
+            if causes and any(c in vis1 for c in causes) != any(c in vis2 for c in causes):
+                changing.append(node)
     touched = set(changing).union(*(near_of(n) for n in changing))
     dates = {term(n): odates[n] for n in touched if n in odates}
     rvis1 = {term(n) for n in touched if n in vis1}
@@ -620,6 +530,8 @@ def timeline(
         date_from: only events on or after this date.
         date_to: only events before this date.
     """
+    from channelkg.analysis.index import ox_dates
+
     idx = fact_index(kg)[0]
     lo = parse_date(date_from, "--from") if date_from is not None else None
     hi = parse_date(date_to, "--to") if date_to is not None else None
@@ -636,13 +548,13 @@ def timeline(
     # fact); only the dated facts are turned into rdflib terms.
     store = idx.kg
     if m is None and org is None:
-        odates = _ox_dates(store)
+        odates = ox_dates(store)
     else:
         chosen = set(idx.subjects(CKG.market, m)) if m is not None else None
         if org is not None:
             near = involving(idx, org)
             chosen = near if chosen is None else chosen & near
-        odates = _ox_dates(store, [to_oxigraph(n) for n in chosen or ()])
+        odates = ox_dates(store, [to_oxigraph(n) for n in chosen or ()])
     term = idx._term
     dates = {term(n): d for n, d in odates.items()}
     texts: dict[Any, str] = {}
