@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import datetime as dt
 import importlib.util
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -24,7 +26,7 @@ from channelkg.analysis.history import (
     involves,
     timeline,
 )
-from channelkg.graph.memory import KnowledgeGraph, load
+from channelkg.graph.memory import KnowledgeGraph, OxigraphGraph, load
 from channelkg.graph.validity import effective
 from channelkg.model.dates import parse_date
 from channelkg.model.resolve import resolve_in
@@ -147,3 +149,73 @@ def test_timeline_is_that_of_the_full_copy(graph: tuple[str, KnowledgeGraph],
         assert got == reference_timeline(kg, market, provider, lo, hi), (market, provider)
         if market is None and provider is None:
             assert got
+
+
+EDGE_FACTS = """
+@prefix ckg: <https://w3id.org/channelkg/ontology#> .
+@prefix kgid: <https://w3id.org/channelkg/id/> .
+@prefix prov: <http://www.w3.org/ns/prov#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+[] a ckg:AccessRoute ; ckg:market kgid:syn-market-0 ; ckg:status ckg:confirmed ;
+    rdfs:label "a fact without a name"@en ; ckg:validFrom "2024-03-01"^^xsd:date .
+kgid:e-two a ckg:Partnership ; ckg:market kgid:syn-market-0 ; ckg:status ckg:reported ;
+    ckg:validFrom "2023-05-01"^^xsd:date, "2023-02-01"^^xsd:date ;
+    ckg:datePrecision "day", "year" ; rdfs:comment "deux"@fr, "two"@en ;
+    prov:wasDerivedFrom kgid:e-src .
+kgid:e-src rdfs:label "no title" .
+kgid:e-bad a ckg:Partnership ; ckg:market kgid:syn-market-0 ; ckg:status ckg:reported ;
+    ckg:validFrom "sometime" ; ckg:validTo "2024-02-30" ; ckg:statedOn "2024-04-01"^^xsd:date .
+"""
+
+
+def test_edge_facts_are_those_of_the_full_copy(tmp_path: Path) -> None:
+    """A blank-node fact, two dates and two precisions, ill-formed dates: read from the
+    graph's own terms, they give the answers of the rdflib copy."""
+    extra = tmp_path / "edge.ttl"
+    extra.write_text(EDGE_FACTS)
+    kg = load([_synthetic(tmp_path / "g.nt"), extra])
+    for market in (None, "CN"):
+        got = diff(kg, "2023-01-01", "2025-01-01", market=market)
+        assert got == reference_diff(kg, "2023-01-01", "2025-01-01", market)
+        events = timeline(kg, market=market)
+        assert events == reference_timeline(kg, market, None, None, None)
+    names = {str(e.fact).rsplit("/", 1)[-1] for e in events}
+    assert {"e-two", "e-bad"} <= names
+    assert any(e.statement == "a fact without a name" for e in events)
+
+
+class _Counting(OxigraphGraph):
+    """The loaded store, counting the patterns read from it."""
+
+    def __init__(self, kg: OxigraphGraph) -> None:
+        super().__init__(kg.store, kg.files)
+        self.by_subject = 0
+        self.scans = 0
+
+    def ox_triples(self, s: Any = None, p: Any = None, o: Any = None) -> Iterator[Any]:
+        if s is None:
+            self.scans += 1
+        else:
+            self.by_subject += 1
+        return super().ox_triples(s, p, o)
+
+
+def test_diff_reads_each_changed_fact_once(tmp_path: Path) -> None:
+    """Dates and links are read with a few whole-graph patterns; then each changed fact and
+    each of its sources is read with one pattern, and no other fact is read."""
+    plain = load([_synthetic(tmp_path / "g.nt")])
+    assert isinstance(plain, OxigraphGraph)
+    kg = _Counting(plain)
+    got = diff(kg, "2023-01-01", "2025-01-01")
+    sources = {s for c in got for s in c.sources.split("; ") if s}
+    assert len(got) > 10
+    assert kg.scans <= 8
+    assert kg.by_subject <= len(got) + len(sources)
+    timeline_kg = _Counting(plain)
+    events = timeline(timeline_kg, market="CN")
+    facts = {e.fact for e in events}
+    # The market's facts are found with one pattern; each is read for its dates and its
+    # description, each source once.
+    assert timeline_kg.scans <= 8
+    assert timeline_kg.by_subject <= 5 * len(facts) + len({e.sources for e in events})

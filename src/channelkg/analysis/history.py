@@ -31,9 +31,10 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Union
+from functools import lru_cache
+from typing import TYPE_CHECKING, Any, Union
 
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCTERMS, PROV, RDF, RDFS
@@ -41,11 +42,17 @@ from rdflib.term import Node
 
 from channelkg.errors import InputError
 from channelkg.graph.memory import KnowledgeGraph, new_rdflib_graph
-from channelkg.graph.validity import DATING_PROPS, Dates, effective, fact_dates, hidden_nodes
+from channelkg.graph.validity import (
+    DATING_PROPS,
+    Dates,
+    effective,
+    fact_dates,
+    hidden_nodes,
+)
 from channelkg.model.dates import parse_date
 from channelkg.model.labels import pick
 from channelkg.rdf.namespaces import CKG
-from channelkg.rdf.terms import display, subclass_closure
+from channelkg.rdf.terms import display, subclass_closure, to_oxigraph
 
 if TYPE_CHECKING:
     from channelkg.analysis.index import Index, IndexGraph
@@ -55,7 +62,6 @@ _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 #: What fact descriptions are read from: a copy of the fact triples (:func:`fact_graph`)
 #: or the graph itself through an index (:func:`fact_index`).
 FactGraph = Union[Graph, "IndexGraph"]
-
 
 
 def hidden_facts(kg: KnowledgeGraph, day: dt.date, *, known: bool = False) -> set[Node]:
@@ -98,6 +104,7 @@ class FactInfo:
     extra: dict[str, str] = field(default_factory=dict, compare=False)
 
 
+@lru_cache(maxsize=1 << 16)
 def _local(node: Node | None) -> str:
     if node is None:
         return ""
@@ -114,12 +121,16 @@ def _text(graph: FactGraph, node: Node, pred: URIRef) -> str:
 
 def source_text(graph: FactGraph, src: Node) -> str:
     """``title (publisher, date) url`` of a source, or its IRI when it has no title."""
-    title = _text(graph, src, DCTERMS.title) or display(src)
-    bits = [b for b in (_text(graph, src, DCTERMS.publisher), _text(graph, src, DCTERMS.date)) if b]
+    return _source_line(lambda p: _text(graph, src, p), display(src))
+
+
+def _source_line(text: Callable[[URIRef], str], name: str) -> str:
     from channelkg.rdf.namespaces import SCHEMA
 
-    url = _text(graph, src, SCHEMA.url)
-    return title + (f" ({', '.join(bits)})" if bits else "") + (f" {url}" if url else "")
+    bits = [b for b in (text(DCTERMS.publisher), text(DCTERMS.date)) if b]
+    url = text(SCHEMA.url)
+    return ((text(DCTERMS.title) or name) + (f" ({', '.join(bits)})" if bits else "")
+            + (f" {url}" if url else ""))
 
 
 def fact_info(graph: FactGraph, node: Node,
@@ -129,7 +140,7 @@ def fact_info(graph: FactGraph, node: Node,
 
     ``source_texts`` keeps each source's text once computed (a source shared by many
     facts is described once); ``known_dates``, the dates of every dated fact of the graph
-    (:func:`indexed_dates`), saves reading the node's dates again.
+    (as :func:`diff` reads them), saves reading the node's dates again.
     """
     if source_texts is None:
         source_texts = {}
@@ -162,6 +173,42 @@ def fact_info(graph: FactGraph, node: Node,
         sup,
         tuple(sorted(conf, key=str)),
         {"factId": _text(graph, node, CKG.factId)},
+    )
+
+
+def _ox_fact_info(idx: Index, onode: Any, source_texts: dict[Any, str],
+                  known_dates: dict[Node, Dates],
+                  conflicts_up: dict[Any, list[Any]] | None = None) -> FactInfo:
+    """:func:`fact_info` of a fact given as a pyoxigraph term, read with one pattern: only
+    the values a description shows are turned into rdflib terms. ``conflicts_up``, the
+    subjects of every ``ckg:conflictsWith`` triple by object, saves a lookup per fact;
+    without it the facts that contradict this one are not read (``conflicts_with`` is
+    empty: :func:`timeline` does not show them)."""
+    from channelkg.analysis.index import read_node
+
+    term = idx._term
+    node = term(onode)
+    raw, values, text = read_node(idx, onode)
+
+    def src_text(src: Any) -> str:
+        got = source_texts.get(src)
+        if got is None:
+            got = source_texts[src] = _source_line(read_node(idx, src)[2], display(term(src)))
+        return got
+
+    conf = set(values(CKG.conflictsWith))
+    if conflicts_up is not None:
+        conf.update(term(n) for n in conflicts_up.get(onode, ()))
+    return FactInfo(
+        node,
+        tuple(sorted(_local(c) for c in values(RDF.type))),
+        ", ".join(sorted(_local(s) for s in values(CKG.status))),
+        known_dates.get(node, Dates()),
+        text(RDFS.comment) or text(RDFS.label),
+        tuple(sorted(src_text(s) for s in dict.fromkeys(raw(PROV.wasDerivedFrom)))),
+        tuple(sorted(values(CKG.supersededBy), key=str)),
+        tuple(sorted(conf, key=str)),
+        {"factId": text(CKG.factId)},
     )
 
 
@@ -201,23 +248,14 @@ def dated_facts(graph: Graph) -> dict[Node, Dates]:
 
 def fact_index(kg: KnowledgeGraph) -> tuple[Index, IndexGraph]:
     """The graph read through an :class:`~channelkg.analysis.index.Index` (nothing copied:
-    each fact is read with one pattern when it is described), for diff and timeline."""
+    each fact is read with one pattern when it is described), for diff and timeline.
+    They read the graph's own (pyoxigraph) terms through ``idx.kg``: the dates with one
+    pattern per dating property, each fact to show with one pattern, and turn into
+    rdflib terms only what they show."""
     from channelkg.analysis.index import Index, IndexGraph
 
     idx = Index.of(kg)
     return idx, IndexGraph(idx)
-
-
-def indexed_dates(idx: Index) -> dict[Node, Dates]:
-    """Every dated fact with its dates: one pattern per dating property."""
-    return fact_dates((s, p, o) for p in DATING_PROPS
-                      for s, objs in idx.links(p)[0].items() for o in objs)
-
-
-def node_dates(graph: FactGraph, nodes: Iterable[Node]) -> dict[Node, Dates]:
-    """The dates of those of ``nodes`` that are dated facts (each node read once)."""
-    return fact_dates((n, p, o) for n in nodes for p in DATING_PROPS
-                      for o in graph.objects(n, p))
 
 
 # ---------------------------------------------------------------------------
@@ -309,42 +347,58 @@ def diff(kg: KnowledgeGraph, date_from: str, date_to: str, *,
     d2 = parse_date(date_to, "--to")
     if d2 < d1:
         raise InputError(f"--to {d2} is before --from {d1}")
-    idx, graph = fact_index(kg)
-    if market is None:
-        dates = indexed_dates(idx)
-        nodes: Iterable[Node] = dates
-        by_node = idx.links(CKG.status)[0]
+    import pyoxigraph as ox
 
-        def statuses(node: Node) -> Iterable[Node]:
-            return by_node.get(node, ())
+    from channelkg.analysis.index import ox_dates, ox_links
+
+    idx = fact_index(kg)[0]
+    store = idx.kg
+    # The rule is applied to pyoxigraph terms, read with one pattern per property; only the
+    # facts that change (and the facts that can supersede or dispute them) are turned into
+    # rdflib terms and described.
+    sup = ox_links(store, CKG.supersededBy)[0]
+    conf_down, conf_up = ox_links(store, CKG.conflictsWith)
+
+    def near_of(n: Any) -> tuple[Any, ...]:
+        return (*sup.get(n, ()), *conf_down.get(n, ()), *conf_up.get(n, ()))
+
+    if market is None:
+        odates = ox_dates(store)
+        nodes: Iterable[Any] = odates
     else:
         from channelkg.model.resolve import resolve_in
 
-        m = resolve_in(kg, market, "market")
-        about = idx.subjects(CKG.market, m)
+        m = to_oxigraph(resolve_in(kg, market, "market"))
+        about = list(dict.fromkeys(
+            t[0] for t in store.ox_triples(None, ox.NamedNode(str(CKG.market)), m)))
         # Only the market's facts and the facts that can supersede or dispute them are read.
-        sup = idx.links(CKG.supersededBy)[0]
-        conf_down, conf_up = idx.links(CKG.conflictsWith)
-        near = set(about).union(*(
-            (*sup.get(n, ()), *conf_down.get(n, ()), *conf_up.get(n, ())) for n in about))
-        dates = node_dates(graph, near)
-        nodes = [n for n in about if n in dates]
-
-        def statuses(node: Node) -> Iterable[Node]:
-            return idx.objects(node, CKG.status)
-    vis1 = {n for n, d in dates.items() if d.visible(d1)}
-    vis2 = {n for n, d in dates.items() if d.visible(d2)}
-    # Only a fact whose visibility differs, or one recorded as superseded or disputed, can
-    # change between the dates: the others are not described at all.
-    may_turn = {"superseded", "disputed"}
-    texts: dict[Node, str] = {}
-    out: list[Change] = []
+        odates = ox_dates(store, set(about).union(*(near_of(n) for n in about)))
+        nodes = [n for n in about if n in odates]
+    vis1 = {n for n, d in odates.items() if d.visible(d1)}
+    vis2 = {n for n, d in odates.items() if d.visible(d2)}
+    status_of = ox_links(store, CKG.status)[0]
+    term = idx._term
+    # Only a fact whose visibility differs, or a superseded or disputed one whose
+    # superseding or contradicting facts are visible on one date only, changes.
+    changing: list[Any] = []
     for node in nodes:
-        if (node in vis1) == (node in vis2) and (
-                node not in vis1
-                or ", ".join(sorted(_local(s) for s in statuses(node))) not in may_turn):
-            continue
-        got = change_of(fact_info(graph, node, texts, dates), vis1, vis2, dates, d1, d2)
+        if (node in vis1) != (node in vis2):
+            changing.append(node)
+        elif node in vis1:
+            status = ", ".join(sorted(_local(term(s)) for s in status_of.get(node, ())))
+            causes = (sup.get(node, []) if status == "superseded" else [
+                *conf_down.get(node, ()), *conf_up.get(node, ())] if status == "disputed" else [])
+            if causes and any(c in vis1 for c in causes) != any(c in vis2 for c in causes):
+                changing.append(node)
+    touched = set(changing).union(*(near_of(n) for n in changing))
+    dates = {term(n): odates[n] for n in touched if n in odates}
+    rvis1 = {term(n) for n in touched if n in vis1}
+    rvis2 = {term(n) for n in touched if n in vis2}
+    texts: dict[Any, str] = {}
+    out: list[Change] = []
+    for onode in changing:
+        info = _ox_fact_info(idx, onode, texts, dates, conf_up)
+        got = change_of(info, rvis1, rvis2, dates, d1, d2)
         if got is not None:
             out.append(got)
     out.sort(key=lambda c: (c.effective or dt.date.max, c.change, str(c.fact)))
@@ -476,7 +530,9 @@ def timeline(
         date_from: only events on or after this date.
         date_to: only events before this date.
     """
-    idx, graph = fact_index(kg)
+    from channelkg.analysis.index import ox_dates
+
+    idx = fact_index(kg)[0]
     lo = parse_date(date_from, "--from") if date_from is not None else None
     hi = parse_date(date_to, "--to") if date_to is not None else None
     if lo is not None and hi is not None and hi < lo:
@@ -488,20 +544,24 @@ def timeline(
         m = resolve_in(kg, market, "market") if market else None
         org = resolve_in(kg, provider, "organization") if provider else None
     # With --market or --provider only the facts about it are read, else every dated fact.
+    # The dates are read as pyoxigraph terms (three patterns, or three lookups per chosen
+    # fact); only the dated facts are turned into rdflib terms.
+    store = idx.kg
     if m is None and org is None:
-        dates = indexed_dates(idx)
+        odates = ox_dates(store)
     else:
         chosen = set(idx.subjects(CKG.market, m)) if m is not None else None
         if org is not None:
             near = involving(idx, org)
             chosen = near if chosen is None else chosen & near
-        dates = node_dates(graph, chosen or ())
-    nodes = list(dates)
-    texts: dict[Node, str] = {}
+        odates = ox_dates(store, [to_oxigraph(n) for n in chosen or ()])
+    term = idx._term
+    dates = {term(n): d for n, d in odates.items()}
+    texts: dict[Any, str] = {}
     events: list[Event] = []
-    for node in nodes:
-        d = dates[node]
-        info = fact_info(graph, node, texts, dates)
+    for onode in odates:
+        info = _ox_fact_info(idx, onode, texts, dates)
+        node, d = info.node, info.dates
         sources = "; ".join(info.sources)
         marks = (("stated", d.stated_on), ("started", d.valid_from), ("ended", d.valid_to))
         for kind, stored in marks:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -22,16 +23,19 @@ from rdflib.term import Node
 from channelkg.analysis.vocab import DEVELOPER, FAMILY, KNOWN, MODEL, PART_OF, SUBCLASS_OF, TYPE
 from channelkg.errors import InputError
 from channelkg.graph.base import KnowledgeGraph
+from channelkg.graph.validity import DATE_IRIS, PRECISION_IRI, PRECISIONS, Dates, precision_of
 from channelkg.model.dates import literal_date
-from channelkg.model.labels import LABEL_PROPS
+from channelkg.model.labels import LABEL_PROPS, pick
 from channelkg.model.labels import label as policy_label
 from channelkg.model.resolve import NameIndex, resolve_in
 from channelkg.model.resolve import resolve as resolve_name
 from channelkg.model.schema import ClassTree
+from channelkg.rdf.namespaces import CKG_NS
 from channelkg.rdf.quiet import quiet_rdflib
 from channelkg.rdf.terms import shorten, to_oxigraph, to_rdflib
 
 _T = TypeVar("_T")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class Index:
@@ -321,6 +325,77 @@ def _local(triples: Iterable[tuple[Any, Any, Any]],
     return OxigraphGraph(store, files)
 
 
+def ox_links(kg: KnowledgeGraph, p: Node | str) -> tuple[dict[Any, list[Any]],
+                                                       dict[Any, list[Any]]]:
+    """Every ``p`` triple of a graph (one pattern), both ways, as pyoxigraph terms."""
+    down: dict[Any, list[Any]] = {}
+    up: dict[Any, list[Any]] = {}
+    for s, _, o in kg.ox_triples(None, ox.NamedNode(str(p)), None):
+        down.setdefault(s, []).append(o)
+        up.setdefault(o, []).append(s)
+    return down, up
+
+
+def ox_dates(kg: KnowledgeGraph, nodes: Iterable[Any] | None = None) -> dict[Any, Dates]:
+    """The dates of every dated fact of a graph, keyed by pyoxigraph term, read with one
+    pattern per dating property; with ``nodes``, of those nodes only (four lookups each).
+    The same dates as :func:`~channelkg.graph.validity.fact_dates` gives for the facts'
+    triples as rdflib terms."""
+    wanted = None if nodes is None else list(dict.fromkeys(nodes))
+    found: dict[Any, dict[str, dt.date]] = {}
+    for iri in DATE_IRIS:
+        op = ox.NamedNode(iri)
+        triples = (kg.ox_triples(None, op, None) if wanted is None
+                   else (t for n in wanted for t in kg.ox_triples(n, op, None)))
+        for s, _, o in triples:
+            rec = found.setdefault(s, {})  # a fact even when its date is ill-formed
+            if not isinstance(o, ox.Literal) or not _ISO_DATE.match(o.value):
+                continue
+            try:
+                day = dt.date.fromisoformat(o.value)
+            except ValueError:
+                continue
+            if iri not in rec or day < rec[iri]:
+                rec[iri] = day
+    precision: dict[Any, set[str]] = {}
+    op = ox.NamedNode(PRECISION_IRI)
+    triples = (kg.ox_triples(None, op, None) if wanted is None
+               else (t for n in found for t in kg.ox_triples(n, op, None)))
+    for s, _, o in triples:
+        if s in found:
+            precision.setdefault(s, set()).add(precision_of(o.value))
+    stated, start, end = (CKG_NS + n for n in ("statedOn", "validFrom", "validTo"))
+    return {n: Dates(d.get(stated), d.get(start), d.get(end),
+                     max(precision.get(n, {"day"}), key=PRECISIONS.index))
+            for n, d in found.items()}
+
+
+def read_node(idx: Index, onode: Any) -> tuple[Callable[[Node], list[Any]],
+                                               Callable[[Node], list[Node]],
+                                               Callable[[Node], str]]:
+    """Read every triple of a node given as a pyoxigraph term (one pattern); return how to
+    get a property's values as they are, its values as rdflib terms (only those asked
+    for are converted, once each), and its text by the label policy's language order
+    (the least value when none is a literal)."""
+    term = idx._term
+    by_p: dict[str, list[Any]] = {}
+    for _, p, o in idx.kg.ox_triples(onode, None, None):
+        by_p.setdefault(p.value, []).append(o)
+
+    def raw(pred: Node) -> list[Any]:
+        return by_p.get(str(pred), [])
+
+    def values(pred: Node) -> list[Node]:
+        return [term(o) for o in dict.fromkeys(by_p.get(str(pred), ()))]
+
+    def text(pred: Node) -> str:
+        vals = values(pred)
+        got = pick(vals)
+        return got if got is not None else (min(map(str, vals)) if vals else "")
+
+    return raw, values, text
+
+
 def resolve(idx: Index, text: str, kind: str = "entity") -> URIRef:
     """Resolve a name to a node of ``kind`` (see :func:`channelkg.model.resolve.resolve_in`:
     one small query for what the name can match, the whole name index only on a miss).
@@ -400,5 +475,5 @@ def families(idx: Index) -> list[URIRef]:
     return [m for m in idx.instances(MODEL) if isinstance(m, URIRef) and m not in members]
 
 
-__all__ = ["Index", "IndexGraph", "families", "family_closure", "resolve", "resolve_market",
-           "resolve_models"]
+__all__ = ["Index", "IndexGraph", "families", "family_closure", "ox_dates", "ox_links", "read_node",
+           "resolve", "resolve_market", "resolve_models"]
