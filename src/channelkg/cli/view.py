@@ -146,6 +146,15 @@ def _selection(
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Layout seed.")
 @click.option(
+    "--max-nodes",
+    type=click.IntRange(1),
+    default=3000,
+    show_default=True,
+    help="Draw at most this many nodes: a larger selection keeps the node it is about "
+    "(market, provider, --around node) and its most connected nodes, and the page "
+    "title and standard error say how many of how many are drawn.",
+)
+@click.option(
     "--ontology",
     "ontology_file",
     type=click.Path(path_type=Path),
@@ -177,6 +186,7 @@ def view(
     graphml: Path | None,
     physics_threshold: int,
     seed: int,
+    max_nodes: int,
     ontology_file: Path | None,
     all_shipped: bool,
     **graph: Any,
@@ -225,12 +235,17 @@ def view(
     check_selection(sel)  # an unknown query fails before loading
     options = PageOptions(collapse=collapse, with_sources=with_sources, title=title,
                           as_of=graph.get("as_of"), physics_threshold=physics_threshold,
-                          seed=seed, ontology=ontology_file)
+                          seed=seed, ontology=ontology_file, max_nodes=max_nodes)
     bar = Progress()  # on a terminal only
     with bar.step("building the view"):
         pages = build_views(open_graph(**graph), sel, output=output, all_shipped=all_shipped,
                             options=options, progress=bar)
+    from channelkg.render.views import drawn_note
+
     for page in pages:
+        if drawn_note(page.graph):
+            click.echo(f"{page.path if not is_stdio(page.path) else 'view'}: "
+                       f"{drawn_note(page.graph)}", err=True)
         emit(page.html, page.path)
         if graphml:
             from channelkg.render.views import graphml_bytes

@@ -196,6 +196,41 @@ def to_networkx(
         were collapsed, ``graph.graph["validity"]`` maps each dated node to the days it is
         visible on (see :func:`validity_intervals`).
     """
+    graph, attrs = project_lazily(source, sources=sources, ontology=ontology)
+    attrs.fill(graph)
+    if collapse:
+        from channelkg.render.collapse import collapse_claims
+
+        graph = collapse_claims(graph, rules)
+    return graph
+
+
+class NodeAttributes:
+    """The node attributes of a projection made by :func:`project_lazily`, computed
+    for the nodes a view keeps (a selection of a large graph, capped) only."""
+
+    def __init__(self, proj: _Projector, nodes: set[str]) -> None:
+        self._proj = proj
+        self._nodes = nodes
+
+    def fill(self, graph: nx.MultiDiGraph) -> None:
+        """Give every node of ``graph`` (part of the projection) all its attributes."""
+        for r, data in graph.nodes(data=True):
+            full = self._proj.attrs(r, self._nodes)
+            data.clear()
+            data.update(full)
+
+
+def project_lazily(
+    source: KnowledgeGraph | Graph | Iterable[Triple],
+    *,
+    sources: bool = False,
+    ontology: Path | str | None = None,
+) -> tuple[nx.MultiDiGraph, NodeAttributes]:
+    """The projection of :func:`to_networkx` (uncollapsed) whose nodes carry only
+    ``class`` and ``claim`` (what selections read), and what gives them the rest:
+    ``attrs.fill(part)`` on the part that is drawn makes it what :func:`to_networkx`
+    would have drawn."""
     import networkx as nx
 
     read = _Triples.read(source)
@@ -204,7 +239,8 @@ def to_networkx(
     nodes = proj.nodes()
     graph = nx.MultiDiGraph()
     for r in sorted(nodes):
-        graph.add_node(r, **proj.attrs(r, nodes))
+        cls = proj.main_class(r)
+        graph.add_node(r, **{"class": cls or "", "claim": proj.is_claim(cls)})
     for s in sorted(nodes):
         for p, o in read.links.get(s, ()):
             if o not in nodes or p == _SUBCLASS:
@@ -215,11 +251,7 @@ def to_networkx(
     graph.graph["names"] = read.names
     graph.graph["validity"] = validity_intervals(read.dated, nodes)
     graph.graph["collapsed"] = False
-    if collapse:
-        from channelkg.render.collapse import collapse_claims
-
-        graph = collapse_claims(graph, rules)
-    return graph
+    return graph, NodeAttributes(proj, nodes)
 
 
 def read_schema(read: _Triples, ontology: Path | str | None = None) -> Schema:
@@ -371,6 +403,10 @@ class _Projector:
             return None
         return max(sorted(cands), key=self.schema.depth)
 
+    def is_claim(self, cls: str | None) -> bool:
+        """Whether a node of main class ``cls`` is a claim."""
+        return bool(cls) and self.schema.is_a(cls or "", node_id(_CLAIM))
+
     def source_info(self, r: str) -> dict[str, Any]:
         info: dict[str, Any] = {"id": r, "title": self.label_of(r)}
         for p, o in self.read.lits.get(r, ()):
@@ -406,7 +442,7 @@ class _Projector:
     def attrs(self, r: str, nodes: set[str]) -> dict[str, Any]:
         """The node attributes of ``r`` (see :func:`to_networkx`)."""
         cls = self.main_class(r)
-        is_claim = bool(cls) and self.schema.is_a(cls or "", node_id(_CLAIM))
+        is_claim = self.is_claim(cls)
         attrs: dict[str, Any] = {
             "iri": self.read.iri_of.get(r, r),
             "label": self.node_label(r, cls, is_claim),
@@ -543,12 +579,14 @@ def write_graphml(graph: nx.MultiDiGraph, path: Path | str) -> Path:
 
 __all__ = [
     "ASSETS",
+    "NodeAttributes",
     "Schema",
     "graph_schema",
     "intersect",
     "load_schema",
     "local_name",
     "node_id",
+    "project_lazily",
     "term_id",
     "to_graphml_graph",
     "to_networkx",
