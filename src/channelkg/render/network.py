@@ -258,7 +258,7 @@ def read_schema(read: _Triples, ontology: Path | str | None = None) -> Schema:
     """The class styling and labels of read triples (the shipped ontology's when they
     hold no ``ckg:viewColor``, ``ontology``'s merged over), with the classes it knows
     added to the read names' class tree."""
-    schema = Schema.from_index(read.subclass, read.lits)
+    schema = Schema.from_index(read.subclass, read.lits.only(read.vocabulary_keys()))
     if not schema.colors:
         schema = load_schema(None).merge(schema)
     if ontology is not None:
@@ -303,12 +303,58 @@ def intersect(*intervals: Interval | None) -> Interval | None:
     return start, end
 
 
+class _Literals(dict[str, list[tuple[str, Literal]]]):
+    """Each resource's ``(property, literal)`` pairs. Pairs read from an Oxigraph store
+    keep pyoxigraph literals until the resource is first looked up (``get``, ``[]``):
+    building rdflib literals is most of the cost of reading a large graph, and a view
+    looks up the few thousand nodes it draws."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.raw: set[str] = set()  # keys whose pairs may hold pyoxigraph literals
+
+    def __missing__(self, key: str) -> list[tuple[str, Literal]]:
+        got: list[tuple[str, Literal]] = []
+        dict.__setitem__(self, key, got)
+        return got
+
+    def _converted(self, key: str, pairs: list[tuple[str, Any]]) -> list[tuple[str, Literal]]:
+        if key in self.raw:
+            import pyoxigraph as ox
+
+            from channelkg.rdf.terms import to_rdflib
+
+            self.raw.discard(key)
+            pairs[:] = [(p, to_rdflib(o) if isinstance(o, ox.Literal) else o) for p, o in pairs]
+        return pairs
+
+    def __getitem__(self, key: str) -> list[tuple[str, Literal]]:
+        got = dict.get(self, key)
+        if got is None:
+            return self.__missing__(key)
+        return self._converted(key, got)
+
+    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
+        got = dict.get(self, key)
+        return default if got is None else self._converted(key, got)
+
+    def items(self) -> Any:
+        return [(k, self[k]) for k in self]
+
+    def values(self) -> Any:
+        return [self[k] for k in self]
+
+    def only(self, keys: Iterable[str]) -> dict[str, list[tuple[str, Literal]]]:
+        """The pairs of ``keys`` (those that have any), converted."""
+        return {k: self[k] for k in keys if k in self}
+
+
 @dataclass
 class _Triples:
     """The triples of a graph sorted for the projection, keyed by node id."""
 
     types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    lits: dict[str, list[tuple[str, Literal]]] = field(default_factory=lambda: defaultdict(list))
+    lits: _Literals = field(default_factory=_Literals)
     links: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     subclass: list[tuple[str, str]] = field(default_factory=list)
     iri_of: dict[str, str] = field(default_factory=dict)
@@ -318,6 +364,8 @@ class _Triples:
     @classmethod
     def read(cls, source: KnowledgeGraph | Graph | Iterable[Triple]) -> _Triples:
         """Read every triple once (names for the resolver as well)."""
+        if hasattr(source, "ox_triples"):  # a KnowledgeGraph, any backend
+            return cls._read_oxigraph(source.ox_triples())
         out = cls()
         for s, p, o in _iter_triples(source):
             sid = term_id(s)
@@ -341,6 +389,83 @@ class _Triples:
             if ps == _SUBCLASS:
                 out.subclass.append((sid, oid))
         return out
+
+    @classmethod
+    def _read_oxigraph(cls, triples: Iterable[Any]) -> _Triples:
+        """:meth:`read` of pyoxigraph triples (the same result): IRIs stay strings, and
+        a literal becomes an rdflib literal only when it names or dates a resource, or
+        when the resource is looked up (:class:`_Literals`)."""
+        import pyoxigraph as ox
+
+        from channelkg.rdf.terms import to_rdflib
+
+        out = cls()
+        named_node, blank_node, ox_literal = ox.NamedNode, ox.BlankNode, ox.Literal
+        iri_of, lits, raw, types, links = out.iri_of, out.lits, out.lits.raw, out.types, out.links
+        for s, p, o in triples:
+            ts = type(s)
+            if ts is named_node:
+                sv = s.value
+                sid = node_id(sv)
+                if sid not in iri_of:
+                    iri_of[sid] = sv
+            elif ts is blank_node:
+                sv = None
+                sid = f"_:{s.value}"
+                if sid not in iri_of:
+                    iri_of[sid] = sid
+            else:
+                to_rdflib(s)  # an RDF 1.2 triple term: refused
+                continue
+            ps = p.value
+            to = type(o)
+            if to is ox_literal:
+                if ps in _NAMED or ps in _DATE_PROPS:
+                    lit = to_rdflib(o)
+                    if sv is not None and ps in _NAMED:
+                        out.names.add(sv, ps, lit)
+                    dict.setdefault(lits, sid, []).append((ps, lit))  # type: ignore[arg-type]
+                    if ps in _DATE_PROPS:
+                        out.dated.append((URIRef(sid), _DATE_PROPS[ps], lit))  # type: ignore[arg-type]
+                else:
+                    dict.setdefault(lits, sid, []).append((ps, o))
+                    raw.add(sid)
+                continue
+            if to is named_node:
+                ov: Any = o.value
+                oid = node_id(ov)
+                oiri = ov
+            elif to is blank_node:
+                ov = to_rdflib(o)
+                oid = f"_:{o.value}"
+                oiri = oid
+            else:
+                to_rdflib(o)  # an RDF 1.2 triple term: refused
+                continue
+            if sv is not None and ps in _NAMED:
+                out.names.add(sv, ps, ov)
+            if ps == _RDF_TYPE:
+                types[sid].add(oid)
+                continue
+            if oid not in iri_of:
+                iri_of[oid] = oiri
+            links[sid].append((ps, oid))
+            if ps == _SUBCLASS:
+                out.subclass.append((sid, oid))
+        return out
+
+    def vocabulary_keys(self) -> list[str]:
+        """The resources whose literals can style or name the vocabulary: the classes of
+        the class tree, resources typed with a vocabulary type (properties, concepts
+        classes, shapes …) or untyped, and those that carry a view style or notation."""
+        vocab = {node_id(v) for v in _VOCAB_TYPES}
+        styled = (_VIEW_COLOR, _VIEW_SHAPE, _VIEW_EDGE_LABEL, _NOTATION)
+        keys = dict.fromkeys(k for pair in self.subclass for k in pair)
+        for k, pairs in dict.items(self.lits):
+            if (k not in self.types or not vocab.isdisjoint(self.types[k])
+                    or any(p in styled for p, _ in pairs)):
+                keys[k] = None
+        return list(keys)
 
 
 class _Projector:
