@@ -240,17 +240,22 @@ def view(
     with bar.step("building the view"):
         pages = build_views(open_graph(**graph), sel, output=output, all_shipped=all_shipped,
                             options=options, progress=bar)
-    from channelkg.render.views import drawn_note
-
     for page in pages:
-        if drawn_note(page.graph):
-            click.echo(f"{page.path if not is_stdio(page.path) else 'view'}: "
-                       f"{drawn_note(page.graph)}", err=True)
+        _say_if_capped(page)
         emit(page.html, page.path)
         if graphml:
             from channelkg.render.views import graphml_bytes
 
             emit_bytes(graphml_bytes(page.graph), graphml)
+
+
+def _say_if_capped(page: Any) -> None:
+    """One line on standard error when the page draws part of its selection."""
+    from channelkg.render.views import drawn_note
+
+    if drawn_note(page.graph):
+        where = "view" if is_stdio(page.path) else page.path
+        click.echo(f"{where}: {drawn_note(page.graph)}", err=True)
 
 
 def _check_channels(sel: Selection, channels: bool, collapse: bool, with_sources: bool,

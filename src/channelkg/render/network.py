@@ -42,6 +42,7 @@ from channelkg.model.resolve import NameIndex
 from channelkg.model.schema import Schema, load_schema
 from channelkg.rdf.namespaces import CKG, PREFIXES
 from channelkg.rdf.terms import expand, shorten
+from channelkg.render.reading import Literals as _Literals
 
 if TYPE_CHECKING:
     import networkx as nx  # type: ignore[import-untyped]
@@ -143,17 +144,6 @@ def _py(lit: Literal) -> Any:
 # --------------------------------------------------------------------------- projection
 
 
-def _iter_triples(source: KnowledgeGraph | Graph | Iterable[Triple]) -> Iterable[Triple]:
-    """Triples with rdflib literals and blank nodes; IRIs may be plain strings.
-
-    An Oxigraph store is read directly (IRIs as ``str``, which skips rdflib's IRI
-    validation: the store has already parsed them), which is several times faster.
-    """
-    if hasattr(source, "ox_triples"):  # a KnowledgeGraph, any backend
-        return _oxigraph_triples(source.ox_triples())
-    return iter(source)
-
-
 def _oxigraph_triples(triples: Iterable[Any]) -> Iterable[Triple]:
     import pyoxigraph as ox
 
@@ -206,8 +196,7 @@ def to_networkx(
 
 
 class NodeAttributes:
-    """The node attributes of a projection made by :func:`project_lazily`, computed
-    for the nodes a view keeps (a selection of a large graph, capped) only."""
+    """The node attributes of a projection, for the nodes a view keeps only."""
 
     def __init__(self, proj: _Projector, nodes: set[str]) -> None:
         self._proj = proj
@@ -227,10 +216,8 @@ def project_lazily(
     sources: bool = False,
     ontology: Path | str | None = None,
 ) -> tuple[nx.MultiDiGraph, NodeAttributes]:
-    """The projection of :func:`to_networkx` (uncollapsed) whose nodes carry only
-    ``class`` and ``claim`` (what selections read), and what gives them the rest:
-    ``attrs.fill(part)`` on the part that is drawn makes it what :func:`to_networkx`
-    would have drawn."""
+    """:func:`to_networkx`'s projection (uncollapsed), its nodes carrying only ``class``
+    and ``claim`` (what selections read); ``attrs.fill(part)`` gives a part the rest."""
     import networkx as nx
 
     read = _Triples.read(source)
@@ -258,7 +245,9 @@ def read_schema(read: _Triples, ontology: Path | str | None = None) -> Schema:
     """The class styling and labels of read triples (the shipped ontology's when they
     hold no ``ckg:viewColor``, ``ontology``'s merged over), with the classes it knows
     added to the read names' class tree."""
-    schema = Schema.from_index(read.subclass, read.lits.only(read.vocabulary_keys()))
+    from channelkg.render.reading import vocabulary_keys
+
+    schema = Schema.from_index(read.subclass, read.lits.only(vocabulary_keys(read)))
     if not schema.colors:
         schema = load_schema(None).merge(schema)
     if ontology is not None:
@@ -303,52 +292,6 @@ def intersect(*intervals: Interval | None) -> Interval | None:
     return start, end
 
 
-class _Literals(dict[str, list[tuple[str, Literal]]]):
-    """Each resource's ``(property, literal)`` pairs. Pairs read from an Oxigraph store
-    keep pyoxigraph literals until the resource is first looked up (``get``, ``[]``):
-    building rdflib literals is most of the cost of reading a large graph, and a view
-    looks up the few thousand nodes it draws."""
-
-    def __init__(self) -> None:
-        super().__init__()
-        self.raw: set[str] = set()  # keys whose pairs may hold pyoxigraph literals
-
-    def __missing__(self, key: str) -> list[tuple[str, Literal]]:
-        got: list[tuple[str, Literal]] = []
-        dict.__setitem__(self, key, got)
-        return got
-
-    def _converted(self, key: str, pairs: list[tuple[str, Any]]) -> list[tuple[str, Literal]]:
-        if key in self.raw:
-            import pyoxigraph as ox
-
-            from channelkg.rdf.terms import to_rdflib
-
-            self.raw.discard(key)
-            pairs[:] = [(p, to_rdflib(o) if isinstance(o, ox.Literal) else o) for p, o in pairs]
-        return pairs
-
-    def __getitem__(self, key: str) -> list[tuple[str, Literal]]:
-        got = dict.get(self, key)
-        if got is None:
-            return self.__missing__(key)
-        return self._converted(key, got)
-
-    def get(self, key: str, default: Any = None) -> Any:  # type: ignore[override]
-        got = dict.get(self, key)
-        return default if got is None else self._converted(key, got)
-
-    def items(self) -> Any:
-        return [(k, self[k]) for k in self]
-
-    def values(self) -> Any:
-        return [self[k] for k in self]
-
-    def only(self, keys: Iterable[str]) -> dict[str, list[tuple[str, Literal]]]:
-        """The pairs of ``keys`` (those that have any), converted."""
-        return {k: self[k] for k in keys if k in self}
-
-
 @dataclass
 class _Triples:
     """The triples of a graph sorted for the projection, keyed by node id."""
@@ -365,9 +308,11 @@ class _Triples:
     def read(cls, source: KnowledgeGraph | Graph | Iterable[Triple]) -> _Triples:
         """Read every triple once (names for the resolver as well)."""
         if hasattr(source, "ox_triples"):  # a KnowledgeGraph, any backend
-            return cls._read_oxigraph(source.ox_triples())
+            from channelkg.render.reading import read_oxigraph
+
+            return read_oxigraph(cls(), source.ox_triples())
         out = cls()
-        for s, p, o in _iter_triples(source):
+        for s, p, o in source:
             sid = term_id(s)
             if sid not in out.iri_of:
                 out.iri_of[sid] = str(s) if not isinstance(s, BNode) else sid
@@ -389,84 +334,6 @@ class _Triples:
             if ps == _SUBCLASS:
                 out.subclass.append((sid, oid))
         return out
-
-    @classmethod
-    def _read_oxigraph(cls, triples: Iterable[Any]) -> _Triples:
-        """:meth:`read` of pyoxigraph triples (the same result): IRIs stay strings, and
-        a literal becomes an rdflib literal only when it names or dates a resource, or
-        when the resource is looked up (:class:`_Literals`)."""
-        import pyoxigraph as ox
-
-        from channelkg.rdf.terms import to_rdflib
-
-        out = cls()
-        named_node, blank_node, ox_literal = ox.NamedNode, ox.BlankNode, ox.Literal
-        iri_of, lits, raw, types, links = out.iri_of, out.lits, out.lits.raw, out.types, out.links
-        for s, p, o in triples:
-            ts = type(s)
-            if ts is named_node:
-                sv = s.value
-                sid = node_id(sv)
-                if sid not in iri_of:
-                    iri_of[sid] = sv
-            elif ts is blank_node:
-                sv = None
-                sid = f"_:{s.value}"
-                if sid not in iri_of:
-                    iri_of[sid] = sid
-            else:
-                to_rdflib(s)  # an RDF 1.2 triple term: refused
-                continue
-            ps = p.value
-            to = type(o)
-            if to is ox_literal:
-                if ps in _NAMED or ps in _DATE_PROPS:
-                    lit = to_rdflib(o)
-                    if sv is not None and ps in _NAMED:
-                        out.names.add(sv, ps, lit)
-                    dict.setdefault(lits, sid, []).append((ps, lit))  # type: ignore[arg-type]
-                    if ps in _DATE_PROPS:
-                        out.dated.append((URIRef(sid), _DATE_PROPS[ps], lit))  # type: ignore[arg-type]
-                else:
-                    dict.setdefault(lits, sid, []).append((ps, o))
-                    raw.add(sid)
-                continue
-            if to is named_node:
-                ov: Any = o.value
-                oid = node_id(ov)
-                oiri = ov
-            elif to is blank_node:
-                ov = to_rdflib(o)
-                oid = f"_:{o.value}"
-                oiri = oid
-            else:
-                to_rdflib(o)  # an RDF 1.2 triple term: refused
-                continue
-            if sv is not None and ps in _NAMED:
-                out.names.add(sv, ps, ov)
-            if ps == _RDF_TYPE:
-                types[sid].add(oid)
-                continue
-            if oid not in iri_of:
-                iri_of[oid] = oiri
-            links[sid].append((ps, oid))
-            if ps == _SUBCLASS:
-                out.subclass.append((sid, oid))
-        return out
-
-    def vocabulary_keys(self) -> list[str]:
-        """The resources whose literals can style or name the vocabulary: the classes of
-        the class tree, resources typed with a vocabulary type (properties, concepts
-        classes, shapes …) or untyped, and those that carry a view style or notation."""
-        vocab = {node_id(v) for v in _VOCAB_TYPES}
-        styled = (_VIEW_COLOR, _VIEW_SHAPE, _VIEW_EDGE_LABEL, _NOTATION)
-        keys = dict.fromkeys(k for pair in self.subclass for k in pair)
-        for k, pairs in dict.items(self.lits):
-            if (k not in self.types or not vocab.isdisjoint(self.types[k])
-                    or any(p in styled for p, _ in pairs)):
-                keys[k] = None
-        return list(keys)
-
 
 class _Projector:
     """Decides which resources become nodes and what their attributes are."""
@@ -701,7 +568,6 @@ def write_graphml(graph: nx.MultiDiGraph, path: Path | str) -> Path:
     return path
 
 
-
 __all__ = [
     "ASSETS",
     "NodeAttributes",
@@ -725,3 +591,5 @@ Triples = _Triples
 Projector = _Projector
 oxigraph_triples = _oxigraph_triples
 VOCAB_TYPES = frozenset(_VOCAB_TYPES)
+DATE_PROPS, NAMED_PROPS, RDF_TYPE, SUBCLASS = _DATE_PROPS, _NAMED, _RDF_TYPE, _SUBCLASS
+STYLE_PROPS = (_VIEW_COLOR, _VIEW_SHAPE, _VIEW_EDGE_LABEL, _NOTATION)
