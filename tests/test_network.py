@@ -316,3 +316,36 @@ def test_rules_are_inherited_along_subclass_of() -> None:
     assert launch is not None and launch["label"] == "T-9" and launch["status"] == "confirmed"
     assert "kgid:t-launch" not in graph
     assert "kgid:t-note" in graph  # no market: nothing to draw an edge to, stays a node
+
+
+def test_reading_the_store_lazily_projects_what_rdflib_triples_project(tmp_path: Path) -> None:
+    """The store is read with pyoxigraph terms (literals converted when a node is looked
+    up); the projection equals the one of the same triples as rdflib terms."""
+    extra = tmp_path / "extra.ttl"
+    extra.write_text(
+        "@prefix ckg: <https://w3id.org/channelkg/ontology#> .\n"
+        "@prefix kgid: <https://w3id.org/channelkg/id/> .\n"
+        "@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        'kgid:v-cn ckg:note "Zhongguo"@zh-latn , 3 ,\n'
+        '    "2.5"^^<http://www.w3.org/2001/XMLSchema#decimal> ;\n'
+        '    ckg:blank [ rdfs:label "a blank node" ] .\n',
+        encoding="utf-8",
+    )
+    kg = load([VIEW, extra])
+    from channelkg.rdf.terms import to_rdflib
+
+    as_rdflib = [(to_rdflib(s), to_rdflib(p), to_rdflib(o)) for s, p, o in kg.ox_triples()]
+    lazy, plain = to_networkx(kg), to_networkx(as_rdflib)
+    assert list(lazy.nodes(data=True)) == list(plain.nodes(data=True))
+    assert list(lazy.edges(keys=True, data=True)) == list(plain.edges(keys=True, data=True))
+    assert lazy.graph["schema"] == plain.graph["schema"]
+    assert lazy.graph["validity"] == plain.graph["validity"]
+    assert lazy.nodes["kgid:v-cn"]["note"] == sorted([2.5, 3, "Zhongguo"], key=str)
+    from rdflib import Literal
+
+    from channelkg.render.network import Triples
+
+    read = Triples.read(kg)
+    assert "kgid:v-cn" in read.lits.raw  # not converted yet
+    assert all(isinstance(o, Literal) for _, o in read.lits.get("kgid:v-cn", ()))
+    assert "kgid:v-cn" not in read.lits.raw

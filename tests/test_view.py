@@ -293,3 +293,14 @@ def test_class_names_are_case_blind(runner: CliRunner, tmp_path: Path) -> None:
     assert res.exit_code == 0, res.output
     classes = {n["cls"] for n in _data_json(out.read_text(encoding="utf-8"))["nodes"]}
     assert "ckg:AccessRoute" in classes
+
+
+def test_max_nodes_caps_the_page_and_says_so_on_stderr(runner: CliRunner, tmp_path: Path) -> None:
+    out = tmp_path / "cn.html"
+    res = runner.invoke(cli, ["view", "-d", str(VIEW), "--market", "CN", "--max-nodes", "3",
+                              "-o", str(out)])
+    assert res.exit_code == 0, res.output
+    assert f"{out}: 3 of " in res.stderr and "nodes drawn (the most connected" in res.stderr
+    assert len(_data_json(out.read_text(encoding="utf-8"))["nodes"]) == 3
+    bad = runner.invoke(cli, ["view", "-d", str(VIEW), "--max-nodes", "0", "-o", str(out)])
+    assert bad.exit_code == 2 and "Traceback" not in bad.output

@@ -42,3 +42,35 @@ def test_build_views_renders_without_writing(tmp_path: Path) -> None:
     assert dated[0].title.endswith(", as of 2024-01-01")
     with pytest.raises(InputError, match="no such file"):
         build_views(kg, Selection(), options=PageOptions(ontology=tmp_path / "none.ttl"))
+
+
+def test_a_view_above_max_nodes_draws_the_most_connected_and_says_so(tmp_path: Path) -> None:
+    kg = load([VIEW])
+    sel = Selection(market="CN")
+    (whole,) = build_views(kg, sel, output=tmp_path / "a.html",
+                           options=PageOptions(max_nodes=None))
+    full = whole.graph
+    total = full.number_of_nodes()
+    assert total > 4
+    messages: list[str] = []
+    (page,) = build_views(kg, sel, output=tmp_path / "b.html",
+                          options=PageOptions(max_nodes=4), progress=messages.append)
+    g = page.graph
+    assert g.number_of_nodes() == 4
+    market = "kgid:v-cn"
+    assert market in g  # the node the selection is about is always kept
+    rest = sorted((n for n in full if n != market), key=lambda n: (-full.degree(n), n))
+    assert set(g) == {market, *rest[:3]}
+    for n in g:  # the kept nodes carry every attribute the uncapped view gives them
+        assert g.nodes[n] == full.nodes[n]
+    note = f"4 of {total} nodes drawn"
+    assert note in page.title and note in page.html and note in messages[0]
+    assert "drawn" not in whole.title
+
+
+def test_the_default_cap_leaves_small_views_alone(tmp_path: Path) -> None:
+    kg = load([VIEW])
+    (page,) = build_views(kg, Selection(), output=tmp_path / "c.html")
+    (uncapped,) = build_views(kg, Selection(), output=tmp_path / "c.html",
+                              options=PageOptions(max_nodes=None))
+    assert page.html == uncapped.html and "drawn_of" not in page.graph.graph

@@ -146,6 +146,15 @@ def _selection(
 )
 @click.option("--seed", type=int, default=1, show_default=True, help="Layout seed.")
 @click.option(
+    "--max-nodes",
+    type=click.IntRange(1),
+    default=3000,
+    show_default=True,
+    help="Draw at most this many nodes: a larger selection keeps the node it is about "
+    "(market, provider, --around node) and its most connected nodes, and the page "
+    "title and standard error say how many of how many are drawn.",
+)
+@click.option(
     "--ontology",
     "ontology_file",
     type=click.Path(path_type=Path),
@@ -177,6 +186,7 @@ def view(
     graphml: Path | None,
     physics_threshold: int,
     seed: int,
+    max_nodes: int,
     ontology_file: Path | None,
     all_shipped: bool,
     **graph: Any,
@@ -225,17 +235,27 @@ def view(
     check_selection(sel)  # an unknown query fails before loading
     options = PageOptions(collapse=collapse, with_sources=with_sources, title=title,
                           as_of=graph.get("as_of"), physics_threshold=physics_threshold,
-                          seed=seed, ontology=ontology_file)
+                          seed=seed, ontology=ontology_file, max_nodes=max_nodes)
     bar = Progress()  # on a terminal only
     with bar.step("building the view"):
         pages = build_views(open_graph(**graph), sel, output=output, all_shipped=all_shipped,
                             options=options, progress=bar)
     for page in pages:
+        _say_if_capped(page)
         emit(page.html, page.path)
         if graphml:
             from channelkg.render.views import graphml_bytes
 
             emit_bytes(graphml_bytes(page.graph), graphml)
+
+
+def _say_if_capped(page: Any) -> None:
+    """One line on standard error when the page draws part of its selection."""
+    from channelkg.render.views import drawn_note
+
+    if drawn_note(page.graph):
+        where = "view" if is_stdio(page.path) else page.path
+        click.echo(f"{where}: {drawn_note(page.graph)}", err=True)
 
 
 def _check_channels(sel: Selection, channels: bool, collapse: bool, with_sources: bool,

@@ -42,6 +42,7 @@ from channelkg.model.resolve import NameIndex
 from channelkg.model.schema import Schema, load_schema
 from channelkg.rdf.namespaces import CKG, PREFIXES
 from channelkg.rdf.terms import expand, shorten
+from channelkg.render.reading import Literals as _Literals
 
 if TYPE_CHECKING:
     import networkx as nx  # type: ignore[import-untyped]
@@ -143,17 +144,6 @@ def _py(lit: Literal) -> Any:
 # --------------------------------------------------------------------------- projection
 
 
-def _iter_triples(source: KnowledgeGraph | Graph | Iterable[Triple]) -> Iterable[Triple]:
-    """Triples with rdflib literals and blank nodes; IRIs may be plain strings.
-
-    An Oxigraph store is read directly (IRIs as ``str``, which skips rdflib's IRI
-    validation: the store has already parsed them), which is several times faster.
-    """
-    if hasattr(source, "ox_triples"):  # a KnowledgeGraph, any backend
-        return _oxigraph_triples(source.ox_triples())
-    return iter(source)
-
-
 def _oxigraph_triples(triples: Iterable[Any]) -> Iterable[Triple]:
     import pyoxigraph as ox
 
@@ -196,6 +186,38 @@ def to_networkx(
         were collapsed, ``graph.graph["validity"]`` maps each dated node to the days it is
         visible on (see :func:`validity_intervals`).
     """
+    graph, attrs = project_lazily(source, sources=sources, ontology=ontology)
+    attrs.fill(graph)
+    if collapse:
+        from channelkg.render.collapse import collapse_claims
+
+        graph = collapse_claims(graph, rules)
+    return graph
+
+
+class NodeAttributes:
+    """The node attributes of a projection, for the nodes a view keeps only."""
+
+    def __init__(self, proj: _Projector, nodes: set[str]) -> None:
+        self._proj = proj
+        self._nodes = nodes
+
+    def fill(self, graph: nx.MultiDiGraph) -> None:
+        """Give every node of ``graph`` (part of the projection) all its attributes."""
+        for r, data in graph.nodes(data=True):
+            full = self._proj.attrs(r, self._nodes)
+            data.clear()
+            data.update(full)
+
+
+def project_lazily(
+    source: KnowledgeGraph | Graph | Iterable[Triple],
+    *,
+    sources: bool = False,
+    ontology: Path | str | None = None,
+) -> tuple[nx.MultiDiGraph, NodeAttributes]:
+    """:func:`to_networkx`'s projection (uncollapsed), its nodes carrying only ``class``
+    and ``claim`` (what selections read); ``attrs.fill(part)`` gives a part the rest."""
     import networkx as nx
 
     read = _Triples.read(source)
@@ -204,7 +226,8 @@ def to_networkx(
     nodes = proj.nodes()
     graph = nx.MultiDiGraph()
     for r in sorted(nodes):
-        graph.add_node(r, **proj.attrs(r, nodes))
+        cls = proj.main_class(r)
+        graph.add_node(r, **{"class": cls or "", "claim": proj.is_claim(cls)})
     for s in sorted(nodes):
         for p, o in read.links.get(s, ()):
             if o not in nodes or p == _SUBCLASS:
@@ -215,18 +238,16 @@ def to_networkx(
     graph.graph["names"] = read.names
     graph.graph["validity"] = validity_intervals(read.dated, nodes)
     graph.graph["collapsed"] = False
-    if collapse:
-        from channelkg.render.collapse import collapse_claims
-
-        graph = collapse_claims(graph, rules)
-    return graph
+    return graph, NodeAttributes(proj, nodes)
 
 
 def read_schema(read: _Triples, ontology: Path | str | None = None) -> Schema:
     """The class styling and labels of read triples (the shipped ontology's when they
     hold no ``ckg:viewColor``, ``ontology``'s merged over), with the classes it knows
     added to the read names' class tree."""
-    schema = Schema.from_index(read.subclass, read.lits)
+    from channelkg.render.reading import vocabulary_keys
+
+    schema = Schema.from_index(read.subclass, read.lits.only(vocabulary_keys(read)))
     if not schema.colors:
         schema = load_schema(None).merge(schema)
     if ontology is not None:
@@ -276,7 +297,7 @@ class _Triples:
     """The triples of a graph sorted for the projection, keyed by node id."""
 
     types: dict[str, set[str]] = field(default_factory=lambda: defaultdict(set))
-    lits: dict[str, list[tuple[str, Literal]]] = field(default_factory=lambda: defaultdict(list))
+    lits: _Literals = field(default_factory=_Literals)
     links: dict[str, list[tuple[str, str]]] = field(default_factory=lambda: defaultdict(list))
     subclass: list[tuple[str, str]] = field(default_factory=list)
     iri_of: dict[str, str] = field(default_factory=dict)
@@ -286,8 +307,12 @@ class _Triples:
     @classmethod
     def read(cls, source: KnowledgeGraph | Graph | Iterable[Triple]) -> _Triples:
         """Read every triple once (names for the resolver as well)."""
+        if hasattr(source, "ox_triples"):  # a KnowledgeGraph, any backend
+            from channelkg.render.reading import read_oxigraph
+
+            return read_oxigraph(cls(), source.ox_triples())
         out = cls()
-        for s, p, o in _iter_triples(source):
+        for s, p, o in source:
             sid = term_id(s)
             if sid not in out.iri_of:
                 out.iri_of[sid] = str(s) if not isinstance(s, BNode) else sid
@@ -309,7 +334,6 @@ class _Triples:
             if ps == _SUBCLASS:
                 out.subclass.append((sid, oid))
         return out
-
 
 class _Projector:
     """Decides which resources become nodes and what their attributes are."""
@@ -371,6 +395,10 @@ class _Projector:
             return None
         return max(sorted(cands), key=self.schema.depth)
 
+    def is_claim(self, cls: str | None) -> bool:
+        """Whether a node of main class ``cls`` is a claim."""
+        return bool(cls) and self.schema.is_a(cls or "", node_id(_CLAIM))
+
     def source_info(self, r: str) -> dict[str, Any]:
         info: dict[str, Any] = {"id": r, "title": self.label_of(r)}
         for p, o in self.read.lits.get(r, ()):
@@ -406,7 +434,7 @@ class _Projector:
     def attrs(self, r: str, nodes: set[str]) -> dict[str, Any]:
         """The node attributes of ``r`` (see :func:`to_networkx`)."""
         cls = self.main_class(r)
-        is_claim = bool(cls) and self.schema.is_a(cls or "", node_id(_CLAIM))
+        is_claim = self.is_claim(cls)
         attrs: dict[str, Any] = {
             "iri": self.read.iri_of.get(r, r),
             "label": self.node_label(r, cls, is_claim),
@@ -540,15 +568,16 @@ def write_graphml(graph: nx.MultiDiGraph, path: Path | str) -> Path:
     return path
 
 
-
 __all__ = [
     "ASSETS",
+    "NodeAttributes",
     "Schema",
     "graph_schema",
     "intersect",
     "load_schema",
     "local_name",
     "node_id",
+    "project_lazily",
     "term_id",
     "to_graphml_graph",
     "to_networkx",
@@ -562,3 +591,5 @@ Triples = _Triples
 Projector = _Projector
 oxigraph_triples = _oxigraph_triples
 VOCAB_TYPES = frozenset(_VOCAB_TYPES)
+DATE_PROPS, NAMED_PROPS, RDF_TYPE, SUBCLASS = _DATE_PROPS, _NAMED, _RDF_TYPE, _SUBCLASS
+STYLE_PROPS = (_VIEW_COLOR, _VIEW_SHAPE, _VIEW_EDGE_LABEL, _NOTATION)

@@ -225,6 +225,41 @@ def subgraph(
     return out_graph
 
 
+def anchors(graph: nx.MultiDiGraph, sel: Selection) -> list[str]:
+    """The nodes a selection is about (its market, provider, --around node)."""
+    out = []
+    if sel.market:
+        out.append(find_market(graph, sel.market))
+    if sel.provider:
+        out.append(find_node(graph, sel.provider, "organization"))
+    if sel.around:
+        out.append(find_node(graph, sel.around))
+    return out
+
+
+def most_connected(graph: nx.MultiDiGraph, limit: int, keep: Iterable[str] = ()) -> list[str]:
+    """At most ``limit`` nodes of ``graph``: those of ``keep`` first, then the others by
+    number of links in ``graph`` (most first; ties by key)."""
+    first = [n for n in dict.fromkeys(keep) if n in graph][:limit]
+    chosen = set(first)
+    rest = sorted((n for n in graph if n not in chosen),
+                  key=lambda n: (-graph.degree(n), str(n)))
+    return first + rest[:max(0, limit - len(first))]
+
+
+def cap(graph: nx.MultiDiGraph, limit: int | None, keep: Iterable[str] = ()) -> nx.MultiDiGraph:
+    """``graph`` if it has at most ``limit`` nodes (or ``limit`` is ``None``), else the
+    subgraph of its :func:`most_connected` nodes; ``graph.graph["drawn_of"]`` then says
+    how many nodes the selection had, ``graph.graph["drawn"]`` how many are kept."""
+    total = graph.number_of_nodes()
+    if limit is None or total <= limit:
+        return graph
+    out_graph = subgraph(graph, most_connected(graph, limit, keep))
+    out_graph.graph["drawn_of"] = total
+    out_graph.graph["drawn"] = out_graph.number_of_nodes()
+    return out_graph
+
+
 @dataclass(frozen=True)
 class Selection:
     """What to draw. Market, provider, around and query parts are united; ``classes``
@@ -312,10 +347,13 @@ def select(
 
 __all__ = [
     "Selection",
+    "anchors",
+    "cap",
     "claim_closure",
     "connect_rows",
     "find_market",
     "find_node",
+    "most_connected",
     "names_of",
     "resolve_class",
     "select",

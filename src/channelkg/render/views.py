@@ -29,6 +29,10 @@ SHIPPED_VIEWS: tuple[tuple[str, dict[str, Any]], ...] = (
 
 Progress = Callable[[str], None]
 
+#: The most nodes a view draws by default: a selection with more (a hub market of a
+#: large graph) draws its most connected nodes, and the page says how many it has.
+MAX_NODES = 3000
+
 
 @dataclass(frozen=True)
 class PageOptions:
@@ -41,6 +45,7 @@ class PageOptions:
     physics_threshold: int = 300
     seed: int = 1
     ontology: Path | None = None
+    max_nodes: int | None = MAX_NODES
 
 
 @dataclass(frozen=True)
@@ -86,27 +91,47 @@ def project(
     *,
     collapse: bool = False,
     with_sources: bool = False,
+    max_nodes: int | None = None,
     progress: Progress = _quiet,
 ) -> nx.MultiDiGraph:
-    """The networkx projection of ``sel`` (claims collapsed into edges if asked)."""
+    """The networkx projection of ``sel`` (claims collapsed into edges if asked).
+
+    With ``max_nodes``, a selection of more nodes keeps the nodes it is about (market,
+    provider, --around node) and then its most connected nodes, up to ``max_nodes``
+    (:func:`~channelkg.render.selection.cap`); ``graph.graph["drawn_of"]`` then holds
+    how many nodes the selection has. Only the kept nodes' attributes are computed.
+    """
     from channelkg.render.collapse import collapse_claims
-    from channelkg.render.network import to_networkx
+    from channelkg.render.network import project_lazily
     from channelkg.render.page_time import selection_spans
-    from channelkg.render.selection import select
+    from channelkg.render.selection import anchors, cap, select
 
     t0 = time.perf_counter()
-    full = to_networkx(kg, sources=with_sources)
+    full, attrs = project_lazily(kg, sources=with_sources)
     graph = select(full, sel, kg)
     spans = selection_spans(full, sel, graph)
+    graph = cap(graph, max_nodes, anchors(full, sel))
+    attrs.fill(graph)
     if spans is not None:
-        graph.graph["spans"] = spans
+        graph.graph["spans"] = {k: v for k, v in spans.items() if k in graph}
     if collapse:
         graph = collapse_claims(graph)
+    drawn = drawn_note(graph)
     progress(
-        f"projected {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges "
-        f"({time.perf_counter() - t0:.2f} s)"
+        f"projected {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges"
+        + (f", {drawn}" if drawn else "") + f" ({time.perf_counter() - t0:.2f} s)"
     )
     return graph
+
+
+def drawn_note(graph: nx.MultiDiGraph) -> str:
+    """``"2,000 of 90,114 nodes drawn (the most connected)"`` for a capped view, else
+    ``""``."""
+    total = graph.graph.get("drawn_of")
+    if not total:
+        return ""
+    return (f"{int(graph.graph['drawn']):,} of {int(total):,} nodes drawn "
+            "(the most connected; --max-nodes draws more)")
 
 
 def check_selection(sel: Selection) -> None:
@@ -153,7 +178,7 @@ def render_view(
     from channelkg.render.selection import find_node
 
     g = project(kg, sel, collapse=options.collapse, with_sources=options.with_sources,
-                progress=progress)
+                max_nodes=options.max_nodes, progress=progress)
     start = find_node(g, sel.around) if sel.around else None
     label = str(g.nodes[start].get("label") or start) if start in g else None
     title = options.title or (
@@ -161,6 +186,8 @@ def render_view(
     )
     if options.as_of:
         title += f", as of {options.as_of}"
+    if drawn_note(g):
+        title += f" ({drawn_note(g)})"
     html = render_html(
         g,
         title=title,
@@ -215,11 +242,13 @@ def graphml_bytes(graph: nx.MultiDiGraph) -> bytes:
 
 
 __all__ = [
+    "MAX_NODES",
     "SHIPPED_VIEWS",
     "PageOptions",
     "RenderedView",
     "build_views",
     "check_selection",
+    "drawn_note",
     "graphml_bytes",
     "notebook_html",
     "project",
