@@ -58,3 +58,31 @@ def test_a_failed_copy_write_is_one_line_and_the_next_open_repairs(tmp_path: Pat
     assert "added" in res.stdout
     assert sorted(res.stdout.splitlines()) == sorted(want.stdout.splitlines())
     assert _pending(store) == [] and copy.is_file()
+
+
+def test_a_failed_copy_write_during_load_into_is_one_line(tmp_path: Path) -> None:
+    data = tmp_path / "g"
+    data.mkdir()
+    for f in default_data_files()[:3]:
+        shutil.copy(f, data / f.name)
+    store = tmp_path / "s"
+    runner = CliRunner()
+    load = ["load", "--into", f"oxigraph:{store}", "--quiet", str(data)]
+    assert runner.invoke(cli, load).exit_code == 0
+    changed = sorted(data.glob("*.ttl"))[-1]
+    manifest = json.loads((store / "channelkg-manifest.json").read_text())
+    copy = copy_path(store, manifest["files"][str(changed.resolve())]["graph"])
+    copy.unlink()
+    (copy / "in-the-way").mkdir(parents=True)  # the new copy cannot replace it
+    changed.write_text(changed.read_text(encoding="utf-8")
+                       + '\n<https://example.org/x> <http://www.w3.org/2000/01/rdf-schema#label>'
+                       ' "added" .\n', encoding="utf-8")
+    res = runner.invoke(cli, load)
+    assert res.exit_code == 2, (res.output, res.exception)
+    lines = res.output.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in res.output, res.output
+    assert str(store) in lines[0] and "pending" in lines[0]
+    assert _pending(store) == [str(changed.resolve())]
+    shutil.rmtree(copy)
+    assert runner.invoke(cli, load).exit_code == 0
+    assert _pending(store) == [] and copy.is_file()

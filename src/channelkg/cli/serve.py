@@ -41,9 +41,17 @@ def load(files: tuple[Path, ...], into: str, no_ontology: bool, quiet: bool) -> 
     from channelkg.cli.progress import progress_for
 
     bar = progress_for(quiet)
+    why = None
     with bar.step(f"loading into {path}"):
-        report = load_into(Path(path), list(files) or None, ontology=not no_ontology,
-                           progress=bar)
+        try:
+            report = load_into(Path(path), list(files) or None, ontology=not no_ontology,
+                               progress=bar)
+        except OSError as err:  # a write the store needs failed: one line, files pending
+            why = str(err)
+            err.__traceback__ = None  # its frames hold the store open
+    if why is not None:
+        raise InputError(f"cannot load into {path}: {why} (the files not yet applied stay "
+                         "pending; the next load or open applies them)")
     click.echo(report.summary())
 
 
