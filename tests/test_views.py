@@ -74,3 +74,62 @@ def test_the_default_cap_leaves_small_views_alone(tmp_path: Path) -> None:
     (uncapped,) = build_views(kg, Selection(), output=tmp_path / "c.html",
                               options=PageOptions(max_nodes=None))
     assert page.html == uncapped.html and "drawn_of" not in page.graph.graph
+
+
+def test_a_collapsed_view_is_capped_by_the_nodes_it_draws(tmp_path: Path) -> None:
+    """With --collapse the cap counts the nodes left once claims are edges: a view whose
+    collapsed form fits is not cut, and the note counts what the page draws."""
+    kg = load([DATA])
+    sel = Selection(market="mainland-china")
+    (plain,) = build_views(kg, sel, output=tmp_path / "p.html",
+                           options=PageOptions(max_nodes=None))
+    (collapsed,) = build_views(kg, sel, output=tmp_path / "c.html",
+                               options=PageOptions(max_nodes=None, collapse=True))
+    drawn = collapsed.graph.number_of_nodes()
+    assert drawn < plain.graph.number_of_nodes()
+    (fits,) = build_views(kg, sel, output=tmp_path / "f.html",
+                          options=PageOptions(max_nodes=drawn, collapse=True))
+    assert "drawn_of" not in fits.graph.graph and set(fits.graph) == set(collapsed.graph)
+    (cut,) = build_views(kg, sel, output=tmp_path / "x.html",
+                         options=PageOptions(max_nodes=drawn - 5, collapse=True))
+    g = cut.graph
+    assert g.number_of_nodes() == drawn - 5 == g.graph["drawn"]
+    assert g.graph["drawn_of"] == drawn
+    assert f"{drawn - 5} of {drawn} nodes drawn" in cut.title
+
+
+def test_an_edge_of_a_foreign_property_keeps_its_label(tmp_path: Path) -> None:
+    """A predicate typed with a type outside the view's vocabulary list (here
+    owl:AsymmetricProperty) still names its edges by its rdfs:label."""
+    data = tmp_path / "foreign.ttl"
+    data.write_text("""@prefix ckg: <https://w3id.org/channelkg/ontology#> .
+@prefix kgid: <https://w3id.org/channelkg/id/> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <https://example.org/vocab#> .
+ex:p a owl:AsymmetricProperty ; rdfs:label "pretty p label" .
+kgid:a a ckg:Organization ; rdfs:label "A" ; ex:p kgid:b .
+kgid:b a ckg:Organization ; rdfs:label "B" .
+""", encoding="utf-8")
+    kg = load([data])
+    (page,) = build_views(kg, Selection(), output=tmp_path / "v.html")
+    labels = {d.get("label") for _s, _o, d in page.graph.edges(data=True)
+              if d.get("predicate", "").endswith("#p") or str(d.get("predicate")) == "ex:p"}
+    assert labels == {"pretty p label"}, labels
+
+
+def test_a_claim_with_two_statuses_is_drawn(tmp_path: Path) -> None:
+    """Data where a claim has two statuses (two files that disagree) draws a page, the
+    claim listed under one of its statuses, named with both; no error."""
+    data = tmp_path / "two.ttl"
+    data.write_text("""@prefix ckg: <https://w3id.org/channelkg/ontology#> .
+@prefix kgid: <https://w3id.org/channelkg/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+kgid:a a ckg:Organization ; rdfs:label "A" .
+kgid:b a ckg:Organization ; rdfs:label "B" .
+kgid:p a ckg:Partnership ; rdfs:label "A with B" ; ckg:party kgid:a , kgid:b ;
+    ckg:status ckg:confirmed , ckg:disputed .
+""", encoding="utf-8")
+    (page,) = build_views(load([data]), Selection(), output=tmp_path / "v.html")
+    assert "kgid:p" in page.graph
+    assert '"status": "ckg:confirmed"' in page.html or '"status":"ckg:confirmed"' in page.html

@@ -121,7 +121,9 @@ def _sources(attrs: dict[str, Any]) -> list[dict[str, str]]:
 
 
 def _dashed(attrs: dict[str, Any]) -> bool:
-    return attrs.get("status_iri") in _DASHED_STATUS or attrs.get("open") is False
+    status = attrs.get("status_iri")
+    statuses = status if isinstance(status, list) else [status]  # a claim may have two
+    return any(s in _DASHED_STATUS for s in statuses) or attrs.get("open") is False
 
 
 @dataclass
@@ -136,7 +138,9 @@ class _Tally:
     def mark(self, item: dict[str, Any], d: dict[str, Any]) -> None:
         """Copy status and dashing of the node or edge attributes ``d`` onto ``item``."""
         if d.get("status"):
-            item["status"] = str(d.get("status_iri") or d["status"])
+            status = d.get("status_iri") or d["status"]
+            # a claim with two statuses is listed under the first (sorted); its label names both
+            item["status"] = str(sorted(status)[0] if isinstance(status, list) else status)
             self.status_labels[item["status"]] = _text(d["status"])
             self.statuses[item["status"]] += 1
         if _dashed(d):

@@ -129,15 +129,22 @@ def read_oxigraph(out: _Triples, triples: Iterable[Any]) -> _Triples:
 
 def vocabulary_keys(read: _Triples) -> list[str]:
     """The resources whose literals can style or name the vocabulary: the classes of
-    the class tree, resources typed with a vocabulary type (properties, concepts
-    classes, shapes …) or untyped, and those that carry a view style or notation."""
+    the class tree, the predicates the graph uses (whatever their type), resources typed
+    with a vocabulary type (properties, concepts classes, shapes …) or untyped, and those
+    that carry a view style or notation."""
     from channelkg.render import network
 
     vocab = {network.node_id(v) for v in network.VOCAB_TYPES}
     styled = network.STYLE_PROPS
+    used: set[str] = set()  # the predicates of the graph: their labels name its edges
+    for links in read.links.values():
+        used.update(p for p, _o in links)
+    for pairs in dict.values(read.lits):
+        used.update(p for p, _o in pairs)
+    predicates = {network.node_id(p) for p in used}
     keys = dict.fromkeys(k for pair in read.subclass for k in pair)
     for k, pairs in dict.items(read.lits):
-        if (k not in read.types or not vocab.isdisjoint(read.types[k])
+        if (k not in read.types or k in predicates or not vocab.isdisjoint(read.types[k])
                 or any(p in styled for p, _ in pairs)):
             keys[k] = None
     return list(keys)

@@ -99,7 +99,8 @@ def project(
     With ``max_nodes``, a selection of more nodes keeps the nodes it is about (market,
     provider, --around node) and then its most connected nodes, up to ``max_nodes``
     (:func:`~channelkg.render.selection.cap`); ``graph.graph["drawn_of"]`` then holds
-    how many nodes the selection has. Only the kept nodes' attributes are computed.
+    how many nodes the selection has. With ``collapse`` the cap counts the nodes left
+    once claims are edges; without it, only the kept nodes' attributes are computed.
     """
     from channelkg.render.collapse import collapse_claims
     from channelkg.render.network import project_lazily
@@ -110,12 +111,16 @@ def project(
     full, attrs = project_lazily(kg, sources=with_sources)
     graph = select(full, sel, kg)
     spans = selection_spans(full, sel, graph)
-    graph = cap(graph, max_nodes, anchors(full, sel))
-    attrs.fill(graph)
-    if spans is not None:
-        graph.graph["spans"] = {k: v for k, v in spans.items() if k in graph}
-    if collapse:
-        graph = collapse_claims(graph)
+    if collapse:  # the cap counts what is drawn: the nodes left once claims are edges
+        attrs.fill(graph)
+        if spans is not None:
+            graph.graph["spans"] = {k: v for k, v in spans.items() if k in graph}
+        graph = cap(collapse_claims(graph), max_nodes, anchors(full, sel))
+    else:
+        graph = cap(graph, max_nodes, anchors(full, sel))
+        attrs.fill(graph)
+        if spans is not None:
+            graph.graph["spans"] = {k: v for k, v in spans.items() if k in graph}
     drawn = drawn_note(graph)
     progress(
         f"projected {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges"
