@@ -7,6 +7,9 @@ import inspect
 import subprocess
 import sys
 import typing
+from pathlib import Path
+
+import pytest
 
 import channelkg
 
@@ -34,3 +37,24 @@ def test_the_query_result_module_still_imports_no_rdflib_nor_typing() -> None:
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                          check=True).stdout
     assert out.strip() == "[]"
+
+
+def test_annotations_of_a_record_survive_a_missing_optional_package(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A module whose type-checking block imports a package that is not installed: its
+    record's annotations can still be read (the other names resolve)."""
+    (tmp_path / "ckg_hints_probe.py").write_text(
+        "from __future__ import annotations\n"
+        "from channelkg.record import Record\n"
+        "TYPE_CHECKING = False\n"
+        "if TYPE_CHECKING:\n"
+        "    import no_such_package_for_channelkg\n"
+        "    from pathlib import Path\n"
+        "class Probe(Record):\n"
+        "    FIELDS = ('where',)\n"
+        "    where: Path\n", encoding="utf-8")
+    monkeypatch.syspath_prepend(str(tmp_path))
+    import ckg_hints_probe
+
+    assert list(ckg_hints_probe.Probe.__annotations__) == ["where"]
+    assert typing.get_type_hints(ckg_hints_probe.Probe)["where"] is Path

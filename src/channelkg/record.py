@@ -151,9 +151,14 @@ def type_checking_imports(module: str) -> None:
     for node in tree.body:
         if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and (
                 node.test.id == "TYPE_CHECKING"):
-            body: list[ast.stmt] = [n for n in node.body
-                                    if isinstance(n, ast.Import | ast.ImportFrom)]
-            exec(compile(ast.Module(body=body, type_ignores=[]), path, "exec"), found)  # noqa: S102
+            for stmt in node.body:
+                if not isinstance(stmt, ast.Import | ast.ImportFrom):
+                    continue
+                code = compile(ast.Module(body=[stmt], type_ignores=[]), path, "exec")
+                try:
+                    exec(code, found)  # noqa: S102
+                except ImportError:  # an optional package that is not installed
+                    continue
     for name, value in found.items():
         if name != "__builtins__":
             mod.__dict__.setdefault(name, value)
