@@ -24,14 +24,17 @@ def _pending(store: Path) -> list[str]:
     return [k for k, rec in files.items() if rec.get("pending")]
 
 
-def test_a_failed_copy_write_is_one_line_and_the_next_open_repairs(tmp_path: Path) -> None:
+def _blocked(tmp_path: Path) -> tuple[Path, Path, Path, Path]:
+    """A store built from three bundled files, the last of them edited, and the store's
+    copy of it replaced by a folder, so that the new copy cannot be written: the data
+    folder, the store, the edited file and its copy."""
     data = tmp_path / "g"
     data.mkdir()
     for f in default_data_files()[:3]:
         shutil.copy(f, data / f.name)
     store = tmp_path / "s"
-    runner = CliRunner()
-    built = runner.invoke(cli, ["load", "--into", f"oxigraph:{store}", "--quiet", str(data)])
+    built = CliRunner().invoke(cli, ["load", "--into", f"oxigraph:{store}", "--quiet",
+                                     str(data)])
     assert built.exit_code == 0, built.output
     changed = sorted(data.glob("*.ttl"))[-1]
     manifest = json.loads((store / "channelkg-manifest.json").read_text())
@@ -41,6 +44,12 @@ def test_a_failed_copy_write_is_one_line_and_the_next_open_repairs(tmp_path: Pat
     changed.write_text(changed.read_text(encoding="utf-8")
                        + '\n<https://example.org/x> <http://www.w3.org/2000/01/rdf-schema#label>'
                        ' "added" .\n', encoding="utf-8")
+    return data, store, changed, copy
+
+
+def test_a_failed_copy_write_is_one_line_and_the_next_open_repairs(tmp_path: Path) -> None:
+    data, store, changed, copy = _blocked(tmp_path)
+    runner = CliRunner()
     args = ["query", QUERY, "-f", "csv", "--store", f"oxigraph:{store}", "--as-of",
             "2024-07-09"]
     for _ in range(2):
@@ -61,22 +70,9 @@ def test_a_failed_copy_write_is_one_line_and_the_next_open_repairs(tmp_path: Pat
 
 
 def test_a_failed_copy_write_during_load_into_is_one_line(tmp_path: Path) -> None:
-    data = tmp_path / "g"
-    data.mkdir()
-    for f in default_data_files()[:3]:
-        shutil.copy(f, data / f.name)
-    store = tmp_path / "s"
+    data, store, changed, copy = _blocked(tmp_path)
     runner = CliRunner()
     load = ["load", "--into", f"oxigraph:{store}", "--quiet", str(data)]
-    assert runner.invoke(cli, load).exit_code == 0
-    changed = sorted(data.glob("*.ttl"))[-1]
-    manifest = json.loads((store / "channelkg-manifest.json").read_text())
-    copy = copy_path(store, manifest["files"][str(changed.resolve())]["graph"])
-    copy.unlink()
-    (copy / "in-the-way").mkdir(parents=True)  # the new copy cannot replace it
-    changed.write_text(changed.read_text(encoding="utf-8")
-                       + '\n<https://example.org/x> <http://www.w3.org/2000/01/rdf-schema#label>'
-                       ' "added" .\n', encoding="utf-8")
     res = runner.invoke(cli, load)
     assert res.exit_code == 2, (res.output, res.exception)
     lines = res.output.strip().splitlines()
