@@ -100,18 +100,20 @@ def selection_spans(
         for v, row in members.items():
             row.append(v in keep)
     starts = [s for s, _ in stretches] + [None]
-    spans: dict[str, list[Interval]] = {}
-    for v, row in members.items():
-        if all(row):
-            continue
-        runs: list[Interval] = []
-        for i, on in enumerate(row):
-            if on and (i == 0 or not row[i - 1]):
-                runs.append((starts[i], None))
-            if on and (i + 1 == len(row) or not row[i + 1]):
-                runs[-1] = (runs[-1][0], starts[i + 1])
-        spans[v] = runs
-    return spans
+    return {v: visible_runs(row, starts) for v, row in members.items() if not all(row)}
+
+
+def visible_runs(row: list[bool], starts: list[Any]) -> list[Interval]:
+    """The runs of stretches a node or edge is visible on: ``row`` says, stretch by
+    stretch, whether it is; ``starts`` are the stretches' first days, then ``None``.
+    Each run is (its first day, the first day after it, ``None`` for open)."""
+    runs: list[Interval] = []
+    for i, on in enumerate(row):
+        if on and (i == 0 or not row[i - 1]):
+            runs.append((starts[i], None))
+        if on and (i + 1 == len(row) or not row[i + 1]):
+            runs[-1] = (runs[-1][0], starts[i + 1])
+    return runs
 
 
 def spans_of(graph: nx.MultiDiGraph) -> dict[str, list[Interval]]:

@@ -208,7 +208,7 @@ def around_spans(graph: nx.MultiDiGraph, start: str) -> dict[str, list[Any]] | N
     import datetime as dt
 
     from channelkg.graph.validity import key_visible
-    from channelkg.render.page_time import MAX_STRETCHES, validity_of
+    from channelkg.render.page_time import MAX_STRETCHES, validity_of, visible_runs
 
     validity = {k: v for k, v in validity_of(graph).items() if k in graph}
     bounds = sorted({d for iv in validity.values() for d in iv if d})
@@ -227,15 +227,8 @@ def around_spans(graph: nx.MultiDiGraph, start: str) -> dict[str, list[Any]] | N
     spans: dict[str, list[Any]] = {}
     for v in graph:
         row = [visible(v, day) and visible(start, day) for _, day in stretches]
-        if all(row):
-            continue
-        runs: list[Any] = []
-        for i, on in enumerate(row):
-            if on and (i == 0 or not row[i - 1]):
-                runs.append((starts[i], None))
-            if on and (i + 1 == len(row) or not row[i + 1]):
-                runs[-1] = (runs[-1][0], starts[i + 1])
-        spans[str(v)] = runs
+        if not all(row):
+            spans[str(v)] = visible_runs(row, starts)
     return spans
 
 
