@@ -199,6 +199,26 @@ def test_fast_layout_is_deterministic_and_spreads_nodes() -> None:
     assert edge_mean < rand_mean / 1.6  # a random layout gives about 1
 
 
+def test_fast_layout_does_not_depend_on_the_order_nodes_were_added() -> None:
+    """The projection adds nodes in an order that can follow string hashing: the same graph
+    built in another order gets the same positions."""
+    import random
+
+    g = nx.barabasi_albert_graph(600, 2, seed=5)
+    names = {v: f"kgid:n{v}" for v in g}
+    nodes, edges = [names[v] for v in g], [(names[u], names[v]) for u, v in g.edges()]
+    shuffled = nx.MultiDiGraph()
+    rnd = random.Random(2)
+    rnd.shuffle(nodes)
+    rnd.shuffle(edges)
+    shuffled.add_nodes_from(nodes)
+    shuffled.add_edges_from(edges)
+    ordered = nx.MultiDiGraph()
+    ordered.add_nodes_from(sorted(nodes))
+    ordered.add_edges_from(sorted(edges))
+    assert fast_layout(shuffled, seed=3) == fast_layout(ordered, seed=3)
+
+
 def test_layout_switches_at_threshold() -> None:
     graph = to_networkx(load([VIEW]))
     sub = select(graph, Selection(market="CN"))

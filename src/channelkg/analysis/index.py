@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from pathlib import Path
@@ -23,19 +22,17 @@ from rdflib.term import Node
 from channelkg.analysis.vocab import DEVELOPER, FAMILY, KNOWN, MODEL, PART_OF, SUBCLASS_OF, TYPE
 from channelkg.errors import InputError
 from channelkg.graph.base import KnowledgeGraph
-from channelkg.graph.validity import DATE_IRIS, PRECISION_IRI, PRECISIONS, Dates, precision_of
+from channelkg.graph.validity import Dates, read_dates
 from channelkg.model.dates import literal_date
 from channelkg.model.labels import LABEL_PROPS, pick
 from channelkg.model.labels import label as policy_label
 from channelkg.model.resolve import NameIndex, resolve_in
 from channelkg.model.resolve import resolve as resolve_name
 from channelkg.model.schema import ClassTree
-from channelkg.rdf.namespaces import CKG_NS
 from channelkg.rdf.quiet import quiet_rdflib
 from channelkg.rdf.terms import shorten, to_oxigraph, to_rdflib
 
 _T = TypeVar("_T")
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
 class Index:
@@ -340,34 +337,12 @@ def ox_dates(kg: KnowledgeGraph, nodes: Iterable[Any] | None = None) -> dict[Any
     """The dates of every dated fact of a graph, keyed by pyoxigraph term, read with one
     pattern per dating property; with ``nodes``, of those nodes only (four lookups each).
     The same dates as :func:`~channelkg.graph.validity.fact_dates` gives for the facts'
-    triples as rdflib terms."""
-    wanted = None if nodes is None else list(dict.fromkeys(nodes))
-    found: dict[Any, dict[str, dt.date]] = {}
-    for iri in DATE_IRIS:
-        op = ox.NamedNode(iri)
-        triples = (kg.ox_triples(None, op, None) if wanted is None
-                   else (t for n in wanted for t in kg.ox_triples(n, op, None)))
-        for s, _, o in triples:
-            rec = found.setdefault(s, {})  # a fact even when its date is ill-formed
-            if not isinstance(o, ox.Literal) or not _ISO_DATE.match(o.value):
-                continue
-            try:
-                day = dt.date.fromisoformat(o.value)
-            except ValueError:
-                continue
-            if iri not in rec or day < rec[iri]:
-                rec[iri] = day
-    precision: dict[Any, set[str]] = {}
-    op = ox.NamedNode(PRECISION_IRI)
-    triples = (kg.ox_triples(None, op, None) if wanted is None
-               else (t for n in found for t in kg.ox_triples(n, op, None)))
-    for s, _, o in triples:
-        if s in found:
-            precision.setdefault(s, set()).add(precision_of(o.value))
-    stated, start, end = (CKG_NS + n for n in ("statedOn", "validFrom", "validTo"))
-    return {n: Dates(d.get(stated), d.get(start), d.get(end),
-                     max(precision.get(n, {"day"}), key=PRECISIONS.index))
-            for n, d in found.items()}
+    triples as rdflib terms (the reading is :func:`~channelkg.graph.validity.read_dates`,
+    shared with the store's layout)."""
+    def pairs(node: Any, pred: Any) -> Iterable[tuple[Any, Any]]:
+        return ((s, o) for s, _, o in kg.ox_triples(node, pred, None))
+
+    return read_dates(pairs, nodes)
 
 
 def read_node(idx: Index, onode: Any) -> tuple[Callable[[Node], list[Any]],

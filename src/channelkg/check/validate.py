@@ -18,6 +18,7 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.term import Node
 
 from channelkg import resources
+from channelkg.check.engine import Sample
 from channelkg.check.problems import LineIndex, Problem, sort_key
 from channelkg.check.shacl import run_shacl
 from channelkg.errors import InputError, QueryError
@@ -26,7 +27,6 @@ from channelkg.rdf.namespaces import CKG, KGID
 from channelkg.rdf.terms import add_triples, display, shorten
 
 if TYPE_CHECKING:
-    from channelkg.check.engine import Sample
     from channelkg.graph.base import KnowledgeGraph
 
 

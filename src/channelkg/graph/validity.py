@@ -249,38 +249,56 @@ def hidden_nodes(dates: dict[Node, Dates], day: dt.date, *, known: bool = False)
 # --------------------------------------------------------------------------- layout
 
 
-def store_dates(store: ox.Store, nodes: Iterable[Any] | None = None) -> dict[Any, Dates]:
-    """The dates of every dated fact of a store (all graphs), keyed by pyoxigraph term;
-    with ``nodes``, of those nodes only (three lookups each, no scan of the store)."""
+def read_dates(triples: Callable[[Any, Any], Iterable[tuple[Any, Any]]],
+               nodes: Iterable[Any] | None = None) -> dict[Any, Dates]:
+    """The dates of every dated fact, keyed by pyoxigraph term, over any store API.
+
+    ``triples(node, predicate)`` gives the ``(subject, object)`` pairs of one pattern
+    (``node`` ``None`` for every subject). One pattern is read per date property and
+    one for the precision; with ``nodes``, one per node and property instead (no scan).
+    A fact whose dates are all ill-formed is still a fact (with no dates); of two values
+    of one property the earlier counts."""
     import pyoxigraph as ox
 
+    wanted = None if nodes is None else list(dict.fromkeys(nodes))
     found: dict[Any, dict[str, dt.date]] = {}
-    for name in ("statedOn", "validFrom", "validTo"):
-        pred = ox.NamedNode(CKG_NS + name)
-        quads = ([q for n in nodes for q in store.quads_for_pattern(n, pred, None, None)]
-                 if nodes is not None else list(store.quads_for_pattern(None, pred, None, None)))
-        for q in quads:
-            o = q.object
-            found.setdefault(q.subject, {})  # a fact even when its date is ill-formed
+    for iri in DATE_IRIS:
+        pred = ox.NamedNode(iri)
+        pairs = (triples(None, pred) if wanted is None
+                 else [t for n in wanted for t in triples(n, pred)])
+        for s, o in pairs:
+            rec = found.setdefault(s, {})  # a fact even when its date is ill-formed
             if not isinstance(o, ox.Literal) or not _DATE.match(o.value):
                 continue
             try:
                 day = dt.date.fromisoformat(o.value)
             except ValueError:
                 continue
-            rec = found[q.subject]
-            if name not in rec or day < rec[name]:
-                rec[name] = day
+            if iri not in rec or day < rec[iri]:
+                rec[iri] = day
     precision: dict[Any, list[str]] = {}
     prec = ox.NamedNode(PRECISION_IRI)
-    pq = ([q for n in found for q in store.quads_for_pattern(n, prec, None, None)]
-          if nodes is not None else store.quads_for_pattern(None, prec, None, None))
-    for q in pq:
-        if q.subject in found and isinstance(q.object, ox.Literal):
-            precision.setdefault(q.subject, []).append(precision_of(q.object.value))
-    return {n: Dates(d.get("statedOn"), d.get("validFrom"), d.get("validTo"),
+    pairs = (triples(None, prec) if wanted is None
+             else [t for n in found for t in triples(n, prec)])
+    for s, o in pairs:
+        if s in found and isinstance(o, ox.Literal):
+            precision.setdefault(s, []).append(precision_of(o.value))
+    stated, start, end = (CKG_NS + n for n in ("statedOn", "validFrom", "validTo"))
+    return {n: Dates(d.get(stated), d.get(start), d.get(end),
                      max(precision.get(n, ["day"]), key=PRECISIONS.index))
-            for n, d in found.items() if isinstance(n, ox.NamedNode | ox.BlankNode)}
+            for n, d in found.items()}
+
+
+def store_dates(store: ox.Store, nodes: Iterable[Any] | None = None) -> dict[Any, Dates]:
+    """The dates of every dated fact of a store (all graphs), keyed by pyoxigraph term;
+    with ``nodes``, of those nodes only (three lookups each, no scan of the store)."""
+    import pyoxigraph as ox
+
+    def pairs(node: Any, pred: Any) -> Iterable[tuple[Any, Any]]:
+        return ((q.subject, q.object) for q in store.quads_for_pattern(node, pred, None, None))
+
+    return {n: d for n, d in read_dates(pairs, nodes).items()
+            if isinstance(n, ox.NamedNode | ox.BlankNode)}
 
 
 def _base_of(graph: Any) -> str:
@@ -435,6 +453,7 @@ __all__ = [
     "partition",
     "placed",
     "precision_of",
+    "read_dates",
     "shown",
     "store_dates",
     "visible_graphs",

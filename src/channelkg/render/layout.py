@@ -33,7 +33,9 @@ def fast_layout(
     import numpy as np
     from scipy.spatial import cKDTree  # type: ignore[import-untyped, unused-ignore]
 
-    nodes = list(graph)
+    # A fixed node order (not the projection's, which follows string hashing): the same
+    # graph gives the same positions in every process.
+    nodes = sorted(graph, key=str)
     n = len(nodes)
     if n == 0:
         return {}
@@ -125,7 +127,7 @@ def _bfs_order(graph: nx.Graph, nodes: list[Any]) -> list[Any]:
         else set(graph[v])
         for v in nodes
     }
-    for start in sorted(nodes, key=lambda v: -len(adj[v])):
+    for start in sorted(nodes, key=lambda v: (-len(adj[v]), str(v))):
         if start in seen:
             continue
         seen.add(start)
