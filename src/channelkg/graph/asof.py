@@ -36,12 +36,14 @@ from typing import TYPE_CHECKING, Any
 from channelkg.errors import ChannelKGError
 from channelkg.graph.base import KnowledgeGraph, QueryResult, Triple, truncate
 from channelkg.graph.validity import DATING_PROPS, fact_dates, hidden_nodes
+from channelkg.rdf.terms import to_rdflib
 
 if TYPE_CHECKING:
     from rdflib import Graph
 
     from channelkg.graph.asof_dates import DateTest
     from channelkg.graph.asof_filter import Form
+    from channelkg.graph.validity import Dates
 
 
 #: Most graphs an Oxigraph view queries when a query cannot be rewritten; past it
@@ -80,7 +82,9 @@ class AsOfView(KnowledgeGraph):
         self.engine = base.engine
         self.as_of = day
         self._hidden: set[Any] | None = None
-        self._dated: list[Triple] = []
+        self._dated: list[Triple] | None = None
+        #: The dates of each dated fact of an Oxigraph backend, keyed by pyoxigraph term.
+        self._facts: dict[Any, Dates] | None = None
         self._dates: DateTest | None = None
         self._local: KnowledgeGraph | None = None
         self._touching: dict[tuple[Any, str], set[Any]] | None = None
@@ -89,9 +93,21 @@ class AsOfView(KnowledgeGraph):
     def hidden(self) -> set[Any]:
         """The dated facts hidden on :attr:`as_of` (rdflib terms)."""
         if self._hidden is None:
-            self._dated = [t for p in DATING_PROPS for t in self.base.triples(None, p, None)]
-            self._hidden = hidden_nodes(fact_dates(self._dated), self.day, known=self.known)
+            if self.base.engine.startswith("oxigraph"):
+                if self._facts is None:
+                    self._facts = _ox_fact_dates(self.base)
+                self._hidden = {to_rdflib(n) for n in
+                                hidden_nodes(self._facts, self.day, known=self.known)}
+            else:
+                self._hidden = hidden_nodes(fact_dates(self._dating()), self.day,
+                                            known=self.known)
         return self._hidden
+
+    def _dating(self) -> list[Triple]:
+        """The backend's dating triples (rdflib terms), read once."""
+        if self._dated is None:
+            self._dated = [t for p in DATING_PROPS for t in self.base.triples(None, p, None)]
+        return self._dated
 
     @property
     def date_test(self) -> DateTest:
@@ -100,7 +116,7 @@ class AsOfView(KnowledgeGraph):
             from channelkg.graph.asof_dates import DateTest
 
             hidden = self.hidden
-            self._dates = DateTest.of(self._dated, hidden, self.day.isoformat(),
+            self._dates = DateTest.of(self._dating(), hidden, self.day.isoformat(),
                                       known=self.known)
         return self._dates
 
@@ -148,7 +164,9 @@ class AsOfView(KnowledgeGraph):
 
         def touching() -> dict[tuple[Any, str], set[Any]]:
             if self._touching is None:
-                self._touching = roles_touching(self.base.run, self.hidden)
+                self._touching = (_ox_touching(self.base, self.hidden)
+                                  if self.base.engine.startswith("oxigraph")
+                                  else roles_touching(self.base.run, self.hidden))
             return self._touching
 
         from channelkg.graph.asof_filter import DATES
@@ -264,6 +282,48 @@ class RdflibAsOfView(AsOfView):
         return self.graph
 
 
+def _ox_fact_dates(base: KnowledgeGraph) -> dict[Any, Dates]:
+    """:func:`~channelkg.graph.validity.fact_dates` of an Oxigraph backend's dating
+    triples, keyed by pyoxigraph term: the dates read as rdflib terms, as from the rdflib
+    triples, but each distinct date converted once and no fact's name converted (the
+    hidden ones are, by :attr:`AsOfView.hidden`)."""
+    import pyoxigraph as ox
+
+    from channelkg.graph.validity import DATING_IRIS
+    from channelkg.rdf.quiet import quiet_rdflib
+
+    seen: dict[Any, Any] = {}
+    dated: list[tuple[Any, Any, Any]] = []
+    with quiet_rdflib():
+        for iri, prop in zip(DATING_IRIS, DATING_PROPS, strict=True):
+            for s, _p, o in base.ox_triples(None, ox.NamedNode(iri), None):
+                if isinstance(s, ox.Triple):
+                    to_rdflib(s)  # raises, as converting every triple does
+                value = seen.get(o)
+                if value is None:
+                    value = seen[o] = to_rdflib(o)
+                dated.append((s, prop, value))
+    return fact_dates(dated)
+
+
+def _ox_touching(base: KnowledgeGraph, hidden: set[Any]) -> dict[tuple[Any, str], set[Any]]:
+    """:func:`~channelkg.graph.asof_filter.roles_touching` on an Oxigraph backend, read
+    from each hidden node's triples (as subject, then as object) instead of by queries."""
+    from channelkg.rdf.terms import to_oxigraph
+
+    out: dict[tuple[Any, str], set[Any]] = {}
+    props: dict[Any, Any] = {}
+    for h in hidden:
+        node = to_oxigraph(h)
+        for role, pattern in (("s", (node, None, None)), ("o", (None, None, node))):
+            for _s, p, _o in base.ox_triples(*pattern):
+                prop = props.get(p)
+                if prop is None:
+                    prop = props[p] = to_rdflib(p)
+                out.setdefault((prop, role), set()).add(h)
+    return out
+
+
 def _visible_graph(graph: Graph, hidden: set[Any]) -> Graph:
     """An rdflib graph that reads ``graph`` through a filter hiding ``hidden`` nodes."""
     from rdflib import Graph
@@ -302,14 +362,23 @@ def view(base: KnowledgeGraph, day: dt.date, *, known: bool = False) -> Knowledg
     """The as-of view of ``base`` on ``day``, the best kind for its backend."""
     if isinstance(base, AsOfView):
         base = base.base
+    facts = None
+    if getattr(base, "keyed_by_dates", False) and not known and not getattr(base, "keyed", True):
+        # Keying first counts the validity intervals, reading every date: read them once,
+        # for the view too, and leave the store as it is past MAX_GRAPHS of them.
+        facts = _ox_fact_dates(base)
     if (getattr(base, "keyed_by_dates", False) and not known
+            and (facts is None or len({d.interval() for d in facts.values()}) <= MAX_GRAPHS)
             and base.ensure_keyed(max_intervals=MAX_GRAPHS)):
         oxview = OxigraphAsOfView(base, day, known=known)
         if len(oxview.graphs) <= MAX_GRAPHS:
+            oxview._facts = facts
             return oxview
     if base.engine == "rdflib":
         return RdflibAsOfView(base, day, known=known)
-    return AsOfView(base, day, known=known)
+    out = AsOfView(base, day, known=known)
+    out._facts = facts
+    return out
 
 
 __all__ = ["AsOfView", "OxigraphAsOfView", "RdflibAsOfView", "view"]

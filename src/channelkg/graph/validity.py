@@ -208,9 +208,15 @@ def key_visible(key: str, day: dt.date) -> bool:
         end == "-" or day < dt.date.fromisoformat(end))
 
 
-def _first_date(values: Iterable[Node]) -> dt.date | None:
-    dates = [d for d in (as_date(v) for v in values) if d is not None]
-    return min(dates) if dates else None
+def _first_date(values: Iterable[Node], seen: dict[Node, dt.date | None]) -> dt.date | None:
+    """The earliest :func:`as_date` of ``values``; ``seen`` keeps each term's date, so
+    each distinct term is read once."""
+    out = None
+    for v in values:
+        day = seen[v] if v in seen else seen.setdefault(v, as_date(v))
+        if day is not None and (out is None or day < out):
+            out = day
+    return out
 
 
 def _coarsest(values: Iterable[Node]) -> str:
@@ -229,11 +235,12 @@ def fact_dates(triples: Iterable[tuple[Node, Node, Node]]) -> dict[Node, Dates]:
     for s, p, o in triples:
         if p in (valid_from, valid_to, stated_on, precision):
             raw.setdefault(s, {}).setdefault(p, []).append(o)
+    seen: dict[Node, dt.date | None] = {}
     return {
         s: Dates(
-            _first_date(d.get(stated_on, [])),
-            _first_date(d.get(valid_from, [])),
-            _first_date(d.get(valid_to, [])),
+            _first_date(d.get(stated_on, []), seen),
+            _first_date(d.get(valid_from, []), seen),
+            _first_date(d.get(valid_to, []), seen),
             _coarsest(d.get(precision, [])),
         )
         for s, d in raw.items()

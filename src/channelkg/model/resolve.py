@@ -150,10 +150,21 @@ class NameIndex(Record):
 
     @classmethod
     def near(cls, kg: KnowledgeGraph, text: str) -> NameIndex:
-        """A partial index: the nodes ``text`` can name, their names and types, the tree."""
+        """A partial index: the nodes ``text`` can name, their names and types, the tree.
+
+        On an ``--as-of`` view the candidates are found on the backend it views (a view
+        only hides triples, so they include the view's own), and the view is asked only
+        about them (:func:`_about_query`): the rows, so the index, are those of the whole
+        query on the view, without matching every name of the graph through the view."""
         from channelkg.sparql.query import run
 
-        res = run(kg, _near_query(text), native=True)
+        query = _near_query(text)
+        base = _viewed(kg)
+        if base is not None:
+            found = run(base, _candidates_query(text), native=True)
+            if len(found.rows) <= _MAX_ABOUT:
+                query = _about_query([(text_of(s), text_of(p)) for s, p in found.rows])
+        res = run(kg, query, native=True)
         return cls.from_triples((s, p, o) for s, p, o in res.rows)
 
     @classmethod
@@ -287,21 +298,66 @@ def _near_query(text: str) -> str:
 
     The candidates are found first (a sub-select), then their names and types are read
     by subject: joined the other way round, every type triple of the graph is read."""
+    return ("SELECT ?s ?p ?o WHERE {"
+            f" {{ {{ SELECT DISTINCT ?s WHERE {_found(text)} }}"
+            f" VALUES ?p {{ <{_TYPE}> {_NAMES} }} ?s ?p ?o }}"
+            f" UNION {{ VALUES ?p {{ <{_SUBCLASS}> }} ?s ?p ?o FILTER(isIRI(?s)) }} }}")
+
+
+def _found(text: str) -> str:
+    """The group of :func:`_near_query` that binds ``?s`` to each candidate: a node with a
+    name equal to the text (case-blind), or the node the text is the IRI or slug of."""
     from channelkg.sparql.query import sparql_term
 
     raw = " ".join(text.split())
     iris = [i for i in (_as_iri(raw)[0], KGID_NS + raw.casefold()) if i is not None]
-    names = " ".join(f"<{p}>" for p in _READ if p not in (_TYPE, _SUBCLASS))
     cands = " ".join(sparql_term(iri_term(i)) for i in dict.fromkeys(iris) if _IRI_OK.match(i))
     key = sparql_term(literal_term(raw.casefold()))
-    found = (f"{{ VALUES ?n {{ {names} }} ?s ?n ?v FILTER(isIRI(?s) && isLiteral(?v)"
+    found = (f"{{ VALUES ?n {{ {_NAMES} }} ?s ?n ?v FILTER(isIRI(?s) && isLiteral(?v)"
              f" && LCASE(STR(?v)) = {key}) }}")
     if cands:
         found = f"{{ {found} UNION {{ VALUES ?s {{ {cands} }} }} }}"
-    return ("SELECT ?s ?p ?o WHERE {"
-            f" {{ {{ SELECT DISTINCT ?s WHERE {found} }} VALUES ?p {{ <{_TYPE}> {names} }}"
-            " ?s ?p ?o }"
-            f" UNION {{ VALUES ?p {{ <{_SUBCLASS}> }} ?s ?p ?o FILTER(isIRI(?s)) }} }}")
+    return found
+
+
+def _candidates_query(text: str) -> str:
+    """The candidates of :func:`_near_query`, each with the properties it has of those the
+    query reads (run on the backend an as-of view views: :meth:`NameIndex.near`)."""
+    return (f"SELECT DISTINCT ?s ?p WHERE {{ {{ SELECT DISTINCT ?s WHERE {_found(text)} }}"
+            f" VALUES ?p {{ <{_TYPE}> {_NAMES} }} ?s ?p ?o }}")
+
+
+def _about_query(pairs: Sequence[tuple[str, str]]) -> str:
+    """:func:`_near_query` with its candidates given: the values of each ``(node,
+    property)`` pair (IRIs) and the class tree, each pair in its own branch, so that on an
+    as-of view (:mod:`channelkg.graph.asof_filter`) a hidden node's branches are dropped
+    whole and the rest are tested only against the hidden nodes that stand in that place
+    in the data, not against every hidden fact. On a view of a graph where the pairs are
+    those :func:`_candidates_query` finds, the rows are those of :func:`_near_query`: a
+    view hides whole triples, so its candidates are among the graph's, and it has no
+    triple of a pair the graph lacks."""
+    from channelkg.sparql.query import sparql_term
+
+    branches = [f"{{ {s} {p} ?o BIND({s} AS ?s) BIND({p} AS ?p) }}"
+                for s, p in ((sparql_term(iri_term(n)), sparql_term(iri_term(q)))
+                             for n, q in pairs)]
+    branches.append(f"{{ ?s <{_SUBCLASS}> ?o FILTER(isIRI(?s)) BIND(<{_SUBCLASS}> AS ?p) }}")
+    return f"SELECT ?s ?p ?o WHERE {{ {' UNION '.join(branches)} }}"
+
+
+def _viewed(kg: KnowledgeGraph) -> KnowledgeGraph | None:
+    """The backend ``kg`` is the as-of view of, or ``None``."""
+    import sys
+
+    asof = sys.modules.get("channelkg.graph.asof")  # no view was made without it
+    return kg.base if asof is not None and isinstance(kg, asof.AsOfView) else None
+
+
+#: Most ``(candidate, property)`` pairs :meth:`NameIndex.near` asks an as-of view about
+#: one by one; past it the whole query runs on the view.
+_MAX_ABOUT = 256
+
+_NAMES = " ".join(f"<{p}>" for p in NAME_IRIS)
 
 
 _IRI_OK = re.compile(r"^[^\x00-\x20<>\"{}|^`\\]+$")
