@@ -98,12 +98,17 @@ def test_every_shipped_query_answers_like_the_reference(
     references: dict[dt.date | None, KnowledgeGraph], backend: str, day: dt.date | None,
     name: str,
 ) -> None:
+    """On the full graph, the rdflib backend against the reference (the default
+    in-memory backend, Oxigraph) is the comparison of the two engines."""
     kg, ref = views[backend, day], references[day]
     a, b = query(kg, name, _params(name)), query(ref, name, _params(name))
     assert a.kind == b.kind
     if a.kind == "SELECT":
         assert a.vars == b.vars
         assert _normalise(a.rows) == _normalise(b.rows)
+        text = get_query(name).text
+        if "ORDER BY" in text and "GROUP_CONCAT" not in text:
+            assert [r[0] for r in a.rows] == [r[0] for r in b.rows]
     elif a.kind == "GRAPH":
         assert a.graph is not None and b.graph is not None
         assert isomorphic(a.graph, b.graph)

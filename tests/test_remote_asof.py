@@ -270,7 +270,7 @@ def test_the_probes_expected_rows_are_an_engines_own() -> None:
 
 def test_thousands_of_hidden_facts_are_tested_by_their_dates(
         server: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    """A generated graph of 30,000 triples pushed without --keyed hides hundreds of facts
+    """A generated graph of 12,000 triples pushed without --keyed hides hundreds of facts
     on 2022-01-01 (more than ``MAX_TESTED``): the dates form lists none of them, and its
     queries give the rows of the copying view of the files, with nothing copied."""
     import datetime as dt
@@ -287,8 +287,8 @@ def test_thousands_of_hidden_facts_are_tested_by_their_dates(
     assert spec is not None and spec.loader is not None
     synthetic = importlib.util.module_from_spec(spec)
     spec.loader.exec_module(synthetic)
-    data = tmp_path / "30k.nt"
-    synthetic.write_ntriples(data, 30_000)
+    data = tmp_path / "12k.nt"
+    synthetic.write_ntriples(data, 12_000)  # about 340 facts hidden
     graph = GRAPH + "-generated"
     remote.push(server.update, graph, [data], method="update", user=virtuoso.USER,
                 password=virtuoso.PASSWORD, auth="digest", chunk=2000, timeout=300)

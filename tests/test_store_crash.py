@@ -90,7 +90,7 @@ def _child(folder: Path, files: list[Path]) -> subprocess.Popen[str]:
 
 def test_kill_during_load_is_repaired_by_the_next_load(tmp_path: Path) -> None:
     a, b, folder = tmp_path / "a.nt", tmp_path / "b.nt", tmp_path / "store"
-    n = 1200
+    n = 600
     _write(a, n, 0)
     _about(b, n)
     files = [a, b]
@@ -162,7 +162,7 @@ def test_kill_during_a_reload_of_the_difference_is_repaired(tmp_path: Path) -> N
     """Small edits, each applied as a difference (with a fact whose keyed graph moves),
     killed at random moments: the next load makes the store what a fresh load gives."""
     a, b, folder = tmp_path / "a.nt", tmp_path / "b.nt", tmp_path / "store"
-    n = 3000
+    n = 1000
     _write(a, n, 0)
     _about(b, n)
     files = [a, b]
@@ -224,7 +224,7 @@ def test_kill_during_a_reload_by_statements_is_repaired(tmp_path: Path) -> None:
     """Small edits of a Turtle file, each applied by parsing only the changed statements,
     killed at random moments: the next load makes the store what a fresh load gives."""
     a, b, folder = tmp_path / "a.ttl", tmp_path / "b.nt", tmp_path / "store"
-    n = 3000
+    n = 1000
     _turtle(a, n, 0)
     _about(b, n)
     files = [a, b]

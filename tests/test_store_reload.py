@@ -80,16 +80,24 @@ def assert_as_fresh(folder: Path, files: list[Path], scratch: Path) -> None:
             assert {str(t.triple) for t in ox.parse(text, format=ox.RdfFormat.N_TRIPLES)} == {
                 str(t.triple) for t in ox.parse(path=key)}
         else:  # both read by the store's parser (rdflib lacks some of Turtle's escapes)
-            assert isomorphic(_parsed(ox.parse(text, format=ox.RdfFormat.N_TRIPLES)),
-                              _parsed(ox.parse(path=key)))
+            got_plain, got_blank = _parsed(ox.parse(text, format=ox.RdfFormat.N_TRIPLES))
+            want_plain, want_blank = _parsed(ox.parse(path=key))
+            assert got_plain == want_plain
+            assert len(got_blank) == len(want_blank) and isomorphic(got_blank, want_blank)
 
 
-def _parsed(quads: Iterable[ox.Quad]) -> Graph:
-    out = Graph()
+def _parsed(quads: Iterable[ox.Quad]) -> tuple[set[str], Graph]:
+    """The triples without blank nodes (as N-Triples, compared as they are) and those with
+    them (to be compared up to a renaming of the blank nodes)."""
+    plain: set[str] = set()
+    blank = Graph()
     for q in quads:
         assert not isinstance(q.object, ox.Triple)
-        out.add((_rdflib(q.subject), _rdflib(q.predicate), _rdflib(q.object)))
-    return out
+        if isinstance(q.subject, ox.BlankNode) or isinstance(q.object, ox.BlankNode):
+            blank.add((_rdflib(q.subject), _rdflib(q.predicate), _rdflib(q.object)))
+        else:
+            plain.add(str(q.triple))
+    return plain, blank
 
 
 def _load(folder: Path, files: list[Path]) -> list[str]:
@@ -296,12 +304,12 @@ def test_an_edit_beside_triple_terms_is_still_a_difference(tmp_path: Path) -> No
 
 
 def test_many_files_are_written_by_a_few_threads(tmp_path: Path) -> None:
-    """A first load of 50 files, then an edit of each: the store is as fresh, every copy is
+    """A first load of 20 files, then an edit of each: the store is as fresh, every copy is
     its file, and the copies were written by a bounded number of threads."""
     rnd = random.Random(11)
-    files = [tmp_path / f"f{i:02}.nt" for i in range(50)]
+    files = [tmp_path / f"f{i:02}.nt" for i in range(20)]
     for f in files:
-        f.write_text("\n".join(_synthetic(rnd, 400)) + "\n", encoding="utf-8")
+        f.write_text("\n".join(_synthetic(rnd, 100)) + "\n", encoding="utf-8")
     folder = tmp_path / "store"
     started: set[threading.Thread] = set()
 

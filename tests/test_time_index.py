@@ -53,9 +53,20 @@ def graph(request: pytest.FixtureRequest,
     return "synthetic", load([_synthetic(tmp_path_factory.mktemp("time") / "g.nt")])
 
 
+_COPIES: dict[int, tuple[KnowledgeGraph, Any]] = {}
+
+
+def _copy(kg: KnowledgeGraph) -> Any:
+    """:func:`fact_graph` of ``kg``, made once per graph (the reference only reads it)."""
+    held = _COPIES.get(id(kg))
+    if held is None or held[0] is not kg:
+        held = _COPIES[id(kg)] = (kg, fact_graph(kg))
+    return held[1]
+
+
 def reference_diff(kg: KnowledgeGraph, a: str, b: str, market: str | None) -> list[Change]:
     d1, d2 = parse_date(a, "--from"), parse_date(b, "--to")
-    g = fact_graph(kg)
+    g = _copy(kg)
     dates = dated_facts(g)
     m = resolve_in(kg, market, "market") if market else None
     vis1 = {n for n, d in dates.items() if d.visible(d1)}
@@ -67,7 +78,7 @@ def reference_diff(kg: KnowledgeGraph, a: str, b: str, market: str | None) -> li
 
 def reference_timeline(kg: KnowledgeGraph, market: str | None, provider: str | None,
                        lo: dt.date | None, hi: dt.date | None) -> list[Event]:
-    g = fact_graph(kg)
+    g = _copy(kg)
     m = resolve_in(kg, market, "market") if market else None
     org = resolve_in(kg, provider, "organization") if provider else None
     events = []
