@@ -209,7 +209,8 @@ class StoreSelection:
         return got
 
     def types(self, t: Term) -> list[Term]:
-        return [o for _, _, o in self._triples(t, self._type, None)]
+        rdf_type = self._type
+        return [o for _, p, o in self.reader.about(t) if p == rdf_type]
 
     def _typed_key(self, t: Term) -> str | None:
         """The key of ``t`` with its types known to the projector (``None``: untyped)."""
