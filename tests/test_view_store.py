@@ -112,3 +112,9 @@ def test_a_subgraph_keeps_the_order_of_the_graph() -> None:
     sub = subgraph(graph, {1, 2, 3})  # type: ignore[arg-type]
     assert list(sub) == [3, 2, 1]
     assert list(sub.edges(keys=True)) == list(graph.edges(keys=True))
+
+
+def test_a_backend_without_a_store_projects_the_whole_graph() -> None:
+    kg = load(engine="rdflib")
+    assert views._project_on_store(kg, Selection(market="CN"), collapse=False,
+                                   with_sources=False, max_nodes=None) is None

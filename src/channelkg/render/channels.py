@@ -348,10 +348,11 @@ def band_count(rs: list[Route]) -> str:
 
 
 def _triples_for(idx: Index, res: RoutesResult) -> list[tuple[Any, Any, Any]]:
-    """The triples (pyoxigraph terms) the projection of a map needs: those about the routes and everything
-    they mention (and one hop further: sources, developers, controlled values), and the
-    schema (every class and property, for styles and labels). A projection of these
-    gives those nodes the same attributes as the projection of the whole graph."""
+    """The triples (pyoxigraph terms) the projection of a map needs: those about the
+    routes and everything they mention (and one hop further: sources, developers,
+    controlled values), and the schema (every class and property, for styles and
+    labels). A projection of these gives those nodes the same attributes as the
+    projection of the whole graph."""
     from rdflib.namespace import OWL, RDF, RDFS
 
     seeds: set[Any] = {URIRef(i) for i in (res.market, res.model) if i}

@@ -164,13 +164,17 @@ def _project_on_store(
     """:func:`project` of a market or provider selection, worked out on the store
     (:class:`~channelkg.render.reading.StoreSelection`): the nodes it reaches are read,
     and only the drawn ones projected. ``None`` (project the whole graph) for any other
-    selection, or when the page would have a time slider (the slider runs the selection
-    on the whole projection once per stretch between dated events)."""
+    selection, on a backend without a store of its own (each pattern would be a request),
+    or when the page would have a time slider (the slider runs the selection on the whole
+    projection once per stretch between dated events)."""
     if not (sel.market or sel.provider) or sel.around or sel.classes or sel.query:
         return None
-    if not hasattr(kg, "ox_triples"):
-        return None
     import pyoxigraph as ox
+
+    from channelkg.graph.base import KnowledgeGraph as Backend
+
+    if type(kg).ox_triples is Backend.ox_triples:
+        return None  # no store of its own to read patterns from (rdflib, a SPARQL server)
 
     from channelkg.model.resolve import resolve_in
     from channelkg.render.network import project_lazily
