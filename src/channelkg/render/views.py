@@ -202,7 +202,7 @@ def _project_on_store(
         return _collapsed_on_store(store, keep, first, with_sources, max_nodes)
     total = len(keep)
     chosen = keep
-    if not collapse and max_nodes is not None and total > max_nodes:
+    if max_nodes is not None and total > max_nodes:
         degree = store.degrees(keep)
         by_key = {store.key(n): n for n in keep}
         head = list(dict.fromkeys(first))[:max_nodes]
