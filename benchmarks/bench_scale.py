@@ -153,8 +153,9 @@ def markdown(res: dict[str, Any]) -> str:
     if len(sizes) >= 2:
         a, b = sizes[0], sizes[-1]
         lines += [f"| command | {a} (s) | {b} (s) | exponent | exponent past load | "
-                  f"ratio to load at {b} | baseline {a} (s) | baseline {b} (s) |",
-                  "|---|---:|---:|---:|---:|---:|---:|---:|"]
+                  f"ratio to load at {b} | baseline {a} (s) | baseline {b} (s) | "
+                  f"baseline ratio to its load at {b} |",
+                  "|---|---:|---:|---:|---:|---:|---:|---:|---:|"]
         for name in (k for k in res["sizes"][b] if k != "n"):
             na, nb = (res["sizes"][s][name].get("new", {}).get("median") for s in (a, b))
             ba, bb = (res["sizes"][s][name].get("baseline", {}).get("median") for s in (a, b))
@@ -167,13 +168,16 @@ def markdown(res: dict[str, Any]) -> str:
                 na and nb and wa > 0 and wb > 0 and name != "load") else None
             ratio = nb / load_b if nb and load_b else None
             base_a, base_b = ("baseline" in res["sizes"][s][name] for s in (a, b))
+            base_load = res["sizes"][b]["load"].get("baseline", {}).get("median")
+            base_ratio = bb / base_load if bb and base_load else None
             lines.append(
                 f"| {name} | {_fmt(na, cap)} | {_fmt(nb, cap)} | "
                 f"{'' if expo is None else f'{expo:.2f}'} | "
                 f"{'' if work is None else f'{work:.2f}'} | "
                 f"{'' if ratio is None else f'x{ratio:.2f}'} | "
                 f"{_fmt(ba, cap) if base_a else 'not run'} | "
-                f"{_fmt(bb, cap) if base_b else 'not run'} |")
+                f"{_fmt(bb, cap) if base_b else 'not run'} | "
+                f"{'' if base_ratio is None else f'x{base_ratio:.2f}'} |")
     elif sizes:
         (a,) = sizes
         lines += [f"| command | {a} (s) | ratio to load | baseline (s) |", "|---|---:|---:|---:|"]

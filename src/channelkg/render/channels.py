@@ -348,10 +348,11 @@ def band_count(rs: list[Route]) -> str:
 
 
 def _triples_for(idx: Index, res: RoutesResult) -> list[tuple[Any, Any, Any]]:
-    """The triples the projection of a map needs: those about the routes and everything
-    they mention (and one hop further: sources, developers, controlled values), and the
-    schema (every class and property, for styles and labels). A projection of these
-    gives those nodes the same attributes as the projection of the whole graph."""
+    """The triples (pyoxigraph terms) the projection of a map needs: those about the
+    routes and everything they mention (and one hop further: sources, developers,
+    controlled values), and the schema (every class and property, for styles and
+    labels). A projection of these gives those nodes the same attributes as the
+    projection of the whole graph."""
     from rdflib.namespace import OWL, RDF, RDFS
 
     seeds: set[Any] = {URIRef(i) for i in (res.market, res.model) if i}
@@ -361,26 +362,25 @@ def _triples_for(idx: Index, res: RoutesResult) -> list[tuple[Any, Any, Any]]:
                                          r.provider, r.kind, r.status) if i)
         seeds.update(URIRef(i) for i in (*r.models, *r.sellers, *r.depends_on))
         seeds.update(URIRef(x.iri) for x in r.restrictions)
+    import pyoxigraph as ox
     from rdflib.namespace import SKOS
 
-    from channelkg.rdf.quiet import quiet_rdflib
-    from channelkg.rdf.terms import to_rdflib
+    from channelkg.rdf.terms import to_oxigraph
 
     def about(node: Any) -> list[tuple[Any, Any, Any]]:  # every triple of one subject
-        with quiet_rdflib():
-            return [(node, to_rdflib(p), to_rdflib(o))
-                    for _, p, o in idx.kg.ox_triples(node, None, None)]
+        return list(idx.kg.ox_triples(node, None, None))
 
-    near = set(seeds)
-    for s in seeds:
-        near.update(o for _, _, o in about(s) if isinstance(o, URIRef))
+    starts = {to_oxigraph(s) for s in seeds}
+    near = set(starts)
+    for s in starts:
+        near.update(o for _, _, o in about(s) if isinstance(o, ox.NamedNode))
     # The schema: every class and property, and the controlled values (statuses, kinds).
-    schema: set[Any] = set(idx.having(RDFS.subClassOf))
+    schema: set[Any] = {to_oxigraph(s) for s in idx.having(RDFS.subClassOf)}
     for t in (OWL.Class, RDFS.Class, OWL.ObjectProperty, OWL.DatatypeProperty,
               OWL.AnnotationProperty, RDF.Property, OWL.Ontology, SKOS.ConceptScheme,
               CKG.Status, CKG.Kind):
-        schema.update(idx.subjects(RDF.type, t))
-    return [t for s in sorted(near | schema, key=str) for t in about(s)]
+        schema.update(to_oxigraph(s) for s in idx.subjects(RDF.type, t))
+    return [t for s in sorted(near | schema, key=lambda n: n.value) for t in about(s)]
 
 
 def _title(idx: Index, res: RoutesResult, on: str | None) -> str:
@@ -416,7 +416,10 @@ def channel_map(
     if model:
         resolve_models(idx, model)
     res = routes(idx, model, market, on=on)
-    full = projection if projection is not None else to_networkx(_triples_for(idx, res))
+    from channelkg.render.reading import TriplesOf
+
+    full = projection if projection is not None else to_networkx(
+        TriplesOf.of(_triples_for(idx, res)))
     builder = _Builder(idx, full)
     tops = set(families(idx))
     by_band: dict[str, list[Route]] = {}

@@ -89,7 +89,7 @@ def _edge_label(graph: nx.MultiDiGraph, default: str, rule: CollapseRule,
 
 
 def collapse_claims(
-    graph: nx.MultiDiGraph, rules: list[CollapseRule] | None = None
+    graph: nx.MultiDiGraph, rules: list[CollapseRule] | None = None, *, labels: bool = True
 ) -> nx.MultiDiGraph:
     """Return a copy of ``graph`` where claims with a rule are replaced by labelled edges.
 
@@ -100,6 +100,9 @@ def collapse_claims(
     ``claim`` (its key), ``claim_label``, ``directed`` and ``related`` (the claim's
     other links, as text). Claims without a rule, or missing the rule's properties,
     stay nodes. Entity nodes are all kept.
+
+    With ``labels=False`` only the shape is worked out (which claims become which edges),
+    from the nodes' ``class`` and ``claim`` alone: a new edge carries only ``claim``.
     """
     rules = load_rules() if rules is None else rules
     schema = graph_schema(graph)
@@ -134,6 +137,10 @@ def collapse_claims(
                 continue
             used = {fp, tp}
 
+        if not labels:
+            new_edges.extend((a, b, c, {"claim": c}) for a, b in ends)
+            collapsed.append(c)
+            continue
         label = _edge_label(graph, schema.label(attrs["class"]), rule, out, attrs)
         related = []
         for _, o, k in sorted(graph.out_edges(c, keys=True)):

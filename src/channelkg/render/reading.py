@@ -150,4 +150,287 @@ def vocabulary_keys(read: _Triples) -> list[str]:
     return list(keys)
 
 
-__all__ = ["Literals", "read_oxigraph", "vocabulary_keys"]
+Term = Any
+
+
+class StoreSelection:
+    """A market or provider selection (:func:`~channelkg.render.selection.select`) worked
+    out on the store, as the whole projection would work it out, reading the triples of
+    the nodes it reaches only; :meth:`triples` then holds what a projection of the drawn
+    nodes needs (the vocabulary, the nodes, what they link to), so that projection gives
+    them the attributes, edges and dates the projection of the whole graph gives them.
+
+    A node of the projection is a typed resource the projection keeps (not a vocabulary
+    term, not a source unless ``sources``) or an untyped one such a resource links to;
+    its neighbours are the nodes it links to and those that link to it (``rdf:type`` and
+    ``rdfs:subClassOf`` are not edges).
+    """
+
+    def __init__(self, kg: Any, sources: bool) -> None:
+        import pyoxigraph as ox
+
+        from channelkg.render import network
+        from channelkg.serve.neighbourhood import Reader
+
+        self.kg = kg
+        self._triples = _pattern_reader(kg)
+        triples = self._triples
+
+        class _Reader(Reader):
+            def about(self, s: Any) -> list[Any]:
+                got = self._about.get(s)
+                if got is None:
+                    got = self._about[s] = triples(s, None, None)
+                return got
+
+        self.reader = _Reader(kg)
+        self.read, self.proj = self.reader.projector(sources)
+        self._type = ox.NamedNode(network.RDF_TYPE)
+        self._skip = frozenset((network.RDF_TYPE, network.SUBCLASS))
+        self._literal = ox.Literal
+        self._named = ox.NamedNode
+        self._resource = (ox.NamedNode, ox.BlankNode)
+        self._node: dict[Term, bool] = {}
+        self._claim: dict[Term, bool] = {}
+        self._out: dict[Term, list[tuple[str, Term]]] = {}
+        self._in: dict[Term, list[Term]] = {}
+        self.terms: dict[str, Term] = {}
+        self.terms_key: dict[Term, str] = {}
+
+    def key(self, t: Term) -> str:
+        """The node key of a term (``kgid:x``, ``_:b0``)."""
+        from channelkg.render.network import node_id
+
+        got = self.terms_key.get(t)
+        if got is None:
+            got = node_id(t.value) if isinstance(t, self._named) else f"_:{t.value}"
+            self.terms_key[t] = got
+            self.terms[got] = t
+        return got
+
+    def types(self, t: Term) -> list[Term]:
+        rdf_type = self._type
+        return [o for _, p, o in self.reader.about(t) if p == rdf_type]
+
+    def _typed_key(self, t: Term) -> str | None:
+        """The key of ``t`` with its types known to the projector (``None``: untyped)."""
+        key = self.key(t)
+        if key in self.read.types:
+            return key
+        types = self.types(t)
+        if not types:
+            return None
+        for c in types:
+            if isinstance(c, self._resource):
+                self.read.types[key].add(self.key(c))
+        return key if key in self.read.types else None
+
+    def is_node(self, t: Term) -> bool:
+        """Whether the projection of the whole graph has ``t`` as a node."""
+        got = self._node.get(t)
+        if got is None:
+            got = self._node[t] = self._is_node(t)
+        return got
+
+    def _is_node(self, t: Term) -> bool:
+        if not isinstance(t, self._resource):
+            return False
+        key = self._typed_key(t)
+        if key is not None:
+            return bool(self.proj.keep(key))
+        if not self.proj.keep(self.key(t)):
+            return False
+        return any(p.value != self._type.value and self._typed_key(x) is not None
+                   and self.is_node(x) for x, p, _ in self._triples(None, None, t))
+
+    def is_claim(self, t: Term) -> bool:
+        got = self._claim.get(t)
+        if got is None:
+            key = self._typed_key(t)
+            got = self._claim[t] = key is not None and bool(
+                self.proj.is_claim(self.proj.main_class(key)))
+        return got
+
+    def links(self, t: Term) -> list[tuple[str, Term]]:
+        """``(predicate, node)`` of the edges out of node ``t``."""
+        got = self._out.get(t)
+        if got is None:
+            skip, lit = self._skip, self._literal
+            got = self._out[t] = [
+                (p.value, o) for _, p, o in self.reader.about(t)
+                if p.value not in skip and not isinstance(o, lit) and self.is_node(o)]
+        return got
+
+    def successors(self, t: Term) -> list[Term]:
+        return [o for _, o in self.links(t)]
+
+    def predecessors(self, t: Term) -> list[Term]:
+        got = self._in.get(t)
+        if got is None:
+            skip = self._skip
+            got = self._in[t] = list(dict.fromkeys(
+                x for x, p, _ in self._triples(None, None, t)
+                if p.value not in skip and self.is_node(x)))
+        return got
+
+    def neighbours(self, t: Term) -> set[Term]:
+        return set(self.successors(t)) | set(self.predecessors(t))
+
+    def closure(self, seeds: Iterable[Term]) -> set[Term]:
+        """:func:`~channelkg.render.selection.claim_closure` on the store."""
+        keep = set(seeds)
+        for s in list(keep):
+            keep |= self.neighbours(s)
+        first = {n for n in keep if self.is_claim(n)}
+        second: set[Term] = set()
+        for c in first:
+            for m in self.neighbours(c):
+                keep.add(m)
+                if self.is_claim(m) and m not in first:
+                    second.add(m)
+        for c in second:
+            keep |= {m for m in self.neighbours(c) if not self.is_claim(m)}
+        for n in list(keep):
+            if not self.is_claim(n):
+                keep.update(m for m in self.successors(n) if not self.is_claim(m))
+        return keep
+
+    def market(self, node: Term) -> set[Term]:
+        """:func:`~channelkg.render.selection.select_market` of a market node."""
+        from channelkg.rdf.namespaces import CKG_NS
+
+        part_of = CKG_NS + "partOf"
+        seeds = {node} | {x for x, p, _ in self._triples(None, None, node)
+                          if p.value == part_of and self.is_node(x)}
+        return self.closure(seeds)
+
+    def provider(self, node: Term) -> set[Term]:
+        """:func:`~channelkg.render.selection.select_provider` of an organization node."""
+        return self.closure({node} | {s for s in self.predecessors(node)
+                                      if not self.is_claim(s)})
+
+    def degrees(self, nodes: set[Term]) -> dict[Term, int]:
+        """The degree of each node in the projection's subgraph of ``nodes`` (an edge is
+        a subject, object and predicate: the same triple in two graphs is one edge)."""
+        deg = dict.fromkeys(nodes, 0)
+        for s in nodes:
+            for _p, o in dict.fromkeys(self.links(s)):
+                if o in deg:
+                    deg[s] += 1
+                    deg[o] += 1
+        return deg
+
+    def shape(self, nodes: set[Term]) -> Any:
+        """The projection's subgraph of ``nodes`` with only ``class`` and ``claim`` on its
+        nodes and no edge attributes (nodes by key, edges in the order of the store)."""
+        import networkx as nx  # type: ignore[import-untyped, unused-ignore]
+
+        from channelkg.render.network import node_id
+
+        by_key = {self.key(n): n for n in nodes}
+        graph = nx.MultiDiGraph()
+        for k in sorted(by_key):
+            typed = self._typed_key(by_key[k])
+            cls = self.proj.main_class(typed) if typed is not None else None
+            graph.add_node(k, **{"class": cls or "", "claim": bool(self.proj.is_claim(cls))})
+        for k in sorted(by_key):
+            for p, o in self.links(by_key[k]):
+                ok = self.key(o)
+                if ok in by_key:
+                    graph.add_edge(k, ok, key=node_id(p))
+        return graph
+
+    def triples(self, nodes: Iterable[Term]) -> list[Any]:
+        """The triples a projection of ``nodes`` reads: the vocabulary, the predicates
+        and styled terms, the nodes, what they link to, and those targets' publishers."""
+        import pyoxigraph as ox
+
+        from channelkg.render import network
+
+        about = self.reader.about
+        described: dict[Term, None] = dict.fromkeys(self.reader.vocabulary())
+        for prop in network.STYLE_PROPS:
+            for s, _, _ in self._triples(None, ox.NamedNode(prop), None):
+                described[s] = None
+        publisher = str(network.PUBLISHER)
+        for n in nodes:
+            described[n] = None
+            for _, p, o in about(n):
+                if isinstance(o, self._literal) or p.value == self._type.value:
+                    continue
+                described[o] = None
+                for _, q, pub in about(o):
+                    if q.value == publisher and not isinstance(pub, self._literal):
+                        described[pub] = None
+        out = [t for s in described for t in about(s)]
+        predicates = dict.fromkeys(t[1] for t in out)
+        out += [t for p in predicates if p not in described for t in about(p)]
+        return out
+
+    def many_dates(self) -> bool:
+        """Whether the dated nodes of the whole projection have no dates or at least
+        :data:`~channelkg.render.page_time.MAX_STRETCHES` distinct bounds (so that a
+        selection's page has no time slider: :func:`~channelkg.render.page_time.\
+selection_spans` is ``None``)."""
+        import pyoxigraph as ox
+        from rdflib import URIRef
+
+        from channelkg.graph.validity import DATING_PROPS, fact_dates
+        from channelkg.rdf.terms import to_rdflib
+        from channelkg.render.page_time import MAX_STRETCHES
+
+        props = [(ox.NamedNode(str(p)), p) for p in DATING_PROPS]
+        bounds: set[str] = set()
+        seen: set[Term] = set()
+        for prop, _ in props:
+            for s, _, o in self._triples(None, prop, None):
+                if s in seen or not isinstance(o, self._literal):
+                    continue
+                seen.add(s)
+                if not self.is_node(s):
+                    continue
+                ref = URIRef(self.key(s))
+                dated: list[Any] = [(ref, rp, to_rdflib(v)) for q, rp in props
+                         for _, _, v in self._triples(s, q, None)
+                         if isinstance(v, self._literal)]
+                for dates in fact_dates(dated).values():
+                    bounds.update(d.isoformat() for d in dates.interval() if d)
+                if len(bounds) + 1 > MAX_STRETCHES:
+                    return True
+        return not bounds
+
+
+def _pattern_reader(kg: Any) -> Any:
+    """``pattern(s, p, o)``: the list of ``kg.ox_triples(s, p, o)`` (pyoxigraph terms),
+    straight from the store of an in-memory graph."""
+    from channelkg.graph.memory import OxigraphGraph
+
+    store = getattr(kg, "store", None)
+    if type(kg).ox_triples is OxigraphGraph.ox_triples and store is not None:
+        quads = store.quads_for_pattern
+
+        def pattern(s: Any, p: Any, o: Any) -> list[Any]:
+            return [(q.subject, q.predicate, q.object) for q in quads(s, p, o, None)]
+        return pattern
+
+    def generic(s: Any, p: Any, o: Any) -> list[Any]:
+        return list(kg.ox_triples(s, p, o))
+    return generic
+
+
+class TriplesOf:
+    """Triples in hand with the ``ox_triples`` of a graph (what the projection reads)."""
+
+    def __init__(self, triples: list[Any]) -> None:
+        self._triples = triples
+
+    def ox_triples(self) -> list[Any]:
+        return self._triples
+
+    @classmethod
+    def of(cls, triples: list[Any]) -> Any:
+        """The triples as a source :func:`~channelkg.render.network.project_lazily` reads."""
+        return cls(triples)
+
+
+__all__ = ["Literals", "StoreSelection", "TriplesOf", "read_oxigraph", "vocabulary_keys"]

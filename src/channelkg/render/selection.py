@@ -209,9 +209,12 @@ def select_query(
 def subgraph(
     graph: nx.MultiDiGraph, nodes: Iterable[str], links: list[tuple[str, str, str]] | None = None
 ) -> nx.MultiDiGraph:
-    """A copy of the induced subgraph; with ``links``, only those edges (added if new)."""
+    """A copy of the induced subgraph; with ``links``, only those edges (added if new).
+
+    Nodes and edges keep the order of ``graph`` (the layout depends on it), whatever the
+    order of ``nodes``."""
     keep = set(nodes)
-    out_graph = graph.subgraph(keep).copy()
+    out_graph = _induced(graph, keep)
     if links is not None:
         schema = graph_schema(graph)
         out_graph.remove_edges_from(list(out_graph.edges(keys=True)))
@@ -222,6 +225,20 @@ def subgraph(
             }
             out_graph.add_edge(s, o, key=p, **data)
     out_graph.graph.update(graph.graph)
+    return out_graph
+
+
+def _induced(graph: nx.MultiDiGraph, keep: set[str]) -> nx.MultiDiGraph:
+    """``graph.subgraph(keep).copy()`` in the order of ``graph`` (a subgraph view walks
+    a small ``keep`` in the set's order, which changes from run to run)."""
+    out_graph = graph.__class__()
+    out_graph.add_nodes_from((n, d.copy()) for n, d in graph.nodes.items() if n in keep)
+    out_graph.add_edges_from(
+        (u, v, k, d.copy())
+        for u, nbrs in graph.adj.items() if u in keep
+        for v, keydict in nbrs.items() if v in keep
+        for k, d in keydict.items()
+    )
     return out_graph
 
 

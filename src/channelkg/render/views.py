@@ -101,13 +101,34 @@ def project(
     (:func:`~channelkg.render.selection.cap`); ``graph.graph["drawn_of"]`` then holds
     how many nodes the selection has. With ``collapse`` the cap counts the nodes left
     once claims are edges; without it, only the kept nodes' attributes are computed.
+
+    A market or provider selection is worked out on the store and only its drawn nodes
+    are projected, unless the page has a time slider (then the whole graph is).
     """
+    t0 = time.perf_counter()
+    graph = _project_on_store(kg, sel, collapse=collapse, with_sources=with_sources,
+                              max_nodes=max_nodes)
+    if graph is None:
+        graph = _project_whole(kg, sel, collapse=collapse, with_sources=with_sources,
+                               max_nodes=max_nodes)
+    _projected(graph, t0, progress)
+    return graph
+
+
+def _project_whole(
+    kg: KnowledgeGraph,
+    sel: Selection,
+    *,
+    collapse: bool,
+    with_sources: bool,
+    max_nodes: int | None,
+) -> nx.MultiDiGraph:
+    """:func:`project` from the projection of the whole graph."""
     from channelkg.render.collapse import collapse_claims
     from channelkg.render.network import project_lazily
     from channelkg.render.page_time import selection_spans
     from channelkg.render.selection import anchors, cap, select
 
-    t0 = time.perf_counter()
     full, attrs = project_lazily(kg, sources=with_sources)
     graph = select(full, sel, kg)
     spans = selection_spans(full, sel, graph)
@@ -121,11 +142,113 @@ def project(
         attrs.fill(graph)
         if spans is not None:
             graph.graph["spans"] = {k: v for k, v in spans.items() if k in graph}
+    return graph
+
+
+def _projected(graph: nx.MultiDiGraph, t0: float, progress: Progress) -> None:
     drawn = drawn_note(graph)
     progress(
         f"projected {graph.number_of_nodes()} nodes, {graph.number_of_edges()} edges"
         + (f", {drawn}" if drawn else "") + f" ({time.perf_counter() - t0:.2f} s)"
     )
+
+
+def _project_on_store(
+    kg: KnowledgeGraph,
+    sel: Selection,
+    *,
+    collapse: bool,
+    with_sources: bool,
+    max_nodes: int | None,
+) -> nx.MultiDiGraph | None:
+    """:func:`project` of a market or provider selection, worked out on the store
+    (:class:`~channelkg.render.reading.StoreSelection`): the nodes it reaches are read,
+    and only the drawn ones projected. ``None`` (project the whole graph) for any other
+    selection, on a backend without a store of its own (each pattern would be a request),
+    or when the page would have a time slider (the slider runs the selection on the whole
+    projection once per stretch between dated events)."""
+    if not (sel.market or sel.provider) or sel.around or sel.classes or sel.query:
+        return None
+    import pyoxigraph as ox
+
+    from channelkg.graph.base import KnowledgeGraph as Backend
+
+    if type(kg).ox_triples is Backend.ox_triples:
+        return None  # no store of its own to read patterns from (rdflib, a SPARQL server)
+
+    from channelkg.model.resolve import resolve_in
+    from channelkg.render.network import project_lazily
+    from channelkg.render.reading import StoreSelection, TriplesOf
+    from channelkg.render.selection import subgraph
+
+    store = StoreSelection(kg, with_sources)
+    picks = []
+    for ref, kind, pick in ((sel.market, "market", store.market),
+                            (sel.provider, "organization", store.provider)):
+        if ref:
+            node = ox.NamedNode(str(resolve_in(kg, ref, kind)))
+            if not store.is_node(node):
+                raise InputError(f"{store.key(node)} is not drawn in this view "
+                                 "(a vocabulary term or a source)")
+            picks.append((node, pick))
+    if not store.many_dates():
+        return None
+    anchors = [node for node, _ in picks]
+    keep: set[ox.NamedNode] = set()
+    for node, pick in picks:
+        keep |= pick(node)
+    first = [store.key(a) for a in anchors]
+    if collapse:
+        return _collapsed_on_store(store, keep, first, with_sources, max_nodes)
+    total = len(keep)
+    chosen = keep
+    if max_nodes is not None and total > max_nodes:
+        degree = store.degrees(keep)
+        by_key = {store.key(n): n for n in keep}
+        head = list(dict.fromkeys(first))[:max_nodes]
+        rest = sorted((k for k in by_key if k not in head),
+                      key=lambda k: (-degree[by_key[k]], k))
+        chosen = {by_key[k] for k in head + rest[:max(0, max_nodes - len(head))]}
+    full, attrs = project_lazily(TriplesOf.of(store.triples(chosen)), sources=with_sources)
+    graph = subgraph(full, {store.key(n) for n in chosen})
+    if chosen is not keep:
+        graph.graph["drawn_of"] = total
+        graph.graph["drawn"] = graph.number_of_nodes()
+    attrs.fill(graph)
+    return graph
+
+
+def _collapsed_on_store(store: Any, keep: set[Any], first: list[str], with_sources: bool,
+                        max_nodes: int | None) -> nx.MultiDiGraph:
+    """The collapsed page of a selection worked out on the store: the cap is taken on
+    the shape of the collapsed selection (:func:`~channelkg.render.collapse.\
+collapse_claims` without labels), and then only the drawn nodes, the claims drawn as
+    edges between them and those claims' neighbours are projected and collapsed."""
+    from channelkg.render.collapse import collapse_claims
+    from channelkg.render.network import project_lazily
+    from channelkg.render.reading import TriplesOf
+    from channelkg.render.selection import most_connected, subgraph
+
+    shape = store.shape(keep)
+    collapsed = collapse_claims(shape, labels=False)
+    total = collapsed.number_of_nodes()
+    capped = max_nodes is not None and total > max_nodes
+    drawn = set(most_connected(collapsed, max_nodes, first) if capped and max_nodes
+                else collapsed)
+    claims = {d["claim"] for a, b, d in collapsed.edges(data=True)
+              if "claim" in d and a in drawn and b in drawn}
+    need = drawn | claims
+    for c in claims:
+        need.update(shape.successors(c))
+        need.update(shape.predecessors(c))
+    full, attrs = project_lazily(TriplesOf.of(store.triples(store.terms[k] for k in need)),
+                                 sources=with_sources)
+    part = subgraph(full, need)
+    attrs.fill(part)
+    graph = subgraph(collapse_claims(part), drawn)
+    if capped:
+        graph.graph["drawn_of"] = total
+        graph.graph["drawn"] = graph.number_of_nodes()
     return graph
 
 
