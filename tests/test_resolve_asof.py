@@ -286,3 +286,27 @@ def test_hidden_facts_read_from_the_store_are_the_rules(
                 assert on.hidden == want, (day, known)
                 iris = {n for n in want if isinstance(n, URIRef)}  # a query lists no blank node
                 assert asof._ox_touching(kg, iris) == roles_touching(kg.run, iris), day
+
+
+def test_a_candidate_iri_no_query_can_hold_keeps_the_whole_query() -> None:
+    """An rdflib graph (or a server) may hold an IRI that SPARQL cannot write, such as one
+    with a brace: the view then gets the whole query and the name still resolves."""
+    import warnings
+
+    from rdflib import RDF, RDFS, Graph, Literal
+
+    from channelkg.graph.memory import from_rdflib
+
+    ckg = "https://w3id.org/channelkg/ontology#"
+    g = Graph()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        odd = URIRef("https://example.org/a{b}")
+    g.add((odd, RDF.type, URIRef(ckg + "Market")))
+    g.add((odd, RDFS.label, Literal("Zedland", lang="en")))
+    gone = URIRef(KGID + "okland")
+    g.add((gone, RDF.type, URIRef(ckg + "Market")))
+    g.add((gone, RDFS.label, Literal("Zedland", lang="de")))
+    g.add((gone, URIRef(ckg + "validTo"), Literal(dt.date(2020, 1, 1))))
+    on = view(from_rdflib(g, engine="rdflib"), dt.date(2024, 1, 1))
+    assert str(resolve_in(on, "Zedland", "market")) == "https://example.org/a{b}"

@@ -162,8 +162,11 @@ class NameIndex(Record):
         base = _viewed(kg)
         if base is not None:
             found = run(base, _candidates_query(text), native=True)
-            if len(found.rows) <= _MAX_ABOUT:
-                query = _about_query([(text_of(s), text_of(p)) for s, p in found.rows])
+            pairs = [(text_of(s), text_of(p)) for s, p in found.rows]
+            # An IRI that cannot be written into a query (a server may hold one) keeps
+            # the whole query, as do many pairs (each branch costs the view a rewrite).
+            if len(pairs) <= _MAX_ABOUT and all(_IRI_OK.match(n) for n, _p in pairs):
+                query = _about_query(pairs)
         res = run(kg, query, native=True)
         return cls.from_triples((s, p, o) for s, p, o in res.rows)
 
@@ -354,8 +357,10 @@ def _viewed(kg: KnowledgeGraph) -> KnowledgeGraph | None:
 
 
 #: Most ``(candidate, property)`` pairs :meth:`NameIndex.near` asks an as-of view about
-#: one by one; past it the whole query runs on the view.
-_MAX_ABOUT = 256
+#: one by one; past it the whole query runs on the view. Each branch costs the view's
+#: rewrite some milliseconds: on a small graph the whole query is cheaper past about
+#: ten pairs, on a large one the whole query costs seconds (a name usually has a few).
+_MAX_ABOUT = 16
 
 _NAMES = " ".join(f"<{p}>" for p in NAME_IRIS)
 
