@@ -118,3 +118,85 @@ def test_a_backend_without_a_store_projects_the_whole_graph() -> None:
     kg = load(engine="rdflib")
     assert views._project_on_store(kg, Selection(market="CN"), collapse=False,
                                    with_sources=False, max_nodes=None) is None
+
+
+_HEAD = """@prefix ckg: <https://w3id.org/channelkg/ontology#> .
+@prefix kgid: <https://w3id.org/channelkg/id/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+@prefix ex: <http://example.org/> .
+"""
+
+
+def _load(tmp_path: Any, body: str) -> KnowledgeGraph:
+    path = tmp_path / "g.ttl"
+    path.write_text(_HEAD + body, encoding="utf-8")
+    return load([path])
+
+
+_CLAIMS = """ex:MyRoute rdfs:subClassOf ckg:AccessRoute ; rdfs:label "My route" .
+kgid:c-m a ckg:Market ; rdfs:label "CM"@en ; ckg:isoCode "CM" .
+kgid:c-dev a ckg:Organization ; rdfs:label "Dev"@en .
+kgid:c-model a ckg:Model ; rdfs:label "Model"@en ; ckg:developer kgid:c-dev .
+kgid:c-model2 a ckg:Model ; rdfs:label "Model2"@en ; ckg:developer kgid:c-dev .
+kgid:c-svc a ckg:Service ; rdfs:label "Svc"@en ; ckg:provider kgid:c-dev .
+kgid:c-rel a ckg:Release ; ckg:factId "C-1" ; ckg:model kgid:c-model ; ckg:market kgid:c-m .
+kgid:c-rel2 a ckg:Release ; ckg:factId "C-2" ; ckg:model kgid:c-model2 ; ckg:market kgid:c-m .
+kgid:c-r a ex:MyRoute ; ckg:factId "C-3" ; ckg:model kgid:c-model ; ckg:market kgid:c-m ;
+  ckg:service kgid:c-svc .
+kgid:c-r2 a ex:MyRoute ; ckg:factId "C-4" ; ckg:model kgid:c-model2 ; ckg:market kgid:c-m ;
+  ckg:service kgid:c-svc .
+kgid:c-ef a ckg:EntityFact ; ckg:factId "C-5" ; ckg:about kgid:c-dev ; ckg:market kgid:c-m .
+"""
+
+
+@pytest.mark.parametrize("sel", [Selection(market="CM"), Selection(provider="kgid:c-dev")],
+                         ids=["market", "provider"])
+@pytest.mark.parametrize("max_nodes", [2, 3, 5, None])
+def test_a_collapsed_store_selection_finds_the_rules_of_superclasses(
+    tmp_path: Any, sel: Selection, max_nodes: int | None
+) -> None:
+    """Releases, entity facts and routes of a subclass of ckg:AccessRoute collapse by the
+    rules of their superclasses: the cap counts the collapsed nodes, their edges stay."""
+    kg = _load(tmp_path, _CLAIMS)
+    new, old = _pages(kg, sel, collapse=True, with_sources=False, max_nodes=max_nodes)
+    assert new == old
+    graph = views._project_on_store(kg, sel, collapse=True, with_sources=False,
+                                    max_nodes=max_nodes)
+    assert graph is not None
+    assert not any(d["class"] in {"ckg:Release", "ckg:EntityFact", "ex:MyRoute"}
+                   for _, d in graph.nodes(data=True))
+
+
+def test_a_class_known_only_by_its_literals_names_its_nodes(tmp_path: Any) -> None:
+    kg = _load(tmp_path, """ex:Widget rdfs:label "Widget thing"@en ; rdfs:comment "a class" .
+kgid:b-m a ckg:Market ; rdfs:label "BM"@en ; ckg:isoCode "BM" .
+kgid:b-w1 a ex:Widget ; rdfs:label "w1" ; ckg:servesMarket kgid:b-m .
+""")
+    sel = Selection(market="BM")
+    new, old = _pages(kg, sel, collapse=False, with_sources=False, max_nodes=None)
+    assert new == old
+    graph = views._project_on_store(kg, sel, collapse=False, with_sources=False,
+                                    max_nodes=None)
+    assert graph is not None
+    assert graph.nodes["kgid:b-w1"]["class_label"] == "Widget thing"
+
+
+@pytest.mark.parametrize("term", [
+    "kgid:a-r ex:says << kgid:a-dev ckg:partOf kgid:a-m >> .",
+    "<< kgid:a-r ckg:market kgid:a-m >> ex:note \"a note\" .",
+], ids=["object", "subject"])
+def test_a_triple_term_fails_in_one_line_as_on_the_whole_projection(
+    tmp_path: Any, term: str
+) -> None:
+    kg = _load(tmp_path, f"""kgid:a-m a ckg:Market ; rdfs:label "AM"@en ; ckg:isoCode "AM" .
+kgid:a-dev a ckg:Organization ; rdfs:label "Dev"@en .
+kgid:a-r a ckg:AccessRoute ; ckg:factId "A-1" ; ckg:market kgid:a-m ; ckg:seller kgid:a-dev .
+{term}
+""")
+    sel = Selection(market="AM")
+    with pytest.raises(InputError) as new:
+        views.project(kg, sel)
+    with pytest.raises(InputError) as old:
+        views._project_whole(kg, sel, collapse=False, with_sources=False, max_nodes=None)
+    assert str(new.value) == str(old.value)
+    assert "triple terms" in str(new.value)

@@ -333,6 +333,7 @@ class StoreSelection:
             typed = self._typed_key(by_key[k])
             cls = self.proj.main_class(typed) if typed is not None else None
             graph.add_node(k, **{"class": cls or "", "claim": bool(self.proj.is_claim(cls))})
+        graph.graph["schema"] = self.proj.schema.to_dict()  # collapse rules by superclass
         for k in sorted(by_key):
             for p, o in self.links(by_key[k]):
                 ok = self.key(o)
@@ -353,11 +354,19 @@ class StoreSelection:
             for s, _, _ in self._triples(None, ox.NamedNode(prop), None):
                 described[s] = None
         publisher = str(network.PUBLISHER)
+        rdf_type = self._type.value
+        targets: set[Term] = set()
         for n in nodes:
             described[n] = None
             for _, p, o in about(n):
-                if isinstance(o, self._literal) or p.value == self._type.value:
+                if isinstance(o, self._literal):
                     continue
+                if p.value == rdf_type:  # a class known only by its literals names it
+                    described[o] = None
+                    continue
+                if o in targets:
+                    continue
+                targets.add(o)
                 described[o] = None
                 for _, q, pub in about(o):
                     if q.value == publisher and not isinstance(pub, self._literal):
@@ -400,6 +409,17 @@ selection_spans` is ``None``)."""
         return not bounds
 
 
+def holds_triple_terms(kg: Any) -> bool:
+    """Whether the store of ``kg`` holds an RDF 1.2 triple term as a subject or object
+    (the projection of the whole graph refuses those in one line; ``True`` without a
+    store to ask)."""
+    store = getattr(kg, "store", None)
+    if store is None:
+        return True
+    return bool(store.query("ASK { ?s ?p ?o FILTER(isTRIPLE(?s) || isTRIPLE(?o)) }",
+                            use_default_graph_as_union=True))
+
+
 def _pattern_reader(kg: Any) -> Any:
     """``pattern(s, p, o)``: the list of ``kg.ox_triples(s, p, o)`` (pyoxigraph terms),
     straight from the store of an in-memory graph."""
@@ -433,4 +453,5 @@ class TriplesOf:
         return cls(triples)
 
 
-__all__ = ["Literals", "StoreSelection", "TriplesOf", "read_oxigraph", "vocabulary_keys"]
+__all__ = ["Literals", "StoreSelection", "TriplesOf", "holds_triple_terms", "read_oxigraph",
+           "vocabulary_keys"]

@@ -165,7 +165,8 @@ def _project_on_store(
     (:class:`~channelkg.render.reading.StoreSelection`): the nodes it reaches are read,
     and only the drawn ones projected. ``None`` (project the whole graph) for any other
     selection, on a backend without a store of its own (each pattern would be a request),
-    or when the page would have a time slider (the slider runs the selection on the whole
+    when the store holds an RDF 1.2 triple term (refused by the whole projection), or
+    when the page would have a time slider (the slider runs the selection on the whole
     projection once per stretch between dated events)."""
     if not (sel.market or sel.provider) or sel.around or sel.classes or sel.query:
         return None
@@ -178,9 +179,11 @@ def _project_on_store(
 
     from channelkg.model.resolve import resolve_in
     from channelkg.render.network import project_lazily
-    from channelkg.render.reading import StoreSelection, TriplesOf
+    from channelkg.render.reading import StoreSelection, TriplesOf, holds_triple_terms
     from channelkg.render.selection import subgraph
 
+    if holds_triple_terms(kg):
+        return None  # the whole projection refuses a triple term in one line
     store = StoreSelection(kg, with_sources)
     picks = []
     for ref, kind, pick in ((sel.market, "market", store.market),
