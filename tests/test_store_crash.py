@@ -241,3 +241,47 @@ def test_kill_during_a_reload_by_statements_is_repaired(tmp_path: Path) -> None:
     _turtle(a, n, 99)
     assert load_into(folder, files=files).applied == {a: "statements"}
     assert_as_fresh(folder, files, tmp_path)
+
+
+KILLED_MID_APPLY = """
+import os, signal, sys
+from pathlib import Path
+import channelkg.graph.disk as disk
+def killed(*_args, **_kw):  # the files' graphs are changed, their dates not yet placed
+    os.kill(os.getpid(), signal.SIGKILL)
+disk.partition = killed
+disk.load_into(sys.argv[1], files=[Path(f) for f in sys.argv[2:]])
+"""
+
+
+def test_a_load_killed_while_it_changes_the_store_is_repaired(tmp_path: Path) -> None:
+    """Deterministic: the child is killed after it changed the files' graphs and before
+    it placed their dates and wrote the manifest; the next load must see that the store
+    is half-changed (the manifest marked the files pending first) and repair it."""
+    a, b, folder = tmp_path / "a.nt", tmp_path / "b.nt", tmp_path / "store"
+    n = 300
+    _write(a, n, 0)
+    _about(b, n)
+    files = [a, b]
+    load_into(folder, files=files)
+    _redate(a, 10, n)  # fact 70 moves from 2000s to 1900s; b has a label of it
+    env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
+    proc = subprocess.run([sys.executable, "-c", KILLED_MID_APPLY, str(folder),
+                           *map(str, files)], env=env, timeout=300)
+    assert proc.returncode == -signal.SIGKILL
+    assert any(r.get("pending") for r in read_manifest(folder).values())
+    # The kill landed in the window: the file's graph holds the new triples, but a
+    # fact whose date moved still sits in its old keyed graph.
+    assert _triples_per_file(folder) == _expected(files)
+    load_into(tmp_path / "fresh", files=files)
+    assert _quads(folder) != _quads(tmp_path / "fresh")
+    load_into(folder, files=files)
+    assert_as_fresh(folder, files, tmp_path)
+    assert not any(r.get("pending") for r in read_manifest(folder).values())
+
+
+def _quads(folder: Path) -> set[str]:
+    store = ox.Store.read_only(str(folder))
+    out = {str(q) for q in store.quads_for_pattern(None, None, None, None)}
+    del store
+    return out
