@@ -151,6 +151,30 @@ class _BrokenSendError(Exception):
         self.reason = reason
 
 
+class _Digest(urllib.request.HTTPDigestAuthHandler):
+    """Digest authentication that keeps the server's last challenge and answers it up
+    front on a request with a body: a server that refuses a body it has not read (it
+    answers 401 and closes while the body is still being sent) then reads it."""
+
+    def __init__(self, mgr: Any) -> None:
+        super().__init__(mgr)
+        self.challenge: dict[str, str] | None = None
+
+    def get_authorization(self, req: Any, chal: Any) -> Any:
+        self.challenge = dict(chal)
+        return super().get_authorization(req, chal)
+
+    def http_request(self, req: Any) -> Any:
+        if (self.challenge is not None and req.data is not None
+                and not req.has_header("Authorization")):
+            auth = super().get_authorization(req, self.challenge)
+            if auth:
+                req.add_unredirected_header("Authorization", f"Digest {auth}")
+        return req
+
+    https_request = http_request
+
+
 class SparqlClient:
     """A small SPARQL 1.1 Protocol / Graph Store Protocol client (standard library only).
 
@@ -181,6 +205,7 @@ class SparqlClient:
         user = user if user is not None else os.environ.get(USER_ENV)
         password = password if password is not None else os.environ.get(PASSWORD_ENV)
         handlers: list[Any] = [_NoRedirect()]
+        self._digest: _Digest | None = None
         if is_loopback(url):
             handlers.append(urllib.request.ProxyHandler({}))
         if user is not None:
@@ -192,7 +217,8 @@ class SparqlClient:
             if auth in ("auto", "basic"):
                 handlers.append(urllib.request.HTTPBasicAuthHandler(mgr))
             if auth in ("auto", "digest"):
-                handlers.append(urllib.request.HTTPDigestAuthHandler(mgr))
+                self._digest = _Digest(mgr)
+                handlers.append(self._digest)
         self._opener = urllib.request.build_opener(*handlers)
 
     def _read(self, resp: Any, url: str, deadline: float, timeout: float) -> bytes:
@@ -222,7 +248,8 @@ class SparqlClient:
 
         A request with a body whose connection the server closed while the body was
         being sent (an authenticating server answers 401 before reading it) is sent
-        again, at most twice: the authentication handler answers the challenge then.
+        again, at most twice; with digest authentication a request without a body (HEAD)
+        first fetches the server's challenge, so the body is then sent with its answer.
         """
         for attempt in range(3):
             try:
@@ -231,7 +258,19 @@ class SparqlClient:
                 if attempt == 2:
                     raise RemoteError(f"cannot reach {url}: {err.reason}") from None
                 time.sleep(0.2 * (attempt + 1))
+                if self._digest is not None:
+                    self._challenge(url)
         raise AssertionError("unreachable")
+
+    def _challenge(self, url: str) -> None:
+        """Ask ``url`` with HEAD (it changes nothing), so the digest handler answers the
+        server's challenge and keeps it; whatever the answer, nothing is raised."""
+        req = urllib.request.Request(url, method="HEAD")
+        try:
+            with self._opener.open(req, timeout=self.timeout or default_timeout()):
+                pass
+        except (OSError, ValueError, http.client.HTTPException):
+            pass
 
     def _request_once(self, url: str, *, method: str, data: bytes | None,
                       headers: Mapping[str, str] | None) -> tuple[str, bytes]:
