@@ -278,22 +278,9 @@ class StoreSelection:
 
     def closure(self, seeds: Iterable[Term]) -> set[Term]:
         """:func:`~channelkg.render.selection.claim_closure` on the store."""
-        keep = set(seeds)
-        for s in list(keep):
-            keep |= self.neighbours(s)
-        first = {n for n in keep if self.is_claim(n)}
-        second: set[Term] = set()
-        for c in first:
-            for m in self.neighbours(c):
-                keep.add(m)
-                if self.is_claim(m) and m not in first:
-                    second.add(m)
-        for c in second:
-            keep |= {m for m in self.neighbours(c) if not self.is_claim(m)}
-        for n in list(keep):
-            if not self.is_claim(n):
-                keep.update(m for m in self.successors(n) if not self.is_claim(m))
-        return keep
+        from channelkg.render.selection import closure_of
+
+        return closure_of(seeds, self.neighbours, self.successors, self.is_claim)
 
     def market(self, node: Term) -> set[Term]:
         """:func:`~channelkg.render.selection.select_market` of a market node."""

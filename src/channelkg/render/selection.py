@@ -9,7 +9,7 @@ command accepts.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
     import networkx as nx  # type: ignore[import-untyped]
 
     from channelkg.graph.memory import KnowledgeGraph
+    from channelkg.typevars import T
 
 
 def names_of(graph: nx.MultiDiGraph) -> NameIndex:
@@ -69,24 +70,32 @@ def claim_closure(graph: nx.MultiDiGraph, seeds: Iterable[str]) -> set[str]:
     corroborating or conflicting claims do not pull in the rest of the graph. Finally
     one outgoing hop from each entity to other entities (a service's provider and
     operator, a model's developer)."""
+    def is_claim(n: str) -> bool:
+        return bool(graph.nodes[n].get("claim"))
+
+    return closure_of(seeds, lambda n: _neighbours(graph, n), graph.successors, is_claim)
+
+
+def closure_of(seeds: Iterable[T], neighbours: Callable[[T], Iterable[T]],
+               successors: Callable[[T], Iterable[T]],
+               is_claim: Callable[[T], bool]) -> set[T]:
+    """:func:`claim_closure` over any graph, given its nodes' neighbours, successors and
+    which nodes are claims (the projection's graph, or the store: ``StoreSelection``)."""
     keep = set(seeds)
     for s in list(keep):
-        keep |= _neighbours(graph, s)
-    first = [n for n in keep if graph.nodes[n].get("claim")]
-    second: set[str] = set()
+        keep |= set(neighbours(s))
+    first = {n for n in keep if is_claim(n)}
+    second: set[T] = set()
     for c in first:
-        for m in _neighbours(graph, c):
+        for m in neighbours(c):
             keep.add(m)
-            if graph.nodes[m].get("claim") and m not in first:
+            if is_claim(m) and m not in first:
                 second.add(m)
     for c in second:
-        keep |= {m for m in _neighbours(graph, c) if not graph.nodes[m].get("claim")}
+        keep |= {m for m in neighbours(c) if not is_claim(m)}
     for n in list(keep):
-        if graph.nodes[n].get("claim"):
-            continue
-        for m in graph.successors(n):
-            if not graph.nodes[m].get("claim"):
-                keep.add(m)
+        if not is_claim(n):
+            keep.update(m for m in successors(n) if not is_claim(m))
     return keep
 
 
@@ -367,6 +376,7 @@ __all__ = [
     "anchors",
     "cap",
     "claim_closure",
+    "closure_of",
     "connect_rows",
     "find_market",
     "find_node",
