@@ -262,19 +262,22 @@ class SparqlClient:
                     self._challenge(url)
         raise AssertionError("unreachable")
 
+    def _timeout(self) -> float:
+        return self.timeout if self.timeout is not None else default_timeout()
+
     def _challenge(self, url: str) -> None:
         """Ask ``url`` with HEAD (it changes nothing), so the digest handler answers the
         server's challenge and keeps it; whatever the answer, nothing is raised."""
         req = urllib.request.Request(url, method="HEAD")
         try:
-            with self._opener.open(req, timeout=self.timeout or default_timeout()):
+            with self._opener.open(req, timeout=self._timeout()):
                 pass
         except (OSError, ValueError, http.client.HTTPException):
             pass
 
     def _request_once(self, url: str, *, method: str, data: bytes | None,
                       headers: Mapping[str, str] | None) -> tuple[str, bytes]:
-        timeout = self.timeout if self.timeout is not None else default_timeout()
+        timeout = self._timeout()
         deadline = time.monotonic() + timeout
         req = urllib.request.Request(url, data=data, method=method, headers=dict(headers or {}))
         try:
