@@ -88,13 +88,20 @@ def _child(folder: Path, files: list[Path]) -> subprocess.Popen[str]:
                             stdout=subprocess.PIPE, text=True, env=env)
 
 
-def test_kill_during_load_is_repaired_by_the_next_load(tmp_path: Path) -> None:
+def _loaded(tmp_path: Path, n: int) -> tuple[Path, Path, Path, list[Path]]:
+    """``a.nt`` with ``n`` dated facts and ``b.nt`` about them, loaded into a store:
+    ``(a, b, folder, files)``."""
     a, b, folder = tmp_path / "a.nt", tmp_path / "b.nt", tmp_path / "store"
-    n = 600
     _write(a, n, 0)
     _about(b, n)
     files = [a, b]
     load_into(folder, files=files)
+    return a, b, folder, files
+
+
+def test_kill_during_load_is_repaired_by_the_next_load(tmp_path: Path) -> None:
+    n = 600
+    a, _b, folder, files = _loaded(tmp_path, n)
     assert _triples_per_file(folder) == _expected(files)
     # How long a load of a changed file takes here (a child that is not killed).
     _write(a, n, 1)
@@ -136,10 +143,7 @@ def _kill_loads(folder: Path, files: list[Path], took: float, *, seed: int, want
 
 def test_a_gone_file_is_dropped_even_if_the_load_that_drops_it_is_killed(
         tmp_path: Path) -> None:
-    a, b, folder = tmp_path / "a.nt", tmp_path / "b.nt", tmp_path / "store"
-    _write(a, 2000, 0)
-    _about(b, 2000)
-    load_into(folder, files=[a, b])
+    a, b, folder, _files = _loaded(tmp_path, 2000)
     proc = _child(folder, [a])  # b is gone from the file list
     assert proc.stdout is not None and proc.stdout.readline().strip() == "ready"
     time.sleep(0.05)
@@ -161,12 +165,8 @@ def _redate(path: Path, variant: int, n: int) -> None:
 def test_kill_during_a_reload_of_the_difference_is_repaired(tmp_path: Path) -> None:
     """Small edits, each applied as a difference (with a fact whose keyed graph moves),
     killed at random moments: the next load makes the store what a fresh load gives."""
-    a, b, folder = tmp_path / "a.nt", tmp_path / "b.nt", tmp_path / "store"
     n = 1000
-    _write(a, n, 0)
-    _about(b, n)
-    files = [a, b]
-    load_into(folder, files=files)
+    a, _b, folder, files = _loaded(tmp_path, n)
     _redate(a, 1, n)
     out = _child(folder, files).communicate(timeout=300)[0]
     took = float(out.split("done ")[1])
@@ -178,10 +178,7 @@ def test_kill_during_a_reload_of_the_difference_is_repaired(tmp_path: Path) -> N
 
 @pytest.mark.parametrize("edit", ["other file", "dates"])
 def test_reload_places_only_what_changed(tmp_path: Path, edit: str) -> None:
-    a, b, folder = tmp_path / "a.nt", tmp_path / "b.nt", tmp_path / "store"
-    _write(a, 600, 0)
-    _about(b, 600)
-    load_into(folder, files=[a, b])
+    a, b, folder, _files = _loaded(tmp_path, 600)
     before = {f: _triples(f) for f in (a, b)}
     messages: list[str] = []
     if edit == "other file":
@@ -258,12 +255,8 @@ def test_a_load_killed_while_it_changes_the_store_is_repaired(tmp_path: Path) ->
     """Deterministic: the child is killed after it changed the files' graphs and before
     it placed their dates and wrote the manifest; the next load must see that the store
     is half-changed (the manifest marked the files pending first) and repair it."""
-    a, b, folder = tmp_path / "a.nt", tmp_path / "b.nt", tmp_path / "store"
     n = 300
-    _write(a, n, 0)
-    _about(b, n)
-    files = [a, b]
-    load_into(folder, files=files)
+    a, _b, folder, files = _loaded(tmp_path, n)
     _redate(a, 10, n)  # fact 70 moves from 2000s to 1900s; b has a label of it
     env = dict(os.environ, PYTHONPATH=str(ROOT / "src"))
     proc = subprocess.run([sys.executable, "-c", KILLED_MID_APPLY, str(folder),
