@@ -283,27 +283,21 @@ class RdflibAsOfView(AsOfView):
 
 
 def _ox_fact_dates(base: KnowledgeGraph) -> dict[Any, Dates]:
-    """:func:`~channelkg.graph.validity.fact_dates` of an Oxigraph backend's dating
-    triples, keyed by pyoxigraph term: the dates read as rdflib terms, as from the rdflib
-    triples, but each distinct date converted once and no fact's name converted (the
-    hidden ones are, by :attr:`AsOfView.hidden`)."""
+    """The dates of each dated fact of an Oxigraph backend, keyed by pyoxigraph term, by
+    :func:`~channelkg.graph.validity.read_dates` (the reading the store's keyed layout
+    uses; the same dates :func:`~channelkg.graph.validity.fact_dates` gives for the rdflib
+    triples). A triple term as a fact fails as converting every triple does."""
     import pyoxigraph as ox
 
-    from channelkg.graph.validity import DATING_IRIS
-    from channelkg.rdf.quiet import quiet_rdflib
+    from channelkg.graph.validity import read_dates
 
-    seen: dict[Any, Any] = {}
-    dated: list[tuple[Any, Any, Any]] = []
-    with quiet_rdflib():
-        for iri, prop in zip(DATING_IRIS, DATING_PROPS, strict=True):
-            for s, _p, o in base.ox_triples(None, ox.NamedNode(iri), None):
-                if isinstance(s, ox.Triple):
-                    to_rdflib(s)  # raises, as converting every triple does
-                value = seen.get(o)
-                if value is None:
-                    value = seen[o] = to_rdflib(o)
-                dated.append((s, prop, value))
-    return fact_dates(dated)
+    def pairs(node: Any, pred: Any) -> Iterator[tuple[Any, Any]]:
+        for s, _p, o in base.ox_triples(node, pred, None):
+            if isinstance(s, ox.Triple):
+                to_rdflib(s)  # raises
+            yield s, o
+
+    return read_dates(pairs)
 
 
 def _ox_touching(base: KnowledgeGraph, hidden: set[Any]) -> dict[tuple[Any, str], set[Any]]:
