@@ -90,3 +90,23 @@ def test_the_cli_says_so_on_the_page_and_on_stderr(runner: CliRunner, tmp_path: 
     bad = runner.invoke(cli, ["view", "--channels", "--market", "CN", "--max-nodes", "0",
                               "-o", str(out)])
     assert bad.exit_code == 2 and "Traceback" not in bad.output
+
+
+def test_paused_gc_restores_the_state_before() -> None:
+    import gc
+
+    from channelkg.render.channels import paused_gc
+
+    assert gc.isenabled()
+    with paused_gc():
+        assert not gc.isenabled()
+        with paused_gc():
+            assert not gc.isenabled()
+        assert not gc.isenabled()  # the inner block leaves the outer one's state
+    assert gc.isenabled()
+    try:
+        with paused_gc():
+            raise ValueError
+    except ValueError:
+        pass
+    assert gc.isenabled()

@@ -15,7 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 from channelkg.analysis.index import Index
 from channelkg.analysis.routes import resolve_market, resolve_models
-from channelkg.render.channels import BOX_WIDTH, FAN, FONT, MARGIN, ChannelMap, channel_map
+from channelkg.render.channels import (
+    BOX_WIDTH,
+    FAN,
+    FONT,
+    MARGIN,
+    ChannelMap,
+    channel_map,
+    paused_gc,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
@@ -143,12 +151,13 @@ def channel_view(
     from channelkg.render.selection import Selection
     from channelkg.render.views import RenderedView
 
-    cmap = channel_map(kg, market, model, on=option_day(None, as_of), as_of=as_of, index=index,
-                       max_nodes=max_nodes)
+    with paused_gc():
+        cmap = channel_map(kg, market, model, on=option_day(None, as_of), as_of=as_of,
+                           index=index, max_nodes=max_nodes)
+        page_title = title + (f" ({cmap.note})" if cmap.note else "") if title else cmap.title
+        html = render_channel_map(cmap, title=page_title)
     stem = channel_slug(market, model) + (f"-as-of-{as_of}" if as_of else "")
     path = path or resources.output_dir("views") / f"{stem}.html"
-    page_title = title + (f" ({cmap.note})" if cmap.note else "") if title else cmap.title
-    html = render_channel_map(cmap, title=page_title)
     return RenderedView(Selection(market=market), path, cmap.graph, html, page_title)
 
 
