@@ -151,7 +151,8 @@ def _selection(
     default=3000,
     show_default=True,
     help="Draw at most this many nodes: a larger selection keeps the node it is about "
-    "(market, provider, --around node) and its most connected nodes, and the page "
+    "(market, provider, --around node) and its most connected nodes (a channel map: "
+    "whole routes, open first, in the order of `channelkg routes`), and the page "
     "title and standard error say how many of how many are drawn.",
 )
 @click.option(
@@ -219,7 +220,10 @@ def view(
         from channelkg.render.channel_page import channel_view
 
         page = channel_view(open_graph(**graph), sel.market or "", model, path=output,
-                            title=title, as_of=graph.get("as_of"))
+                            title=title, as_of=graph.get("as_of"), max_nodes=max_nodes)
+        if page.graph.graph.get("drawn_routes"):
+            where = "view" if is_stdio(page.path) else page.path
+            click.echo(f"{where}: {page.graph.graph['drawn_routes']}", err=True)
         emit(page.html, page.path)
         if graphml:
             from channelkg.render.views import graphml_bytes

@@ -15,13 +15,24 @@ from typing import TYPE_CHECKING, Any
 
 from channelkg.analysis.index import Index
 from channelkg.analysis.routes import resolve_market, resolve_models
-from channelkg.render.channels import BOX_WIDTH, FAN, FONT, MARGIN, ChannelMap, channel_map
+from channelkg.render.channels import (
+    BOX_WIDTH,
+    FAN,
+    FONT,
+    MARGIN,
+    ChannelMap,
+    channel_map,
+    paused_gc,
+)
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from channelkg.graph.memory import KnowledgeGraph
     from channelkg.render.views import RenderedView
+
+#: The node budget of a channel map page, as of every view (``view --max-nodes``).
+MAX_NODES = 3000
 
 #: The channel maps ``view --all-shipped`` writes: (file stem, model, market).
 SHIPPED_CHANNEL_MAPS: tuple[tuple[str, str, str], ...] = (
@@ -125,23 +136,28 @@ def channel_view(
     title: str | None = None,
     as_of: str | None = None,
     index: Index | None = None,
+    max_nodes: int | None = MAX_NODES,
 ) -> RenderedView:
     """The page of one channel map and the file it belongs in (default
     ``graphs/views/channels-<model>-<market>.html``, ``-as-of-DATE`` appended with ``as_of``).
 
     Routes are judged on ``as_of`` (else today), as ``channelkg routes`` judges them;
-    ``index``: the :class:`Index` of ``kg`` if already made.
+    ``index``: the :class:`Index` of ``kg`` if already made. ``max_nodes``: draw at most
+    this many nodes, whole routes only, open routes first (``None``: every route); the
+    page title and ``graph.graph["drawn_routes"]`` then say how many routes are drawn.
     """
     from channelkg import resources
     from channelkg.model.dates import option_day
     from channelkg.render.selection import Selection
     from channelkg.render.views import RenderedView
 
-    cmap = channel_map(kg, market, model, on=option_day(None, as_of), as_of=as_of, index=index)
+    with paused_gc():
+        cmap = channel_map(kg, market, model, on=option_day(None, as_of), as_of=as_of,
+                           index=index, max_nodes=max_nodes)
+        page_title = title + (f" ({cmap.note})" if cmap.note else "") if title else cmap.title
+        html = render_channel_map(cmap, title=page_title)
     stem = channel_slug(market, model) + (f"-as-of-{as_of}" if as_of else "")
     path = path or resources.output_dir("views") / f"{stem}.html"
-    page_title = title or cmap.title
-    html = render_channel_map(cmap, title=page_title)
     return RenderedView(Selection(market=market), path, cmap.graph, html, page_title)
 
 
@@ -170,6 +186,7 @@ def shipped_channel_views(
 
 
 __all__ = [
+    "MAX_NODES",
     "SHIPPED_CHANNEL_MAPS",
     "channel_slug",
     "channel_view",

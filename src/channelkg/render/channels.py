@@ -23,9 +23,11 @@ legend: see :mod:`channelkg.render.channel_page`.
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import gc
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -104,6 +106,8 @@ class ChannelMap:
     positions: dict[str, tuple[float, float]]
     channels: dict[str, Any]
     result: RoutesResult
+    #: ``"120 of 6,621 routes drawn (...)"`` when ``max_nodes`` left routes out, else ``""``.
+    note: str = ""
 
 
 def box_height(label: str) -> float:
@@ -195,32 +199,10 @@ class _Builder:
 
     def cells(self, r: Route, band: int, lane: int) -> dict[str, list[str]]:
         """The route's nodes per column (empty columns left out)."""
-        idx = self.idx
         out: dict[str, list[str]] = {}
-
-        def put(column: str, iris: Iterable[str], **kw: Any) -> None:
-            keys = [self.node(band, column, i, lane, **kw) for i in iris if i]
-            if keys:
-                out.setdefault(column, []).extend(keys)
-
-        devs = sorted({str(d) for m in r.models for d in idx.objects(URIRef(m), CKG.developer)})
-        put("developer", devs)
-        put("model", r.models)
-        for dep in r.depends_on:  # named as routes names it (not by the claim label's date)
-            put("partnership", [dep], label=r.name(dep))
-        put("seller", r.sellers)
-        put("service", [r.service])
-        put("operator", [r.operator])
-        if r.service:
-            for host in idx.objects(URIRef(r.service), CKG.hostedIn):
-                put("operator", [str(host)], label=f"hosted in {idx.label(host)}")
-        for x in closing_restrictions(r):
-            curie = shorten(x.iri)
-            text = str(self.full.nodes[curie].get("label")) if curie in self.full else x.label
-            text = _DATED.sub("", text)  # the claim label's date: the map gives its own
-            put("blocked", [x.iri], label=f"{text}\n{restriction_date(x)}")
-        if r.open:
-            put("market", [r.market])
+        for column, iri, label in route_cells(self.idx, r, self.full):
+            key = self.node(band, column, iri, lane, label=label)
+            out.setdefault(column, []).append(key)
         return out
 
     def add_route(self, r: Route, band: int, lane: int) -> None:
@@ -347,7 +329,90 @@ def band_count(rs: list[Route]) -> str:
     return f"{n} route{'s' * (n != 1)}, {n_open} open{accounts}"
 
 
-def _triples_for(idx: Index, res: RoutesResult) -> list[tuple[Any, Any, Any]]:
+def route_cells(idx: Index, r: Route, full: nx.MultiDiGraph | None = None
+                ) -> list[tuple[str, str, str | None]]:
+    """The nodes a route draws, in column order: (column, IRI, label or None for the
+    node's own). ``full``: the projection restrictions take their labels from (the
+    labels do not change which nodes are drawn, so the cap counts without it)."""
+    out: list[tuple[str, str, str | None]] = []
+
+    def put(column: str, iris: Iterable[str], label: str | None = None) -> None:
+        out.extend((column, i, label) for i in iris if i)
+
+    devs = sorted({str(d) for m in r.models for d in idx.objects(URIRef(m), CKG.developer)})
+    put("developer", devs)
+    put("model", r.models)
+    for dep in r.depends_on:  # named as routes names it (not by the claim label's date)
+        put("partnership", [dep], label=r.name(dep))
+    put("seller", r.sellers)
+    put("service", [r.service])
+    put("operator", [r.operator])
+    if r.service:
+        for host in idx.objects(URIRef(r.service), CKG.hostedIn):
+            put("operator", [str(host)], label=f"hosted in {idx.label(host)}")
+    for x in closing_restrictions(r):
+        label = None
+        if full is not None:
+            curie = shorten(x.iri)
+            text = str(full.nodes[curie].get("label")) if curie in full else x.label
+            text = _DATED.sub("", text)  # the claim label's date: the map gives its own
+            label = f"{text}\n{restriction_date(x)}"
+        put("blocked", [x.iri], label=label)
+    if r.open:
+        put("market", [r.market])
+    return out
+
+
+@dataclass(frozen=True)
+class Drawn:
+    """Which routes a capped channel map draws: whole routes, in the order
+    :func:`~channelkg.analysis.routes.routes` lists them (open first), while their nodes
+    fit in ``max_nodes``."""
+
+    routes: list[Route]
+    nodes: int
+    total_routes: int
+    total_nodes: int
+
+    @property
+    def capped(self) -> bool:
+        return len(self.routes) < self.total_routes
+
+    def note(self) -> str:
+        """``"120 of 6,621 routes drawn (2,990 of 23,888 nodes; whole routes, open
+        first; --max-nodes draws more)"`` for a capped map, else ``""``."""
+        if not self.capped:
+            return ""
+        return (f"{len(self.routes):,} of {self.total_routes:,} routes drawn "
+                f"({self.nodes:,} of {self.total_nodes:,} nodes; whole routes, open first; "
+                "--max-nodes draws more)")
+
+
+def draw_routes(idx: Index, res: RoutesResult, band_of: dict[str, str],
+                max_nodes: int | None) -> Drawn:
+    """The routes a map of at most ``max_nodes`` nodes draws: each route whole or not at
+    all, the first routes of ``res`` (open first, then by model, kind, service) until the
+    next would not fit. ``band_of``: each route's band key (its family, or ``""``)."""
+    every: set[tuple[str, str, str]] = set()  # the nodes of the whole map
+    drawn: set[tuple[str, str, str]] = set()
+    kept: list[Route] = []
+    fits = True
+    for r in res.routes:
+        band = band_of[r.iri]
+        mine = {(band, c, i) for c, i, _ in route_cells(idx, r)}
+        mine.add((band, "market", res.market or ""))  # every band draws the market
+        every |= mine
+        if fits:
+            grown = drawn | mine
+            fits = max_nodes is None or len(grown) <= max_nodes
+            if fits:
+                kept.append(r)
+                drawn = grown
+    return Drawn(kept, len(drawn), len(res.routes), len(every))
+
+
+def _triples_for(idx: Index, res: RoutesResult, drawn: Iterable[Route]
+                 ) -> list[tuple[Any, Any, Any]]:
     """The triples (pyoxigraph terms) the projection of a map needs: those about the
     routes and everything they mention (and one hop further: sources, developers,
     controlled values), and the schema (every class and property, for styles and
@@ -357,7 +422,7 @@ def _triples_for(idx: Index, res: RoutesResult) -> list[tuple[Any, Any, Any]]:
 
     seeds: set[Any] = {URIRef(i) for i in (res.market, res.model) if i}
     seeds.update(URIRef(m) for m in res.models)
-    for r in res.routes:
+    for r in drawn:
         seeds.update(URIRef(i) for i in (r.iri, r.market, r.service, r.operator,
                                          r.provider, r.kind, r.status) if i)
         seeds.update(URIRef(i) for i in (*r.models, *r.sellers, *r.depends_on))
@@ -383,6 +448,21 @@ def _triples_for(idx: Index, res: RoutesResult) -> list[tuple[Any, Any, Any]]:
     return [t for s in sorted(near | schema, key=lambda n: n.value) for t in about(s)]
 
 
+@contextlib.contextmanager
+def paused_gc() -> Iterator[None]:
+    """No cyclic garbage collection inside: building a map allocates many objects that
+    live on (route records, the index's cache), and each pass the collector starts then
+    walks every object of the loaded graph again (about a fifth of a map's time at a
+    million triples); the state before is restored after."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
+
+
 def _title(idx: Index, res: RoutesResult, on: str | None) -> str:
     market = idx.label(URIRef(res.market)) if res.market else "?"
     what = idx.label(URIRef(res.model)) if res.model else "every model family"
@@ -398,13 +478,16 @@ def channel_map(
     as_of: str | None = None,
     index: Index | None = None,
     projection: nx.MultiDiGraph | None = None,
+    max_nodes: int | None = None,
 ) -> ChannelMap:
     """Lay out the channel map of the routes of ``model`` (all models if None) into
     ``market``, judged on ``on`` (default today), from the records of
     :func:`channelkg.analysis.routes.routes`. ``index``: the :class:`Index` of ``kg``
     if already made. ``projection``: a :func:`~channelkg.render.network.to_networkx`
     projection to take node attributes from (default: a projection of only the triples
-    the map needs, which gives the same attributes).
+    the map needs, which gives the same attributes). ``max_nodes``: draw at most this
+    many nodes, whole routes only (see :func:`draw_routes`; ``None``: every route); the
+    title and :attr:`ChannelMap.note` say how many routes of how many are drawn.
 
     Raises:
         InputError: the market or model is unknown or ambiguous (one line).
@@ -416,15 +499,17 @@ def channel_map(
     if model:
         resolve_models(idx, model)
     res = routes(idx, model, market, on=on)
+    tops = set(families(idx))
+    band_of = {r.iri: "" if model else _family(idx, r, tops) for r in res.routes}
+    drawn = draw_routes(idx, res, band_of, max_nodes)
     from channelkg.render.reading import TriplesOf
 
     full = projection if projection is not None else to_networkx(
-        TriplesOf.of(_triples_for(idx, res)))
+        TriplesOf.of(_triples_for(idx, res, drawn.routes)))
     builder = _Builder(idx, full)
-    tops = set(families(idx))
     by_band: dict[str, list[Route]] = {}
-    for r in res.routes:
-        by_band.setdefault("" if model else _family(idx, r, tops), []).append(r)
+    for r in drawn.routes:
+        by_band.setdefault(band_of[r.iri], []).append(r)
     band_keys = sorted(by_band, key=lambda f: (idx.label(URIRef(f)) if f else "", f))
     band_labels = []
     lane_band: list[int] = []
@@ -438,8 +523,8 @@ def channel_map(
             lane_band.append(b)
         for lane in range(first, len(lane_band)):  # drawn even if every route is closed
             builder.node(b, "market", res.market or "", lane)
-    if not res.routes:  # nothing recorded: still draw the model, its developer, the market
-        lane_band.append(0)
+    if not drawn.routes:  # nothing recorded (or drawn): still draw the model, its
+        lane_band.append(0)  # developer and the market
         band_labels.append("")
         for m in [res.model] if res.model else []:
             column = "model" if idx.is_a(URIRef(m), CKG.Model) else "developer"
@@ -465,7 +550,12 @@ def channel_map(
                    for s, lab, c, d in STATES],
         "empty": not res.routes,
     }
-    return ChannelMap(_title(idx, res, as_of), builder.graph, laid["positions"], channels, res)
+    if drawn.capped:
+        channels["drawn"] = {"routes": len(drawn.routes), "of": drawn.total_routes,
+                             "nodes": drawn.nodes, "nodesOf": drawn.total_nodes}
+        builder.graph.graph["drawn_routes"] = drawn.note()  # what the CLI says on stderr
+    title = _title(idx, res, as_of) + (f" ({drawn.note()})" if drawn.capped else "")
+    return ChannelMap(title, builder.graph, laid["positions"], channels, res, drawn.note())
 
 
 __all__ = [
@@ -476,10 +566,14 @@ __all__ = [
     "MARGIN",
     "STATES",
     "ChannelMap",
+    "Drawn",
     "band_count",
     "box_height",
     "channel_map",
     "closing_restrictions",
+    "draw_routes",
+    "paused_gc",
     "restriction_date",
+    "route_cells",
     "route_state",
 ]
