@@ -192,6 +192,7 @@ class StoreSelection:
         self._resource = (ox.NamedNode, ox.BlankNode)
         self._node: dict[Term, bool] = {}
         self._claim: dict[Term, bool] = {}
+        self._typed: dict[Term, str | None] = {}
         self._out: dict[Term, list[tuple[str, Term]]] = {}
         self._in: dict[Term, list[Term]] = {}
         self.terms: dict[str, Term] = {}
@@ -213,17 +214,20 @@ class StoreSelection:
         return [o for _, p, o in self.reader.about(t) if p == rdf_type]
 
     def _typed_key(self, t: Term) -> str | None:
-        """The key of ``t`` with its types known to the projector (``None``: untyped)."""
-        key = self.key(t)
-        if key in self.read.types:
-            return key
-        types = self.types(t)
-        if not types:
-            return None
-        for c in types:
-            if isinstance(c, self._resource):
-                self.read.types[key].add(self.key(c))
-        return key if key in self.read.types else None
+        """The key of ``t`` with its types known to the projector (``None``: untyped);
+        worked out once a term (its types do not change)."""
+        typed = self._typed
+        if t in typed:
+            return typed[t]
+        key: str | None = self.key(t)
+        if key not in self.read.types:
+            for c in self.types(t):
+                if isinstance(c, self._resource):
+                    self.read.types[key].add(self.key(c))
+            if key not in self.read.types:
+                key = None
+        typed[t] = key
+        return key
 
     def is_node(self, t: Term) -> bool:
         """Whether the projection of the whole graph has ``t`` as a node."""
