@@ -217,18 +217,7 @@ def view(
     sel = _selection(market, provider, around, depth, classes, query_file, params)
     if channels or model:
         _check_channels(sel, channels, collapse, with_sources, all_shipped)
-        from channelkg.render.channel_page import channel_view
-
-        page = channel_view(open_graph(**graph), sel.market or "", model, path=output,
-                            title=title, as_of=graph.get("as_of"), max_nodes=max_nodes)
-        if page.graph.graph.get("drawn_routes"):
-            where = "view" if is_stdio(page.path) else page.path
-            click.echo(f"{where}: {page.graph.graph['drawn_routes']}", err=True)
-        emit(page.html, page.path)
-        if graphml:
-            from channelkg.render.views import graphml_bytes
-
-            emit_bytes(graphml_bytes(page.graph), graphml)
+        _channel_page(sel.market or "", model, output, title, graphml, max_nodes, graph)
         return
     if all_shipped and (graphml or is_stdio(output)):
         raise click.UsageError("--all-shipped writes files into a folder; drop --graphml or -o -")
@@ -251,6 +240,23 @@ def view(
             from channelkg.render.views import graphml_bytes
 
             emit_bytes(graphml_bytes(page.graph), graphml)
+
+
+def _channel_page(market: str, model: str | None, output: Path | None, title: str | None,
+                  graphml: Path | None, max_nodes: int, graph: dict[str, Any]) -> None:
+    """Write the channel map of ``model`` (every family if None) into ``market``."""
+    from channelkg.render.channel_page import channel_view
+
+    page = channel_view(open_graph(**graph), market, model, path=output, title=title,
+                        as_of=graph.get("as_of"), max_nodes=max_nodes)
+    if page.graph.graph.get("drawn_routes"):
+        where = "view" if is_stdio(page.path) else page.path
+        click.echo(f"{where}: {page.graph.graph['drawn_routes']}", err=True)
+    emit(page.html, page.path)
+    if graphml:
+        from channelkg.render.views import graphml_bytes
+
+        emit_bytes(graphml_bytes(page.graph), graphml)
 
 
 def _say_if_capped(page: Any) -> None:

@@ -469,6 +469,40 @@ def _title(idx: Index, res: RoutesResult, on: str | None) -> str:
     return f"Channel map: {what} \u2192 {market}" + (f", as of {on}" if on else "")
 
 
+def _add_bands(builder: _Builder, idx: Index, res: RoutesResult, drawn: list[Route],
+               band_of: dict[str, str]) -> tuple[list[str], list[int]]:
+    """Add the drawn routes to ``builder``, one band per model family (one band when the
+    map is of one model), and return the bands' labels and each lane's band. With no
+    route drawn, the model, its developer and the market are still drawn."""
+    by_band: dict[str, list[Route]] = {}
+    for r in drawn:
+        by_band.setdefault(band_of[r.iri], []).append(r)
+    band_keys = sorted(by_band, key=lambda f: (idx.label(URIRef(f)) if f else "", f))
+    band_labels = []
+    lane_band: list[int] = []
+    for b, fam in enumerate(band_keys):
+        rs = by_band[fam]
+        name = idx.label(URIRef(fam)) if fam else ""
+        band_labels.append(f"{name}: {band_count(rs)}")
+        first = len(lane_band)
+        for r in rs:
+            builder.add_route(r, b, len(lane_band))
+            lane_band.append(b)
+        for lane in range(first, len(lane_band)):  # drawn even if every route is closed
+            builder.node(b, "market", res.market or "", lane)
+    if not drawn:  # nothing recorded (or drawn): still draw the model, its
+        lane_band.append(0)  # developer and the market
+        band_labels.append("")
+        for m in [res.model] if res.model else []:
+            column = "model" if idx.is_a(URIRef(m), CKG.Model) else "developer"
+            builder.node(0, column, m, 0)
+            for d in idx.objects(URIRef(m), CKG.developer) if column == "model" else []:
+                builder.node(0, "developer", str(d), 0)
+        if res.market:
+            builder.node(0, "market", res.market, 0)
+    return band_labels, lane_band
+
+
 def channel_map(
     kg: KnowledgeGraph,
     market: str,
@@ -507,32 +541,7 @@ def channel_map(
     full = projection if projection is not None else to_networkx(
         TriplesOf.of(_triples_for(idx, res, drawn.routes)))
     builder = _Builder(idx, full)
-    by_band: dict[str, list[Route]] = {}
-    for r in drawn.routes:
-        by_band.setdefault(band_of[r.iri], []).append(r)
-    band_keys = sorted(by_band, key=lambda f: (idx.label(URIRef(f)) if f else "", f))
-    band_labels = []
-    lane_band: list[int] = []
-    for b, fam in enumerate(band_keys):
-        rs = by_band[fam]
-        name = idx.label(URIRef(fam)) if fam else ""
-        band_labels.append(f"{name}: {band_count(rs)}")
-        first = len(lane_band)
-        for r in rs:
-            builder.add_route(r, b, len(lane_band))
-            lane_band.append(b)
-        for lane in range(first, len(lane_band)):  # drawn even if every route is closed
-            builder.node(b, "market", res.market or "", lane)
-    if not drawn.routes:  # nothing recorded (or drawn): still draw the model, its
-        lane_band.append(0)  # developer and the market
-        band_labels.append("")
-        for m in [res.model] if res.model else []:
-            column = "model" if idx.is_a(URIRef(m), CKG.Model) else "developer"
-            builder.node(0, column, m, 0)
-            for d in idx.objects(URIRef(m), CKG.developer) if column == "model" else []:
-                builder.node(0, "developer", str(d), 0)
-        if res.market:
-            builder.node(0, "market", res.market, 0)
+    band_labels, lane_band = _add_bands(builder, idx, res, drawn.routes, band_of)
     for n in builder.nodes.values():
         builder.graph.add_node(n.key, **n.attrs)
     builder.rekey()
