@@ -110,3 +110,24 @@ def test_paused_gc_restores_the_state_before() -> None:
     except ValueError:
         pass
     assert gc.isenabled()
+
+
+def test_a_cap_below_the_first_route_still_draws_that_route(bundled_ox: KnowledgeGraph) -> None:
+    whole = channel_map(bundled_ox, "CN", "gpt")
+    first = whole.result.routes[0]
+    tiny = channel_map(bundled_ox, "CN", "gpt", max_nodes=1)
+    assert [r["route"] for r in tiny.channels["routes"]] == [shorten(first.iri)]
+    assert not tiny.channels["empty"]
+    n = tiny.graph.number_of_nodes()
+    assert n > 1  # one whole route, over the cap of 1
+    assert tiny.note.startswith(f"1 of {len(whole.result.routes)} routes drawn ({n} of ")
+
+
+def test_all_shipped_caps_the_channel_maps_too(runner: CliRunner, tmp_path: Path) -> None:
+    res = runner.invoke(cli, ["view", "--all-shipped", "--max-nodes", "10", "-o", str(tmp_path)])
+    assert res.exit_code == 0, res.output
+    page = tmp_path / "channels-gpt-cn.html"
+    data = _data(page.read_text(encoding="utf-8"))
+    assert "drawn" in data["channels"] and "routes drawn" in data["title"]
+    said = [x for x in res.stderr.splitlines() if x.startswith(f"{page}: ")]
+    assert len(said) == 1 and "routes drawn" in said[0]

@@ -249,9 +249,7 @@ def _channel_page(market: str, model: str | None, output: Path | None, title: st
 
     page = channel_view(open_graph(**graph), market, model, path=output, title=title,
                         as_of=graph.get("as_of"), max_nodes=max_nodes)
-    if page.graph.graph.get("drawn_routes"):
-        where = "view" if is_stdio(page.path) else page.path
-        click.echo(f"{where}: {page.graph.graph['drawn_routes']}", err=True)
+    _say_if_capped(page)
     emit(page.html, page.path)
     if graphml:
         from channelkg.render.views import graphml_bytes
@@ -263,9 +261,10 @@ def _say_if_capped(page: Any) -> None:
     """One line on standard error when the page draws part of its selection."""
     from channelkg.render.views import drawn_note
 
-    if drawn_note(page.graph):
+    note = drawn_note(page.graph) or page.graph.graph.get("drawn_routes")  # a channel map's
+    if note:
         where = "view" if is_stdio(page.path) else page.path
-        click.echo(f"{where}: {drawn_note(page.graph)}", err=True)
+        click.echo(f"{where}: {note}", err=True)
 
 
 def _check_channels(sel: Selection, channels: bool, collapse: bool, with_sources: bool,

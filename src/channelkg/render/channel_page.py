@@ -163,10 +163,11 @@ def channel_view(
 
 def shipped_channel_views(
     kg: KnowledgeGraph, folder: Path, as_of: str | None = None,
-    progress: Callable[[str], None] | None = None,
+    progress: Callable[[str], None] | None = None, max_nodes: int | None = MAX_NODES,
 ) -> list[RenderedView]:
-    """The channel maps of :data:`SHIPPED_CHANNEL_MAPS`, into ``folder``; a map whose
-    model or market the graph does not know is left out (and reported to ``progress``)."""
+    """The channel maps of :data:`SHIPPED_CHANNEL_MAPS`, into ``folder``, each of at most
+    ``max_nodes`` nodes (see :func:`channel_view`); a map whose model or market the graph
+    does not know is left out (and reported to ``progress``)."""
     from channelkg.errors import InputError
 
     suffix = f"-as-of-{as_of}" if as_of else ""
@@ -181,7 +182,7 @@ def shipped_channel_views(
                 progress(f"left out {stem}: {e}")
             continue
         out.append(channel_view(kg, market, model, path=folder / f"{stem}{suffix}.html",
-                                as_of=as_of, index=idx))
+                                as_of=as_of, index=idx, max_nodes=max_nodes))
     return out
 
 

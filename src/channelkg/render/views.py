@@ -355,7 +355,8 @@ def build_views(
         from channelkg.render.channel_page import shipped_channel_views
 
         folder = output or resources.output_dir("views")
-        pages += shipped_channel_views(kg, folder, options.as_of, progress)
+        pages += shipped_channel_views(kg, folder, options.as_of, progress,
+                                       max_nodes=options.max_nodes)
     return pages
 
 
