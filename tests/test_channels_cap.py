@@ -95,7 +95,7 @@ def test_the_cli_says_so_on_the_page_and_on_stderr(runner: CliRunner, tmp_path: 
 def test_paused_gc_restores_the_state_before() -> None:
     import gc
 
-    from channelkg.render.channels import paused_gc
+    from channelkg.collect import paused_gc
 
     assert gc.isenabled()
     with paused_gc():

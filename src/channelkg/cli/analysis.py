@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import functools
-import gc
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -22,6 +21,7 @@ from channelkg.cli.options import (
     progress,
 )
 from channelkg.cli.terminal import render_table, table_style
+from channelkg.collect import paused_gc
 
 if TYPE_CHECKING:
     import datetime as dt
@@ -31,22 +31,12 @@ _F = TypeVar("_F", bound=Callable[..., Any])
 
 
 def _no_cycle_collection(func: _F) -> _F:
-    """Run the command with Python's cycle collector paused.
-
-    An analysis builds some hundred thousand small objects (terms, records, rows) and
-    hardly any reference cycles; the collector would walk the growing heap again and
-    again for nothing (a third of the time of ``spof`` on a large graph). Reference
-    counting still frees everything; the collector is resumed when the command ends.
-    """
+    """Run the command with Python's cycle collector paused (see
+    :mod:`channelkg.collect`); it is resumed when the command ends."""
     @functools.wraps(func)
     def run(*args: Any, **kwargs: Any) -> Any:
-        was_on = gc.isenabled()
-        gc.disable()
-        try:
+        with paused_gc():
             return func(*args, **kwargs)
-        finally:
-            if was_on:
-                gc.enable()
 
     return run  # type: ignore[return-value]
 

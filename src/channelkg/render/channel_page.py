@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from channelkg.analysis.index import Index
 from channelkg.analysis.routes import resolve_market, resolve_models
+from channelkg.collect import paused_gc
 from channelkg.render.channels import (
     BOX_WIDTH,
     FAN,
@@ -22,17 +23,14 @@ from channelkg.render.channels import (
     MARGIN,
     ChannelMap,
     channel_map,
-    paused_gc,
 )
+from channelkg.render.views import MAX_NODES
 
 if TYPE_CHECKING:
     from pathlib import Path
 
     from channelkg.graph.memory import KnowledgeGraph
     from channelkg.render.views import RenderedView
-
-#: The node budget of a channel map page, as of every view (``view --max-nodes``).
-MAX_NODES = 3000
 
 #: The channel maps ``view --all-shipped`` writes: (file stem, model, market).
 SHIPPED_CHANNEL_MAPS: tuple[tuple[str, str, str], ...] = (
@@ -187,7 +185,6 @@ def shipped_channel_views(
 
 
 __all__ = [
-    "MAX_NODES",
     "SHIPPED_CHANNEL_MAPS",
     "channel_slug",
     "channel_view",

@@ -23,11 +23,9 @@ legend: see :mod:`channelkg.render.channel_page`.
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import gc
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -451,21 +449,6 @@ def _triples_for(idx: Index, res: RoutesResult, drawn: Iterable[Route]
     return [t for s in sorted(near | schema, key=lambda n: n.value) for t in about(s)]
 
 
-@contextlib.contextmanager
-def paused_gc() -> Iterator[None]:
-    """No cyclic garbage collection inside: building a map allocates many objects that
-    live on (route records, the index's cache), and each pass the collector starts then
-    walks every object of the loaded graph again (about a fifth of a map's time at a
-    million triples); the state before is restored after."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
 def _title(idx: Index, res: RoutesResult, on: str | None) -> str:
     market = idx.label(URIRef(res.market)) if res.market else "?"
     what = idx.label(URIRef(res.model)) if res.model else "every model family"
@@ -584,7 +567,6 @@ __all__ = [
     "channel_map",
     "closing_restrictions",
     "draw_routes",
-    "paused_gc",
     "restriction_date",
     "route_cells",
     "route_state",
