@@ -261,7 +261,7 @@ def _say_if_capped(page: Any) -> None:
     """One line on standard error when the page draws part of its selection."""
     from channelkg.render.views import drawn_note
 
-    note = drawn_note(page.graph) or page.graph.graph.get("drawn_routes")  # a channel map's
+    note = drawn_note(page.graph)
     if note:
         where = "view" if is_stdio(page.path) else page.path
         click.echo(f"{where}: {note}", err=True)

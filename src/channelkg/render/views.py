@@ -256,8 +256,11 @@ collapse_claims` without labels), and then only the drawn nodes, the claims draw
 
 
 def drawn_note(graph: nx.MultiDiGraph) -> str:
-    """``"2,000 of 90,114 nodes drawn (the most connected)"`` for a capped view, else
-    ``""``."""
+    """``"2,000 of 90,114 nodes drawn (the most connected)"`` for a capped view (a capped
+    channel map: ``"943 of 6,621 routes drawn (...)"``, which it keeps in
+    ``graph.graph["drawn_routes"]``), else ``""``."""
+    if graph.graph.get("drawn_routes"):
+        return str(graph.graph["drawn_routes"])
     total = graph.graph.get("drawn_of")
     if not total:
         return ""
