@@ -8,7 +8,9 @@ run most never load it:
   ``tests/test_startup.py`` compares them at several widths);
 * ``channelkg query NAME`` of a shipped query, with only ``-p/--param NAME=VALUE`` and
   ``-f/--format FORMAT`` options, runs the ``query`` command's own code
-  (:func:`channelkg.cli.runner.query_command`) with the options' defaults.
+  (:func:`channelkg.cli.runner.query_command`) with the options' defaults, through the
+  result cache of :mod:`channelkg.cli.cache` (a hit prints what the command printed
+  before, byte for byte, without loading the graph or pyoxigraph).
 
 This module only reads the command line: every other one (any other option, a file or
 SPARQL text as QUERY, shell completion, a misconfigured ASCII output stream) goes to the
@@ -265,10 +267,27 @@ def main() -> None:
             sys.exit(2 if not args else 0)
         line = query_line(args)
         if line is not None:
-            sys.exit(_run_query(*line))
+            sys.exit(_cached_query(args, *line))
     from channelkg.cli.main import main as click_main
 
     click_main()
+
+
+def _cached_query(args: list[str], name: str, params: list[str], fmt: str) -> int:
+    """:func:`_run_query`, through the result cache (:mod:`channelkg.cli.cache`): keyed
+    on ``args`` and the files the command reads (the ontology, ``graphs/*.ttl``, the
+    query's ``.rq`` file) among the rest."""
+    from channelkg.cli import cache
+
+    if cache.folder() is None:
+        return _run_query(name, params, fmt)
+    from channelkg import __file__ as package_init
+    from channelkg import __version__, resources
+
+    inputs = [str(resources.ontology_file()), *map(str, resources.default_data_files())]
+    query = str(resources.queries_dir() / f"{name}.rq")
+    return cache.run_cached(args, inputs, query, os.path.dirname(package_init), __version__,
+                            lambda: _run_query(name, params, fmt))
 
 
 def _run_query(name: str, params: list[str], fmt: str) -> int:
