@@ -18,7 +18,8 @@ from pathlib import Path
 
 import pytest
 
-from channelkg.cli import cache
+from channelkg import resources
+from channelkg.cli import cache, entry
 from channelkg.sparql.query import get_query, list_queries
 
 ROOT = Path(__file__).parent.parent
@@ -113,7 +114,7 @@ def test_a_hit_imports_neither_click_nor_pyoxigraph_nor_the_graph(tmp_path: Path
     folder = tmp_path / "cache"
     _, warm = cold_warm(tmp_path, folder, "query", "seed-table")
     tops = {m.partition(".")[0] for m in warm.modules}
-    assert not tops & {"click", "pyoxigraph", "rdflib", "hashlib"}
+    assert not tops & {"click", "pyoxigraph", "rdflib", "hashlib", "pathlib"}
     assert not {m for m in warm.modules if m.startswith(("channelkg.graph", "channelkg.sparql",
                                                           "channelkg.render.tables"))}
 
@@ -417,3 +418,34 @@ def test_the_cache_keeps_at_most_max_entries(tmp_path: Path) -> None:
         (folder / f"{i:040x}.out").write_bytes(b"x")
     run(tmp_path, "query", "seed-table", cache_dir=folder)
     assert len(entries(folder)) == cache.MAX_ENTRIES
+
+
+@pytest.mark.parametrize("home", ["unset", "absolute", "relative", "packaged"])
+def test_the_keyed_files_are_the_files_the_command_reads(
+    home: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The entry point finds the bundled files without pathlib: as resources does."""
+    monkeypatch.chdir(tmp_path)
+    if home == "unset":
+        monkeypatch.delenv("CHANNELKG_HOME", raising=False)
+    elif home == "packaged":  # no checkout around the package: its _data folder
+        monkeypatch.delenv("CHANNELKG_HOME", raising=False)
+        monkeypatch.setattr(os.path, "isfile", lambda p, real=os.path.isfile: (
+            not str(p).endswith("ontology/channelkg.ttl") and real(p)))
+        monkeypatch.setattr(Path, "is_file", lambda p, real=Path.is_file: (
+            not str(p).endswith("ontology/channelkg.ttl") and real(p)))
+    else:
+        _home(tmp_path)
+        (tmp_path / "home" / "graphs" / "a-first.ttl").write_text("")
+        (tmp_path / "home" / "graphs" / "notes.txt").write_text("")
+        monkeypatch.setenv("CHANNELKG_HOME", "home" if home == "relative"
+                           else str(tmp_path / "home"))
+    resources.project_root.cache_clear()
+    try:
+        expected = [resources.ontology_file(), *resources.default_data_files()]
+        got = entry.bundled_inputs()
+        assert [os.path.realpath(p) for p in got] == [os.path.realpath(p) for p in expected]
+    finally:
+        resources.project_root.cache_clear()
+    assert entry.package_dir() == str(resources.queries_dir().parent.parent)
+    assert entry.query_file("seed-table") == str(resources.queries_dir() / "seed-table.rq")

@@ -129,13 +129,16 @@ def _terminal_part() -> tuple[object, ...]:
 
 
 def _code_part(package: str) -> Iterator[tuple[object, ...]]:
-    for top, dirs, files in os.walk(package):
-        dirs[:] = sorted(d for d in dirs if d != "__pycache__")
-        for name in sorted(files):
-            if name.endswith(".py"):
-                path = os.path.join(top, name)
-                st = os.stat(path)
-                yield (path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+    todo = [package]
+    while todo:
+        with os.scandir(todo.pop()) as found:
+            here = sorted(found, key=lambda e: e.name)
+        for e in here:
+            if e.name.endswith(".py"):
+                st = e.stat()
+                yield (e.path, st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+            elif e.name != "__pycache__" and e.is_dir():
+                todo.append(e.path)
 
 
 def _library_part() -> Iterator[tuple[object, ...]]:
