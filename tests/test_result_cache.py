@@ -449,3 +449,32 @@ def test_the_keyed_files_are_the_files_the_command_reads(
         resources.project_root.cache_clear()
     assert entry.package_dir() == str(resources.queries_dir().parent.parent)
     assert entry.query_file("seed-table") == str(resources.queries_dir() / "seed-table.rq")
+
+
+def test_a_hit_writes_both_streams_in_the_order_the_command_did(tmp_path: Path) -> None:
+    data, folder, ran = tmp_path / "input.ttl", tmp_path / "cache", tmp_path / "ran"
+    data.write_text("# one\n")
+    script = (
+        "import sys\n"
+        "from channelkg.cli import cache\n"
+        "def run():\n"
+        "    open(sys.argv[3], 'a').write('x')\n"
+        "    for text, stream in (('out 1', sys.stdout), ('err', sys.stderr),\n"
+        "                         ('out 2', sys.stdout)):\n"
+        "        stream.write(text + ' é\\n')\n"
+        "        stream.flush()\n"
+        "    return 0\n"
+        "sys.exit(cache.run_cached(['query', 'x'], [sys.argv[1]], sys.argv[1], sys.argv[2], '0',"
+        " run))\n")
+    for unbuffered in ("", "1"):
+        ran.unlink(missing_ok=True)
+        shown = []
+        for _ in range(2):
+            env = {**os.environ, "CHANNELKG_CACHE_DIR": str(folder),
+                   "PYTHONUNBUFFERED": unbuffered}
+            proc = subprocess.run([sys.executable, "-c", script, str(data),
+                                   str(SRC / "channelkg"), str(ran)],
+                                  stdout=subprocess.PIPE, stderr=subprocess.STDOUT, env=env)
+            shown.append((proc.stdout, proc.returncode))
+        assert shown[0] == shown[1] == ("out 1 é\nerr é\nout 2 é\n".encode(), 0)
+        assert ran.read_text() == "x"  # the second was a hit

@@ -293,20 +293,21 @@ class _Recorder(io.BufferedIOBase):
     """A binary stream that writes through to ``target`` and records what it wrote."""
 
     def __init__(self, target: io.BufferedIOBase, stream: int,
-                 log: list[tuple[int, bytes]], size: list[int]) -> None:
+                 log: list[tuple[int, bytearray]], size: list[int]) -> None:
         super().__init__()
         self.target, self.stream, self.log, self.size = target, stream, log, size
 
     def write(self, data: bytes) -> int:  # type: ignore[override]
         n = self.target.write(data)
-        kept = bytes(data)
+        kept = memoryview(data).cast("B")
+        if n is not None:  # an unbuffered stream (python -u) may take part of it
+            kept = kept[:n]
         self.size[0] += len(kept)
         if self.size[0] <= MAX_OUTPUT:
-            if self.log and self.log[-1][0] == self.stream:
-                self.log[-1] = (self.stream, self.log[-1][1] + kept)
-            else:
-                self.log.append((self.stream, kept))
-        return len(kept) if n is None else n
+            if not self.log or self.log[-1][0] != self.stream:
+                self.log.append((self.stream, bytearray()))
+            self.log[-1][1].extend(kept)
+        return len(kept)
 
     def flush(self) -> None:
         self.target.flush()
@@ -334,7 +335,7 @@ def record(run: Callable[[], int]) -> tuple[int, list[tuple[int, bytes]], bool]:
     """Run ``run`` with standard output and error written through recorders: its exit
     code, what it wrote (chunks in order) and whether that is all of it (within
     :data:`MAX_OUTPUT`, every stream flushed)."""
-    log: list[tuple[int, bytes]] = []
+    log: list[tuple[int, bytearray]] = []
     size = [0]
     saved = sys.stdout, sys.stderr
     wrappers = []
@@ -356,7 +357,7 @@ def record(run: Callable[[], int]) -> tuple[int, list[tuple[int, bytes]], bool]:
                 wrapper.detach()  # flushes; the real stream stays open
             except (OSError, ValueError):
                 complete = False
-    return code, log, complete and size[0] <= MAX_OUTPUT
+    return code, [(n, bytes(data)) for n, data in log], complete and size[0] <= MAX_OUTPUT
 
 
 def replay(chunks: list[tuple[int, bytes]]) -> int:
@@ -368,7 +369,10 @@ def replay(chunks: list[tuple[int, bytes]]) -> int:
         for number, data in chunks:
             out = streams[number]
             out.flush()
-            out.buffer.write(data)
+            view = memoryview(data)
+            while view:  # an unbuffered stream (python -u) may take part of it
+                n = out.buffer.write(view)
+                view = view[len(view) if n is None else n:]
             out.buffer.flush()
         return 0
     except BrokenPipeError:
@@ -376,11 +380,16 @@ def replay(chunks: list[tuple[int, bytes]]) -> int:
         os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 1
     except KeyboardInterrupt:
-        from channelkg.cli.runner import INTERRUPTED
+        return _interrupted()
 
-        sys.stderr.write(f"Error: {INTERRUPTED[0]}\n")
-        sys.stderr.flush()
-        return INTERRUPTED[1]
+
+def _interrupted() -> int:
+    """What :func:`channelkg.cli.runner.run_command` does on Ctrl-C: its line, its code."""
+    from channelkg.cli.runner import INTERRUPTED
+
+    sys.stderr.write(f"Error: {INTERRUPTED[0]}\n")
+    sys.stderr.flush()
+    return INTERRUPTED[1]
 
 
 def run_cached(argv: list[str], inputs: list[str], query: str, package: str, version: str,
@@ -388,17 +397,19 @@ def run_cached(argv: list[str], inputs: list[str], query: str, package: str, ver
     """Print the stored output of this command line, or run it (``run`` returns the exit
     code) and store its output; without a usable cache folder, just run it."""
     where = folder()
-    k = None if where is None else key(argv, inputs, query, package, version)
-    if where is None or k is None:
-        return run()
     try:
-        trusted = _trusted(os.stat(where))
-    except OSError:
-        trusted = True  # none yet: store makes it, this user's
-    if not trusted:
+        k = None if where is None else key(argv, inputs, query, package, version)
+        try:
+            trusted = where is not None and _trusted(os.stat(where))
+        except OSError:
+            trusted = True  # none yet: store makes it, this user's
+        found = None if where is None or k is None or not trusted else read_entry(
+            _entry_path(where, k), k)
+    except KeyboardInterrupt:  # before the command ran: as if it was stopped at once
+        return _interrupted()
+    if where is None or k is None or not trusted:
         return run()
     path = _entry_path(where, k)
-    found = read_entry(path, k)
     if found is not None and found[0] == 0:
         try:  # noqa: SIM105 (contextlib is not loaded on this path)
             os.utime(path)  # the most recently used entry
