@@ -18,6 +18,12 @@ pyoxigraph, a transactional ``Store.load`` of each bundled file (what channelkg 
 files up to 4 MiB), the query as channelkg binds it, the rows
 printed).
 
+``query seed-table`` runs three ways (channelkg.cli.cache): with the result cache off
+(``CHANNELKG_CACHE_DIR=off``: the command itself), as a miss (a new, empty cache folder for
+each run: the command, its key and storing the entry) and as a hit (a folder holding the
+entry, stored by the warm-up run: what a repeated command line costs). Before the rounds,
+the three must print the same bytes.
+
 Usage::
 
     python benchmarks/bench_startup.py                              # 15 rounds
@@ -45,8 +51,14 @@ HERE = Path(__file__).resolve().parent
 SRC = HERE.parent / "src"
 RESULTS = HERE / "results"
 BASE = "python -c 'import pyoxigraph'"
-#: The contenders the target is about, after the base.
-TARGETS = ("channelkg --help", "channelkg query seed-table")
+#: ``query seed-table`` with the result cache off, as its first run (a miss in a fresh
+#: cache folder, the entry stored) and as a hit (channelkg.cli.cache).
+SEED, SEED_MISS, SEED_HIT = ("channelkg query seed-table" + tail for tail in (
+    " (cache off)", " (cache miss)", " (cache hit)"))
+#: The value of CHANNELKG_CACHE_DIR that stands for a new, empty folder for each run.
+FRESH = "<a new folder>"
+#: The result cache's folder for each contender (None: the variable is not set).
+CACHE: dict[str, str | None] = {SEED: "off", SEED_MISS: FRESH, SEED_HIT: "hit"}
 FLOOR = "floor of query seed-table"
 #: What ``query seed-table`` cannot do without (arguments: the files, then the query).
 FLOOR_CODE = """
@@ -87,7 +99,9 @@ def contenders(src: Path = SRC) -> dict[str, list[str]]:
     return {
         BASE: [py, "-c", "import pyoxigraph"],
         "channelkg --help": [*ckg, "--help"],
-        "channelkg query seed-table": [*ckg, "query", "seed-table"],
+        SEED: [*ckg, "query", "seed-table"],
+        SEED_MISS: [*ckg, "query", "seed-table"],
+        SEED_HIT: [*ckg, "query", "seed-table"],
         "python -c pass": [py, "-c", "pass"],
         "python -c 'import click'": [py, "-c", "import click"],
         "python -c 'import rdflib'": [py, "-c", "import rdflib"],
@@ -95,10 +109,16 @@ def contenders(src: Path = SRC) -> dict[str, list[str]]:
     }
 
 
-def run(argv: list[str], env: dict[str, str]) -> tuple[float, float]:
-    """Wall time and CPU time (user + system) of one process; a failure stops the benchmark."""
+def run(argv: list[str], env: dict[str, str], out: int | None = subprocess.DEVNULL
+        ) -> tuple[float, float]:
+    """Wall time and CPU time (user + system) of one process; a failure stops the benchmark.
+
+    ``CHANNELKG_CACHE_DIR`` set to :data:`FRESH` becomes a new folder (made before the
+    clock starts)."""
+    if env.get("CHANNELKG_CACHE_DIR") == FRESH:
+        env = dict(env, CHANNELKG_CACHE_DIR=tempfile.mkdtemp(dir=env["CHANNELKG_BENCH_DIR"]))
     start = time.perf_counter()
-    proc = subprocess.Popen(argv, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    proc = subprocess.Popen(argv, env=env, stdout=out, stderr=subprocess.PIPE)
     assert proc.stderr is not None
     err = proc.stderr.read()
     _, status, usage = os.wait4(proc.pid, 0)
@@ -117,17 +137,24 @@ def measure(repeat: int, src: Path = SRC, baseline: Path | None = None) -> dict[
 
 
 def _measure(repeat: int, codes: dict[str, Path], cache: Path) -> dict[str, Any]:
-    env0 = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
+    env0 = {k: v for k, v in os.environ.items()
+            if k not in ("PYTHONDONTWRITEBYTECODE", "CHANNELKG_CACHE_DIR")}
     runs: list[tuple[str, str, list[str], dict[str, str]]] = []
     for name, argv in contenders(codes["new"]).items():
         for code, folder in codes.items():
-            if code == "baseline" and not name.startswith("channelkg"):
+            if code == "baseline" and (not name.startswith("channelkg") or name in CACHE
+                                       and name != SEED):
                 continue  # the same interpreter and libraries: measured once
-            env = dict(env0, PYTHONPATH=str(folder),
-                       PYTHONPYCACHEPREFIX=str(cache / code))
+            env = dict(env0, PYTHONPATH=str(folder), PYTHONPYCACHEPREFIX=str(cache / code),
+                       CHANNELKG_BENCH_DIR=str(cache))
+            where = CACHE.get(name)
+            if where is not None:
+                env["CHANNELKG_CACHE_DIR"] = where if where in ("off", FRESH) else str(
+                    cache / f"results-{code}")
             runs.append((name, code, argv, env))
     for _, _, argv, env in runs:
-        run(argv, env)  # warm-up: bytecode cache and file cache
+        run(argv, env)  # warm-up: bytecode cache and file cache (and the hit's entry)
+    check_hit(runs, cache)
     times: dict[tuple[str, str], list[tuple[float, float]]] = {(n, c): [] for n, c, _, _ in runs}
     for r in range(repeat):
         shift = r % len(runs)
@@ -142,6 +169,21 @@ def _measure(repeat: int, codes: dict[str, Path], cache: Path) -> dict[str, Any]
             "runs": [t[0] for t in ts], "median": wall, "ratio": wall / base[0],
             "cpu_runs": [t[1] for t in ts], "cpu_median": cpu, "cpu_ratio": cpu / base[1]}
     return out
+
+
+def check_hit(runs: list[tuple[str, str, list[str], dict[str, str]]], cache: Path) -> None:
+    """Stop unless the hit prints what the command prints with the cache off, from the
+    one entry of its folder."""
+    shown = {}
+    for name, code, argv, env in runs:
+        if name in CACHE and code == "new":
+            with tempfile.TemporaryFile(dir=cache) as fh:
+                run(argv, env, fh.fileno())
+                fh.seek(0)
+                shown[name] = fh.read()
+    hits = list((cache / "results-new").glob("*.out"))
+    if len(set(shown.values())) != 1 or len(hits) != 1:
+        sys.exit("the cache hit does not print what the command prints")
 
 
 def bundled_load(repeat: int, src: Path = SRC) -> dict[str, float]:
@@ -197,7 +239,12 @@ def markdown(res: dict[str, Any]) -> str:
              "fresh process (wall time, interpreter start-up included), bytecode cached; "
              "medians. The ratio is a command's median over the median of "
              f"`{BASE}` in the same run; issue 14's target is x2 or less for "
-             + " and ".join(f"`{t}`" for t in TARGETS) + "."
+             "`channelkg --help` and `channelkg query seed-table`. The result cache "
+             "(channelkg.cli.cache) gives `query seed-table` three rows: "
+             f"`{SEED_HIT}` is a repeated run (the entry read, nothing loaded), "
+             f"`{SEED_MISS}` a first run (a new, empty cache folder: the graph loaded, the "
+             f"query run, the entry stored) and `{SEED}` the command itself "
+             "(`CHANNELKG_CACHE_DIR=off`)."
              + (" Machine load (1-minute load average, before and after): "
                 + " and ".join(f"{v:.1f}" for v in res["load_average"])
                 + f" on {os.cpu_count()} CPUs: other work shared them, so the ratios "
@@ -219,10 +266,10 @@ def markdown(res: dict[str, Any]) -> str:
                     f"x{v['cpu_ratio']:.2f} |" if v else " | | | |")
         lines.append(row)
     if res.get("bundled_load_ms"):
-        seed = res["contenders"]["channelkg query seed-table"]["new"]["median"]
+        seed = res["contenders"][SEED]["new"]["median"]
         lines += ["", "## Loading the bundled graph (could a cache help?)", "",
                   "In one process, interleaved, medians; the share is of the whole "
-                  "`query seed-table` above.", "",
+                  f"`{SEED}` above.", "",
                   "| way | median (ms) | share of seed-table |", "|---|---:|---:|"]
         for name, ms in res["bundled_load_ms"].items():
             lines.append(f"| {name} | {ms:.1f} | {ms / 10 / seed:.0f}% |")

@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import atexit
 import contextlib
 import os
+import shutil
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -18,6 +21,12 @@ ROOT = Path(__file__).parent.parent
 TINY = DATA / "tiny.ttl"
 BAD = DATA / "bad"
 
+
+#: The result cache of ``channelkg query NAME`` (channelkg.cli.cache) stays on, as users
+#: have it, so that every test (and README example) running a command line sees what it
+#: does; but in a folder of this run, never the real home's cache.
+os.environ["CHANNELKG_CACHE_DIR"] = tempfile.mkdtemp(prefix="channelkg-test-cache-")
+atexit.register(shutil.rmtree, os.environ["CHANNELKG_CACHE_DIR"], True)
 
 #: The controller's terminal size variables: in pytest-xdist's workers an unset COLUMNS
 #: becomes 80, and the CLI folds tables to COLUMNS when it is set.

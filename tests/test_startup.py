@@ -44,10 +44,12 @@ RUN_CLICK = RUN.replace("from channelkg.cli import main", "from channelkg.cli.ma
 
 
 def imported_by(tmp_path: Path, *args: str, columns: int = 100) -> tuple[set[str], str]:
-    """The modules a fresh ``channelkg ARGS`` imports, and what it printed."""
+    """The modules a fresh ``channelkg ARGS`` imports, and what it printed (with the result
+    cache off: what the command itself imports; tests/test_result_cache.py has a hit's)."""
     out = tmp_path / "modules.json"
     proc = subprocess.run([sys.executable, "-c", RUN, str(out), *args], capture_output=True,
-                          text=True, check=True, env={**os.environ, "COLUMNS": str(columns)})
+                          text=True, check=True, env={**os.environ, "COLUMNS": str(columns),
+                                                      "CHANNELKG_CACHE_DIR": "off"})
     return set(json.loads(out.read_text())), proc.stdout
 
 

@@ -8,7 +8,9 @@ run most never load it:
   ``tests/test_startup.py`` compares them at several widths);
 * ``channelkg query NAME`` of a shipped query, with only ``-p/--param NAME=VALUE`` and
   ``-f/--format FORMAT`` options, runs the ``query`` command's own code
-  (:func:`channelkg.cli.runner.query_command`) with the options' defaults.
+  (:func:`channelkg.cli.runner.query_command`) with the options' defaults, through the
+  result cache of :mod:`channelkg.cli.cache` (a hit prints what the command printed
+  before, byte for byte, without loading the graph or pyoxigraph).
 
 This module only reads the command line: every other one (any other option, a file or
 SPARQL text as QUERY, shell completion, a misconfigured ASCII output stream) goes to the
@@ -232,11 +234,39 @@ def query_line(args: list[str]) -> tuple[str, list[str], str] | None:
 
 def shipped_query(name: str) -> bool:
     """True if ``name`` is the name of a shipped query (a ``.rq`` file of the package)."""
-    from channelkg import resources
-
     allowed = set("abcdefghijklmnopqrstuvwxyz0123456789-")
-    return bool(name) and set(name) <= allowed and (
-        resources.queries_dir() / f"{name}.rq").is_file()
+    return bool(name) and set(name) <= allowed and os.path.isfile(query_file(name))
+
+
+# The entry point's own path finds files as channelkg.resources does, with os.path: a
+# cache hit need not load pathlib (tests/test_result_cache.py checks they agree).
+
+def package_dir() -> str:
+    """The ``channelkg`` package's folder (``resources.queries_dir()``'s parent's parent)."""
+    return os.path.dirname(os.path.dirname(os.path.realpath(__file__)))
+
+
+def query_file(name: str) -> str:
+    """The ``.rq`` file of the shipped query ``name`` (``resources.queries_dir()``)."""
+    return os.path.join(package_dir(), "sparql", "queries", f"{name}.rq")
+
+
+def bundled_inputs() -> list[str]:
+    """The files a command reads without ``--data``: ``resources.ontology_file()``, then
+    ``resources.default_data_files()`` (every ``graphs/*.ttl``, sorted)."""
+    root = os.environ.get("CHANNELKG_HOME")
+    if not root:
+        package = package_dir()
+        repo = os.path.dirname(os.path.dirname(package))
+        root = repo if os.path.isfile(os.path.join(repo, "ontology", "channelkg.ttl")) else (
+            os.path.join(package, "_data"))
+    graphs = os.path.join(root, "graphs")
+    try:
+        names = os.listdir(graphs)
+    except OSError:
+        names = []
+    return [os.path.join(root, "ontology", "channelkg.ttl"),
+            *sorted(os.path.join(graphs, name) for name in names if name.endswith(".ttl"))]
 
 
 def _plain_streams() -> bool:
@@ -265,10 +295,24 @@ def main() -> None:
             sys.exit(2 if not args else 0)
         line = query_line(args)
         if line is not None:
-            sys.exit(_run_query(*line))
+            sys.exit(_cached_query(args, *line))
     from channelkg.cli.main import main as click_main
 
     click_main()
+
+
+def _cached_query(args: list[str], name: str, params: list[str], fmt: str) -> int:
+    """:func:`_run_query`, through the result cache (:mod:`channelkg.cli.cache`): keyed
+    on ``args`` and the files the command reads (the ontology, ``graphs/*.ttl``, the
+    query's ``.rq`` file) among the rest."""
+    from channelkg.cli import cache
+
+    if cache.folder() is None:
+        return _run_query(name, params, fmt)
+    from channelkg import __version__
+
+    return cache.run_cached(args, bundled_inputs(), query_file(name), package_dir(),
+                            __version__, lambda: _run_query(name, params, fmt))
 
 
 def _run_query(name: str, params: list[str], fmt: str) -> int:

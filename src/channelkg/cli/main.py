@@ -244,6 +244,9 @@ def query(
 
     A relative IRI in the query is read against a .rq file's own place, else against
     https://w3id.org/channelkg/id/ (a BASE in the query wins).
+
+    A shipped query with only --param and --format prints from the result cache while
+    nothing it reads has changed (CHANNELKG_CACHE_DIR=off: no cache; docs/formats.md).
     """
     query_command(query_spec, parse_params(params), fmt, allow_service=allow_service,
                   output=output, graph=graph)
