@@ -200,3 +200,38 @@ kgid:a-r a ckg:AccessRoute ; ckg:factId "A-1" ; ckg:market kgid:a-m ; ckg:seller
         views._project_whole(kg, sel, collapse=False, with_sources=False, max_nodes=None)
     assert str(new.value) == str(old.value)
     assert "triple terms" in str(new.value)
+
+
+@pytest.mark.parametrize("body, holds", [
+    ("kgid:a-r ex:says << kgid:a-dev ckg:partOf kgid:a-m >> .", True),
+    ("<< kgid:a-r ckg:market kgid:a-m >> ex:note \"a note\" .", True),
+    ("kgid:x ex:says << kgid:a ex:b << kgid:c ex:d kgid:e >> >> .", True),
+    ("kgid:x ex:says kgid:a .", False),
+], ids=["object", "subject", "nested", "none"])
+def test_holds_triple_terms_finds_them_in_the_store(tmp_path: Any, body: str, holds: bool
+                                                    ) -> None:
+    from channelkg.render.reading import holds_triple_terms
+
+    assert holds_triple_terms(_load(tmp_path, body)) is holds
+
+
+def test_a_view_is_drawn_with_the_cycle_collector_paused(
+    dated_graph: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """A view builds a few hundred thousand objects: collector passes over them all
+    were a third of a collapsed view's time on a large graph."""
+    import gc
+
+    seen: list[bool] = []
+    project = views.project
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        seen.append(gc.isenabled())
+        return project(*args, **kw)
+
+    monkeypatch.setattr(views, "project", spy)
+    was = gc.isenabled()
+    views.render_view(dated_graph, Selection(market="CN"), tmp_path / "v.html",
+                      views.PageOptions(collapse=True))
+    assert seen == [False]
+    assert gc.isenabled() is was

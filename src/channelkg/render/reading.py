@@ -407,7 +407,9 @@ def holds_triple_terms(kg: Any) -> bool:
     store = getattr(kg, "store", None)
     if store is None:
         return True
-    return bool(store.query("ASK { ?s ?p ?o FILTER(isTRIPLE(?s) || isTRIPLE(?o)) }",
+    # Patterns with a triple term in place: the store finds them in its indexes (a
+    # FILTER(isTRIPLE(...)) would scan every triple).
+    return bool(store.query("ASK { { << ?a ?b ?c >> ?p ?o } UNION { ?s ?p << ?a ?b ?c >> } }",
                             use_default_graph_as_union=True))
 
 

@@ -308,28 +308,30 @@ def render_view(
     progress: Progress = _quiet,
 ) -> RenderedView:
     """Project ``sel`` and render its page (written by the caller)."""
+    from channelkg.collect import paused_gc
     from channelkg.render.page import render_html
     from channelkg.render.selection import find_node
 
-    g = project(kg, sel, collapse=options.collapse, with_sources=options.with_sources,
-                max_nodes=options.max_nodes, progress=progress)
-    start = find_node(g, sel.around) if sel.around else None
-    label = str(g.nodes[start].get("label") or start) if start in g else None
-    title = options.title or (
-        sel.title(label) + (" (claims collapsed)" if options.collapse else "")
-    )
-    if options.as_of:
-        title += f", as of {options.as_of}"
-    if drawn_note(g):
-        title += f" ({drawn_note(g)})"
-    html = render_html(
-        g,
-        title=title,
-        physics_threshold=options.physics_threshold,
-        seed=options.seed,
-        ontology=options.ontology,
-        start=start,
-    )
+    with paused_gc():  # a view builds a few hundred thousand objects with hardly a cycle
+        g = project(kg, sel, collapse=options.collapse, with_sources=options.with_sources,
+                    max_nodes=options.max_nodes, progress=progress)
+        start = find_node(g, sel.around) if sel.around else None
+        label = str(g.nodes[start].get("label") or start) if start in g else None
+        title = options.title or (
+            sel.title(label) + (" (claims collapsed)" if options.collapse else "")
+        )
+        if options.as_of:
+            title += f", as of {options.as_of}"
+        if drawn_note(g):
+            title += f" ({drawn_note(g)})"
+        html = render_html(
+            g,
+            title=title,
+            physics_threshold=options.physics_threshold,
+            seed=options.seed,
+            ontology=options.ontology,
+            start=start,
+        )
     return RenderedView(sel, path, g, html, title)
 
 
