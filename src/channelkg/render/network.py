@@ -215,22 +215,29 @@ def project_lazily(
     *,
     sources: bool = False,
     ontology: Path | str | None = None,
+    only: set[str] | None = None,
 ) -> tuple[nx.MultiDiGraph, NodeAttributes]:
     """:func:`to_networkx`'s projection (uncollapsed), its nodes carrying only ``class``
-    and ``claim`` (what selections read); ``attrs.fill(part)`` gives a part the rest."""
+    and ``claim`` (what selections read); ``attrs.fill(part)`` gives a part the rest.
+
+    With ``only``, the graph is the subgraph of those nodes
+    (:func:`~channelkg.render.selection.subgraph` of the projection, without making the
+    rest); the attributes are still those the whole projection gives them."""
     import networkx as nx
 
     read = _Triples.read(source)
     schema = read_schema(read, ontology)
     proj = _Projector(read, schema, sources)
     nodes = proj.nodes()
+    drawn = sorted(nodes if only is None else nodes & only)
+    inside = nodes if only is None else set(drawn)
     graph = nx.MultiDiGraph()
-    for r in sorted(nodes):
+    for r in drawn:
         cls = proj.main_class(r)
         graph.add_node(r, **{"class": cls or "", "claim": proj.is_claim(cls)})
-    for s in sorted(nodes):
+    for s in drawn:
         for p, o in read.links.get(s, ()):
-            if o not in nodes or p == _SUBCLASS:
+            if o not in inside or p == _SUBCLASS:
                 continue
             pid = node_id(p)
             graph.add_edge(s, o, key=pid, predicate=pid, label=schema.edge_label(pid))
@@ -346,6 +353,10 @@ class _Projector:
         self._vocab_type: dict[str, bool] = {}
         self._source_type: dict[str, bool] = {}
         self._by_pred: dict[str, dict[str, list[Node]]] = {}
+        self._links_by_pred: dict[str, dict[str, list[str]]] = {}
+        self._chosen: dict[str, str | None] = {}  # each resource's label by the policy
+        self._labels: dict[str, str] = {}
+        self._sources: dict[str, dict[str, Any]] = {}
 
     def type_is_vocab(self, t: str) -> bool:
         if t not in self._vocab_type:
@@ -378,10 +389,25 @@ class _Projector:
                     nodes.add(o)
         return nodes
 
+    def chosen(self, r: str) -> str | None:
+        """The one label policy over the node's literals (``None``: it has no label);
+        worked out once a resource (a claim's label, full label and every claim that
+        names it ask for it)."""
+        got = self._chosen.get(r, self)
+        if got is self:
+            got = self._chosen[r] = choose(self.read.lits.get(r, ()))
+        return got  # type: ignore[return-value]
+
     def label_of(self, r: str) -> str:
         """The one label policy over the node's literals, then the ontology's, then the
         local name."""
-        best = choose(self.read.lits.get(r, ()))
+        got = self._labels.get(r)
+        if got is None:
+            got = self._labels[r] = self._label_of(r)
+        return got
+
+    def _label_of(self, r: str) -> str:
+        best = self.chosen(r)
         if best:
             return best
         if r in self.schema.labels:
@@ -400,6 +426,14 @@ class _Projector:
         return bool(cls) and self.schema.is_a(cls or "", node_id(_CLAIM))
 
     def source_info(self, r: str) -> dict[str, Any]:
+        """The id, title, url, date and publisher of source ``r`` (a new dict each time,
+        worked out once: many claims cite one source)."""
+        got = self._sources.get(r)
+        if got is None:
+            got = self._sources[r] = self._source_info(r)
+        return dict(got)
+
+    def _source_info(self, r: str) -> dict[str, Any]:
         info: dict[str, Any] = {"id": r, "title": self.label_of(r)}
         for p, o in self.read.lits.get(r, ()):
             key = {_URL: "url", _DATE: "date", _PUBLISHER: "publisher"}.get(p)
@@ -416,14 +450,19 @@ class _Projector:
         """``objects(s, p)`` of the read triples, for the one label policy. Resources are
         named by their projection keys (``URIRef("kgid:x")``), whose local names are
         those of their IRIs."""
-        by_pred = self._by_pred.get(str(subject))
-        if by_pred is None:
-            by_pred = self._by_pred[str(subject)] = defaultdict(list)
-            for p, o in self.read.lits.get(str(subject), ()):
-                by_pred[p].append(o)
-            for p, target in self.read.links.get(str(subject), ()):
-                by_pred[p].append(URIRef(target))
-        return by_pred.get(str(predicate), ())
+        r, p = str(subject), str(predicate)
+        by_pred = self._by_pred.get(r)
+        if by_pred is None:  # literals now, links as terms when asked for (few are)
+            by_pred = self._by_pred[r] = defaultdict(list)
+            for q, o in self.read.lits.get(r, ()):
+                by_pred[q].append(o)
+            links = self._links_by_pred[r] = defaultdict(list)
+            for q, target in self.read.links.get(r, ()):
+                links[q].append(target)
+        targets = self._links_by_pred[r].pop(p, None)
+        if targets is not None:
+            by_pred[p].extend(URIRef(t) for t in targets)
+        return by_pred.get(p, ())
 
     def node_label(self, r: str, cls: str | None, is_claim: bool) -> str:
         """A claim is named by what it says and its date (:func:`claim_label`)."""
@@ -443,7 +482,7 @@ class _Projector:
             "classes": sorted(self.read.types.get(r, ())),
             "claim": is_claim,
         }
-        if is_claim and choose(self.read.lits.get(r, ())):
+        if is_claim and self.chosen(r):
             attrs["full_label"] = self.label_of(r)  # the label is the short one
         values: dict[str, list[Any]] = defaultdict(list)
         for p, o in self.read.lits.get(r, ()):
