@@ -235,3 +235,58 @@ def test_a_view_is_drawn_with_the_cycle_collector_paused(
                       views.PageOptions(collapse=True))
     assert seen == [False]
     assert gc.isenabled() is was
+
+
+def test_the_collapsed_shape_is_that_of_the_collapsed_graph(dated_graph: KnowledgeGraph
+                                                            ) -> None:
+    """collapsed_shape works out, from plain data, the nodes, degrees and claim edges
+    collapse_claims gives the graph (the collapsed view caps on it)."""
+    from channelkg.render.collapse import collapse_claims, collapsed_shape
+    from channelkg.render.network import graph_schema, project_lazily
+
+    full, _ = project_lazily(dated_graph)
+    nodes = {n: (d["class"], d["claim"]) for n, d in full.nodes(data=True)}
+    links = {n: [(k, v) for _, v, k in full.out_edges(n, keys=True)] for n in full}
+    degree, edges = collapsed_shape(nodes, links, graph_schema(full))
+    graph = collapse_claims(full, labels=False)
+    assert degree == dict(graph.degree())
+    assert sorted(edges) == sorted((a, b, d["claim"]) for a, b, d in graph.edges(data=True)
+                                   if "claim" in d)
+    assert len(degree) < len(nodes) and edges
+
+
+def test_a_projection_of_some_nodes_is_the_subgraph_of_the_projection(
+    dated_graph: KnowledgeGraph
+) -> None:
+    from channelkg.render.network import project_lazily
+
+    full, attrs = project_lazily(dated_graph)
+    some = set(sorted(full)[::7]) | {"kgid:no-such-node"}
+    part, part_attrs = project_lazily(dated_graph, only=some)
+    expected = subgraph(full, some)
+    assert list(part.nodes(data=True)) == list(expected.nodes(data=True))
+    assert list(part.edges(keys=True, data=True)) == list(expected.edges(keys=True, data=True))
+    assert [list(part.pred[n]) for n in part] == [list(expected.pred[n]) for n in expected]
+    attrs.fill(expected)
+    part_attrs.fill(part)
+    assert list(part.nodes(data=True)) == list(expected.nodes(data=True))
+
+
+def test_the_projector_works_each_label_out_once(dated_graph: KnowledgeGraph,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A claim's label, full label and the labels of what it names are worked out once
+    a resource, however many claims ask for them."""
+    from channelkg.render import network
+
+    full, attrs = network.project_lazily(dated_graph)
+    calls: dict[str, int] = {}
+    choose = network.choose
+
+    def counting(pairs: Any, *a: Any) -> Any:
+        pairs = list(pairs)
+        calls[repr(pairs)] = calls.get(repr(pairs), 0) + 1
+        return choose(pairs, *a)
+
+    monkeypatch.setattr(network, "choose", counting)
+    attrs.fill(full)
+    assert calls and max(calls.values()) == 1
