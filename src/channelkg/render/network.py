@@ -115,6 +115,13 @@ def node_id(iri: str) -> str:
     return short
 
 
+@lru_cache(maxsize=4096)
+def _prop_name(iri: str) -> str:
+    """The local name of a property (a node attribute's name), worked out once: a view
+    names the few properties of its graph for every node."""
+    return local_name(iri)
+
+
 def term_id(term: Any) -> str:
     """The key of an RDF term in the projection (blank nodes as ``_:id``)."""
     if isinstance(term, BNode):
@@ -489,13 +496,13 @@ class _Projector:
             if p == _RDFS_LABEL and o.language and not o.language.lower().startswith("en"):
                 values[f"label_{o.language.lower()}"].append(str(o))
             if p not in _LABEL_PROPS:
-                values[local_name(p)].append(_py(o))
+                values[_prop_name(p)].append(_py(o))
         srcs = []
         for p, target in self.read.links.get(r, ()):
             if p == _DERIVED and self.is_source(target):
                 srcs.append(self.source_info(target))
             elif target not in nodes and self.is_vocab(target):
-                name = local_name(p)
+                name = _prop_name(p)
                 values[name].append(self.label_of(target))
                 values[f"{name}_iri"].append(target)
         for k, vs in sorted(values.items()):
