@@ -397,7 +397,7 @@ selection_spans` is ``None``)."""
         bounds: set[str] = set()
         seen: set[Term] = set()
         for prop, _ in props:
-            for s, _, o in self._triples(None, prop, None):
+            for s, _, o in self.kg.ox_triples(None, prop, None):  # lazily: it stops early
                 if s in seen or not isinstance(o, self._literal):
                     continue
                 seen.add(s)
