@@ -364,6 +364,8 @@ class _Projector:
         self._chosen: dict[str, str | None] = {}  # each resource's label by the policy
         self._labels: dict[str, str] = {}
         self._sources: dict[str, dict[str, Any]] = {}
+        self._main: dict[str, str | None] = {}
+        self._claim_class: dict[str | None, bool] = {}
 
     def type_is_vocab(self, t: str) -> bool:
         if t not in self._vocab_type:
@@ -422,6 +424,16 @@ class _Projector:
         return local_name(r) if not r.startswith("_:") else r
 
     def main_class(self, r: str) -> str | None:
+        """The most specific class of ``r`` (worked out once a typed resource: a
+        resource's types are all read before anything asks for its class)."""
+        got = self._main.get(r, self)
+        if got is self:
+            got = self._main_class(r)
+            if r in self.read.types:
+                self._main[r] = got
+        return got  # type: ignore[return-value]
+
+    def _main_class(self, r: str) -> str | None:
         cands = [t for t in self.read.types.get(r, ())
                  if not t.startswith(("owl:", "rdfs:", "rdf:"))]
         if not cands:
@@ -430,7 +442,11 @@ class _Projector:
 
     def is_claim(self, cls: str | None) -> bool:
         """Whether a node of main class ``cls`` is a claim."""
-        return bool(cls) and self.schema.is_a(cls or "", node_id(_CLAIM))
+        got = self._claim_class.get(cls)
+        if got is None:
+            got = self._claim_class[cls] = bool(cls) and self.schema.is_a(cls or "",
+                                                                          node_id(_CLAIM))
+        return got
 
     def source_info(self, r: str) -> dict[str, Any]:
         """The id, title, url, date and publisher of source ``r`` (a new dict each time,
