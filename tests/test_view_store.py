@@ -200,3 +200,93 @@ kgid:a-r a ckg:AccessRoute ; ckg:factId "A-1" ; ckg:market kgid:a-m ; ckg:seller
         views._project_whole(kg, sel, collapse=False, with_sources=False, max_nodes=None)
     assert str(new.value) == str(old.value)
     assert "triple terms" in str(new.value)
+
+
+@pytest.mark.parametrize("body, holds", [
+    ("kgid:a-r ex:says << kgid:a-dev ckg:partOf kgid:a-m >> .", True),
+    ("<< kgid:a-r ckg:market kgid:a-m >> ex:note \"a note\" .", True),
+    ("kgid:x ex:says << kgid:a ex:b << kgid:c ex:d kgid:e >> >> .", True),
+    ("kgid:x ex:says kgid:a .", False),
+], ids=["object", "subject", "nested", "none"])
+def test_holds_triple_terms_finds_them_in_the_store(tmp_path: Any, body: str, holds: bool
+                                                    ) -> None:
+    from channelkg.render.reading import holds_triple_terms
+
+    assert holds_triple_terms(_load(tmp_path, body)) is holds
+
+
+def test_a_view_is_drawn_with_the_cycle_collector_paused(
+    dated_graph: KnowledgeGraph, monkeypatch: pytest.MonkeyPatch, tmp_path: Any
+) -> None:
+    """A view builds a few hundred thousand objects: collector passes over them all
+    were a third of a collapsed view's time on a large graph."""
+    import gc
+
+    seen: list[bool] = []
+    project = views.project
+
+    def spy(*args: Any, **kw: Any) -> Any:
+        seen.append(gc.isenabled())
+        return project(*args, **kw)
+
+    monkeypatch.setattr(views, "project", spy)
+    was = gc.isenabled()
+    views.render_view(dated_graph, Selection(market="CN"), tmp_path / "v.html",
+                      views.PageOptions(collapse=True))
+    assert seen == [False]
+    assert gc.isenabled() is was
+
+
+def test_the_collapsed_shape_is_that_of_the_collapsed_graph(dated_graph: KnowledgeGraph
+                                                            ) -> None:
+    """collapsed_shape works out, from plain data, the nodes, degrees and claim edges
+    collapse_claims gives the graph (the collapsed view caps on it)."""
+    from channelkg.render.collapse import collapse_claims, collapsed_shape
+    from channelkg.render.network import graph_schema, project_lazily
+
+    full, _ = project_lazily(dated_graph)
+    nodes = {n: (d["class"], d["claim"]) for n, d in full.nodes(data=True)}
+    links = {n: [(k, v) for _, v, k in full.out_edges(n, keys=True)] for n in full}
+    degree, edges = collapsed_shape(nodes, links, graph_schema(full))
+    graph = collapse_claims(full, labels=False)
+    assert degree == dict(graph.degree())
+    assert sorted(edges) == sorted((a, b, d["claim"]) for a, b, d in graph.edges(data=True)
+                                   if "claim" in d)
+    assert len(degree) < len(nodes) and edges
+
+
+def test_a_projection_of_some_nodes_is_the_subgraph_of_the_projection(
+    dated_graph: KnowledgeGraph
+) -> None:
+    from channelkg.render.network import project_lazily
+
+    full, attrs = project_lazily(dated_graph)
+    some = set(sorted(full)[::7]) | {"kgid:no-such-node"}
+    part, part_attrs = project_lazily(dated_graph, only=some)
+    expected = subgraph(full, some)
+    assert list(part.nodes(data=True)) == list(expected.nodes(data=True))
+    assert list(part.edges(keys=True, data=True)) == list(expected.edges(keys=True, data=True))
+    assert [list(part.pred[n]) for n in part] == [list(expected.pred[n]) for n in expected]
+    attrs.fill(expected)
+    part_attrs.fill(part)
+    assert list(part.nodes(data=True)) == list(expected.nodes(data=True))
+
+
+def test_the_projector_works_each_label_out_once(dated_graph: KnowledgeGraph,
+                                                 monkeypatch: pytest.MonkeyPatch) -> None:
+    """A claim's label, full label and the labels of what it names are worked out once
+    a resource, however many claims ask for them."""
+    from channelkg.render import network
+
+    full, attrs = network.project_lazily(dated_graph)
+    calls: dict[str, int] = {}
+    choose = network.choose
+
+    def counting(pairs: Any, *a: Any) -> Any:
+        pairs = list(pairs)
+        calls[repr(pairs)] = calls.get(repr(pairs), 0) + 1
+        return choose(pairs, *a)
+
+    monkeypatch.setattr(network, "choose", counting)
+    attrs.fill(full)
+    assert calls and max(calls.values()) == 1

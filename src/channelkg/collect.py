@@ -1,10 +1,11 @@
 """Python's cyclic garbage collector, paused around work that builds many objects.
 
-An analysis or a channel map builds some hundred thousand small objects (terms, records,
-rows, route records) that live on and hold hardly any reference cycles; every pass the
-collector starts walks the growing heap, the loaded graph included, again for nothing (a
-third of the time of ``spof`` on a large graph, a fifth of a channel map's at a million
-triples). Reference counting still frees everything.
+An analysis, a view or a channel map builds some hundred thousand small objects (terms,
+records, rows, route records, node attributes) that live on and hold hardly any reference
+cycles; every pass the collector starts walks the growing heap, the loaded graph included,
+again for nothing (a third of the time of ``spof`` on a large graph and of a collapsed
+market view, a fifth of a channel map's at a million triples). Reference counting still
+frees everything.
 """
 
 from __future__ import annotations

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 import tomllib
 from collections import defaultdict
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -20,6 +21,8 @@ from channelkg.render.network import ASSETS, graph_schema
 
 if TYPE_CHECKING:
     import networkx as nx  # type: ignore[import-untyped]
+
+    from channelkg.model.schema import Schema
 
 COLLAPSE_RULES = ASSETS / "collapse.toml"
 
@@ -102,7 +105,8 @@ def collapse_claims(
     stay nodes. Entity nodes are all kept.
 
     With ``labels=False`` only the shape is worked out (which claims become which edges),
-    from the nodes' ``class`` and ``claim`` alone: a new edge carries only ``claim``.
+    from the nodes' ``class`` and ``claim`` alone: a new edge carries only ``claim``
+    (:func:`collapsed_shape` works the shape out without a graph).
     """
     rules = load_rules() if rules is None else rules
     schema = graph_schema(graph)
@@ -112,30 +116,13 @@ def collapse_claims(
     for c, attrs in graph.nodes(data=True):
         if not attrs.get("claim"):
             continue
-        rule = next((by_class[a] for a in schema.ancestors(attrs["class"]) if a in by_class), None)
-        if rule is None:
-            continue
         out: dict[str, list[str]] = defaultdict(list)
         for _, o, k in graph.out_edges(c, keys=True):
             out[k].append(o)
-        for v in out.values():
-            v.sort()
-        if rule.pairs:
-            parties = out.get(rule.pairs, [])
-            if len(parties) < 2:
-                continue
-            ends = [(a, b) for i, a in enumerate(parties) for b in parties[i + 1 :]]
-            used = {rule.pairs}
-        else:
-            fp = next((p for p in rule.frm if out.get(p)), None)
-            tp = next((p for p in rule.to if out.get(p)), None)
-            if fp is None or tp is None:
-                continue
-            ends = [(a, b) for a in out[fp] for b in out[tp] if a != b]
-            if not ends:
-                continue
-            used = {fp, tp}
-
+        found = _claim_ends(schema, by_class, attrs["class"], out)
+        if found is None:
+            continue
+        rule, ends, used = found
         if not labels:
             new_edges.extend((a, b, c, {"claim": c}) for a, b in ends)
             collapsed.append(c)
@@ -166,6 +153,72 @@ def collapse_claims(
             out_graph.add_edge(a, b, key=k, **d)
     out_graph.graph["collapsed"] = True
     return out_graph
+
+
+def _claim_ends(schema: Schema, by_class: dict[str, CollapseRule], cls: str,
+                out: dict[str, list[str]]
+                ) -> tuple[CollapseRule, list[tuple[str, str]], set[str]] | None:
+    """The rule a claim of class ``cls`` collapses by (that of its class or nearest
+    superclass), the ``(from, to)`` ends of its edges and the properties they use, from
+    ``out`` (its links by edge key; the lists are sorted in place); ``None``: the claim
+    stays a node."""
+    rule = next((by_class[a] for a in schema.ancestors(cls) if a in by_class), None)
+    if rule is None:
+        return None
+    for v in out.values():
+        v.sort()
+    if rule.pairs:
+        parties = out.get(rule.pairs, [])
+        if len(parties) < 2:
+            return None
+        return rule, [(a, b) for i, a in enumerate(parties) for b in parties[i + 1 :]], {
+            rule.pairs}
+    fp = next((p for p in rule.frm if out.get(p)), None)
+    tp = next((p for p in rule.to if out.get(p)), None)
+    if fp is None or tp is None:
+        return None
+    ends = [(a, b) for a in out[fp] for b in out[tp] if a != b]
+    if not ends:
+        return None
+    return rule, ends, {fp, tp}
+
+
+def collapsed_shape(
+    nodes: Mapping[str, tuple[str, bool]], links: Mapping[str, Iterable[tuple[str, str]]],
+    schema: Schema, rules: list[CollapseRule] | None = None,
+) -> tuple[dict[str, int], list[tuple[str, str, str]]]:
+    """The shape of :func:`collapse_claims` of a graph given as plain data, without
+    building it: ``nodes`` maps each node to its ``(class, claim)``, ``links`` each
+    node to its ``(edge key, node)`` edges (a repeated one is one edge, as in the
+    graph). Returns each node of the collapsed graph with its degree there, and the
+    ``(from, to, claim)`` edges the claims became."""
+    rules = load_rules() if rules is None else rules
+    by_class = {r.cls: r for r in rules}
+    new_edges: list[tuple[str, str, str]] = []
+    collapsed: set[str] = set()
+    for c in sorted(nodes):
+        cls, is_claim = nodes[c]
+        if not is_claim:
+            continue
+        out: dict[str, list[str]] = defaultdict(list)
+        for k, o in dict.fromkeys(links.get(c, ())):
+            out[k].append(o)
+        found = _claim_ends(schema, by_class, cls, out)
+        if found is not None:
+            new_edges.extend((a, b, c) for a, b in found[1])
+            collapsed.add(c)
+    degree = {n: 0 for n in nodes if n not in collapsed}
+    edges: dict[tuple[str, str, str], None] = {}
+    for u in degree:
+        for k, v in links.get(u, ()):
+            if v in degree:
+                edges[(u, v, k)] = None
+    kept = [(a, b, c) for a, b, c in new_edges if a in degree and b in degree]
+    edges.update(dict.fromkeys(kept))
+    for u, v, _ in edges:
+        degree[u] += 1
+        degree[v] += 1
+    return degree, list(dict.fromkeys(kept))
 
 
 def _without(graph: nx.MultiDiGraph, gone: set[str]) -> nx.MultiDiGraph:
@@ -228,6 +281,7 @@ __all__ = [
     "HUB_MIN",
     "CollapseRule",
     "collapse_claims",
+    "collapsed_shape",
     "hub_bundles",
     "load_rules",
 ]

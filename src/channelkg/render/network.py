@@ -115,6 +115,13 @@ def node_id(iri: str) -> str:
     return short
 
 
+@lru_cache(maxsize=4096)
+def _prop_name(iri: str) -> str:
+    """The local name of a property (a node attribute's name), worked out once: a view
+    names the few properties of its graph for every node."""
+    return local_name(iri)
+
+
 def term_id(term: Any) -> str:
     """The key of an RDF term in the projection (blank nodes as ``_:id``)."""
     if isinstance(term, BNode):
@@ -215,22 +222,29 @@ def project_lazily(
     *,
     sources: bool = False,
     ontology: Path | str | None = None,
+    only: set[str] | None = None,
 ) -> tuple[nx.MultiDiGraph, NodeAttributes]:
     """:func:`to_networkx`'s projection (uncollapsed), its nodes carrying only ``class``
-    and ``claim`` (what selections read); ``attrs.fill(part)`` gives a part the rest."""
+    and ``claim`` (what selections read); ``attrs.fill(part)`` gives a part the rest.
+
+    With ``only``, the graph is the subgraph of those nodes
+    (:func:`~channelkg.render.selection.subgraph` of the projection, without making the
+    rest); the attributes are still those the whole projection gives them."""
     import networkx as nx
 
     read = _Triples.read(source)
     schema = read_schema(read, ontology)
     proj = _Projector(read, schema, sources)
     nodes = proj.nodes()
+    drawn = sorted(nodes if only is None else nodes & only)
+    inside = nodes if only is None else set(drawn)
     graph = nx.MultiDiGraph()
-    for r in sorted(nodes):
+    for r in drawn:
         cls = proj.main_class(r)
         graph.add_node(r, **{"class": cls or "", "claim": proj.is_claim(cls)})
-    for s in sorted(nodes):
+    for s in drawn:
         for p, o in read.links.get(s, ()):
-            if o not in nodes or p == _SUBCLASS:
+            if o not in inside or p == _SUBCLASS:
                 continue
             pid = node_id(p)
             graph.add_edge(s, o, key=pid, predicate=pid, label=schema.edge_label(pid))
@@ -346,6 +360,12 @@ class _Projector:
         self._vocab_type: dict[str, bool] = {}
         self._source_type: dict[str, bool] = {}
         self._by_pred: dict[str, dict[str, list[Node]]] = {}
+        self._links_by_pred: dict[str, dict[str, list[str]]] = {}
+        self._chosen: dict[str, str | None] = {}  # each resource's label by the policy
+        self._labels: dict[str, str] = {}
+        self._sources: dict[str, dict[str, Any]] = {}
+        self._main: dict[str, str | None] = {}
+        self._claim_class: dict[str | None, bool] = {}
 
     def type_is_vocab(self, t: str) -> bool:
         if t not in self._vocab_type:
@@ -378,10 +398,25 @@ class _Projector:
                     nodes.add(o)
         return nodes
 
+    def chosen(self, r: str) -> str | None:
+        """The one label policy over the node's literals (``None``: it has no label);
+        worked out once a resource (a claim's label, full label and every claim that
+        names it ask for it)."""
+        got = self._chosen.get(r, self)
+        if got is self:
+            got = self._chosen[r] = choose(self.read.lits.get(r, ()))
+        return got  # type: ignore[return-value]
+
     def label_of(self, r: str) -> str:
         """The one label policy over the node's literals, then the ontology's, then the
         local name."""
-        best = choose(self.read.lits.get(r, ()))
+        got = self._labels.get(r)
+        if got is None:
+            got = self._labels[r] = self._label_of(r)
+        return got
+
+    def _label_of(self, r: str) -> str:
+        best = self.chosen(r)
         if best:
             return best
         if r in self.schema.labels:
@@ -389,6 +424,16 @@ class _Projector:
         return local_name(r) if not r.startswith("_:") else r
 
     def main_class(self, r: str) -> str | None:
+        """The most specific class of ``r`` (worked out once a typed resource: a
+        resource's types are all read before anything asks for its class)."""
+        got = self._main.get(r, self)
+        if got is self:
+            got = self._main_class(r)
+            if r in self.read.types:
+                self._main[r] = got
+        return got  # type: ignore[return-value]
+
+    def _main_class(self, r: str) -> str | None:
         cands = [t for t in self.read.types.get(r, ())
                  if not t.startswith(("owl:", "rdfs:", "rdf:"))]
         if not cands:
@@ -397,9 +442,21 @@ class _Projector:
 
     def is_claim(self, cls: str | None) -> bool:
         """Whether a node of main class ``cls`` is a claim."""
-        return bool(cls) and self.schema.is_a(cls or "", node_id(_CLAIM))
+        got = self._claim_class.get(cls)
+        if got is None:
+            got = self._claim_class[cls] = bool(cls) and self.schema.is_a(cls or "",
+                                                                          node_id(_CLAIM))
+        return got
 
     def source_info(self, r: str) -> dict[str, Any]:
+        """The id, title, url, date and publisher of source ``r`` (a new dict each time,
+        worked out once: many claims cite one source)."""
+        got = self._sources.get(r)
+        if got is None:
+            got = self._sources[r] = self._source_info(r)
+        return dict(got)
+
+    def _source_info(self, r: str) -> dict[str, Any]:
         info: dict[str, Any] = {"id": r, "title": self.label_of(r)}
         for p, o in self.read.lits.get(r, ()):
             key = {_URL: "url", _DATE: "date", _PUBLISHER: "publisher"}.get(p)
@@ -416,14 +473,19 @@ class _Projector:
         """``objects(s, p)`` of the read triples, for the one label policy. Resources are
         named by their projection keys (``URIRef("kgid:x")``), whose local names are
         those of their IRIs."""
-        by_pred = self._by_pred.get(str(subject))
-        if by_pred is None:
-            by_pred = self._by_pred[str(subject)] = defaultdict(list)
-            for p, o in self.read.lits.get(str(subject), ()):
-                by_pred[p].append(o)
-            for p, target in self.read.links.get(str(subject), ()):
-                by_pred[p].append(URIRef(target))
-        return by_pred.get(str(predicate), ())
+        r, p = str(subject), str(predicate)
+        by_pred = self._by_pred.get(r)
+        if by_pred is None:  # literals now, links as terms when asked for (few are)
+            by_pred = self._by_pred[r] = defaultdict(list)
+            for q, o in self.read.lits.get(r, ()):
+                by_pred[q].append(o)
+            links = self._links_by_pred[r] = defaultdict(list)
+            for q, target in self.read.links.get(r, ()):
+                links[q].append(target)
+        targets = self._links_by_pred[r].pop(p, None)
+        if targets is not None:
+            by_pred[p].extend(URIRef(t) for t in targets)
+        return by_pred.get(p, ())
 
     def node_label(self, r: str, cls: str | None, is_claim: bool) -> str:
         """A claim is named by what it says and its date (:func:`claim_label`)."""
@@ -443,20 +505,20 @@ class _Projector:
             "classes": sorted(self.read.types.get(r, ())),
             "claim": is_claim,
         }
-        if is_claim and choose(self.read.lits.get(r, ())):
+        if is_claim and self.chosen(r):
             attrs["full_label"] = self.label_of(r)  # the label is the short one
         values: dict[str, list[Any]] = defaultdict(list)
         for p, o in self.read.lits.get(r, ()):
             if p == _RDFS_LABEL and o.language and not o.language.lower().startswith("en"):
                 values[f"label_{o.language.lower()}"].append(str(o))
             if p not in _LABEL_PROPS:
-                values[local_name(p)].append(_py(o))
+                values[_prop_name(p)].append(_py(o))
         srcs = []
         for p, target in self.read.links.get(r, ()):
             if p == _DERIVED and self.is_source(target):
                 srcs.append(self.source_info(target))
             elif target not in nodes and self.is_vocab(target):
-                name = local_name(p)
+                name = _prop_name(p)
                 values[name].append(self.label_of(target))
                 values[f"{name}_iri"].append(target)
         for k, vs in sorted(values.items()):

@@ -9,12 +9,22 @@ until its resource is looked up (:class:`Literals`), unless it names or dates a 
 from __future__ import annotations
 
 from collections.abc import Iterable
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
 from rdflib import Literal, URIRef
 
 if TYPE_CHECKING:
     from channelkg.render.network import Triples as _Triples
+
+
+@lru_cache(maxsize=1 << 16)
+def rdflib_literal(lit: Any) -> Literal:
+    """``to_rdflib`` of a pyoxigraph literal, once a distinct literal (rdflib literals
+    are immutable; a large graph repeats its dates, flags and levels many times)."""
+    from channelkg.rdf.terms import to_rdflib
+
+    return to_rdflib(lit)  # type: ignore[return-value]
 
 
 class Literals(dict[str, list[tuple[str, Literal]]]):
@@ -34,10 +44,9 @@ class Literals(dict[str, list[tuple[str, Literal]]]):
         if key in self.raw:
             import pyoxigraph as ox
 
-            from channelkg.rdf.terms import to_rdflib
-
             self.raw.discard(key)
-            pairs[:] = [(p, to_rdflib(o) if isinstance(o, ox.Literal) else o) for p, o in pairs]
+            lit = ox.Literal
+            pairs[:] = [(p, rdflib_literal(o) if type(o) is lit else o) for p, o in pairs]
         return pairs
 
     def __getitem__(self, key: str) -> list[tuple[str, Literal]]:
@@ -94,12 +103,12 @@ def read_oxigraph(out: _Triples, triples: Iterable[Any]) -> _Triples:
         to = type(o)
         if to is ox_literal:
             if ps in named or ps in dates:
-                lit = to_rdflib(o)
+                lit = rdflib_literal(o)
                 if sv is not None and ps in named:
                     out.names.add(sv, ps, lit)
-                dict.setdefault(lits, sid, []).append((ps, lit))  # type: ignore[arg-type]
+                dict.setdefault(lits, sid, []).append((ps, lit))
                 if ps in dates:
-                    out.dated.append((URIRef(sid), dates[ps], lit))  # type: ignore[arg-type]
+                    out.dated.append((URIRef(sid), dates[ps], lit))
             else:
                 dict.setdefault(lits, sid, []).append((ps, o))
                 raw.add(sid)
@@ -210,8 +219,14 @@ class StoreSelection:
         return got
 
     def types(self, t: Term) -> list[Term]:
+        """The classes of ``t``: from its triples if read, else one ``rdf:type`` pattern
+        (most resources whose types a selection asks for are never read whole: the
+        sources and concepts its claims link to)."""
         rdf_type = self._type
-        return [o for _, p, o in self.reader.about(t) if p == rdf_type]
+        got = self.reader._about.get(t)
+        if got is None:
+            return [o for _, _, o in self._triples(t, rdf_type, None)]
+        return [o for _, p, o in got if p == rdf_type]
 
     def _typed_key(self, t: Term) -> str | None:
         """The key of ``t`` with its types known to the projector (``None``: untyped);
@@ -311,26 +326,25 @@ class StoreSelection:
                     deg[o] += 1
         return deg
 
-    def shape(self, nodes: set[Term]) -> Any:
-        """The projection's subgraph of ``nodes`` with only ``class`` and ``claim`` on its
-        nodes and no edge attributes (nodes by key, edges in the order of the store)."""
-        import networkx as nx  # type: ignore[import-untyped, unused-ignore]
-
+    def shape(self, nodes: set[Term]) -> tuple[dict[str, tuple[str, bool]],
+                                               dict[str, list[tuple[str, str]]]]:
+        """The projection's subgraph of ``nodes`` as plain data (what
+        :func:`~channelkg.render.collapse.collapsed_shape` reads): each node's key with
+        its ``(class, claim)``, and its ``(edge key, node key)`` edges to the others, in
+        the order of the store."""
         from channelkg.render.network import node_id
 
-        by_key = {self.key(n): n for n in nodes}
-        graph = nx.MultiDiGraph()
-        for k in sorted(by_key):
-            typed = self._typed_key(by_key[k])
-            cls = self.proj.main_class(typed) if typed is not None else None
-            graph.add_node(k, **{"class": cls or "", "claim": bool(self.proj.is_claim(cls))})
-        graph.graph["schema"] = self.proj.schema.to_dict()  # collapse rules by superclass
-        for k in sorted(by_key):
-            for p, o in self.links(by_key[k]):
-                ok = self.key(o)
-                if ok in by_key:
-                    graph.add_edge(k, ok, key=node_id(p))
-        return graph
+        key, proj, typed_key = self.key, self.proj, self._typed_key
+        by_key = {key(n): n for n in nodes}
+        classes: dict[str, tuple[str, bool]] = {}
+        links: dict[str, list[tuple[str, str]]] = {}
+        for k, n in by_key.items():
+            typed = typed_key(n)
+            cls = proj.main_class(typed) if typed is not None else None
+            classes[k] = (cls or "", bool(proj.is_claim(cls)))
+            links[k] = [(node_id(p), ok) for p, o in self.links(n)
+                        if (ok := key(o)) in by_key]
+        return classes, links
 
     def triples(self, nodes: Iterable[Term]) -> list[Any]:
         """The triples a projection of ``nodes`` reads: the vocabulary, the predicates
@@ -383,7 +397,7 @@ selection_spans` is ``None``)."""
         bounds: set[str] = set()
         seen: set[Term] = set()
         for prop, _ in props:
-            for s, _, o in self._triples(None, prop, None):
+            for s, _, o in self.kg.ox_triples(None, prop, None):  # lazily: it stops early
                 if s in seen or not isinstance(o, self._literal):
                     continue
                 seen.add(s)
@@ -407,7 +421,9 @@ def holds_triple_terms(kg: Any) -> bool:
     store = getattr(kg, "store", None)
     if store is None:
         return True
-    return bool(store.query("ASK { ?s ?p ?o FILTER(isTRIPLE(?s) || isTRIPLE(?o)) }",
+    # Patterns with a triple term in place: the store finds them in its indexes (a
+    # FILTER(isTRIPLE(...)) would scan every triple).
+    return bool(store.query("ASK { { << ?a ?b ?c >> ?p ?o } UNION { ?s ?p << ?a ?b ?c >> } }",
                             use_default_graph_as_union=True))
 
 

@@ -266,10 +266,15 @@ def anchors(graph: nx.MultiDiGraph, sel: Selection) -> list[str]:
 def most_connected(graph: nx.MultiDiGraph, limit: int, keep: Iterable[str] = ()) -> list[str]:
     """At most ``limit`` nodes of ``graph``: those of ``keep`` first, then the others by
     number of links in ``graph`` (most first; ties by key)."""
-    first = [n for n in dict.fromkeys(keep) if n in graph][:limit]
+    return most_connected_of(dict(graph.degree()), limit, keep)
+
+
+def most_connected_of(degree: Mapping[str, int], limit: int, keep: Iterable[str] = ()
+                      ) -> list[str]:
+    """:func:`most_connected` of a graph given as each node's degree."""
+    first = [n for n in dict.fromkeys(keep) if n in degree][:limit]
     chosen = set(first)
-    rest = sorted((n for n in graph if n not in chosen),
-                  key=lambda n: (-graph.degree(n), str(n)))
+    rest = sorted((n for n in degree if n not in chosen), key=lambda n: (-degree[n], str(n)))
     return first + rest[:max(0, limit - len(first))]
 
 
@@ -381,6 +386,7 @@ __all__ = [
     "find_market",
     "find_node",
     "most_connected",
+    "most_connected_of",
     "names_of",
     "resolve_class",
     "select",

@@ -180,7 +180,6 @@ def _project_on_store(
     from channelkg.model.resolve import resolve_in
     from channelkg.render.network import project_lazily
     from channelkg.render.reading import StoreSelection, TriplesOf, holds_triple_terms
-    from channelkg.render.selection import subgraph
 
     if holds_triple_terms(kg):
         return None  # the whole projection refuses a triple term in one line
@@ -212,8 +211,8 @@ def _project_on_store(
         rest = sorted((k for k in by_key if k not in head),
                       key=lambda k: (-degree[by_key[k]], k))
         chosen = {by_key[k] for k in head + rest[:max(0, max_nodes - len(head))]}
-    full, attrs = project_lazily(TriplesOf.of(store.triples(chosen)), sources=with_sources)
-    graph = subgraph(full, {store.key(n) for n in chosen})
+    graph, attrs = project_lazily(TriplesOf.of(store.triples(chosen)), sources=with_sources,
+                                  only={store.key(n) for n in chosen})
     if chosen is not keep:
         graph.graph["drawn_of"] = total
         graph.graph["drawn"] = graph.number_of_nodes()
@@ -225,28 +224,30 @@ def _collapsed_on_store(store: Any, keep: set[Any], first: list[str], with_sourc
                         max_nodes: int | None) -> nx.MultiDiGraph:
     """The collapsed page of a selection worked out on the store: the cap is taken on
     the shape of the collapsed selection (:func:`~channelkg.render.collapse.\
-collapse_claims` without labels), and then only the drawn nodes, the claims drawn as
+collapsed_shape`), and then only the drawn nodes, the claims drawn as
     edges between them and those claims' neighbours are projected and collapsed."""
-    from channelkg.render.collapse import collapse_claims
+    from channelkg.model.schema import Schema
+    from channelkg.render.collapse import collapse_claims, collapsed_shape
     from channelkg.render.network import project_lazily
     from channelkg.render.reading import TriplesOf
-    from channelkg.render.selection import most_connected, subgraph
+    from channelkg.render.selection import most_connected_of, subgraph
 
-    shape = store.shape(keep)
-    collapsed = collapse_claims(shape, labels=False)
-    total = collapsed.number_of_nodes()
+    nodes, links = store.shape(keep)
+    degree, edges = collapsed_shape(nodes, links,
+                                    Schema.from_dict(store.proj.schema.to_dict()))
+    total = len(degree)
     capped = max_nodes is not None and total > max_nodes
-    drawn = set(most_connected(collapsed, max_nodes, first) if capped and max_nodes
-                else collapsed)
-    claims = {d["claim"] for a, b, d in collapsed.edges(data=True)
-              if "claim" in d and a in drawn and b in drawn}
+    drawn = set(most_connected_of(degree, max_nodes, first) if capped and max_nodes
+                else degree)
+    claims = {c for a, b, c in edges if a in drawn and b in drawn}
     need = drawn | claims
     for c in claims:
-        need.update(shape.successors(c))
-        need.update(shape.predecessors(c))
-    full, attrs = project_lazily(TriplesOf.of(store.triples(store.terms[k] for k in need)),
-                                 sources=with_sources)
-    part = subgraph(full, need)
+        need.update(o for _, o in links[c])
+    for k, out in links.items():  # the claims' predecessors
+        if not claims.isdisjoint(o for _, o in out):
+            need.add(k)
+    part, attrs = project_lazily(TriplesOf.of(store.triples(store.terms[k] for k in need)),
+                                 sources=with_sources, only=need)
     attrs.fill(part)
     graph = subgraph(collapse_claims(part), drawn)
     if capped:
@@ -308,28 +309,30 @@ def render_view(
     progress: Progress = _quiet,
 ) -> RenderedView:
     """Project ``sel`` and render its page (written by the caller)."""
+    from channelkg.collect import paused_gc
     from channelkg.render.page import render_html
     from channelkg.render.selection import find_node
 
-    g = project(kg, sel, collapse=options.collapse, with_sources=options.with_sources,
-                max_nodes=options.max_nodes, progress=progress)
-    start = find_node(g, sel.around) if sel.around else None
-    label = str(g.nodes[start].get("label") or start) if start in g else None
-    title = options.title or (
-        sel.title(label) + (" (claims collapsed)" if options.collapse else "")
-    )
-    if options.as_of:
-        title += f", as of {options.as_of}"
-    if drawn_note(g):
-        title += f" ({drawn_note(g)})"
-    html = render_html(
-        g,
-        title=title,
-        physics_threshold=options.physics_threshold,
-        seed=options.seed,
-        ontology=options.ontology,
-        start=start,
-    )
+    with paused_gc():  # a view builds a few hundred thousand objects with hardly a cycle
+        g = project(kg, sel, collapse=options.collapse, with_sources=options.with_sources,
+                    max_nodes=options.max_nodes, progress=progress)
+        start = find_node(g, sel.around) if sel.around else None
+        label = str(g.nodes[start].get("label") or start) if start in g else None
+        title = options.title or (
+            sel.title(label) + (" (claims collapsed)" if options.collapse else "")
+        )
+        if options.as_of:
+            title += f", as of {options.as_of}"
+        if drawn_note(g):
+            title += f" ({drawn_note(g)})"
+        html = render_html(
+            g,
+            title=title,
+            physics_threshold=options.physics_threshold,
+            seed=options.seed,
+            ontology=options.ontology,
+            start=start,
+        )
     return RenderedView(sel, path, g, html, title)
 
 
