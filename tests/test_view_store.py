@@ -206,8 +206,10 @@ kgid:a-r a ckg:AccessRoute ; ckg:factId "A-1" ; ckg:market kgid:a-m ; ckg:seller
     ("kgid:a-r ex:says << kgid:a-dev ckg:partOf kgid:a-m >> .", True),
     ("<< kgid:a-r ckg:market kgid:a-m >> ex:note \"a note\" .", True),
     ("kgid:x ex:says << kgid:a ex:b << kgid:c ex:d kgid:e >> >> .", True),
+    ("kgid:x ex:says <<( kgid:a ex:b kgid:c )>> .", True),
+    ("kgid:x ex:says <<( kgid:a ex:b <<( kgid:c ex:d kgid:e )>> )>> .", True),
     ("kgid:x ex:says kgid:a .", False),
-], ids=["object", "subject", "nested", "none"])
+], ids=["object", "subject", "nested", "triple-term", "nested-triple-term", "none"])
 def test_holds_triple_terms_finds_them_in_the_store(tmp_path: Any, body: str, holds: bool
                                                     ) -> None:
     from channelkg.render.reading import holds_triple_terms

@@ -421,10 +421,11 @@ def holds_triple_terms(kg: Any) -> bool:
     store = getattr(kg, "store", None)
     if store is None:
         return True
-    # Patterns with a triple term in place: the store finds them in its indexes (a
-    # FILTER(isTRIPLE(...)) would scan every triple).
-    return bool(store.query("ASK { { << ?a ?b ?c >> ?p ?o } UNION { ?s ?p << ?a ?b ?c >> } }",
-                            use_default_graph_as_union=True))
+    # RDF 1.2 puts a triple term only in the object place; a pattern with one there
+    # (``<<( )>>``) reads a little faster than FILTER(isTRIPLE(...)) over every triple.
+    # Not ``<< ?a ?b ?c >>``: in SPARQL 1.2 that is a reifier (rdf:reifies), and a triple
+    # term stated without one would go unseen.
+    return bool(store.query("ASK { ?s ?p <<( ?a ?b ?c )>> }", use_default_graph_as_union=True))
 
 
 def _pattern_reader(kg: Any) -> Any:
