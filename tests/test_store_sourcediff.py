@@ -18,7 +18,7 @@ from rdflib.compare import isomorphic
 from channelkg.graph import sourcediff
 from channelkg.graph.disk import load_into, read_manifest
 from channelkg.graph.sourcediff import bounds, file_bounds, src_path
-from test_store_reload import assert_as_fresh, store_state
+from test_store_reload import Start, assert_as_fresh, store_state
 
 CKG = "https://w3id.org/channelkg/ontology#"
 HEAD = (f"@prefix ckg: <{CKG}> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n"
@@ -94,24 +94,36 @@ def _files(tmp_path: Path, a: str) -> list[Path]:
     return files
 
 
+def _ends(text: str, crlf: bool) -> str:
+    return text.replace("\n", "\r\n") if crlf else text
+
+
+@pytest.fixture(scope="module")
+def starts(tmp_path_factory: pytest.TempPathFactory) -> dict[bool, Start]:
+    """a.ttl (A, with LF or CRLF line ends) and b.ttl loaded into a store, for each."""
+    return {crlf: Start(tmp_path_factory.mktemp("CRLF" if crlf else "LF"), {
+        "a.ttl": _ends(A, crlf).encode("utf-8"), "b.ttl": OTHER.encode("utf-8")})
+        for crlf in (False, True)}
+
+
 @pytest.mark.parametrize("crlf", [False, True], ids=["LF", "CRLF"])
 @pytest.mark.parametrize("what,text,how", EDITS, ids=[e[0] for e in EDITS])
-def test_an_edit_holds_what_a_fresh_load_gives(tmp_path: Path, what: str, text: str,
-                                               how: str, crlf: bool) -> None:
-    def ends(t: str) -> str:
-        return t.replace("\n", "\r\n") if crlf else t
-
-    files = _files(tmp_path, ends(A))
-    folder = tmp_path / "store"
-    load_into(folder, files=files)
+def test_an_edit_holds_what_a_fresh_load_gives(starts: dict[bool, Start], tmp_path: Path,
+                                               what: str, text: str, how: str,
+                                               crlf: bool) -> None:
+    """Each edit, reloaded into the store of A, then undone and reloaded: each time the
+    store is what a fresh load gives (that of A is :attr:`Start.state`)."""
+    start = starts[crlf]
+    files = start.files
+    folder = start.store(tmp_path / "store")
     assert src_path(folder, str(read_manifest(folder)[str(files[0])]["graph"])).is_file()
-    files[0].write_bytes(ends(text).encode("utf-8"))
+    files[0].write_bytes(_ends(text, crlf).encode("utf-8"))
     report = load_into(folder, files=files)
     assert report.applied == {files[0]: how}
     assert_as_fresh(folder, files, tmp_path)
-    files[0].write_bytes(ends(A).encode("utf-8"))  # and back
-    report = load_into(folder, files=files)
-    assert_as_fresh(folder, files, tmp_path)
+    start.write_back(files[0])  # and back
+    load_into(folder, files=files)
+    assert_as_fresh(folder, files, tmp_path, start.state)
 
 
 def test_statement_ends_are_found_past_strings_iris_comments_and_escapes() -> None:
