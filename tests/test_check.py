@@ -117,6 +117,25 @@ def test_real_defects_are_error_or_warn() -> None:
     assert all(s in ("ERROR", "WARN") for s in severities.values())
 
 
+def test_rules_are_parsed_for_service_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SERVICE check parses a rule's text once: checking again parses nothing."""
+    import rdflib.plugins.sparql.parser as parser
+
+    kg = load([FIXTURES / "duplicate-channel-fail.ttl"])
+    run_checks(kg)
+    calls: list[str] = []
+    real = parser.parseQuery
+
+    def counting(text: str) -> object:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(parser, "parseQuery", counting)
+    assert [f.rule for f in run_checks(kg).findings] == [
+        f.rule for f in run_checks(kg).findings]
+    assert calls == []
+
+
 # --- dates and their precision, on both sides of the month --------------------------
 
 _EVENT = "2024-06-25"
