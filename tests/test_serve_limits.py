@@ -33,22 +33,40 @@ ASK = "/sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }")
 
 
 @pytest.fixture(scope="module")
-def strict() -> Iterator[Server]:
-    """A server with small limits, CORS for ORIGIN and one more allowed host."""
-    srv = start_server("--data", str(TINY), "--max-body", str(MAX_BODY), "--max-connections",
-                       str(CAP), "--header-timeout", "1", "--idle-timeout", "1",
-                       "--workers", "2", "--timeout", "2", "--cors", ORIGIN,
-                       "--allow-host", "kg.example")
-    yield srv
-    stop_server(srv)
+def servers() -> Iterator[dict[str, Server]]:
+    """Both servers, started together and stopped together (most of a start and a stop
+    is waiting for processes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    args = {
+        # small limits, CORS for ORIGIN and one more allowed host
+        "strict": ("--data", str(TINY), "--max-body", str(MAX_BODY), "--max-connections",
+                   str(CAP), "--header-timeout", "1", "--idle-timeout", "1",
+                   "--workers", "2", "--timeout", "2", "--cors", ORIGIN,
+                   "--allow-host", "kg.example"),
+        "plain": ("--data", str(TINY)),  # the default options
+    }
+    with ThreadPoolExecutor(len(args)) as pool:
+        starts = {name: pool.submit(start_server, *a) for name, a in args.items()}
+        started = {name: f.result() for name, f in starts.items() if f.exception() is None}
+        try:
+            for f in starts.values():
+                f.result()  # a server that did not start fails here, after the others
+            yield started
+        finally:
+            list(pool.map(stop_server, started.values()))
 
 
 @pytest.fixture(scope="module")
-def plain() -> Iterator[Server]:
+def strict(servers: dict[str, Server]) -> Server:
+    """A server with small limits, CORS for ORIGIN and one more allowed host."""
+    return servers["strict"]
+
+
+@pytest.fixture(scope="module")
+def plain(servers: dict[str, Server]) -> Server:
     """A server with the default options."""
-    srv = start_server("--data", str(TINY))
-    yield srv
-    stop_server(srv)
+    return servers["plain"]
 
 
 def request(server: Server, method: str, path: str, headers: dict[str, str] | None = None,
