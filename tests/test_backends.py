@@ -88,18 +88,35 @@ def test_every_view_holds_the_reference_triples(
     assert len(views[backend, day]) == len(references[day])
 
 
+def _backend_days() -> list[object]:
+    """(backend, day) of the query comparison: every backend on the full graph and on
+    every day, except that the rdflib backend's view is queried on the first day only.
+    That view is one filtering store whatever the day (only its hidden set changes, and
+    that set is checked on every day and backend by
+    test_every_view_holds_the_reference_triples); rdflib's engine takes ~0.6 s a query,
+    so a second day would repeat the same check at a third of this file's time."""
+    out: list[object] = []
+    for backend in ("memory", "rdflib", "oxigraph:PATH"):
+        for day, label in zip((None, *DAYS), ("full", *map(str, DAYS)), strict=True):
+            if backend == "rdflib" and day not in (None, DAYS[0]):
+                continue
+            out.append(pytest.param(backend, day, id=f"{backend}-{label}"))
+    return out
+
+
 # One test per query, backend and day (rather than one looping over the queries), so
-# that the 207 cases spread over the workers.
+# that the cases spread over the workers.
 @pytest.mark.parametrize("name", NAMES)
-@pytest.mark.parametrize("day", [None, *DAYS], ids=["full", *map(str, DAYS)])
-@pytest.mark.parametrize("backend", ["memory", "rdflib", "oxigraph:PATH"])
+@pytest.mark.parametrize(("backend", "day"), _backend_days())
 def test_every_shipped_query_answers_like_the_reference(
     views: dict[tuple[str, dt.date | None], KnowledgeGraph],
     references: dict[dt.date | None, KnowledgeGraph], backend: str, day: dt.date | None,
     name: str,
 ) -> None:
-    """On the full graph, the rdflib backend against the reference (the default
-    in-memory backend, Oxigraph) is the comparison of the two engines."""
+    """Every shipped query on every backend, on the full graph and as of a day (the
+    rdflib backend's view on one day: see _backend_days), answers like the reference.
+    On the full graph, the rdflib backend against the reference (the default in-memory
+    backend, Oxigraph) is the comparison of the two engines."""
     kg, ref = views[backend, day], references[day]
     a, b = query(kg, name, _params(name)), query(ref, name, _params(name))
     assert a.kind == b.kind

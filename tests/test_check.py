@@ -117,6 +117,25 @@ def test_real_defects_are_error_or_warn() -> None:
     assert all(s in ("ERROR", "WARN") for s in severities.values())
 
 
+def test_rules_are_parsed_for_service_once_per_process(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The SERVICE check parses a rule's text once: checking again parses nothing."""
+    import rdflib.plugins.sparql.parser as parser
+
+    kg = load([FIXTURES / "duplicate-channel-fail.ttl"])
+    run_checks(kg)
+    calls: list[str] = []
+    real = parser.parseQuery
+
+    def counting(text: str) -> object:
+        calls.append(text)
+        return real(text)
+
+    monkeypatch.setattr(parser, "parseQuery", counting)
+    assert [f.rule for f in run_checks(kg).findings] == [
+        f.rule for f in run_checks(kg).findings]
+    assert calls == []
+
+
 # --- dates and their precision, on both sides of the month --------------------------
 
 _EVENT = "2024-06-25"
@@ -349,33 +368,41 @@ def _successive(graph: Graph, a: URIRef, b: URIRef) -> bool:
     return ends_before(a, b) or ends_before(b, a)
 
 
+@pytest.fixture(scope="session")
+def bundled_report(bundled_ox: KnowledgeGraph) -> CheckReport:
+    """run_checks on the bundled graph (Oxigraph), run once for the tests that read it."""
+    return run_checks(bundled_ox)
+
+
 def test_duplicate_channels_on_the_bundled_graph_match_a_plain_count(
-    bundled_ox: KnowledgeGraph,
+    bundled_ox: KnowledgeGraph, bundled_report: CheckReport,
 ) -> None:
-    report = run_checks(bundled_ox)
+    report = bundled_report
     found = {(f.focus, f.value) for f in report.findings if f.rule == "duplicate-channel"}
     assert found == _python_duplicate_pairs(bundled_ox.to_rdflib())
 
 
-def test_claims_without_source_or_status_match_a_plain_count(bundled_ox: KnowledgeGraph) -> None:
+def test_claims_without_source_or_status_match_a_plain_count(
+    bundled_ox: KnowledgeGraph, bundled_report: CheckReport,
+) -> None:
     graph = bundled_ox.to_rdflib()
     prov = URIRef("http://www.w3.org/ns/prov#wasDerivedFrom")
     claims = set(graph.subjects(CKG.factId, None))
     unsourced = {c for c in claims
                  if not any((s, RDF.type, CKG.Source) in graph for s in graph.objects(c, prov))}
     no_status = {c for c in claims if graph.value(c, CKG.status) is None}
-    report = run_checks(bundled_ox)
+    report = bundled_report
     assert {f.focus for f in report.findings if f.rule == "claim-without-source"} >= unsourced
     assert {f.focus for f in report.findings if f.rule == "claim-without-status"} >= no_status
 
 
 def test_both_engines_find_the_same_on_the_bundled_graph(
-    bundled_ox: KnowledgeGraph, bundled_rdflib: KnowledgeGraph
+    bundled_report: CheckReport, bundled_rdflib: KnowledgeGraph
 ) -> None:
     def key(report: CheckReport) -> list[tuple[str, str, str]]:
         return sorted((f.rule, f.focus_name, f.text) for f in report.findings)
 
-    assert key(run_checks(bundled_ox)) == key(run_checks(bundled_rdflib))
+    assert key(bundled_report) == key(run_checks(bundled_rdflib))
 
 
 def test_rules_run_on_the_engine_without_a_copy(
@@ -388,9 +415,9 @@ def test_rules_run_on_the_engine_without_a_copy(
     assert run_checks(bundled_ox).rules == tuple(RULES)
 
 
-def test_every_rule_runs_on_the_bundled_graph(bundled_ox: KnowledgeGraph) -> None:
+def test_every_rule_runs_on_the_bundled_graph(bundled_report: CheckReport) -> None:
     # (How long the gate takes is measured by the benchmarks, not asserted here.)
-    report = run_checks(bundled_ox)
+    report = bundled_report
     assert set(report.rule_counts) == set(RULE_NAMES)
 
 

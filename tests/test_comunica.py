@@ -175,12 +175,7 @@ def assert_same_graph(server: Server, spec: GraphSpec, text: str, media: str) ->
 # ------------------------------------------------------------------ servers
 
 
-@pytest.fixture(scope="module")
-def bundled_server() -> Iterator[Server]:
-    _node()
-    srv = start_server()
-    yield srv
-    stop_server(srv)
+AS_OF = dt.date(2024, 7, 1)
 
 
 @pytest.fixture(scope="module")
@@ -191,11 +186,33 @@ def fixture_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture(scope="module")
-def small_server(fixture_file: Path) -> Iterator[Server]:
+def servers(fixture_file: Path) -> Iterator[dict[str, Server]]:
+    """The three servers, started together and stopped together (each is its own
+    process: most of a start and a stop is waiting for processes)."""
+    from concurrent.futures import ThreadPoolExecutor
+
     _node()
-    srv = start_server("--data", str(fixture_file), "--no-ontology")
-    yield srv
-    stop_server(srv)
+    args = {"bundled": (), "small": ("--data", str(fixture_file), "--no-ontology"),
+            "as-of": ("--as-of", AS_OF.isoformat())}
+    with ThreadPoolExecutor(len(args)) as pool:
+        starts = {name: pool.submit(start_server, *a) for name, a in args.items()}
+        started = {name: f.result() for name, f in starts.items() if f.exception() is None}
+        try:
+            for f in starts.values():
+                f.result()  # a server that did not start fails here, after the others
+            yield started
+        finally:
+            list(pool.map(stop_server, started.values()))
+
+
+@pytest.fixture(scope="module")
+def bundled_server(servers: dict[str, Server]) -> Server:
+    return servers["bundled"]
+
+
+@pytest.fixture(scope="module")
+def small_server(servers: dict[str, Server]) -> Server:
+    return servers["small"]
 
 
 def small_spec(fixture_file: Path) -> GraphSpec:
@@ -311,16 +328,11 @@ def test_errors_reach_comunica_and_the_server_stays_up(bundled_server: Server) -
     assert post_query(bundled_server, MARKETS)[0] == 200
 
 
-def test_as_of_server() -> None:
-    day = dt.date(2024, 7, 1)
+def test_as_of_server(servers: dict[str, Server]) -> None:
+    day = AS_OF
     text = PREFIXES + """SELECT ?route ?from WHERE {
       ?route a ckg:AccessRoute OPTIONAL { ?route ckg:validFrom ?from }
     } ORDER BY ?route"""
-    _node()
-    srv = start_server("--as-of", day.isoformat())
-    try:
-        _vars, rows = assert_same_rows(srv, GraphSpec(as_of=day), text, ordered=True)
-    finally:
-        stop_server(srv)
+    _vars, rows = assert_same_rows(servers["as-of"], GraphSpec(as_of=day), text, ordered=True)
     # The day hides routes: the answer is not the whole graph's.
     assert 0 < len(rows) < len(local_rows(GraphSpec(), text)[1])

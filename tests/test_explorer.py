@@ -148,14 +148,13 @@ def test_graph_view_draws_the_result(ctx: Any, server: Server, kg: KnowledgeGrap
         edges = pg.evaluate("window.ckgExplorer.graph.edges.get()"
                             ".map(e => [e.label, e.from, e.to])")
         assert sum(1 for e in edges if e[0] == "partnership") == len(want.rows)
-        pg.wait_for_timeout(300)
-        ink = pg.evaluate("""() => {
+        # the canvas is drawn on, not blank (waited for: vis-network draws on its next frame)
+        pg.wait_for_function("""() => {
             const c = document.querySelector('#graph canvas');
             const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
             let n = 0;
             for (let i = 3; i < d.length; i += 4) { if (d[i] > 0) n++; }
-            return n; }""")
-        assert ink > 500  # the canvas is drawn on, not blank
+            return n > 500; }""", timeout=10_000)
 
 
 def test_timeline_and_chart_views(ctx: Any, server: Server, kg: KnowledgeGraph) -> None:
@@ -302,6 +301,24 @@ def test_downloads_are_the_endpoints_csv_and_json(ctx: Any, server: Server,
         [str(r[0]) for r in want.rows]
 
 
+#: True once vis-network's positions are what they were at the last poll.
+STILL = """() => { const net = window.ckgExplorer.graph.network;
+    const now = JSON.stringify(net.getPositions()), same = window.__ckgLast === now;
+    window.__ckgLast = now; return same; }"""
+
+
+def settle(pg: Any, most_ms: int = 1500) -> None:
+    """Let the graph view's layout settle: until its nodes stop moving (two polls 100 ms
+    apart see the same positions), at most ``most_ms``."""
+    import contextlib
+
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+    # still moving a little after most_ms: the caller stops the simulation itself
+    with contextlib.suppress(PlaywrightTimeout):
+        pg.wait_for_function(STILL, polling=100, timeout=most_ms)
+
+
 def test_xss_probes_run_nothing(ctx: Any, server: Server, kg: KnowledgeGraph) -> None:
     label = "<script>window.pwned=1</script><img src=x onerror=\"window.pwned=2\">"
     with Page(ctx) as pg:
@@ -320,7 +337,7 @@ def test_xss_probes_run_nothing(ctx: Any, server: Server, kg: KnowledgeGraph) ->
         # The graph view's tooltip shows the label as text (vis-network writes strings as text).
         pg.click("#views [data-view=graph]")
         pg.wait_for_function("window.ckgExplorer.graph !== null")
-        pg.wait_for_timeout(1500)  # let the layout settle
+        settle(pg)
         labels = pg.evaluate("window.ckgExplorer.graph.nodes.get().map(n => n.label)")
         assert label[:60] in labels  # kgid:evil, named by its label (cut at 60 characters)
         pg.locator("#graph").scroll_into_view_if_needed()

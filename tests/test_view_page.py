@@ -32,6 +32,9 @@ DAYS = ("2023-06-01", "2024-07-10", "2025-06-01")
 @pytest.fixture(scope="module")
 def browser(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Browser]:
     with chromium_context(tmp_path_factory.mktemp("chromium-profile")) as context:
+        # The pages' clocks are playwright's (they run at the real pace): a test that
+        # waits for one of the page's own timers moves its clock on (see settled()).
+        context.clock.install()
         b = Browser(context)
         yield b
     assert b.remote == [], f"the page tried to load {b.remote}"
@@ -63,6 +66,21 @@ def _drawn(data: dict[str, Any]) -> tuple[set[str], Counter[tuple[str, str, str]
     key = {n["id"]: n["key"] for n in data["nodes"]}
     return set(key.values()), Counter((key[e["from"]], key[e["to"]], e["label"])
                                       for e in data["edges"])
+
+
+#: The page switches physics off once vis-network reports the layout stable or after
+#: 3 s (view.js, "settle"); the play button steps every 900 ms.
+SETTLE_MS = 3000
+PLAY_STEP_MS = 900
+
+
+def settled(page: Any, attribute: str = "data-settled") -> None:
+    """Wait until the page has settled (``data-settled``) or restored its state from the
+    address (``data-restored``, which waits for the settling): the page clock is moved
+    on past the 3 s fallback timer, which then fires as it would have, without the test
+    waiting those seconds of wall-clock time."""
+    page.clock.fast_forward(SETTLE_MS)
+    page.wait_for_selector(f"body[{attribute}='1']", timeout=30_000)
 
 
 VISIBLE = """(day) => { const ck = window.channelkg;
@@ -107,6 +125,7 @@ def test_slider_shows_what_as_of_draws(browser: Browser, views: Path, args: tupl
     # play steps through the dated events
     page.click("#ckg-play")
     assert page.evaluate("() => window.channelkg.day()") == events[0]
+    page.clock.fast_forward(PLAY_STEP_MS)  # the play button's next step is due
     page.wait_for_function(f"() => window.channelkg.day() === {json.dumps(events[1])}",
                            timeout=5000)
     page.click("#ckg-play")
@@ -116,7 +135,7 @@ def test_slider_shows_what_as_of_draws(browser: Browser, views: Path, args: tupl
 
 def test_url_fragment_round_trips(browser: Browser, views: Path) -> None:
     page = browser.open(_view(views, "market-cn.html", "--market", "CN"))
-    page.wait_for_selector("body[data-restored='1']", timeout=30_000)
+    settled(page, "data-restored")
     page.click('#ckg-legend input[data-class="ckg:Restriction"]')
     page.evaluate("() => window.channelkg.setDay('2024-07-10')")
     assert page.evaluate("() => window.channelkg.clickNode('kgid:azure-china')")
@@ -134,7 +153,7 @@ def test_url_fragment_round_trips(browser: Browser, views: Path) -> None:
     again.set_viewport_size({"width": 1280, "height": 800})
     again.goto(url)
     again.wait_for_function(READY, timeout=30_000)
-    again.wait_for_selector("body[data-restored='1']", timeout=30_000)
+    settled(again, "data-restored")
     assert again.evaluate(state) == before
     assert before[0] == "kgid:azure-china" and before[2] == ["ckg:Restriction"]
     assert before[7] > 0
@@ -156,7 +175,7 @@ def _png_size(data: bytes) -> tuple[int, int]:
 
 def test_png_and_svg_export_what_is_shown(browser: Browser, views: Path) -> None:
     page = browser.open(_view(views, "market-cn.html", "--market", "CN"))
-    page.wait_for_selector("body[data-settled='1']", timeout=30_000)
+    settled(page)
     page.evaluate("() => window.channelkg.clickNode('kgid:mainland-china')")
     with page.expect_download() as info:
         page.click("#ckg-png")
@@ -265,7 +284,7 @@ def test_a_hubs_claims_are_grouped_behind_expandable_nodes(browser: Browser, vie
     """The market does not draw each of its ~100 claims as a spoke: its claims of one
     class sit behind one node, which a click opens."""
     page = browser.open(_view(views, "market-cn.html", "--market", "CN"))
-    page.wait_for_selector("body[data-settled='1']", timeout=30_000)
+    settled(page)
     groups = page.evaluate("() => window.channelkg.bundles()")
     assert groups and all(g["hub"] == "kgid:mainland-china" and g["size"] >= 6 for g in groups)
     total = page.evaluate("() => window.channelkg.data.nodes.length")

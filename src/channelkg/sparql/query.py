@@ -23,7 +23,7 @@ from __future__ import annotations
 import re
 from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from functools import cache
+from functools import cache, lru_cache
 from pathlib import Path
 
 from channelkg import resources
@@ -333,6 +333,7 @@ def _codepoint(m: re.Match[str]) -> str:
     return chr(code) if code <= 0x10FFFF else "\ufffd"
 
 
+@lru_cache(maxsize=512)
 def uses_service(text: str) -> bool:
     """True if the query has a ``SERVICE`` clause, or may have one that cannot be ruled out.
 
@@ -340,6 +341,10 @@ def uses_service(text: str) -> bool:
     ``\\u0053ERVICE``, a ``SERVICE`` after an escaped ``\\#`` or glued to the token
     before it are all found. A query that mentions ``service`` outside a prefixed name or
     a variable and does not parse is treated as using it (the check fails closed).
+
+    The answer is kept per text: rdflib's parser takes 0.05-0.25 s a query, which a
+    process running the same query again paid on every run (``run_checks`` parsed the
+    two rules whose messages say "service" each time it ran).
     """
     # A line that starts with "#" is a comment or inside a long string: never a keyword.
     # Engines that undo codepoint escapes first (as SPARQL says) and engines that do not
