@@ -103,11 +103,19 @@ def stop_server(server: Server) -> None:
         server.proc.wait(10)
     if server.proc.stderr:
         server.proc.stderr.close()
+
+    def running(pid: int) -> bool:
+        """Not exited: an exited worker stays a zombie until the process that inherited
+        it (here PID 1) reaps it, which can take seconds."""
+        try:
+            return "zombie" not in Path(f"/proc/{pid}/status").read_text().lower()
+        except OSError:
+            return False
+
     deadline = time.monotonic() + 10
-    while any(Path(f"/proc/{p}").exists() for p in workers) and time.monotonic() < deadline:
-        time.sleep(0.1)
-    left = [p for p in workers if Path(f"/proc/{p}").exists()
-            and "zombie" not in Path(f"/proc/{p}/status").read_text().lower()]
+    while any(running(p) for p in workers) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    left = [p for p in workers if running(p)]
     assert not left, f"worker processes left running: {left}"
 
 
