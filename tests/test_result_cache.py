@@ -7,6 +7,7 @@ it), which reports the modules it imported: a hit imports neither pyoxigraph nor
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import pty
@@ -15,6 +16,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -350,7 +352,8 @@ def test_a_query_whose_answer_changes_from_run_to_run_is_not_stored(tmp_path: Pa
         encoding="utf-8")
     env = {"CHANNELKG_HOME": str(_home(tmp_path))}
     got = run(tmp_path, "query", "clock", cache_dir=folder, src=src, env=env)
-    assert got.code == 0, got.err and got.out.startswith(b"t") and not entries(folder)
+    assert got.code == 0, got.err
+    assert got.out.startswith(b"t") and not entries(folder)
 
 
 def test_inputs_that_change_during_the_run_are_not_stored(tmp_path: Path) -> None:
@@ -366,7 +369,7 @@ def test_inputs_that_change_during_the_run_are_not_stored(tmp_path: Path) -> Non
         "args = ['query', 'x']\n"
         "pkg = sys.argv[2]\n"
         "for _ in range(2):\n"
-        "    cache.run_cached(args, [sys.argv[1]], sys.argv[1], pkg, '0', run)\n")
+        "    cache.run_cached(args, lambda: [sys.argv[1]], sys.argv[1], pkg, '0', run)\n")
     env = {**os.environ, "CHANNELKG_CACHE_DIR": str(folder)}
     proc = subprocess.run([sys.executable, "-c", script, str(data), str(SRC / "channelkg")],
                           capture_output=True, text=True, env=env, check=True)
@@ -406,7 +409,7 @@ def test_only_the_newest_entries_are_kept(tmp_path: Path) -> None:
         entry = tmp_path / f"{i:040x}.out"
         entry.write_bytes(b"x")
         os.utime(entry, ns=(i * 10**9, i * 10**9))
-    stale = tmp_path / ".x.1.tmp"
+    stale = tmp_path / f".{0:040x}.1.0badcafe.tmp"  # a temporary file of a dead writer
     stale.write_bytes(b"")
     os.utime(stale, ns=(0, 0))
     cache.evict(str(tmp_path), keep=2)
@@ -466,8 +469,8 @@ def test_a_hit_writes_both_streams_in_the_order_the_command_did(tmp_path: Path) 
         "        stream.write(text + ' é\\n')\n"
         "        stream.flush()\n"
         "    return 0\n"
-        "sys.exit(cache.run_cached(['query', 'x'], [sys.argv[1]], sys.argv[1], sys.argv[2], '0',"
-        " run))\n")
+        "sys.exit(cache.run_cached(['query', 'x'], lambda: [sys.argv[1]], sys.argv[1],"
+        " sys.argv[2], '0', run))\n")
     for unbuffered in ("", "1"):
         ran.unlink(missing_ok=True)
         shown = []
@@ -480,3 +483,95 @@ def test_a_hit_writes_both_streams_in_the_order_the_command_did(tmp_path: Path) 
             shown.append((proc.stdout, proc.returncode))
         assert shown[0] == shown[1] == ("out 1 é\nerr é\nout 2 é\n".encode(), 0)
         assert ran.read_text() == "x"  # the second was a hit
+
+
+def test_eviction_leaves_files_the_cache_did_not_make(tmp_path: Path) -> None:
+    folder = tmp_path / "mixed"
+    folder.mkdir(mode=0o700)
+    theirs = [folder / f"result{i}.out" for i in range(3)] + [folder / "notes.tmp"]
+    for path in theirs:
+        path.write_text("the user's\n")
+        os.utime(path, (1, 1))  # older than any entry and than the hour a temporary lasts
+    for i in range(3):
+        key = bytes([i]) * 20
+        assert cache.store(str(folder), key, 0, [(1, b"row\n")])
+        os.utime(folder / f"{key.hex()}.out", (1000 + i, 1000 + i))
+    stale = folder / f".{'ab' * 20}.123.0badcafe.tmp"
+    stale.write_bytes(b"a writer died")
+    os.utime(stale, (1, 1))
+    cache.evict(str(folder), keep=2)
+    assert all(path.read_text() == "the user's\n" for path in theirs)
+    assert not stale.exists()
+    assert sorted(p.name for p in folder.glob("*.out") if p not in theirs) == [
+        f"{bytes([i]).hex() * 20}.out" for i in (1, 2)]
+
+
+class _Short(io.RawIOBase):
+    """A stream that takes at most 5 bytes a write (a non-blocking pipe that is full)."""
+
+    def __init__(self) -> None:
+        self.got = bytearray()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        self.got.extend(bytes(data[:5]))
+        return min(5, len(data))
+
+
+def test_output_a_stream_took_only_part_of_is_not_stored(monkeypatch: pytest.MonkeyPatch
+                                                        ) -> None:
+    short = _Short()
+    monkeypatch.setattr(sys, "stdout", io.TextIOWrapper(short, encoding="utf-8"))  # type: ignore[arg-type]
+    monkeypatch.setattr(sys, "stderr", io.TextIOWrapper(io.BytesIO(), encoding="utf-8"))
+
+    def run() -> int:
+        sys.stdout.write("a row longer than five bytes\n")
+        return 0
+
+    code, _, complete = cache.record(run)
+    assert code == 0 and not complete
+    assert bytes(short.got) == b"a row"
+
+
+def test_a_graph_file_added_during_the_run_is_not_stored(tmp_path: Path) -> None:
+    graphs, folder = tmp_path / "graphs", tmp_path / "cache"
+    graphs.mkdir()
+    (graphs / "a.ttl").write_text("# a\n")
+    script = (
+        "import os, sys\n"
+        "from channelkg.cli import cache\n"
+        "graphs = sys.argv[1]\n"
+        "def inputs():\n"
+        "    return sorted(os.path.join(graphs, n) for n in os.listdir(graphs))\n"
+        "def run():\n"
+        "    open(os.path.join(graphs, 'b.ttl'), 'w').write('# b\\n')\n"
+        "    sys.stdout.write(' '.join(sorted(os.listdir(graphs))) + '\\n')\n"
+        "    return 0\n"
+        "sys.exit(cache.run_cached(['query', 'x'], inputs, inputs()[0], sys.argv[2], '0', run))\n")
+    env = {**os.environ, "CHANNELKG_CACHE_DIR": str(folder)}
+    proc = subprocess.run([sys.executable, "-c", script, str(graphs), str(SRC / "channelkg")],
+                          capture_output=True, text=True, env=env, check=True)
+    assert proc.stdout == "a.ttl b.ttl\n" and not entries(folder)
+
+
+def test_ctrl_c_while_storing_keeps_the_finished_commands_output_and_code(tmp_path: Path
+                                                                          ) -> None:
+    data, folder = tmp_path / "input.ttl", tmp_path / "cache"
+    data.write_text("# one\n")
+    script = (
+        "import sys\n"
+        "from channelkg.cli import cache\n"
+        "def interrupted(*args):\n"
+        "    raise KeyboardInterrupt\n"
+        "cache.store = interrupted\n"
+        "def run():\n"
+        "    sys.stdout.write('ran\\n')\n"
+        "    return 0\n"
+        "sys.exit(cache.run_cached(['query', 'x'], lambda: [sys.argv[1]], sys.argv[1],"
+        " sys.argv[2], '0', run))\n")
+    env = {**os.environ, "CHANNELKG_CACHE_DIR": str(folder)}
+    proc = subprocess.run([sys.executable, "-c", script, str(data), str(SRC / "channelkg")],
+                          capture_output=True, text=True, env=env)
+    assert (proc.stdout, proc.stderr, proc.returncode) == ("ran\n", "", 0)

@@ -87,7 +87,7 @@ def fast_and_click(tmp_path: Path, *args: str, columns: str
                        "except SystemExit as e:\n    sys.stdout.flush()\n"
                        "    open(out + '.rc', 'w').write(str(e.code or 0))")
     proc = subprocess.run([sys.executable, "-c", code, str(out), *args], capture_output=True,
-                          env={**os.environ, "COLUMNS": columns})
+                          env={**os.environ, "COLUMNS": columns, "CHANNELKG_CACHE_DIR": "off"})
     rc = Path(str(out) + ".rc")
     fast = (proc.stdout.decode(), proc.stderr.decode(),
             int(rc.read_text()) if rc.exists() else proc.returncode)

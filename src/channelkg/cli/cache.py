@@ -11,8 +11,9 @@ instead of running the command while the key is the same:
   each ``graphs/*.ttl`` file (so the list of them too) and the query's ``.rq`` file;
 * channelkg's version and code: path, size, mtime, ctime and inode of every ``.py``
   file of the package (an editable checkout changes them);
-* the interpreter (``sys.version``, its path, flags and ``sys.path``) and the installed
-  libraries: in every ``sys.path`` folder, the names of the distributions
+* the interpreter (``sys.version``, its path, flags, ``-W`` and ``-X`` options and
+  ``sys.path``) and the installed libraries: in every ``sys.path`` folder, the names of
+  the distributions
   (``*.dist-info``, their versions) and of the entries that could be channelkg or a
   library it runs (pyoxigraph, rdflib and rdflib's own), and the ``RECORD`` file of
   those libraries (a reinstall rewrites it);
@@ -78,6 +79,13 @@ VOLATILE = re.compile(rb"\b(?:NOW|RAND|UUID|STRUUID|BNODE)\s*\(", re.IGNORECASE)
 
 _DIGEST = 20
 _SUFFIX = ".out"
+#: The names the cache gives its entries and temporary files: eviction touches no other
+#: file of the folder (it may be one the user keeps other files in).
+_ENTRY_NAME = re.compile(rf"[0-9a-f]{{{2 * _DIGEST}}}\.out")
+_TEMP_NAME = re.compile(rf"\.[0-9a-f]{{{2 * _DIGEST}}}\.[0-9]+\.[0-9a-f]{{8}}\.tmp")
+#: An output written in more alternations of standard output and error than this is
+#: not stored (an entry's size is bounded: :func:`read_entry`).
+MAX_CHUNKS = 4096
 _STREAMS = (1, 2)  # standard output, standard error
 
 
@@ -166,6 +174,17 @@ def _library_part() -> Iterator[tuple[object, ...]]:
                     yield (name, None)
 
 
+def _content(path: str) -> tuple[int, bytes]:
+    """The size and BLAKE2b digest of the file at ``path``, read in pieces (a large graph
+    is never held whole)."""
+    h, size = blake2b(digest_size=32), 0
+    with open(path, "rb") as fh:
+        while piece := fh.read(1 << 20):
+            h.update(piece)
+            size += len(piece)
+    return size, h.digest()
+
+
 def key(argv: list[str], inputs: list[str], query: str, package: str, version: str
         ) -> bytes | None:
     """The key of a command line (see the module's documentation), or ``None`` when it
@@ -180,7 +199,8 @@ def key(argv: list[str], inputs: list[str], query: str, package: str, version: s
 
     add(MAGIC, tuple(argv), version, package)
     add(sys.version, sys.executable, sys.platform, repr(sys.flags),
-        sys.implementation.cache_tag, tuple(sys.path))
+        sys.implementation.cache_tag, tuple(sys.path), tuple(sys.warnoptions),
+        sorted(getattr(sys, "_xoptions", {}).items()))
     add(*_env_part())
     add(*_terminal_part())
     try:
@@ -188,12 +208,11 @@ def key(argv: list[str], inputs: list[str], query: str, package: str, version: s
             add(*part)
         for part in _library_part():
             add(*part)
-        for path in [*inputs, query]:
-            with open(path, "rb") as fh:
-                data = fh.read()
-            if path == query and VOLATILE.search(data):
+        with open(query, "rb") as fh:
+            if VOLATILE.search(fh.read()):
                 return None
-            add(os.path.realpath(path), len(data), blake2b(data, digest_size=32).digest())
+        for path in [*inputs, query]:
+            add(os.path.realpath(path), *_content(path))
     except (OSError, ValueError):
         return None
     return h.digest()
@@ -206,7 +225,7 @@ def _entry_path(where: str, k: bytes) -> str:
 def read_entry(path: str, k: bytes) -> tuple[int, list[tuple[int, bytes]]] | None:
     """The exit code and output chunks ``(stream, bytes)`` of the entry at ``path`` for
     key ``k``, or ``None`` (no entry, or one that is unreadable, corrupt or truncated)."""
-    limit = len(MAGIC) + _DIGEST + 1 + MAX_OUTPUT + 5 * 4096 + _DIGEST
+    limit = len(MAGIC) + _DIGEST + 1 + MAX_OUTPUT + 5 * MAX_CHUNKS + _DIGEST
     try:
         with open(path, "rb") as fh:
             if not _trusted(os.fstat(fh.fileno())):
@@ -264,7 +283,7 @@ def store(where: str, k: bytes, code: int, chunks: list[tuple[int, bytes]]) -> b
 
 def evict(where: str, keep: int = MAX_ENTRIES) -> None:
     """Keep the ``keep`` most recently used entries of the folder (and drop temporary
-    files of writers that died an hour or more ago)."""
+    files of writers that died an hour or more ago); files of other names are left be."""
     import time
 
     entries: list[tuple[int, str]] = []
@@ -273,9 +292,9 @@ def evict(where: str, keep: int = MAX_ENTRIES) -> None:
         with os.scandir(where) as found:
             for e in found:
                 try:
-                    if e.name.endswith(_SUFFIX):
+                    if _ENTRY_NAME.fullmatch(e.name):
                         entries.append((e.stat().st_mtime_ns, e.path))
-                    elif e.name.endswith(".tmp") and e.stat().st_mtime_ns < old:
+                    elif _TEMP_NAME.fullmatch(e.name) and e.stat().st_mtime_ns < old:
                         os.unlink(e.path)
                 except OSError:
                     pass
@@ -298,10 +317,18 @@ class _Recorder(io.BufferedIOBase):
         self.target, self.stream, self.log, self.size = target, stream, log, size
 
     def write(self, data: bytes) -> int:  # type: ignore[override]
-        n = self.target.write(data)
         kept = memoryview(data).cast("B")
-        if n is not None:  # an unbuffered stream (python -u) may take part of it
-            kept = kept[:n]
+        try:
+            n = self.target.write(data)
+        except BlockingIOError:  # a non-blocking stream took none or part of it
+            self.size[0] = MAX_OUTPUT + 1  # not all of the output: nothing is stored
+            raise
+        if n is None or n < len(kept):
+            # An unbuffered or non-blocking stream took part of it (or said nothing): the
+            # text layer above does not write the rest, so this run's output is not all
+            # of it, and it is not stored.
+            self.size[0] = MAX_OUTPUT + 1
+            kept = kept[:n or 0]
         self.size[0] += len(kept)
         if self.size[0] <= MAX_OUTPUT:
             if not self.log or self.log[-1][0] != self.stream:
@@ -357,7 +384,8 @@ def record(run: Callable[[], int]) -> tuple[int, list[tuple[int, bytes]], bool]:
                 wrapper.detach()  # flushes; the real stream stays open
             except (OSError, ValueError):
                 complete = False
-    return code, [(n, bytes(data)) for n, data in log], complete and size[0] <= MAX_OUTPUT
+    complete = complete and size[0] <= MAX_OUTPUT and len(log) <= MAX_CHUNKS
+    return code, [(n, bytes(data)) for n, data in log], complete
 
 
 def replay(chunks: list[tuple[int, bytes]]) -> int:
@@ -392,13 +420,13 @@ def _interrupted() -> int:
     return INTERRUPTED[1]
 
 
-def run_cached(argv: list[str], inputs: list[str], query: str, package: str, version: str,
-               run: Callable[[], int]) -> int:
+def run_cached(argv: list[str], inputs: Callable[[], list[str]], query: str, package: str,
+               version: str, run: Callable[[], int]) -> int:
     """Print the stored output of this command line, or run it (``run`` returns the exit
     code) and store its output; without a usable cache folder, just run it."""
     where = folder()
     try:
-        k = None if where is None else key(argv, inputs, query, package, version)
+        k = None if where is None else key(argv, inputs(), query, package, version)
         try:
             trusted = where is not None and _trusted(os.stat(where))
         except OSError:
@@ -417,8 +445,11 @@ def run_cached(argv: list[str], inputs: list[str], query: str, package: str, ver
             pass
         return replay(found[1])
     code, chunks, complete = record(run)
-    if code == 0 and complete and key(argv, inputs, query, package, version) == k:
-        store(where, k, code, chunks)
+    try:  # the files are listed again: one added during the run changes the key
+        if code == 0 and complete and key(argv, inputs(), query, package, version) == k:
+            store(where, k, code, chunks)
+    except KeyboardInterrupt:  # the command has finished: it is just not stored
+        pass
     return code
 
 

@@ -311,7 +311,7 @@ def _cached_query(args: list[str], name: str, params: list[str], fmt: str) -> in
         return _run_query(name, params, fmt)
     from channelkg import __version__
 
-    return cache.run_cached(args, bundled_inputs(), query_file(name), package_dir(),
+    return cache.run_cached(args, bundled_inputs, query_file(name), package_dir(),
                             __version__, lambda: _run_query(name, params, fmt))
 
 
