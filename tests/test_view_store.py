@@ -292,3 +292,15 @@ def test_the_projector_works_each_label_out_once(dated_graph: KnowledgeGraph,
     monkeypatch.setattr(network, "choose", counting)
     attrs.fill(full)
     assert calls and max(calls.values()) == 1
+
+
+def test_only_short_literals_are_kept_converted() -> None:
+    import pyoxigraph as ox
+
+    from channelkg.render import reading
+
+    short, long = ox.Literal("2024-07-08"), ox.Literal("x" * (reading.SHORT_LITERAL + 1))
+    assert reading.rdflib_literal(short) is reading.rdflib_literal(short)
+    assert reading.rdflib_literal(long) == reading.rdflib_literal(long)
+    assert reading.rdflib_literal(long) is not reading.rdflib_literal(long)
+    assert str(reading.rdflib_literal(long)) == long.value

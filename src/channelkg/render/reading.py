@@ -18,10 +18,24 @@ if TYPE_CHECKING:
     from channelkg.render.network import Triples as _Triples
 
 
-@lru_cache(maxsize=1 << 16)
+#: Literals at most this long are converted once (the dates, flags and levels a large
+#: graph repeats); longer ones, which seldom repeat, every time, so that the memo of a
+#: long-running server stays small.
+SHORT_LITERAL = 64
+
+
 def rdflib_literal(lit: Any) -> Literal:
-    """``to_rdflib`` of a pyoxigraph literal, once a distinct literal (rdflib literals
-    are immutable; a large graph repeats its dates, flags and levels many times)."""
+    """``to_rdflib`` of a pyoxigraph literal, once a distinct short literal (rdflib
+    literals are immutable)."""
+    if len(lit.value) <= SHORT_LITERAL:
+        return _short_literal(lit)
+    from channelkg.rdf.terms import to_rdflib
+
+    return to_rdflib(lit)  # type: ignore[return-value]
+
+
+@lru_cache(maxsize=1 << 16)
+def _short_literal(lit: Any) -> Literal:
     from channelkg.rdf.terms import to_rdflib
 
     return to_rdflib(lit)  # type: ignore[return-value]
