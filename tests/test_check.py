@@ -639,3 +639,15 @@ def test_cli_reads_a_store(runner: CliRunner, tmp_path: Path) -> None:
                        for f in run_checks(load([fixture])).findings)
     assert from_store == from_file and from_store
 
+
+
+def test_a_long_query_text_is_not_kept_for_the_service_check() -> None:
+    from channelkg.sparql import query as sparql_query
+
+    long = "SELECT * WHERE { ?s ?p ?o } # service\n" + "#" * sparql_query.SERVICE_CACHED_TEXT
+    before = sparql_query._uses_service_kept.cache_info().currsize
+    assert not sparql_query.uses_service(long)
+    assert sparql_query._uses_service_kept.cache_info().currsize == before
+    short = "SELECT * WHERE { ?s ?p ?o } # service, a short one\n"
+    assert not sparql_query.uses_service(short)
+    assert sparql_query._uses_service_kept.cache_info().currsize in (before + 1, 256)

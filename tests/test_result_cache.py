@@ -61,14 +61,14 @@ class Run:
 
 
 def run(tmp: Path, *args: str, cache_dir: Path | str, env: dict[str, str] | None = None,
-        src: Path | None = None) -> Run:
+        src: Path | None = None, flags: tuple[str, ...] = ()) -> Run:
     report = tmp / "run.json"
     report.unlink(missing_ok=True)
     full = {k: v for k, v in os.environ.items() if k not in {"COLUMNS", "NO_COLOR", "LINES"}}
     full.update({"CHANNELKG_CACHE_DIR": str(cache_dir), "COLUMNS": "100", **(env or {})})
     if src is not None:
         full["PYTHONPATH"] = str(src)
-    proc = subprocess.run([sys.executable, "-c", RUN, str(report), *args], cwd=tmp,
+    proc = subprocess.run([sys.executable, *flags, "-c", RUN, str(report), *args], cwd=tmp,
                           capture_output=True, env=full, timeout=120)
     done = json.loads(report.read_text())
     return Run(proc.stdout, proc.stderr, done["code"], set(done["modules"]))
@@ -298,6 +298,7 @@ def test_a_read_only_cache_folder_is_a_miss_that_stores_nothing(tmp_path: Path) 
         # The superuser writes a folder of mode 0500 anyway; /proc refuses every new file
         # (its own, of mode 0555: a folder the cache trusts).
         folder = Path("/proc") if os.access(read_only, os.W_OK) else read_only
+        assert cache._trusted(os.stat(folder))  # so the cache tries to write it
         for _ in range(2):
             got = run(tmp_path, *args, cache_dir=folder)
             assert not got.hit and got.shown == plain.shown and not entries(folder)
@@ -554,6 +555,10 @@ def test_a_graph_file_added_during_the_run_is_not_stored(tmp_path: Path) -> None
     proc = subprocess.run([sys.executable, "-c", script, str(graphs), str(SRC / "channelkg")],
                           capture_output=True, text=True, env=env, check=True)
     assert proc.stdout == "a.ttl b.ttl\n" and not entries(folder)
+    # Run again with b.ttl already there (its content is the same): now it is stored.
+    proc = subprocess.run([sys.executable, "-c", script, str(graphs), str(SRC / "channelkg")],
+                          capture_output=True, text=True, env=env, check=True)
+    assert proc.stdout == "a.ttl b.ttl\n" and len(entries(folder)) == 1
 
 
 def test_ctrl_c_while_storing_keeps_the_finished_commands_output_and_code(tmp_path: Path
@@ -564,6 +569,7 @@ def test_ctrl_c_while_storing_keeps_the_finished_commands_output_and_code(tmp_pa
         "import sys\n"
         "from channelkg.cli import cache\n"
         "def interrupted(*args):\n"
+        "    open(sys.argv[1] + '.storing', 'w').close()\n"
         "    raise KeyboardInterrupt\n"
         "cache.store = interrupted\n"
         "def run():\n"
@@ -575,3 +581,14 @@ def test_ctrl_c_while_storing_keeps_the_finished_commands_output_and_code(tmp_pa
     proc = subprocess.run([sys.executable, "-c", script, str(data), str(SRC / "channelkg")],
                           capture_output=True, text=True, env=env)
     assert (proc.stdout, proc.stderr, proc.returncode) == ("ran\n", "", 0)
+    assert Path(f"{data}.storing").exists()  # interrupted while storing
+
+
+def test_interpreter_options_are_in_the_key(tmp_path: Path) -> None:
+    folder = tmp_path / "cache"
+    args = ["query", "seed-table", "-f", "csv"]
+    cold_warm(tmp_path, folder, *args)
+    for flags in (("-W", "ignore"), ("-X", "channelkg_test=1")):
+        first = run(tmp_path, *args, cache_dir=folder, flags=flags)
+        again = run(tmp_path, *args, cache_dir=folder, flags=flags)
+        assert not first.hit and again.hit, flags

@@ -32,8 +32,11 @@ cannot be read.
 Entries are files named by the key in the cache folder (:func:`folder`), written
 atomically (a temporary file, then ``os.replace``), with a checksum: an unreadable,
 truncated or corrupt entry is a miss, never an error. Only an exit code of 0 with at
-most :data:`MAX_OUTPUT` bytes of output is stored, only if the inputs were the same after
-the run as before it, and only the newest :data:`MAX_ENTRIES` entries are kept. A folder
+most :data:`MAX_OUTPUT` bytes of output (in at most :data:`MAX_CHUNKS` alternations of
+the streams) is stored, only if every byte was taken by its stream (a non-blocking or
+unbuffered stream may take part of a write), only if the inputs (listed again) were the
+same after the run as before it, and only the newest :data:`MAX_ENTRIES` entries are
+kept; eviction touches no file of another name. A folder
 that cannot be written is a miss that stores nothing; a folder that another user owns or
 that others may write to is not used at all (its entries could have been put there).
 

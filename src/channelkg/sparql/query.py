@@ -333,7 +333,11 @@ def _codepoint(m: re.Match[str]) -> str:
     return chr(code) if code <= 0x10FFFF else "\ufffd"
 
 
-@lru_cache(maxsize=512)
+#: Query texts of at most this many characters have their :func:`uses_service` answer
+#: kept (256 of them, a few MB at most), so a long-running server holds no long texts.
+SERVICE_CACHED_TEXT = 16384
+
+
 def uses_service(text: str) -> bool:
     """True if the query has a ``SERVICE`` clause, or may have one that cannot be ruled out.
 
@@ -342,10 +346,18 @@ def uses_service(text: str) -> bool:
     before it are all found. A query that mentions ``service`` outside a prefixed name or
     a variable and does not parse is treated as using it (the check fails closed).
 
-    The answer is kept per text: rdflib's parser takes 0.05-0.25 s a query, which a
-    process running the same query again paid on every run (``run_checks`` parsed the
-    two rules whose messages say "service" each time it ran).
+    The answer is kept for the last 256 texts of at most :data:`SERVICE_CACHED_TEXT`
+    characters: rdflib's parser takes 0.05-0.25 s a query, which a process running the
+    same query again paid on every run (``run_checks`` parsed the two rules whose
+    messages say "service" each time it ran); longer texts are decided afresh.
     """
+    if len(text) <= SERVICE_CACHED_TEXT:
+        return _uses_service_kept(text)
+    return _uses_service(text)
+
+
+def _uses_service(text: str) -> bool:
+    """:func:`uses_service`, decided afresh."""
     # A line that starts with "#" is a comment or inside a long string: never a keyword.
     # Engines that undo codepoint escapes first (as SPARQL says) and engines that do not
     # see different lines, so both readings are searched.
@@ -380,6 +392,7 @@ def uses_service(text: str) -> bool:
     return False
 
 
+_uses_service_kept = lru_cache(maxsize=256)(_uses_service)
 
 
 def run(
