@@ -51,10 +51,9 @@ import os
 import re
 import sys
 
-try:
-    from _blake2 import blake2b
-except ImportError:  # pragma: no cover - an interpreter without the module
-    from hashlib import blake2b
+# hashlib's own module, without hashlib (which loads OpenSSL's bindings first): CPython
+# always builds it in.
+from _blake2 import blake2b
 
 TYPE_CHECKING = False  # typing is not imported at run time
 if TYPE_CHECKING:

@@ -392,7 +392,10 @@ def _uses_service(text: str) -> bool:
     return False
 
 
-_uses_service_kept = lru_cache(maxsize=256)(_uses_service)
+@lru_cache(maxsize=256)
+def _uses_service_kept(text: str) -> bool:
+    """:func:`_uses_service`, its answer kept for the text."""
+    return _uses_service(text)
 
 
 def run(
