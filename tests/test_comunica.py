@@ -28,7 +28,7 @@ from rdflib import BNode, Literal, URIRef
 from channelkg.graph.open import GraphSpec, open_graph
 from channelkg.sparql.query import get_query, query
 from conftest import ROOT
-from test_serve import MARKETS, Server, post_query, start_server, stop_server
+from test_serve import MARKETS, Server, post_query, started_together
 
 pytestmark = pytest.mark.server
 
@@ -189,20 +189,11 @@ def fixture_file(tmp_path_factory: pytest.TempPathFactory) -> Path:
 def servers(fixture_file: Path) -> Iterator[dict[str, Server]]:
     """The three servers, started together and stopped together (each is its own
     process: most of a start and a stop is waiting for processes)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     _node()
     args = {"bundled": (), "small": ("--data", str(fixture_file), "--no-ontology"),
             "as-of": ("--as-of", AS_OF.isoformat())}
-    with ThreadPoolExecutor(len(args)) as pool:
-        starts = {name: pool.submit(start_server, *a) for name, a in args.items()}
-        started = {name: f.result() for name, f in starts.items() if f.exception() is None}
-        try:
-            for f in starts.values():
-                f.result()  # a server that did not start fails here, after the others
-            yield started
-        finally:
-            list(pool.map(stop_server, started.values()))
+    with started_together(args) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")

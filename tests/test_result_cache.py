@@ -78,6 +78,14 @@ def entries(folder: Path) -> list[Path]:
     return sorted(folder.glob("*.out")) if folder.is_dir() else []
 
 
+def run_script(script: str, first: Path, folder: Path) -> subprocess.CompletedProcess[str]:
+    """A script calling :func:`cache.run_cached` itself, given ``first`` and the package's
+    folder as its arguments, with the cache in ``folder``."""
+    env = {**os.environ, "CHANNELKG_CACHE_DIR": str(folder)}
+    return subprocess.run([sys.executable, "-c", script, str(first), str(SRC / "channelkg")],
+                          capture_output=True, text=True, env=env)
+
+
 def cold_warm(tmp: Path, folder: Path, *args: str, env: dict[str, str] | None = None,
               src: Path | None = None) -> tuple[Run, Run]:
     """A miss (which stores) then a hit of the same command line; both checked."""
@@ -371,10 +379,8 @@ def test_inputs_that_change_during_the_run_are_not_stored(tmp_path: Path) -> Non
         "pkg = sys.argv[2]\n"
         "for _ in range(2):\n"
         "    cache.run_cached(args, lambda: [sys.argv[1]], sys.argv[1], pkg, '0', run)\n")
-    env = {**os.environ, "CHANNELKG_CACHE_DIR": str(folder)}
-    proc = subprocess.run([sys.executable, "-c", script, str(data), str(SRC / "channelkg")],
-                          capture_output=True, text=True, env=env, check=True)
-    assert proc.stdout == "ran\nran\n" and not entries(folder)
+    proc = run_script(script, data, folder)
+    assert proc.stdout == "ran\nran\n" and not entries(folder), proc.stderr
 
 
 def test_the_folder_follows_the_environment(monkeypatch: pytest.MonkeyPatch,
@@ -551,13 +557,10 @@ def test_a_graph_file_added_during_the_run_is_not_stored(tmp_path: Path) -> None
         "    sys.stdout.write(' '.join(sorted(os.listdir(graphs))) + '\\n')\n"
         "    return 0\n"
         "sys.exit(cache.run_cached(['query', 'x'], inputs, inputs()[0], sys.argv[2], '0', run))\n")
-    env = {**os.environ, "CHANNELKG_CACHE_DIR": str(folder)}
-    proc = subprocess.run([sys.executable, "-c", script, str(graphs), str(SRC / "channelkg")],
-                          capture_output=True, text=True, env=env, check=True)
-    assert proc.stdout == "a.ttl b.ttl\n" and not entries(folder)
+    proc = run_script(script, graphs, folder)
+    assert proc.stdout == "a.ttl b.ttl\n" and not entries(folder), proc.stderr
     # Run again with b.ttl already there (its content is the same): now it is stored.
-    proc = subprocess.run([sys.executable, "-c", script, str(graphs), str(SRC / "channelkg")],
-                          capture_output=True, text=True, env=env, check=True)
+    proc = run_script(script, graphs, folder)
     assert proc.stdout == "a.ttl b.ttl\n" and len(entries(folder)) == 1
 
 
@@ -577,9 +580,7 @@ def test_ctrl_c_while_storing_keeps_the_finished_commands_output_and_code(tmp_pa
         "    return 0\n"
         "sys.exit(cache.run_cached(['query', 'x'], lambda: [sys.argv[1]], sys.argv[1],"
         " sys.argv[2], '0', run))\n")
-    env = {**os.environ, "CHANNELKG_CACHE_DIR": str(folder)}
-    proc = subprocess.run([sys.executable, "-c", script, str(data), str(SRC / "channelkg")],
-                          capture_output=True, text=True, env=env)
+    proc = run_script(script, data, folder)
     assert (proc.stdout, proc.stderr, proc.returncode) == ("ran\n", "", 0)
     assert Path(f"{data}.storing").exists()  # interrupted while storing
 

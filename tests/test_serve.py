@@ -8,6 +8,7 @@ bounded load test (2 threads x 200 queries) finishes without errors.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
@@ -117,6 +118,24 @@ def stop_server(server: Server) -> None:
         time.sleep(0.05)
     left = [p for p in workers if running(p)]
     assert not left, f"worker processes left running: {left}"
+
+
+@contextlib.contextmanager
+def started_together(args: dict[str, tuple[str, ...]]) -> Iterator[dict[str, Server]]:
+    """Servers started together and stopped together, by name (each is its own process:
+    most of a start and a stop is waiting for processes). A server that did not start
+    fails the block, after the others started; every started one is stopped."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(len(args)) as pool:
+        starts = {name: pool.submit(start_server, *a) for name, a in args.items()}
+        started = {name: f.result() for name, f in starts.items() if f.exception() is None}
+        try:
+            for f in starts.values():
+                f.result()
+            yield started
+        finally:
+            list(pool.map(stop_server, started.values()))
 
 
 @pytest.fixture(scope="module")

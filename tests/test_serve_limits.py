@@ -22,7 +22,7 @@ from collections.abc import Iterator
 import pytest
 
 from conftest import TINY
-from test_serve import SLOW, Server, start_server, stop_server
+from test_serve import SLOW, Server, started_together
 
 pytestmark = pytest.mark.server
 
@@ -36,8 +36,6 @@ ASK = "/sparql?query=" + urllib.parse.quote("ASK { ?s ?p ?o }")
 def servers() -> Iterator[dict[str, Server]]:
     """Both servers, started together and stopped together (most of a start and a stop
     is waiting for processes)."""
-    from concurrent.futures import ThreadPoolExecutor
-
     args = {
         # small limits, CORS for ORIGIN and one more allowed host
         "strict": ("--data", str(TINY), "--max-body", str(MAX_BODY), "--max-connections",
@@ -46,15 +44,8 @@ def servers() -> Iterator[dict[str, Server]]:
                    "--allow-host", "kg.example"),
         "plain": ("--data", str(TINY)),  # the default options
     }
-    with ThreadPoolExecutor(len(args)) as pool:
-        starts = {name: pool.submit(start_server, *a) for name, a in args.items()}
-        started = {name: f.result() for name, f in starts.items() if f.exception() is None}
-        try:
-            for f in starts.values():
-                f.result()  # a server that did not start fails here, after the others
-            yield started
-        finally:
-            list(pool.map(stop_server, started.values()))
+    with started_together(args) as started:
+        yield started
 
 
 @pytest.fixture(scope="module")
