@@ -645,9 +645,9 @@ def test_a_long_query_text_is_not_kept_for_the_service_check() -> None:
     from channelkg.sparql import query as sparql_query
 
     long = "SELECT * WHERE { ?s ?p ?o } # service\n" + "#" * sparql_query.SERVICE_CACHED_TEXT
-    before = sparql_query._uses_service_kept.cache_info().currsize
+    before = sparql_query._uses_service.cache_info().currsize
     assert not sparql_query.uses_service(long)
-    assert sparql_query._uses_service_kept.cache_info().currsize == before
+    assert sparql_query._uses_service.cache_info().currsize == before
     short = "SELECT * WHERE { ?s ?p ?o } # service, a short one\n"
     assert not sparql_query.uses_service(short)
-    assert sparql_query._uses_service_kept.cache_info().currsize in (before + 1, 256)
+    assert sparql_query._uses_service.cache_info().currsize in (before + 1, 256)

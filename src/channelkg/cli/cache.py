@@ -210,11 +210,13 @@ def key(argv: list[str], inputs: list[str], query: str, package: str, version: s
             add(*part)
         for part in _library_part():
             add(*part)
-        with open(query, "rb") as fh:
-            if VOLATILE.search(fh.read()):
-                return None
-        for path in [*inputs, query]:
+        with open(query, "rb") as fh:  # a small file: read once, searched and hashed
+            text = fh.read()
+        if VOLATILE.search(text):
+            return None
+        for path in inputs:
             add(os.path.realpath(path), *_content(path))
+        add(os.path.realpath(query), len(text), blake2b(text, digest_size=32).digest())
     except (OSError, ValueError):
         return None
     return h.digest()
@@ -427,17 +429,18 @@ def run_cached(argv: list[str], inputs: Callable[[], list[str]], query: str, pac
     """Print the stored output of this command line, or run it (``run`` returns the exit
     code) and store its output; without a usable cache folder, just run it."""
     where = folder()
+    if where is None:
+        return run()
     try:
-        k = None if where is None else key(argv, inputs(), query, package, version)
+        k = key(argv, inputs(), query, package, version)
         try:
-            trusted = where is not None and _trusted(os.stat(where))
+            trusted = _trusted(os.stat(where))
         except OSError:
             trusted = True  # none yet: store makes it, this user's
-        found = None if where is None or k is None or not trusted else read_entry(
-            _entry_path(where, k), k)
+        found = None if k is None or not trusted else read_entry(_entry_path(where, k), k)
     except KeyboardInterrupt:  # before the command ran: as if it was stopped at once
         return _interrupted()
-    if where is None or k is None or not trusted:
+    if k is None or not trusted:
         return run()
     path = _entry_path(where, k)
     if found is not None and found[0] == 0:

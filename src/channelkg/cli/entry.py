@@ -305,11 +305,8 @@ def _cached_query(args: list[str], name: str, params: list[str], fmt: str) -> in
     """:func:`_run_query`, through the result cache (:mod:`channelkg.cli.cache`): keyed
     on ``args`` and the files the command reads (the ontology, ``graphs/*.ttl``, the
     query's ``.rq`` file) among the rest."""
-    from channelkg.cli import cache
-
-    if cache.folder() is None:
-        return _run_query(name, params, fmt)
     from channelkg import __version__
+    from channelkg.cli import cache
 
     return cache.run_cached(args, bundled_inputs, query_file(name), package_dir(),
                             __version__, lambda: _run_query(name, params, fmt))

@@ -226,15 +226,13 @@ def _collapsed_on_store(store: Any, keep: set[Any], first: list[str], with_sourc
     the shape of the collapsed selection (:func:`~channelkg.render.collapse.\
 collapsed_shape`), and then only the drawn nodes, the claims drawn as
     edges between them and those claims' neighbours are projected and collapsed."""
-    from channelkg.model.schema import Schema
     from channelkg.render.collapse import collapse_claims, collapsed_shape
     from channelkg.render.network import project_lazily
     from channelkg.render.reading import TriplesOf
     from channelkg.render.selection import most_connected_of, subgraph
 
     nodes, links = store.shape(keep)
-    degree, edges = collapsed_shape(nodes, links,
-                                    Schema.from_dict(store.proj.schema.to_dict()))
+    degree, edges = collapsed_shape(nodes, links, store.proj.schema)
     total = len(degree)
     capped = max_nodes is not None and total > max_nodes
     drawn = set(most_connected_of(degree, max_nodes, first) if capped and max_nodes

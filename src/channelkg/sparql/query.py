@@ -351,13 +351,13 @@ def uses_service(text: str) -> bool:
     same query again paid on every run (``run_checks`` parsed the two rules whose
     messages say "service" each time it ran); longer texts are decided afresh.
     """
-    if len(text) <= SERVICE_CACHED_TEXT:
-        return _uses_service_kept(text)
-    return _uses_service(text)
+    return (_uses_service(text) if len(text) <= SERVICE_CACHED_TEXT
+            else _uses_service.__wrapped__(text))
 
 
+@lru_cache(maxsize=256)
 def _uses_service(text: str) -> bool:
-    """:func:`uses_service`, decided afresh."""
+    """:func:`uses_service`, its answer kept for the text (``__wrapped__``: afresh)."""
     # A line that starts with "#" is a comment or inside a long string: never a keyword.
     # Engines that undo codepoint escapes first (as SPARQL says) and engines that do not
     # see different lines, so both readings are searched.
@@ -390,12 +390,6 @@ def _uses_service(text: str) -> bool:
         elif isinstance(node, list | tuple | ParseResults):
             todo.extend(node)
     return False
-
-
-@lru_cache(maxsize=256)
-def _uses_service_kept(text: str) -> bool:
-    """:func:`_uses_service`, its answer kept for the text."""
-    return _uses_service(text)
 
 
 def run(
