@@ -422,10 +422,12 @@ def query_rdflib(graph: Graph, text: str) -> QueryResult:
     """
     from pyparsing import ParseException
 
+    from channelkg.graph.base import prepared_query
+
     check_query(text)
     try:
         with quiet_rdflib():
-            res = graph.query(text)
+            res = graph.query(prepared_query(text, graph))
     except ParseException as err:
         raise QueryError(f"SPARQL syntax error: {err}") from None
     except Exception as err:  # rdflib raises many exception types from evaluation
