@@ -25,6 +25,7 @@ from channelkg.check.quality import (
 )
 from channelkg.cli import cli
 from channelkg.errors import InputError, QueryError
+from channelkg.graph.base import CACHED_QUERY_TEXT
 from channelkg.graph.memory import KnowledgeGraph, load
 from channelkg.rdf.namespaces import CKG
 
@@ -644,7 +645,7 @@ def test_cli_reads_a_store(runner: CliRunner, tmp_path: Path) -> None:
 def test_a_long_query_text_is_not_kept_for_the_service_check() -> None:
     from channelkg.sparql import query as sparql_query
 
-    long = "SELECT * WHERE { ?s ?p ?o } # service\n" + "#" * sparql_query.SERVICE_CACHED_TEXT
+    long = "SELECT * WHERE { ?s ?p ?o } # service\n" + "#" * CACHED_QUERY_TEXT
     before = sparql_query._uses_service.cache_info().currsize
     assert not sparql_query.uses_service(long)
     assert sparql_query._uses_service.cache_info().currsize == before

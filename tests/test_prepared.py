@@ -10,7 +10,7 @@ import pytest
 import rdflib.plugins.sparql
 from rdflib import Graph, Literal, URIRef
 
-from channelkg.graph.base import PREPARED_CACHED_TEXT, prepared_query
+from channelkg.graph.base import CACHED_QUERY_TEXT, prepared_query
 from channelkg.graph.memory import query_rdflib
 
 
@@ -65,7 +65,7 @@ def test_graphs_binding_a_prefix_differently_each_read_it_their_way(
 
 def test_a_long_text_is_parsed_afresh_and_answers(parses: list[str]) -> None:
     g = graph_with("http://a.example/", "one")
-    text = fresh("SELECT ?o WHERE { ex:s ex:p ?o }") + "\n#" + "x" * PREPARED_CACHED_TEXT
+    text = fresh("SELECT ?o WHERE { ex:s ex:p ?o }") + "\n#" + "x" * CACHED_QUERY_TEXT
     assert prepared_query(text, g) == text
     assert query_rdflib(g, text).rows == ((Literal("one"),),)
     assert parses == []

@@ -105,8 +105,10 @@ def new_rdflib_graph() -> Graph:
     return g
 
 
-#: Longest SPARQL text whose parsed form :func:`prepared_query` keeps.
-PREPARED_CACHED_TEXT = 16384
+#: Longest SPARQL text whose parsed form (:func:`prepared_query`) or SERVICE check
+#: (``channelkg.sparql.query.uses_service``) a process keeps, 256 texts of each: a few MB
+#: at most, so a long-running server holds no long texts.
+CACHED_QUERY_TEXT = 16384
 
 
 def prepared_query(text: str, graph: Graph) -> Query | str:
@@ -118,9 +120,9 @@ def prepared_query(text: str, graph: Graph) -> Query | str:
     read with the graph's bound prefixes, so graphs that bind them differently get their
     own parse. A prepared query holds no state of a run (bindings and the dataset are
     given at each evaluation), so it is shared across graphs and threads. Texts longer
-    than :data:`PREPARED_CACHED_TEXT` are returned as they are, to be parsed afresh.
+    than :data:`CACHED_QUERY_TEXT` are returned as they are, to be parsed afresh.
     """
-    if len(text) > PREPARED_CACHED_TEXT:
+    if len(text) > CACHED_QUERY_TEXT:
         return text
     return _prepared(text, tuple(sorted((p, str(ns)) for p, ns in graph.namespaces())))
 
@@ -230,5 +232,5 @@ def truncate(result: QueryResult, max_rows: int | None) -> QueryResult:
     return replace(result, meta={"truncated": False}) if result.kind != "ASK" else result
 
 
-__all__ = ["PREPARED_CACHED_TEXT", "KnowledgeGraph", "QueryResult", "Triple", "new_rdflib_graph",
+__all__ = ["CACHED_QUERY_TEXT", "KnowledgeGraph", "QueryResult", "Triple", "new_rdflib_graph",
            "prepared_query", "truncate"]

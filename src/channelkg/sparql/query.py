@@ -28,7 +28,7 @@ from pathlib import Path
 
 from channelkg import resources
 from channelkg.errors import InputError, QueryError
-from channelkg.graph.base import KnowledgeGraph, QueryResult
+from channelkg.graph.base import CACHED_QUERY_TEXT, KnowledgeGraph, QueryResult
 from channelkg.rdf.namespaces import XSD_NS
 from channelkg.rdf.terms import expand_iri, iri_term, literal_term, to_rdflib
 from channelkg.record import Record
@@ -333,11 +333,6 @@ def _codepoint(m: re.Match[str]) -> str:
     return chr(code) if code <= 0x10FFFF else "\ufffd"
 
 
-#: Query texts of at most this many characters have their :func:`uses_service` answer
-#: kept (256 of them, a few MB at most), so a long-running server holds no long texts.
-SERVICE_CACHED_TEXT = 16384
-
-
 def uses_service(text: str) -> bool:
     """True if the query has a ``SERVICE`` clause, or may have one that cannot be ruled out.
 
@@ -346,12 +341,12 @@ def uses_service(text: str) -> bool:
     before it are all found. A query that mentions ``service`` outside a prefixed name or
     a variable and does not parse is treated as using it (the check fails closed).
 
-    The answer is kept for the last 256 texts of at most :data:`SERVICE_CACHED_TEXT`
+    The answer is kept for the last 256 texts of at most ``CACHED_QUERY_TEXT``
     characters: rdflib's parser takes 0.05-0.25 s a query, which a process running the
     same query again paid on every run (``run_checks`` parsed the two rules whose
     messages say "service" each time it ran); longer texts are decided afresh.
     """
-    return (_uses_service(text) if len(text) <= SERVICE_CACHED_TEXT
+    return (_uses_service(text) if len(text) <= CACHED_QUERY_TEXT
             else _uses_service.__wrapped__(text))
 
 
