@@ -20,6 +20,7 @@ from channelkg.cli.options import (
     parse_params,
 )
 from channelkg.cli.progress import Progress
+from channelkg.collect import paused_gc, skip_collection_at_exit
 
 if TYPE_CHECKING:
     from channelkg.render.selection import Selection
@@ -230,16 +231,18 @@ def view(
                           as_of=graph.get("as_of"), physics_threshold=physics_threshold,
                           seed=seed, ontology=ontology_file, max_nodes=max_nodes)
     bar = Progress()  # on a terminal only
-    with bar.step("building the view"):
-        pages = build_views(open_graph(**graph), sel, output=output, all_shipped=all_shipped,
-                            options=options, progress=bar)
-    for page in pages:
-        _say_if_capped(page)
-        emit(page.html, page.path)
-        if graphml:
-            from channelkg.render.views import graphml_bytes
+    with paused_gc():  # through the writing: the pages are most of what is alive
+        with bar.step("building the view"):
+            pages = build_views(open_graph(**graph), sel, output=output,
+                                all_shipped=all_shipped, options=options, progress=bar)
+        for page in pages:
+            _say_if_capped(page)
+            emit(page.html, page.path)
+            if graphml:
+                from channelkg.render.views import graphml_bytes
 
-            emit_bytes(graphml_bytes(page.graph), graphml)
+                emit_bytes(graphml_bytes(page.graph), graphml)
+    skip_collection_at_exit()
 
 
 def _channel_page(market: str, model: str | None, output: Path | None, title: str | None,
@@ -247,14 +250,16 @@ def _channel_page(market: str, model: str | None, output: Path | None, title: st
     """Write the channel map of ``model`` (every family if None) into ``market``."""
     from channelkg.render.channel_page import channel_view
 
-    page = channel_view(open_graph(**graph), market, model, path=output, title=title,
-                        as_of=graph.get("as_of"), max_nodes=max_nodes)
-    _say_if_capped(page)
-    emit(page.html, page.path)
-    if graphml:
-        from channelkg.render.views import graphml_bytes
+    with paused_gc():  # through the writing, as for a view
+        page = channel_view(open_graph(**graph), market, model, path=output, title=title,
+                            as_of=graph.get("as_of"), max_nodes=max_nodes)
+        _say_if_capped(page)
+        emit(page.html, page.path)
+        if graphml:
+            from channelkg.render.views import graphml_bytes
 
-        emit_bytes(graphml_bytes(page.graph), graphml)
+            emit_bytes(graphml_bytes(page.graph), graphml)
+    skip_collection_at_exit()
 
 
 def _say_if_capped(page: Any) -> None:
