@@ -212,9 +212,40 @@ kgid:a-r a ckg:AccessRoute ; ckg:factId "A-1" ; ckg:market kgid:a-m ; ckg:seller
 ], ids=["object", "subject", "nested", "triple-term", "nested-triple-term", "none"])
 def test_holds_triple_terms_finds_them_in_the_store(tmp_path: Any, body: str, holds: bool
                                                     ) -> None:
-    from channelkg.render.reading import holds_triple_terms
+    from channelkg.render.reading import holds_triple_terms, holds_triple_terms_later
 
-    assert holds_triple_terms(_load(tmp_path, body)) is holds
+    kg = _load(tmp_path, body)
+    assert holds_triple_terms(kg) is holds
+    assert holds_triple_terms_later(kg)() is holds  # the same, asked in a thread
+
+
+def test_the_scan_in_a_thread_hands_its_error_to_the_caller() -> None:
+    from channelkg.render.reading import holds_triple_terms_later
+
+    class Broken:
+        class store:  # noqa: N801 - stands for a store whose query fails
+            @staticmethod
+            def query(*_: Any, **__: Any) -> bool:
+                raise OSError("the store went away")
+
+    answer = holds_triple_terms_later(Broken())
+    with pytest.raises(OSError, match="went away"):
+        answer()
+
+
+def test_a_triple_term_is_refused_before_an_unknown_market(tmp_path: Any) -> None:
+    """The store selection runs while the store is scanned for triple terms: a market it
+    cannot resolve still gives the whole projection's refusal of the triple term."""
+    kg = _load(tmp_path, """kgid:a-m a ckg:Market ; rdfs:label "AM"@en ; ckg:isoCode "AM" .
+kgid:x ex:says <<( kgid:a ex:b kgid:c )>> .
+""")
+    with pytest.raises(InputError) as new:
+        views.project(kg, Selection(market="ZZ"))
+    with pytest.raises(InputError) as old:
+        views._project_whole(kg, Selection(market="ZZ"), collapse=False, with_sources=False,
+                             max_nodes=None)
+    assert str(new.value) == str(old.value)
+    assert "triple terms" in str(new.value)
 
 
 def test_a_view_is_drawn_with_the_cycle_collector_paused(

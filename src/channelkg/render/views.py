@@ -170,35 +170,24 @@ def _project_on_store(
     projection once per stretch between dated events)."""
     if not (sel.market or sel.provider) or sel.around or sel.classes or sel.query:
         return None
-    import pyoxigraph as ox
-
     from channelkg.graph.base import KnowledgeGraph as Backend
 
     if type(kg).ox_triples is Backend.ox_triples:
         return None  # no store of its own to read patterns from (rdflib, a SPARQL server)
 
-    from channelkg.model.resolve import resolve_in
     from channelkg.render.network import project_lazily
-    from channelkg.render.reading import StoreSelection, TriplesOf, holds_triple_terms
+    from channelkg.render.reading import TriplesOf, holds_triple_terms_later
 
-    if holds_triple_terms(kg):
+    triple_terms = holds_triple_terms_later(kg)  # the store's scan runs meanwhile
+    try:
+        found = _select_on_store(kg, sel, with_sources)
+    except Exception:
+        if triple_terms():
+            return None  # the whole projection refuses a triple term first, in one line
+        raise
+    if triple_terms() or found is None:
         return None  # the whole projection refuses a triple term in one line
-    store = StoreSelection(kg, with_sources)
-    picks = []
-    for ref, kind, pick in ((sel.market, "market", store.market),
-                            (sel.provider, "organization", store.provider)):
-        if ref:
-            node = ox.NamedNode(str(resolve_in(kg, ref, kind)))
-            if not store.is_node(node):
-                raise InputError(f"{store.key(node)} is not drawn in this view "
-                                 "(a vocabulary term or a source)")
-            picks.append((node, pick))
-    if not store.many_dates():
-        return None
-    anchors = [node for node, _ in picks]
-    keep: set[ox.NamedNode] = set()
-    for node, pick in picks:
-        keep |= pick(node)
+    store, anchors, keep = found
     first = [store.key(a) for a in anchors]
     if collapse:
         return _collapsed_on_store(store, keep, first, with_sources, max_nodes)
@@ -218,6 +207,34 @@ def _project_on_store(
         graph.graph["drawn"] = graph.number_of_nodes()
     attrs.fill(graph)
     return graph
+
+
+def _select_on_store(kg: KnowledgeGraph, sel: Selection, with_sources: bool
+                     ) -> tuple[Any, list[Any], set[Any]] | None:
+    """The store selection of ``sel`` (a market or provider), its anchors (the market,
+    the provider) and the nodes it keeps; ``None`` when the page would have a time
+    slider."""
+    import pyoxigraph as ox
+
+    from channelkg.model.resolve import resolve_in
+    from channelkg.render.reading import StoreSelection
+
+    store = StoreSelection(kg, with_sources)
+    picks = []
+    for ref, kind, pick in ((sel.market, "market", store.market),
+                            (sel.provider, "organization", store.provider)):
+        if ref:
+            node = ox.NamedNode(str(resolve_in(kg, ref, kind)))
+            if not store.is_node(node):
+                raise InputError(f"{store.key(node)} is not drawn in this view "
+                                 "(a vocabulary term or a source)")
+            picks.append((node, pick))
+    if not store.many_dates():
+        return None
+    keep: set[ox.NamedNode] = set()
+    for node, pick in picks:
+        keep |= pick(node)
+    return store, [node for node, _ in picks], keep
 
 
 def _collapsed_on_store(store: Any, keep: set[Any], first: list[str], with_sources: bool,
