@@ -212,15 +212,17 @@ kgid:a-r a ckg:AccessRoute ; ckg:factId "A-1" ; ckg:market kgid:a-m ; ckg:seller
 ], ids=["object", "subject", "nested", "triple-term", "nested-triple-term", "none"])
 def test_holds_triple_terms_finds_them_in_the_store(tmp_path: Any, body: str, holds: bool
                                                     ) -> None:
-    from channelkg.render.reading import holds_triple_terms, holds_triple_terms_later
+    from channelkg.graph.background import Background
+    from channelkg.render.reading import holds_triple_terms
 
     kg = _load(tmp_path, body)
     assert holds_triple_terms(kg) is holds
-    assert holds_triple_terms_later(kg)() is holds  # the same, asked in a thread
+    assert Background(holds_triple_terms, kg).result() is holds  # the same, in a thread
 
 
 def test_the_scan_in_a_thread_hands_its_error_to_the_caller() -> None:
-    from channelkg.render.reading import holds_triple_terms_later
+    from channelkg.graph.background import Background
+    from channelkg.render.reading import holds_triple_terms
 
     class Broken:
         class store:  # noqa: N801 - stands for a store whose query fails
@@ -228,9 +230,9 @@ def test_the_scan_in_a_thread_hands_its_error_to_the_caller() -> None:
             def query(*_: Any, **__: Any) -> bool:
                 raise OSError("the store went away")
 
-    answer = holds_triple_terms_later(Broken())
+    scan = Background(holds_triple_terms, Broken())
     with pytest.raises(OSError, match="went away"):
-        answer()
+        scan.result()
 
 
 def test_a_triple_term_is_refused_before_an_unknown_market(tmp_path: Any) -> None:

@@ -8,7 +8,7 @@ until its resource is looked up (:class:`Literals`), unless it names or dates a 
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from functools import lru_cache
 from typing import TYPE_CHECKING, Any
 
@@ -442,32 +442,6 @@ def holds_triple_terms(kg: Any) -> bool:
     return bool(store.query("ASK { ?s ?p <<( ?a ?b ?c )>> }", use_default_graph_as_union=True))
 
 
-def holds_triple_terms_later(kg: Any) -> Callable[[], bool]:
-    """:func:`holds_triple_terms` asked in a thread of its own: the store's scan (about
-    0.7 s at a million triples, in the store's code, which lets Python run meanwhile)
-    overlaps with the work done until the answer is needed. The function returned waits
-    for the answer (and raises what the scan raised)."""
-    import threading
-
-    got: list[Any] = []
-
-    def ask() -> None:
-        try:
-            got.append(holds_triple_terms(kg))
-        except BaseException as err:  # handed to the caller
-            got.append(err)
-
-    worker = threading.Thread(target=ask, name="channelkg-triple-terms", daemon=True)
-    worker.start()
-
-    def answer() -> bool:
-        worker.join()
-        if isinstance(got[0], BaseException):
-            raise got[0]
-        return bool(got[0])
-    return answer
-
-
 def _pattern_reader(kg: Any) -> Any:
     """``pattern(s, p, o)``: the list of ``kg.ox_triples(s, p, o)`` (pyoxigraph terms),
     straight from the store of an in-memory graph."""
@@ -501,6 +475,5 @@ class TriplesOf:
         return cls(triples)
 
 
-__all__ = ["Literals", "StoreSelection", "TriplesOf", "holds_triple_terms",
-           "holds_triple_terms_later", "read_oxigraph",
+__all__ = ["Literals", "StoreSelection", "TriplesOf", "holds_triple_terms", "read_oxigraph",
            "vocabulary_keys"]
