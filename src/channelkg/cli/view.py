@@ -235,13 +235,7 @@ def view(
         with bar.step("building the view"):
             pages = build_views(open_graph(**graph), sel, output=output,
                                 all_shipped=all_shipped, options=options, progress=bar)
-        for page in pages:
-            _say_if_capped(page)
-            emit(page.html, page.path)
-            if graphml:
-                from channelkg.render.views import graphml_bytes
-
-                emit_bytes(graphml_bytes(page.graph), graphml)
+        _write(pages, graphml)
     skip_collection_at_exit()
 
 
@@ -253,13 +247,20 @@ def _channel_page(market: str, model: str | None, output: Path | None, title: st
     with paused_gc():  # through the writing, as for a view
         page = channel_view(open_graph(**graph), market, model, path=output, title=title,
                             as_of=graph.get("as_of"), max_nodes=max_nodes)
+        _write([page], graphml)
+    skip_collection_at_exit()
+
+
+def _write(pages: list[Any], graphml: Path | None) -> None:
+    """Write each page (and its GraphML, if asked), saying when it draws part of its
+    selection."""
+    for page in pages:
         _say_if_capped(page)
         emit(page.html, page.path)
         if graphml:
             from channelkg.render.views import graphml_bytes
 
             emit_bytes(graphml_bytes(page.graph), graphml)
-    skip_collection_at_exit()
 
 
 def _say_if_capped(page: Any) -> None:
