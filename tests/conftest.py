@@ -47,17 +47,61 @@ def pytest_configure(config: pytest.Config) -> None:
             os.environ[key] = value
 
 
+@pytest.hookimpl(tryfirst=True)
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
     """Under pytest-xdist (``scripts/test.sh`` runs ``-n auto --dist loadgroup``), the
     tests of a module that use one of its module-scoped fixtures (a server, a browser, a
     built store, the README's shell sessions) run in one worker, so that the fixture is
     built once and they run in file order; every other test goes to whichever worker is
-    free. Session-scoped fixtures are built once per worker."""
+    free. Session-scoped fixtures are built once per worker.
+
+    pytest-xdist tells its controller a test's group by a suffix ``@GROUP`` of the test's
+    id, which its own hook of this name adds in each worker from the ``xdist_group``
+    marks. This hook runs first, so that the marks are there; and since pytest 9.2 keeps
+    a test's id in a structured ``_id`` that pytest-xdist 3.8 does not write (it writes
+    the former ``_nodeid``, pytest-xdist issue 1386), the suffix is added here too. Without
+    both, no test was grouped: each module's fixtures were built in both workers."""
+    grouping = bool(getattr(config.option, "loadgroup", False))  # set in xdist's workers
     for item in items:
         info = getattr(item, "_fixtureinfo", None)
         defs = info.name2fixturedefs.values() if info is not None else ()
         if any(d[-1].scope == "module" for d in defs if d):
-            item.add_marker(pytest.mark.xdist_group(item.nodeid.split("::", 1)[0]))
+            group = item.nodeid.split("::", 1)[0]
+            item.add_marker(pytest.mark.xdist_group(group))
+            if grouping and hasattr(item, "_id") and "@" not in item.nodeid:
+                item._id = type(item._id).parse(f"{item.nodeid}@{group}")
+
+
+#: Under pytest-xdist, in the controller: the summed durations (set-up, call and
+#: tear-down) of each group of tests and of each worker, for the summary below.
+GROUP_SECONDS: dict[str, float] = {}
+WORKER_SECONDS: dict[str, float] = {}
+GROUPS_SHOWN = 12
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    worker = getattr(report, "node", None)
+    if worker is None:  # not a worker's report: no pytest-xdist, or in a worker
+        return
+    nodeid = report.nodeid
+    group = nodeid.rsplit("@", 1)[1] if "@" in nodeid.rsplit("]", 1)[-1] else "(ungrouped)"
+    GROUP_SECONDS[group] = GROUP_SECONDS.get(group, 0.0) + report.duration
+    name = str(worker.gateway.id)
+    WORKER_SECONDS[name] = WORKER_SECONDS.get(name, 0.0) + report.duration
+
+
+def pytest_terminal_summary(terminalreporter: Any) -> None:
+    """The longest groups of tests that one worker runs (each group's summed durations)
+    and each worker's summed durations: a group that ends long after the others leaves
+    the other worker idle (tests/conftest.py groups the tests)."""
+    if not GROUP_SECONDS:
+        return
+    terminalreporter.section("test groups (summed durations)")
+    ranked = sorted(GROUP_SECONDS.items(), key=lambda kv: -kv[1])
+    for group, seconds in ranked[:GROUPS_SHOWN]:
+        terminalreporter.write_line(f"{seconds:8.1f}s {group}")
+    workers = ", ".join(f"{w} {s:.1f}s" for w, s in sorted(WORKER_SECONDS.items()))
+    terminalreporter.write_line(f"workers: {workers}")
 
 
 @pytest.fixture
