@@ -46,7 +46,7 @@ def store_state(folder: Path) -> tuple[set[tuple[str, str, str, str]], Graph, di
     """A store's quads without blank nodes and its named graphs (empty ones too), those
     with them (the graph folded into the predicate, so that one renaming must fit every
     graph), and its manifest (without the records of the copies, whose size follows the
-    labels of anonymous blank nodes)."""
+    labels of anonymous blank nodes, nor the racy marks)."""
     store = ox.Store.read_only(str(folder))
     plain: set[tuple[str, str, str, str]] = {
         ("graph", "", "", g.value) for g in store.named_graphs() if isinstance(g, ox.NamedNode)}
@@ -64,6 +64,7 @@ def store_state(folder: Path) -> tuple[set[tuple[str, str, str, str]], Graph, di
     for rec in manifest["files"].values():
         assert not rec.get("pending")
         rec.pop("copy")
+        rec.pop("racy", None)  # whether a file was written just before: the test's pace
     return plain, blank, manifest
 
 
@@ -434,3 +435,92 @@ def test_reloading_and_opening_a_store_import_no_rdflib(tmp_path: Path) -> None:
     out = subprocess.run([sys.executable, "-c", script, str(tmp_path / "store"), str(data)],
                          capture_output=True, text=True, check=True).stdout.split()
     assert out == ["statements", "False"]
+
+
+
+def _labels(folder: Path) -> set[str]:
+    store = ox.Store.read_only(str(folder))
+    return {q.object.value for q in store.quads_for_pattern(
+        None, ox.NamedNode("urn:e:label"), None, None)}
+
+
+def _opens_read_only(folder: Path) -> bool:
+    kg = open_disk(folder)
+    try:
+        return bool(kg.read_only)
+    finally:
+        kg.close()
+
+
+@pytest.fixture
+def wide_racy_margin(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every file this test writes counts as changed just before a load looks at it,
+    however slowly the test runs (margins of a minute)."""
+    from channelkg.graph import changes
+
+    monkeypatch.setattr(changes, "RACY_NS", 60 * 10**9)
+    monkeypatch.setattr(changes, "RACY_FINE_NS", 60 * 10**9)
+
+
+@pytest.mark.usefixtures("wide_racy_margin")
+def test_a_same_size_edit_that_keeps_the_file_time_is_loaded(tmp_path: Path) -> None:
+    """An edit of the same size made just after a load, within the same tick of the file
+    system's clock (its time kept, here by os.utime), is loaded: the file was changed
+    just before the load looked at it, so the manifest marks it racy, and the next open
+    and load hash it. Unchanged, such a file is hashed by an open that stays read-only."""
+    f, folder = tmp_path / "a.ttl", tmp_path / "store"
+    f.write_text(HEAD + 'e:x e:label "one" .\n', encoding="utf-8")
+    load_into(folder, [f], ontology=False)
+    assert read_manifest(folder)[str(f.resolve())].get("racy") is True
+    assert _opens_read_only(folder)
+    st = f.stat()
+    f.write_text(HEAD + 'e:x e:label "two" .\n', encoding="utf-8")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert not _opens_read_only(folder)  # it refreshes the store
+    assert _labels(folder) == {"two"}
+    f.write_text(HEAD + 'e:x e:label "1-3" .\n', encoding="utf-8")
+    os.utime(f, ns=(st.st_atime_ns, st.st_mtime_ns))
+    report = load_into(folder, [f], ontology=False)
+    assert report.reloaded == [f] and _labels(folder) == {"1-3"}
+
+
+def test_a_file_recorded_long_after_its_change_is_trusted_by_its_time(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A racy record is hashed once more, and once its file is older than the racy margin
+    recorded by its size and time again: then a load and an open read nothing of it."""
+    from channelkg.graph import changes
+
+    f, folder = tmp_path / "a.ttl", tmp_path / "store"
+    f.write_text(HEAD + 'e:x e:label "one" .\n', encoding="utf-8")
+    with monkeypatch.context() as wide:
+        wide.setattr(changes, "RACY_FINE_NS", 60 * 10**9)
+        wide.setattr(changes, "RACY_NS", 60 * 10**9)
+        load_into(folder, [f], ontology=False)
+    assert read_manifest(folder)[str(f.resolve())].get("racy") is True
+    old = f.stat().st_mtime_ns - 2 * changes.RACY_NS
+    os.utime(f, ns=(old, old))
+    report = load_into(folder, [f], ontology=False)
+    assert report.unchanged == [f]
+    assert "racy" not in read_manifest(folder)[str(f.resolve())]
+
+    def no_hash(path: Path) -> str:
+        raise AssertionError(f"{path} hashed")
+
+    monkeypatch.setattr(changes, "sha256_of", no_hash)
+    monkeypatch.setattr("channelkg.graph.disk.sha256_of", no_hash)
+    assert load_into(folder, [f], ontology=False).unchanged == [f]
+    assert _opens_read_only(folder)
+    assert _labels(folder) == {"one"}
+
+
+@pytest.mark.parametrize(("mtime_ns", "seen_after_ns", "is_racy"), [
+    (5 * 10**18 + 1, 49_000_000, True), (5 * 10**18 + 1, 51_000_000, False),
+    (5 * 10**18, 1_900_000_000, True), (5 * 10**18, 2_100_000_000, False),
+    (5 * 10**18 + 1, -10**9, True)])
+def test_the_racy_margin_follows_the_file_system_precision(
+        mtime_ns: int, seen_after_ns: int, is_racy: bool) -> None:
+    """Times with a fraction of a second: 50 ms; whole seconds (a coarse file system): 2 s;
+    a time ahead of the clock: racy."""
+    from channelkg.graph.changes import racy
+
+    assert racy(mtime_ns, mtime_ns + seen_after_ns) is is_racy

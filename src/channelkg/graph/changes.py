@@ -2,16 +2,19 @@
 <channelkg.graph.disk.load_into>`).
 
 A file whose size and time are those the manifest records is unchanged; one of the same
-size is hashed first. A changed Turtle or N-Triples file with a source copy
-(:mod:`channelkg.graph.sourcediff`) gets only its changed statements parsed; any other
-is parsed whole. Every parse happens before the store is written to, so a syntax error
-leaves the store as it was.
+size is hashed first. A file changed just before it was looked at (:func:`racy`) is
+recorded as ``racy``: an edit of the same size in the same tick of the file system's
+clock would keep its time, so the next load hashes it whatever its time says. A changed
+Turtle or N-Triples file with a source copy (:mod:`channelkg.graph.sourcediff`) gets
+only its changed statements parsed; any other is parsed whole. Every parse happens
+before the store is written to, so a syntax error leaves the store as it was.
 """
 
 from __future__ import annotations
 
 import contextlib
 import hashlib
+import time
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -29,6 +32,18 @@ if TYPE_CHECKING:
     from typing import Any, ClassVar
 
 Progress = Callable[[str], None]
+#: A file whose time is less than this before the moment a load looks at it could be
+#: changed again in the same tick of its file system's clock without its time changing:
+#: 2 s (in ns) where times are kept in whole seconds (FAT keeps 2 s steps), 50 ms where
+#: they are finer (Linux file systems stamp times from a clock that ticks every few ms).
+RACY_NS = 2_000_000_000
+RACY_FINE_NS = 50_000_000
+
+
+def racy(mtime_ns: int, now_ns: int) -> bool:
+    """Whether a file of time ``mtime_ns``, looked at by ``now_ns``, may change unseen."""
+    fine = mtime_ns % 1_000_000_000 != 0  # whole seconds: a coarse file system, likely
+    return now_ns - mtime_ns < (RACY_FINE_NS if fine else RACY_NS)
 #: How a changed file reached the store (:attr:`LoadReport.applied`).
 STATEMENTS, LINES, WHOLE = "statements", "lines", "whole"
 
@@ -144,29 +159,34 @@ def parse_changed(wanted: Mapping[str, Path], old: Mapping[str, dict[str, object
                   ) -> tuple[dict[str, dict[str, object]], Changed, dict[object, Any]]:
     """Compare files with the manifest; parse (once) what changed.
 
-    A file whose size and time are those recorded is unchanged; one of the same size is
-    hashed first (a new time alone does not reload it); one of another size is parsed
-    while :func:`prefetch` runs on a second thread. Returns the new manifest records, the
-    changed files with their quads (or difference), and what was prefetched. A syntax
-    error is raised first; then an error of the prefetch (a store open in another process).
+    A file whose size and time are those recorded is unchanged, unless it is recorded as
+    ``racy``; one of the same size is hashed first (a new time alone does not reload it);
+    one of another size is parsed while :func:`prefetch` runs on a second thread. Returns
+    the new manifest records, the changed files with their quads (or difference), and
+    what was prefetched. A syntax error is raised first; then an error of the prefetch (a
+    store open in another process).
     """
     new: dict[str, dict[str, object]] = {}
     todo: list[tuple[str, Path, dict[str, object]]] = []
+    now = time.time_ns()  # before any file is looked at
     for key, f in wanted.items():
         if not f.is_file():
             raise InputError("no such file", str(f))
         st = f.stat()
         rec = old.get(key) or {}
         stat: dict[str, object] = {"size": st.st_size, "mtime_ns": st.st_mtime_ns}
+        if racy(st.st_mtime_ns, now):
+            stat["racy"] = True
         fresh = bool(rec) and not rec.get("pending")
-        if fresh and all(rec.get(k) == v for k, v in stat.items()):
+        if (fresh and not rec.get("racy") and rec.get("size") == st.st_size
+                and rec.get("mtime_ns") == st.st_mtime_ns):
             new[key] = dict(rec)
             report.unchanged.append(f)
             continue
         if fresh and rec.get("size") == st.st_size:
             digest = sha256_of(f)
             if rec.get("sha256") == digest:
-                new[key] = {**rec, **stat}
+                new[key] = {**{k: v for k, v in rec.items() if k != "racy"}, **stat}
                 report.unchanged.append(f)
                 continue
             stat["sha256"] = digest

@@ -54,6 +54,7 @@ from channelkg.graph.delta import (
     drop_copy,
     drop_stale_copies,
     ntriples,
+    sha256_of,
     write_copy,
 )
 from channelkg.graph.memory import FORMATS, OxigraphGraph, expand_paths, query_store
@@ -516,7 +517,9 @@ def open_disk(folder: Path | str, *, refresh: bool = True, read_only: bool = Fal
 
 def _up_to_date(folder: Path, manifest: Mapping[str, Mapping[str, object]]) -> bool:
     """Whether a refresh would change nothing: every recorded file is there with the size
-    and time recorded, and the recorded folders hold no other file (stat only, no read)."""
+    and time recorded (one recorded as ``racy``, changed just before it was loaded, with
+    the content hash recorded too), and the recorded folders hold no other file (stat
+    only, no read, but for racy files: the next load that finds them old clears them)."""
     for key, rec in manifest.items():
         try:
             st = Path(key).stat()
@@ -524,6 +527,8 @@ def _up_to_date(folder: Path, manifest: Mapping[str, Mapping[str, object]]) -> b
             return False
         if rec.get("pending") or (rec.get("size"), rec.get("mtime_ns")) != (
                 st.st_size, st.st_mtime_ns):
+            return False
+        if rec.get("racy") and sha256_of(Path(key)) != rec.get("sha256"):
             return False
     folders = read_folders(folder)
     if folders is None:
