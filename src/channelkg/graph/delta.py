@@ -43,7 +43,7 @@ from pathlib import Path
 
 import pyoxigraph as ox
 
-from channelkg.graph.validity import DATING_IRIS, KEY_MARK, placed
+from channelkg.graph.validity import DATING_IRIS, KEY_MARK, add_quads, placed
 from channelkg.rdf.fileio import temp_beside
 
 TYPE_CHECKING = False  # typing is not imported at run time
@@ -55,8 +55,6 @@ COPIES = "channelkg-loaded"
 _BLOCK = 1 << 18
 #: Up to this many lines, each is looked up in the unchanged text by a search.
 _FEW = 32
-#: More quads than this are written by the bulk loader (the load is journalled anyway).
-_MANY = 20_000
 _PLAIN = {"http://www.w3.org/2001/XMLSchema#string",
           "http://www.w3.org/1999/02/22-rdf-syntax-ns#langString"}
 
@@ -248,10 +246,7 @@ def apply_delta(store: ox.Store, graph: ox.NamedNode, gone: set[bytes], came: se
     for h in drop:
         store.remove(h)
     put = placed(store, [*added, *restated], graph)
-    if len(put) > _MANY:
-        store.bulk_extend(put)
-    else:
-        store.extend(put)
+    add_quads(store, put, len(put))
     for g in {h.graph_name for h in drop}:  # keyed graphs left empty go, as in a fresh load
         if isinstance(g, ox.NamedNode) and KEY_MARK in g.value and not any(
                 True for _ in store.quads_for_pattern(None, None, None, g)):

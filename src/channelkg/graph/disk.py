@@ -59,7 +59,7 @@ from channelkg.graph.delta import (
 )
 from channelkg.graph.memory import FORMATS, OxigraphGraph, expand_paths, query_store
 from channelkg.graph.sourcediff import SourceDelta, source_of, write_source
-from channelkg.graph.validity import DATING_IRIS, KEY_MARK, partition
+from channelkg.graph.validity import DATING_IRIS, KEY_MARK, add_quads, partition
 from channelkg.graph.validity import placed as place
 
 TYPE_CHECKING = False  # typing is not imported at run time
@@ -452,9 +452,11 @@ def _replace(store: ox.Store, g: ox.NamedNode, quads: list[ox.Quad], *, full: bo
     for name in graphs:
         store.remove_graph(name)
     if full:
-        store.bulk_extend(ox.Quad(q.subject, q.predicate, q.object, g) for q in quads)
+        add_quads(store, (ox.Quad(q.subject, q.predicate, q.object, g) for q in quads),
+                  len(quads))
     else:  # straight into the graphs their dates call for
-        store.bulk_extend(place(store, quads, g))
+        put = place(store, quads, g)
+        add_quads(store, put, len(put))
     return touched | {q.subject for q in quads if q.predicate in dated}
 
 
