@@ -44,6 +44,8 @@ def racy(mtime_ns: int, now_ns: int) -> bool:
     """Whether a file of time ``mtime_ns``, looked at by ``now_ns``, may change unseen."""
     fine = mtime_ns % 1_000_000_000 != 0  # whole seconds: a coarse file system, likely
     return now_ns - mtime_ns < (RACY_FINE_NS if fine else RACY_NS)
+
+
 #: How a changed file reached the store (:attr:`LoadReport.applied`).
 STATEMENTS, LINES, WHOLE = "statements", "lines", "whole"
 
@@ -217,5 +219,5 @@ def parse_changed(wanted: Mapping[str, Path], old: Mapping[str, dict[str, object
     return new, changed, fetched
 
 
-__all__ = ["LINES", "STATEMENTS", "WHOLE", "Changed", "LoadReport", "check_file",
-           "graph_name", "parse_changed", "prefetch"]
+__all__ = ["LINES", "RACY_FINE_NS", "RACY_NS", "STATEMENTS", "WHOLE", "Changed", "LoadReport",
+           "check_file", "graph_name", "parse_changed", "prefetch", "racy"]

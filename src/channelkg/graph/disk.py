@@ -519,9 +519,9 @@ def open_disk(folder: Path | str, *, refresh: bool = True, read_only: bool = Fal
 
 def _up_to_date(folder: Path, manifest: Mapping[str, Mapping[str, object]]) -> bool:
     """Whether a refresh would change nothing: every recorded file is there with the size
-    and time recorded (one recorded as ``racy``, changed just before it was loaded, with
-    the content hash recorded too), and the recorded folders hold no other file (stat
-    only, no read, but for racy files: the next load that finds them old clears them)."""
+    and time recorded, and the recorded folders hold no other file. Files are only
+    looked at, not read, but for those recorded as ``racy`` (changed just before their
+    load): each must have the content hash recorded too, until a load clears the mark."""
     for key, rec in manifest.items():
         try:
             st = Path(key).stat()
