@@ -524,3 +524,28 @@ def test_the_racy_margin_follows_the_file_system_precision(
     from channelkg.graph.changes import racy
 
     assert racy(mtime_ns, mtime_ns + seen_after_ns) is is_racy
+
+
+def test_a_store_keeps_only_the_newest_old_info_logs(tmp_path: Path) -> None:
+    """Each read-write open leaves one more old info log; a store keeps the newest three,
+    and no other file of the folder is touched."""
+    from channelkg.graph.disk import INFO_LOGS_KEPT
+
+    data, store = tmp_path / "a.nt", tmp_path / "store"
+    data.write_text('<urn:a> <urn:b> "0" .\n', encoding="utf-8")
+    seen: set[str] = set()
+    for i in range(INFO_LOGS_KEPT + 3):
+        with data.open("a", encoding="utf-8") as fh:
+            fh.write(f'<urn:a> <urn:b> "{i + 1}" .\n')
+        load_into(store, [data])
+        if i == 0:
+            (store / "LOG.old.notes").write_text("mine", encoding="utf-8")
+        seen |= {n.name for n in store.glob("LOG.old.[0-9]*")}
+    kept = {n.name for n in store.glob("LOG.old.[0-9]*")}
+    assert len(seen) == INFO_LOGS_KEPT + 2  # the first open has no old log
+    assert kept == set(sorted(seen, key=lambda n: int(n[len("LOG.old."):]))[-INFO_LOGS_KEPT:])
+    assert (store / "LOG.old.notes").read_text(encoding="utf-8") == "mine"
+    open_disk(store).close()
+    held = ox.Store.read_only(str(store))
+    assert len(list(held.quads_for_pattern(ox.NamedNode("urn:a"), None, None))) == (
+        INFO_LOGS_KEPT + 4)

@@ -156,9 +156,36 @@ class StoreLockedError(InputError):
     """The store is open read-write in another process."""
 
 
+#: RocksDB's old info logs kept in a store: each read-write open writes a new ``LOG``
+#: (about 140 kB) and renames the last one ``LOG.old.<time>``, and RocksDB keeps 1,000.
+INFO_LOGS_KEPT = 3
+
+
+def prune_info_logs(folder: Path, keep: int = INFO_LOGS_KEPT) -> int:
+    """Remove all but the ``keep`` newest of RocksDB's old info logs (``LOG.old.*``) in a
+    store folder; they are diagnostics, which the store never reads. How many went."""
+    old: list[tuple[int, str]] = []
+    try:
+        with os.scandir(folder) as found:
+            for e in found:
+                stamp = e.name[len("LOG.old."):]
+                if e.name.startswith("LOG.old.") and stamp.isdigit():
+                    old.append((int(stamp), e.path))
+    except OSError:
+        return 0
+    gone = 0
+    for _stamp, path in sorted(old, reverse=True)[keep:]:
+        try:
+            os.unlink(path)
+            gone += 1
+        except OSError:
+            pass
+    return gone
+
+
 def _open_rw(folder: Path) -> ox.Store:
     try:
-        return ox.Store(str(folder))
+        store = ox.Store(str(folder))
     except OSError as err:
         if "lock" in str(err).lower():
             raise StoreLockedError(
@@ -167,6 +194,8 @@ def _open_rw(folder: Path) -> ox.Store:
                 str(folder),
             ) from None
         raise InputError(f"cannot open the Oxigraph store: {err}", str(folder)) from None
+    prune_info_logs(folder)
+    return store
 
 
 def _keyed(folder: Path) -> bool:
@@ -567,6 +596,7 @@ def run_store(
 
 __all__ = [
     "ENGINE",
+    "INFO_LOGS_KEPT",
     "MANIFEST",
     "DiskKnowledgeGraph",
     "LoadReport",
@@ -575,6 +605,7 @@ __all__ = [
     "is_store",
     "load_into",
     "open_disk",
+    "prune_info_logs",
     "read_manifest",
     "run_store",
 ]
