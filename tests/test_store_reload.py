@@ -529,7 +529,7 @@ def test_the_racy_margin_follows_the_file_system_precision(
 def test_a_store_keeps_only_the_newest_old_info_logs(tmp_path: Path) -> None:
     """Each read-write open leaves one more old info log; a store keeps the newest three,
     and no other file of the folder is touched."""
-    from channelkg.graph.disk import INFO_LOGS_KEPT
+    from channelkg.graph.housekeeping import INFO_LOGS_KEPT
 
     data, store = tmp_path / "a.nt", tmp_path / "store"
     data.write_text('<urn:a> <urn:b> "0" .\n', encoding="utf-8")

@@ -57,6 +57,7 @@ from channelkg.graph.delta import (
     sha256_of,
     write_copy,
 )
+from channelkg.graph.housekeeping import prune_info_logs
 from channelkg.graph.memory import FORMATS, OxigraphGraph, expand_paths, query_store
 from channelkg.graph.sourcediff import SourceDelta, source_of, write_source
 from channelkg.graph.validity import DATING_IRIS, KEY_MARK, add_quads, partition
@@ -154,33 +155,6 @@ def _write_manifest(folder: Path, files: Mapping[str, Mapping[str, object]],
 
 class StoreLockedError(InputError):
     """The store is open read-write in another process."""
-
-
-#: RocksDB's old info logs kept in a store: each read-write open writes a new ``LOG``
-#: (about 140 kB) and renames the last one ``LOG.old.<time>``, and RocksDB keeps 1,000.
-INFO_LOGS_KEPT = 3
-
-
-def prune_info_logs(folder: Path, keep: int = INFO_LOGS_KEPT) -> int:
-    """Remove all but the ``keep`` newest of RocksDB's old info logs (``LOG.old.*``) in a
-    store folder; they are diagnostics, which the store never reads. How many went."""
-    old: list[tuple[int, str]] = []
-    try:
-        with os.scandir(folder) as found:
-            for e in found:
-                stamp = e.name[len("LOG.old."):]
-                if e.name.startswith("LOG.old.") and stamp.isdigit():
-                    old.append((int(stamp), e.path))
-    except OSError:
-        return 0
-    gone = 0
-    for _stamp, path in sorted(old, reverse=True)[keep:]:
-        try:
-            os.unlink(path)
-            gone += 1
-        except OSError:
-            pass
-    return gone
 
 
 def _open_rw(folder: Path) -> ox.Store:
@@ -596,7 +570,6 @@ def run_store(
 
 __all__ = [
     "ENGINE",
-    "INFO_LOGS_KEPT",
     "MANIFEST",
     "DiskKnowledgeGraph",
     "LoadReport",
@@ -605,7 +578,6 @@ __all__ = [
     "is_store",
     "load_into",
     "open_disk",
-    "prune_info_logs",
     "read_manifest",
     "run_store",
 ]
