@@ -283,7 +283,9 @@ def test_ctrl_c_stops_a_running_store_query(store: Path) -> None:
          "?m ?n1 ?o }")
     p = subprocess.Popen([sys.executable, "-m", "channelkg", "query", q, "--timeout", "0",
                           "--store", f"oxigraph:{store}"], stdout=subprocess.PIPE,
-                         stderr=subprocess.PIPE, text=True)
+                         stderr=subprocess.PIPE, text=True,
+                         # A job started in the background inherits SIGINT ignored.
+                         preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))
     time.sleep(3)
     assert p.poll() is None, "the query ended before Ctrl-C"
     sent = time.monotonic()
